@@ -1,0 +1,219 @@
+"""Digest assembly: which stories a subscriber gets now, ranked, capped and grouped.
+
+Pure functions of the subscriber, the candidate articles and ``now``. ``build_pool`` does
+the work shared by every subscriber once (grouping articles into stories and scoring them),
+so that ``plan_digest`` per subscriber only walks a few short, pre-sorted lists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from digests.models import Article, Category, Subscriber
+from digests.settings import DigestLimits
+
+RECENCY_HALF_LIFE_HOURS = 12.0
+SOURCE_WEIGHT = 0.5
+PRIORITY_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event as a digest shows it: a lead article and every source that reported it."""
+
+    story_id: int
+    lead: Article
+    articles: tuple[Article, ...]
+    categories: frozenset[str]
+    newest_published: datetime
+    max_article_id: int
+    score: float
+
+    @property
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """(source name, URL) of each distinct source, lead first."""
+        seen: dict[str, str] = {}
+        for article in self.articles:
+            seen.setdefault(article.source, article.url)
+        return tuple(seen.items())
+
+    @property
+    def word_count(self) -> int:
+        return self.lead.word_count
+
+
+@dataclass(frozen=True)
+class Section:
+    category: Category
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """What one subscriber receives now. ``cursor`` is where their next digest starts."""
+
+    subscriber_id: int
+    sections: tuple[Section, ...]
+    generated_at: datetime
+    cursor: int
+
+    @property
+    def story_ids(self) -> tuple[int, ...]:
+        return tuple(s.story_id for section in self.sections for s in section.stories)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
+
+    @property
+    def key(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Identifies the content, so identical digests can share one rendering."""
+        return tuple(
+            (sec.category.slug, tuple(s.story_id for s in sec.stories)) for sec in self.sections
+        )
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Candidate stories for one instant, sorted best first within each category."""
+
+    now: datetime
+    by_category: dict[str, tuple[Story, ...]]
+    categories: dict[str, Category]
+    max_article_id: int
+
+
+def score_story(articles: Sequence[Article], newest: datetime, now: datetime) -> float:
+    """Rank by recency (halving every 12 h), number of sources and feed priority."""
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    sources = len({a.source for a in articles})
+    priority = max(a.priority for a in articles)
+    return (
+        (1 + SOURCE_WEIGHT * (sources - 1))
+        * (1 + PRIORITY_WEIGHT * priority)
+        * 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS)
+    )
+
+
+def build_pool(
+    articles: Iterable[Article],
+    categories: Sequence[Category],
+    *,
+    now: datetime,
+    limits: DigestLimits,
+) -> Pool:
+    """Group candidate articles into stories, drop stale ones, score and sort them."""
+    by_story: dict[int, list[Article]] = defaultdict(list)
+    max_id = 0
+    cutoff = now - limits.max_age
+    for article in articles:
+        max_id = max(max_id, article.id)
+        if article.published_at >= cutoff:
+            by_story[article.story_id].append(article)
+    by_category: dict[str, list[Story]] = defaultdict(list)
+    for story_id, members in by_story.items():
+        # The lead is the highest-priority source's first report.
+        members.sort(key=lambda a: (-a.priority, a.published_at, a.id))
+        newest = max(a.published_at for a in members)
+        story = Story(
+            story_id=story_id,
+            lead=members[0],
+            articles=tuple(members),
+            categories=frozenset(c for a in members for c in a.categories),
+            newest_published=newest,
+            max_article_id=max(a.id for a in members),
+            score=score_story(members, newest, now),
+        )
+        for category in story.categories:
+            by_category[category].append(story)
+    order = {c.slug: c for c in categories}
+    return Pool(
+        now=now,
+        by_category={
+            slug: tuple(sorted(stories, key=_rank_key)) for slug, stories in by_category.items()
+        },
+        categories=order,
+        max_article_id=max_id,
+    )
+
+
+def _rank_key(story: Story) -> tuple[float, float, int]:
+    return (-story.score, -story.newest_published.timestamp(), story.story_id)
+
+
+@lru_cache(maxsize=4096)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(k.casefold()) for k in keywords)
+    return re.compile(rf"(?<!\w)(?:{alternatives})")
+
+
+def matches_keywords(story: Story, keywords: Sequence[str]) -> bool:
+    """True when any keyword starts a word in any source's title or summary (no keywords:
+    everything matches). Case-insensitive."""
+    if not keywords:
+        return True
+    pattern = _keyword_pattern(tuple(keywords))
+    return any(
+        pattern.search(a.title.casefold()) or pattern.search(a.summary.casefold())
+        for a in story.articles
+    )
+
+
+def plan_digest(
+    subscriber: Subscriber,
+    pool: Pool,
+    *,
+    sent_story_ids: frozenset[int] | set[int] = frozenset(),
+    limits: DigestLimits,
+) -> DigestPlan:
+    """The digest ``subscriber`` should receive at ``pool.now``.
+
+    A story qualifies when it is in one of their categories, reached the store after their
+    cursor (or, for a first digest, was published within the look-back), was not sent to
+    them before and matches that subscription's keywords. The best ``per_category`` of each
+    category compete for ``overall`` places; sections follow the category order.
+    """
+    now = pool.now
+    cursor = subscriber.cursor_article_id
+    since = now - limits.first_lookback
+    chosen: list[tuple[Story, str]] = []
+    taken: set[int] = set()
+    for subscription in subscriber.subscriptions:
+        count = 0
+        for story in pool.by_category.get(subscription.category, ()):
+            if count >= limits.per_category:
+                break
+            if story.story_id in taken or story.story_id in sent_story_ids:
+                continue
+            fresh = (
+                story.max_article_id > cursor
+                if cursor is not None
+                else (story.newest_published >= since)
+            )
+            if not fresh or not matches_keywords(story, subscription.keywords):
+                continue
+            chosen.append((story, subscription.category))
+            taken.add(story.story_id)
+            count += 1
+    chosen.sort(key=lambda pair: _rank_key(pair[0]))
+    kept = chosen[: limits.overall]
+    grouped: dict[str, list[Story]] = defaultdict(list)
+    for story, category in kept:
+        grouped[category].append(story)
+    order = [s.category for s in subscriber.subscriptions]
+    positions = {slug: (pool.categories[slug].position, slug) for slug in grouped}
+    sections = tuple(
+        Section(pool.categories[slug], tuple(grouped[slug]))
+        for slug in sorted(grouped, key=lambda s: (positions[s], order.index(s)))
+    )
+    return DigestPlan(
+        subscriber_id=subscriber.id,
+        sections=sections,
+        generated_at=now,
+        cursor=max(pool.max_article_id, cursor or 0),
+    )

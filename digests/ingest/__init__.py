@@ -1,0 +1,1 @@
+"""Getting articles in: fetch feeds, parse them, normalise items, group them into stories."""

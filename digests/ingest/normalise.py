@@ -1,0 +1,194 @@
+"""Pure normalisation of what feeds and CMSs send: URLs, text, summaries, read time, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html import unescape
+from html.parser import HTMLParser
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from digests.timeutil import ensure_utc
+
+SUMMARY_TARGET = 300
+TITLE_MAX = 300
+WORDS_PER_MINUTE = 230
+
+_TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidURL(ValueError):
+    """A URL that is not an absolute http(s) address."""
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of an http(s) URL.
+
+    Lower-cases scheme and host, drops default ports, fragments and tracking parameters
+    (``utm_*``, ``fbclid``, ``gclid``, …), keeps every other parameter in order.
+    Raises InvalidURL when the text is not an absolute http(s) URL.
+    """
+    raw = url.strip()
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise InvalidURL(f"not a valid URL: {url!r}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or any(c.isspace() for c in raw):
+        raise InvalidURL(f"not an http(s) URL: {url!r}")
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP: ClassVar[frozenset[str]] = frozenset(
+        {"script", "style", "template", "noscript", "iframe", "object", "svg", "head"}
+    )
+    _BLOCK: ClassVar[frozenset[str]] = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "td",
+            "th",
+            "blockquote",
+            "section",
+            "article",
+            "figure",
+            "figcaption",
+            "hr",
+            "pre",
+            "table",
+        }
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of an HTML fragment: tags and scripts dropped, entities decoded,
+    control characters removed, white space folded."""
+    if not fragment:
+        return ""
+    if "<" not in fragment and "&" not in fragment:
+        text = fragment
+    else:
+        extractor = _TextExtractor()
+        extractor.feed(fragment)
+        extractor.close()
+        # Feeds sometimes escape twice ("&amp;amp;"); one more pass decodes what is left.
+        text = unescape("".join(extractor.parts))
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*(?=\s|$)")
+
+
+def summarise(text: str, target: int = SUMMARY_TARGET) -> str:
+    """Cut plain text at a sentence boundary near ``target`` characters.
+
+    Keeps whole sentences when one ends between half the target and 1.2× it; otherwise
+    cuts at a word boundary and adds an ellipsis.
+    """
+    if len(text) <= target:
+        return text
+    upper = int(target * 1.2)
+    best = None
+    for match in _SENTENCE_END.finditer(text, 0, upper + 1):
+        end = match.end()
+        if end > upper:
+            break
+        if end >= target // 2:
+            best = end
+    if best is not None:
+        return text[:best].strip()
+    cut = text[: target - 1]
+    space = cut.rfind(" ")
+    if space > target // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def clean_title(raw: str | None) -> str:
+    """A title as plain text on one line, capped at a sane length."""
+    text = html_to_text(raw)
+    if len(text) > TITLE_MAX:
+        text = text[: TITLE_MAX - 1].rstrip() + "…"
+    return text
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def read_minutes(words: int) -> int:
+    """Minutes to read ``words`` words; at least one."""
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+def resolve_published(
+    published: datetime | None,
+    *,
+    now: datetime,
+    first_import: bool,
+    feed_updated: datetime | None = None,
+) -> tuple[datetime, bool]:
+    """Decide an item's publication instant and whether it is known.
+
+    A dated item keeps its date, clamped to ``now`` when it claims to come from the future.
+    An undated item seen on a later poll appeared since the last one, so ``now`` is a fair
+    date. An undated item on a feed's first import may be years old: it gets the feed's
+    own date (or ``now``) but is marked unknown, so it never shows up as fresh news.
+    """
+    if published is not None:
+        return min(ensure_utc(published), now), True
+    if first_import:
+        return min(ensure_utc(feed_updated), now) if feed_updated else now, False
+    return now, True

@@ -1,0 +1,161 @@
+"""Plain data the core passes around: what the store returns and the pipeline consumes.
+
+These are frozen dataclasses with no behaviour beyond small derived properties, so that
+decision functions stay pure and easy to test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    TELEGRAM = "telegram"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str
+    description: str = ""
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    url: str
+    categories: tuple[str, ...]
+    name: str | None
+    title: str | None
+    interval: timedelta
+    priority: int
+    etag: str | None
+    last_modified: str | None
+    consecutive_errors: int
+    last_error: str | None
+    last_error_at: datetime | None
+    last_fetched_at: datetime | None
+    next_fetch_at: datetime | None
+    disabled: bool
+    disabled_reason: str | None
+
+    @property
+    def display_name(self) -> str:
+        """What readers see as the source: the configured name, else the feed's title."""
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """A normalised article ready for the store (from a feed, an import or the API)."""
+
+    url: str
+    title: str
+    summary: str
+    source: str
+    published_at: datetime | None
+    guid: str | None = None
+    author: str | None = None
+    image_url: str | None = None
+    word_count: int = 0
+    # False when the source gave no date and the item may be old: such an article is kept
+    # (so it is never "new" again) but never offered to a digest.
+    date_known: bool = True
+    # The normalised title tokens that story clustering compares; filled by ingest.
+    title_key: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as stored; ``id`` is its place in the order articles entered the store."""
+
+    id: int
+    feed_id: int | None
+    url: str
+    title: str
+    summary: str
+    source: str
+    categories: tuple[str, ...]
+    published_at: datetime
+    fetched_at: datetime
+    story_id: int
+    priority: int = 0
+    author: str | None = None
+    image_url: str | None = None
+    word_count: int = 0
+
+
+@dataclass(frozen=True)
+class StoredArticleRef:
+    """A newly stored article, as story clustering needs to see it."""
+
+    id: int
+    scope: str
+    title: str
+    title_key: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """An article already in a recent story: what a new article is compared against."""
+
+    story_id: int
+    article_id: int
+    scope: str
+    title_key: str
+
+
+@dataclass(frozen=True)
+class IngestCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: IngestCounts) -> IngestCounts:
+        return IngestCounts(
+            self.new + other.new, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+@dataclass(frozen=True)
+class Subscription:
+    category: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    platform: str
+    chat_id: str
+    guild_id: str | None = None
+    thread_id: str | None = None
+    language: str = "en"
+    timezone: str = "UTC"
+    digest_time: str = "08:00"
+    frequency: Frequency = Frequency.DAILY
+    weekly_day: int | None = None
+    active: bool = True
+    paused: bool = False
+    inactive_reason: str | None = None
+    created_at: datetime | None = None
+    cursor_article_id: int | None = None
+    last_digest_at: datetime | None = None
+    next_digest_at: datetime | None = None
+    subscriptions: tuple[Subscription, ...] = field(default=())
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(s.category for s in self.subscriptions)

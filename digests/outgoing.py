@@ -1,0 +1,45 @@
+"""What the core hands to a platform: rendered messages, and the Sender protocol that
+every platform adapter implements (Telegram, Discord, the console, test recorders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message ready to send.
+
+    ``text`` is Telegram HTML (``parse_mode="HTML"``), Discord markdown content, or plain
+    text; ``embeds`` are Discord embeds in the API's JSON shape. ``story_ids`` lists the
+    stories this part carries, so delivery can record a multi-part digest part by part.
+    """
+
+    text: str = ""
+    parse_mode: str | None = None
+    embeds: tuple[dict[str, Any], ...] = ()
+    story_ids: tuple[int, ...] = ()
+    disable_preview: bool = True
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a message goes on its platform."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Sender(Protocol):
+    """Sends messages to one platform. Implementations raise ``digests.errors`` delivery
+    errors (added with the delivery pipeline) rather than their library's own."""
+
+    platform: str
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        """Send one message; return the platform's id for it once the platform accepted it."""
+        ...

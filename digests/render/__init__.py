@@ -1,0 +1,5 @@
+"""Rendering: Jinja2 templates per platform, translations, and splitting to platform limits."""
+
+from digests.render.renderer import Reader, Renderer, TemplateError, render_many
+
+__all__ = ["Reader", "Renderer", "TemplateError", "render_many"]

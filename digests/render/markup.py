@@ -1,0 +1,53 @@
+"""Escaping for each platform's markup, used as Jinja filters.
+
+Telegram HTML escaping is Jinja's autoescape; these cover Discord markdown (including
+mentions, which must never fire from article text) and plain text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()<:-])")
+_MENTION = re.compile(r"@(?=(everyone|here|[!&]?\d|\S))", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def strip_control(text: str) -> str:
+    """Remove control characters (our block markers among them) from article text."""
+    return _CONTROL.sub("", text)
+
+
+def discord_escape(text: str) -> str:
+    """Make article text inert in Discord markdown: formatting characters are escaped and
+    every ``@`` gets a zero-width space, so ``@everyone`` or ``<@&123>`` cannot ping."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", strip_control(text))
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped).replace("\n", " ")
+
+
+def discord_url(url: str) -> str:
+    """A URL safe inside ``[text](url)``: the characters that would end it are encoded."""
+    return (
+        url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+        .replace(">", "%3E")
+    )
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """The first sentence of a summary, or its first ``limit`` characters at a word end."""
+    text = " ".join(strip_control(text).split())
+    if len(text) <= limit:
+        return text
+    for end in (". ", "! ", "? ", "。"):
+        cut = text.find(end, 40, limit)
+        if cut != -1:
+            return text[: cut + 1]
+    space = text.rfind(" ", 0, limit - 1)
+    return text[: space if space > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when cut."""
+    text = strip_control(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

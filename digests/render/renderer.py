@@ -1,0 +1,251 @@
+"""Render digests, breaking news and help texts into platform messages.
+
+All Jinja2 use is here and in ``templates``. A Renderer keeps one environment per platform
+and language, and the digest renderers return ``OutgoingMessage`` lists already split to
+the platform's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from digests.assemble import DigestPlan, Story
+from digests.ingest.normalise import read_minutes
+from digests.outgoing import OutgoingMessage
+from digests.render import i18n
+from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
+from digests.render.split import (
+    DISCORD_CONTENT_LIMIT,
+    PLAIN_LIMIT,
+    TELEGRAM_LIMIT,
+    Block,
+    block_marker,
+    join,
+    pack,
+    parse_blocks,
+    telegram_length,
+)
+
+DISCORD_DESCRIPTION_LIMIT = 4096
+DISCORD_TOTAL_LIMIT = 6000
+DISCORD_EMBEDS_PER_MESSAGE = 10
+DISCORD_TITLE_LIMIT = 256
+DISCORD_COLOUR = 0x2B6CB0
+BREAKING_COLOUR = 0xC53030
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a rendering is for: their language and time zone."""
+
+    language: str = "en"
+    timezone: str = "UTC"
+
+
+class TemplateError(RuntimeError):
+    """An operator's template failed to render; the message names the template."""
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self._override = templates_dir
+        self._envs: dict[tuple[str, str], jinja2.Environment] = {}
+
+    def environment(self, platform: str, language: str) -> jinja2.Environment:
+        key = (platform, language)
+        env = self._envs.get(key)
+        if env is None:
+            from digests.render.templates import make_environment
+
+            env = make_environment(
+                platform,
+                override=self._override,
+                filters={
+                    "md": discord_escape,
+                    "mdurl": discord_url,
+                    "oneline": one_line,
+                    "clip": clip,
+                    "clean": strip_control,
+                },
+                globals_={"block": block_marker},
+            )
+            env.install_gettext_translations(i18n.translations(language), newstyle=True)
+            self._envs[key] = env
+        return env
+
+    def _render(self, platform: str, name: str, reader: Reader, **context: Any) -> str:
+        env = self.environment(platform, reader.language)
+        try:
+            template = env.get_template(name)
+            return template.render(**context)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"template {platform}/{name} failed: {exc}") from exc
+
+    def _context(self, reader: Reader, now: datetime) -> dict[str, Any]:
+        day = i18n.local_date(now, reader.timezone)
+        return {
+            "date": i18n.format_day(day, reader.language),
+            "read_time": lambda story: i18n.ngettext(
+                reader.language, "%(num)d min read", "%(num)d min read",
+                read_minutes(story.word_count),
+            ) % {"num": read_minutes(story.word_count)},
+            "language": reader.language,
+        }
+
+    # --- digests ----------------------------------------------------------------------
+
+    def render_digest(
+        self, plan: DigestPlan, platform: str, reader: Reader
+    ) -> list[OutgoingMessage]:
+        """The digest as messages for ``platform`` (telegram, discord or plain)."""
+        if platform == "discord":
+            return self._discord_digest(plan, reader)
+        name = "digest.html.j2" if platform == "telegram" else "digest.txt.j2"
+        rendered = self._render(
+            platform, name, reader, sections=plan.sections, empty=plan.is_empty,
+            **self._context(reader, plan.generated_at),
+        )
+        return self._split_text(platform, name, parse_blocks(rendered), reader)
+
+    def _split_text(
+        self, platform: str, name: str, blocks: list[Block], reader: Reader
+    ) -> list[OutgoingMessage]:
+        telegram = platform == "telegram"
+        limit = TELEGRAM_LIMIT if telegram else PLAIN_LIMIT
+        measure = telegram_length if telegram else len
+
+        def shrink(block: Block) -> Block:
+            # A story too long for one message is sent as its bare title, clipped.
+            text = block.text
+            plain = strip_control(text)
+            if telegram:
+                from html import escape, unescape
+                import re
+
+                plain = unescape(re.sub(r"<[^>]*>", "", text))
+                return Block(escape(clip(" ".join(plain.split()), limit // 2)), block.story_id)
+            return Block(clip(plain, limit), block.story_id)
+
+        return [
+            OutgoingMessage(
+                text=join(part),
+                parse_mode="HTML" if telegram else None,
+                story_ids=tuple(b.story_id for b in part if b.story_id is not None),
+                template=f"{platform}/{name}",
+            )
+            for part in pack(blocks, limit=limit, measure=measure, shrink=shrink)
+        ]
+
+    def _discord_digest(self, plan: DigestPlan, reader: Reader) -> list[OutgoingMessage]:
+        context = self._context(reader, plan.generated_at)
+        intro = self._render(
+            "discord", "digest.md.j2", reader, sections=plan.sections, empty=plan.is_empty,
+            **context,
+        ).strip()
+        intro = clip(intro, DISCORD_CONTENT_LIMIT)
+        messages: list[list[dict[str, Any]]] = [[]]
+        ids: list[list[int]] = [[]]
+        total = 0
+
+        def open_embed(title: str) -> dict[str, Any]:
+            nonlocal total
+            embed = {"title": clip(title, DISCORD_TITLE_LIMIT), "description": "",
+                     "color": DISCORD_COLOUR}
+            if len(messages[-1]) >= DISCORD_EMBEDS_PER_MESSAGE or (
+                total + len(embed["title"]) > DISCORD_TOTAL_LIMIT
+            ):
+                messages.append([])
+                ids.append([])
+                total = 0
+            messages[-1].append(embed)
+            total += len(embed["title"])
+            return embed
+
+        for section in plan.sections:
+            title = strip_control(section.category.name)
+            embed = open_embed(title)
+            for story in section.stories:
+                text = self._discord_story(story, reader, context)
+                fits = len(embed["description"]) + 2 + len(text) <= DISCORD_DESCRIPTION_LIMIT
+                if not embed["description"]:
+                    fits = len(text) <= DISCORD_DESCRIPTION_LIMIT
+                if not fits or total + len(text) + 2 > DISCORD_TOTAL_LIMIT:
+                    embed = open_embed(title + " " + i18n.gettext(reader.language, "(continued)"))
+                sep = "\n\n" if embed["description"] else ""
+                embed["description"] += sep + text
+                total += len(sep) + len(text)
+                ids[-1].append(story.story_id)
+        if plan.is_empty or not messages[0]:
+            return [OutgoingMessage(text=intro, template="discord/digest.md.j2")]
+        result = []
+        for index, (embeds, story_ids) in enumerate(zip(messages, ids, strict=True)):
+            result.append(
+                OutgoingMessage(
+                    text=intro if index == 0 else "",
+                    embeds=tuple(embeds),
+                    story_ids=tuple(story_ids),
+                    template="discord/story.md.j2",
+                )
+            )
+        return result
+
+    def _discord_story(self, story: Story, reader: Reader, context: dict[str, Any]) -> str:
+        text = self._render("discord", "story.md.j2", reader, story=story, compact=False,
+                            **context).strip()
+        budget = min(DISCORD_DESCRIPTION_LIMIT, DISCORD_TOTAL_LIMIT - DISCORD_TITLE_LIMIT - 20)
+        if len(text) > budget:
+            text = self._render("discord", "story.md.j2", reader, story=story, compact=True,
+                                **context).strip()
+        if len(text) > budget:
+            text = discord_escape(clip(story.lead.title, 300))
+        return text
+
+    # --- breaking news and fixed texts -------------------------------------------------
+
+    def render_breaking(
+        self, story: Story, platform: str, reader: Reader, now: datetime
+    ) -> OutgoingMessage:
+        """One breaking-news item as a single message."""
+        context = self._context(reader, now)
+        if platform == "discord":
+            text = self._discord_story(story, reader, context)
+            title = i18n.gettext(reader.language, "Breaking news")
+            return OutgoingMessage(
+                text="",
+                embeds=({"title": title, "description": text, "color": BREAKING_COLOUR},),
+                story_ids=(story.story_id,),
+                template="discord/story.md.j2",
+            )
+        name = "breaking.html.j2" if platform == "telegram" else "breaking.txt.j2"
+        rendered = self._render(platform, name, reader, story=story, **context)
+        messages = self._split_text(platform, name, parse_blocks(rendered), reader)
+        return replace(messages[0], story_ids=(story.story_id,))
+
+    def render_text(self, platform: str, name: str, reader: Reader, **context: Any) -> str:
+        """A fixed text (``welcome``, ``help``) for a platform, in the reader's language."""
+        suffix = {"telegram": "html", "discord": "md", "plain": "txt"}[platform]
+        return self._render(platform, f"{name}.{suffix}.j2", reader, **context).strip()
+
+
+def render_many(
+    renderer: Renderer, plans: Sequence[tuple[DigestPlan, Reader]], platform: str
+) -> list[list[OutgoingMessage]]:
+    """Render several digests, sharing the work between identical ones (same stories,
+    language, time zone and day): subscribers with the same categories usually match."""
+    cache: dict[tuple[Any, ...], list[OutgoingMessage]] = {}
+    results = []
+    for plan, reader in plans:
+        key = (plan.key, reader.language, reader.timezone,
+               i18n.local_date(plan.generated_at, reader.timezone))
+        messages = cache.get(key)
+        if messages is None:
+            messages = renderer.render_digest(plan, platform, reader)
+            cache[key] = messages
+        results.append(messages)
+    return results

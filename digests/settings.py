@@ -1,0 +1,174 @@
+"""Settings read once at start-up from the environment (and an optional .env).
+
+``load_settings`` is the only reader of the environment; everything else receives a
+``Settings`` value. A bad value raises ``SettingsError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digests.timeutil import parse_duration
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class DigestLimits:
+    """What a digest may hold; the knobs of assembly."""
+
+    per_category: int = 5
+    overall: int = 15
+    first_lookback: timedelta = timedelta(hours=24)
+    max_age: timedelta = timedelta(hours=72)
+    send_empty: bool = False
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How the fetcher treats other people's servers."""
+
+    timeout_s: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    default_interval: timedelta = timedelta(minutes=30)
+    max_errors: int = 10
+    concurrency: int = 20
+    user_agent: str = "digestbot/0.1 (+https://github.com/digestbot/digestbot; news digests)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application is configured with."""
+
+    database_path: Path = Path("digestbot.db")
+    feeds_file: Path = Path("feeds.toml")
+    templates_dir: Path | None = None
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    default_digest_time: str = "08:00"
+    story_window: timedelta = timedelta(hours=48)
+    digest: DigestLimits = field(default_factory=DigestLimits)
+    fetch: FetchLimits = field(default_factory=FetchLimits)
+    telegram_bot_token: str | None = None
+    discord_bot_token: str | None = None
+    log_level: str = "INFO"
+
+
+SUPPORTED_LANGUAGES = ("en", "vi")
+
+
+def database_path_from_url(url: str) -> Path:
+    """Turn ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` into a path."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise SettingsError(f"DATABASE_URL must look like sqlite:///path/to/file.db, got {url!r}")
+    return Path(url[len(prefix) :])
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return parse_duration(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
+def validate_digest_time(value: str) -> str:
+    """Return ``HH:MM`` normalised, or raise ValueError saying what is wrong."""
+    parts = value.strip().split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        hour, minute = int(parts[0]), int(parts[1])
+        if 0 <= hour < 24 and 0 <= minute < 60:
+            return f"{hour:02d}:{minute:02d}"
+    raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 07:30)")
+
+
+def validate_timezone(value: str) -> str:
+    """Return the IANA zone name, or raise ValueError when there is no such zone."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone: {value!r} (use an IANA name)") from None
+    return value
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping; raise SettingsError on a bad value."""
+    db_url = env.get("DATABASE_URL", "").strip()
+    database_path = database_path_from_url(db_url) if db_url else Path("digestbot.db")
+    templates = env.get("TEMPLATES_DIR", "").strip()
+    language = env.get("DEFAULT_LANGUAGE", "en").strip() or "en"
+    if language not in SUPPORTED_LANGUAGES:
+        raise SettingsError(
+            f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}, got {language!r}"
+        )
+    try:
+        timezone = validate_timezone(env.get("DEFAULT_TIMEZONE", "UTC").strip() or "UTC")
+        digest_time = validate_digest_time(env.get("DEFAULT_DIGEST_TIME", "08:00") or "08:00")
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
+    digest = DigestLimits(
+        per_category=_int(env, "DIGEST_MAX_PER_CATEGORY", 5, minimum=1),
+        overall=_int(env, "DIGEST_MAX_STORIES", 15, minimum=1),
+        first_lookback=timedelta(hours=_int(env, "FIRST_DIGEST_LOOKBACK_HOURS", 24, minimum=1)),
+        max_age=timedelta(hours=_int(env, "DIGEST_MAX_AGE_HOURS", 72, minimum=1)),
+        send_empty=_bool(env, "SEND_EMPTY_DIGEST", False),
+    )
+    fetch = FetchLimits(
+        timeout_s=float(_int(env, "FETCH_TIMEOUT_SECONDS", 15, minimum=1)),
+        max_bytes=_int(env, "FETCH_MAX_BYTES", 5 * 1024 * 1024, minimum=1024),
+        max_redirects=_int(env, "FETCH_MAX_REDIRECTS", 5),
+        default_interval=_duration(env, "FEED_DEFAULT_INTERVAL", timedelta(minutes=30)),
+        max_errors=_int(env, "FEED_MAX_ERRORS", 10, minimum=1),
+        concurrency=_int(env, "FETCH_CONCURRENCY", 20, minimum=1),
+    )
+    if fetch.timeout_s > 15:
+        raise SettingsError("FETCH_TIMEOUT_SECONDS must be at most 15")
+    return Settings(
+        database_path=database_path,
+        feeds_file=Path(env.get("FEEDS_FILE", "").strip() or "feeds.toml"),
+        templates_dir=Path(templates) if templates else None,
+        default_language=language,
+        default_timezone=timezone,
+        default_digest_time=digest_time,
+        story_window=timedelta(hours=_int(env, "STORY_WINDOW_HOURS", 48, minimum=1)),
+        digest=digest,
+        fetch=fetch,
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
+        log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
+    )

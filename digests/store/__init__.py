@@ -1,0 +1,28 @@
+"""The article store: all of digestbot's SQL lives in this package.
+
+``Store`` is one class assembled from parts split by domain. Where new methods go:
+categories and feeds in ``_catalog``, articles and stories in ``_articles``, subscribers and
+subscriptions in ``_subscribers``, the delivery log in ``_deliveries``; schema changes are
+new migrations appended to ``_schema.MIGRATIONS``.
+"""
+
+from digests.store._articles import ArticleStore, feed_scope, import_scope
+from digests.store._base import NotFound, StoreError
+from digests.store._catalog import REMOVED_REASON, CatalogStore
+from digests.store._deliveries import DeliveryStore
+from digests.store._subscribers import ForgetReport, SubscriberStore
+
+
+class Store(CatalogStore, ArticleStore, SubscriberStore, DeliveryStore):
+    """The one store; open it with ``await Store.open(path)`` and close it when done."""
+
+
+__all__ = [
+    "REMOVED_REASON",
+    "ForgetReport",
+    "NotFound",
+    "Store",
+    "StoreError",
+    "feed_scope",
+    "import_scope",
+]

@@ -1,0 +1,117 @@
+"""Connection handling shared by the store's domain parts: opening, migrating, transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from digests.store._schema import MIGRATIONS
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; the message says why."""
+
+
+class NotFound(StoreError):
+    """A named thing (category, feed, subscriber) does not exist."""
+
+
+class StoreBase:
+    """Owns the aiosqlite connection; the domain mixins use its helpers."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path | None) -> None:
+        self._db = db
+        self.path = path
+        # One connection is shared by concurrent tasks: writes take turns so that one
+        # task's BEGIN never swallows another task's statements.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Any:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        Raises StoreError when the file cannot be opened or is not a digestbot database.
+        """
+        target = Path(path)
+        if str(target) != ":memory:":
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = await aiosqlite.connect(str(target), isolation_level=None)
+        except Exception as exc:  # sqlite3.OperationalError carries the reason
+            raise StoreError(f"cannot open database {target}: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        store = cls(db, target)
+        try:
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await store.migrate()
+        except Exception as exc:
+            await db.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot use database {target}: {exc}") from exc
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        row = await self._fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration the database lacks, each in one transaction; return the version."""
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"database schema version {version} is newer than this digestbot "
+                f"({len(MIGRATIONS)}); upgrade digestbot"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            try:
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    await self._db.execute("ROLLBACK")
+                raise StoreError(f"migration {number} failed: {exc}") from exc
+        return len(MIGRATIONS)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            else:
+                await self._db.execute("COMMIT")
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+
+def placeholders(items: Iterable[Any]) -> str:
+    """``?, ?, ?`` for an IN clause with one marker per item."""
+    return ", ".join("?" for _ in items)
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    """Split a sequence so that IN clauses stay under SQLite's variable limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

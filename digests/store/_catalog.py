@@ -1,0 +1,211 @@
+"""Store part for categories and feeds (what is read, and from where)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from digests.models import Category, Feed
+from digests.store._base import NotFound, StoreBase, placeholders
+from digests.timeutil import from_db, to_db
+
+REMOVED_REASON = "removed from the feed list"
+
+
+class CatalogStore(StoreBase):
+    # --- categories -------------------------------------------------------------------
+
+    async def upsert_category(self, category: Category) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO categories (slug, name, description, position) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (slug) DO UPDATE SET name = excluded.name,
+                       description = excluded.description, position = excluded.position""",
+                (category.slug, category.name, category.description, category.position),
+            )
+
+    async def list_categories(self) -> list[Category]:
+        rows = await self._fetchall(
+            "SELECT slug, name, description, position FROM categories ORDER BY position, slug"
+        )
+        return [Category(r["slug"], r["name"], r["description"], r["position"]) for r in rows]
+
+    async def require_categories(self, slugs: Sequence[str]) -> None:
+        """Raise NotFound naming every slug that is not a known category."""
+        known = {c.slug for c in await self.list_categories()}
+        missing = [s for s in slugs if s not in known]
+        if missing:
+            raise NotFound(f"unknown category: {', '.join(missing)}")
+
+    # --- feeds ----------------------------------------------------------------------
+
+    async def upsert_feed(
+        self,
+        url: str,
+        categories: Sequence[str],
+        *,
+        now: datetime,
+        name: str | None = None,
+        interval: timedelta,
+        priority: int = 0,
+        enable: bool = False,
+    ) -> Feed:
+        """Add a feed or update its settings; its categories become exactly ``categories``.
+
+        A feed disabled because it left the feed list comes back on its own; one disabled
+        for errors comes back only with ``enable=True`` (an operator's explicit add).
+        Raises NotFound when a category does not exist.
+        """
+        await self.require_categories(categories)
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO feeds (url, name, interval_s, priority, next_fetch_at, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (url) DO UPDATE SET name = excluded.name,
+                       interval_s = excluded.interval_s, priority = excluded.priority""",
+                (url, name, int(interval.total_seconds()), priority, to_db(now), to_db(now)),
+            )
+            row = await (await db.execute("SELECT id FROM feeds WHERE url = ?", (url,))).fetchone()
+            assert row is not None
+            feed_id = int(row[0])
+            await db.execute(
+                """UPDATE feeds SET disabled = 0, disabled_reason = NULL, consecutive_errors = 0,
+                       next_fetch_at = ? WHERE id = ? AND disabled = 1
+                       AND (disabled_reason = ? OR ?)""",
+                (to_db(now), feed_id, REMOVED_REASON, int(enable)),
+            )
+            await db.execute("DELETE FROM feed_categories WHERE feed_id = ?", (feed_id,))
+            await db.executemany(
+                "INSERT INTO feed_categories (feed_id, category) VALUES (?, ?)",
+                [(feed_id, c) for c in dict.fromkeys(categories)],
+            )
+        feed = await self.get_feed(url)
+        assert feed is not None
+        return feed
+
+    async def get_feed(self, url: str) -> Feed | None:
+        """Return the feed with this URL, or None when there is none."""
+        feeds = await self._select_feeds("WHERE f.url = ?", (url,))
+        return feeds[0] if feeds else None
+
+    async def list_feeds(self) -> list[Feed]:
+        return await self._select_feeds("", ())
+
+    async def due_feeds(self, now: datetime) -> list[Feed]:
+        """Enabled feeds whose next fetch time has come (or was never set)."""
+        return await self._select_feeds(
+            "WHERE f.disabled = 0 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)",
+            (to_db(now),),
+        )
+
+    async def disable_feed(self, feed_id: int, reason: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET disabled = 1, disabled_reason = ? WHERE id = ?",
+                (reason, feed_id),
+            )
+
+    async def disable_feeds_except(self, urls: Sequence[str]) -> list[str]:
+        """Disable every enabled feed not in ``urls`` (they left the feed list); return them."""
+        rows = await self._fetchall("SELECT id, url FROM feeds WHERE disabled = 0")
+        keep = set(urls)
+        gone = [r for r in rows if r["url"] not in keep]
+        for row in gone:
+            await self.disable_feed(int(row["id"]), REMOVED_REASON)
+        return [r["url"] for r in gone]
+
+    async def remove_feed(self, url: str) -> Feed:
+        """Stop fetching a feed; its articles stay. Raises NotFound for an unknown URL."""
+        feed = await self.get_feed(url)
+        if feed is None:
+            raise NotFound(f"no feed with URL {url}")
+        await self.disable_feed(feed.id, REMOVED_REASON)
+        return feed
+
+    async def record_fetch_success(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_fetch_at: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None,
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
+                       consecutive_errors = 0, last_fetched_at = ?, next_fetch_at = ?
+                   WHERE id = ?""",
+                (etag, last_modified, title, to_db(now), to_db(next_fetch_at), feed_id),
+            )
+
+    async def record_fetch_failure(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        error: str,
+        next_fetch_at: datetime,
+        disable_reason: str | None,
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
+                       last_error_at = ?, next_fetch_at = ?,
+                       disabled = CASE WHEN ? IS NULL THEN disabled ELSE 1 END,
+                       disabled_reason = COALESCE(?, disabled_reason)
+                   WHERE id = ?""",
+                (
+                    error[:500],
+                    to_db(now),
+                    to_db(next_fetch_at),
+                    disable_reason,
+                    disable_reason,
+                    feed_id,
+                ),
+            )
+
+    async def _select_feeds(self, where: str, params: Sequence[object]) -> list[Feed]:
+        rows = await self._fetchall(
+            f"""SELECT f.*, (SELECT group_concat(category, ',') FROM
+                    (SELECT category FROM feed_categories fc WHERE fc.feed_id = f.id
+                     ORDER BY category)) AS cats
+                FROM feeds f {where} ORDER BY f.id""",
+            params,
+        )
+        return [_feed(r) for r in rows]
+
+    async def feed_categories(self, feed_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        rows = await self._fetchall(
+            f"SELECT feed_id, category FROM feed_categories WHERE feed_id IN "
+            f"({placeholders(feed_ids)}) ORDER BY category",
+            list(feed_ids),
+        )
+        result: dict[int, tuple[str, ...]] = {}
+        for row in rows:
+            result[row["feed_id"]] = (*result.get(row["feed_id"], ()), row["category"])
+        return result
+
+
+def _feed(row: aiosqlite.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        categories=tuple(row["cats"].split(",")) if row["cats"] else (),
+        name=row["name"],
+        title=row["title"],
+        interval=timedelta(seconds=row["interval_s"]),
+        priority=row["priority"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        consecutive_errors=row["consecutive_errors"],
+        last_error=row["last_error"],
+        last_error_at=from_db(row["last_error_at"]),
+        last_fetched_at=from_db(row["last_fetched_at"]),
+        next_fetch_at=from_db(row["next_fetch_at"]),
+        disabled=bool(row["disabled"]),
+        disabled_reason=row["disabled_reason"],
+    )

@@ -1,0 +1,145 @@
+"""The database schema as an ordered list of migrations.
+
+Add new migrations at the end; never edit one that has shipped. ``PRAGMA user_version`` holds
+how many have been applied, and each runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE categories (
+        slug        TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        position    INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE feeds (
+        id                 INTEGER PRIMARY KEY,
+        url                TEXT NOT NULL UNIQUE,
+        name               TEXT,
+        title              TEXT,
+        interval_s         INTEGER NOT NULL,
+        priority           INTEGER NOT NULL DEFAULT 0,
+        etag               TEXT,
+        last_modified      TEXT,
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        last_error         TEXT,
+        last_error_at      TEXT,
+        last_fetched_at    TEXT,
+        next_fetch_at      TEXT,
+        disabled           INTEGER NOT NULL DEFAULT 0,
+        disabled_reason    TEXT,
+        created_at         TEXT NOT NULL
+    );
+    CREATE INDEX feeds_due ON feeds (disabled, next_fetch_at);
+
+    CREATE TABLE feed_categories (
+        feed_id  INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+        category TEXT NOT NULL REFERENCES categories (slug) ON DELETE CASCADE,
+        PRIMARY KEY (feed_id, category)
+    );
+
+    CREATE TABLE stories (
+        id            INTEGER PRIMARY KEY,
+        title         TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL
+    );
+    CREATE INDEX stories_last_seen ON stories (last_seen_at);
+
+    -- id is the order in which articles entered the store: digest cursors point into it.
+    -- scope is 'feed:<id>' or 'import:<source>', the namespace in which guid/url are unique.
+    CREATE TABLE articles (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope        TEXT NOT NULL,
+        feed_id      INTEGER REFERENCES feeds (id) ON DELETE SET NULL,
+        guid         TEXT,
+        url          TEXT NOT NULL,
+        title        TEXT NOT NULL,
+        title_key    TEXT NOT NULL DEFAULT '',
+        summary      TEXT NOT NULL DEFAULT '',
+        source       TEXT NOT NULL,
+        author       TEXT,
+        image_url    TEXT,
+        word_count   INTEGER NOT NULL DEFAULT 0,
+        published_at TEXT NOT NULL,
+        date_known   INTEGER NOT NULL DEFAULT 1,
+        fetched_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        story_id     INTEGER REFERENCES stories (id) ON DELETE SET NULL
+    );
+    CREATE UNIQUE INDEX articles_scope_guid ON articles (scope, guid) WHERE guid IS NOT NULL;
+    CREATE INDEX articles_scope_url ON articles (scope, url);
+    CREATE INDEX articles_story ON articles (story_id);
+    CREATE INDEX articles_published ON articles (published_at);
+
+    CREATE TABLE article_categories (
+        article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        category   TEXT NOT NULL REFERENCES categories (slug) ON DELETE CASCADE,
+        PRIMARY KEY (article_id, category)
+    );
+    CREATE INDEX article_categories_category ON article_categories (category, article_id);
+
+    CREATE TABLE subscribers (
+        id                INTEGER PRIMARY KEY,
+        platform          TEXT NOT NULL,
+        chat_id           TEXT NOT NULL,
+        guild_id          TEXT,
+        thread_id         TEXT NOT NULL DEFAULT '',
+        language          TEXT NOT NULL DEFAULT 'en',
+        timezone          TEXT NOT NULL DEFAULT 'UTC',
+        digest_time       TEXT NOT NULL DEFAULT '08:00',
+        frequency         TEXT NOT NULL DEFAULT 'daily'
+                          CHECK (frequency IN ('daily', 'weekdays', 'weekly')),
+        weekly_day        INTEGER CHECK (weekly_day BETWEEN 0 AND 6),
+        active            INTEGER NOT NULL DEFAULT 1,
+        paused            INTEGER NOT NULL DEFAULT 0,
+        inactive_reason   TEXT,
+        cursor_article_id INTEGER,
+        last_digest_at    TEXT,
+        next_digest_at    TEXT,
+        created_at        TEXT NOT NULL,
+        updated_at        TEXT NOT NULL,
+        UNIQUE (platform, chat_id, thread_id)
+    );
+    CREATE INDEX subscribers_due ON subscribers (active, paused, next_digest_at);
+    CREATE INDEX subscribers_guild ON subscribers (platform, guild_id);
+
+    CREATE TABLE subscriptions (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        category      TEXT NOT NULL REFERENCES categories (slug) ON DELETE CASCADE,
+        keywords      TEXT NOT NULL DEFAULT '',
+        created_at    TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, category)
+    );
+    CREATE INDEX subscriptions_category ON subscriptions (category);
+
+    -- One row per message sent (or attempted) to a subscriber.
+    CREATE TABLE deliveries (
+        id            INTEGER PRIMARY KEY,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        kind          TEXT NOT NULL CHECK (kind IN ('digest', 'breaking', 'preview')),
+        period        TEXT,
+        status        TEXT NOT NULL,
+        story_count   INTEGER NOT NULL DEFAULT 0,
+        parts         INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        created_at    TEXT NOT NULL,
+        sent_at       TEXT
+    );
+    CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id, created_at);
+    CREATE INDEX deliveries_created ON deliveries (created_at);
+
+    -- Which stories a subscriber has already received, so none is sent twice.
+    CREATE TABLE sent_stories (
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        story_id      INTEGER NOT NULL,
+        delivery_id   INTEGER REFERENCES deliveries (id) ON DELETE SET NULL,
+        sent_at       TEXT NOT NULL,
+        PRIMARY KEY (subscriber_id, story_id)
+    );
+    """,
+)

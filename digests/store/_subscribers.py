@@ -1,0 +1,219 @@
+"""Store part for subscribers (chats, channels, DMs) and their subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from digests.models import Frequency, Subscriber, Subscription
+from digests.store._base import NotFound, StoreBase, placeholders
+from digests.timeutil import from_db, to_db
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """What deleting a subscriber removed."""
+
+    subscriptions: int
+    deliveries: int
+    sent_stories: int
+
+
+class SubscriberStore(StoreBase):
+    async def upsert_subscriber(
+        self,
+        platform: str,
+        chat_id: str,
+        *,
+        now: datetime,
+        thread_id: str | None = None,
+        guild_id: str | None = None,
+        language: str = "en",
+        timezone: str = "UTC",
+        digest_time: str = "08:00",
+    ) -> Subscriber:
+        """Return the subscriber for this chat (and thread), creating it with these defaults."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO subscribers (platform, chat_id, thread_id, guild_id, language,
+                       timezone, digest_time, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (platform, chat_id, thread_id) DO NOTHING""",
+                (
+                    platform,
+                    chat_id,
+                    thread_id or "",
+                    guild_id,
+                    language,
+                    timezone,
+                    digest_time,
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+        found = await self.find_subscriber(platform, chat_id, thread_id)
+        assert found is not None
+        return found
+
+    async def find_subscriber(
+        self, platform: str, chat_id: str, thread_id: str | None = None
+    ) -> Subscriber | None:
+        """Return the subscriber for this chat (and thread), or None when there is none."""
+        found = await self._select(
+            "WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+            (platform, chat_id, thread_id or ""),
+        )
+        return found[0] if found else None
+
+    async def get_subscriber(self, subscriber_id: int) -> Subscriber:
+        """Return a subscriber by id; raises NotFound when it does not exist."""
+        found = await self._select("WHERE id = ?", (subscriber_id,))
+        if not found:
+            raise NotFound(f"no subscriber {subscriber_id}")
+        return found[0]
+
+    async def list_subscribers(self, *, active_only: bool = False) -> list[Subscriber]:
+        return await self._select("WHERE active = 1 AND paused = 0" if active_only else "", ())
+
+    async def subscribe(
+        self, subscriber_id: int, categories: Sequence[str], *, now: datetime
+    ) -> None:
+        """Add subscriptions (existing ones keep their keyword filters).
+
+        Raises NotFound when a category does not exist.
+        """
+        await self.require_categories(categories)  # type: ignore[attr-defined]
+        async with self._transaction() as db:
+            await db.executemany(
+                """INSERT INTO subscriptions (subscriber_id, category, created_at)
+                   VALUES (?, ?, ?) ON CONFLICT DO NOTHING""",
+                [(subscriber_id, c, to_db(now)) for c in categories],
+            )
+
+    async def unsubscribe(self, subscriber_id: int, categories: Sequence[str] | None) -> int:
+        """Remove the named subscriptions, or all of them with ``None``; return how many."""
+        async with self._transaction() as db:
+            if categories is None:
+                cursor = await db.execute(
+                    "DELETE FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
+                )
+            else:
+                cursor = await db.execute(
+                    f"DELETE FROM subscriptions WHERE subscriber_id = ? AND category IN "
+                    f"({placeholders(categories)})",
+                    (subscriber_id, *categories),
+                )
+            return cursor.rowcount
+
+    async def set_keywords(
+        self, subscriber_id: int, category: str, keywords: Sequence[str]
+    ) -> None:
+        """Set the keyword filter of one subscription; raises NotFound if not subscribed."""
+        cleaned = "\n".join(k.strip() for k in keywords if k.strip())
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET keywords = ? WHERE subscriber_id = ? AND category = ?",
+                (cleaned, subscriber_id, category),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"not subscribed to {category}")
+
+    async def update_subscriber(
+        self, subscriber_id: int, *, now: datetime, **fields: object
+    ) -> None:
+        """Change schedule and state fields (language, timezone, digest_time, frequency,
+        weekly_day, paused, active, inactive_reason, guild_id, next_digest_at)."""
+        allowed = {
+            "language",
+            "timezone",
+            "digest_time",
+            "frequency",
+            "weekly_day",
+            "paused",
+            "active",
+            "inactive_reason",
+            "guild_id",
+            "next_digest_at",
+        }
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+        values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        async with self._transaction() as db:
+            await db.execute(
+                f"UPDATE subscribers SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values.values(), to_db(now), subscriber_id),
+            )
+
+    async def advance_cursor(
+        self, subscriber_id: int, *, article_id: int, digest_at: datetime
+    ) -> None:
+        """Move the digest cursor forward (never back) once a whole digest was delivered."""
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE subscribers SET cursor_article_id = MAX(COALESCE(cursor_article_id, 0), ?),
+                       last_digest_at = ? WHERE id = ?""",
+                (article_id, to_db(digest_at), subscriber_id),
+            )
+
+    async def forget_subscriber(self, subscriber_id: int) -> ForgetReport:
+        """Delete a subscriber and everything stored about it; raises NotFound if unknown."""
+        async with self._transaction() as db:
+            counts = []
+            for table in ("subscriptions", "deliveries", "sent_stories"):
+                row = await (
+                    await db.execute(
+                        f"SELECT COUNT(*) FROM {table} WHERE subscriber_id = ?", (subscriber_id,)
+                    )
+                ).fetchone()
+                counts.append(int(row[0]) if row else 0)
+            cursor = await db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+            if cursor.rowcount == 0:
+                raise NotFound(f"no subscriber {subscriber_id}")
+        return ForgetReport(*counts)
+
+    async def _select(self, where: str, params: Sequence[object]) -> list[Subscriber]:
+        rows = await self._fetchall(f"SELECT * FROM subscribers {where} ORDER BY id", params)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        subs: dict[int, list[Subscription]] = {i: [] for i in ids}
+        for part_start in range(0, len(ids), 500):
+            part = ids[part_start : part_start + 500]
+            for s in await self._fetchall(
+                f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
+                    JOIN categories c ON c.slug = s.category
+                    WHERE s.subscriber_id IN ({placeholders(part)})
+                    ORDER BY c.position, c.slug""",
+                part,
+            ):
+                keywords = tuple(k for k in s["keywords"].split("\n") if k)
+                subs[s["subscriber_id"]].append(Subscription(s["category"], keywords))
+        return [_subscriber(r, tuple(subs[r["id"]])) for r in rows]
+
+
+def _subscriber(row: aiosqlite.Row, subscriptions: tuple[Subscription, ...]) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        guild_id=row["guild_id"],
+        thread_id=row["thread_id"] or None,
+        language=row["language"],
+        timezone=row["timezone"],
+        digest_time=row["digest_time"],
+        frequency=Frequency(row["frequency"]),
+        weekly_day=row["weekly_day"],
+        active=bool(row["active"]),
+        paused=bool(row["paused"]),
+        inactive_reason=row["inactive_reason"],
+        created_at=from_db(row["created_at"]),
+        cursor_article_id=row["cursor_article_id"],
+        last_digest_at=from_db(row["last_digest_at"]),
+        next_digest_at=from_db(row["next_digest_at"]),
+        subscriptions=subscriptions,
+    )
