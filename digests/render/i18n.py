@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ def normalise_language(code: str | None, default: str = "en") -> str:
     return default
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> NullTranslations:
     """The gettext translations for a language (English is the source language)."""
     if language == "en":

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-_MD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()<:-])")
+_MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]()<])")
+# These only mean something at the start of a line (headings, lists, quotes).
+_MD_LINE_START = re.compile(r"^(\s*)([#\-+])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)\.")
 _MENTION = re.compile(r"@(?=(everyone|here|[!&]?\d|\S))", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ZERO_WIDTH_SPACE = "\u200b"
@@ -22,14 +25,19 @@ def strip_control(text: str) -> str:
 def discord_escape(text: str) -> str:
     """Make article text inert in Discord markdown: formatting characters are escaped and
     every ``@`` gets a zero-width space, so ``@everyone`` or ``<@&123>`` cannot ping."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", strip_control(text))
-    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped).replace("\n", " ")
+    flat = " ".join(strip_control(text).split())
+    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MD_ORDERED.sub(r"\1\\.", _MD_LINE_START.sub(r"\1\\\2", escaped))
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped)
 
 
 def discord_url(url: str) -> str:
     """A URL safe inside ``[text](url)``: the characters that would end it are encoded."""
     return (
-        url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+        url.replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
         .replace(">", "%3E")
     )
 

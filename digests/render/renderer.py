@@ -91,10 +91,15 @@ class Renderer:
         day = i18n.local_date(now, reader.timezone)
         return {
             "date": i18n.format_day(day, reader.language),
-            "read_time": lambda story: i18n.ngettext(
-                reader.language, "%(num)d min read", "%(num)d min read",
-                read_minutes(story.word_count),
-            ) % {"num": read_minutes(story.word_count)},
+            "read_time": lambda story: (
+                i18n.ngettext(
+                    reader.language,
+                    "%(num)d min read",
+                    "%(num)d min read",
+                    read_minutes(story.word_count),
+                )
+                % {"num": read_minutes(story.word_count)}
+            ),
             "language": reader.language,
         }
 
@@ -108,7 +113,11 @@ class Renderer:
             return self._discord_digest(plan, reader)
         name = "digest.html.j2" if platform == "telegram" else "digest.txt.j2"
         rendered = self._render(
-            platform, name, reader, sections=plan.sections, empty=plan.is_empty,
+            platform,
+            name,
+            reader,
+            sections=plan.sections,
+            empty=plan.is_empty,
             **self._context(reader, plan.generated_at),
         )
         return self._split_text(platform, name, parse_blocks(rendered), reader)
@@ -125,8 +134,8 @@ class Renderer:
             text = block.text
             plain = strip_control(text)
             if telegram:
-                from html import escape, unescape
                 import re
+                from html import escape, unescape
 
                 plain = unescape(re.sub(r"<[^>]*>", "", text))
                 return Block(escape(clip(" ".join(plain.split()), limit // 2)), block.story_id)
@@ -145,7 +154,11 @@ class Renderer:
     def _discord_digest(self, plan: DigestPlan, reader: Reader) -> list[OutgoingMessage]:
         context = self._context(reader, plan.generated_at)
         intro = self._render(
-            "discord", "digest.md.j2", reader, sections=plan.sections, empty=plan.is_empty,
+            "discord",
+            "digest.md.j2",
+            reader,
+            sections=plan.sections,
+            empty=plan.is_empty,
             **context,
         ).strip()
         intro = clip(intro, DISCORD_CONTENT_LIMIT)
@@ -155,8 +168,11 @@ class Renderer:
 
         def open_embed(title: str) -> dict[str, Any]:
             nonlocal total
-            embed = {"title": clip(title, DISCORD_TITLE_LIMIT), "description": "",
-                     "color": DISCORD_COLOUR}
+            embed = {
+                "title": clip(title, DISCORD_TITLE_LIMIT),
+                "description": "",
+                "color": DISCORD_COLOUR,
+            }
             if len(messages[-1]) >= DISCORD_EMBEDS_PER_MESSAGE or (
                 total + len(embed["title"]) > DISCORD_TOTAL_LIMIT
             ):
@@ -196,12 +212,14 @@ class Renderer:
         return result
 
     def _discord_story(self, story: Story, reader: Reader, context: dict[str, Any]) -> str:
-        text = self._render("discord", "story.md.j2", reader, story=story, compact=False,
-                            **context).strip()
+        text = self._render(
+            "discord", "story.md.j2", reader, story=story, compact=False, **context
+        ).strip()
         budget = min(DISCORD_DESCRIPTION_LIMIT, DISCORD_TOTAL_LIMIT - DISCORD_TITLE_LIMIT - 20)
         if len(text) > budget:
-            text = self._render("discord", "story.md.j2", reader, story=story, compact=True,
-                                **context).strip()
+            text = self._render(
+                "discord", "story.md.j2", reader, story=story, compact=True, **context
+            ).strip()
         if len(text) > budget:
             text = discord_escape(clip(story.lead.title, 300))
         return text
@@ -241,8 +259,12 @@ def render_many(
     cache: dict[tuple[Any, ...], list[OutgoingMessage]] = {}
     results = []
     for plan, reader in plans:
-        key = (plan.key, reader.language, reader.timezone,
-               i18n.local_date(plan.generated_at, reader.timezone))
+        key = (
+            plan.key,
+            reader.language,
+            reader.timezone,
+            i18n.local_date(plan.generated_at, reader.timezone),
+        )
         messages = cache.get(key)
         if messages is None:
             messages = renderer.render_digest(plan, platform, reader)

@@ -155,8 +155,10 @@ class SubscriberStore(StoreBase):
         """Move the digest cursor forward (never back) once a whole digest was delivered."""
         async with self._transaction() as db:
             await db.execute(
-                """UPDATE subscribers SET cursor_article_id = MAX(COALESCE(cursor_article_id, 0), ?),
-                       last_digest_at = ? WHERE id = ?""",
+                """UPDATE subscribers
+                   SET cursor_article_id = MAX(COALESCE(cursor_article_id, 0), ?),
+                       last_digest_at = ?
+                   WHERE id = ?""",
                 (article_id, to_db(digest_at), subscriber_id),
             )
 

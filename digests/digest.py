@@ -1,0 +1,79 @@
+"""Plan, render and send one subscriber's digest: the glue between store, assembly,
+rendering and a Sender. The delivery pipeline (outbox, pacing, retries) builds on these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.assemble import DigestPlan, build_pool, plan_digest
+from digests.models import Subscriber
+from digests.outgoing import Destination, OutgoingMessage, Sender
+from digests.render import Reader, Renderer
+from digests.settings import DigestLimits
+from digests.store import Store
+
+# Which template set each platform's subscribers get.
+RENDER_PLATFORM = {"telegram": "telegram", "discord": "discord", "console": "plain"}
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    plan: DigestPlan
+    messages: tuple[OutgoingMessage, ...]
+    sent: bool
+
+
+async def plan_for(
+    store: Store, subscriber: Subscriber, *, now: datetime, limits: DigestLimits
+) -> DigestPlan:
+    """The digest this subscriber would get at ``now`` (reads the store, decides purely)."""
+    horizon = now - max(limits.max_age, limits.first_lookback)
+    articles = await store.candidate_articles(
+        published_since=horizon, categories=list(subscriber.categories)
+    )
+    pool = build_pool(articles, await store.list_categories(), now=now, limits=limits)
+    sent = await store.sent_story_ids(subscriber.id) if subscriber.id else set()
+    return plan_digest(subscriber, pool, sent_story_ids=sent, limits=limits)
+
+
+def reader_of(subscriber: Subscriber) -> Reader:
+    return Reader(language=subscriber.language, timezone=subscriber.timezone)
+
+
+async def send_digest_now(
+    store: Store,
+    renderer: Renderer,
+    sender: Sender,
+    subscriber: Subscriber,
+    *,
+    now: datetime,
+    limits: DigestLimits,
+    preview: bool = False,
+    render_platform: str | None = None,
+) -> DigestResult:
+    """Plan, render and send a digest directly (no outbox): for previews and the demo.
+
+    A preview neither marks stories as received nor moves the subscriber's cursor. An
+    empty digest sends nothing unless ``limits.send_empty``. Stories count as received
+    only after every part was accepted by the platform.
+    """
+    plan = await plan_for(store, subscriber, now=now, limits=limits)
+    platform = render_platform or RENDER_PLATFORM.get(subscriber.platform, "plain")
+    messages = tuple(renderer.render_digest(plan, platform, reader_of(subscriber)))
+    if plan.is_empty and not (limits.send_empty or preview):
+        return DigestResult(plan, messages, sent=False)
+    destination = Destination(subscriber.platform, subscriber.chat_id, subscriber.thread_id)
+    for message in messages:
+        await sender.send(destination, message)
+    await store.record_delivery(
+        subscriber.id,
+        kind="preview" if preview else "digest",
+        status="sent",
+        now=now,
+        story_ids=plan.story_ids,
+        parts=len(messages),
+    )
+    if not preview:
+        await store.advance_cursor(subscriber.id, article_id=plan.cursor, digest_at=now)
+    return DigestResult(plan, messages, sent=True)

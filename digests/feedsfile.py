@@ -1,0 +1,172 @@
+"""Read ``feeds.toml`` (categories and the feeds that fill them) and apply it to the store.
+
+Parsing is pure and reports every problem with where it is; applying adds and updates
+feeds and disables the ones that left the file, never deleting their articles.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from digests.ingest.normalise import InvalidURL, canonical_url
+from digests.models import Category
+from digests.store import Store
+from digests.timeutil import parse_duration
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+
+
+class FeedsFileError(ValueError):
+    """The feeds file cannot be used; the message lists what is wrong and where."""
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    url: str
+    categories: tuple[str, ...]
+    name: str | None = None
+    interval: timedelta | None = None
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    categories: tuple[Category, ...]
+    feeds: tuple[FeedSpec, ...]
+
+
+@dataclass
+class SyncReport:
+    categories: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+
+
+def validate_slug(slug: str) -> str:
+    """Return the slug, or raise ValueError saying what a slug may contain."""
+    if not SLUG.match(slug):
+        raise ValueError(f"bad category slug {slug!r}: use lower-case letters, digits and dashes")
+    return slug
+
+
+def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
+    """Parse the TOML text of a feeds file; raises FeedsFileError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FeedsFileError(f"{source}: not valid TOML: {exc}") from None
+    problems: list[str] = []
+    categories: list[Category] = []
+    raw_categories = data.get("categories", {})
+    if not isinstance(raw_categories, dict):
+        raise FeedsFileError(f"{source}: [categories] must be a table")
+    for position, (slug, body) in enumerate(raw_categories.items()):
+        try:
+            validate_slug(slug)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        body = body if isinstance(body, dict) else {}
+        categories.append(
+            Category(
+                slug=slug,
+                name=str(body.get("name") or slug),
+                description=str(body.get("description") or ""),
+                position=position,
+            )
+        )
+    known = {c.slug for c in categories}
+    merged: dict[str, FeedSpec] = {}
+    raw_feeds = data.get("feeds", [])
+    if not isinstance(raw_feeds, list):
+        raise FeedsFileError(f"{source}: feeds must be an array of tables ([[feeds]])")
+    for number, entry in enumerate(raw_feeds, start=1):
+        where = f"feed #{number}"
+        try:
+            spec = _feed_spec(entry, known)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        previous = merged.get(spec.url)
+        if previous is not None:
+            # The same URL under several categories is one feed, fetched once.
+            spec = FeedSpec(
+                url=spec.url,
+                categories=tuple(dict.fromkeys(previous.categories + spec.categories)),
+                name=previous.name or spec.name,
+                interval=min((i for i in (previous.interval, spec.interval) if i), default=None),
+                priority=max(previous.priority, spec.priority),
+            )
+        merged[spec.url] = spec
+    if problems:
+        raise FeedsFileError(f"{source}: " + "; ".join(problems))
+    return FeedsConfig(tuple(categories), tuple(merged.values()))
+
+
+def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
+    if not isinstance(entry, dict):
+        raise ValueError("must be a table")
+    url = entry.get("url")
+    if not isinstance(url, str):
+        raise ValueError("url is missing")
+    try:
+        url = canonical_url(url)
+    except InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+    raw = entry.get("categories", entry.get("category"))
+    cats = [raw] if isinstance(raw, str) else raw
+    if not cats or not all(isinstance(c, str) for c in cats):
+        raise ValueError("category is missing")
+    unknown = [c for c in cats if c not in known]
+    if unknown:
+        raise ValueError(f"unknown category {', '.join(unknown)} (declare it in [categories])")
+    interval = None
+    if entry.get("interval") is not None:
+        interval = parse_duration(str(entry["interval"]))
+        if interval < timedelta(minutes=1):
+            raise ValueError("interval must be at least 1m")
+    priority = entry.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise ValueError("priority must be a whole number")
+    name = entry.get("name")
+    return FeedSpec(url, tuple(cats), str(name) if name else None, interval, priority)
+
+
+def load_feeds_file(path: Path) -> FeedsConfig:
+    """Read and parse a feeds file; raises FeedsFileError when unreadable or invalid."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FeedsFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise FeedsFileError(f"{path} is not UTF-8 text") from None
+    return parse_feeds_text(text, source=str(path))
+
+
+async def apply_feeds_config(
+    store: Store, config: FeedsConfig, *, now: datetime, default_interval: timedelta
+) -> SyncReport:
+    """Make the store match the file: categories upserted, feeds added or updated, feeds
+    missing from the file disabled (their articles are kept)."""
+    report = SyncReport(categories=len(config.categories))
+    for category in config.categories:
+        await store.upsert_category(category)
+    before = {f.url: f for f in await store.list_feeds()}
+    for spec in config.feeds:
+        await store.upsert_feed(
+            spec.url,
+            spec.categories,
+            now=now,
+            name=spec.name,
+            interval=spec.interval or default_interval,
+            priority=spec.priority,
+        )
+        (report.updated if spec.url in before else report.added).append(spec.url)
+    report.disabled = await store.disable_feeds_except([s.url for s in config.feeds])
+    return report
