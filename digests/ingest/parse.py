@@ -97,7 +97,7 @@ def _xml_entry(entry: Any) -> RawEntry:
         title=entry.get("title") or "",
         summary_html=entry.get("summary") or "",
         content_html=content,
-        author=entry.get("author") or None,
+        author=(entry.get("author_detail") or {}).get("name") or entry.get("author") or None,
         published=_struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
         image=image,
     )

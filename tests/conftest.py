@@ -1,0 +1,144 @@
+"""Shared fixtures: a real SQLite store in a temp folder, a fixed clock, builders for
+articles and subscribers, a local HTTP server, and a guard that fails any test trying to
+reach a non-loopback address."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from digests.models import Article, Category, Subscriber, Subscription
+from digests.outgoing import Destination, OutgoingMessage
+from digests.store import Store
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test on any connection outside 127.0.0.0/8 and ::1."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        if isinstance(address, tuple) and address:
+            host = str(address[0])
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise AssertionError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "test.db")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+CATEGORIES = (
+    Category("ai-frontier", "AI Frontier", "Models and labs", 0),
+    Category("climate", "Climate", "", 1),
+    Category("markets", "Markets", "", 2),
+)
+
+
+@pytest.fixture
+async def categorised_store(store: Store) -> Store:
+    for category in CATEGORIES:
+        await store.upsert_category(category)
+    return store
+
+
+class ArticleFactory:
+    """Builds Articles for assembly and rendering tests with sensible defaults."""
+
+    def __init__(self) -> None:
+        self._next = 1
+
+    def __call__(self, **overrides: object) -> Article:
+        number = self._next
+        self._next += 1
+        values: dict[str, object] = {
+            "id": number,
+            "feed_id": 1,
+            "url": f"https://news.example.com/{number}",
+            "title": f"Story number {number}",
+            "summary": f"Summary of story {number}. It has two sentences.",
+            "source": "Example News",
+            "categories": ("ai-frontier",),
+            "published_at": NOW - timedelta(hours=1),
+            "fetched_at": NOW - timedelta(minutes=30),
+            "story_id": number,
+            "priority": 0,
+            "word_count": 460,
+        }
+        values.update(overrides)
+        return Article(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_article() -> ArticleFactory:
+    return ArticleFactory()
+
+
+def make_subscriber(*categories: str, **overrides: object) -> Subscriber:
+    values: dict[str, object] = {
+        "id": 1,
+        "platform": "console",
+        "chat_id": "reader",
+        "subscriptions": tuple(Subscription(c) for c in categories),
+    }
+    values.update(overrides)
+    return Subscriber(**values)  # type: ignore[arg-type]
+
+
+class RecordingSender:
+    """A Sender that keeps what it was asked to send."""
+
+    def __init__(self, platform: str = "console") -> None:
+        self.platform = platform
+        self.sent: list[tuple[Destination, OutgoingMessage]] = []
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        self.sent.append((destination, message))
+        return str(len(self.sent))
+
+
+Routes = Callable[[web.Application], None]
+
+
+@pytest.fixture
+async def local_server() -> AsyncIterator[Callable[[web.Application], object]]:
+    """Start aiohttp applications on 127.0.0.1; yields a starter returning the base URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(app: web.Application) -> str:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = runner.addresses[0][1]
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()

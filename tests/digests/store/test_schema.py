@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digests.store import Store, StoreError
+from digests.store._schema import MIGRATIONS
+
+
+async def test_migrations_on_an_empty_database(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "new.db")
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        assert (await store._fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert (await store._fetchone("PRAGMA foreign_keys"))[0] == 1
+        tables = {r[0] for r in await store._fetchall("SELECT name FROM sqlite_master")}
+        for table in ("categories", "feeds", "articles", "stories", "subscribers",
+                      "subscriptions", "deliveries", "sent_stories", "feed_categories"):
+            assert table in tables
+    finally:
+        await store.close()
+
+
+async def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await (await Store.open(path)).close()
+    store = await Store.open(path)
+    assert await store.migrate() == len(MIGRATIONS)
+    await store.close()
+
+
+async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(StoreError, match="newer than this digestbot"):
+        await Store.open(path)
+
+
+async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("these are my notes, not a database" * 100)
+    with pytest.raises(StoreError, match="notes.txt"):
+        await Store.open(path)
+
+
+async def test_a_failing_migration_leaves_the_version_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+
+    monkeypatch.setattr(base, "MIGRATIONS", (*MIGRATIONS, "CREATE TABLE broken (;"))
+    path = tmp_path / "db.sqlite"
+    with pytest.raises(StoreError, match=f"migration {len(MIGRATIONS) + 1} failed"):
+        await Store.open(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
