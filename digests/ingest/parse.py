@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -97,10 +98,22 @@ def _xml_entry(entry: Any) -> RawEntry:
         title=entry.get("title") or "",
         summary_html=entry.get("summary") or "",
         content_html=content,
-        author=(entry.get("author_detail") or {}).get("name") or entry.get("author") or None,
+        author=_author_name(entry.get("author")),
         published=_struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
         image=image,
     )
+
+
+_EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")
+
+
+def _author_name(raw: str | None) -> str | None:
+    """RSS writes ``email (Name)``; readers want the name. (feedparser's own split
+    mangles some addresses, so it is done here.)"""
+    if not raw:
+        return None
+    match = _EMAIL_WITH_NAME.match(raw)
+    return match.group("name").strip() if match else raw.strip() or None
 
 
 def _parse_json_feed(content: bytes) -> ParsedFeed:
