@@ -121,10 +121,15 @@ MIN_OVERLAP = 0.5
 MIN_RATIO = 70.0
 # A token found in more recent stories than this is too common to find candidates with.
 COMMON_TOKEN_POSTINGS = 200
+# A big story is compared through its first few articles only, which keeps the cost per
+# new article bounded however many outlets piled onto one event.
+MEMBERS_COMPARED = 8
 
 
 def _stem(token: str) -> str:
-    if len(token) > 4 and not token.isdigit():
+    if any(c.isdigit() for c in token):
+        return token  # "gpt5", "q3", "2026": numbers tell events apart, keep them whole
+    if len(token) > 4:
         for suffix in _SUFFIXES:
             if token.endswith(suffix) and len(token) - len(suffix) >= 3:
                 token = token[: -len(suffix)]
@@ -179,7 +184,7 @@ def cluster_articles(
     recurring columns are separate items, not extra sources).
     """
     clusters: list[_Cluster] = []
-    index: dict[str, list[int]] = defaultdict(list)
+    index: dict[str, set[int]] = defaultdict(set)
     by_story: dict[int, int] = {}
 
     def add_member(position: int, key: str, tokens: set[str], scope: str) -> None:
@@ -187,9 +192,7 @@ def cluster_articles(
         cluster.members.append((key, tokens))
         cluster.scopes.add(scope)
         for token in tokens:
-            postings = index[token]
-            if not postings or postings[-1] != position:
-                postings.append(position)
+            index[token].add(position)
 
     for member in existing:
         position = by_story.get(member.story_id)
@@ -214,7 +217,7 @@ def cluster_articles(
                 cluster = clusters[position]
                 if count < MIN_SHARED or article.scope in cluster.scopes:
                     continue
-                for key, member_tokens in cluster.members:
+                for key, member_tokens in cluster.members[:MEMBERS_COMPARED]:
                     score = _similar(article.title_key, tokens, key, member_tokens)
                     if score is not None and (
                         best is None or (score, -position) > (best[0], -best[1])

@@ -32,16 +32,20 @@ def parse_fixture(path: Path) -> dict[str, Any]:
     articles = []
     for entry in feed.entries:
         article = entry_to_article(
-            entry, source=feed.title or "?", now=NOW, first_import=True,
+            entry,
+            source=feed.title or "?",
+            now=NOW,
+            first_import=True,
             feed_updated=feed.updated,
         )
         articles.append(
-            None if article is None else {
+            None
+            if article is None
+            else {
                 "title": article.title,
                 "url": article.url,
                 "guid": article.guid,
-                "published_at": article.published_at.isoformat() if article.published_at
-                else None,
+                "published_at": article.published_at.isoformat() if article.published_at else None,
                 "date_known": article.date_known,
                 "summary": article.summary,
                 "author": article.author,

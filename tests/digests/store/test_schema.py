@@ -16,8 +16,17 @@ async def test_migrations_on_an_empty_database(tmp_path: Path) -> None:
         assert (await store._fetchone("PRAGMA journal_mode"))[0] == "wal"
         assert (await store._fetchone("PRAGMA foreign_keys"))[0] == 1
         tables = {r[0] for r in await store._fetchall("SELECT name FROM sqlite_master")}
-        for table in ("categories", "feeds", "articles", "stories", "subscribers",
-                      "subscriptions", "deliveries", "sent_stories", "feed_categories"):
+        for table in (
+            "categories",
+            "feeds",
+            "articles",
+            "stories",
+            "subscribers",
+            "subscriptions",
+            "deliveries",
+            "sent_stories",
+            "feed_categories",
+        ):
             assert table in tables
     finally:
         await store.close()

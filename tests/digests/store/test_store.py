@@ -32,8 +32,12 @@ async def test_feed_upsert_sets_categories_and_keeps_one_row_per_url(
         "https://a.example/feed", ["ai-frontier"], now=NOW, interval=timedelta(minutes=15)
     )
     again = await store.upsert_feed(
-        "https://a.example/feed", ["ai-frontier", "markets"], now=NOW, name="A",
-        interval=timedelta(hours=1), priority=2,
+        "https://a.example/feed",
+        ["ai-frontier", "markets"],
+        now=NOW,
+        name="A",
+        interval=timedelta(hours=1),
+        priority=2,
     )
     assert again.id == feed.id
     assert again.categories == ("ai-frontier", "markets")
@@ -55,8 +59,9 @@ async def test_removed_feed_keeps_articles_and_returns_when_listed_again(
     feed = await store.upsert_feed(
         "https://a.example/feed", ["climate"], now=NOW, interval=timedelta(minutes=5)
     )
-    await store.ingest_articles(feed_scope(feed.id), [article(1)], ["climate"], now=NOW,
-                                feed_id=feed.id)
+    await store.ingest_articles(
+        feed_scope(feed.id), [article(1)], ["climate"], now=NOW, feed_id=feed.id
+    )
     removed = await store.remove_feed(feed.url)
     assert removed.id == feed.id
     listed = await store.get_feed(feed.url)
@@ -74,13 +79,14 @@ async def test_error_disabled_feed_comes_back_only_when_enabled_explicitly(
     feed = await store.upsert_feed(
         "https://a.example/feed", ["climate"], now=NOW, interval=timedelta(minutes=5)
     )
-    await store.record_fetch_failure(feed.id, now=NOW, error="HTTP 500",
-                                     next_fetch_at=NOW, disable_reason="disabled: too many")
-    synced = await store.upsert_feed(feed.url, ["climate"], now=NOW,
-                                     interval=timedelta(minutes=5))
+    await store.record_fetch_failure(
+        feed.id, now=NOW, error="HTTP 500", next_fetch_at=NOW, disable_reason="disabled: too many"
+    )
+    synced = await store.upsert_feed(feed.url, ["climate"], now=NOW, interval=timedelta(minutes=5))
     assert synced.disabled and synced.last_error == "HTTP 500"
-    enabled = await store.upsert_feed(feed.url, ["climate"], now=NOW,
-                                      interval=timedelta(minutes=5), enable=True)
+    enabled = await store.upsert_feed(
+        feed.url, ["climate"], now=NOW, interval=timedelta(minutes=5), enable=True
+    )
     assert not enabled.disabled and enabled.consecutive_errors == 0
 
 
@@ -108,11 +114,19 @@ async def test_same_guid_or_url_in_a_scope_is_one_article(categorised_store: Sto
 
 async def test_candidates_carry_categories_priority_and_story(categorised_store: Store) -> None:
     store = categorised_store
-    feed = await store.upsert_feed("https://a.example/feed", ["climate", "markets"], now=NOW,
-                                   interval=timedelta(minutes=5), priority=3)
+    feed = await store.upsert_feed(
+        "https://a.example/feed",
+        ["climate", "markets"],
+        now=NOW,
+        interval=timedelta(minutes=5),
+        priority=3,
+    )
     _, created = await store.ingest_articles(
-        feed_scope(feed.id), [article(1), article(2, date_known=False)],
-        feed.categories, now=NOW, feed_id=feed.id,
+        feed_scope(feed.id),
+        [article(1), article(2, date_known=False)],
+        feed.categories,
+        now=NOW,
+        feed_id=feed.id,
     )
     story_ids = await store.assign_stories([(None, created)], now=NOW)
     candidates = await store.candidate_articles(published_since=NOW - timedelta(days=1))
@@ -133,14 +147,16 @@ async def test_forget_deletes_everything_about_a_subscriber(categorised_store: S
     await store.subscribe(sub.id, ["climate", "markets"], now=NOW)
     await store.subscribe(other.id, ["climate"], now=NOW)
     await store.set_keywords(sub.id, "climate", ["solar", "wind"])
-    await store.record_delivery(sub.id, kind="digest", status="sent", now=NOW,
-                                story_ids=[1, 2], parts=1)
+    await store.record_delivery(
+        sub.id, kind="digest", status="sent", now=NOW, story_ids=[1, 2], parts=1
+    )
     report = await store.forget_subscriber(sub.id)
     assert (report.subscriptions, report.deliveries, report.sent_stories) == (2, 1, 2)
     assert await store.find_subscriber("telegram", "42") is None
     for table in ("subscriptions", "deliveries", "sent_stories"):
-        row = await store._fetchone(f"SELECT COUNT(*) FROM {table} WHERE subscriber_id = ?",
-                                    (sub.id,))
+        row = await store._fetchone(
+            f"SELECT COUNT(*) FROM {table} WHERE subscriber_id = ?", (sub.id,)
+        )
         assert row[0] == 0
     assert (await store.get_subscriber(other.id)).categories == ("climate",)
     with pytest.raises(NotFound):
@@ -151,8 +167,7 @@ async def test_subscriptions_follow_category_order_and_keep_keywords(
     categorised_store: Store,
 ) -> None:
     store = categorised_store
-    sub = await store.upsert_subscriber("discord", "c1", now=NOW, guild_id="g1",
-                                        thread_id="t9")
+    sub = await store.upsert_subscriber("discord", "c1", now=NOW, guild_id="g1", thread_id="t9")
     await store.subscribe(sub.id, ["markets", "ai-frontier"], now=NOW)
     await store.set_keywords(sub.id, "markets", ["oil", " ", "gold"])
     await store.subscribe(sub.id, ["markets"], now=NOW)
@@ -183,8 +198,9 @@ async def test_cursor_never_moves_back_and_previews_mark_nothing(
 
 async def test_update_subscriber_rejects_unknown_fields(categorised_store: Store) -> None:
     sub = await categorised_store.upsert_subscriber("console", "me", now=NOW)
-    await categorised_store.update_subscriber(sub.id, now=NOW, timezone="Europe/London",
-                                              paused=True)
+    await categorised_store.update_subscriber(
+        sub.id, now=NOW, timezone="Europe/London", paused=True
+    )
     loaded = await categorised_store.get_subscriber(sub.id)
     assert loaded.timezone == "Europe/London" and loaded.paused
     with pytest.raises(ValueError, match="chat_id"):

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from digests.ingest.normalise import (
+    InvalidURL,
+    canonical_url,
+    clean_title,
+    html_to_text,
+    read_minutes,
+    resolve_published,
+    summarise,
+)
+
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://Example.COM/a?utm_source=x&utm_medium=y&id=3#frag", "https://example.com/a?id=3"),
+        ("http://example.com:80/path", "http://example.com/path"),
+        ("https://example.com:8443/path", "https://example.com:8443/path"),
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com/a?fbclid=1&gclid=2&b=2&a=1", "https://example.com/a?b=2&a=1"),
+        ("https://example.com/a?UTM_Campaign=z&q=", "https://example.com/a?q="),
+        ("  https://example.com/Case/Path  ", "https://example.com/Case/Path"),
+        ("https://xn--bcher-kva.example./x", "https://xn--bcher-kva.example/x"),
+    ],
+)
+def test_canonical_url(raw: str, expected: str) -> None:
+    assert canonical_url(raw) == expected
+    assert canonical_url(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "example.com/a",
+        "ftp://example.com/x",
+        "javascript:alert(1)",
+        "https:///nohost",
+        "https://exa mple.com/",
+        "http://[::1",
+    ],
+)
+def test_canonical_url_rejects(raw: str) -> None:
+    with pytest.raises(InvalidURL):
+        canonical_url(raw)
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Hello <b>world</b></p><p>Again</p>", "Hello world Again"),
+        ("Fish &amp; chips &lt;3 &#x1F41F;", "Fish & chips <3 🐟"),
+        ("<script>alert('x')</script>Safe<style>p{}</style>", "Safe"),
+        ("line\n\n\t  break", "line break"),
+        ("&amp;lt;b&amp;gt; double-escaped", "<b> double-escaped"),
+        ("a<br>b", "a b"),
+        ("zero\u200bwidth\x00 and\x1e markers", "zerowidth and markers"),
+        (None, ""),
+    ],
+)
+def test_html_to_text(html: str | None, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_summary_cuts_at_a_sentence_near_the_target() -> None:
+    sentence = "This sentence has exactly some words in it. "
+    text = sentence * 20
+    summary = summarise(text, 300)
+    assert summary.endswith("in it.")
+    assert 150 <= len(summary) <= 360
+
+
+def test_summary_without_sentences_cuts_at_a_word_with_ellipsis() -> None:
+    text = "word " * 200
+    summary = summarise(text.strip(), 300)
+    assert summary.endswith("…") and len(summary) <= 300
+    assert not summary[:-1].endswith(" ")
+
+
+def test_short_text_is_left_alone() -> None:
+    assert summarise("Short. Text.") == "Short. Text."
+
+
+def test_title_is_one_line_and_capped() -> None:
+    assert clean_title("<em>Big</em>\n news") == "Big news"
+    assert len(clean_title("x" * 1000)) == 300
+
+
+@pytest.mark.parametrize(("words", "minutes"), [(0, 1), (100, 1), (460, 2), (2300, 10)])
+def test_read_minutes(words: int, minutes: int) -> None:
+    assert read_minutes(words) == minutes
+
+
+@pytest.mark.parametrize(
+    ("published", "first_import", "feed_updated", "expected"),
+    [
+        (NOW - timedelta(hours=3), True, None, (NOW - timedelta(hours=3), True)),
+        (NOW + timedelta(days=30), False, None, (NOW, True)),
+        (None, False, None, (NOW, True)),
+        (None, True, NOW - timedelta(days=300), (NOW - timedelta(days=300), False)),
+        (None, True, None, (NOW, False)),
+    ],
+)
+def test_resolve_published(
+    published: datetime | None,
+    first_import: bool,
+    feed_updated: datetime | None,
+    expected: tuple[datetime, bool],
+) -> None:
+    assert (
+        resolve_published(published, now=NOW, first_import=first_import, feed_updated=feed_updated)
+        == expected
+    )
