@@ -183,7 +183,13 @@ def plan_digest(
     since = now - limits.first_lookback
     chosen: list[tuple[Story, str]] = []
     taken: set[int] = set()
-    for subscription in subscriber.subscriptions:
+    # Walk categories in their display order, so a story filed under two of them lands
+    # in the first one however the subscriber's list happens to be ordered.
+    subscriptions = sorted(
+        (s for s in subscriber.subscriptions if s.category in pool.categories),
+        key=lambda s: (pool.categories[s.category].position, s.category),
+    )
+    for subscription in subscriptions:
         count = 0
         for story in pool.by_category.get(subscription.category, ()):
             if count >= limits.per_category:
@@ -205,11 +211,10 @@ def plan_digest(
     grouped: dict[str, list[Story]] = defaultdict(list)
     for story, category in kept:
         grouped[category].append(story)
-    order = [s.category for s in subscriber.subscriptions]
-    positions = {slug: (pool.categories[slug].position, slug) for slug in grouped}
     sections = tuple(
-        Section(pool.categories[slug], tuple(grouped[slug]))
-        for slug in sorted(grouped, key=lambda s: (positions[s], order.index(s)))
+        Section(pool.categories[s.category], tuple(grouped[s.category]))
+        for s in subscriptions
+        if s.category in grouped
     )
     return DigestPlan(
         subscriber_id=subscriber.id,

@@ -166,7 +166,9 @@ class Renderer:
         ids: list[list[int]] = [[]]
         total = 0
 
-        def open_embed(title: str) -> dict[str, Any]:
+        def open_embed(title: str, need: int) -> dict[str, Any]:
+            # A new embed stays in the current message only if it and its first story
+            # fit both the embed count and the 6,000-character total.
             nonlocal total
             embed = {
                 "title": clip(title, DISCORD_TITLE_LIMIT),
@@ -174,7 +176,7 @@ class Renderer:
                 "color": DISCORD_COLOUR,
             }
             if len(messages[-1]) >= DISCORD_EMBEDS_PER_MESSAGE or (
-                total + len(embed["title"]) > DISCORD_TOTAL_LIMIT
+                total + len(embed["title"]) + need > DISCORD_TOTAL_LIMIT
             ):
                 messages.append([])
                 ids.append([])
@@ -183,19 +185,23 @@ class Renderer:
             total += len(embed["title"])
             return embed
 
+        continued = i18n.gettext(reader.language, "(continued)")
         for section in plan.sections:
             title = strip_control(section.category.name)
-            embed = open_embed(title)
+            embed: dict[str, Any] | None = None
             for story in section.stories:
                 text = self._discord_story(story, reader, context)
-                fits = len(embed["description"]) + 2 + len(text) <= DISCORD_DESCRIPTION_LIMIT
-                if not embed["description"]:
-                    fits = len(text) <= DISCORD_DESCRIPTION_LIMIT
-                if not fits or total + len(text) + 2 > DISCORD_TOTAL_LIMIT:
-                    embed = open_embed(title + " " + i18n.gettext(reader.language, "(continued)"))
-                sep = "\n\n" if embed["description"] else ""
-                embed["description"] += sep + text
-                total += len(sep) + len(text)
+                sep = 2 if embed and embed["description"] else 0
+                if embed is None:
+                    embed = open_embed(title, len(text))
+                elif (
+                    len(embed["description"]) + sep + len(text) > DISCORD_DESCRIPTION_LIMIT
+                    or total + sep + len(text) > DISCORD_TOTAL_LIMIT
+                ):
+                    embed = open_embed(f"{title} {continued}", len(text))
+                sep = 2 if embed["description"] else 0
+                embed["description"] += "\n\n" * (sep // 2) + text
+                total += sep + len(text)
                 ids[-1].append(story.story_id)
         if plan.is_empty or not messages[0]:
             return [OutgoingMessage(text=intro, template="discord/digest.md.j2")]

@@ -51,7 +51,7 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 async def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("these are my notes, not a database" * 100)
-    with pytest.raises(StoreError, match="notes.txt"):
+    with pytest.raises(StoreError, match=r"notes\.txt"):
         await Store.open(path)
 
 
