@@ -1,5 +1,11 @@
 """Rendering: Jinja2 templates per platform, translations, and splitting to platform limits."""
 
-from digests.render.renderer import Reader, Renderer, TemplateError, render_many
+from digests.render.renderer import (
+    Reader,
+    RenderCache,
+    Renderer,
+    TemplateError,
+    render_many,
+)
 
-__all__ = ["Reader", "Renderer", "TemplateError", "render_many"]
+__all__ = ["RenderCache", "Reader", "Renderer", "TemplateError", "render_many"]

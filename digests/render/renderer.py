@@ -257,23 +257,32 @@ class Renderer:
         return self._render(platform, f"{name}.{suffix}.j2", reader, **context).strip()
 
 
+class RenderCache:
+    """Shares renderings between identical digests: the same stories, platform, language
+    and local day (the time zone matters only through the date it shows). Subscribers
+    with the same categories usually match, so a dispatch renders far fewer than it sends.
+    """
+
+    def __init__(self, renderer: Renderer) -> None:
+        self._renderer = renderer
+        self._cache: dict[tuple[Any, ...], list[OutgoingMessage]] = {}
+
+    def render(self, plan: DigestPlan, platform: str, reader: Reader) -> list[OutgoingMessage]:
+        day = i18n.local_date(plan.generated_at, reader.timezone)
+        key = (plan.key, platform, reader.language, day)
+        messages = self._cache.get(key)
+        if messages is None:
+            messages = self._renderer.render_digest(plan, platform, reader)
+            self._cache[key] = messages
+        return messages
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
 def render_many(
     renderer: Renderer, plans: Sequence[tuple[DigestPlan, Reader]], platform: str
 ) -> list[list[OutgoingMessage]]:
-    """Render several digests, sharing the work between identical ones (same stories,
-    language, time zone and day): subscribers with the same categories usually match."""
-    cache: dict[tuple[Any, ...], list[OutgoingMessage]] = {}
-    results = []
-    for plan, reader in plans:
-        key = (
-            plan.key,
-            reader.language,
-            reader.timezone,
-            i18n.local_date(plan.generated_at, reader.timezone),
-        )
-        messages = cache.get(key)
-        if messages is None:
-            messages = renderer.render_digest(plan, platform, reader)
-            cache[key] = messages
-        results.append(messages)
-    return results
+    """Render several digests through one RenderCache."""
+    cache = RenderCache(renderer)
+    return [cache.render(plan, platform, reader) for plan, reader in plans]

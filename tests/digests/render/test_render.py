@@ -127,13 +127,21 @@ def test_render_many_shares_identical_digests(
 ) -> None:
     plan = digest_of([make_article()])
     other = digest_of([make_article(categories=("climate",))], "climate")
-    results = render_many(
-        renderer,
-        [(plan, Reader()), (plan, Reader()), (other, Reader()), (plan, Reader("vi"))],
-        "telegram",
-    )
+    readers = [
+        Reader(),
+        Reader(),
+        Reader(),
+        Reader("vi"),
+        Reader("en", "Asia/Tokyo"),
+        Reader("en", "Pacific/Kiritimati"),
+    ]
+    plans = [plan, plan, other, plan, plan, plan]
+    results = render_many(renderer, list(zip(plans, readers, strict=True)), "telegram")
     assert results[0] is results[1]
     assert results[0] is not results[2] and results[0] is not results[3]
+    assert results[4] is results[0]  # noon UTC is 21:00 in Tokyo: the same day, shared
+    assert results[5] is not results[0]  # but already the 28th at UTC+14
+    assert "November 28" in results[5][0].text
 
 
 def test_long_titles_count_in_utf16_units() -> None:
