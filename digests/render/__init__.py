@@ -8,4 +8,4 @@ from digests.render.renderer import (
     render_many,
 )
 
-__all__ = ["RenderCache", "Reader", "Renderer", "TemplateError", "render_many"]
+__all__ = ["Reader", "RenderCache", "Renderer", "TemplateError", "render_many"]
