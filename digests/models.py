@@ -129,7 +129,7 @@ class IngestCounts:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Subscription:
     category: str
     keywords: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ from digests.render.renderer import (
     Renderer,
     TemplateError,
     render_many,
+    sharing_order,
 )
 
-__all__ = ["Reader", "RenderCache", "Renderer", "TemplateError", "render_many"]
+__all__ = ["Reader", "RenderCache", "Renderer", "TemplateError", "render_many", "sharing_order"]

@@ -7,6 +7,7 @@ the platform's limits.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,6 +18,7 @@ import jinja2
 
 from digests.assemble import DigestPlan, Story
 from digests.ingest.normalise import read_minutes
+from digests.models import Subscriber
 from digests.outgoing import OutgoingMessage
 from digests.render import i18n
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
@@ -38,6 +40,8 @@ DISCORD_EMBEDS_PER_MESSAGE = 10
 DISCORD_TITLE_LIMIT = 256
 DISCORD_COLOUR = 0x2B6CB0
 BREAKING_COLOUR = 0xC53030
+# A story covered by dozens of outlets lists the first few; the rest are counted.
+MAX_SOURCES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,14 @@ class Renderer:
                 % {"num": read_minutes(story.word_count)}
             ),
             "language": reader.language,
+            "MAX_SOURCES": MAX_SOURCES_SHOWN,
+            "more_sources": lambda story: (
+                " "
+                + i18n.ngettext(reader.language, "+%(num)d more", "+%(num)d more", extra)
+                % {"num": extra}
+                if (extra := len(story.sources) - MAX_SOURCES_SHOWN) > 0
+                else ""
+            ),
         }
 
     # --- digests ----------------------------------------------------------------------
@@ -261,23 +273,41 @@ class RenderCache:
     """Shares renderings between identical digests: the same stories, platform, language
     and local day (the time zone matters only through the date it shows). Subscribers
     with the same categories usually match, so a dispatch renders far fewer than it sends.
+
+    It keeps the ``max_entries`` most recently used renderings: walk subscribers sorted by
+    their subscriptions and language (see ``sharing_order``) and hits come in runs while
+    memory stays flat however many subscribers there are.
     """
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, max_entries: int = 512) -> None:
         self._renderer = renderer
-        self._cache: dict[tuple[Any, ...], list[OutgoingMessage]] = {}
+        self._max = max_entries
+        self._cache: OrderedDict[tuple[Any, ...], list[OutgoingMessage]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
 
     def render(self, plan: DigestPlan, platform: str, reader: Reader) -> list[OutgoingMessage]:
         day = i18n.local_date(plan.generated_at, reader.timezone)
         key = (plan.key, platform, reader.language, day)
         messages = self._cache.get(key)
-        if messages is None:
-            messages = self._renderer.render_digest(plan, platform, reader)
-            self._cache[key] = messages
+        if messages is not None:
+            self.hits += 1
+            self._cache.move_to_end(key)
+            return messages
+        self.misses += 1
+        messages = self._renderer.render_digest(plan, platform, reader)
+        self._cache[key] = messages
+        if len(self._cache) > self._max:
+            self._cache.popitem(last=False)
         return messages
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def sharing_order(subscriber: Subscriber) -> tuple[Any, ...]:
+    """Sort key that puts subscribers likely to share a rendering next to each other."""
+    return (subscriber.subscriptions, subscriber.language, subscriber.cursor_article_id or 0)
 
 
 def render_many(
