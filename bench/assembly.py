@@ -31,7 +31,10 @@ from digests.settings import DigestLimits
 from digests.store import Store
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
-WORDS = ["market", "climate", "model", "launch", "vote", "court", "rally", "storm", "chip", "bank", "health", "study", "deal", "energy", "rocket", "film", "league", "bridge", "water", "city", "data", "trade", "law", "art"]
+WORDS = tuple(
+    "market climate model launch vote court rally storm chip bank health study deal energy "
+    "rocket film league bridge water city data trade law art".split()
+)
 ZONES = (
     "UTC",
     "Europe/London",
@@ -152,7 +155,8 @@ def main() -> None:
         f"messages per digest: {messages / len(subscribers):.2f}"
     )
     print(
-        f"plan + render:          {total_s:.2f} s (sorting included)  →  {rate:,.0f} digests/s (target ≥ 5,000)"
+        f"plan + render:          {total_s:.2f} s (sorting included)  →  "
+        f"{rate:,.0f} digests/s (target ≥ 5,000)"
     )
     print(
         f"peak RSS:               {rss_mb():.0f} MB (after loading data: {base_rss:.0f} MB;"
