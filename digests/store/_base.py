@@ -97,6 +97,18 @@ class StoreBase:
             else:
                 await self._db.execute("COMMIT")
 
+    async def _next_id(self, db: aiosqlite.Connection, table: str) -> int:
+        """The id the next row of an AUTOINCREMENT table gets. Only call it inside a write
+        transaction: it lets a batch insert with explicit ids in one round trip."""
+        row = await (
+            await db.execute(
+                f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+                f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0))",
+                (table,),
+            )
+        ).fetchone()
+        return int(row[0]) + 1 if row else 1
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._db.execute(sql, params) as cursor:
             return list(await cursor.fetchall())

@@ -42,8 +42,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (feed_id, category)
     );
 
+    -- AUTOINCREMENT: a story id is never reused, since sent_stories remembers ids after
+    -- retention deleted the story itself.
     CREATE TABLE stories (
-        id            INTEGER PRIMARY KEY,
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
         title         TEXT NOT NULL,
         first_seen_at TEXT NOT NULL,
         last_seen_at  TEXT NOT NULL

@@ -225,3 +225,16 @@ async def test_category_upsert_updates_in_place(store: Store) -> None:
     await store.upsert_category(Category("x", "X", "", 1))
     await store.upsert_category(Category("x", "Ex", "desc", 0))
     assert await store.list_categories() == [Category("x", "Ex", "desc", 0)]
+
+
+async def test_ids_are_never_reused_after_retention(categorised_store: Store) -> None:
+    # sent_stories remembers story ids after retention deleted the stories themselves;
+    # a new story must never take an old id and be mistaken for one already sent.
+    store = categorised_store
+    _, first = await store.ingest_articles("import:x", [article(200)], ["climate"], now=NOW)
+    (old_story,) = await store.assign_stories([(None, first)], now=NOW)
+    assert await store.delete_articles_before(NOW - timedelta(days=7)) == 1
+    _, second = await store.ingest_articles("import:x", [article(1)], ["climate"], now=NOW)
+    (new_story,) = await store.assign_stories([(None, second)], now=NOW)
+    assert second[0].id > first[0].id
+    assert new_story > old_story
