@@ -21,7 +21,12 @@ from tqdm import tqdm
 from bot.console import format_message
 from bot.wiring import App, open_app
 from digests.digest import plan_for
-from digests.feedsfile import FeedsFileError, apply_feeds_config, load_feeds_file
+from digests.feedsfile import (
+    FeedsFileError,
+    apply_feeds_config,
+    load_feeds_file,
+    reject_credentials,
+)
 from digests.ingest.importer import import_records, read_records
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.ingest.pipeline import poll_feeds
@@ -188,6 +193,7 @@ async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int
 
 async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
     try:
+        reject_credentials(args.url)
         url = canonical_url(args.url)
         interval = (
             parse_duration(args.interval) if args.interval else app.settings.fetch.default_interval

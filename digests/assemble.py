@@ -106,8 +106,14 @@ def build_pool(
     *,
     now: datetime,
     limits: DigestLimits,
+    unclustered_from: int | None = None,
 ) -> Pool:
-    """Group candidate articles into stories, drop stale ones, score and sort them."""
+    """Group candidate articles into stories, drop stale ones, score and sort them.
+
+    ``unclustered_from`` is the lowest id of an article stored but not yet grouped into a
+    story (ingest groups a poll's articles at its end): cursors stop short of it, so such
+    an article is not skipped by a digest planned in between.
+    """
     by_story: dict[int, list[Article]] = defaultdict(list)
     max_id = 0
     cutoff = now - limits.max_age
@@ -138,7 +144,7 @@ def build_pool(
             slug: tuple(sorted(stories, key=_rank_key)) for slug, stories in by_category.items()
         },
         categories=order,
-        max_article_id=max_id,
+        max_article_id=max_id if unclustered_from is None else min(max_id, unclustered_from - 1),
     )
 
 

@@ -32,7 +32,13 @@ async def plan_for(
     articles = await store.candidate_articles(
         published_since=horizon, categories=list(subscriber.categories)
     )
-    pool = build_pool(articles, await store.list_categories(), now=now, limits=limits)
+    pool = build_pool(
+        articles,
+        await store.list_categories(),
+        now=now,
+        limits=limits,
+        unclustered_from=await store.first_unclustered_id(),
+    )
     sent = await store.sent_story_ids(subscriber.id) if subscriber.id else set()
     return plan_digest(subscriber, pool, sent_story_ids=sent, limits=limits)
 

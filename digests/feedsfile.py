@@ -55,6 +55,14 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+def reject_credentials(url: str) -> None:
+    """Feed URLs are listed and logged: a user name or password in one would leak."""
+    from urllib.parse import urlsplit
+
+    if "@" in urlsplit(url.strip()).netloc:
+        raise ValueError(f"credentials in feed URLs are not supported: {url.split('@')[-1]}")
+
+
 def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
     """Parse the TOML text of a feeds file; raises FeedsFileError listing every problem."""
     try:
@@ -115,6 +123,7 @@ def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
     url = entry.get("url")
     if not isinstance(url, str):
         raise ValueError("url is missing")
+    reject_credentials(url)
     try:
         url = canonical_url(url)
     except InvalidURL as exc:

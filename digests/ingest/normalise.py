@@ -26,8 +26,8 @@ class InvalidURL(ValueError):
 def canonical_url(url: str) -> str:
     """Return the canonical form of an http(s) URL.
 
-    Lower-cases scheme and host, drops default ports, fragments and tracking parameters
-    (``utm_*``, ``fbclid``, ``gclid``, …), keeps every other parameter in order.
+    Lower-cases scheme and host, drops default ports, credentials, fragments and tracking
+    parameters (``utm_*``, ``fbclid``, ``gclid``, …), keeps every other parameter in order.
     Raises InvalidURL when the text is not an absolute http(s) URL.
     """
     raw = url.strip()
@@ -43,8 +43,7 @@ def canonical_url(url: str) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
+    # Credentials never belong in a link shown to readers (or in a log): they are dropped.
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -242,6 +242,11 @@ class ArticleStore(StoreBase):
             for r in rows
         ]
 
+    async def first_unclustered_id(self) -> int | None:
+        """The lowest id of an article not yet in a story, or None when all are."""
+        row = await self._fetchone("SELECT MIN(id) FROM articles WHERE story_id IS NULL")
+        return int(row[0]) if row and row[0] is not None else None
+
     async def latest_article_id(self) -> int:
         row = await self._fetchone("SELECT COALESCE(MAX(id), 0) FROM articles")
         return int(row[0]) if row else 0

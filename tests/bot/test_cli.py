@@ -130,6 +130,10 @@ def test_import_preview_and_stats(workdir: Path) -> None:
             "not a duration",
         ),
         (["feeds", "remove", "https://never.example/"], "no feed with URL"),
+        (
+            ["feeds", "add", "https://u:hunter2@x.example/", "--category", "climate"],
+            "credentials in feed URLs",
+        ),
     ],
 )
 def test_user_mistakes_give_one_line_and_exit_2(
@@ -141,7 +145,7 @@ def test_user_mistakes_give_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("digestbot: error: ") and message in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.count("\n") == 1 and "Traceback" not in err and "hunter2" not in err
 
 
 def test_bad_settings_and_feeds_file(

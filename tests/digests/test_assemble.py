@@ -161,3 +161,15 @@ def test_identical_subscribers_get_identical_plan_keys(make_article: ArticleFact
 def test_empty_when_nothing_qualifies() -> None:
     result = plan([])
     assert result.is_empty and result.story_ids == () and result.cursor == 0
+
+
+def test_cursor_stops_before_an_article_not_yet_in_a_story(make_article: ArticleFactory) -> None:
+    # Articles 1-3 are grouped; article 2 was stored by a poll still under way and is not
+    # a candidate yet. The next digest must start at 2, not skip it.
+    grouped = [make_article(), make_article(), make_article()]
+    pool = build_pool(
+        [grouped[0], grouped[2]], CATEGORIES, now=NOW, limits=LIMITS, unclustered_from=2
+    )
+    result = plan_digest(make_subscriber("ai-frontier"), pool, limits=LIMITS)
+    assert result.cursor == 1
+    assert set(result.story_ids) == {grouped[0].story_id, grouped[2].story_id}

@@ -108,3 +108,38 @@ async def test_a_failing_sender_marks_nothing(categorised_store: Store) -> None:
         await send_digest_now(store, Renderer(), Down(), reader, now=NOW, limits=DigestLimits())
     assert await store.sent_story_ids(reader.id) == set()
     assert (await store.get_subscriber(reader.id)).cursor_article_id is None
+
+
+async def test_digest_cursor_waits_for_unclustered_articles(categorised_store: Store) -> None:
+    store = categorised_store
+    await seed(store, "Heat pumps overtake boilers")
+    from digests.models import NewArticle
+
+    # A poll stored this article but has not grouped it into a story yet.
+    await store.ingest_articles(
+        "import:late",
+        [
+            NewArticle(
+                url="https://late.example/1",
+                title="Late arrival",
+                summary="",
+                source="Late",
+                published_at=NOW,
+            )
+        ],
+        ["climate"],
+        now=NOW,
+    )
+    await seed(store, "Heat pumps overtake boilers", "Glaciers retreat again")
+    reader = await store.upsert_subscriber("console", "me", now=NOW)
+    await store.subscribe(reader.id, ["climate"], now=NOW)
+    result = await send_digest_now(
+        store,
+        Renderer(),
+        RecordingSender(),
+        await store.get_subscriber(reader.id),
+        now=NOW,
+        limits=DigestLimits(),
+    )
+    assert len(result.plan.story_ids) == 2
+    assert (await store.get_subscriber(reader.id)).cursor_article_id == 1

@@ -65,6 +65,10 @@ def test_parse_merges_one_url_listed_under_two_categories() -> None:
         ),
         ('[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\npriority="high"', "priority"),
         ('[categories.a]\n[[feeds]]\nurl="https://x/"', "category is missing"),
+        (
+            '[categories.a]\n[[feeds]]\nurl="https://me:pw@x.example/f"\ncategory="a"',
+            "credentials in feed URLs are not supported: x.example/f",
+        ),
     ],
 )
 def test_problems_are_reported_with_their_place(text: str, message: str) -> None:

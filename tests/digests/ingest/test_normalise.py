@@ -28,6 +28,7 @@ NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
         ("https://example.com/a?UTM_Campaign=z&q=", "https://example.com/a?q="),
         ("  https://example.com/Case/Path  ", "https://example.com/Case/Path"),
         ("https://xn--bcher-kva.example./x", "https://xn--bcher-kva.example/x"),
+        ("https://user:secret@example.com/a", "https://example.com/a"),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:
