@@ -159,3 +159,24 @@ class Subscriber:
     @property
     def categories(self) -> tuple[str, ...]:
         return tuple(s.category for s in self.subscriptions)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A digest or breaking item waiting in (or taken from) the delivery outbox."""
+
+    id: int
+    subscriber_id: int
+    kind: str
+    period: str
+    priority: int
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    payload_ids: tuple[int, ...]
+    parts_sent: int
+    story_ids: tuple[int, ...]
+    cursor: int | None
+    attempts: int
+    plain_fallback: bool
+    status: str = "sending"

@@ -43,3 +43,23 @@ class Sender(Protocol):
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
         """Send one message; return the platform's id for it once the platform accepted it."""
         ...
+
+
+def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
+    """The same message without markup: the fallback when a platform rejects the markup."""
+    import re
+    from dataclasses import replace
+    from html import unescape
+
+    parts = [message.text] if message.text else []
+    for embed in message.embeds:
+        parts.extend(str(embed.get(k, "")) for k in ("title", "description") if embed.get(k))
+    text = "\n\n".join(parts)
+    if message.parse_mode == "HTML":
+        text = unescape(re.sub(r"<[^>]*>", "", text))
+    elif message.embeds:
+        # Discord markdown: drop the link syntax and escapes, keep the words and URLs.
+        text = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r"\1 (\2)", text).replace("\\", "")
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return replace(message, text=text, parse_mode=None, embeds=())

@@ -44,6 +44,23 @@ class FetchLimits:
 
 
 @dataclass(frozen=True)
+class DeliveryLimits:
+    """How the delivery worker paces, retries and gives up."""
+
+    telegram_max_rate: float = 30.0
+    discord_max_rate: float = 50.0
+    max_attempts: int = 5
+    backoff_base: timedelta = timedelta(seconds=30)
+    backoff_cap: timedelta = timedelta(hours=1)
+    forbidden_limit: int = 3
+    concurrency: int = 32
+    catchup: timedelta = timedelta(hours=6)
+    dispatch_interval: timedelta = timedelta(seconds=30)
+    retention: timedelta = timedelta(days=90)
+    delivery_retention: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the application is configured with."""
 
@@ -56,7 +73,10 @@ class Settings:
     story_window: timedelta = timedelta(hours=48)
     digest: DigestLimits = field(default_factory=DigestLimits)
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    delivery: DeliveryLimits = field(default_factory=DeliveryLimits)
     telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    admin_log_chat: str | None = None
     discord_bot_token: str | None = None
     log_level: str = "INFO"
 
@@ -156,6 +176,28 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         max_errors=_int(env, "FEED_MAX_ERRORS", 10, minimum=1),
         concurrency=_int(env, "FETCH_CONCURRENCY", 20, minimum=1),
     )
+    delivery = DeliveryLimits(
+        telegram_max_rate=float(_int(env, "TELEGRAM_MAX_RATE", 30, minimum=1)),
+        discord_max_rate=float(_int(env, "DISCORD_MAX_RATE", 50, minimum=1)),
+        max_attempts=_int(env, "DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
+        forbidden_limit=_int(env, "DELIVERY_FORBIDDEN_LIMIT", 3, minimum=1),
+        concurrency=_int(env, "DELIVERY_CONCURRENCY", 32, minimum=1),
+        catchup=timedelta(hours=_int(env, "DIGEST_CATCHUP_HOURS", 6)),
+        dispatch_interval=timedelta(seconds=_int(env, "DISPATCH_INTERVAL_SECONDS", 30, minimum=1)),
+        retention=timedelta(days=_int(env, "RETENTION_DAYS", 90, minimum=1)),
+        delivery_retention=timedelta(days=_int(env, "DELIVERY_RETENTION_DAYS", 30, minimum=1)),
+    )
+    if delivery.dispatch_interval > timedelta(seconds=60):
+        raise SettingsError("DISPATCH_INTERVAL_SECONDS must be at most 60")
+    admin_chat = env.get("ADMIN_LOG_CHAT", "").strip() or None
+    if admin_chat and (
+        ":" not in admin_chat
+        or admin_chat.split(":", 1)[0] not in ("telegram", "discord", "console")
+    ):
+        raise SettingsError(
+            f"ADMIN_LOG_CHAT must look like telegram:<chat id> or discord:<channel id>, "
+            f"got {admin_chat!r}"
+        )
     if fetch.timeout_s > 15:
         raise SettingsError("FETCH_TIMEOUT_SECONDS must be at most 15")
     return Settings(
@@ -168,7 +210,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         story_window=timedelta(hours=_int(env, "STORY_WINDOW_HOURS", 48, minimum=1)),
         digest=digest,
         fetch=fetch,
+        delivery=delivery,
         telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").strip()
+        or "https://api.telegram.org/bot",
+        admin_log_chat=admin_chat,
         discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
         log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
     )

@@ -2,7 +2,8 @@
 
 ``Store`` is one class assembled from parts split by domain. Where new methods go:
 categories and feeds in ``_catalog``, articles and stories in ``_articles``, subscribers and
-subscriptions in ``_subscribers``, the delivery log in ``_deliveries``; schema changes are
+subscriptions in ``_subscribers``, the delivery log in ``_deliveries``, the outbox in
+``_outbox``; schema changes are
 new migrations appended to ``_schema.MIGRATIONS``.
 """
 
@@ -10,17 +11,20 @@ from digests.store._articles import ArticleStore, feed_scope, import_scope
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._deliveries import DeliveryStore
+from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._subscribers import ForgetReport, SubscriberStore
 
 
-class Store(CatalogStore, ArticleStore, SubscriberStore, DeliveryStore):
+class Store(CatalogStore, ArticleStore, SubscriberStore, DeliveryStore, OutboxStore):
     """The one store; open it with ``await Store.open(path)`` and close it when done."""
 
 
 __all__ = [
+    "BREAKING_PRIORITY",
     "REMOVED_REASON",
     "ForgetReport",
     "NotFound",
+    "OutboxItem",
     "Store",
     "StoreError",
     "feed_scope",

@@ -144,4 +144,50 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (subscriber_id, story_id)
     );
     """,
+    # 2: the delivery outbox.
+    """
+    -- Rendered messages, stored once however many subscribers receive the same digest.
+    CREATE TABLE payloads (
+        id   INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL
+    );
+
+    -- One row per digest period or breaking story per subscriber: the unique key is what
+    -- makes a second dispatcher or a restart unable to enqueue the same digest twice.
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscriber_id   INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL CHECK (kind IN ('digest', 'breaking')),
+        period          TEXT NOT NULL,
+        priority        INTEGER NOT NULL DEFAULT 0,
+        platform        TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN
+                        ('queued', 'sending', 'retrying', 'sent', 'dead', 'cancelled')),
+        payload_ids     TEXT NOT NULL,
+        parts_sent      INTEGER NOT NULL DEFAULT 0,
+        message_ids     TEXT NOT NULL DEFAULT '[]',
+        story_ids       TEXT NOT NULL DEFAULT '[]',
+        cursor          INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        plain_fallback  INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        batch           TEXT,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        UNIQUE (subscriber_id, kind, period)
+    );
+    CREATE INDEX outbox_ready ON outbox (status, priority DESC, next_attempt_at, id);
+    CREATE INDEX outbox_batch ON outbox (batch);
+
+    ALTER TABLE subscribers ADD COLUMN delivery_failures INTEGER NOT NULL DEFAULT 0;
+
+    -- Small facts about the running system (last dispatch, ...).
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )

@@ -78,6 +78,31 @@ class SubscriberStore(StoreBase):
     async def list_subscribers(self, *, active_only: bool = False) -> list[Subscriber]:
         return await self._select("WHERE active = 1 AND paused = 0" if active_only else "", ())
 
+    async def due_subscribers(self, now: datetime) -> list[Subscriber]:
+        """Active, unpaused subscribers whose next digest is due at ``now`` or earlier."""
+        return await self._select(
+            "WHERE active = 1 AND paused = 0 AND next_digest_at IS NOT NULL "
+            "AND next_digest_at <= ?",
+            (to_db(now),),
+        )
+
+    async def unscheduled_subscribers(self) -> list[Subscriber]:
+        """Active subscribers without a next due time yet (new, or schedule just changed)."""
+        return await self._select("WHERE active = 1 AND paused = 0 AND next_digest_at IS NULL", ())
+
+    async def sent_story_ids_for(self, subscriber_ids: Sequence[int]) -> dict[int, set[int]]:
+        """Stories already received, for many subscribers at once."""
+        result: dict[int, set[int]] = {}
+        for start in range(0, len(subscriber_ids), 500):
+            part = list(subscriber_ids[start : start + 500])
+            for row in await self._fetchall(
+                f"SELECT subscriber_id, story_id FROM sent_stories WHERE subscriber_id IN "
+                f"({placeholders(part)})",
+                part,
+            ):
+                result.setdefault(row[0], set()).add(row[1])
+        return result
+
     async def subscribe(
         self, subscriber_id: int, categories: Sequence[str], *, now: datetime
     ) -> None:

@@ -1,0 +1,267 @@
+"""The delivery worker: drain the outbox through one Sender per platform.
+
+Pacing is planned ahead with the Pacer; a part is recorded only once the platform accepted
+it, so a restart resumes at the first unsent part; the subscriber's cursor moves only when
+a whole digest went out. What to do about each kind of failure is decided by
+``decide_failure``, a pure function; the worker only carries it out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from digests.errors import (
+    ChatMigrated,
+    DeliveryError,
+    DestinationGone,
+    MessageRejected,
+    RateLimited,
+)
+from digests.models import OutboxEntry
+from digests.outgoing import Destination, OutgoingMessage, Sender, as_plain
+from digests.pacing import Pacer
+from digests.settings import DeliveryLimits
+from digests.store import Store
+from digests.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 5
+
+
+class Step(StrEnum):
+    RETRY_NOW = "retry_now"  # send the same part again at once (after pacing)
+    RETRY_LATER = "retry_later"  # put the entry back with a next attempt time
+    DEAD = "dead"  # dead-letter with the reason
+    DEACTIVATE = "deactivate"  # the destination refuses us: stop, keep settings, tell admins
+    MIGRATE = "migrate"  # move the subscriber to the new chat id and resend
+    PLAIN = "plain"  # resend as plain text
+
+
+@dataclass(frozen=True)
+class Decision:
+    step: Step
+    reason: str
+    at: datetime | None = None
+    count_attempt: bool = True
+
+
+def backoff(attempt: int, limits: DeliveryLimits, jitter: float) -> timedelta:
+    """Exponential backoff with jitter: base × 2^(attempt-1), capped, times 0.5–1.5."""
+    raw = limits.backoff_base * (2 ** max(0, attempt - 1))
+    return min(raw, limits.backoff_cap) * (0.5 + jitter)
+
+
+def decide_failure(
+    error: Exception,
+    *,
+    attempts: int,
+    failures: int,
+    rate_limited: int,
+    plain_fallback: bool,
+    now: datetime,
+    limits: DeliveryLimits,
+    jitter: float,
+) -> Decision:
+    """What to do after a send failed.
+
+    ``attempts`` counts earlier failed attempts of this entry, ``failures`` the
+    subscriber's consecutive refusals including this one, ``rate_limited`` the 429s met
+    while sending this part.
+    """
+    if isinstance(error, RateLimited):
+        if rate_limited < RATE_LIMIT_RETRIES:
+            return Decision(Step.RETRY_NOW, str(error), count_attempt=False)
+        return Decision(
+            Step.RETRY_LATER,
+            str(error),
+            at=now + timedelta(seconds=error.retry_after),
+            count_attempt=False,
+        )
+    if isinstance(error, ChatMigrated):
+        return Decision(Step.MIGRATE, str(error))
+    if isinstance(error, MessageRejected):
+        if not plain_fallback:
+            return Decision(Step.PLAIN, str(error))
+        return Decision(Step.DEAD, f"rejected even as plain text: {error}")
+    if isinstance(error, DestinationGone):
+        if failures >= limits.forbidden_limit:
+            return Decision(Step.DEACTIVATE, str(error))
+        return Decision(Step.RETRY_LATER, str(error), at=now + backoff(failures, limits, jitter))
+    # Time-outs, 5xx, network errors, and anything a sender failed to classify.
+    reason = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+    if attempts + 1 >= limits.max_attempts:
+        return Decision(Step.DEAD, f"gave up after {attempts + 1} attempts: {reason}")
+    return Decision(Step.RETRY_LATER, reason, at=now + backoff(attempts + 1, limits, jitter))
+
+
+class DeliveryWorker:
+    """Claims ready outbox entries and delivers them, paced, with retries."""
+
+    def __init__(
+        self,
+        store: Store,
+        senders: Mapping[str, Sender],
+        pacer: Pacer,
+        clock: Clock,
+        limits: DeliveryLimits,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        notify_admin: Callable[[str], Awaitable[None]] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._senders = dict(senders)
+        self._pacer = pacer
+        self._clock = clock
+        self._limits = limits
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._notify_admin = notify_admin
+        self._rng = rng or random.Random()
+        self._payloads: dict[int, OutgoingMessage] = {}
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self, limit: int = 500) -> int:
+        """Claim up to ``limit`` ready entries and deliver them; return how many."""
+        entries = await self._store.claim(
+            now=self._clock.now(), limit=limit, platforms=list(self._senders)
+        )
+        if not entries:
+            return 0
+        missing = {p for e in entries for p in e.payload_ids} - self._payloads.keys()
+        if len(self._payloads) > 10_000:
+            self._payloads.clear()
+        self._payloads.update(await self._store.payload_bodies(sorted(missing)))
+        semaphore = asyncio.Semaphore(self._limits.concurrency)
+
+        async def one(entry: OutboxEntry) -> None:
+            async with semaphore:
+                await self.deliver(entry)
+
+        await asyncio.gather(*(one(entry) for entry in entries))
+        self._pacer.prune(self._monotonic())
+        return len(entries)
+
+    async def run(self, stop: asyncio.Event, idle_wait: float = 1.0) -> None:
+        """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
+        or as soon as ``wakeup`` is set (after a dispatch)."""
+        while not stop.is_set():
+            if await self.run_once():
+                continue
+            self.wakeup.clear()
+            waiters = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(self.wakeup.wait()),
+            ]
+            await asyncio.wait(waiters, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def deliver(self, entry: OutboxEntry) -> None:
+        """Send an entry's remaining parts; every outcome is written to the store."""
+        sender = self._senders[entry.platform]
+        destination = Destination(entry.platform, entry.chat_id, entry.thread_id)
+        part = entry.parts_sent
+        plain = entry.plain_fallback
+        rate_limited = 0
+        while part < len(entry.payload_ids):
+            message = self._payloads[entry.payload_ids[part]]
+            if plain:
+                message = as_plain(message)
+            wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())
+            if wait > 0:
+                await self._sleep(wait)
+            try:
+                message_id = await sender.send(destination, message)
+            except Exception as error:  # every failure is decided on, none escapes
+                failures = 0
+                if isinstance(error, DestinationGone):
+                    failures = await self._store.note_delivery_failure(entry.subscriber_id)
+                if isinstance(error, RateLimited):
+                    rate_limited += 1
+                    self._pacer.penalise(
+                        entry.platform, destination.chat_id, error.retry_after, self._monotonic()
+                    )
+                if not isinstance(error, DeliveryError):
+                    log.exception("sender for %s failed unexpectedly", entry.platform)
+                decision = decide_failure(
+                    error,
+                    attempts=entry.attempts,
+                    failures=failures,
+                    rate_limited=rate_limited,
+                    plain_fallback=plain,
+                    now=self._clock.now(),
+                    limits=self._limits,
+                    jitter=self._rng.random(),
+                )
+                if decision.step is Step.RETRY_NOW:
+                    continue
+                if decision.step is Step.MIGRATE:
+                    assert isinstance(error, ChatMigrated)
+                    await self._store.migrate_chat(
+                        entry.subscriber_id, error.new_chat_id, now=self._clock.now()
+                    )
+                    destination = replace(destination, chat_id=error.new_chat_id)
+                    continue
+                if decision.step is Step.PLAIN:
+                    log.warning(
+                        "%s rejected a message rendered from %s (%s); resending as plain text",
+                        entry.platform,
+                        message.template or "?",
+                        error,
+                    )
+                    plain = True
+                    continue
+                await self._settle(entry, decision, plain)
+                return
+            await self._store.mark_part_sent(entry.id, part, str(message_id), now=self._clock.now())
+            part += 1
+        await self._store.complete(entry, now=self._clock.now())
+
+    async def _settle(self, entry: OutboxEntry, decision: Decision, plain: bool) -> None:
+        now = self._clock.now()
+        if decision.step is Step.RETRY_LATER:
+            assert decision.at is not None
+            await self._store.retry_later(
+                entry.id,
+                now=now,
+                at=decision.at,
+                error=decision.reason,
+                count_attempt=decision.count_attempt,
+                plain_fallback=plain,
+            )
+        elif decision.step is Step.DEAD:
+            log.warning(
+                "dead-lettered %s %s for subscriber %s: %s",
+                entry.kind,
+                entry.period,
+                entry.subscriber_id,
+                decision.reason,
+            )
+            await self._store.give_up(entry.id, now=now, error=decision.reason)
+        elif decision.step is Step.DEACTIVATE:
+            reason = f"delivery refused {self._limits.forbidden_limit} times: {decision.reason}"
+            await self._store.deactivate(entry.subscriber_id, reason=reason, now=now)
+            log.warning(
+                "subscriber %s (%s %s) deactivated: %s",
+                entry.subscriber_id,
+                entry.platform,
+                entry.chat_id,
+                reason,
+            )
+            if self._notify_admin is not None:
+                try:
+                    await self._notify_admin(
+                        f"digestbot: {entry.platform} chat {entry.chat_id} deactivated: {reason}"
+                    )
+                except Exception:  # the admin chat being down must not stop delivery
+                    log.exception("could not notify the admin chat")

@@ -1,0 +1,108 @@
+"""The dispatcher: find the digests due now, plan and render them, put them in the outbox.
+
+Called by the scheduler every tick with ``now``. The pool of candidate stories is built
+once per tick; subscribers are walked in an order that lets identical digests share one
+rendering; everything is written in one transaction whose unique keys make a second
+dispatcher (or the same one after a crash) unable to enqueue a digest twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.assemble import build_pool, plan_digest
+from digests.digest import RENDER_PLATFORM, reader_of
+from digests.models import Subscriber
+from digests.render import RenderCache, sharing_order
+from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
+from digests.settings import Settings
+from digests.store import OutboxItem, Store
+from digests.timeutil import to_db
+
+
+@dataclass
+class DispatchReport:
+    due: int = 0
+    enqueued: int = 0
+    empty: int = 0
+    skipped_late: int = 0
+    scheduled: int = 0
+
+
+def schedule_of(subscriber: Subscriber) -> Schedule:
+    return Schedule(
+        subscriber.digest_time, subscriber.timezone, subscriber.frequency, subscriber.weekly_day
+    )
+
+
+async def schedule_new_subscribers(store: Store, *, now: datetime) -> int:
+    """Give subscribers without a due time their next one (after ``now``)."""
+    pending = await store.unscheduled_subscribers()
+    for subscriber in pending:
+        await store.update_subscriber(
+            subscriber.id, now=now, next_digest_at=next_due(schedule_of(subscriber), now)
+        )
+    return len(pending)
+
+
+async def dispatch_due(
+    store: Store, cache: RenderCache, settings: Settings, *, now: datetime
+) -> DispatchReport:
+    """Enqueue every digest due at ``now``; reschedule each subscriber to their next one.
+
+    A digest more than ``DIGEST_CATCHUP_HOURS`` late (the bot was down) is skipped: its
+    stories stay after the cursor and roll into the next digest. An empty digest is not
+    sent unless ``SEND_EMPTY_DIGEST``; its stories are not lost either.
+    """
+    report = DispatchReport(scheduled=await schedule_new_subscribers(store, now=now))
+    due = await store.due_subscribers(now)
+    report.due = len(due)
+    await store.set_meta("last_dispatch_at", to_db(now) or "")
+    if not due:
+        return report
+    limits = settings.digest
+    categories = sorted({c for s in due for c in s.categories})
+    articles = await store.candidate_articles(
+        published_since=now - max(limits.max_age, limits.first_lookback), categories=categories
+    )
+    pool = build_pool(
+        articles,
+        await store.list_categories(),
+        now=now,
+        limits=limits,
+        unclustered_from=await store.first_unclustered_id(),
+    )
+    sent = await store.sent_story_ids_for([s.id for s in due])
+    for subscriber_id, pending in (await store.pending_story_ids_for([s.id for s in due])).items():
+        sent.setdefault(subscriber_id, set()).update(pending)
+    items: list[OutboxItem] = []
+    reschedule: list[tuple[int, datetime]] = []
+    for subscriber in sorted(due, key=sharing_order):
+        schedule = schedule_of(subscriber)
+        reschedule.append((subscriber.id, next_due(schedule, now)))
+        assert subscriber.next_digest_at is not None
+        if decide(subscriber.next_digest_at, now, settings.delivery.catchup) is DueDecision.SKIP:
+            report.skipped_late += 1
+            continue
+        plan = plan_digest(
+            subscriber, pool, sent_story_ids=sent.get(subscriber.id, set()), limits=limits
+        )
+        if plan.is_empty and not limits.send_empty:
+            report.empty += 1
+            continue
+        platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
+        messages = cache.render(plan, platform, reader_of(subscriber))
+        items.append(
+            OutboxItem(
+                subscriber_id=subscriber.id,
+                kind="digest",
+                period=period_of(subscriber.next_digest_at, schedule),
+                platform=subscriber.platform,
+                messages=messages,
+                story_ids=plan.story_ids,
+                cursor=plan.cursor,
+            )
+        )
+    report.enqueued = await store.enqueue(items, now=now, reschedule=reschedule)
+    return report

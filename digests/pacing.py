@@ -1,0 +1,129 @@
+"""Pacing planned ahead with token buckets, so sends stay under each platform's limits
+instead of discovering them through 429s.
+
+Each bucket is a GCRA ("virtual scheduling") token bucket: it remembers the theoretical
+time its next token is free. ``Pacer.reserve`` finds the earliest instant at which every
+bucket a message needs (the platform's global one, the chat's, the group's) has a token,
+takes those tokens at that instant and returns how long to wait. Times are plain floats
+(seconds on a monotonic clock) passed in, so the arithmetic is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    rate: float  # tokens per second
+    burst: float = 1.0  # tokens available at once
+    tat: float = 0.0  # theoretical arrival time of the next conforming request
+    nominal_rate: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nominal_rate = self.rate
+
+    def earliest(self, now: float) -> float:
+        """The first instant at or after ``now`` when a token is free."""
+        tolerance = (self.burst - 1) / self.rate
+        return max(now, self.tat - tolerance)
+
+    def take(self, at: float) -> None:
+        """Spend a token at instant ``at`` (which must be ≥ ``earliest``)."""
+        self.tat = max(self.tat, at) + 1 / self.rate
+
+    def pause_until(self, until: float) -> None:
+        """The platform said to wait: nothing conforms before ``until``."""
+        self.tat = max(self.tat, until + (self.burst - 1) / self.rate)
+
+    def slow_down(self, factor: float = 0.9, floor: float = 0.5) -> None:
+        """Lower the rate after a 429, never below ``floor`` × the configured rate."""
+        self.rate = max(self.nominal_rate * floor, self.rate * factor)
+
+    def idle(self, now: float) -> bool:
+        return self.tat <= now
+
+
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    rate: float
+    burst: float = 1.0
+
+
+# A policy tells which buckets a message to a chat needs, per platform.
+Policy = Callable[[str], list[Limit]]
+
+
+def telegram_policy(max_rate: float = 30.0, margin: float = 0.95) -> Policy:
+    """Telegram: ``max_rate`` messages/s overall, about 1/s per chat, 20/min per group
+    (group and channel chat ids are negative). ``margin`` keeps a little headroom so the
+    event loop's timing jitter cannot push a second over the limit."""
+
+    def limits(chat_id: str) -> list[Limit]:
+        result = [Limit("global", max_rate * margin), Limit(f"chat:{chat_id}", 0.9)]
+        if chat_id.startswith("-"):
+            result.append(Limit(f"group:{chat_id}", 20 / 60 * margin))
+        return result
+
+    return limits
+
+
+def discord_policy(max_rate: float = 50.0, margin: float = 0.95) -> Policy:
+    """Discord: 50 requests/s overall, about 5 messages per 5 s per channel."""
+
+    def limits(channel_id: str) -> list[Limit]:
+        return [Limit("global", max_rate * margin), Limit(f"chat:{channel_id}", 0.95)]
+
+    return limits
+
+
+def unlimited_policy(chat_id: str) -> list[Limit]:
+    return []
+
+
+class Pacer:
+    """Buckets for every platform and chat, created on first use and pruned when idle."""
+
+    def __init__(self, policies: dict[str, Policy]) -> None:
+        self._policies = policies
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+
+    def _bucket(self, platform: str, limit: Limit) -> TokenBucket:
+        key = (platform, limit.key)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = TokenBucket(limit.rate, limit.burst)
+            self._buckets[key] = bucket
+        return bucket
+
+    def reserve(self, platform: str, chat_id: str, now: float) -> float:
+        """Reserve a send to ``chat_id``; return the seconds to wait before sending it."""
+        policy = self._policies.get(platform, unlimited_policy)
+        buckets = [self._bucket(platform, limit) for limit in policy(chat_id)]
+        at = max((b.earliest(now) for b in buckets), default=now)
+        for bucket in buckets:
+            bucket.take(at)
+        return at - now
+
+    def penalise(self, platform: str, chat_id: str, retry_after: float, now: float) -> None:
+        """After a 429: the chat waits ``retry_after`` and the platform's pace slows a bit."""
+        policy = self._policies.get(platform, unlimited_policy)
+        for limit in policy(chat_id):
+            bucket = self._bucket(platform, limit)
+            if limit.key == "global":
+                bucket.slow_down()
+            else:
+                bucket.pause_until(now + retry_after)
+
+    def rate(self, platform: str) -> float | None:
+        bucket = self._buckets.get((platform, "global"))
+        return bucket.rate if bucket else None
+
+    def prune(self, now: float) -> int:
+        """Forget idle per-chat buckets (they would start full again anyway)."""
+        idle = [k for k, b in self._buckets.items() if k[1] != "global" and b.idle(now)]
+        for key in idle:
+            del self._buckets[key]
+        return len(idle)
