@@ -41,8 +41,9 @@ def test_per_chat_and_per_group_limits() -> None:
 def test_mixed_traffic_never_breaks_any_limit() -> None:
     rng = random.Random(3)
     pacer = Pacer({"telegram": telegram_policy(30)})
-    chats = [rng.choice(["1", "2", "3", "-5", "-6"] + [str(i) for i in range(50)])
-             for _ in range(2000)]
+    chats = [
+        rng.choice(["1", "2", "3", "-5", "-6"] + [str(i) for i in range(50)]) for _ in range(2000)
+    ]
     times = send_times(pacer, chats)
     assert max_in_window(times, 1.0) <= 30
     for chat in set(chats):

@@ -20,37 +20,40 @@ def utc(*args: int) -> datetime:
         # Plain days.
         (Schedule("08:00", "UTC"), utc(2026, 11, 27, 7, 59), utc(2026, 11, 27, 8, 0)),
         (Schedule("08:00", "UTC"), utc(2026, 11, 27, 8, 0), utc(2026, 11, 28, 8, 0)),
-        (Schedule("07:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 0),
-         utc(2026, 11, 27, 0, 30)),
-        (Schedule("07:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 30),
-         utc(2026, 11, 28, 0, 30)),
-        (Schedule("23:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 0),
-         utc(2026, 11, 27, 16, 30)),
+        (Schedule("07:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 0), utc(2026, 11, 27, 0, 30)),
+        (Schedule("07:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 30), utc(2026, 11, 28, 0, 30)),
+        (Schedule("23:30", "Asia/Ho_Chi_Minh"), utc(2026, 11, 27, 0, 0), utc(2026, 11, 27, 16, 30)),
         # A zone with a 30-minute offset (India, UTC+5:30) and one with 45 (Nepal).
         (Schedule("08:00", "Asia/Kolkata"), utc(2026, 11, 27, 0, 0), utc(2026, 11, 27, 2, 30)),
-        (Schedule("08:00", "Asia/Kathmandu"), utc(2026, 11, 27, 0, 0),
-         utc(2026, 11, 27, 2, 15)),
+        (Schedule("08:00", "Asia/Kathmandu"), utc(2026, 11, 27, 0, 0), utc(2026, 11, 27, 2, 15)),
         # New York, spring forward (8 March 2026: 02:00 → 03:00).
         (Schedule("08:00", "America/New_York"), utc(2026, 3, 7, 13, 0), utc(2026, 3, 8, 12, 0)),
         (Schedule("02:30", "America/New_York"), utc(2026, 3, 8, 0, 0), utc(2026, 3, 8, 7, 30)),
         (Schedule("02:30", "America/New_York"), utc(2026, 3, 8, 7, 30), utc(2026, 3, 9, 6, 30)),
         # New York, fall back (1 November 2026: 02:00 → 01:00); 01:30 happens twice.
-        (Schedule("08:00", "America/New_York"), utc(2026, 10, 31, 12, 0),
-         utc(2026, 11, 1, 13, 0)),
+        (Schedule("08:00", "America/New_York"), utc(2026, 10, 31, 12, 0), utc(2026, 11, 1, 13, 0)),
         (Schedule("01:30", "America/New_York"), utc(2026, 11, 1, 0, 0), utc(2026, 11, 1, 5, 30)),
-        (Schedule("01:30", "America/New_York"), utc(2026, 11, 1, 5, 30),
-         utc(2026, 11, 2, 6, 30)),
+        (Schedule("01:30", "America/New_York"), utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30)),
         # London, spring forward (29 March 2026: 01:00 → 02:00).
         (Schedule("01:15", "Europe/London"), utc(2026, 3, 28, 12, 0), utc(2026, 3, 29, 1, 15)),
         (Schedule("09:00", "Europe/London"), utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 8, 0)),
         # Weekdays: Friday's digest, then Monday's.
-        (Schedule("08:00", "UTC", Frequency.WEEKDAYS), utc(2026, 11, 27, 8, 0),
-         utc(2026, 11, 30, 8, 0)),
+        (
+            Schedule("08:00", "UTC", Frequency.WEEKDAYS),
+            utc(2026, 11, 27, 8, 0),
+            utc(2026, 11, 30, 8, 0),
+        ),
         # Weekly on Wednesday (2), asked on a Friday.
-        (Schedule("18:00", "Europe/London", Frequency.WEEKLY, 2), utc(2026, 11, 27, 8, 0),
-         utc(2026, 12, 2, 18, 0)),
-        (Schedule("18:00", "Europe/London", Frequency.WEEKLY, 4), utc(2026, 11, 27, 17, 0),
-         utc(2026, 11, 27, 18, 0)),
+        (
+            Schedule("18:00", "Europe/London", Frequency.WEEKLY, 2),
+            utc(2026, 11, 27, 8, 0),
+            utc(2026, 12, 2, 18, 0),
+        ),
+        (
+            Schedule("18:00", "Europe/London", Frequency.WEEKLY, 4),
+            utc(2026, 11, 27, 17, 0),
+            utc(2026, 11, 27, 18, 0),
+        ),
     ],
 )
 def test_next_due(schedule: Schedule, after: datetime, expected: datetime) -> None:
