@@ -1,0 +1,102 @@
+"""Send messages to Telegram with python-telegram-bot, translating its errors into the
+core's delivery errors (``digests.errors``)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions
+from telegram import error as tg
+from telegram.request import HTTPXRequest
+
+from digests.errors import (
+    ChatMigrated,
+    DeliveryError,
+    DestinationGone,
+    MessageRejected,
+    RateLimited,
+    TransientError,
+)
+from digests.outgoing import Destination, OutgoingMessage
+
+# Bad Request descriptions that mean "this chat is not ours to post in any more".
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was kicked",
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "message thread not found",
+    "topic_closed",
+    "topic_deleted",
+    "bot is not a member",
+)
+
+
+def classify(exc: tg.TelegramError) -> DeliveryError:
+    """The delivery error a python-telegram-bot exception stands for."""
+    if isinstance(exc, tg.RetryAfter):
+        with warnings.catch_warnings():
+            # PTB 22 warns that retry_after becomes a timedelta; both shapes are handled.
+            warnings.simplefilter("ignore")
+            wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return RateLimited(seconds)
+    if isinstance(exc, tg.ChatMigrated):
+        return ChatMigrated(str(exc.new_chat_id))
+    if isinstance(exc, tg.Forbidden):
+        return DestinationGone(exc.message)
+    if isinstance(exc, tg.BadRequest):
+        lowered = exc.message.lower()
+        if any(marker in lowered for marker in _GONE):
+            return DestinationGone(exc.message)
+        return MessageRejected(exc.message)
+    if isinstance(exc, tg.InvalidToken):
+        return TransientError(f"Telegram refused the bot token: {exc.message}")
+    return TransientError(f"{type(exc).__name__}: {exc.message}")
+
+
+def chat_ref(chat_id: str) -> int | str:
+    """Numeric ids as numbers, @channel usernames as they are."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+class TelegramSender:
+    """The Telegram implementation of the core's Sender protocol."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @classmethod
+    def build(cls, token: str, base_url: str, *, pool_size: int = 64) -> TelegramSender:
+        request = HTTPXRequest(
+            connection_pool_size=pool_size,
+            read_timeout=15,
+            write_timeout=15,
+            connect_timeout=10,
+            pool_timeout=10,
+        )
+        return cls(Bot(token, base_url=base_url, request=request))
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        try:
+            sent = await self.bot.send_message(
+                chat_id=chat_ref(destination.chat_id),
+                text=message.text,
+                parse_mode=message.parse_mode,
+                message_thread_id=int(destination.thread_id) if destination.thread_id else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True)
+                if message.disable_preview
+                else None,
+            )
+        except tg.TelegramError as exc:
+            raise classify(exc) from exc
+        return str(sent.message_id)
+
+    async def close(self) -> None:
+        await self.bot.shutdown()

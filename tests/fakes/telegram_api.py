@@ -1,0 +1,185 @@
+"""A local fake of the Telegram Bot API for tests and benchmarks (aiohttp, 127.0.0.1).
+
+It enforces Telegram's flood limits (answering 429 with ``retry_after`` beyond them),
+rejects what Telegram rejects (bad HTML, text over 4096 after entity parsing), plays
+blocked users, missing chats and migrated groups, and records what it accepted.
+
+Run it alone for a benchmark: ``python -m tests.fakes.telegram_api --rate 30`` prints
+``PORT <n>`` and serves ``GET /_stats`` with the counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from digests.render.split import telegram_length
+from tests.telegram_html import InvalidTelegramHTML, check
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Digest", "username": "digest_test_bot"}
+
+
+@dataclass
+class Limits:
+    global_per_second: float = 30.0
+    chat_per_3s: int = 3
+    group_per_minute: int = 20
+
+
+@dataclass
+class FakeTelegram:
+    limits: Limits = field(default_factory=Limits)
+    token: str | None = None
+    blocked: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    migrated: dict[str, str] = field(default_factory=dict)
+    fail_next: list[int] = field(default_factory=list)  # HTTP codes to answer next
+    delay: float = 0.0
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    too_many: int = 0
+    per_chat: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _global: deque[float] = field(default_factory=deque)
+    _chat: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _next_id: int = 1
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self.handle)
+        app.router.add_get("/_stats", self.stats)
+        return app
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "requests": self.requests,
+                "too_many": self.too_many,
+                "accepted": len(self.messages),
+                "per_chat": self.per_chat,
+            }
+        )
+
+    def _window_full(self, times: deque[float], now: float, window: float, limit: float) -> bool:
+        while times and times[0] <= now - window:
+            times.popleft()
+        return len(times) >= limit
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.token is not None and request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(await request.post()) if request.body_exists else {}
+        if request.content_type == "application/json":
+            params = await request.json()
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": BOT_USER})
+        if method != "sendMessage":
+            return _error(404, "Not Found: method not found")
+        self.requests += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_next:
+            code = self.fail_next.pop(0)
+            return _error(code, "Internal Server Error" if code >= 500 else "Bad Request")
+        chat = str(params.get("chat_id", ""))
+        text = str(params.get("text", ""))
+        now = time.monotonic()
+        if self._window_full(self._global, now, 1.0, self.limits.global_per_second):
+            return self._too_many(1)
+        window, limit = (
+            (60.0, self.limits.group_per_minute)
+            if chat.startswith("-")
+            else (3.0, self.limits.chat_per_3s)
+        )
+        if self._window_full(self._chat[chat], now, window, limit):
+            return self._too_many(3)
+        if chat in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if chat in self.missing:
+            return _error(400, "Bad Request: chat not found")
+        if chat in self.migrated:
+            return _error(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": int(self.migrated[chat])},
+            )
+        if params.get("parse_mode") == "HTML":
+            try:
+                check(text)
+            except InvalidTelegramHTML as exc:
+                return _error(400, f"Bad Request: can't parse entities: {exc}")
+            length = telegram_length(text)
+        else:
+            length = len(text.encode("utf-16-le")) // 2
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        if length > 4096:
+            return _error(400, "Bad Request: message is too long")
+        self._global.append(now)
+        self._chat[chat].append(now)
+        message_id = self._next_id
+        self._next_id += 1
+        preview = params.get("link_preview_options")
+        self.messages.append(
+            {
+                "message_id": message_id,
+                "chat_id": chat,
+                "text": text,
+                "parse_mode": params.get("parse_mode"),
+                "message_thread_id": params.get("message_thread_id"),
+                "link_preview_options": json.loads(preview)
+                if isinstance(preview, str)
+                else preview,
+            }
+        )
+        self.per_chat[chat] += 1
+        return web.json_response(
+            {
+                "ok": True,
+                "result": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {
+                        "id": int(chat) if chat.lstrip("-").isdigit() else 0,
+                        "type": "private",
+                    },
+                    "text": text,
+                },
+            }
+        )
+
+    def _too_many(self, retry_after: int) -> web.Response:
+        self.too_many += 1
+        return _error(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
+
+
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
+
+
+async def _serve(rate: float) -> None:
+    fake = FakeTelegram(Limits(global_per_second=rate))
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(f"PORT {runner.addresses[0][1]}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="fake Telegram Bot API on 127.0.0.1")
+    parser.add_argument("--rate", type=float, default=30.0)
+    asyncio.run(_serve(parser.parse_args().rate))
