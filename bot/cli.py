@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", help="counts of feeds, articles, stories, subscribers")
 
+    commands.add_parser(
+        "run", help="run the bot: poll feeds, send digests on schedule (until SIGTERM)"
+    )
+
     demo = commands.add_parser("demo", help="run the whole pipeline on bundled sample feeds")
     demo.add_argument("--platform", choices=("all", "telegram", "discord", "plain"), default="all")
     return parser
@@ -133,6 +137,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     handler = _HANDLERS[_command_name(args)]
+    if args.command == "run":
+        from bot.logs import setup_logging
+
+        setup_logging(settings.log_level, [settings.telegram_bot_token, settings.discord_bot_token])
     async with open_app(settings) as app:
         try:
             return await handler(args, app, out)
@@ -342,7 +350,29 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
     width = max(len(k) for k in counts)
     for name, value in counts.items():
         out.write(f"{name.replace('_', ' '):<{width}}  {value}\n")
+    outbox = await app.store.outbox_counts()
+    inactive = await app.store.inactive_by_platform()
+    platforms = sorted(set(outbox) | set(inactive))
+    if platforms:
+        out.write("\ndelivery     queued  sending  retrying     sent  dead  cancelled  inactive\n")
+    for platform in platforms:
+        row = outbox.get(platform, {})
+        out.write(
+            f"{platform:<10} {row.get('queued', 0):>8} {row.get('sending', 0):>8} "
+            f"{row.get('retrying', 0):>9} {row.get('sent', 0):>8} {row.get('dead', 0):>5} "
+            f"{row.get('cancelled', 0):>10} {inactive.get(platform, 0):>9}\n"
+        )
+    last = await app.store.get_meta("last_dispatch_at")
+    upcoming = await app.store.next_due_at()
+    out.write(f"\nlast dispatch  {last or 'never'}\n")
+    out.write(f"next due       {upcoming.isoformat() if upcoming else 'none scheduled'}\n")
     return 0
+
+
+async def cmd_run(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    from bot.run import Runner
+
+    return await Runner(app, out).run()
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -356,4 +386,5 @@ _HANDLERS: dict[str, Handler] = {
     "import": cmd_import,
     "preview": cmd_preview,
     "stats": cmd_stats,
+    "run": cmd_run,
 }

@@ -128,7 +128,14 @@ class DeliveryWorker:
         self._notify_admin = notify_admin
         self._rng = rng or random.Random()
         self._payloads: dict[int, OutgoingMessage] = {}
+        self._stopping = False
         self.wakeup = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the sends under way, start no new ones; unsent entries go back to the
+        queue for the next start."""
+        self._stopping = True
+        self.wakeup.set()
 
     async def run_once(self, limit: int = 500) -> int:
         """Claim up to ``limit`` ready entries and deliver them; return how many."""
@@ -154,7 +161,7 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event, idle_wait: float = 1.0) -> None:
         """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
         or as soon as ``wakeup`` is set (after a dispatch)."""
-        while not stop.is_set():
+        while not stop.is_set() and not self._stopping:
             if await self.run_once():
                 continue
             self.wakeup.clear()
@@ -174,12 +181,18 @@ class DeliveryWorker:
         plain = entry.plain_fallback
         rate_limited = 0
         while part < len(entry.payload_ids):
+            if self._stopping:
+                await self._store.release(entry.id, now=self._clock.now())
+                return
             message = self._payloads[entry.payload_ids[part]]
             if plain:
                 message = as_plain(message)
             wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())
             if wait > 0:
                 await self._sleep(wait)
+                if self._stopping:
+                    await self._store.release(entry.id, now=self._clock.now())
+                    return
             try:
                 message_id = await sender.send(destination, message)
             except Exception as error:  # every failure is decided on, none escapes

@@ -272,6 +272,15 @@ class OutboxStore(StoreBase):
                 (error[:500], to_db(now), entry_id),
             )
 
+    async def release(self, entry_id: int, *, now: datetime) -> None:
+        """Put a claimed entry back in the queue untouched (shutting down)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'queued', updated_at = ? "
+                "WHERE id = ? AND status = 'sending'",
+                (to_db(now), entry_id),
+            )
+
     async def requeue_abandoned(self, *, now: datetime) -> int:
         """Entries left 'sending' by a process that died go back to the queue (on start)."""
         async with self._transaction() as db:
@@ -340,6 +349,12 @@ class OutboxStore(StoreBase):
         ):
             result.setdefault(row[0], {})[row[1]] = int(row[2])
         return result
+
+    async def inactive_by_platform(self) -> dict[str, int]:
+        rows = await self._fetchall(
+            "SELECT platform, COUNT(*) FROM subscribers WHERE active = 0 GROUP BY platform"
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     async def outbox_entry(self, entry_id: int) -> dict[str, Any]:
         row = await self._fetchone("SELECT * FROM outbox WHERE id = ?", (entry_id,))

@@ -1,0 +1,219 @@
+"""``digestbot run``: the long-running process.
+
+One asyncio loop: APScheduler (AsyncIOScheduler) ticks the dispatcher, the feed poller and
+retention clean-up, each calling core functions with the clock's ``now``; the delivery
+worker drains the outbox through the senders of the platforms that have tokens. SIGTERM or
+SIGINT stops taking work, lets sends under way finish (a short grace period), puts
+unsent entries back in the queue and closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.console import ConsoleSender
+from bot.wiring import App
+from digests.deliver import DeliveryWorker
+from digests.dispatch import dispatch_due
+from digests.ingest.pipeline import poll_feeds
+from digests.outgoing import Destination, OutgoingMessage, Sender
+from digests.pacing import Pacer, discord_policy, telegram_policy
+from digests.render import RenderCache
+
+log = logging.getLogger("digestbot.run")
+
+POLL_TICK = timedelta(seconds=30)
+RETENTION_TICK = timedelta(hours=6)
+SHUTDOWN_GRACE_S = 10.0
+
+
+def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
+    """One Sender per platform that can be used, and a line saying what started."""
+    senders: dict[str, Sender] = {"console": ConsoleSender(out)}
+    notes = ["console"]
+    settings = app.settings
+    if settings.telegram_bot_token:
+        from bot.telegram.sender import TelegramSender
+
+        senders["telegram"] = TelegramSender.build(
+            settings.telegram_bot_token,
+            settings.telegram_api_base_url,
+            pool_size=max(8, settings.delivery.concurrency),
+        )
+        notes.append("telegram (delivery)")
+    else:
+        notes.append("telegram off (no TELEGRAM_BOT_TOKEN)")
+    if settings.discord_bot_token:
+        notes.append("discord: DISCORD_BOT_TOKEN is set but this version has no Discord adapter")
+    else:
+        notes.append("discord off (no DISCORD_BOT_TOKEN)")
+    return senders, notes
+
+
+def admin_notifier(
+    target: str | None, senders: dict[str, Sender]
+) -> Callable[[str], Awaitable[None]] | None:
+    """Sends operational notes to ADMIN_LOG_CHAT (platform:chat id), if configured."""
+    if not target:
+        return None
+    platform, chat_id = target.split(":", 1)
+    sender = senders.get(platform)
+    if sender is None:
+        log.warning("ADMIN_LOG_CHAT names %s, which is not running", platform)
+        return None
+
+    async def notify(text: str) -> None:
+        await sender.send(Destination(platform, chat_id), OutgoingMessage(text=text))
+
+    return notify
+
+
+class Runner:
+    """Holds the running parts so the jobs and the shutdown can reach them."""
+
+    def __init__(self, app: App, out: TextIO) -> None:
+        self.app = app
+        self.out = out
+        self.stop = asyncio.Event()
+        self.senders, self.started = build_senders(app, out)
+        delivery = app.settings.delivery
+        self.pacer = Pacer(
+            {
+                "telegram": telegram_policy(delivery.telegram_max_rate),
+                "discord": discord_policy(delivery.discord_max_rate),
+            }
+        )
+        self.worker = DeliveryWorker(
+            app.store,
+            self.senders,
+            self.pacer,
+            app.clock,
+            delivery,
+            notify_admin=admin_notifier(app.settings.admin_log_chat, self.senders),
+        )
+        self.http = app.http_client()
+        self.jobs: set[asyncio.Task[object]] = set()
+
+    def _guard(
+        self, name: str, job: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            if self.stop.is_set():
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self.jobs.add(task)  # type: ignore[arg-type]
+            try:
+                await job()
+            except Exception:  # one failing tick must not end the process
+                log.exception("%s failed; it runs again at the next tick", name)
+            finally:
+                self.jobs.discard(task)  # type: ignore[arg-type]
+
+        return run
+
+    async def dispatch(self) -> None:
+        # A fresh cache per tick: a story may have gained sources since the last one.
+        report = await dispatch_due(
+            self.app.store,
+            RenderCache(self.app.renderer),
+            self.app.settings,
+            now=self.app.clock.now(),
+        )
+        if report.due or report.scheduled:
+            log.info(
+                "dispatch: %d due, %d enqueued, %d empty, %d skipped (too late), "
+                "%d newly scheduled",
+                report.due,
+                report.enqueued,
+                report.empty,
+                report.skipped_late,
+                report.scheduled,
+            )
+        if report.enqueued:
+            self.worker.wakeup.set()
+
+    async def poll(self) -> None:
+        report = await poll_feeds(
+            self.app.store, self.http, self.app.settings, now=self.app.clock.now()
+        )
+        if report.fetched or report.failed:
+            log.info(
+                "poll: %d fetched, %d not modified, %d failed, %d new articles",
+                report.fetched,
+                report.not_modified,
+                len(report.failed),
+                report.counts.new,
+            )
+
+    async def retention(self) -> None:
+        now = self.app.clock.now()
+        settings = self.app.settings.delivery
+        articles = await self.app.store.delete_articles_before(now - settings.retention)
+        entries = await self.app.store.purge_outbox_before(now - settings.delivery_retention)
+        if articles or entries:
+            log.info("retention: %d articles and %d delivered entries removed", articles, entries)
+
+    async def run(self) -> int:
+        store = self.app.store
+        requeued = await store.requeue_abandoned(now=self.app.clock.now())
+        self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")
+        if requeued:
+            self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
+        self.out.flush()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, self.stop.set)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        interval = self.app.settings.delivery.dispatch_interval
+        for name, job, every, first in (
+            ("dispatch", self.dispatch, interval, now),
+            ("poll", self.poll, POLL_TICK, now),
+            ("retention", self.retention, RETENTION_TICK, now + timedelta(minutes=1)),
+        ):
+            scheduler.add_job(
+                self._guard(name, job),
+                "interval",
+                seconds=every.total_seconds(),
+                next_run_time=first,
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(every.total_seconds()),
+            )
+        scheduler.start()
+        worker = asyncio.create_task(self.worker.run(self.stop))
+        try:
+            await self.stop.wait()
+        finally:
+            self.out.write("stopping: finishing sends under way\n")
+            self.out.flush()
+            scheduler.shutdown(wait=False)
+            self.worker.stop()
+            pending = [worker, *self.jobs]
+            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
+            for task in late:  # abandoned sends stay 'sending' and are re-queued on start
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            await self.http.aclose()
+            for sender in self.senders.values():
+                close = getattr(sender, "close", None)
+                if close is not None:
+                    with contextlib.suppress(Exception):
+                        await close()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(signum)
+        self.out.write("stopped\n")
+        self.out.flush()
+        return 0
