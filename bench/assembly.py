@@ -49,9 +49,11 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def load_articles(n_articles: int, categories: list[Category], rng: random.Random):  # type: ignore[no-untyped-def]
-    folder = tempfile.mkdtemp(prefix="digestbot-bench-")
-    store = await Store.open(Path(folder) / "bench.db")
+async def load_articles(  # type: ignore[no-untyped-def]
+    n_articles: int, categories: list[Category], rng: random.Random, path: Path | None = None
+):
+    path = path or Path(tempfile.mkdtemp(prefix="digestbot-bench-")) / "bench.db"
+    store = await Store.open(path)
     for category in categories:
         await store.upsert_category(category)
     # Headlines from a large made-up vocabulary, so unrelated stories rarely look alike;

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from digests.models import Article, Category, Subscriber
 from digests.settings import DigestLimits
@@ -34,7 +34,12 @@ class Story:
     max_article_id: int
     score: float
 
-    @property
+    @cached_property
+    def rank(self) -> tuple[float, float, int]:
+        """Sort key, best first: score, then the newest, then the story id for stability."""
+        return (-self.score, -self.newest_published.timestamp(), self.story_id)
+
+    @cached_property
     def sources(self) -> tuple[tuple[str, str], ...]:
         """(source name, URL) of each distinct source, lead first."""
         seen: dict[str, str] = {}
@@ -149,7 +154,7 @@ def build_pool(
 
 
 def _rank_key(story: Story) -> tuple[float, float, int]:
-    return (-story.score, -story.newest_published.timestamp(), story.story_id)
+    return story.rank
 
 
 @lru_cache(maxsize=4096)
@@ -212,7 +217,7 @@ def plan_digest(
             chosen.append((story, subscription.category))
             taken.add(story.story_id)
             count += 1
-    chosen.sort(key=lambda pair: _rank_key(pair[0]))
+    chosen.sort(key=lambda pair: pair[0].rank)
     kept = chosen[: limits.overall]
     grouped: dict[str, list[Story]] = defaultdict(list)
     for story, category in kept:

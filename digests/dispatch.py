@@ -20,6 +20,8 @@ from digests.settings import Settings
 from digests.store import OutboxItem, Store
 from digests.timeutil import to_db
 
+ENQUEUE_CHUNK = 2000
+
 
 @dataclass
 class DispatchReport:
@@ -79,6 +81,11 @@ async def dispatch_due(
     items: list[OutboxItem] = []
     reschedule: list[tuple[int, datetime]] = []
     for subscriber in sorted(due, key=sharing_order):
+        if len(reschedule) >= ENQUEUE_CHUNK:
+            # Written in chunks: memory stays flat however many are due, and each chunk is
+            # one transaction whose unique keys keep it idempotent.
+            report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
+            items, reschedule = [], []
         schedule = schedule_of(subscriber)
         reschedule.append((subscriber.id, next_due(schedule, now)))
         assert subscriber.next_digest_at is not None
@@ -104,5 +111,5 @@ async def dispatch_due(
                 cursor=plan.cursor,
             )
         )
-    report.enqueued = await store.enqueue(items, now=now, reschedule=reschedule)
+    report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
     return report

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from digests.assemble import DigestPlan, Story
 from digests.ingest.normalise import read_minutes
@@ -42,6 +43,8 @@ DISCORD_COLOUR = 0x2B6CB0
 BREAKING_COLOUR = 0xC53030
 # A story covered by dozens of outlets lists the first few; the rest are counted.
 MAX_SOURCES_SHOWN = 5
+STORY_TEMPLATES = {"telegram": "story.html.j2", "discord": "story.md.j2", "plain": "story.txt.j2"}
+STORY_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ class Renderer:
     def __init__(self, templates_dir: Path | None = None) -> None:
         self._override = templates_dir
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
+        # Rendered story blocks, keyed by the Story object itself (kept alive here, so its
+        # id cannot be reused): one story appears in thousands of digests of a dispatch.
+        self._stories: dict[tuple[str, str, bool, int], tuple[Story, str]] = {}
 
     def environment(self, platform: str, language: str) -> jinja2.Environment:
         key = (platform, language)
@@ -91,9 +97,32 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {platform}/{name} failed: {exc}") from exc
 
-    def _context(self, reader: Reader, now: datetime) -> dict[str, Any]:
+    def _story(
+        self,
+        platform: str,
+        story: Story,
+        reader: Reader,
+        context: dict[str, Any],
+        *,
+        compact: bool = False,
+    ) -> str:
+        """One story rendered with the platform's story template, cached per story."""
+        key = (platform, reader.language, compact, id(story))
+        hit = self._stories.get(key)
+        if hit is not None and hit[0] is story:
+            return hit[1]
+        name = STORY_TEMPLATES[platform]
+        text = self._render(platform, name, reader, story=story, compact=compact, **context).strip()
+        if platform == "telegram":
+            text = Markup(text)  # already escaped by the story template
+        if len(self._stories) >= STORY_CACHE_SIZE:
+            self._stories.clear()
+        self._stories[key] = (story, text)
+        return text
+
+    def _context(self, reader: Reader, now: datetime, platform: str = "") -> dict[str, Any]:
         day = i18n.local_date(now, reader.timezone)
-        return {
+        context: dict[str, Any] = {
             "date": i18n.format_day(day, reader.language),
             "read_time": lambda story: (
                 i18n.ngettext(
@@ -114,6 +143,9 @@ class Renderer:
                 else ""
             ),
         }
+        if platform:
+            context["render_story"] = lambda story: self._story(platform, story, reader, context)
+        return context
 
     # --- digests ----------------------------------------------------------------------
 
@@ -130,7 +162,7 @@ class Renderer:
             reader,
             sections=plan.sections,
             empty=plan.is_empty,
-            **self._context(reader, plan.generated_at),
+            **self._context(reader, plan.generated_at, platform),
         )
         return self._split_text(platform, name, parse_blocks(rendered), reader)
 
@@ -230,14 +262,10 @@ class Renderer:
         return result
 
     def _discord_story(self, story: Story, reader: Reader, context: dict[str, Any]) -> str:
-        text = self._render(
-            "discord", "story.md.j2", reader, story=story, compact=False, **context
-        ).strip()
+        text = self._story("discord", story, reader, context)
         budget = min(DISCORD_DESCRIPTION_LIMIT, DISCORD_TOTAL_LIMIT - DISCORD_TITLE_LIMIT - 20)
         if len(text) > budget:
-            text = self._render(
-                "discord", "story.md.j2", reader, story=story, compact=True, **context
-            ).strip()
+            text = self._story("discord", story, reader, context, compact=True)
         if len(text) > budget:
             text = discord_escape(clip(story.lead.title, 300))
         return text
@@ -307,7 +335,9 @@ class RenderCache:
 
 def sharing_order(subscriber: Subscriber) -> tuple[Any, ...]:
     """Sort key that puts subscribers likely to share a rendering next to each other."""
-    return (subscriber.subscriptions, subscriber.language, subscriber.cursor_article_id or 0)
+    # Plain tuples: comparing dataclass instances while sorting 100,000 keys is slow.
+    subscriptions = tuple((s.category, s.keywords) for s in subscriber.subscriptions)
+    return (subscriptions, subscriber.language, subscriber.cursor_article_id or 0)
 
 
 def render_many(

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +42,9 @@ class OutboxItem:
 
 
 def message_to_json(message: OutgoingMessage) -> str:
-    return json.dumps(asdict(message), ensure_ascii=False, sort_keys=True)
+    # Not dataclasses.asdict: it deep-copies every embed, and a dispatch encodes thousands.
+    fields = {f.name: getattr(message, f.name) for f in dataclass_fields(message)}
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
 
 def message_from_json(body: str) -> OutgoingMessage:
@@ -73,7 +77,7 @@ class OutboxStore(StoreBase):
         async with self._transaction() as db:
             await db.executemany(
                 "INSERT INTO payloads (hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(h, body) for body, h in hashes.items()],
+                [(h, zlib.compress(body.encode(), 1)) for body, h in hashes.items()],
             )
             ids: dict[str, int] = {}
             for part in chunks(list(hashes.values())):
@@ -175,7 +179,7 @@ class OutboxStore(StoreBase):
             for row in await self._fetchall(
                 f"SELECT id, body FROM payloads WHERE id IN ({placeholders(part)})", part
             ):
-                found[row["id"]] = message_from_json(row["body"])
+                found[row["id"]] = message_from_json(zlib.decompress(row["body"]).decode())
         return found
 
     async def mark_part_sent(

@@ -146,11 +146,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: the delivery outbox.
     """
-    -- Rendered messages, stored once however many subscribers receive the same digest.
+    -- Rendered messages, stored once however many subscribers receive the same digest;
+    -- body is the message as zlib-compressed JSON (a dispatch writes thousands of them).
     CREATE TABLE payloads (
         id   INTEGER PRIMARY KEY,
         hash TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
+        body BLOB NOT NULL
     );
 
     -- One row per digest period or breaking story per subscriber: the unique key is what

@@ -207,19 +207,18 @@ class SubscriberStore(StoreBase):
         rows = await self._fetchall(f"SELECT * FROM subscribers {where} ORDER BY id", params)
         if not rows:
             return []
-        ids = [r["id"] for r in rows]
-        subs: dict[int, list[Subscription]] = {i: [] for i in ids}
-        for part_start in range(0, len(ids), 500):
-            part = ids[part_start : part_start + 500]
-            for s in await self._fetchall(
-                f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
-                    JOIN categories c ON c.slug = s.category
-                    WHERE s.subscriber_id IN ({placeholders(part)})
-                    ORDER BY c.position, c.slug""",
-                part,
-            ):
-                keywords = tuple(k for k in s["keywords"].split("\n") if k)
-                subs[s["subscriber_id"]].append(Subscription(s["category"], keywords))
+        subs: dict[int, list[Subscription]] = {r["id"]: [] for r in rows}
+        # One query for every subscription of the selected subscribers (a dispatch may
+        # select a hundred thousand), in category order.
+        for s in await self._fetchall(
+            f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
+                JOIN categories c ON c.slug = s.category
+                WHERE s.subscriber_id IN (SELECT id FROM subscribers {where})
+                ORDER BY c.position, c.slug""",
+            params,
+        ):
+            keywords = tuple(k for k in s[2].split("\n") if k) if s[2] else ()
+            subs[s[0]].append(Subscription(s[1], keywords))
         return [_subscriber(r, tuple(subs[r["id"]])) for r in rows]
 
 
