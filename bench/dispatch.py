@@ -41,7 +41,8 @@ async def main(count: int) -> None:
     await store._db.execute("BEGIN")
     await store._db.executemany(
         """INSERT INTO subscribers (id, platform, chat_id, language, timezone, digest_time,
-               next_digest_at, created_at, updated_at) VALUES (?, 'telegram', ?, ?, ?, ?, ?, ?, ?)""",
+               next_digest_at, created_at, updated_at)
+           VALUES (?, 'telegram', ?, ?, ?, ?, ?, ?, ?)""",
         [
             (s.id, s.chat_id, s.language, s.timezone, "08:00", stamp, stamp, stamp)
             for s in subscribers
