@@ -236,6 +236,12 @@ class DeliveryWorker:
                     continue
                 await self._settle(entry, decision, plain)
                 return
+            if part + 1 == len(entry.payload_ids):
+                # The last part and the completion are one transaction.
+                await self._store.complete(
+                    entry, now=self._clock.now(), last_part=(part, str(message_id))
+                )
+                return
             await self._store.mark_part_sent(entry.id, part, str(message_id), now=self._clock.now())
             part += 1
         await self._store.complete(entry, now=self._clock.now())

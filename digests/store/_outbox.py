@@ -194,11 +194,22 @@ class OutboxStore(StoreBase):
                 (part, message_id, to_db(now), entry_id, part),
             )
 
-    async def complete(self, entry: OutboxEntry, *, now: datetime) -> None:
+    async def complete(
+        self, entry: OutboxEntry, *, now: datetime, last_part: tuple[int, str] | None = None
+    ) -> None:
         """Every part was delivered: mark it sent, remember its stories as received, log
-        the delivery, move a digest's cursor and clear the subscriber's failure count."""
+        the delivery, move a digest's cursor and clear the subscriber's failure count.
+        ``last_part`` (part number, message id) records the final part in the same
+        transaction."""
         stamp = to_db(now)
         async with self._transaction() as db:
+            if last_part is not None:
+                await db.execute(
+                    """UPDATE outbox SET parts_sent = ? + 1,
+                           message_ids = json_insert(message_ids, '$[#]', ?)
+                       WHERE id = ? AND parts_sent = ?""",
+                    (last_part[0], last_part[1], entry.id, last_part[0]),
+                )
             await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, "
                 "last_error = NULL WHERE id = ?",
