@@ -12,6 +12,8 @@ from digests.models import Frequency, Subscriber, Subscription
 from digests.store._base import NotFound, StoreBase, placeholders
 from digests.timeutil import from_db, to_db
 
+SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
+
 
 @dataclass(frozen=True)
 class ForgetReport:
@@ -167,6 +169,10 @@ class SubscriberStore(StoreBase):
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
         values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in fields.items()}
+        if SCHEDULE_FIELDS & fields.keys() and "next_digest_at" not in fields:
+            # A changed schedule (or a resume) is due again from now on: the dispatcher
+            # computes the next time, and a digest missed while paused is not caught up.
+            values["next_digest_at"] = None
         assignments = ", ".join(f"{k} = ?" for k in values)
         async with self._transaction() as db:
             await db.execute(

@@ -205,3 +205,34 @@ def test_installed_command_runs(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "unknown category: x" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_stats_shows_delivery_per_platform(workdir: Path) -> None:
+    import asyncio
+
+    from digests.outgoing import OutgoingMessage
+    from digests.store import OutboxItem, Store
+    from tests.conftest import NOW
+
+    run("init")
+
+    async def fill() -> None:
+        store = await Store.open(workdir / "digestbot.db")
+        try:
+            sub = await store.upsert_subscriber("telegram", "1", now=NOW)
+            gone = await store.upsert_subscriber("telegram", "2", now=NOW)
+            await store.deactivate(gone.id, reason="blocked", now=NOW)
+            await store.enqueue(
+                [OutboxItem(sub.id, "digest", "p", "telegram", [OutgoingMessage(text="x")])],
+                now=NOW,
+            )
+            await store.set_meta("last_dispatch_at", "2026-11-27T12:00:00+00:00")
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    code, out = run("stats")
+    assert code == 0
+    line = next(row for row in out.splitlines() if row.startswith("telegram"))
+    assert line.split() == ["telegram", "1", "0", "0", "0", "0", "0", "1"]
+    assert "last dispatch  2026-11-27T12:00:00+00:00" in out

@@ -101,3 +101,17 @@ async def test_run_delivers_a_due_digest_and_stops_on_sigterm(
         assert loaded.next_digest_at and loaded.next_digest_at > datetime.now(UTC)
     finally:
         await store.close()
+
+
+async def test_admin_notes_go_to_the_configured_chat() -> None:
+    from bot.run import admin_notifier
+    from tests.conftest import RecordingSender
+
+    sender = RecordingSender("telegram")
+    notify = admin_notifier("telegram:-100500", {"telegram": sender})
+    assert notify is not None
+    await notify("chat 42 deactivated")
+    ((destination, message),) = sender.sent
+    assert destination.chat_id == "-100500" and message.text == "chat 42 deactivated"
+    assert admin_notifier("discord:1", {"telegram": sender}) is None
+    assert admin_notifier(None, {"telegram": sender}) is None

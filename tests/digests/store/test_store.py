@@ -238,3 +238,14 @@ async def test_ids_are_never_reused_after_retention(categorised_store: Store) ->
     (new_story,) = await store.assign_stories([(None, second)], now=NOW)
     assert second[0].id > first[0].id
     assert new_story > old_story
+
+
+async def test_changing_the_schedule_clears_the_next_due_time(categorised_store: Store) -> None:
+    store = categorised_store
+    sub = await store.upsert_subscriber("console", "me", now=NOW)
+    await store.update_subscriber(sub.id, now=NOW, next_digest_at=NOW)
+    await store.update_subscriber(sub.id, now=NOW, language="vi")
+    assert (await store.get_subscriber(sub.id)).next_digest_at == NOW
+    await store.update_subscriber(sub.id, now=NOW, digest_time="09:30")
+    assert (await store.get_subscriber(sub.id)).next_digest_at is None
+    assert [s.id for s in await store.unscheduled_subscribers()] == [sub.id]

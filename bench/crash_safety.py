@@ -1,0 +1,173 @@
+"""Crash safety: kill -9 ``digestbot run`` three times during a 5,000-digest fan-out.
+
+Usage: python bench/crash_safety.py [--digests 5000] [--rate 100] [--kills 3] [--seed N]
+
+A fake Telegram Bot API runs in its own process and counts what it accepted per chat.
+``digestbot run`` (the real command) is started on a database where every subscriber's
+digest is due, killed with SIGKILL at a random moment, restarted, and so on; the last run
+is left to drain the outbox and stopped with SIGTERM. Then:
+
+- lost: subscribers whose chat never received the digest (must be 0);
+- duplicates: extra copies received, which must not exceed the sends that were in flight
+  at the kills (accepted by the server but not yet recorded in the database);
+- the outbox holds exactly one entry per subscriber for the period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.fanout import fake_stats, start_fake  # noqa: E402
+from digests.ingest.importer import import_records  # noqa: E402
+from digests.models import Category  # noqa: E402
+from digests.store import Store  # noqa: E402
+from digests.timeutil import to_db  # noqa: E402
+
+TOKEN = "123456789:crash-bench-token-for-the-local-fake-only"
+
+
+async def prepare(db: Path, count: int) -> None:
+    now = datetime.now(UTC)
+    store = await Store.open(db)
+    await store.upsert_category(Category("news", "News"))
+    await import_records(
+        store,
+        [
+            (
+                1,
+                {
+                    "url": "https://cms.example/story",
+                    "title": "The one story everybody gets",
+                    "category": "news",
+                    "source": "Desk",
+                    "published_at": (now - timedelta(hours=1)).isoformat(),
+                },
+            )
+        ],
+        now=now,
+        story_window=timedelta(hours=48),
+    )
+    stamp = to_db(now)
+    due = to_db(now - timedelta(minutes=1))
+    await store._db.execute("BEGIN")
+    await store._db.executemany(
+        "INSERT INTO subscribers (id, platform, chat_id, next_digest_at, created_at, updated_at)"
+        " VALUES (?, 'telegram', ?, ?, ?, ?)",
+        [(i, str(500_000 + i), due, stamp, stamp) for i in range(1, count + 1)],
+    )
+    await store._db.executemany(
+        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, 'news', ?)",
+        [(i, stamp) for i in range(1, count + 1)],
+    )
+    await store._db.execute("COMMIT")
+    await store.close()
+
+
+def recorded_sent(db: Path) -> int:
+    """Parts the database records as accepted (it reads a WAL database while it is live)."""
+    with sqlite3.connect(db, timeout=30) as conn:
+        return int(conn.execute("SELECT COALESCE(SUM(parts_sent), 0) FROM outbox").fetchone()[0])
+
+
+def pending(db: Path) -> int:
+    with sqlite3.connect(db, timeout=30) as conn:
+        due = conn.execute(
+            "SELECT COUNT(*) FROM subscribers WHERE next_digest_at <= ?",
+            (to_db(datetime.now(UTC)),),
+        ).fetchone()[0]
+        queued = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending', 'retrying')"
+        ).fetchone()[0]
+    return int(due) + int(queued)
+
+
+def start_bot(db: Path, base: str, rate: float, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{base}/bot",
+        "TELEGRAM_MAX_RATE": str(int(rate)),
+        "DISPATCH_INTERVAL_SECONDS": "2",
+        "FEEDS_FILE": str(db.parent / "none.toml"),
+    }
+    exe = Path(sys.executable).parent / "digestbot"
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [str(exe), "run"], cwd=db.parent, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--digests", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    folder = Path(tempfile.mkdtemp(prefix="digestbot-crash-"))
+    db = folder / "crash.db"
+    asyncio.run(prepare(db, args.digests))
+    fake, base = start_fake(args.rate)
+    in_flight_total = 0
+    try:
+        span = args.digests / args.rate
+        for kill in range(1, args.kills + 1):
+            bot = start_bot(db, base, args.rate, folder / "bot.log")
+            time.sleep(rng.uniform(1.0, max(1.5, span / (args.kills + 1))))
+            bot.send_signal(signal.SIGKILL)
+            bot.wait()
+            accepted = int(fake_stats(base)["accepted"])  # type: ignore[arg-type]
+            recorded = recorded_sent(db)
+            in_flight = accepted - recorded
+            in_flight_total += in_flight
+            print(
+                f"kill {kill}: server accepted {accepted}, database recorded {recorded}, "
+                f"in flight {in_flight}"
+            )
+        bot = start_bot(db, base, args.rate, folder / "bot.log")
+        deadline = time.monotonic() + span * 3 + 120
+        while pending(db) and time.monotonic() < deadline:
+            time.sleep(1)
+        bot.send_signal(signal.SIGTERM)
+        code = bot.wait(30)
+        stats = fake_stats(base)
+    finally:
+        fake.terminate()
+        fake.wait(5)
+    per_chat: dict[str, int] = stats["per_chat"]  # type: ignore[assignment]
+    lost = args.digests - len(per_chat)
+    duplicates = sum(per_chat.values()) - len(per_chat)
+    with sqlite3.connect(db) as conn:
+        entries = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT subscriber_id) FROM outbox WHERE kind = 'digest'"
+        ).fetchone()
+        statuses = dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
+    ok = lost == 0 and duplicates <= in_flight_total and entries[0] == entries[1] == args.digests
+    print(f"digests: {args.digests}, kills: {args.kills}, final run exit code {code}")
+    print(
+        f"lost: {lost}; duplicates: {duplicates} (sends in flight at the kills: "
+        f"{in_flight_total}); outbox: {entries[0]} entries for {entries[1]} subscribers "
+        f"{statuses}"
+    )
+    print("RESULT:", "PASS" if ok else "FAIL")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
