@@ -3,10 +3,11 @@ rendering and a Sender. The delivery pipeline (outbox, pacing, retries) builds o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from digests.assemble import DigestPlan, build_pool, plan_digest
+from digests.assemble import DigestPlan, Pool, build_pool, plan_digest
 from digests.models import Subscriber
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.render import Reader, Renderer
@@ -24,23 +25,38 @@ class DigestResult:
     sent: bool
 
 
-async def plan_for(
-    store: Store, subscriber: Subscriber, *, now: datetime, limits: DigestLimits
-) -> DigestPlan:
-    """The digest this subscriber would get at ``now`` (reads the store, decides purely)."""
-    horizon = now - max(limits.max_age, limits.first_lookback)
+async def load_pool(
+    store: Store, categories: Sequence[str], *, now: datetime, limits: DigestLimits
+) -> Pool:
+    """Candidate stories of these categories at ``now``, scored and sorted once."""
     articles = await store.candidate_articles(
-        published_since=horizon, categories=list(subscriber.categories)
+        published_since=now - max(limits.max_age, limits.first_lookback),
+        categories=list(categories),
     )
-    pool = build_pool(
+    return build_pool(
         articles,
         await store.list_categories(),
         now=now,
         limits=limits,
         unclustered_from=await store.first_unclustered_id(),
     )
-    sent = await store.sent_story_ids(subscriber.id) if subscriber.id else set()
-    return plan_digest(subscriber, pool, sent_story_ids=sent, limits=limits)
+
+
+async def already_had(store: Store, subscriber_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Stories each subscriber received, or has waiting in the outbox: never again."""
+    had = await store.sent_story_ids_for(subscriber_ids)
+    for subscriber_id, pending in (await store.pending_story_ids_for(subscriber_ids)).items():
+        had.setdefault(subscriber_id, set()).update(pending)
+    return had
+
+
+async def plan_for(
+    store: Store, subscriber: Subscriber, *, now: datetime, limits: DigestLimits
+) -> DigestPlan:
+    """The digest this subscriber would get at ``now`` (reads the store, decides purely)."""
+    pool = await load_pool(store, subscriber.categories, now=now, limits=limits)
+    had = (await already_had(store, [subscriber.id])).get(subscriber.id, set())
+    return plan_digest(subscriber, pool, sent_story_ids=had, limits=limits)
 
 
 def reader_of(subscriber: Subscriber) -> Reader:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from digests.assemble import build_pool, plan_digest
-from digests.digest import RENDER_PLATFORM, reader_of
+from digests.assemble import plan_digest
+from digests.digest import RENDER_PLATFORM, already_had, load_pool, reader_of
 from digests.models import Subscriber
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
@@ -65,19 +65,8 @@ async def dispatch_due(
         return report
     limits = settings.digest
     categories = sorted({c for s in due for c in s.categories})
-    articles = await store.candidate_articles(
-        published_since=now - max(limits.max_age, limits.first_lookback), categories=categories
-    )
-    pool = build_pool(
-        articles,
-        await store.list_categories(),
-        now=now,
-        limits=limits,
-        unclustered_from=await store.first_unclustered_id(),
-    )
-    sent = await store.sent_story_ids_for([s.id for s in due])
-    for subscriber_id, pending in (await store.pending_story_ids_for([s.id for s in due])).items():
-        sent.setdefault(subscriber_id, set()).update(pending)
+    pool = await load_pool(store, categories, now=now, limits=limits)
+    sent = await already_had(store, [s.id for s in due])
     items: list[OutboxItem] = []
     reschedule: list[tuple[int, datetime]] = []
     for subscriber in sorted(due, key=sharing_order):
