@@ -115,3 +115,59 @@ async def test_admin_notes_go_to_the_configured_chat() -> None:
     assert destination.chat_id == "-100500" and message.text == "chat 42 deactivated"
     assert admin_notifier("discord:1", {"telegram": sender}) is None
     assert admin_notifier(None, {"telegram": sender}) is None
+
+
+async def test_runner_in_process_dispatches_polls_and_stops(tmp_path: Path) -> None:
+    import io
+
+    from bot.run import Runner
+    from bot.wiring import open_app
+    from digests.settings import Settings
+
+    db = tmp_path / "inproc.db"
+    now = datetime.now(UTC)
+    store = await Store.open(db)
+    await store.upsert_category(Category("climate", "Climate"))
+    await import_records(
+        store,
+        [
+            (
+                1,
+                {
+                    "url": "https://cms.example/a",
+                    "title": "Glaciers retreat again",
+                    "category": "climate",
+                    "source": "Desk",
+                    "published_at": (now - timedelta(hours=1)).isoformat(),
+                },
+            )
+        ],
+        now=now,
+        story_window=timedelta(hours=48),
+    )
+    reader = await store.upsert_subscriber("console", "me", now=now)
+    await store.subscribe(reader.id, ["climate"], now=now)
+    await store.update_subscriber(reader.id, now=now, next_digest_at=now - timedelta(minutes=5))
+    # A feed that cannot be reached: polling must fail quietly and the rest go on.
+    await store.upsert_feed(
+        "http://127.0.0.1:9/feed", ["climate"], now=now, interval=timedelta(minutes=5)
+    )
+    await store.close()
+
+    out = io.StringIO()
+    async with open_app(Settings(database_path=db)) as app:
+        runner = Runner(app, out)
+        task = asyncio.create_task(runner.run())
+        for _ in range(200):
+            if "Glaciers retreat again" in out.getvalue():
+                break
+            await asyncio.sleep(0.05)
+        await runner.retention()
+        runner.stop.set()
+        assert await asyncio.wait_for(task, 15) == 0
+        assert await app.store.outbox_counts() == {"console": {"sent": 1}}
+        feed = await app.store.get_feed("http://127.0.0.1:9/feed")
+        assert feed is not None and feed.consecutive_errors == 1
+    text = out.getvalue()
+    assert "adapters: console; telegram off (no TELEGRAM_BOT_TOKEN)" in text
+    assert "Glaciers retreat again" in text and text.rstrip().endswith("stopped")
