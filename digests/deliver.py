@@ -162,7 +162,9 @@ class DeliveryWorker:
         """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
         or as soon as ``wakeup`` is set (after a dispatch)."""
         while not stop.is_set() and not self._stopping:
-            if await self.run_once():
+            # Small claims keep a breaking push that arrives meanwhile from waiting behind a
+            # long batch of digests.
+            if await self.run_once(limit=self._limits.concurrency):
                 continue
             self.wakeup.clear()
             waiters = [
@@ -180,6 +182,7 @@ class DeliveryWorker:
         part = entry.parts_sent
         plain = entry.plain_fallback
         rate_limited = 0
+        migrated = False
         while part < len(entry.payload_ids):
             if self._stopping:
                 await self._store.release(entry.id, now=self._clock.now())
@@ -218,8 +221,11 @@ class DeliveryWorker:
                 )
                 if decision.step is Step.RETRY_NOW:
                     continue
+                if decision.step is Step.MIGRATE and migrated:
+                    decision = Decision(Step.DEAD, f"chat migrated twice in a row: {error}")
                 if decision.step is Step.MIGRATE:
                     assert isinstance(error, ChatMigrated)
+                    migrated = True
                     await self._store.migrate_chat(
                         entry.subscriber_id, error.new_chat_id, now=self._clock.now()
                     )

@@ -319,3 +319,12 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff(3, limits, 0.5) == timedelta(seconds=120)
     assert backoff(20, limits, 0.5) == timedelta(hours=1)
     assert backoff(1, limits, 0.0) == timedelta(seconds=15)
+
+
+async def test_a_chat_that_keeps_migrating_is_not_followed_forever(store: Store) -> None:
+    _, entry = await subscriber_with_entry(store, chat="-100")
+    sender = ScriptedSender(ChatMigrated("-101"), ChatMigrated("-102"), "ok")
+    await Harness(store, sender).worker.run_once()
+    row = await store.outbox_entry(entry)
+    assert row["status"] == "dead" and "migrated twice" in row["last_error"]
+    assert sender.sent == []
