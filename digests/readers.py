@@ -1,0 +1,285 @@
+"""What a reader (or a chat's admin) can do to their subscription, platform-free.
+
+Each action validates its arguments, changes the store, and returns the reply to show,
+in the subscriber's language. A bad argument changes nothing and says what was expected.
+Bot adapters (Telegram, Discord) parse their platform's commands and call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.models import Category, Frequency, Subscriber
+from digests.render.i18n import gettext
+from digests.schedule import WEEKDAYS, parse_weekday
+from digests.settings import SUPPORTED_LANGUAGES, validate_digest_time
+from digests.store import Store
+from digests.zones import resolve_zone
+
+MAX_KEYWORDS = 20
+MAX_KEYWORD_LENGTH = 50
+
+
+def t(language: str, message: str, **params: object) -> str:
+    """Translate ``message`` and fill in its ``%(name)s`` parameters."""
+    text = gettext(language, message)
+    return text % params if params else text
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """One button of the category picker."""
+
+    slug: str
+    name: str
+    subscribed: bool
+
+
+async def category_toggles(store: Store, subscriber: Subscriber) -> list[Toggle]:
+    mine = set(subscriber.categories)
+    return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
+
+
+async def toggle(store: Store, subscriber: Subscriber, slug: str, *, now: datetime) -> str:
+    """Flip one subscription (a picker button was pressed)."""
+    known = {c.slug: c for c in await store.list_categories()}
+    if slug not in known:
+        return t(subscriber.language, "That category no longer exists.")
+    if slug in subscriber.categories:
+        await store.unsubscribe(subscriber.id, [slug])
+        return t(subscriber.language, "Unsubscribed from %(name)s.", name=known[slug].name)
+    await store.subscribe(subscriber.id, [slug], now=now)
+    return t(subscriber.language, "Subscribed to %(name)s.", name=known[slug].name)
+
+
+def _slugs(args: list[str]) -> list[str]:
+    return [s.strip().lower() for a in args for s in a.split(",") if s.strip()]
+
+
+async def subscribe(store: Store, subscriber: Subscriber, args: list[str], *, now: datetime) -> str:
+    lang = subscriber.language
+    categories = await store.list_categories()
+    known = {c.slug: c for c in categories}
+    wanted = _slugs(args)
+    if not wanted:
+        return t(
+            lang,
+            "Name one or more categories, e.g. /subscribe %(example)s. Available: %(list)s",
+            example=categories[0].slug if categories else "news",
+            list=_list(categories),
+        )
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        return t(
+            lang,
+            "Unknown category: %(names)s. Available: %(list)s",
+            names=", ".join(unknown),
+            list=_list(categories),
+        )
+    await store.subscribe(subscriber.id, wanted, now=now)
+    return t(lang, "Subscribed to %(names)s.", names=", ".join(known[s].name for s in wanted))
+
+
+async def unsubscribe(
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+) -> str:
+    lang = subscriber.language
+    wanted = _slugs(args)
+    if not wanted:
+        return t(lang, "Name the categories to leave, or: /unsubscribe all")
+    if wanted == ["all"]:
+        removed = await store.unsubscribe(subscriber.id, None)
+        return t(lang, "Unsubscribed from everything (%(count)d categories).", count=removed)
+    mine = set(subscriber.categories)
+    missing = [s for s in wanted if s not in mine]
+    if missing:
+        return t(lang, "You are not subscribed to: %(names)s.", names=", ".join(missing))
+    await store.unsubscribe(subscriber.id, wanted)
+    return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
+
+
+async def describe(store: Store, subscriber: Subscriber) -> str:
+    """The subscriber's subscriptions and schedule (/mysubs)."""
+    lang = subscriber.language
+    names = {c.slug: c.name for c in await store.list_categories()}
+    lines = []
+    for sub in subscriber.subscriptions:
+        line = f"• {names.get(sub.category, sub.category)}"
+        if sub.keywords:
+            line += " — " + t(lang, "only: %(words)s", words=", ".join(sub.keywords))
+        lines.append(line)
+    head = (
+        (t(lang, "Your categories:") + "\n" + "\n".join(lines))
+        if lines
+        else t(lang, "You have no subscriptions yet. Use /categories to pick some.")
+    )
+    schedule = t(
+        lang,
+        "Digest at %(time)s (%(zone)s), %(frequency)s.",
+        time=subscriber.digest_time,
+        zone=subscriber.timezone,
+        frequency=frequency_text(subscriber),
+    )
+    state = ""
+    if subscriber.paused:
+        state = "\n" + t(lang, "Paused: use /resume to receive digests again.")
+    elif not subscriber.active:
+        state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
+    return f"{head}\n\n{schedule}{state}"
+
+
+def frequency_text(subscriber: Subscriber) -> str:
+    lang = subscriber.language
+    if subscriber.frequency is Frequency.WEEKDAYS:
+        return t(lang, "on weekdays")
+    if subscriber.frequency is Frequency.WEEKLY:
+        day = WEEKDAYS[subscriber.weekly_day or 0]
+        return t(lang, "every %(day)s", day=t(lang, day.capitalize()))
+    return t(lang, "every day")
+
+
+async def set_time(store: Store, subscriber: Subscriber, args: list[str], *, now: datetime) -> str:
+    lang = subscriber.language
+    try:
+        value = validate_digest_time(" ".join(args))
+    except ValueError:
+        return t(lang, "Give a time of day as HH:MM, e.g. /time 07:30")
+    await store.update_subscriber(subscriber.id, now=now, digest_time=value)
+    return t(
+        lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
+    )
+
+
+async def set_timezone(
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+) -> str:
+    lang = subscriber.language
+    text = " ".join(args).strip()
+    if not text:
+        return t(lang, "Give an IANA time zone, e.g. /timezone Asia/Ho_Chi_Minh")
+    zone, suggestions = resolve_zone(text)
+    if zone is None:
+        if suggestions:
+            return t(
+                lang,
+                "Unknown time zone %(zone)s. Did you mean: %(names)s?",
+                zone=text,
+                names=", ".join(suggestions),
+            )
+        return t(
+            lang,
+            "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
+            zone=text,
+        )
+    await store.update_subscriber(subscriber.id, now=now, timezone=zone)
+    note = ""
+    if zone.lower() != text.replace(" ", "_").lower():
+        note = " " + t(lang, "(%(old)s is now called %(zone)s.)", old=text, zone=zone)
+    return (
+        t(
+            lang,
+            "Time zone set to %(zone)s; your digest comes at %(time)s there.",
+            zone=zone,
+            time=subscriber.digest_time,
+        )
+        + note
+    )
+
+
+async def set_frequency(
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+) -> str:
+    lang = subscriber.language
+    words = [a.lower() for a in args]
+    usage = t(lang, "Use /frequency daily, /frequency weekdays or /frequency weekly monday")
+    if not words or words[0] not in ("daily", "weekdays", "weekly"):
+        return usage
+    frequency = Frequency(words[0])
+    day = None
+    if frequency is Frequency.WEEKLY:
+        if len(words) < 2:
+            return usage
+        try:
+            day = parse_weekday(words[1])
+        except ValueError:
+            return usage
+    elif len(words) > 1:
+        return usage
+    await store.update_subscriber(subscriber.id, now=now, frequency=frequency.value, weekly_day=day)
+    updated = Subscriber(**{**subscriber.__dict__, "frequency": frequency, "weekly_day": day})
+    return t(lang, "You will get a digest %(frequency)s.", frequency=frequency_text(updated))
+
+
+async def set_filter(
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+) -> str:
+    """``/filter <category> word, other words`` keeps only matching stories;
+    ``/filter <category> off`` removes the filter."""
+    lang = subscriber.language
+    if not args:
+        return t(
+            lang, "Use /filter <category> keyword, another keyword — or /filter <category> off"
+        )
+    slug = args[0].lower()
+    if slug not in subscriber.categories:
+        return t(lang, "You are not subscribed to: %(names)s.", names=slug)
+    rest = " ".join(args[1:]).strip()
+    if not rest or rest.lower() == "off":
+        await store.set_keywords(subscriber.id, slug, [])
+        return t(lang, "Filter removed: you get every story of %(name)s.", name=slug)
+    keywords = [k.strip() for k in rest.split(",") if k.strip()]
+    if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD_LENGTH for k in keywords):
+        return t(
+            lang,
+            "At most %(count)d keywords of up to %(length)d characters.",
+            count=MAX_KEYWORDS,
+            length=MAX_KEYWORD_LENGTH,
+        )
+    await store.set_keywords(subscriber.id, slug, keywords)
+    return t(
+        lang, "%(name)s: only stories mentioning %(words)s.", name=slug, words=", ".join(keywords)
+    )
+
+
+async def pause(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
+    await store.update_subscriber(subscriber.id, now=now, paused=True)
+    return t(subscriber.language, "Paused. Use /resume to start again.")
+
+
+async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
+    await store.update_subscriber(
+        subscriber.id, now=now, paused=False, active=True, inactive_reason=None
+    )
+    return t(
+        subscriber.language,
+        "Resumed: your next digest comes at %(time)s (%(zone)s).",
+        time=subscriber.digest_time,
+        zone=subscriber.timezone,
+    )
+
+
+async def set_language(
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+) -> tuple[str, str]:
+    """Returns (reply, language the reply is in)."""
+    code = args[0].lower() if args else ""
+    if code not in SUPPORTED_LANGUAGES:
+        return t(subscriber.language, "Use /language en or /language vi"), subscriber.language
+    await store.update_subscriber(subscriber.id, now=now, language=code)
+    return t(code, "I will speak English with you."), code
+
+
+async def forget(store: Store, subscriber: Subscriber) -> str:
+    report = await store.forget_subscriber(subscriber.id)
+    return t(
+        subscriber.language,
+        "Done: everything stored about this chat was deleted "
+        "(%(subscriptions)d subscriptions, %(deliveries)d delivery records).",
+        subscriptions=report.subscriptions,
+        deliveries=report.deliveries,
+    )
+
+
+def _list(categories: list[Category]) -> str:
+    return ", ".join(c.slug for c in categories) or "—"
