@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -33,6 +33,7 @@ log = logging.getLogger("digestbot.run")
 POLL_TICK = timedelta(seconds=30)
 RETENTION_TICK = timedelta(hours=6)
 SHUTDOWN_GRACE_S = 10.0
+ALL_UPDATES = ["message", "edited_message", "channel_post", "callback_query", "my_chat_member"]
 
 
 def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
@@ -48,7 +49,7 @@ def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
             settings.telegram_api_base_url,
             pool_size=max(8, settings.delivery.concurrency),
         )
-        notes.append("telegram (delivery)")
+        notes.append("telegram")
     else:
         notes.append("telegram off (no TELEGRAM_BOT_TOKEN)")
     if settings.discord_bot_token:
@@ -101,6 +102,7 @@ class Runner:
         )
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
+        self.telegram_app: Any = None
 
     def _guard(
         self, name: str, job: Callable[[], Awaitable[object]]
@@ -162,6 +164,62 @@ class Runner:
         if articles or entries:
             log.info("retention: %d articles and %d delivered entries removed", articles, entries)
 
+    async def start_telegram(self) -> None:
+        """Take commands from Telegram (long polling, or a webhook when configured)."""
+        settings = self.app.settings
+        if not settings.telegram_bot_token:
+            return
+        from bot.telegram.app import build_application, register_commands
+        from bot.telegram.handlers import BotContext
+
+        ctx = BotContext(
+            self.app.store,
+            self.app.renderer,
+            settings,
+            self.app.clock,
+            admin_ids=settings.telegram_admin_ids,
+        )
+        application = build_application(
+            ctx, settings.telegram_bot_token, settings.telegram_api_base_url, self.pacer
+        )
+        try:
+            await application.initialize()
+            await register_commands(application)
+            await application.start()
+            assert application.updater is not None
+            if settings.telegram_webhook_url:
+                host, port = settings.telegram_webhook_bind.rsplit(":", 1)
+                await application.updater.start_webhook(
+                    listen=host,
+                    port=int(port),
+                    url_path="telegram",
+                    webhook_url=settings.telegram_webhook_url,
+                    secret_token=settings.telegram_webhook_secret,
+                )
+                mode = "webhook"
+            else:
+                await application.updater.start_polling(allowed_updates=ALL_UPDATES)
+                mode = "long polling"
+        except Exception as exc:  # Telegram down or the token refused: delivery still runs
+            log.error("Telegram commands are off: %s", exc)
+            self.out.write(f"telegram commands off: {exc}\n")
+            with contextlib.suppress(Exception):
+                await application.shutdown()
+            return
+        self.telegram_app = application
+        self.out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
+        self.out.flush()
+
+    async def stop_telegram(self) -> None:
+        application = self.telegram_app
+        if application is None:
+            return
+        with contextlib.suppress(Exception):
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
     async def run(self) -> int:
         store = self.app.store
         requeued = await store.requeue_abandoned(now=self.app.clock.now())
@@ -193,12 +251,14 @@ class Runner:
             )
         scheduler.start()
         worker = asyncio.create_task(self.worker.run(self.stop))
+        await self.start_telegram()
         try:
             await self.stop.wait()
         finally:
             self.out.write("stopping: finishing sends under way\n")
             self.out.flush()
             scheduler.shutdown(wait=False)
+            await self.stop_telegram()
             self.worker.stop()
             pending = [worker, *self.jobs]
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)

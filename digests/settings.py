@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -76,6 +77,10 @@ class Settings:
     delivery: DeliveryLimits = field(default_factory=DeliveryLimits)
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_admin_ids: frozenset[int] = frozenset()
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_webhook_bind: str = "127.0.0.1:8443"
     admin_log_chat: str | None = None
     discord_bot_token: str | None = None
     log_level: str = "INFO"
@@ -125,6 +130,19 @@ def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelt
         return parse_duration(raw)
     except ValueError as exc:
         raise SettingsError(f"{name}: {exc}") from None
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "")
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise SettingsError(f"{name} must be comma-separated numeric user ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
 
 
 def validate_digest_time(value: str) -> str:
@@ -198,6 +216,20 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"ADMIN_LOG_CHAT must look like telegram:<chat id> or discord:<channel id>, "
             f"got {admin_chat!r}"
         )
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not webhook_url.startswith("https://"):
+        raise SettingsError("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+    if webhook_url and not (
+        webhook_secret and re.fullmatch(r"[A-Za-z0-9_-]{16,256}", webhook_secret)
+    ):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET must be set with the webhook URL: 16-256 characters of "
+            "A-Z, a-z, 0-9, _ and -"
+        )
+    webhook_bind = env.get("TELEGRAM_WEBHOOK_BIND", "").strip() or "127.0.0.1:8443"
+    if not re.fullmatch(r"[^:]+:\d{1,5}", webhook_bind):
+        raise SettingsError(f"TELEGRAM_WEBHOOK_BIND must be host:port, got {webhook_bind!r}")
     if fetch.timeout_s > 15:
         raise SettingsError("FETCH_TIMEOUT_SECONDS must be at most 15")
     return Settings(
@@ -215,6 +247,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").strip()
         or "https://api.telegram.org/bot",
         admin_log_chat=admin_chat,
+        telegram_admin_ids=_ids(env, "TELEGRAM_ADMIN_IDS"),
+        telegram_webhook_url=webhook_url,
+        telegram_webhook_secret=webhook_secret,
+        telegram_webhook_bind=webhook_bind,
         discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
         log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
     )

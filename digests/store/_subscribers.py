@@ -70,6 +70,10 @@ class SubscriberStore(StoreBase):
         )
         return found[0] if found else None
 
+    async def subscribers_of_chat(self, platform: str, chat_id: str) -> list[Subscriber]:
+        """Every subscriber of a chat (the chat itself and each of its forum topics)."""
+        return await self._select("WHERE platform = ? AND chat_id = ?", (platform, chat_id))
+
     async def get_subscriber(self, subscriber_id: int) -> Subscriber:
         """Return a subscriber by id; raises NotFound when it does not exist."""
         found = await self._select("WHERE id = ?", (subscriber_id,))

@@ -89,7 +89,10 @@ async def test_run_delivers_a_due_digest_and_stops_on_sigterm(
             process.kill()
     assert process.returncode == 0, err.decode()
     stdout = out.decode()
-    assert "adapters: console; telegram (delivery)" in stdout and "stopped" in stdout
+    assert "adapters: console; telegram;" in stdout
+    assert (
+        "telegram commands on (long polling) as @digest_test_bot" in stdout and "stopped" in stdout
+    )
     (message,) = fake.messages
     assert message["chat_id"] == "555" and "Heat pumps &amp; gas boilers" in message["text"]
     assert TOKEN not in err.decode() and TOKEN not in stdout

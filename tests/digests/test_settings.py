@@ -41,6 +41,21 @@ def test_values_from_environment() -> None:
     assert settings.templates_dir == Path("/etc/digestbot/templates")
 
 
+def test_telegram_settings() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_ADMIN_IDS": "12, 34;56",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example/hook",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret_token-value",
+            "ADMIN_LOG_CHAT": "telegram:-100",
+        }
+    )
+    assert settings.telegram_admin_ids == frozenset({12, 34, 56})
+    assert settings.telegram_webhook_url == "https://bot.example/hook"
+    assert settings.telegram_webhook_bind == "127.0.0.1:8443"
+    assert settings.admin_log_chat == "telegram:-100"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -53,6 +68,12 @@ def test_values_from_environment() -> None:
         ({"SEND_EMPTY_DIGEST": "perhaps"}, "SEND_EMPTY_DIGEST"),
         ({"FEED_DEFAULT_INTERVAL": "often"}, "FEED_DEFAULT_INTERVAL"),
         ({"FETCH_TIMEOUT_SECONDS": "60"}, "FETCH_TIMEOUT_SECONDS"),
+        ({"TELEGRAM_ADMIN_IDS": "12,alice"}, "TELEGRAM_ADMIN_IDS"),
+        ({"TELEGRAM_WEBHOOK_URL": "http://x.example/hook"}, "https"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://x.example/hook"}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"TELEGRAM_WEBHOOK_BIND": "8443"}, "TELEGRAM_WEBHOOK_BIND"),
+        ({"ADMIN_LOG_CHAT": "slack:1"}, "ADMIN_LOG_CHAT"),
+        ({"DISPATCH_INTERVAL_SECONDS": "120"}, "DISPATCH_INTERVAL_SECONDS"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from collections import defaultdict, deque
@@ -46,6 +47,13 @@ class FakeTelegram:
     requests: int = 0
     too_many: int = 0
     per_chat: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    chat_types: dict[str, str] = field(default_factory=dict)
+    admins: dict[str, set[int]] = field(default_factory=dict)
+    _update_id: int = 0
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _global: deque[float] = field(default_factory=deque)
     _chat: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _next_id: int = 1
@@ -80,6 +88,55 @@ class FakeTelegram:
             params = await request.json()
         if method == "getMe":
             return web.json_response({"ok": True, "result": BOT_USER})
+        if method != "getUpdates":
+            self.calls.append((method, params))
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if method in ("deleteWebhook", "answerCallbackQuery"):
+            return web.json_response({"ok": True, "result": True})
+        if method == "setMyCommands":
+            commands = params.get("commands")
+            parsed = json.loads(commands) if isinstance(commands, str) else commands
+            self.commands[str(params.get("language_code") or "")] = parsed
+            return web.json_response({"ok": True, "result": True})
+        if method == "getChatMember":
+            chat, user = str(params.get("chat_id")), int(params.get("user_id", 0))
+            status = "administrator" if user in self.admins.get(chat, set()) else "member"
+            member: dict[str, Any] = {
+                "status": status,
+                "user": {"id": user, "is_bot": False, "first_name": "U"},
+            }
+            if status == "administrator":
+                member.update(
+                    {
+                        flag: True
+                        for flag in (
+                            "can_be_edited",
+                            "is_anonymous",
+                            "can_manage_chat",
+                            "can_delete_messages",
+                            "can_manage_video_chats",
+                            "can_restrict_members",
+                            "can_promote_members",
+                            "can_change_info",
+                            "can_invite_users",
+                            "can_post_stories",
+                            "can_edit_stories",
+                            "can_delete_stories",
+                        )
+                    }
+                )
+            return web.json_response({"ok": True, "result": member})
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            chat = str(params.get("chat_id", ""))
+            return web.json_response(
+                {
+                    "ok": True,
+                    "result": self._message(
+                        int(params.get("message_id", 0)), chat, str(params.get("text", ""))
+                    ),
+                }
+            )
         if method != "sendMessage":
             return _error(404, "Not Found: method not found")
         self.requests += 1
@@ -127,6 +184,7 @@ class FakeTelegram:
         message_id = self._next_id
         self._next_id += 1
         preview = params.get("link_preview_options")
+        markup = params.get("reply_markup")
         self.messages.append(
             {
                 "message_id": message_id,
@@ -137,23 +195,42 @@ class FakeTelegram:
                 "link_preview_options": json.loads(preview)
                 if isinstance(preview, str)
                 else preview,
+                "reply_markup": json.loads(markup) if isinstance(markup, str) else markup,
             }
         )
         self.per_chat[chat] += 1
-        return web.json_response(
-            {
-                "ok": True,
-                "result": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": {
-                        "id": int(chat) if chat.lstrip("-").isdigit() else 0,
-                        "type": "private",
-                    },
-                    "text": text,
-                },
-            }
-        )
+        return web.json_response({"ok": True, "result": self._message(message_id, chat, text)})
+
+    def _message(self, message_id: int, chat: str, text: str) -> dict[str, Any]:
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {
+                "id": int(chat) if chat.lstrip("-").isdigit() else 0,
+                "type": self.chat_types.get(chat, "private"),
+            },
+            "text": text or "…",
+        }
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for the bot's next getUpdates."""
+        self._update_id += 1
+        self.updates.append({"update_id": self._update_id, **update})
+        self._new_update.set()
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            wait = min(float(params.get("timeout") or 0), 1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), wait)
+        return web.json_response({"ok": True, "result": self.updates[:100]})
+
+    def sent_to(self, chat: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["chat_id"] == chat]
 
     def _too_many(self, retry_after: int) -> web.Response:
         self.too_many += 1

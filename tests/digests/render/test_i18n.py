@@ -68,3 +68,14 @@ def test_language_codes_from_platforms() -> None:
     assert normalise_language("en_US") == "en"
     assert normalise_language("fr", default="vi") == "vi"
     assert normalise_language(None) == "en"
+
+
+def test_telegram_command_descriptions_are_translated() -> None:
+    from bot.telegram.commands import COMMANDS, bot_commands
+
+    english = bot_commands("en")
+    vietnamese = bot_commands("vi")
+    assert [c.command for c in english] == [name for name, _ in COMMANDS]
+    for en, vi in zip(english, vietnamese, strict=True):
+        assert en.description != vi.description, en.command
+        assert 3 <= len(vi.description) <= 256

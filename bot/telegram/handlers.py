@@ -1,0 +1,426 @@
+"""Telegram update handlers: parse what arrived, check who may act, call the core's reader
+actions, reply. No decisions live here beyond Telegram's own rules (who is an admin)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import (
+    Chat,
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from digests import readers
+from digests.digest import send_digest_now
+from digests.models import Subscriber
+from digests.outgoing import Destination, OutgoingMessage
+from digests.render import Reader, Renderer
+from digests.render.i18n import normalise_language
+from digests.settings import Settings
+from digests.store import Store
+from digests.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 300
+CALLBACK_CATEGORY = "cat:"
+CALLBACK_FORGET = "forget:"
+
+
+@dataclass
+class BotContext:
+    """What every handler needs; stored in ``application.bot_data``."""
+
+    store: Store
+    renderer: Renderer
+    settings: Settings
+    clock: Clock
+    admin_ids: frozenset[int] = frozenset()
+    _admins: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+
+    async def is_chat_admin(self, chat: Chat, user_id: int, bot: Any) -> bool:
+        """Whether ``user_id`` administers ``chat`` (getChatMember, cached for 5 min)."""
+        key = (chat.id, user_id)
+        cached = self._admins.get(key)
+        if cached and time.monotonic() - cached[0] < ADMIN_CACHE_SECONDS:
+            return cached[1]
+        try:
+            member = await bot.get_chat_member(chat.id, user_id)
+            allowed = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+        except TelegramError:
+            allowed = False
+        self._admins[key] = (time.monotonic(), allowed)
+        return allowed
+
+
+def ctx_of(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
+    return context.application.bot_data["digestbot"]
+
+
+def thread_of(message: Message | None) -> str | None:
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return str(message.message_thread_id)
+    return None
+
+
+async def find(ctx: BotContext, update: Update) -> Subscriber | None:
+    chat = update.effective_chat
+    assert chat is not None
+    return await ctx.store.find_subscriber(
+        "telegram", str(chat.id), thread_of(update.effective_message)
+    )
+
+
+def language_of(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> str:
+    if subscriber is not None:
+        return subscriber.language
+    user = update.effective_user
+    return normalise_language(user.language_code if user else None, ctx.settings.default_language)
+
+
+async def ensure(ctx: BotContext, update: Update) -> Subscriber:
+    chat = update.effective_chat
+    assert chat is not None
+    existing = await find(ctx, update)
+    if existing is not None:
+        return existing
+    return await ctx.store.upsert_subscriber(
+        "telegram",
+        str(chat.id),
+        now=ctx.clock.now(),
+        thread_id=thread_of(update.effective_message),
+        language=language_of(ctx, update, None),
+        timezone=ctx.settings.default_timezone,
+        digest_time=ctx.settings.default_digest_time,
+    )
+
+
+async def may_change(ctx: BotContext, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Private chats: yes. Channels: only admins can post, so yes. Groups: only the chat's
+    administrators (an anonymous admin posts as the group itself)."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return True
+    message = update.effective_message
+    if (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
+        return True
+    user = update.effective_user
+    return user is not None and await ctx.is_chat_admin(chat, user.id, context.bot)
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, do_quote=False, **kwargs)
+
+
+async def refuse(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> None:
+    await reply(
+        update,
+        readers.t(
+            language_of(ctx, update, subscriber),
+            "Only this group's administrators can change its digest.",
+        ),
+    )
+
+
+def keyboard(toggles: list[readers.Toggle]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                ("✅ " if item.subscribed else "▫️ ") + item.name,
+                callback_data=f"{CALLBACK_CATEGORY}{item.slug}",
+            )
+        ]
+        for item in toggles
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    text = ctx.renderer.render_text("telegram", "welcome", Reader(language))
+    toggles = (
+        await readers.category_toggles(ctx.store, subscriber)
+        if subscriber
+        else [readers.Toggle(c.slug, c.name, False) for c in await ctx.store.list_categories()]
+    )
+    await reply(update, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(toggles))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    language = language_of(ctx, update, await find(ctx, update))
+    await reply(
+        update,
+        ctx.renderer.render_text("telegram", "help", Reader(language)),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    toggles = (
+        await readers.category_toggles(ctx.store, subscriber)
+        if subscriber
+        else [readers.Toggle(c.slug, c.name, False) for c in await ctx.store.list_categories()]
+    )
+    await reply(
+        update,
+        readers.t(language, "Tap to subscribe or unsubscribe:"),
+        reply_markup=keyboard(toggles),
+    )
+
+
+async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    subscriber = await find(ctx, update)
+    if subscriber is None:
+        language = language_of(ctx, update, None)
+        await reply(
+            update,
+            readers.t(language, "You have no subscriptions yet. Use /categories to pick some."),
+        )
+        return
+    await reply(update, await readers.describe(ctx.store, subscriber))
+
+
+def changing(action: str) -> Any:
+    """A command that changes the chat's subscription: admins only in groups."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        ctx = ctx_of(context)
+        if not await may_change(ctx, update, context):
+            await refuse(ctx, update, await find(ctx, update))
+            return
+        subscriber = await ensure(ctx, update)
+        args = list(context.args or [])
+        now = ctx.clock.now()
+        store = ctx.store
+        if action == "subscribe":
+            text = await readers.subscribe(store, subscriber, args, now=now)
+        elif action == "unsubscribe":
+            text = await readers.unsubscribe(store, subscriber, args, now=now)
+        elif action == "time":
+            text = await readers.set_time(store, subscriber, args, now=now)
+        elif action == "timezone":
+            text = await readers.set_timezone(store, subscriber, args, now=now)
+        elif action == "frequency":
+            text = await readers.set_frequency(store, subscriber, args, now=now)
+        elif action == "filter":
+            text = await readers.set_filter(store, subscriber, args, now=now)
+        elif action == "pause":
+            text = await readers.pause(store, subscriber, now=now)
+        elif action == "resume":
+            text = await readers.resume(store, subscriber, now=now)
+        elif action == "language":
+            text, _ = await readers.set_language(store, subscriber, args, now=now)
+        else:  # pragma: no cover - every registered action is handled above
+            raise ValueError(action)
+        await reply(update, text)
+
+    return handler
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A preview of the digest now; the schedule's cursor does not move."""
+    ctx = ctx_of(context)
+    subscriber = await find(ctx, update)
+    if subscriber is None or not subscriber.subscriptions:
+        language = language_of(ctx, update, subscriber)
+        await reply(
+            update,
+            readers.t(language, "You have no subscriptions yet. Use /categories to pick some."),
+        )
+        return
+    await send_digest_now(
+        ctx.store,
+        ctx.renderer,
+        ContextSender(context),
+        subscriber,
+        now=ctx.clock.now(),
+        limits=ctx.settings.digest,
+        preview=True,
+    )
+
+
+class ContextSender:
+    """Sends through the application's bot (paced by its rate limiter)."""
+
+    platform = "telegram"
+
+    def __init__(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._bot = context.bot
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        from telegram import LinkPreviewOptions
+
+        sent = await self._bot.send_message(
+            chat_id=int(destination.chat_id),
+            text=message.text,
+            parse_mode=message.parse_mode,
+            message_thread_id=int(destination.thread_id) if destination.thread_id else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return str(sent.message_id)
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    if not await may_change(ctx, update, context):
+        await refuse(ctx, update, await find(ctx, update))
+        return
+    language = language_of(ctx, update, await find(ctx, update))
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    readers.t(language, "Yes, delete everything"),
+                    callback_data=f"{CALLBACK_FORGET}yes",
+                ),
+                InlineKeyboardButton(
+                    readers.t(language, "No, keep it"), callback_data=f"{CALLBACK_FORGET}no"
+                ),
+            ]
+        ]
+    )
+    await reply(
+        update,
+        readers.t(
+            language,
+            "Delete everything stored about this chat: "
+            "subscriptions, schedule and delivery history?",
+        ),
+        reply_markup=buttons,
+    )
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    user = update.effective_user
+    if user is None or user.id not in ctx.admin_ids:
+        await reply(
+            update,
+            readers.t(
+                language_of(ctx, update, None), "This command is for the bot's administrators."
+            ),
+        )
+        return
+    counts = await ctx.store.counts()
+    outbox = await ctx.store.outbox_counts()
+    lines = [f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()]
+    lines += [
+        f"{platform}: " + ", ".join(f"{s} {n}" for s, n in sorted(row.items()))
+        for platform, row in sorted(outbox.items())
+    ]
+    await reply(update, "\n".join(lines))
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    language = language_of(ctx, update, await find(ctx, update))
+    await reply(
+        update, readers.t(language, "I don't know that command. /help lists what I can do.")
+    )
+
+
+# --- buttons and membership ---------------------------------------------------------------
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    ctx = ctx_of(context)
+    query = update.callback_query
+    assert query is not None
+    data = query.data or ""
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    if not await may_change(ctx, update, context):
+        await query.answer(
+            readers.t(language, "Only this group's administrators can change its digest."),
+            show_alert=True,
+        )
+        return
+    if data.startswith(CALLBACK_CATEGORY):
+        subscriber = await ensure(ctx, update)
+        text = await readers.toggle(
+            ctx.store, subscriber, data[len(CALLBACK_CATEGORY) :], now=ctx.clock.now()
+        )
+        refreshed = await ctx.store.get_subscriber(subscriber.id)
+        await query.answer(text)
+        await query.edit_message_reply_markup(
+            keyboard(await readers.category_toggles(ctx.store, refreshed))
+        )
+    elif data == f"{CALLBACK_FORGET}yes":
+        if subscriber is None:
+            text = readers.t(language, "There was nothing stored about this chat.")
+        else:
+            text = await readers.forget(ctx.store, subscriber)
+        await query.answer()
+        await query.edit_message_text(text)
+    elif data == f"{CALLBACK_FORGET}no":
+        await query.answer()
+        await query.edit_message_text(readers.t(language, "Nothing was deleted."))
+    else:
+        await query.answer()
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was blocked, removed, or added back: deactivate or reactivate the chat."""
+    ctx = ctx_of(context)
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    now = ctx.clock.now()
+    status = change.new_chat_member.status
+    chat_id = str(change.chat.id)
+    for subscriber in await ctx.store.subscribers_of_chat("telegram", chat_id):
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            reason = (
+                "blocked by the user"
+                if change.chat.type == ChatType.PRIVATE
+                else "the bot was removed from the chat"
+            )
+            await ctx.store.deactivate(subscriber.id, reason=reason, now=now)
+        elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR) and not subscriber.active:
+            await ctx.store.update_subscriber(
+                subscriber.id, now=now, active=True, inactive_reason=None, paused=subscriber.paused
+            )
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: follow it to its new id."""
+    ctx = ctx_of(context)
+    message = update.effective_message
+    if message is None or not message.migrate_to_chat_id:
+        return
+    for subscriber in await ctx.store.subscribers_of_chat("telegram", str(message.chat.id)):
+        await ctx.store.migrate_chat(
+            subscriber.id, str(message.migrate_to_chat_id), now=ctx.clock.now()
+        )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("error while handling a Telegram update: %s", context.error, exc_info=context.error)

@@ -1,0 +1,54 @@
+"""A python-telegram-bot rate limiter fed by the same Pacer as delivery, so command replies
+and digests share one budget and neither pushes the other over Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
+
+from digests.pacing import Pacer
+
+# Methods that post or change a message in a chat: these count against the flood limits.
+PACED = frozenset(
+    {
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "sendPhoto",
+        "sendDocument",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+
+
+class PacerRateLimiter(BaseRateLimiter[None]):
+    def __init__(self, pacer: Pacer, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._pacer = pacer
+        self._monotonic = monotonic
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if endpoint in PACED and chat_id is not None:
+            wait = self._pacer.reserve("telegram", str(chat_id), self._monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
+        return await callback(*args, **kwargs)
