@@ -1,0 +1,282 @@
+"""The Telegram bot end to end: the real ``digestbot run`` process against the local fake
+Bot API, driven by scripted updates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digests.ingest.importer import import_records
+from digests.models import Category
+from digests.store import Store
+from digests.timeutil import to_db
+from tests.fakes import telegram_updates as tu
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
+
+
+async def seed(db: Path) -> None:
+    now = datetime.now(UTC)
+    store = await Store.open(db)
+    try:
+        await store.upsert_category(Category("ai-frontier", "AI Frontier", "", 0))
+        await store.upsert_category(Category("climate", "Climate", "", 1))
+        records = [
+            {
+                "url": "https://wired.example/meta",
+                "title": "Meta Pauses Employee-Tracking Program Following Internal Data Leak",
+                "source": "Wired AI",
+                "category": "ai-frontier",
+            },
+            {
+                "url": "https://ledger.example/meta",
+                "title": "Meta Exposed Data Internally From "
+                "Its Controversial Employee-Tracking Program",
+                "source": "Tech Ledger",
+                "category": "ai-frontier",
+            },
+            {
+                "url": "https://desk.example/heat",
+                "title": "Heat pumps overtake gas boilers",
+                "source": "Climate Desk",
+                "category": "climate",
+            },
+        ]
+        await import_records(
+            store,
+            [
+                (
+                    i,
+                    {
+                        **r,
+                        "published_at": (now - timedelta(hours=1)).isoformat(),
+                        "summary": "What happened, briefly.",
+                    },
+                )
+                for i, r in enumerate(records, 1)
+            ],
+            now=now,
+            story_window=timedelta(hours=48),
+        )
+    finally:
+        await store.close()
+
+
+class Bot:
+    def __init__(self, fake: FakeTelegram, db: Path) -> None:
+        self.fake = fake
+        self.db = db
+
+    async def until(self, check: Callable[[], Any], timeout: float = 15) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            result = check()
+            if result:
+                return result
+            await asyncio.sleep(0.05)
+        raise AssertionError("timed out waiting for the bot")
+
+    async def say(self, update: dict[str, Any], chat: str) -> dict[str, Any]:
+        before = len(self.fake.sent_to(chat))
+        self.fake.push(update)
+        return (await self.until(lambda: self.fake.sent_to(chat)[before:]))[0]
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def make_due(self, chat: str) -> None:
+        past = to_db(datetime.now(UTC) - timedelta(minutes=1))
+        with sqlite3.connect(self.db, timeout=10) as conn:
+            conn.execute(
+                "UPDATE subscribers SET next_digest_at = ? WHERE chat_id = ?", (past, chat)
+            )
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, local_server) -> AsyncIterator[Bot]:  # type: ignore[no-untyped-def]
+    fake = FakeTelegram(token=TOKEN)
+    fake.chat_types.update({"-200": "group", "-1003": "supergroup", "-500": "channel"})
+    fake.admins["-200"] = {301}
+    base = await local_server(fake.app())
+    db = tmp_path / "bot.db"
+    await seed(db)
+    exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
+    assert exe
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{base}/bot",
+        "FEEDS_FILE": str(tmp_path / "none.toml"),
+        "DISPATCH_INTERVAL_SECONDS": "1",
+        "TELEGRAM_ADMIN_IDS": "999",
+        "DELIVERY_FORBIDDEN_LIMIT": "1",
+    }
+    process = await asyncio.create_subprocess_exec(
+        exe,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    harness = Bot(fake, db)
+    try:
+        await harness.until(lambda: "en" in fake.commands or "" in fake.commands)
+        yield harness
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert TOKEN not in out.decode() + err.decode()
+        assert fake.too_many == 0
+
+
+async def test_reader_journey(bot: Bot) -> None:
+    fake = bot.fake
+    assert [c["command"] for c in fake.commands[""]][:3] == ["start", "help", "categories"]
+    assert fake.commands["vi"][2]["description"] == "chọn chuyên mục"
+
+    welcome = await bot.say(tu.command("/start", chat_id=100), "100")
+    assert "Welcome to digestbot!" in welcome["text"] and welcome["parse_mode"] == "HTML"
+    buttons = [row[0] for row in welcome["reply_markup"]["inline_keyboard"]]
+    assert [b["callback_data"] for b in buttons] == ["cat:ai-frontier", "cat:climate"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+
+    fake.push(
+        tu.press("cat:ai-frontier", chat_id=100, user_id=100, message_id=welcome["message_id"])
+    )
+    edit = await bot.until(lambda: [c for m, c in fake.calls if m == "editMessageReplyMarkup"])
+    markup = json.loads(edit[0]["reply_markup"])
+    assert markup["inline_keyboard"][0][0]["text"] == "✅ AI Frontier"
+    assert any(m == "answerCallbackQuery" for m, _ in fake.calls)
+
+    assert "07:30" in (await bot.say(tu.command("/time 07:30", chat_id=100), "100"))["text"]
+    zone = await bot.say(tu.command("/timezone Asia/Saigon", chat_id=100), "100")
+    assert "Asia/Ho_Chi_Minh" in zone["text"]
+    bad = await bot.say(tu.command("/time 99:99", chat_id=100), "100")
+    assert "HH:MM" in bad["text"]
+    mysubs = await bot.say(tu.command("/mysubs", chat_id=100), "100")
+    assert "AI Frontier" in mysubs["text"] and "07:30 (Asia/Ho_Chi_Minh)" in mysubs["text"]
+
+    bot.make_due("100")
+    digest = await bot.until(
+        lambda: [m for m in fake.sent_to("100") if "Your news digest" in m["text"]]
+    )
+    text = digest[0]["text"]
+    assert '<a href="https://wired.example/meta">Wired AI</a>' in text
+    assert '<a href="https://ledger.example/meta">Tech Ledger</a>' in text
+    assert digest[0]["link_preview_options"] == {"is_disabled": True}
+
+    preview = await bot.say(tu.command("/digest", chat_id=100), "100")
+    assert "Nothing new" in preview["text"]  # already received; the cursor did not move back
+
+    assert (
+        "everything" in (await bot.say(tu.command("/unsubscribe all", chat_id=100), "100"))["text"]
+    )
+    confirm = await bot.say(tu.command("/forget", chat_id=100), "100")
+    assert [b["callback_data"] for b in confirm["reply_markup"]["inline_keyboard"][0]] == [
+        "forget:yes",
+        "forget:no",
+    ]
+    fake.push(tu.press("forget:yes", chat_id=100, user_id=100, message_id=confirm["message_id"]))
+    await bot.until(lambda: [c for m, c in fake.calls if m == "editMessageText"])
+    await bot.until(lambda: not bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '100'"))
+
+
+async def test_group_admin_member_and_vietnamese(bot: Bot) -> None:
+    refused = await bot.say(
+        tu.command("/subscribe climate", chat_id=-200, user_id=300, kind="group"), "-200"
+    )
+    assert "administrators" in refused["text"]
+    assert not bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '-200'")
+    done = await bot.say(
+        tu.command("/subscribe@digest_test_bot climate", chat_id=-200, user_id=301, kind="group"),
+        "-200",
+    )
+    assert done["text"] == "Subscribed to Climate."
+    listed = await bot.say(tu.command("/mysubs", chat_id=-200, user_id=300, kind="group"), "-200")
+    assert "Climate" in listed["text"]
+
+    hello = await bot.say(tu.command("/start", chat_id=700, language="vi"), "700")
+    assert "Chào mừng" in hello["text"]
+    reply = await bot.say(tu.command("/subscribe nope", chat_id=700, language="vi"), "700")
+    assert "Không có chuyên mục: nope" in reply["text"]
+    unknown = await bot.say(tu.command("/frobnicate", chat_id=700, language="vi"), "700")
+    assert "/help" in unknown["text"]
+    stats = await bot.say(tu.command("/stats", chat_id=700, language="vi"), "700")
+    assert "quản trị viên" in stats["text"]
+
+
+async def test_blocked_user_migrated_group_forum_topic_and_edits(bot: Bot) -> None:
+    fake = bot.fake
+    await bot.say(tu.command("/subscribe climate", chat_id=800), "800")
+    fake.push(tu.bot_status("kicked", chat_id=800))
+    await bot.until(
+        lambda: bot.sql(
+            "SELECT inactive_reason FROM subscribers WHERE chat_id = '800' AND active = 0"
+        )
+    )
+    fake.push(tu.bot_status("member", chat_id=800))
+    await bot.until(
+        lambda: bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '800' AND active = 1")
+    )
+
+    fake.admins["-200"] = {301}
+    await bot.say(
+        tu.command("/subscribe ai-frontier", chat_id=-200, user_id=301, kind="group"), "-200"
+    )
+    fake.push(tu.migrate(chat_id=-200, to=-1003))
+    await bot.until(lambda: bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '-1003'"))
+
+    fake.admins["-1009"] = {5}
+    topic = await bot.say(
+        tu.command(
+            "/subscribe climate", chat_id=-1009, user_id=6, kind="supergroup", thread=55, forum=True
+        ),
+        "-1009",
+    )
+    assert topic["message_thread_id"] == "55" and "administrators" in topic["text"]
+    topic = await bot.say(
+        tu.command(
+            "/subscribe climate", chat_id=-1009, user_id=5, kind="supergroup", thread=55, forum=True
+        ),
+        "-1009",
+    )
+    assert topic["text"] == "Subscribed to Climate."
+    bot.make_due("-1009")
+    digest = await bot.until(
+        lambda: [m for m in fake.sent_to("-1009") if "Your news digest" in m["text"]]
+    )
+    assert digest[0]["message_thread_id"] == "55"
+
+    before = len(fake.messages)
+    fake.push(tu.command("/pause", chat_id=800, edited=True))
+    fake.push(tu.command("/help", chat_id=800))
+    await bot.until(lambda: len(fake.messages) > before)
+    await asyncio.sleep(0.3)
+    assert len(fake.messages) == before + 1  # the edited command did nothing
+    assert bot.sql("SELECT paused FROM subscribers WHERE chat_id = '800'") == [(0,)]
+
+    fake.blocked.add("900")
+    await bot.say(tu.command("/subscribe climate", chat_id=901), "901")
+    with sqlite3.connect(bot.db) as conn:
+        conn.execute("UPDATE subscribers SET chat_id = '900' WHERE chat_id = '901'")
+    bot.make_due("900")
+    await bot.until(
+        lambda: bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '900' AND active = 0")
+    )
