@@ -135,7 +135,7 @@ async def bot(tmp_path: Path, local_server) -> AsyncIterator[Bot]:  # type: igno
     )
     harness = Bot(fake, db)
     try:
-        await harness.until(lambda: "en" in fake.commands or "" in fake.commands)
+        await harness.until(lambda: "" in fake.commands and "vi" in fake.commands)
         yield harness
     finally:
         if process.returncode is None:
