@@ -92,7 +92,7 @@ class FakeTelegram:
             self.calls.append((method, params))
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method in ("deleteWebhook", "answerCallbackQuery"):
+        if method in ("deleteWebhook", "setWebhook", "answerCallbackQuery"):
             return web.json_response({"ok": True, "result": True})
         if method == "setMyCommands":
             commands = params.get("commands")

@@ -280,3 +280,79 @@ async def test_blocked_user_migrated_group_forum_topic_and_edits(bot: Bot) -> No
     await bot.until(
         lambda: bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '900' AND active = 0")
     )
+
+
+async def test_channel_admin_subscribes_and_burst_of_starts_draws_no_429(bot: Bot) -> None:
+    fake = bot.fake
+    done = await bot.say(tu.command("/subscribe climate", chat_id=-500, kind="channel"), "-500")
+    assert done["text"] == "Subscribed to Climate."
+    readers = [str(2000 + i) for i in range(60)]
+    for chat in readers:
+        fake.push(tu.command("/start", chat_id=int(chat)))
+    await bot.until(lambda: all(fake.sent_to(c) for c in readers), timeout=30)
+    assert fake.too_many == 0
+
+
+async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import socket
+
+    import httpx
+
+    from bot.run import Runner
+    from bot.wiring import open_app
+    from digests.settings import load_settings
+
+    fake = FakeTelegram(token=TOKEN)
+    base = await local_server(fake.app())
+    db = tmp_path / "hook.db"
+    await seed(db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = "webhook-secret-0123456789"
+    settings = load_settings(
+        {
+            "DATABASE_URL": f"sqlite:///{db}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"{base}/bot",
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": secret,
+            "TELEGRAM_WEBHOOK_BIND": f"127.0.0.1:{port}",
+        }
+    )
+    out = io.StringIO()
+    async with open_app(settings) as app:
+        runner = Runner(app, out)
+        task = asyncio.create_task(runner.run())
+        try:
+            for _ in range(100):
+                if "commands on (webhook)" in out.getvalue():
+                    break
+                await asyncio.sleep(0.05)
+            assert "commands on (webhook)" in out.getvalue(), out.getvalue()
+            hook = [c for m, c in fake.calls if m == "setWebhook"][0]
+            assert hook["url"] == "https://bot.example/telegram"
+            assert hook["secret_token"] == secret
+            update = {"update_id": 1, **tu.command("/help", chat_id=42)}
+            async with httpx.AsyncClient() as client:
+                wrong = await client.post(
+                    f"http://127.0.0.1:{port}/telegram",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "nope"},
+                )
+                assert wrong.status_code == 403
+                right = await client.post(
+                    f"http://127.0.0.1:{port}/telegram",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                )
+                assert right.status_code == 200
+            for _ in range(100):
+                if fake.sent_to("42"):
+                    break
+                await asyncio.sleep(0.05)
+            assert len(fake.sent_to("42")) == 1 and "/timezone" in fake.sent_to("42")[0]["text"]
+        finally:
+            runner.stop.set()
+            await asyncio.wait_for(task, 15)
