@@ -331,7 +331,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
                     break
                 await asyncio.sleep(0.05)
             assert "commands on (webhook)" in out.getvalue(), out.getvalue()
-            hook = [c for m, c in fake.calls if m == "setWebhook"][0]
+            hook = next(c for m, c in fake.calls if m == "setWebhook")
             assert hook["url"] == "https://bot.example/telegram"
             assert hook["secret_token"] == secret
             update = {"update_id": 1, **tu.command("/help", chat_id=42)}
