@@ -83,9 +83,9 @@ async def test_concurrent_dispatchers_never_double_enqueue(
         )
     finally:
         await other.close()
-    assert sum(r.enqueued for r in reports) == 30
     rows = await store._fetchall("SELECT subscriber_id, COUNT(*) FROM outbox GROUP BY 1")
-    assert len(rows) == 30 and all(r[1] == 1 for r in rows)
+    assert len(rows) == 30 and all(r[1] == 1 for r in rows), (reports, [tuple(r) for r in rows])
+    assert sum(r.enqueued for r in reports) == 30, reports
 
 
 async def test_late_digest_within_catch_up_is_sent_beyond_it_skipped_and_rolled_over(

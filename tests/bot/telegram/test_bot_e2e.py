@@ -220,6 +220,8 @@ async def test_group_admin_member_and_vietnamese(bot: Bot) -> None:
     assert "/help" in unknown["text"]
     stats = await bot.say(tu.command("/stats", chat_id=700, language="vi"), "700")
     assert "quản trị viên" in stats["text"]
+    admin = await bot.say(tu.command("/stats", chat_id=999), "999")
+    assert "subscribers: " in admin["text"] and "articles: 3" in admin["text"]
 
 
 async def test_blocked_user_migrated_group_forum_topic_and_edits(bot: Bot) -> None:
