@@ -105,6 +105,21 @@ def score_story(articles: Sequence[Article], newest: datetime, now: datetime) ->
     )
 
 
+def make_story(articles: Sequence[Article], now: datetime) -> Story:
+    """One story from its articles: the lead is the highest-priority source's first report."""
+    members = sorted(articles, key=lambda a: (-a.priority, a.published_at, a.id))
+    newest = max(a.published_at for a in members)
+    return Story(
+        story_id=members[0].story_id,
+        lead=members[0],
+        articles=tuple(members),
+        categories=frozenset(c for a in members for c in a.categories),
+        newest_published=newest,
+        max_article_id=max(a.id for a in members),
+        score=score_story(members, newest, now),
+    )
+
+
 def build_pool(
     articles: Iterable[Article],
     categories: Sequence[Category],
@@ -127,19 +142,8 @@ def build_pool(
         if article.published_at >= cutoff:
             by_story[article.story_id].append(article)
     by_category: dict[str, list[Story]] = defaultdict(list)
-    for story_id, members in by_story.items():
-        # The lead is the highest-priority source's first report.
-        members.sort(key=lambda a: (-a.priority, a.published_at, a.id))
-        newest = max(a.published_at for a in members)
-        story = Story(
-            story_id=story_id,
-            lead=members[0],
-            articles=tuple(members),
-            categories=frozenset(c for a in members for c in a.categories),
-            newest_published=newest,
-            max_article_id=max(a.id for a in members),
-            score=score_story(members, newest, now),
-        )
+    for members in by_story.values():
+        story = make_story(members, now)
         for category in story.categories:
             by_category[category].append(story)
     order = {c.slug: c for c in categories}

@@ -210,6 +210,22 @@ class ArticleStore(StoreBase):
         if categories is not None:
             where += f" AND ac.category IN ({placeholders(categories)})"
             params.extend(categories)
+        return await self._select_articles(where, params)
+
+    async def get_article(self, article_id: int) -> Article | None:
+        """A grouped article by id, or None when there is none (or it is not in a story)."""
+        found = await self._select_articles("a.id = ? AND a.story_id IS NOT NULL", [article_id])
+        return found[0] if found else None
+
+    async def find_article_by_url(self, url: str) -> Article | None:
+        """The first grouped article with this canonical URL, in any feed or source."""
+        found = await self._select_articles("a.url = ? AND a.story_id IS NOT NULL", [url])
+        return found[0] if found else None
+
+    async def articles_of_story(self, story_id: int) -> list[Article]:
+        return await self._select_articles("a.story_id = ?", [story_id])
+
+    async def _select_articles(self, where: str, params: Sequence[object]) -> list[Article]:
         rows = await self._fetchall(
             f"""SELECT a.id, a.feed_id, a.url, a.title, a.summary, a.source, a.author,
                        a.image_url, a.word_count, a.published_at, a.fetched_at, a.story_id,

@@ -39,6 +39,7 @@ class OutboxItem:
     story_ids: Sequence[int] = ()
     cursor: int | None = None
     priority: int = 0
+    push_id: int | None = None
 
 
 def message_to_json(message: OutgoingMessage) -> str:
@@ -99,14 +100,15 @@ class OutboxStore(StoreBase):
                     batch,
                     stamp,
                     stamp,
+                    item.push_id,
                 )
                 for item in items
             ]
             await db.executemany(
                 """INSERT INTO outbox (subscriber_id, kind, period, priority, platform,
                        payload_ids, story_ids, cursor, next_attempt_at, batch, created_at,
-                       updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       updated_at, push_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (subscriber_id, kind, period) DO NOTHING""",
                 rows,
             )

@@ -191,4 +191,37 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 3: breaking-news pushes and the audit log.
+    """
+    CREATE TABLE pushes (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        category     TEXT NOT NULL REFERENCES categories (slug),
+        story_id     INTEGER NOT NULL,
+        article_id   INTEGER NOT NULL,
+        status       TEXT NOT NULL DEFAULT 'sending'
+                     CHECK (status IN ('sending', 'done', 'cancelled')),
+        requested_by TEXT NOT NULL,
+        total        INTEGER NOT NULL DEFAULT 0,
+        created_at   TEXT NOT NULL,
+        finished_at  TEXT
+    );
+    -- One push per category at a time.
+    CREATE UNIQUE INDEX pushes_one_at_a_time ON pushes (category) WHERE status = 'sending';
+
+    ALTER TABLE outbox ADD COLUMN push_id INTEGER REFERENCES pushes (id);
+    CREATE INDEX outbox_push ON outbox (push_id, status);
+
+    -- Every admin action, allowed or refused.
+    CREATE TABLE audit (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   TEXT,
+        outcome  TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'failed')),
+        detail   TEXT
+    );
+    CREATE INDEX audit_at ON audit (at);
+    """,
 )

@@ -1,0 +1,203 @@
+"""Breaking news: push one story to every active subscriber of a category, at once.
+
+An admin names a stored article (by id or URL) or gives a title, URL and summary that are
+stored as a new article of the category. ``preview`` shows exactly what readers receive;
+``start_push`` enqueues it through the outbox's priority lane, keyed by (subscriber,
+story) so nobody gets it twice, and the story is left out of their next digest (it is
+"received or waiting"). Progress and the final report come from the outbox entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from digests.assemble import Story, make_story
+from digests.digest import RENDER_PLATFORM
+from digests.ingest.importer import RecordError, import_records
+from digests.ingest.normalise import InvalidURL, canonical_url
+from digests.models import Article
+from digests.outgoing import OutgoingMessage
+from digests.render import Reader, Renderer
+from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, Store
+
+BREAKING_SOURCE = "Breaking news"
+
+
+class BreakingError(ValueError):
+    """The push cannot be made as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """A push's outcome so far, as admins see it."""
+
+    push_id: int
+    category: str
+    status: str
+    total: int
+    delivered: int
+    blocked: int
+    failed: int
+    pending: int
+
+    def line(self) -> str:
+        return (
+            f"push #{self.push_id} ({self.category}, {self.status}): {self.total} "
+            f"subscribers: {self.delivered} delivered, {self.blocked} blocked or "
+            f"cancelled, {self.failed} failed, {self.pending} pending"
+        )
+
+
+async def resolve_article(
+    store: Store,
+    *,
+    category: str,
+    now: datetime,
+    article_id: int | None = None,
+    url: str | None = None,
+    title: str | None = None,
+    summary: str | None = None,
+    story_window: timedelta = timedelta(hours=48),
+) -> Article:
+    """The article a push is about; raises BreakingError (or NotFound for the category)."""
+    await store.require_categories([category])
+    if article_id is not None:
+        article = await store.get_article(article_id)
+        if article is None:
+            raise BreakingError(f"no article {article_id}")
+        return article
+    if not url:
+        raise BreakingError("name an article by id, or give its URL (and a title for a new one)")
+    try:
+        canonical = canonical_url(url)
+    except InvalidURL as exc:
+        raise BreakingError(str(exc)) from None
+    existing = await store.find_article_by_url(canonical)
+    if existing is not None:
+        return existing
+    if not title:
+        raise BreakingError(f"no stored article has the URL {canonical}: give a title too")
+    report = await import_records(
+        store,
+        [
+            (
+                1,
+                {
+                    "url": canonical,
+                    "title": title,
+                    "summary": summary or "",
+                    "category": category,
+                    "source": BREAKING_SOURCE,
+                    "published_at": now.isoformat(),
+                },
+            )
+        ],
+        now=now,
+        story_window=story_window,
+    )
+    if report.errors:
+        raise BreakingError(report.errors[0][1])
+    stored = await store.find_article_by_url(canonical)
+    if stored is None:  # pragma: no cover - import_records stores or reports
+        raise RecordError("the article could not be stored")
+    return stored
+
+
+async def story_of(store: Store, article: Article, now: datetime) -> Story:
+    return make_story(await store.articles_of_story(article.story_id), now)
+
+
+def preview(
+    renderer: Renderer, story: Story, *, platform: str, language: str, now: datetime
+) -> OutgoingMessage:
+    """Exactly what a reader on ``platform`` in ``language`` will receive."""
+    return renderer.render_breaking(
+        story, RENDER_PLATFORM.get(platform, platform), Reader(language), now
+    )
+
+
+async def start_push(
+    store: Store,
+    renderer: Renderer,
+    *,
+    category: str,
+    article: Article,
+    requested_by: str,
+    now: datetime,
+) -> Report:
+    """Enqueue the story for every active subscriber of ``category`` who has not had it.
+
+    Raises PushBusy while another push of the category is going out.
+    """
+    story = await story_of(store, article, now)
+    push_id = await store.create_push(
+        category=category,
+        story_id=story.story_id,
+        article_id=article.id,
+        requested_by=requested_by,
+        now=now,
+    )
+    subscribers = await store.active_subscribers_of(category)
+    had = await store.had_story(story.story_id, [s[0] for s in subscribers])
+    rendered: dict[tuple[str, str], OutgoingMessage] = {}
+    items = []
+    for subscriber_id, platform, language, _zone in subscribers:
+        if subscriber_id in had:
+            continue
+        key = (platform, language)
+        if key not in rendered:
+            rendered[key] = preview(renderer, story, platform=platform, language=language, now=now)
+        items.append(
+            OutboxItem(
+                subscriber_id,
+                "breaking",
+                f"story:{story.story_id}",
+                platform,
+                [rendered[key]],
+                story_ids=(story.story_id,),
+                priority=BREAKING_PRIORITY,
+                push_id=push_id,
+            )
+        )
+    total = await store.enqueue(items, now=now)
+    await store.set_push_total(push_id, total)
+    if total == 0:
+        await store.finish_push(push_id, status="done", now=now)
+    return await status(store, push_id, now=now)
+
+
+async def status(store: Store, push_id: int, *, now: datetime) -> Report:
+    """The push's report; a push with nothing pending is marked done."""
+    push = await store.get_push(push_id)
+    if push is None:
+        raise NotFound(f"no breaking push {push_id}")
+    if push.status == "sending" and push.pending == 0:
+        await store.finish_push(push_id, status="done", now=now)
+        push = await store.get_push(push_id)
+        assert push is not None
+    return _report(push)
+
+
+async def cancel(store: Store, push_id: int, *, now: datetime) -> Report:
+    """Stop a push: entries not yet sent are cancelled (sends under way finish)."""
+    push = await store.get_push(push_id)
+    if push is None:
+        raise NotFound(f"no breaking push {push_id}")
+    await store.cancel_push_entries(push_id, now=now)
+    await store.finish_push(push_id, status="cancelled", now=now)
+    return await status(store, push_id, now=now)
+
+
+def _report(push: Push) -> Report:
+    counts = push.counts
+    return Report(
+        push_id=push.id,
+        category=push.category,
+        status=push.status,
+        total=push.total,
+        delivered=counts.get("sent", 0),
+        blocked=counts.get("cancelled", 0),
+        failed=counts.get("dead", 0),
+        pending=push.pending,
+    )

@@ -1,0 +1,177 @@
+"""Store part for breaking-news pushes and the audit log of admin actions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.store._base import StoreBase, StoreError, placeholders
+from digests.timeutil import from_db, to_db
+
+
+class PushBusy(StoreError):
+    """A push for this category is still going out."""
+
+
+@dataclass(frozen=True)
+class Push:
+    id: int
+    category: str
+    story_id: int
+    article_id: int
+    status: str
+    requested_by: str
+    total: int
+    created_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+
+    @property
+    def pending(self) -> int:
+        return sum(self.counts.get(s, 0) for s in ("queued", "sending", "retrying"))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    platform: str
+    action: str
+    target: str | None
+    outcome: str
+    detail: str | None
+
+
+class AdminStore(StoreBase):
+    async def create_push(
+        self,
+        *,
+        category: str,
+        story_id: int,
+        article_id: int,
+        requested_by: str,
+        now: datetime,
+    ) -> int:
+        """Open a push; raises PushBusy while another push of the category is going out."""
+        try:
+            async with self._transaction() as db:
+                cursor = await db.execute(
+                    """INSERT INTO pushes (category, story_id, article_id, requested_by,
+                           created_at) VALUES (?, ?, ?, ?, ?)""",
+                    (category, story_id, article_id, requested_by, to_db(now)),
+                )
+                return int(cursor.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            raise PushBusy(f"a breaking push for {category} is still going out") from None
+
+    async def set_push_total(self, push_id: int, total: int) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE pushes SET total = ? WHERE id = ?", (total, push_id))
+
+    async def get_push(self, push_id: int) -> Push | None:
+        """The push with its entries counted by status; None when there is no such push."""
+        row = await self._fetchone("SELECT * FROM pushes WHERE id = ?", (push_id,))
+        if row is None:
+            return None
+        counts = {
+            r[0]: int(r[1])
+            for r in await self._fetchall(
+                "SELECT status, COUNT(*) FROM outbox WHERE push_id = ? GROUP BY status",
+                (push_id,),
+            )
+        }
+        return Push(
+            row["id"],
+            row["category"],
+            row["story_id"],
+            row["article_id"],
+            row["status"],
+            row["requested_by"],
+            row["total"],
+            from_db(row["created_at"]),
+            from_db(row["finished_at"]),
+            counts,
+        )  # type: ignore[arg-type]
+
+    async def latest_push_id(self) -> int | None:
+        row = await self._fetchone("SELECT MAX(id) FROM pushes")
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def finish_push(self, push_id: int, *, status: str, now: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE pushes SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
+                (status, to_db(now), push_id),
+            )
+
+    async def cancel_push_entries(self, push_id: int, *, now: datetime) -> int:
+        """Cancel the entries of a push not yet sent; return how many."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """UPDATE outbox SET status = 'cancelled', last_error = 'push cancelled',
+                       updated_at = ? WHERE push_id = ? AND status IN ('queued', 'retrying')""",
+                (to_db(now), push_id),
+            )
+            return cursor.rowcount
+
+    async def active_subscribers_of(self, category: str) -> list[tuple[int, str, str, str]]:
+        """(id, platform, language, timezone) of active, unpaused subscribers of a category."""
+        rows = await self._fetchall(
+            """SELECT s.id, s.platform, s.language, s.timezone FROM subscribers s
+               JOIN subscriptions sub ON sub.subscriber_id = s.id
+               WHERE sub.category = ? AND s.active = 1 AND s.paused = 0 ORDER BY s.id""",
+            (category,),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def had_story(self, story_id: int, subscriber_ids: Sequence[int]) -> set[int]:
+        """Which of these subscribers received the story or have it waiting."""
+        found: set[int] = set()
+        for start in range(0, len(subscriber_ids), 500):
+            part = list(subscriber_ids[start : start + 500])
+            marks = placeholders(part)
+            for row in await self._fetchall(
+                f"""SELECT subscriber_id FROM sent_stories
+                    WHERE story_id = ? AND subscriber_id IN ({marks})
+                    UNION SELECT subscriber_id FROM outbox, json_each(outbox.story_ids)
+                    WHERE json_each.value = ? AND outbox.status NOT IN
+                          ('sent', 'dead', 'cancelled') AND subscriber_id IN ({marks})""",
+                (story_id, *part, story_id, *part),
+            ):
+                found.add(int(row[0]))
+        return found
+
+    async def audit(
+        self,
+        *,
+        actor: str,
+        platform: str,
+        action: str,
+        outcome: str,
+        now: datetime,
+        target: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (to_db(now), actor, platform, action, target, outcome, detail),
+            )
+
+    async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        rows = await self._fetchall("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [
+            AuditEntry(
+                from_db(r["at"]),
+                r["actor"],
+                r["platform"],
+                r["action"],  # type: ignore[arg-type]
+                r["target"],
+                r["outcome"],
+                r["detail"],
+            )
+            for r in rows
+        ]
