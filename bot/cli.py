@@ -101,6 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the bot: poll feeds, send digests on schedule (until SIGTERM)"
     )
 
+    push = commands.add_parser(
+        "breaking",
+        help="push breaking news to a category now (status [ID] / cancel ID to follow it)",
+    )
+    push.add_argument(
+        "action",
+        nargs="?",
+        choices=("status", "cancel"),
+        help="show a push's progress, or cancel it (default: start a push)",
+    )
+    push.add_argument("push_id", nargs="?", type=int, help="push id (default: the latest)")
+    push.add_argument("--category", help="category slug whose subscribers receive it")
+    push.add_argument("--article", type=int, help="a stored article's id")
+    push.add_argument("--url", help="a stored article's URL, or a new article's")
+    push.add_argument("--title", help="title of a new article")
+    push.add_argument("--summary", default="", help="summary of a new article")
+    push.add_argument("--yes", action="store_true", help="confirm without asking")
+
+    audit = commands.add_parser("audit", help="list admin actions, newest first")
+    audit.add_argument("--limit", type=int, default=50)
+
     demo = commands.add_parser("demo", help="run the whole pipeline on bundled sample feeds")
     demo.add_argument("--platform", choices=("all", "telegram", "discord", "plain"), default="all")
     return parser
@@ -369,6 +390,117 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
     return 0
 
 
+async def cmd_breaking(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    from digests import breaking
+    from digests.store import PushBusy
+
+    now = app.clock.now()
+    if args.action is not None:
+        push_id = args.push_id or await app.store.latest_push_id()
+        if push_id is None:
+            raise UserError("there has been no breaking push yet")
+        if args.action == "cancel":
+            report = await breaking.cancel(app.store, push_id, now=now)
+            await app.store.audit(
+                actor="cli",
+                platform="cli",
+                action="breaking.cancel",
+                target=str(push_id),
+                outcome="ok",
+                now=now,
+            )
+        else:
+            report = await breaking.status(app.store, push_id, now=now)
+        out.write(report.line() + "\n")
+        return 0
+    if not args.category:
+        raise UserError("--category is required to start a push")
+    if args.article is None and not args.url:
+        raise UserError("give --article ID, or --url URL (with --title for a new article)")
+    try:
+        article = await breaking.resolve_article(
+            app.store,
+            category=args.category,
+            now=now,
+            article_id=args.article,
+            url=args.url,
+            title=args.title,
+            summary=args.summary,
+            story_window=app.settings.story_window,
+        )
+    except breaking.BreakingError as exc:
+        raise UserError(str(exc)) from None
+    story = await breaking.story_of(app.store, article, now)
+    audience = await app.store.active_subscribers_of(args.category)
+    out.write(
+        format_message(
+            breaking.preview(
+                app.renderer,
+                story,
+                platform="console",
+                language=app.settings.default_language,
+                now=now,
+            )
+        )
+        + "\n"
+    )
+    out.write(f"\n→ {len(audience)} active subscribers of {args.category}, on every platform\n")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("add --yes to confirm the push (no terminal to ask on)")
+        if input("Send it now? [y/N] ").strip().lower() not in ("y", "yes"):
+            out.write("not sent\n")
+            return 1
+    try:
+        report = await breaking.start_push(
+            app.store,
+            app.renderer,
+            category=args.category,
+            article=article,
+            requested_by="cli",
+            now=now,
+        )
+    except PushBusy as exc:
+        await app.store.audit(
+            actor="cli",
+            platform="cli",
+            action="breaking",
+            target=args.category,
+            outcome="refused",
+            detail=str(exc),
+            now=now,
+        )
+        raise UserError(str(exc)) from None
+    await app.store.audit(
+        actor="cli",
+        platform="cli",
+        action="breaking",
+        target=args.category,
+        outcome="ok",
+        detail=f"push {report.push_id}, {report.total} queued",
+        now=now,
+    )
+    out.write(report.line() + "\n")
+    out.write(
+        "a running `digestbot run` delivers it; follow it with "
+        f"`digestbot breaking status {report.push_id}`\n"
+    )
+    return 0
+
+
+async def cmd_audit(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    entries = await app.store.audit_log(args.limit)
+    if not entries:
+        out.write("no admin actions yet\n")
+    for entry in entries:
+        detail = f" — {entry.detail}" if entry.detail else ""
+        out.write(
+            f"{entry.at.isoformat()}  {entry.actor:<16} {entry.action:<16} "
+            f"{entry.target or '':<16} {entry.outcome}{detail}\n"
+        )
+    return 0
+
+
 async def cmd_run(args: argparse.Namespace, app: App, out: TextIO) -> int:
     from bot.run import Runner
 
@@ -387,4 +519,6 @@ _HANDLERS: dict[str, Handler] = {
     "preview": cmd_preview,
     "stats": cmd_stats,
     "run": cmd_run,
+    "breaking": cmd_breaking,
+    "audit": cmd_audit,
 }

@@ -236,3 +236,72 @@ def test_stats_shows_delivery_per_platform(workdir: Path) -> None:
     line = next(row for row in out.splitlines() if row.startswith("telegram"))
     assert line.split() == ["telegram", "1", "0", "0", "0", "0", "0", "1"]
     assert "last dispatch  2026-11-27T12:00:00+00:00" in out
+
+
+def test_breaking_push_status_cancel_and_audit(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from digests.store import Store
+    from tests.conftest import NOW
+
+    run("init")
+
+    async def readers() -> None:
+        store = await Store.open(workdir / "digestbot.db")
+        try:
+            for chat in ("1", "2"):
+                sub = await store.upsert_subscriber("telegram", chat, now=NOW)
+                await store.subscribe(sub.id, ["climate"], now=NOW)
+        finally:
+            await store.close()
+
+    asyncio.run(readers())
+    code, _ = run(
+        "breaking",
+        "--category",
+        "climate",
+        "--url",
+        "https://n.example/flood",
+        "--title",
+        "Floods close the ferry",
+    )
+    assert code == 2 and "add --yes" in capsys.readouterr().err
+    code, out = run(
+        "breaking",
+        "--category",
+        "climate",
+        "--url",
+        "https://n.example/flood",
+        "--title",
+        "Floods close the ferry",
+        "--summary",
+        "Until Monday.",
+        "--yes",
+    )
+    assert code == 0
+    assert "Breaking news" in out and "Floods close the ferry" in out
+    assert "2 active subscribers of climate" in out and "push #1" in out
+    code, out = run(
+        "breaking",
+        "--category",
+        "climate",
+        "--url",
+        "https://n.example/other",
+        "--title",
+        "Something else",
+        "--yes",
+    )
+    assert code == 2 and "still going out" in capsys.readouterr().err
+    code, out = run("breaking", "status")
+    assert "push #1 (climate, sending): 2 subscribers" in out and "2 pending" in out
+    code, out = run("breaking", "cancel", "1")
+    assert "cancelled" in out and "0 pending" in out
+    code, out = run("audit")
+    lines = out.splitlines()
+    assert "breaking.cancel" in lines[0] and "refused" in lines[1] and " ok" in lines[2]
+    code, _ = run("breaking", "--category", "nope", "--article", "1", "--yes")
+    assert code == 2 and "unknown category: nope" in capsys.readouterr().err
+    code, _ = run("breaking", "--category", "climate", "--yes")
+    assert code == 2 and "--article ID" in capsys.readouterr().err

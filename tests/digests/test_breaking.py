@@ -31,18 +31,25 @@ async def test_inline_article_push_reaches_every_platform_once(categorised_store
     store = categorised_store
     tg, dc, other = await setup(store)
     article = await breaking.resolve_article(
-        store, category="climate", now=NOW, url="https://news.example/flood?utm_source=x",
-        title="Floods close the Mekong ferry", summary="Services stop until Monday.")
+        store,
+        category="climate",
+        now=NOW,
+        url="https://news.example/flood?utm_source=x",
+        title="Floods close the Mekong ferry",
+        summary="Services stop until Monday.",
+    )
     assert article.url == "https://news.example/flood" and article.source == "Breaking news"
     renderer = Renderer()
     story = await breaking.story_of(store, article, NOW)
     shown = breaking.preview(renderer, story, platform="telegram", language="vi", now=NOW)
     assert "Tin nóng" in shown.text and "Floods close the Mekong ferry" in shown.text
-    report = await breaking.start_push(store, renderer, category="climate", article=article,
-                                       requested_by="cli", now=NOW)
+    report = await breaking.start_push(
+        store, renderer, category="climate", article=article, requested_by="cli", now=NOW
+    )
     assert (report.total, report.pending, report.status) == (2, 2, "sending")
     rows = await store._fetchall(
-        "SELECT subscriber_id, priority, platform FROM outbox ORDER BY subscriber_id")
+        "SELECT subscriber_id, priority, platform FROM outbox ORDER BY subscriber_id"
+    )
     assert [tuple(r) for r in rows] == [(tg, 10, "telegram"), (dc, 10, "discord")]
 
     senders = {"telegram": RecordingSender("telegram"), "discord": RecordingSender("discord")}
@@ -52,8 +59,9 @@ async def test_inline_article_push_reaches_every_platform_once(categorised_store
     done = await breaking.status(store, report.push_id, now=NOW)
     assert (done.delivered, done.pending, done.status) == (2, 0, "done")
 
-    again = await breaking.start_push(store, renderer, category="climate", article=article,
-                                      requested_by="cli", now=NOW)
+    again = await breaking.start_push(
+        store, renderer, category="climate", article=article, requested_by="cli", now=NOW
+    )
     assert again.total == 0 and again.status == "done"  # nobody gets it twice
 
     # The story is left out of the next digest.
@@ -66,17 +74,23 @@ async def test_inline_article_push_reaches_every_platform_once(categorised_store
 async def test_push_by_id_or_url_and_errors(categorised_store: Store) -> None:
     store = categorised_store
     await setup(store)
-    article = await breaking.resolve_article(store, category="climate", now=NOW,
-                                             url="https://n.example/a", title="A story")
-    assert (await breaking.resolve_article(store, category="climate", now=NOW,
-                                           article_id=article.id)).url == article.url
-    assert (await breaking.resolve_article(store, category="markets", now=NOW,
-                                           url="https://n.example/a")).id == article.id
+    article = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/a", title="A story"
+    )
+    assert (
+        await breaking.resolve_article(store, category="climate", now=NOW, article_id=article.id)
+    ).url == article.url
+    assert (
+        await breaking.resolve_article(
+            store, category="markets", now=NOW, url="https://n.example/a"
+        )
+    ).id == article.id
     with pytest.raises(breaking.BreakingError, match="no article 999"):
         await breaking.resolve_article(store, category="climate", now=NOW, article_id=999)
     with pytest.raises(breaking.BreakingError, match="give a title"):
-        await breaking.resolve_article(store, category="climate", now=NOW,
-                                       url="https://n.example/unknown")
+        await breaking.resolve_article(
+            store, category="climate", now=NOW, url="https://n.example/unknown"
+        )
     with pytest.raises(breaking.BreakingError, match="not an http"):
         await breaking.resolve_article(store, category="climate", now=NOW, url="ftp://x/")
     with pytest.raises(NotFound, match="unknown category"):
@@ -89,20 +103,25 @@ async def test_one_push_per_category_at_a_time_and_cancellation(
     store = categorised_store
     await setup(store)
     renderer = Renderer()
-    first = await breaking.resolve_article(store, category="climate", now=NOW,
-                                           url="https://n.example/1", title="First event")
-    second = await breaking.resolve_article(store, category="climate", now=NOW,
-                                            url="https://n.example/2", title="Another matter")
-    report = await breaking.start_push(store, renderer, category="climate", article=first,
-                                       requested_by="cli", now=NOW)
+    first = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/1", title="First event"
+    )
+    second = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/2", title="Another matter"
+    )
+    report = await breaking.start_push(
+        store, renderer, category="climate", article=first, requested_by="cli", now=NOW
+    )
     with pytest.raises(PushBusy, match="still going out"):
-        await breaking.start_push(store, renderer, category="climate", article=second,
-                                  requested_by="cli", now=NOW)
+        await breaking.start_push(
+            store, renderer, category="climate", article=second, requested_by="cli", now=NOW
+        )
     cancelled = await breaking.cancel(store, report.push_id, now=NOW + timedelta(seconds=5))
     assert (cancelled.status, cancelled.blocked, cancelled.pending) == ("cancelled", 2, 0)
     assert "2 blocked or cancelled" in cancelled.line()
-    later = await breaking.start_push(store, renderer, category="climate", article=second,
-                                      requested_by="cli", now=NOW)
+    later = await breaking.start_push(
+        store, renderer, category="climate", article=second, requested_by="cli", now=NOW
+    )
     assert later.total == 2
     with pytest.raises(NotFound):
         await breaking.status(store, 12345, now=NOW)
@@ -113,26 +132,39 @@ async def test_breaking_goes_out_before_queued_digests(categorised_store: Store)
     from digests.store import OutboxItem
 
     store = categorised_store
-    tg, _, _ = await setup(store)
+    await setup(store)
     for i in range(20):
         sub = await store.upsert_subscriber("telegram", f"d{i}", now=NOW)
-        await store.enqueue([OutboxItem(sub.id, "digest", "p", "telegram",
-                                        [OutgoingMessage(text=f"digest {i}")])], now=NOW)
-    article = await breaking.resolve_article(store, category="climate", now=NOW,
-                                             url="https://n.example/x", title="Urgent")
-    await breaking.start_push(store, Renderer(), category="climate", article=article,
-                              requested_by="cli", now=NOW)
+        await store.enqueue(
+            [OutboxItem(sub.id, "digest", "p", "telegram", [OutgoingMessage(text=f"digest {i}")])],
+            now=NOW,
+        )
+    article = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/x", title="Urgent"
+    )
+    await breaking.start_push(
+        store, Renderer(), category="climate", article=article, requested_by="cli", now=NOW
+    )
     sender = RecordingSender("telegram")
-    worker = DeliveryWorker(store, {"telegram": sender}, Pacer({}), FakeClock(NOW),
-                            DeliveryLimits(concurrency=1))
+    worker = DeliveryWorker(
+        store, {"telegram": sender}, Pacer({}), FakeClock(NOW), DeliveryLimits(concurrency=1)
+    )
     await worker.run_once(limit=1)
     assert sender.sent[0][0].chat_id == "1" and "Urgent" in sender.sent[0][1].text
 
 
 async def test_audit_log(store: Store) -> None:
-    await store.audit(actor="telegram:42", platform="telegram", action="breaking",
-                      target="climate", outcome="refused", detail="not an admin", now=NOW)
-    await store.audit(actor="cli", platform="cli", action="breaking", target="climate",
-                      outcome="ok", now=NOW)
+    await store.audit(
+        actor="telegram:42",
+        platform="telegram",
+        action="breaking",
+        target="climate",
+        outcome="refused",
+        detail="not an admin",
+        now=NOW,
+    )
+    await store.audit(
+        actor="cli", platform="cli", action="breaking", target="climate", outcome="ok", now=NOW
+    )
     entries = await store.audit_log()
     assert [(e.actor, e.outcome) for e in entries] == [("cli", "ok"), ("telegram:42", "refused")]
