@@ -42,6 +42,7 @@ def build_application(
     add(CommandHandler("digest", handlers.digest, filters=FRESH))
     add(CommandHandler("forget", handlers.forget, filters=FRESH))
     add(CommandHandler("stats", handlers.stats, filters=FRESH))
+    add(CommandHandler("breaking", handlers.breaking_command, filters=FRESH))
     for name in (
         "subscribe",
         "unsubscribe",

@@ -4,6 +4,7 @@ actions, reply. No decisions live here beyond Telegram's own rules (who is an ad
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,7 @@ from digests.outgoing import Destination, OutgoingMessage
 from digests.render import Reader, Renderer
 from digests.render.i18n import normalise_language
 from digests.settings import Settings
-from digests.store import Store
+from digests.store import NotFound, Store
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,11 @@ log = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 300
 CALLBACK_CATEGORY = "cat:"
 CALLBACK_FORGET = "forget:"
+CALLBACK_PUSH = "push:"
+CALLBACK_PUSH_CANCEL = "pushcancel:"
+PUSH_CONFIRM_SECONDS = 600
+PROGRESS_EVERY_SECONDS = 2.0
+PROGRESS_FOR_SECONDS = 900.0
 
 
 @dataclass
@@ -48,6 +54,9 @@ class BotContext:
     clock: Clock
     admin_ids: frozenset[int] = frozenset()
     _admins: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+    # Pushes shown to an admin and waiting for their confirmation: token → (category,
+    # article id, admin's user id, expiry on the monotonic clock).
+    pending_pushes: dict[str, tuple[str, int, int, float]] = field(default_factory=dict)
 
     async def is_chat_admin(self, chat: Chat, user_id: int, bot: Any) -> bool:
         """Whether ``user_id`` administers ``chat`` (getChatMember, cached for 5 min)."""
@@ -339,6 +348,214 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, "\n".join(lines))
 
 
+async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/breaking <category> <article id or URL> [title for a new article]: preview, then a
+    button to confirm. Bot admins only (TELEGRAM_ADMIN_IDS)."""
+    from digests import breaking
+
+    ctx = ctx_of(context)
+    user = update.effective_user
+    language = language_of(ctx, update, await find(ctx, update))
+    args = list(context.args or [])
+    now = ctx.clock.now()
+    actor = f"telegram:{user.id if user else '?'}"
+    if user is None or user.id not in ctx.admin_ids:
+        await ctx.store.audit(
+            actor=actor,
+            platform="telegram",
+            action="breaking",
+            target=args[0] if args else None,
+            outcome="refused",
+            detail="not a bot admin",
+            now=now,
+        )
+        await reply(update, readers.t(language, "This command is for the bot's administrators."))
+        return
+    if len(args) < 2:
+        await reply(
+            update,
+            readers.t(
+                language, "Use /breaking <category> <article id or URL> [title of a new article]"
+            ),
+        )
+        return
+    category, ref, title = args[0].lower(), args[1], " ".join(args[2:]) or None
+    try:
+        article = await breaking.resolve_article(
+            ctx.store,
+            category=category,
+            now=now,
+            article_id=int(ref) if ref.isdigit() else None,
+            url=None if ref.isdigit() else ref,
+            title=title,
+            story_window=ctx.settings.story_window,
+        )
+    except (breaking.BreakingError, NotFound) as exc:
+        await reply(update, str(exc))
+        return
+    story = await breaking.story_of(ctx.store, article, now)
+    audience = len(await ctx.store.active_subscribers_of(category))
+    shown = breaking.preview(ctx.renderer, story, platform="telegram", language=language, now=now)
+    await reply(update, shown.text, parse_mode=ParseMode.HTML)
+    token = secrets.token_urlsafe(9)
+    ctx.pending_pushes[token] = (
+        category,
+        article.id,
+        user.id,
+        time.monotonic() + PUSH_CONFIRM_SECONDS,
+    )
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    readers.t(language, "Send to %(count)d subscribers", count=audience),
+                    callback_data=f"{CALLBACK_PUSH}{token}",
+                ),
+                InlineKeyboardButton(
+                    readers.t(language, "Cancel"), callback_data=f"{CALLBACK_PUSH}no"
+                ),
+            ]
+        ]
+    )
+    await reply(
+        update,
+        readers.t(
+            language,
+            "Push this to every subscriber of %(category)s on every platform?",
+            category=category,
+        ),
+        reply_markup=buttons,
+    )
+
+
+async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
+    from digests import breaking
+    from digests.store import PushBusy
+
+    ctx = ctx_of(context)
+    query = update.callback_query
+    assert query is not None
+    user = update.effective_user
+    language = language_of(ctx, update, await find(ctx, update))
+    now = ctx.clock.now()
+    actor = f"telegram:{user.id if user else '?'}"
+    if user is None or user.id not in ctx.admin_ids:
+        await ctx.store.audit(
+            actor=actor,
+            platform="telegram",
+            action="breaking",
+            outcome="refused",
+            detail="button pressed by a non-admin",
+            now=now,
+        )
+        await query.answer(
+            readers.t(language, "This command is for the bot's administrators."), show_alert=True
+        )
+        return
+    if data.startswith(CALLBACK_PUSH_CANCEL):
+        push_id = int(data[len(CALLBACK_PUSH_CANCEL) :])
+        report = await breaking.cancel(ctx.store, push_id, now=now)
+        await ctx.store.audit(
+            actor=actor,
+            platform="telegram",
+            action="breaking.cancel",
+            target=str(push_id),
+            outcome="ok",
+            now=now,
+        )
+        await query.answer()
+        await query.edit_message_text(report.line())
+        return
+    token = data[len(CALLBACK_PUSH) :]
+    pending = ctx.pending_pushes.pop(token, None)
+    if pending is None or pending[2] != user.id or pending[3] < time.monotonic():
+        await query.answer()
+        await query.edit_message_text(readers.t(language, "Not sent."))
+        return
+    category, article_id, _, _ = pending
+    article = await ctx.store.get_article(article_id)
+    assert article is not None
+    try:
+        report = await breaking.start_push(
+            ctx.store, ctx.renderer, category=category, article=article, requested_by=actor, now=now
+        )
+    except PushBusy as exc:
+        await ctx.store.audit(
+            actor=actor,
+            platform="telegram",
+            action="breaking",
+            target=category,
+            outcome="refused",
+            detail=str(exc),
+            now=now,
+        )
+        await query.answer(str(exc), show_alert=True)
+        return
+    await ctx.store.audit(
+        actor=actor,
+        platform="telegram",
+        action="breaking",
+        target=category,
+        outcome="ok",
+        detail=f"push {report.push_id}, {report.total} queued",
+        now=now,
+    )
+    await query.answer()
+    cancel_button = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    readers.t(language, "Cancel the push"),
+                    callback_data=f"{CALLBACK_PUSH_CANCEL}{report.push_id}",
+                )
+            ]
+        ]
+    )
+    await query.edit_message_text(report.line(), reply_markup=cancel_button)
+    message = query.message
+    if message is not None:
+        context.application.create_task(
+            _follow_push(
+                ctx, context, message.chat_id, message.message_id, report.push_id, cancel_button
+            )
+        )
+
+
+async def _follow_push(
+    ctx: BotContext,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    message_id: int,
+    push_id: int,
+    buttons: InlineKeyboardMarkup,
+) -> None:
+    """Edit the admin's message with the push's progress until it is finished."""
+    import asyncio
+
+    from digests import breaking
+
+    shown = ""
+    started = time.monotonic()
+    while time.monotonic() - started < PROGRESS_FOR_SECONDS:
+        await asyncio.sleep(PROGRESS_EVERY_SECONDS)
+        report = await breaking.status(ctx.store, push_id, now=ctx.clock.now())
+        text = report.line()
+        finished = report.status != "sending"
+        if text != shown:
+            try:
+                await context.bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    reply_markup=None if finished else buttons,
+                )
+            except TelegramError:
+                log.warning("could not update the progress of push %s", push_id)
+            shown = text
+        if finished:
+            return
+
+
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = ctx_of(context)
     language = language_of(ctx, update, await find(ctx, update))
@@ -357,6 +574,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = query.data or ""
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
+    if data.startswith((CALLBACK_PUSH, CALLBACK_PUSH_CANCEL)):
+        await _push_button(update, context, data)
+        return
     if not await may_change(ctx, update, context):
         await query.answer(
             readers.t(language, "Only this group's administrators can change its digest."),

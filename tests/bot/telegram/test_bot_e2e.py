@@ -358,3 +358,41 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
         finally:
             runner.stop.set()
             await asyncio.wait_for(task, 15)
+
+
+async def test_breaking_from_telegram(bot: Bot) -> None:
+    fake = bot.fake
+    await bot.say(tu.command("/subscribe climate", chat_id=100), "100")
+    refused = await bot.say(tu.command("/breaking climate 3", chat_id=101), "101")
+    assert "administrators" in refused["text"]
+    before = len(fake.sent_to("999"))
+    fake.push(
+        tu.command("/breaking climate https://n.example/flood Floods close the ferry", chat_id=999)
+    )
+    preview, confirm = await bot.until(
+        lambda: (
+            fake.sent_to("999")[before : before + 2]
+            if len(fake.sent_to("999")) >= before + 2
+            else None
+        )
+    )
+    assert "Breaking news" in preview["text"] and "Floods close the ferry" in preview["text"]
+    yes = confirm["reply_markup"]["inline_keyboard"][0][0]
+    assert yes["text"] == "Send to 1 subscribers" and len(yes["callback_data"]) <= 64
+    fake.push(
+        tu.press(yes["callback_data"], chat_id=999, user_id=999, message_id=confirm["message_id"])
+    )
+    pushed = await bot.until(
+        lambda: [m for m in fake.sent_to("100") if "Floods close the ferry" in m["text"]]
+    )
+    assert "Breaking news" in pushed[0]["text"]
+    await bot.until(
+        lambda: [
+            c
+            for m, c in fake.calls
+            if m == "editMessageText" and "1 delivered" in str(c.get("text"))
+        ],
+        timeout=20,
+    )
+    audit = bot.sql("SELECT actor, outcome FROM audit ORDER BY id")
+    assert audit == [("telegram:101", "refused"), ("telegram:999", "ok")]
