@@ -161,7 +161,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     if args.command == "run":
         from bot.logs import setup_logging
 
-        setup_logging(settings.log_level, [settings.telegram_bot_token, settings.discord_bot_token])
+        setup_logging(
+            settings.log_level,
+            [settings.telegram_bot_token, settings.discord_bot_token, settings.api_token],
+        )
     async with open_app(settings) as app:
         try:
             return await handler(args, app, out)

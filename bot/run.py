@@ -103,6 +103,7 @@ class Runner:
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
         self.telegram_app: Any = None
+        self.api_runner: Any = None
 
     def _guard(
         self, name: str, job: Callable[[], Awaitable[object]]
@@ -210,6 +211,30 @@ class Runner:
         self.out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
         self.out.flush()
 
+    async def start_api(self) -> None:
+        """Serve the admin HTTP API on API_BIND when API_TOKEN is set."""
+        settings = self.app.settings
+        if not settings.api_token:
+            return
+        from aiohttp import web
+
+        from bot.api import Api
+
+        api = Api(
+            self.app.store,
+            self.app.renderer,
+            settings,
+            self.app.clock,
+            on_push=self.worker.wakeup.set,
+        )
+        runner = web.AppRunner(api.app(), access_log=None)
+        await runner.setup()
+        host, port = settings.api_bind.rsplit(":", 1)
+        await web.TCPSite(runner, host, int(port)).start()
+        self.api_runner = runner
+        self.out.write(f"admin API on http://{settings.api_bind}\n")
+        self.out.flush()
+
     async def stop_telegram(self) -> None:
         application = self.telegram_app
         if application is None:
@@ -252,6 +277,7 @@ class Runner:
         scheduler.start()
         worker = asyncio.create_task(self.worker.run(self.stop))
         await self.start_telegram()
+        await self.start_api()
         try:
             await self.stop.wait()
         finally:
@@ -259,6 +285,8 @@ class Runner:
             self.out.flush()
             scheduler.shutdown(wait=False)
             await self.stop_telegram()
+            if self.api_runner is not None:
+                await self.api_runner.cleanup()
             self.worker.stop()
             pending = [worker, *self.jobs]
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)

@@ -81,6 +81,8 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_webhook_bind: str = "127.0.0.1:8443"
+    api_token: str | None = None
+    api_bind: str = "127.0.0.1:8080"
     admin_log_chat: str | None = None
     discord_bot_token: str | None = None
     log_level: str = "INFO"
@@ -230,6 +232,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     webhook_bind = env.get("TELEGRAM_WEBHOOK_BIND", "").strip() or "127.0.0.1:8443"
     if not re.fullmatch(r"[^:]+:\d{1,5}", webhook_bind):
         raise SettingsError(f"TELEGRAM_WEBHOOK_BIND must be host:port, got {webhook_bind!r}")
+    api_token = env.get("API_TOKEN", "").strip() or None
+    if api_token is not None and len(api_token) < 16:
+        raise SettingsError("API_TOKEN must be at least 16 characters")
+    api_bind = env.get("API_BIND", "").strip() or "127.0.0.1:8080"
+    if not re.fullmatch(r"[^:]+:\d{1,5}", api_bind):
+        raise SettingsError(f"API_BIND must be host:port, got {api_bind!r}")
     if fetch.timeout_s > 15:
         raise SettingsError("FETCH_TIMEOUT_SECONDS must be at most 15")
     return Settings(
@@ -251,6 +259,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_webhook_url=webhook_url,
         telegram_webhook_secret=webhook_secret,
         telegram_webhook_bind=webhook_bind,
+        api_token=api_token,
+        api_bind=api_bind,
         discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
         log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
     )
