@@ -96,6 +96,15 @@ class Api:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), self._token):
+            # Refused attempts are audited too (never the token that was tried).
+            await self.store.audit(
+                actor=f"api:{request.remote or '?'}",
+                platform="api",
+                action=f"{request.method} {request.path}"[:100],
+                outcome="refused",
+                detail="missing or wrong bearer token",
+                now=self.clock.now(),
+            )
             return error(401, "missing or wrong bearer token")
         return await handler(request)
 

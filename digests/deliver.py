@@ -131,6 +131,13 @@ class DeliveryWorker:
         self._stopping = False
         self.wakeup = asyncio.Event()
 
+    @property
+    def claim_size(self) -> int:
+        """Entries claimed at once: about half a second of sends at the slowest platform's
+        pace, so an urgent entry enqueued meanwhile waits at most that long."""
+        slowest = min(self._limits.telegram_max_rate, self._limits.discord_max_rate)
+        return max(4, min(self._limits.concurrency, int(slowest / 2)))
+
     def stop(self) -> None:
         """Finish the sends under way, start no new ones; unsent entries go back to the
         queue for the next start."""
@@ -164,7 +171,7 @@ class DeliveryWorker:
         while not stop.is_set() and not self._stopping:
             # Small claims keep a breaking push that arrives meanwhile from waiting behind a
             # long batch of digests.
-            if await self.run_once(limit=self._limits.concurrency):
+            if await self.run_once(limit=self.claim_size):
                 continue
             self.wakeup.clear()
             waiters = [

@@ -77,6 +77,13 @@ async def test_every_api_route_needs_the_token(
     assert response.json() == {"error": "missing or wrong bearer token"}
 
 
+async def test_refused_requests_are_audited(api: httpx.AsyncClient, store: Store) -> None:
+    await api.get("/api/stats", headers={"Authorization": "Bearer not-the-token-at-all"})
+    (entry,) = await store.audit_log()
+    assert (entry.platform, entry.action, entry.outcome) == ("api", "GET /api/stats", "refused")
+    assert "not-the-token" not in (entry.detail or "") + entry.actor
+
+
 async def test_public_routes(api: httpx.AsyncClient) -> None:
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     document = (await api.get("/api/openapi.json")).json()
