@@ -379,6 +379,12 @@ async def test_breaking_from_telegram(bot: Bot) -> None:
     assert "Breaking news" in preview["text"] and "Floods close the ferry" in preview["text"]
     yes = confirm["reply_markup"]["inline_keyboard"][0][0]
     assert yes["text"] == "Send to 1 subscribers" and len(yes["callback_data"]) <= 64
+    # Someone else pressing the admin's button is refused (and audited).
+    fake.push(
+        tu.press(yes["callback_data"], chat_id=999, user_id=101, message_id=confirm["message_id"])
+    )
+    await bot.until(lambda: len(bot.sql("SELECT 1 FROM audit")) == 2)
+    assert len(fake.sent_to("100")) == 1  # only the /subscribe reply so far
     fake.push(
         tu.press(yes["callback_data"], chat_id=999, user_id=999, message_id=confirm["message_id"])
     )
@@ -395,4 +401,8 @@ async def test_breaking_from_telegram(bot: Bot) -> None:
         timeout=20,
     )
     audit = bot.sql("SELECT actor, outcome FROM audit ORDER BY id")
-    assert audit == [("telegram:101", "refused"), ("telegram:999", "ok")]
+    assert audit == [
+        ("telegram:101", "refused"),
+        ("telegram:101", "refused"),
+        ("telegram:999", "ok"),
+    ]
