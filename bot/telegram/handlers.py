@@ -162,6 +162,18 @@ def keyboard(toggles: list[readers.Toggle]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+def confirm_buttons(yes: str, yes_data: str, no: str, no_data: str) -> InlineKeyboardMarkup:
+    """A yes/no pair of buttons for an action that needs confirming."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(yes, callback_data=yes_data),
+                InlineKeyboardButton(no, callback_data=no_data),
+            ]
+        ]
+    )
+
+
 # --- commands -----------------------------------------------------------------------------
 
 
@@ -303,18 +315,11 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(ctx, update, await find(ctx, update))
         return
     language = language_of(ctx, update, await find(ctx, update))
-    buttons = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    readers.t(language, "Yes, delete everything"),
-                    callback_data=f"{CALLBACK_FORGET}yes",
-                ),
-                InlineKeyboardButton(
-                    readers.t(language, "No, keep it"), callback_data=f"{CALLBACK_FORGET}no"
-                ),
-            ]
-        ]
+    buttons = confirm_buttons(
+        readers.t(language, "Yes, delete everything"),
+        f"{CALLBACK_FORGET}yes",
+        readers.t(language, "No, keep it"),
+        f"{CALLBACK_FORGET}no",
     )
     await reply(
         update,
@@ -404,18 +409,11 @@ async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         user.id,
         time.monotonic() + PUSH_CONFIRM_SECONDS,
     )
-    buttons = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    readers.t(language, "Send to %(count)d subscribers", count=audience),
-                    callback_data=f"{CALLBACK_PUSH}{token}",
-                ),
-                InlineKeyboardButton(
-                    readers.t(language, "Cancel"), callback_data=f"{CALLBACK_PUSH}no"
-                ),
-            ]
-        ]
+    buttons = confirm_buttons(
+        readers.t(language, "Send to %(count)d subscribers", count=audience),
+        f"{CALLBACK_PUSH}{token}",
+        readers.t(language, "Cancel"),
+        f"{CALLBACK_PUSH}no",
     )
     await reply(
         update,
