@@ -244,34 +244,17 @@ class Api:
                 }
             )
         try:
-            report = await breaking.start_push(
+            report = await breaking.start_audited_push(
                 self.store,
                 self.renderer,
                 category=category,
                 article=article,
-                requested_by="api",
+                actor="api",
+                platform="api",
                 now=now,
             )
         except PushBusy as exc:
-            await self.store.audit(
-                actor="api",
-                platform="api",
-                action="breaking",
-                target=category,
-                outcome="refused",
-                detail=str(exc),
-                now=now,
-            )
             return error(409, str(exc))
-        await self.store.audit(
-            actor="api",
-            platform="api",
-            action="breaking",
-            target=category,
-            outcome="ok",
-            detail=f"push {report.push_id}",
-            now=now,
-        )
         self.on_push()
         return web.json_response(report_json(report), status=202)
 

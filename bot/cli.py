@@ -455,34 +455,17 @@ async def cmd_breaking(args: argparse.Namespace, app: App, out: TextIO) -> int:
             out.write("not sent\n")
             return 1
     try:
-        report = await breaking.start_push(
+        report = await breaking.start_audited_push(
             app.store,
             app.renderer,
             category=args.category,
             article=article,
-            requested_by="cli",
+            actor="cli",
+            platform="cli",
             now=now,
         )
     except PushBusy as exc:
-        await app.store.audit(
-            actor="cli",
-            platform="cli",
-            action="breaking",
-            target=args.category,
-            outcome="refused",
-            detail=str(exc),
-            now=now,
-        )
         raise UserError(str(exc)) from None
-    await app.store.audit(
-        actor="cli",
-        platform="cli",
-        action="breaking",
-        target=args.category,
-        outcome="ok",
-        detail=f"push {report.push_id}, {report.total} queued",
-        now=now,
-    )
     out.write(report.line() + "\n")
     out.write(
         "a running `digestbot run` delivers it; follow it with "

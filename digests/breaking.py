@@ -19,7 +19,7 @@ from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
 from digests.outgoing import OutgoingMessage
 from digests.render import Reader, Renderer
-from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, Store
+from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, PushBusy, Store
 
 BREAKING_SOURCE = "Breaking news"
 
@@ -165,6 +165,44 @@ async def start_push(
     if total == 0:
         await store.finish_push(push_id, status="done", now=now)
     return await status(store, push_id, now=now)
+
+
+async def start_audited_push(
+    store: Store,
+    renderer: Renderer,
+    *,
+    category: str,
+    article: Article,
+    actor: str,
+    platform: str,
+    now: datetime,
+) -> Report:
+    """``start_push``, with the outcome written to the audit log (a refusal re-raises)."""
+    try:
+        report = await start_push(
+            store, renderer, category=category, article=article, requested_by=actor, now=now
+        )
+    except PushBusy as exc:
+        await store.audit(
+            actor=actor,
+            platform=platform,
+            action="breaking",
+            target=category,
+            outcome="refused",
+            detail=str(exc),
+            now=now,
+        )
+        raise
+    await store.audit(
+        actor=actor,
+        platform=platform,
+        action="breaking",
+        target=category,
+        outcome="ok",
+        detail=f"push {report.push_id}, {report.total} queued",
+        now=now,
+    )
+    return report
 
 
 async def status(store: Store, push_id: int, *, now: datetime) -> Report:

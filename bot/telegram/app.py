@@ -43,17 +43,7 @@ def build_application(
     add(CommandHandler("forget", handlers.forget, filters=FRESH))
     add(CommandHandler("stats", handlers.stats, filters=FRESH))
     add(CommandHandler("breaking", handlers.breaking_command, filters=FRESH))
-    for name in (
-        "subscribe",
-        "unsubscribe",
-        "time",
-        "timezone",
-        "frequency",
-        "filter",
-        "pause",
-        "resume",
-        "language",
-    ):
+    for name in handlers.CHANGES:
         add(CommandHandler(name, handlers.changing(name), filters=FRESH))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     add(MessageHandler(filters.COMMAND & FRESH, handlers.unknown))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,6 +230,24 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, await readers.describe(ctx.store, subscriber))
 
 
+async def _language(store: Store, sub: Subscriber, args: list[str], now: Any) -> str:
+    return (await readers.set_language(store, sub, args, now=now))[0]
+
+
+# Commands that change a chat's subscription, by name: (store, subscriber, args, now).
+CHANGES: dict[str, Callable[[Store, Subscriber, list[str], Any], Awaitable[str]]] = {
+    "subscribe": lambda st, sub, a, now: readers.subscribe(st, sub, a, now=now),
+    "unsubscribe": lambda st, sub, a, now: readers.unsubscribe(st, sub, a, now=now),
+    "time": lambda st, sub, a, now: readers.set_time(st, sub, a, now=now),
+    "timezone": lambda st, sub, a, now: readers.set_timezone(st, sub, a, now=now),
+    "frequency": lambda st, sub, a, now: readers.set_frequency(st, sub, a, now=now),
+    "filter": lambda st, sub, a, now: readers.set_filter(st, sub, a, now=now),
+    "pause": lambda st, sub, a, now: readers.pause(st, sub, now=now),
+    "resume": lambda st, sub, a, now: readers.resume(st, sub, now=now),
+    "language": _language,
+}
+
+
 def changing(action: str) -> Any:
     """A command that changes the chat's subscription: admins only in groups."""
 
@@ -241,26 +260,7 @@ def changing(action: str) -> Any:
         args = list(context.args or [])
         now = ctx.clock.now()
         store = ctx.store
-        if action == "subscribe":
-            text = await readers.subscribe(store, subscriber, args, now=now)
-        elif action == "unsubscribe":
-            text = await readers.unsubscribe(store, subscriber, args, now=now)
-        elif action == "time":
-            text = await readers.set_time(store, subscriber, args, now=now)
-        elif action == "timezone":
-            text = await readers.set_timezone(store, subscriber, args, now=now)
-        elif action == "frequency":
-            text = await readers.set_frequency(store, subscriber, args, now=now)
-        elif action == "filter":
-            text = await readers.set_filter(store, subscriber, args, now=now)
-        elif action == "pause":
-            text = await readers.pause(store, subscriber, now=now)
-        elif action == "resume":
-            text = await readers.resume(store, subscriber, now=now)
-        elif action == "language":
-            text, _ = await readers.set_language(store, subscriber, args, now=now)
-        else:  # pragma: no cover - every registered action is handled above
-            raise ValueError(action)
+        text = await CHANGES[action](store, subscriber, args, now)
         await reply(update, text)
 
     return handler
@@ -474,30 +474,18 @@ async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data:
     article = await ctx.store.get_article(article_id)
     assert article is not None
     try:
-        report = await breaking.start_push(
-            ctx.store, ctx.renderer, category=category, article=article, requested_by=actor, now=now
-        )
-    except PushBusy as exc:
-        await ctx.store.audit(
+        report = await breaking.start_audited_push(
+            ctx.store,
+            ctx.renderer,
+            category=category,
+            article=article,
             actor=actor,
             platform="telegram",
-            action="breaking",
-            target=category,
-            outcome="refused",
-            detail=str(exc),
             now=now,
         )
+    except PushBusy as exc:
         await query.answer(str(exc), show_alert=True)
         return
-    await ctx.store.audit(
-        actor=actor,
-        platform="telegram",
-        action="breaking",
-        target=category,
-        outcome="ok",
-        detail=f"push {report.push_id}, {report.total} queued",
-        now=now,
-    )
     await query.answer()
     cancel_button = InlineKeyboardMarkup(
         [
