@@ -52,9 +52,7 @@ def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
         notes.append("telegram")
     else:
         notes.append("telegram off (no TELEGRAM_BOT_TOKEN)")
-    if settings.discord_bot_token:
-        notes.append("discord: DISCORD_BOT_TOKEN is set but this version has no Discord adapter")
-    else:
+    if not settings.discord_bot_token:
         notes.append("discord off (no DISCORD_BOT_TOKEN)")
     return senders, notes
 
@@ -211,6 +209,26 @@ class Runner:
         self.out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
         self.out.flush()
 
+    async def start_discord(self) -> None:
+        """Deliver to Discord channels (slash commands come with the Discord adapter)."""
+        settings = self.app.settings
+        if not settings.discord_bot_token:
+            return
+        from bot.discord.sender import DiscordSender
+
+        try:
+            sender = await DiscordSender.start(
+                settings.discord_bot_token, settings.discord_api_base_url
+            )
+        except Exception as exc:  # Discord down or the token refused: the rest runs on
+            log.error("Discord delivery is off: %s", exc)
+            self.out.write(f"discord delivery off: {exc}\n")
+            return
+        self.senders["discord"] = sender
+        self.worker.wakeup.set()
+        self.out.write("discord delivery on (no slash commands in this version)\n")
+        self.out.flush()
+
     async def start_api(self) -> None:
         """Serve the admin HTTP API on API_BIND when API_TOKEN is set."""
         settings = self.app.settings
@@ -277,6 +295,7 @@ class Runner:
         scheduler.start()
         worker = asyncio.create_task(self.worker.run(self.stop))
         await self.start_telegram()
+        await self.start_discord()
         await self.start_api()
         try:
             await self.stop.wait()

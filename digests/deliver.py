@@ -119,7 +119,7 @@ class DeliveryWorker:
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
-        self._senders = dict(senders)
+        self._senders = senders  # not copied: an adapter may join after start
         self._pacer = pacer
         self._clock = clock
         self._limits = limits

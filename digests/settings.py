@@ -81,6 +81,7 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_webhook_bind: str = "127.0.0.1:8443"
+    discord_api_base_url: str = "https://discord.com/api/v10"
     api_token: str | None = None
     api_bind: str = "127.0.0.1:8080"
     admin_log_chat: str | None = None
@@ -260,6 +261,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         telegram_webhook_secret=webhook_secret,
         telegram_webhook_bind=webhook_bind,
         api_token=api_token,
+        discord_api_base_url=(env.get("DISCORD_API_BASE_URL") or "").strip()
+        or "https://discord.com/api/v10",
         api_bind=api_bind,
         discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
         log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
