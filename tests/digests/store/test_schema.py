@@ -66,3 +66,30 @@ async def test_a_failing_migration_leaves_the_version_alone(
         await Store.open(path)
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+async def test_an_older_database_is_upgraded_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+    from digests.models import Category
+
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:1])
+    old = await Store.open(path)
+    await old.upsert_category(Category("climate", "Climate"))
+    await old._db.execute(
+        "INSERT INTO subscribers (platform, chat_id, created_at, updated_at) "
+        "VALUES ('telegram', '1', 'x', 'x')"
+    )
+    assert await old.schema_version() == 1
+    await old.close()
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        assert [c.slug for c in await store.list_categories()] == ["climate"]
+        row = await store._fetchone("SELECT delivery_failures FROM subscribers")
+        assert row[0] == 0  # a column added by a later migration, with its default
+    finally:
+        await store.close()
