@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import aiosqlite
 
 from digests.store._schema import MIGRATIONS
+
+BEGIN_ATTEMPTS = 20
 
 
 class StoreError(Exception):
@@ -94,7 +97,7 @@ class StoreBase:
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._db
             except BaseException:
@@ -102,6 +105,23 @@ class StoreBase:
                 raise
             else:
                 await self._db.execute("COMMIT")
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting out another connection's write transaction.
+
+        SQLite's busy timeout covers most waits, but it can answer "database is locked"
+        at once (or after the timeout on a loaded machine) while another process or
+        connection writes; a few more tries, yielding to the event loop between them,
+        let that writer finish instead of failing this one.
+        """
+        for attempt in range(BEGIN_ATTEMPTS):
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == BEGIN_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(min(0.5, 0.02 * (attempt + 1)))
 
     async def _next_id(self, db: aiosqlite.Connection, table: str) -> int:
         """The id the next row of an AUTOINCREMENT table gets. Only call it inside a write

@@ -93,3 +93,25 @@ async def test_an_older_database_is_upgraded_in_place(
         assert row[0] == 0  # a column added by a later migration, with its default
     finally:
         await store.close()
+
+
+async def test_a_write_waits_for_another_connections_transaction(tmp_path: Path) -> None:
+    import asyncio
+
+    from digests.models import Category
+
+    path = tmp_path / "busy.db"
+    first = await Store.open(path)
+    second = await Store.open(path)
+    try:
+        await second._db.execute("PRAGMA busy_timeout = 0")  # "locked" at once, every time
+        await first._db.execute("BEGIN IMMEDIATE")
+        write = asyncio.create_task(second.upsert_category(Category("climate", "Climate")))
+        await asyncio.sleep(0.1)
+        assert not write.done()  # still trying, not failed
+        await first._db.execute("COMMIT")
+        await asyncio.wait_for(write, 5)
+        assert [c.slug for c in await first.list_categories()] == ["climate"]
+    finally:
+        await first.close()
+        await second.close()
