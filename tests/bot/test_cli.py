@@ -305,3 +305,18 @@ def test_breaking_push_status_cancel_and_audit(
     assert code == 2 and "unknown category: nope" in capsys.readouterr().err
     code, _ = run("breaking", "--category", "climate", "--yes")
     assert code == 2 and "--article ID" in capsys.readouterr().err
+
+
+def test_output_cut_short_by_the_reader_ends_quietly(tmp_path: Path) -> None:
+    exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
+    assert exe
+    result = subprocess.run(
+        f"'{exe}' demo | head -3",
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.stdout.count("\n") == 3
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
