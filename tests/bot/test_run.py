@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digests.ingest.importer import import_records
 from digests.models import Category
 from digests.store import Store
+from tests.builders import add_article, due_reader
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "987654:run-test-token-that-must-never-be-logged-xyz"
@@ -24,27 +24,10 @@ async def prepare(db: Path) -> int:
     store = await Store.open(db)
     try:
         await store.upsert_category(Category("climate", "Climate"))
-        await import_records(
-            store,
-            [
-                (
-                    1,
-                    {
-                        "url": "https://cms.example/heat",
-                        "title": "Heat pumps & gas boilers",
-                        "category": "climate",
-                        "source": "Desk",
-                        "published_at": (now - timedelta(hours=1)).isoformat(),
-                    },
-                )
-            ],
-            now=now,
-            story_window=timedelta(hours=48),
+        await add_article(
+            store, url="https://cms.example/heat", title="Heat pumps & gas boilers", now=now
         )
-        reader = await store.upsert_subscriber("telegram", "555", now=now)
-        await store.subscribe(reader.id, ["climate"], now=now)
-        await store.update_subscriber(reader.id, now=now, next_digest_at=now - timedelta(minutes=1))
-        return reader.id
+        return await due_reader(store, "telegram", "555", ["climate"], now=now)
     finally:
         await store.close()
 
@@ -131,26 +114,8 @@ async def test_runner_in_process_dispatches_polls_and_stops(tmp_path: Path) -> N
     now = datetime.now(UTC)
     store = await Store.open(db)
     await store.upsert_category(Category("climate", "Climate"))
-    await import_records(
-        store,
-        [
-            (
-                1,
-                {
-                    "url": "https://cms.example/a",
-                    "title": "Glaciers retreat again",
-                    "category": "climate",
-                    "source": "Desk",
-                    "published_at": (now - timedelta(hours=1)).isoformat(),
-                },
-            )
-        ],
-        now=now,
-        story_window=timedelta(hours=48),
-    )
-    reader = await store.upsert_subscriber("console", "me", now=now)
-    await store.subscribe(reader.id, ["climate"], now=now)
-    await store.update_subscriber(reader.id, now=now, next_digest_at=now - timedelta(minutes=5))
+    await add_article(store, url="https://cms.example/a", title="Glaciers retreat again", now=now)
+    await due_reader(store, "console", "me", ["climate"], now=now, late=timedelta(minutes=5))
     # A feed that cannot be reached: polling must fail quietly and the rest go on.
     await store.upsert_feed(
         "http://127.0.0.1:9/feed", ["climate"], now=now, interval=timedelta(minutes=5)

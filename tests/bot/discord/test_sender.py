@@ -81,38 +81,24 @@ async def test_digests_reach_discord_channels_and_lost_channels_go_inactive(
 
     from digests.deliver import DeliveryWorker
     from digests.dispatch import dispatch_due
-    from digests.ingest.importer import import_records
     from digests.models import Category
     from digests.pacing import Pacer, discord_policy
     from digests.render import RenderCache, Renderer
     from digests.settings import DeliveryLimits, Settings
     from digests.timeutil import FakeClock
+    from tests.builders import add_article, due_reader
     from tests.conftest import NOW
 
     fake, sender = discord_api
     fake.forbidden["666"] = 50013
     await store.upsert_category(Category("climate", "Climate"))
-    await import_records(
-        store,
-        [
-            (
-                1,
-                {
-                    "url": "https://desk.example/heat",
-                    "title": "Heat pumps and @everyone",
-                    "category": "climate",
-                    "source": "Desk",
-                    "published_at": (NOW - timedelta(hours=1)).isoformat(),
-                },
-            )
-        ],
-        now=NOW,
-        story_window=timedelta(hours=48),
+    await add_article(
+        store, url="https://desk.example/heat", title="Heat pumps and @everyone", now=NOW
     )
     for channel in ("555", "666"):
-        sub = await store.upsert_subscriber("discord", channel, now=NOW, guild_id="g1")
-        await store.subscribe(sub.id, ["climate"], now=NOW)
-        await store.update_subscriber(sub.id, now=NOW, next_digest_at=NOW)
+        await due_reader(
+            store, "discord", channel, ["climate"], now=NOW, late=timedelta(0), guild_id="g1"
+        )
     report = await dispatch_due(store, RenderCache(Renderer()), Settings(), now=NOW)
     assert report.enqueued == 2
     worker = DeliveryWorker(
