@@ -32,6 +32,8 @@ class FakeDiscord:
     forbidden: dict[str, int] = field(default_factory=dict)  # channel -> 50013 / 50001
     deleted: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # interaction callbacks
+    synced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope -> commands
     too_many: int = 0
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _next: int = 9_000_000
@@ -40,7 +42,49 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/api/v10/users/@me", self.me)
         app.router.add_post("/api/v10/channels/{channel}/messages", self.post)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
+        app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self.callback)
+        app.router.add_put("/api/v10/applications/{app}/commands", self.sync)
+        app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self.sync)
         return app
+
+    async def application(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "id": BOT["id"],
+                "name": "digestbot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "k",
+                "flags": 0,
+                "owner": {**BOT, "bot": False},
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+            }
+        )
+
+    async def callback(self, request: web.Request) -> web.Response:
+        """An interaction answered (a reply, an ephemeral reply, autocomplete choices)."""
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+        self.responses.append({"interaction": request.match_info["id"], **body})
+        return web.Response(status=204)
+
+    async def sync(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        self.synced[request.match_info.get("guild", "global")] = commands
+        return _json(
+            [
+                {**c, "id": str(100 + i), "application_id": BOT["id"], "version": "1"}
+                for i, c in enumerate(commands)
+            ]
+        )
 
     def _authorised(self, request: web.Request) -> bool:
         return self.token is None or request.headers.get("Authorization") == f"Bot {self.token}"
