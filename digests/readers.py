@@ -36,8 +36,9 @@ class Toggle:
     subscribed: bool
 
 
-async def category_toggles(store: Store, subscriber: Subscriber) -> list[Toggle]:
-    mine = set(subscriber.categories)
+async def category_toggles(store: Store, subscriber: Subscriber | None) -> list[Toggle]:
+    """Every category, marked subscribed or not (nothing is, for a chat not yet stored)."""
+    mine = set(subscriber.categories) if subscriber is not None else set()
     return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
 
 

@@ -183,11 +183,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
     text = ctx.renderer.render_text("telegram", "welcome", Reader(language))
-    toggles = (
-        await readers.category_toggles(ctx.store, subscriber)
-        if subscriber
-        else [readers.Toggle(c.slug, c.name, False) for c in await ctx.store.list_categories()]
-    )
+    toggles = await readers.category_toggles(ctx.store, subscriber)
     await reply(update, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(toggles))
 
 
@@ -205,11 +201,7 @@ async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ctx = ctx_of(context)
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
-    toggles = (
-        await readers.category_toggles(ctx.store, subscriber)
-        if subscriber
-        else [readers.Toggle(c.slug, c.name, False) for c in await ctx.store.list_categories()]
-    )
+    toggles = await readers.category_toggles(ctx.store, subscriber)
     await reply(
         update,
         readers.t(language, "Tap to subscribe or unsubscribe:"),
@@ -311,10 +303,11 @@ class ContextSender:
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = ctx_of(context)
+    subscriber = await find(ctx, update)
     if not await may_change(ctx, update, context):
-        await refuse(ctx, update, await find(ctx, update))
+        await refuse(ctx, update, subscriber)
         return
-    language = language_of(ctx, update, await find(ctx, update))
+    language = language_of(ctx, update, subscriber)
     buttons = confirm_buttons(
         readers.t(language, "Yes, delete everything"),
         f"{CALLBACK_FORGET}yes",
