@@ -116,6 +116,7 @@ class DeliveryWorker:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         notify_admin: Callable[[str], Awaitable[None]] | None = None,
+        on_deactivated: Callable[[int, str], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -126,6 +127,7 @@ class DeliveryWorker:
         self._monotonic = monotonic
         self._sleep = sleep
         self._notify_admin = notify_admin
+        self._on_deactivated = on_deactivated
         self._rng = rng or random.Random()
         self._payloads: dict[int, OutgoingMessage] = {}
         self._stopping = False
@@ -185,7 +187,12 @@ class DeliveryWorker:
     async def deliver(self, entry: OutboxEntry) -> None:
         """Send an entry's remaining parts; every outcome is written to the store."""
         sender = self._senders[entry.platform]
-        destination = Destination(entry.platform, entry.chat_id, entry.thread_id)
+        destination = Destination(
+            entry.platform,
+            entry.chat_id,
+            entry.thread_id,
+            ping_role=entry.breaking_role if entry.kind == "breaking" else None,
+        )
         part = entry.parts_sent
         plain = entry.plain_fallback
         rate_limited = 0
@@ -282,7 +289,8 @@ class DeliveryWorker:
             await self._store.give_up(entry.id, now=now, error=decision.reason)
         elif decision.step is Step.DEACTIVATE:
             reason = f"delivery refused {self._limits.forbidden_limit} times: {decision.reason}"
-            await self._store.deactivate(entry.subscriber_id, reason=reason, now=now)
+            if not await self._store.deactivate(entry.subscriber_id, reason=reason, now=now):
+                return  # another entry of this subscriber already stopped it and told
             log.warning(
                 "subscriber %s (%s %s) deactivated: %s",
                 entry.subscriber_id,
@@ -297,3 +305,8 @@ class DeliveryWorker:
                     )
                 except Exception:  # the admin chat being down must not stop delivery
                     log.exception("could not notify the admin chat")
+            if self._on_deactivated is not None:
+                try:
+                    await self._on_deactivated(entry.subscriber_id, reason)
+                except Exception:  # telling the chat's owner is best effort
+                    log.exception("could not tell subscriber %s's owner", entry.subscriber_id)

@@ -155,6 +155,8 @@ class Subscriber:
     last_digest_at: datetime | None = None
     next_digest_at: datetime | None = None
     subscriptions: tuple[Subscription, ...] = field(default=())
+    set_up_by: str | None = None
+    breaking_role: str | None = None
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -180,3 +182,4 @@ class OutboxEntry:
     attempts: int
     plain_fallback: bool
     status: str = "sending"
+    breaking_role: str | None = None

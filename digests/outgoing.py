@@ -3,7 +3,7 @@ every platform adapter implements (Telegram, Discord, the console, test recorder
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -31,7 +31,9 @@ class Destination:
     platform: str
     chat_id: str
     thread_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # A role to ping with this message (a Discord channel's breaking-news role): the only
+    # mention a message may ever make.
+    ping_role: str | None = None
 
 
 class Sender(Protocol):

@@ -86,6 +86,12 @@ class Settings:
     api_bind: str = "127.0.0.1:8080"
     admin_log_chat: str | None = None
     discord_bot_token: str | None = None
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_admin_ids: frozenset[int] = frozenset()
+    # Servers that get the slash commands at once (development); empty → global sync.
+    discord_guild_ids: frozenset[int] = frozenset()
+    # None → one connection, unless Discord says the bot needs shards (AutoSharded).
+    discord_shard_count: int | None = None
     log_level: str = "INFO"
 
 
@@ -239,6 +245,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     api_bind = env.get("API_BIND", "").strip() or "127.0.0.1:8080"
     if not re.fullmatch(r"[^:]+:\d{1,5}", api_bind):
         raise SettingsError(f"API_BIND must be host:port, got {api_bind!r}")
+    gateway_url = (env.get("DISCORD_GATEWAY_URL") or "").strip() or "wss://gateway.discord.gg/"
+    if not gateway_url.startswith(("wss://", "ws://")):
+        raise SettingsError(f"DISCORD_GATEWAY_URL must be a wss:// URL, got {gateway_url!r}")
     if fetch.timeout_s > 15:
         raise SettingsError("FETCH_TIMEOUT_SECONDS must be at most 15")
     return Settings(
@@ -265,5 +274,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         or "https://discord.com/api/v10",
         api_bind=api_bind,
         discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
+        discord_gateway_url=gateway_url,
+        discord_admin_ids=_ids(env, "DISCORD_ADMIN_IDS"),
+        discord_guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
+        discord_shard_count=_int(env, "DISCORD_SHARD_COUNT", 0, minimum=0) or None,
         log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
     )

@@ -54,3 +54,42 @@ def resolve_zone(text: str) -> tuple[str | None, list[str]]:
         if current not in suggestions:
             suggestions.append(current)
     return None, suggestions[:3]
+
+
+# Offered before the reader has typed anything: where most readers are.
+COMMON_ZONES = (
+    "UTC",
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+)
+
+
+def zone_choices(text: str, limit: int = 25) -> list[str]:
+    """Zone names for an autocomplete box: names starting with what was typed (or with a
+    part after a slash), then names containing it, then close matches for a typo."""
+    cleaned = text.strip().replace(" ", "_").lower()
+    if not cleaned:
+        return list(COMMON_ZONES[:limit])
+    names = _names()
+    starts = [n for n in names if n.lower().startswith(cleaned)]
+    parts = [
+        n
+        for n in names
+        if n not in starts and any(p.startswith(cleaned) for p in n.lower().split("/")[1:])
+    ]
+    contains = [n for n in names if cleaned in n.lower() and n not in starts and n not in parts]
+    found = (starts + parts + contains)[:limit]
+    if not found:
+        _, found = resolve_zone(text)
+    return found

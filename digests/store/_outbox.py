@@ -129,7 +129,7 @@ class OutboxStore(StoreBase):
             return []
         async with self._transaction() as db:
             async with db.execute(
-                f"""SELECT o.*, s.chat_id, s.thread_id FROM outbox o
+                f"""SELECT o.*, s.chat_id, s.thread_id, s.breaking_role FROM outbox o
                     JOIN subscribers s ON s.id = o.subscriber_id
                     WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
                       AND o.platform IN ({placeholders(platforms)})
@@ -157,6 +157,7 @@ class OutboxStore(StoreBase):
                 cursor=row["cursor"],
                 attempts=row["attempts"],
                 plain_fallback=bool(row["plain_fallback"]),
+                breaking_role=row["breaking_role"],
             )
             for row in rows
         ]
@@ -320,13 +321,14 @@ class OutboxStore(StoreBase):
                 row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def deactivate(self, subscriber_id: int, *, reason: str, now: datetime) -> None:
+    async def deactivate(self, subscriber_id: int, *, reason: str, now: datetime) -> bool:
         """Stop delivering to a subscriber, keeping its settings; pending entries are
-        cancelled with the reason."""
+        cancelled with the reason. Returns True only for the call that made an active
+        subscriber inactive, so whoever is told about it is told once."""
         async with self._transaction() as db:
-            await db.execute(
+            changed = await db.execute(
                 "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ? "
-                "WHERE id = ?",
+                "WHERE id = ? AND active = 1",
                 (reason, to_db(now), subscriber_id),
             )
             await db.execute(
@@ -334,6 +336,7 @@ class OutboxStore(StoreBase):
                     WHERE subscriber_id = ? AND status NOT IN ({placeholders(FINAL)})""",
                 (reason, to_db(now), subscriber_id, *FINAL),
             )
+            return changed.rowcount == 1
 
     async def migrate_chat(self, subscriber_id: int, new_chat_id: str, *, now: datetime) -> None:
         """A Telegram group became a supergroup: its subscriber continues under the new id.

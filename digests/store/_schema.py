@@ -224,4 +224,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_at ON audit (at);
     """,
+    # 4: what community servers (Discord guilds) set per server and per channel.
+    """
+    -- The platform user who first set a chat up: told when delivery there stops.
+    ALTER TABLE subscribers ADD COLUMN set_up_by TEXT;
+    -- A role pinged with breaking news in this channel (Discord); NULL pings nobody.
+    ALTER TABLE subscribers ADD COLUMN breaking_role TEXT;
+
+    -- Per-server settings: the role whose members may change the server's channels.
+    CREATE TABLE guild_settings (
+        platform   TEXT NOT NULL,
+        guild_id   TEXT NOT NULL,
+        admin_role TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, guild_id)
+    );
+    """,
 )

@@ -36,13 +36,14 @@ class SubscriberStore(StoreBase):
         language: str = "en",
         timezone: str = "UTC",
         digest_time: str = "08:00",
+        set_up_by: str | None = None,
     ) -> Subscriber:
         """Return the subscriber for this chat (and thread), creating it with these defaults."""
         async with self._transaction() as db:
             await db.execute(
                 """INSERT INTO subscribers (platform, chat_id, thread_id, guild_id, language,
-                       timezone, digest_time, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       timezone, digest_time, set_up_by, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (platform, chat_id, thread_id) DO NOTHING""",
                 (
                     platform,
@@ -52,6 +53,7 @@ class SubscriberStore(StoreBase):
                     language,
                     timezone,
                     digest_time,
+                    set_up_by,
                     to_db(now),
                     to_db(now),
                 ),
@@ -73,6 +75,10 @@ class SubscriberStore(StoreBase):
     async def subscribers_of_chat(self, platform: str, chat_id: str) -> list[Subscriber]:
         """Every subscriber of a chat (the chat itself and each of its forum topics)."""
         return await self._select("WHERE platform = ? AND chat_id = ?", (platform, chat_id))
+
+    async def subscribers_of_guild(self, platform: str, guild_id: str) -> list[Subscriber]:
+        """Every subscriber (channel, thread) of one community server."""
+        return await self._select("WHERE platform = ? AND guild_id = ?", (platform, guild_id))
 
     async def get_subscriber(self, subscriber_id: int) -> Subscriber:
         """Return a subscriber by id; raises NotFound when it does not exist."""
@@ -156,7 +162,8 @@ class SubscriberStore(StoreBase):
         self, subscriber_id: int, *, now: datetime, **fields: object
     ) -> None:
         """Change schedule and state fields (language, timezone, digest_time, frequency,
-        weekly_day, paused, active, inactive_reason, guild_id, next_digest_at)."""
+        weekly_day, paused, active, inactive_reason, guild_id, next_digest_at,
+        breaking_role)."""
         allowed = {
             "language",
             "timezone",
@@ -168,6 +175,7 @@ class SubscriberStore(StoreBase):
             "inactive_reason",
             "guild_id",
             "next_digest_at",
+            "breaking_role",
         }
         unknown = set(fields) - allowed
         if unknown:
@@ -213,6 +221,37 @@ class SubscriberStore(StoreBase):
                 raise NotFound(f"no subscriber {subscriber_id}")
         return ForgetReport(*counts)
 
+    async def forget_user(self, platform: str, user_id: str) -> int:
+        """Drop a person's user id from the chats they set up (the chats stay); return how
+        many chats named them."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE subscribers SET set_up_by = NULL WHERE platform = ? AND set_up_by = ?",
+                (platform, user_id),
+            )
+            return cursor.rowcount
+
+    async def admin_role(self, platform: str, guild_id: str) -> str | None:
+        """The role whose members may change this server's channels, if one was set."""
+        row = await self._fetchone(
+            "SELECT admin_role FROM guild_settings WHERE platform = ? AND guild_id = ?",
+            (platform, guild_id),
+        )
+        return row[0] if row else None
+
+    async def set_admin_role(
+        self, platform: str, guild_id: str, role: str | None, *, now: datetime
+    ) -> None:
+        """Set (or with ``None`` clear) a server's admin role."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO guild_settings (platform, guild_id, admin_role, updated_at)
+                   VALUES (?, ?, ?, ?)
+                   ON CONFLICT (platform, guild_id) DO UPDATE
+                   SET admin_role = excluded.admin_role, updated_at = excluded.updated_at""",
+                (platform, guild_id, role, to_db(now)),
+            )
+
     async def _select(self, where: str, params: Sequence[object]) -> list[Subscriber]:
         rows = await self._fetchall(f"SELECT * FROM subscribers {where} ORDER BY id", params)
         if not rows:
@@ -252,4 +291,6 @@ def _subscriber(row: aiosqlite.Row, subscriptions: tuple[Subscription, ...]) -> 
         last_digest_at=from_db(row["last_digest_at"]),
         next_digest_at=from_db(row["next_digest_at"]),
         subscriptions=subscriptions,
+        set_up_by=row["set_up_by"],
+        breaking_role=row["breaking_role"],
     )
