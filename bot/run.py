@@ -64,12 +64,13 @@ def admin_notifier(
     if not target:
         return None
     platform, chat_id = target.split(":", 1)
-    sender = senders.get(platform)
-    if sender is None:
-        log.warning("ADMIN_LOG_CHAT names %s, which is not running", platform)
-        return None
 
     async def notify(text: str) -> None:
+        # Looked up when needed: Discord's sender joins once it has logged in.
+        sender = senders.get(platform)
+        if sender is None:
+            log.warning("ADMIN_LOG_CHAT names %s, which is not running", platform)
+            return
         await sender.send(Destination(platform, chat_id), OutgoingMessage(text=text))
 
     return notify
@@ -97,10 +98,13 @@ class Runner:
             app.clock,
             delivery,
             notify_admin=admin_notifier(app.settings.admin_log_chat, self.senders),
+            on_deactivated=self._deactivated,
         )
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
         self.telegram_app: Any = None
+        self.discord_client: Any = None
+        self.discord_gateway: asyncio.Task[None] | None = None
         self.api_runner: Any = None
 
     def _guard(
@@ -210,24 +214,55 @@ class Runner:
         self.out.flush()
 
     async def start_discord(self) -> None:
-        """Deliver to Discord channels (slash commands come with the Discord adapter)."""
+        """Log in to Discord: delivery to Discord channels and DMs starts at once, the
+        slash commands once the gateway connects (it reconnects by itself after outages)."""
         settings = self.app.settings
         if not settings.discord_bot_token:
             return
+        from bot.discord.client import DigestClient, point_at
+        from bot.discord.context import DiscordContext
         from bot.discord.sender import DiscordSender
 
+        point_at(settings.discord_api_base_url, settings.discord_gateway_url)
+        ctx = DiscordContext(
+            self.app.store,
+            self.app.renderer,
+            settings,
+            self.app.clock,
+            admin_ids=settings.discord_admin_ids,
+            on_push=self.worker.wakeup.set,
+        )
+        client = DigestClient(
+            ctx, shard_count=settings.discord_shard_count, guild_ids=settings.discord_guild_ids
+        )
         try:
-            sender = await DiscordSender.start(
-                settings.discord_bot_token, settings.discord_api_base_url
-            )
+            await client.login(settings.discord_bot_token)
         except Exception as exc:  # Discord down or the token refused: the rest runs on
-            log.error("Discord delivery is off: %s", exc)
-            self.out.write(f"discord delivery off: {exc}\n")
+            log.error("Discord is off: %s", exc)
+            self.out.write(f"discord off: {exc}\n")
+            with contextlib.suppress(Exception):
+                await client.close()
             return
-        self.senders["discord"] = sender
+        self.discord_client = client
+        self.senders["discord"] = DiscordSender(client.http)
         self.worker.wakeup.set()
-        self.out.write("discord delivery on (no slash commands in this version)\n")
+        self.discord_gateway = asyncio.create_task(self._discord_gateway(client))
+        synced = ", ".join(client.synced) or "not synced"
+        self.out.write(f"discord on as {client.user} (commands: {synced})\n")
         self.out.flush()
+
+    async def _discord_gateway(self, client: Any) -> None:
+        try:
+            await client.connect(reconnect=True)
+        except Exception as exc:  # e.g. a privileged intent refused: delivery still runs
+            log.error("Discord commands are off: %s", exc)
+            self.out.write(f"discord commands off: {exc}\n")
+            self.out.flush()
+
+    async def _deactivated(self, subscriber_id: int, reason: str) -> None:
+        """Delivery stopped for a subscriber: tell whoever set it up, where we can."""
+        if self.discord_client is not None:
+            await self.discord_client.tell_setter(subscriber_id, reason)
 
     async def start_api(self) -> None:
         """Serve the admin HTTP API on API_BIND when API_TOKEN is set."""
@@ -252,6 +287,16 @@ class Runner:
         self.api_runner = runner
         self.out.write(f"admin API on http://{settings.api_bind}\n")
         self.out.flush()
+
+    async def stop_discord(self) -> None:
+        client = self.discord_client
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            await client.close()
+        if self.discord_gateway is not None:
+            self.discord_gateway.cancel()
+            await asyncio.gather(self.discord_gateway, return_exceptions=True)
 
     async def stop_telegram(self) -> None:
         application = self.telegram_app
@@ -304,6 +349,7 @@ class Runner:
             self.out.flush()
             scheduler.shutdown(wait=False)
             await self.stop_telegram()
+            await self.stop_discord()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             self.worker.stop()

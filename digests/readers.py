@@ -7,6 +7,7 @@ Bot adapters (Telegram, Discord) parse their platform's commands and call these.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -284,3 +285,22 @@ async def forget(store: Store, subscriber: Subscriber) -> str:
 
 def _list(categories: list[Category]) -> str:
     return ", ".join(c.slug for c in categories) or "—"
+
+
+async def _language(store: Store, sub: Subscriber, args: list[str], now: datetime) -> str:
+    return (await set_language(store, sub, args, now=now))[0]
+
+
+# The actions that change a subscription, by command name, for adapters that dispatch on
+# the name: (store, subscriber, arguments, now) → reply.
+CHANGES: dict[str, Callable[[Store, Subscriber, list[str], datetime], Awaitable[str]]] = {
+    "subscribe": lambda st, sub, a, now: subscribe(st, sub, a, now=now),
+    "unsubscribe": lambda st, sub, a, now: unsubscribe(st, sub, a, now=now),
+    "time": lambda st, sub, a, now: set_time(st, sub, a, now=now),
+    "timezone": lambda st, sub, a, now: set_timezone(st, sub, a, now=now),
+    "frequency": lambda st, sub, a, now: set_frequency(st, sub, a, now=now),
+    "filter": lambda st, sub, a, now: set_filter(st, sub, a, now=now),
+    "pause": lambda st, sub, a, now: pause(st, sub, now=now),
+    "resume": lambda st, sub, a, now: resume(st, sub, now=now),
+    "language": _language,
+}

@@ -15,6 +15,7 @@ from telegram.ext import (
 from bot.telegram import handlers
 from bot.telegram.commands import COMMANDS, bot_commands
 from bot.telegram.ratelimit import PacerRateLimiter
+from digests import readers
 from digests.pacing import Pacer
 from digests.settings import SUPPORTED_LANGUAGES
 
@@ -43,7 +44,7 @@ def build_application(
     add(CommandHandler("forget", handlers.forget, filters=FRESH))
     add(CommandHandler("stats", handlers.stats, filters=FRESH))
     add(CommandHandler("breaking", handlers.breaking_command, filters=FRESH))
-    for name in handlers.CHANGES:
+    for name in readers.CHANGES:
         add(CommandHandler(name, handlers.changing(name), filters=FRESH))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     add(MessageHandler(filters.COMMAND & FRESH, handlers.unknown))

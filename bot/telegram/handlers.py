@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from digests.outgoing import Destination, OutgoingMessage
 from digests.render import Reader, Renderer
 from digests.render.i18n import normalise_language
 from digests.settings import Settings
+from digests.stats import stats_lines
 from digests.store import NotFound, Store
 from digests.timeutil import Clock
 
@@ -222,24 +222,6 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, await readers.describe(ctx.store, subscriber))
 
 
-async def _language(store: Store, sub: Subscriber, args: list[str], now: Any) -> str:
-    return (await readers.set_language(store, sub, args, now=now))[0]
-
-
-# Commands that change a chat's subscription, by name: (store, subscriber, args, now).
-CHANGES: dict[str, Callable[[Store, Subscriber, list[str], Any], Awaitable[str]]] = {
-    "subscribe": lambda st, sub, a, now: readers.subscribe(st, sub, a, now=now),
-    "unsubscribe": lambda st, sub, a, now: readers.unsubscribe(st, sub, a, now=now),
-    "time": lambda st, sub, a, now: readers.set_time(st, sub, a, now=now),
-    "timezone": lambda st, sub, a, now: readers.set_timezone(st, sub, a, now=now),
-    "frequency": lambda st, sub, a, now: readers.set_frequency(st, sub, a, now=now),
-    "filter": lambda st, sub, a, now: readers.set_filter(st, sub, a, now=now),
-    "pause": lambda st, sub, a, now: readers.pause(st, sub, now=now),
-    "resume": lambda st, sub, a, now: readers.resume(st, sub, now=now),
-    "language": _language,
-}
-
-
 def changing(action: str) -> Any:
     """A command that changes the chat's subscription: admins only in groups."""
 
@@ -252,7 +234,7 @@ def changing(action: str) -> Any:
         args = list(context.args or [])
         now = ctx.clock.now()
         store = ctx.store
-        text = await CHANGES[action](store, subscriber, args, now)
+        text = await readers.CHANGES[action](store, subscriber, args, now)
         await reply(update, text)
 
     return handler
@@ -336,14 +318,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ),
         )
         return
-    counts = await ctx.store.counts()
-    outbox = await ctx.store.outbox_counts()
-    lines = [f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()]
-    lines += [
-        f"{platform}: " + ", ".join(f"{s} {n}" for s, n in sorted(row.items()))
-        for platform, row in sorted(outbox.items())
-    ]
-    await reply(update, "\n".join(lines))
+    await reply(update, "\n".join(await stats_lines(ctx.store)))
 
 
 async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

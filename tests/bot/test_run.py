@@ -99,8 +99,15 @@ async def test_admin_notes_go_to_the_configured_chat() -> None:
     await notify("chat 42 deactivated")
     ((destination, message),) = sender.sent
     assert destination.chat_id == "-100500" and message.text == "chat 42 deactivated"
-    assert admin_notifier("discord:1", {"telegram": sender}) is None
     assert admin_notifier(None, {"telegram": sender}) is None
+    # A platform that joins after start (Discord logs in later) is looked up when needed.
+    senders: dict[str, RecordingSender] = {}
+    late = admin_notifier("discord:77", senders)  # type: ignore[arg-type]
+    assert late is not None
+    await late("not yet")  # nobody to tell yet: logged, not raised
+    senders["discord"] = RecordingSender("discord")
+    await late("now")
+    assert [(d.chat_id, m.text) for d, m in senders["discord"].sent] == [("77", "now")]
 
 
 async def test_runner_in_process_dispatches_polls_and_stops(tmp_path: Path) -> None:
