@@ -20,6 +20,8 @@ from digests.errors import (
 )
 from digests.outgoing import Destination, OutgoingMessage
 
+CONTENT_LIMIT = 2000
+
 # Discord's JSON error codes that mean "not ours to post in any more".
 GONE_CODES = {
     10003: "unknown channel",
@@ -41,6 +43,21 @@ def classify(exc: Exception) -> DeliveryError:
             return TransientError(f"Discord {exc.status}: {exc.text}")
         return MessageRejected(f"Discord {exc.status} ({exc.code}): {exc.text}")
     return TransientError(f"{type(exc).__name__}: {exc}")
+
+
+def with_ping(text: str, role: str | None) -> tuple[str, discord.AllowedMentions]:
+    """The content and allowed mentions of a message: nobody is ever pinged, except the
+    one role a channel chose for breaking news."""
+    if not role:
+        return text, discord.AllowedMentions.none()
+    mention = f"<@&{role}>"
+    content = f"{mention} {text}" if text else mention
+    if len(content) > CONTENT_LIMIT:  # the ping goes first; the story text stays whole
+        content = mention
+    allowed = discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=int(role))], replied_user=False
+    )
+    return content, allowed
 
 
 class DiscordSender:
@@ -69,10 +86,11 @@ class DiscordSender:
         # A thread or forum post is a channel of its own.
         channel = destination.thread_id or destination.chat_id
         embeds = [discord.Embed.from_dict(dict(e)) for e in message.embeds]
+        content, mentions = with_ping(message.text, destination.ping_role)
         params = handle_message_parameters(
-            content=message.text or None,
+            content=content or None,
             embeds=embeds if embeds else discord.utils.MISSING,
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=mentions,
         )
         try:
             with params:

@@ -1,13 +1,19 @@
-"""A local fake of Discord's REST API for message delivery (aiohttp, 127.0.0.1).
+"""A local fake of Discord's REST API and gateway (aiohttp, 127.0.0.1).
 
-It checks what Discord checks for a message (content ≤ 2000, ≤ 10 embeds, ≤ 6000
+REST: it checks what Discord checks for a message (content ≤ 2000, ≤ 10 embeds, ≤ 6000
 characters across them, title ≤ 256, description ≤ 4096), records the allowed_mentions,
 answers 429 beyond 5 messages per 5 s in a channel, and plays channels the bot may not
-post in (403 50013 / 50001) or that were deleted (404 10003).
+post in (403 50013 / 50001), that were deleted (404 10003), and members whose DMs are
+closed (403 50007). Interaction answers, follow-ups and edits are recorded.
+
+Gateway: ``/gateway`` speaks enough of Discord's protocol for discord.py (HELLO, IDENTIFY →
+READY and a GUILD_CREATE per server, heartbeats); ``await fake.dispatch(event, data)``
+sends an event such as INTERACTION_CREATE or GUILD_DELETE to every connected shard.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import defaultdict, deque
@@ -35,6 +41,14 @@ class FakeDiscord:
     responses: list[dict[str, Any]] = field(default_factory=list)  # interaction callbacks
     synced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope -> commands
     too_many: int = 0
+    followups: list[dict[str, Any]] = field(default_factory=list)  # follow-up messages
+    edits: list[dict[str, Any]] = field(default_factory=list)  # edited interaction answers
+    dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> user id
+    dm_closed: set[str] = field(default_factory=set)  # users who accept no DMs
+    guilds: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> system channel
+    identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: int = 0
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _next: int = 9_000_000
 
@@ -46,7 +60,127 @@ class FakeDiscord:
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self.callback)
         app.router.add_put("/api/v10/applications/{app}/commands", self.sync)
         app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self.sync)
+        app.router.add_post("/api/v10/webhooks/{app}/{token}", self.followup)
+        app.router.add_patch("/api/v10/webhooks/{app}/{token}/messages/@original", self.edit)
+        app.router.add_get("/api/v10/users/{user}", self.user)
+        app.router.add_post("/api/v10/users/@me/channels", self.open_dm)
+        app.router.add_get("/api/v10/guilds/{guild}", self.guild)
+        app.router.add_get("/api/v10/channels/{channel}", self.channel)
+        app.router.add_get("/api/v10/gateway/bot", self.gateway_bot)
+        app.router.add_get("/gateway", self.gateway)
         return app
+
+    # --- interactions ----------------------------------------------------------------
+
+    async def followup(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        self.followups.append({"token": request.match_info["token"], **body})
+        return self._message("600", body)
+
+    async def edit(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        self.edits.append({"token": request.match_info["token"], **body})
+        return self._message("edited", body)
+
+    async def wait_for(self, what: str, count: int, timeout: float = 5.0) -> list[Any]:
+        """Wait until ``count`` items were recorded in ``what`` (responses, messages…)."""
+        deadline = time.monotonic() + timeout
+        while len(getattr(self, what)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(getattr(self, what))} {what}, wanted {count}")
+            await asyncio.sleep(0.01)
+        return list(getattr(self, what))
+
+    # --- users, DMs, servers, channels -------------------------------------------------
+
+    async def user(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["user"]
+        return _json({**BOT, "id": user_id, "username": f"user{user_id}", "bot": False})
+
+    async def open_dm(self, request: web.Request) -> web.Response:
+        recipient = str((await request.json())["recipient_id"])
+        channel_id = f"7{recipient}"
+        self.dms[channel_id] = recipient
+        user = {**BOT, "id": recipient, "username": f"user{recipient}", "bot": False}
+        return _json({"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None})
+
+    async def guild(self, request: web.Request) -> web.Response:
+        guild_id = request.match_info["guild"]
+        if guild_id not in self.guilds:
+            return _error(404, 10004, "Unknown Guild")
+        return _json(_guild(guild_id, self.guilds[guild_id]))
+
+    async def channel(self, request: web.Request) -> web.Response:
+        channel_id = request.match_info["channel"]
+        if channel_id in self.deleted:
+            return _error(404, 10003, "Unknown Channel")
+        guild_id = next(
+            (g for g, info in self.guilds.items() if info.get("system_channel") == channel_id),
+            "500",
+        )
+        return _json(_text_channel(channel_id, guild_id))
+
+    # --- gateway ---------------------------------------------------------------------
+
+    async def gateway_bot(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "url": f"ws://{request.host}/gateway",
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json(
+            {"op": 10, "d": {"heartbeat_interval": 45_000}, "s": None, "t": None}
+        )
+        async for frame in socket:
+            message = json.loads(frame.data)
+            if message["op"] == 1:
+                await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif message["op"] == 2:
+                self.identified.append(message["d"])
+                self._sockets.append(socket)
+                shard = message["d"].get("shard", [0, 1])
+                await self._send(
+                    socket,
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT,
+                        "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
+                        "session_id": "fake-session",
+                        "resume_gateway_url": f"ws://{request.host}/gateway",
+                        "shard": shard,
+                        "application": {"id": BOT["id"], "flags": 0},
+                    },
+                )
+                for guild_id, info in self.guilds.items():
+                    await self._send(socket, "GUILD_CREATE", _guild(guild_id, info))
+        if socket in self._sockets:
+            self._sockets.remove(socket)
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to every connected shard."""
+        for socket in list(self._sockets):
+            await self._send(socket, event, data)
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._seq += 1
+        await socket.send_json({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    @property
+    def connected(self) -> int:
+        return len(self._sockets)
 
     async def application(self, request: web.Request) -> web.Response:
         return _json(
@@ -68,13 +202,21 @@ class FakeDiscord:
 
     async def callback(self, request: web.Request) -> web.Response:
         """An interaction answered (a reply, an ephemeral reply, autocomplete choices)."""
-        if request.content_type == "application/json":
-            body = await request.json()
-        else:
-            form = await request.post()
-            body = json.loads(str(form["payload_json"]))
+        body = await _body(request)
         self.responses.append({"interaction": request.match_info["id"], **body})
-        return web.Response(status=204)
+        if request.query.get("with_response") not in ("1", "true"):
+            return web.Response(status=204)
+        flags = int((body.get("data") or {}).get("flags") or 0)
+        return _json(
+            {
+                "interaction": {
+                    "id": request.match_info["id"],
+                    "type": 2,
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                },
+            }
+        )
 
     async def sync(self, request: web.Request) -> web.Response:
         commands = await request.json()
@@ -98,13 +240,11 @@ class FakeDiscord:
         if not self._authorised(request):
             return _error(401, 0, "401: Unauthorized")
         channel = request.match_info["channel"]
-        if request.content_type == "application/json":
-            body = await request.json()
-        else:
-            form = await request.post()
-            body = json.loads(str(form["payload_json"]))
+        body = await _body(request)
         if channel in self.deleted:
             return _error(404, 10003, "Unknown Channel")
+        if self.dms.get(channel) in self.dm_closed:
+            return _error(403, 50007, "Cannot send messages to this user")
         if channel in self.forbidden:
             code = self.forbidden[channel]
             return _error(403, code, "Missing Permissions" if code == 50013 else "Missing Access")
@@ -123,8 +263,11 @@ class FakeDiscord:
         if problem:
             return _error(400, 50035, f"Invalid Form Body: {problem}")
         recent.append(now)
-        self._next += 1
         self.messages.append({"channel": channel, **body})
+        return self._message(channel, body)
+
+    def _message(self, channel: str, body: dict[str, Any]) -> web.Response:
+        self._next += 1
         return _json(
             {
                 "id": str(self._next),
@@ -176,3 +319,63 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    form = await request.post()
+    return dict(json.loads(str(form["payload_json"])))
+
+
+def _guild(guild_id: str, info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": guild_id,
+        "name": info.get("name", f"server {guild_id}"),
+        "icon": None,
+        "owner_id": "1",
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [
+            {
+                "id": guild_id,
+                "name": "@everyone",
+                "color": 0,
+                "hoist": False,
+                "position": 0,
+                "permissions": "0",
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "mfa_level": 0,
+        "system_channel_id": info.get("system_channel"),
+        "system_channel_flags": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "nsfw_level": 0,
+        "member_count": 2,
+        "members": [],
+        "channels": [],
+        "threads": [],
+        "unavailable": False,
+    }
+
+
+def _text_channel(channel_id: str, guild_id: str) -> dict[str, Any]:
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": guild_id,
+        "name": "general",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+    }

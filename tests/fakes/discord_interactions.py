@@ -8,8 +8,38 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
+MANAGE_GUILD = 1 << 5
+# What the bot may do in a channel by default in these payloads: view, send, embed links.
+BOT_CAN_POST = 1 << 10 | 1 << 11 | 1 << 14
 _ids = itertools.count(10_000)
+
+
+def role(role_id: int, name: str = "news", *, mentionable: bool = True) -> dict[str, Any]:
+    """A role option's value (resolved into ``discord.Role`` by discord.py)."""
+    return {
+        "__role__": True,
+        "id": str(role_id),
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": 1,
+        "permissions": "0",
+        "managed": False,
+        "mentionable": mentionable,
+        "flags": 0,
+    }
+
+
+def _option(name: str, value: Any, focused: bool) -> dict[str, Any]:
+    if isinstance(value, dict) and value.get("__role__"):
+        kind, value = 8, value["id"]
+    elif isinstance(value, bool):
+        kind = 5
+    else:
+        kind = 3
+    return {"name": name, "type": kind, "value": value, **({"focused": True} if focused else {})}
 
 
 def slash(
@@ -24,9 +54,99 @@ def slash(
     locale: str = "en-US",
     roles: tuple[int, ...] = (),
     autocomplete: str | None = None,
+    app_permissions: int = BOT_CAN_POST,
 ) -> dict[str, Any]:
     """An APPLICATION_COMMAND (or, with ``autocomplete`` naming the focused option, an
-    APPLICATION_COMMAND_AUTOCOMPLETE) interaction for ``/command subcommand``."""
+    APPLICATION_COMMAND_AUTOCOMPLETE) interaction for ``/command subcommand``. Option
+    values: str, bool, or ``role(...)``."""
+    inner = [_option(name, value, name == autocomplete) for name, value in (options or {}).items()]
+    roles_resolved = {
+        v["id"]: {k: x for k, x in v.items() if k != "__role__"}
+        for v in (options or {}).values()
+        if isinstance(v, dict) and v.get("__role__")
+    }
+    payload = _base(
+        user_id=user_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        permissions=permissions,
+        locale=locale,
+        roles=roles,
+        app_permissions=app_permissions,
+    )
+    payload["type"] = 4 if autocomplete else 2
+    payload["data"] = {
+        "id": "999",
+        "name": command,
+        "type": 1,
+        "options": [{"name": subcommand, "type": 1, "options": inner}],
+        **({"resolved": {"roles": roles_resolved}} if roles_resolved else {}),
+    }
+    return payload
+
+
+def press(
+    custom_id: str,
+    *,
+    user_id: int = 42,
+    guild_id: int | None = 500,
+    channel_id: int = 600,
+    permissions: int = 0,
+    locale: str = "en-US",
+    roles: tuple[int, ...] = (),
+    app_permissions: int = BOT_CAN_POST,
+) -> dict[str, Any]:
+    """A MESSAGE_COMPONENT interaction: a button with ``custom_id`` pressed under one of
+    the bot's messages."""
+    payload = _base(
+        user_id=user_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        permissions=permissions,
+        locale=locale,
+        roles=roles,
+        app_permissions=app_permissions,
+    )
+    payload["type"] = 3
+    payload["data"] = {"custom_id": custom_id, "component_type": 2}
+    payload["message"] = {
+        "id": str(next(_ids)),
+        "channel_id": str(channel_id),
+        "content": "",
+        "embeds": [],
+        "author": {
+            "id": "4243",
+            "username": "digestbot",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+            "global_name": None,
+        },
+        "type": 0,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "pinned": False,
+        "timestamp": "2026-11-27T12:00:00+00:00",
+        "edited_timestamp": None,
+        "flags": 64,
+        "components": [],
+    }
+    return payload
+
+
+def _base(
+    *,
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int,
+    permissions: int,
+    locale: str,
+    roles: tuple[int, ...],
+    app_permissions: int,
+) -> dict[str, Any]:
     user = {
         "id": str(user_id),
         "username": f"user{user_id}",
@@ -34,33 +154,17 @@ def slash(
         "avatar": None,
         "global_name": None,
     }
-    inner = [
-        {
-            "name": name,
-            "type": 3,
-            "value": value,
-            **({"focused": True} if name == autocomplete else {}),
-        }
-        for name, value in (options or {}).items()
-    ]
     payload: dict[str, Any] = {
         "id": str(next(_ids)),
         "application_id": "4243",
         "attachment_size_limit": 10 * 1024 * 1024,
         "token": f"tok{next(_ids)}",
-        "type": 4 if autocomplete else 2,
         "version": 1,
         "locale": locale,
         "channel_id": str(channel_id),
-        "app_permissions": str(1 << 11 | 1 << 14),
+        "app_permissions": str(app_permissions),
         "entitlements": [],
         "authorizing_integration_owners": {},
-        "data": {
-            "id": "999",
-            "name": command,
-            "type": 1,
-            "options": [{"name": subcommand, "type": 1, "options": inner}],
-        },
     }
     if guild_id is None:
         payload["user"] = user

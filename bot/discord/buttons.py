@@ -1,0 +1,198 @@
+"""Buttons under the bot's messages, as DynamicItems: their custom ids carry what they act
+on (``news:cat:climate``), so they keep working after a restart and hold no state."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import discord
+
+from bot.discord.context import (
+    NotAllowed,
+    check_bot_admin,
+    check_manages_channel,
+    ctx_of,
+    ensure,
+    find,
+    language_of,
+    reply,
+)
+from digests import readers
+
+MAX_BUTTONS = 25  # 5 rows of 5: Discord's limit for one message
+Button = discord.ui.Button[Any]
+CATEGORY_ID = r"news:cat:(?P<slug>[a-z0-9-]{1,48})"
+FORGET_ID = r"news:forget:(?P<answer>yes|no)"
+PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
+PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>\d{1,18})"
+
+
+class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
+    """One category of the picker: pressing it subscribes or unsubscribes the channel."""
+
+    def __init__(self, slug: str, label: str = "", subscribed: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=(label or slug)[:80],
+                emoji="✅" if subscribed else None,
+                style=discord.ButtonStyle.success if subscribed else discord.ButtonStyle.secondary,
+                custom_id=f"news:cat:{slug}",
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CategoryButton:
+        return cls(match["slug"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await check_manages_channel(interaction)
+        except NotAllowed as refusal:
+            await reply(interaction, str(refusal))
+            return
+        ctx = ctx_of(interaction)
+        subscriber = await ensure(interaction)
+        text = await readers.toggle(ctx.store, subscriber, self.slug, now=ctx.clock.now())
+        refreshed = await ctx.store.get_subscriber(subscriber.id)
+        await interaction.response.edit_message(
+            content=text, view=await category_view(ctx.store, refreshed)
+        )
+
+
+async def category_view(store: Any, subscriber: Any) -> discord.ui.View | None:
+    """The picker: one button per category (None when there are too many for buttons)."""
+    toggles = await readers.category_toggles(store, subscriber)
+    if not toggles or len(toggles) > MAX_BUTTONS:
+        return None
+    view = discord.ui.View(timeout=None)
+    for toggle in toggles:
+        view.add_item(CategoryButton(toggle.slug, toggle.name, toggle.subscribed))
+    return view
+
+
+class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
+    """The confirmation of /news forget."""
+
+    def __init__(self, answer: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or answer,
+                style=discord.ButtonStyle.danger
+                if answer == "yes"
+                else discord.ButtonStyle.secondary,
+                custom_id=f"news:forget:{answer}",
+            )
+        )
+        self.answer = answer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        return cls(match["answer"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await check_manages_channel(interaction)
+        except NotAllowed as refusal:
+            await reply(interaction, str(refusal))
+            return
+        ctx = ctx_of(interaction)
+        subscriber = await find(interaction)
+        language = language_of(interaction, subscriber)
+        if self.answer != "yes":
+            text = readers.t(language, "Nothing was deleted.")
+        elif subscriber is None:
+            text = readers.t(language, "There was nothing stored about this chat.")
+        else:
+            text = await readers.forget(ctx.store, subscriber)
+        if self.answer == "yes" and interaction.guild_id is None:
+            # In a DM the member forgets themselves: their id goes from the channels they
+            # set up in servers too (the channels keep their digests).
+            await ctx.store.forget_user("discord", str(interaction.user.id))
+        await interaction.response.edit_message(content=text, view=None)
+
+
+def forget_view(language: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton("yes", readers.t(language, "Yes, delete everything")))
+    view.add_item(ForgetButton("no", readers.t(language, "No, keep it")))
+    return view
+
+
+class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
+    """Confirms (or, with the token ``no``, drops) a breaking push an admin previewed."""
+
+    def __init__(self, token: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or token,
+                style=discord.ButtonStyle.danger
+                if token != "no"
+                else discord.ButtonStyle.secondary,
+                custom_id=f"news:push:{token}",
+            )
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PushButton:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        from bot.discord.admin import confirm_push
+
+        try:
+            await check_bot_admin(interaction, "breaking")
+        except NotAllowed as refusal:
+            await reply(interaction, str(refusal))
+            return
+        ctx = ctx_of(interaction)
+        pending = ctx.pending_pushes.pop(self.token, None)
+        if pending is None or pending[2] != interaction.user.id or pending[3] < time.monotonic():
+            language = language_of(interaction, await find(interaction))
+            await interaction.response.edit_message(
+                content=readers.t(language, "Not sent."), embeds=[], view=None
+            )
+            return
+        await confirm_push(interaction, category=pending[0], article_id=pending[1])
+
+
+class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
+    """Stops a push that is going out."""
+
+    def __init__(self, push_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or "Cancel",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"news:pushcancel:{push_id}",
+            )
+        )
+        self.push_id = push_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PushCancelButton:
+        return cls(int(match["push"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        from bot.discord.admin import cancel_push
+
+        try:
+            await check_bot_admin(interaction, "breaking.cancel")
+        except NotAllowed as refusal:
+            await reply(interaction, str(refusal))
+            return
+        await cancel_push(interaction, self.push_id)
+
+
+DYNAMIC_ITEMS = (CategoryButton, ForgetButton, PushButton, PushCancelButton)

@@ -1,0 +1,157 @@
+"""The Discord bot: a discord.py client holding the ``/news`` commands and buttons, the
+gateway events that matter to delivery (the bot removed from a server, a channel deleted),
+and telling whoever set a channel up when the bot can no longer post there.
+
+``AutoShardedClient`` throughout: with ``DISCORD_SHARD_COUNT`` it opens that many shards,
+otherwise as many as Discord recommends (one, until the bot is in thousands of servers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.discord.buttons import DYNAMIC_ITEMS
+from bot.discord.commands import build_group
+from bot.discord.context import PLATFORM, DiscordContext, on_command_error
+from bot.discord.replies import for_discord
+from bot.discord.sender import with_ping
+from bot.discord.translator import CatalogTranslator
+from digests import readers
+from digests.store import NotFound
+
+log = logging.getLogger(__name__)
+
+REMOVED = "the bot was removed from the server"
+DELETED = "the channel was deleted"
+
+
+def point_at(api_base_url: str, gateway_url: str) -> None:
+    """Where discord.py talks to: Discord, a proxy, or a test's fake. Both are class
+    attributes (process-wide), hence one Discord client per process."""
+    import yarl
+
+    Route.BASE = api_base_url.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DigestClient(discord.AutoShardedClient):
+    """The bot. ``digest`` is what commands and buttons reach through the interaction."""
+
+    def __init__(
+        self,
+        ctx: DiscordContext,
+        *,
+        shard_count: int | None = None,
+        guild_ids: frozenset[int] = frozenset(),
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # server joins and leaves, channel deletions; nothing else
+        super().__init__(
+            intents=intents,
+            shard_count=shard_count,
+            allowed_mentions=discord.AllowedMentions.none(),
+            # Members and presences are never needed: interactions carry the member.
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.digest = ctx
+        self.guild_ids = guild_ids
+        self.background: set[asyncio.Task[Any]] = set()
+        self.tree = discord.app_commands.CommandTree(self)
+        self.tree.add_command(build_group())
+        self.tree.error(on_command_error)
+        self.synced: list[str] = []
+
+    async def setup_hook(self) -> None:
+        """Register buttons and sync the commands (to the development servers at once, or
+        globally). A failed sync leaves the commands as they were; delivery goes on."""
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.tree.set_translator(CatalogTranslator())
+        try:
+            if self.guild_ids:
+                for guild_id in sorted(self.guild_ids):
+                    guild = discord.Object(id=guild_id)
+                    self.tree.copy_global_to(guild=guild)
+                    await self.tree.sync(guild=guild)
+                    self.synced.append(str(guild_id))
+            else:
+                await self.tree.sync()
+                self.synced.append("global")
+        except discord.HTTPException as exc:
+            log.error("could not sync the slash commands: %s", exc)
+
+    # --- gateway events --------------------------------------------------------------
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked or banned from a server (or the server deleted): its channels stop,
+        settings kept; /news resume brings one back if the bot is added again."""
+        await self.deactivate_guild(str(guild.id))
+
+    async def deactivate_guild(self, guild_id: str) -> int:
+        ctx = self.digest
+        stopped = 0
+        for subscriber in await ctx.store.subscribers_of_guild(PLATFORM, guild_id):
+            if await ctx.store.deactivate(subscriber.id, reason=REMOVED, now=ctx.clock.now()):
+                stopped += 1
+        if stopped:
+            log.info("removed from server %s: %d channels deactivated", guild_id, stopped)
+        return stopped
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.channel_gone(str(channel.id))
+
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.channel_gone(str(payload.thread_id))
+
+    async def channel_gone(self, channel_id: str) -> None:
+        ctx = self.digest
+        subscriber = await ctx.store.find_subscriber(PLATFORM, channel_id)
+        if subscriber is None:
+            return
+        if await ctx.store.deactivate(subscriber.id, reason=DELETED, now=ctx.clock.now()):
+            await self.tell_setter(subscriber.id, DELETED)
+
+    # --- telling people --------------------------------------------------------------
+
+    async def tell_setter(self, subscriber_id: int, reason: str) -> bool:
+        """Tell the member who set a channel up that its digests stopped: by DM, else in
+        the server's system channel. Returns whether anyone was told."""
+        try:
+            subscriber = await self.digest.store.get_subscriber(subscriber_id)
+        except NotFound:
+            return False
+        if subscriber.platform != PLATFORM or subscriber.guild_id is None:
+            return False  # a DM that fails cannot be told anything
+        text = for_discord(
+            readers.t(
+                subscriber.language,
+                "I can no longer post the news digest in %(channel)s (%(reason)s). Its "
+                "settings are kept: once I can post there again, run /resume in that channel.",
+                channel=f"<#{subscriber.chat_id}>",
+                reason=reason,
+            )
+        )
+        content, mentions = with_ping(text, None)
+        if subscriber.set_up_by:
+            try:
+                user = await self.fetch_user(int(subscriber.set_up_by))
+                await user.send(content, allowed_mentions=mentions)
+                return True
+            except discord.HTTPException as exc:
+                log.info("could not DM the member who set up %s: %s", subscriber.chat_id, exc)
+        try:
+            guild = await self.fetch_guild(int(subscriber.guild_id))
+            if guild.system_channel_id and str(guild.system_channel_id) != subscriber.chat_id:
+                channel = await self.fetch_channel(guild.system_channel_id)
+                if isinstance(channel, discord.abc.Messageable):
+                    await channel.send(content, allowed_mentions=mentions)
+                    return True
+        except discord.HTTPException as exc:
+            log.info("could not tell server %s about %s: %s", subscriber.guild_id, reason, exc)
+        return False

@@ -1,0 +1,390 @@
+"""The ``/news`` slash commands a reader or a server's managers use: parse the typed
+options, check who may act (decorators from ``context``), call the core's reader actions,
+answer privately. Bot-admin commands are in ``admin``; buttons in ``buttons``."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.discord.access import BotRights, may_set_admin_role, missing_rights
+from bot.discord.admin import add_admin_commands
+from bot.discord.buttons import category_view, forget_view
+from bot.discord.context import (
+    PLATFORM,
+    asker_of,
+    ctx_of,
+    ensure,
+    find,
+    language_of,
+    manages_channel,
+    reply,
+)
+from bot.discord.translator import _
+from digests import readers
+from digests.digest import send_digest_now
+from digests.outgoing import Destination, OutgoingMessage
+from digests.render import Reader
+from digests.schedule import WEEKDAYS
+from digests.zones import zone_choices
+
+AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
+
+FREQUENCIES = [
+    app_commands.Choice(name=_("every day"), value="daily"),
+    app_commands.Choice(name=_("on weekdays"), value="weekdays"),
+    app_commands.Choice(name=_("once a week"), value="weekly"),
+]
+DAYS = [app_commands.Choice(name=_(day.capitalize()), value=day) for day in WEEKDAYS]
+LANGUAGES = [
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="Tiếng Việt", value="vi"),
+]
+
+
+def build_group() -> app_commands.Group:
+    """A fresh ``/news`` group with every subcommand (one per client)."""
+    group = app_commands.Group(
+        name="news",
+        description=_("news digests: subscribe, schedule, preview"),
+        allowed_contexts=app_commands.AppCommandContext(
+            guild=True, dm_channel=True, private_channel=False
+        ),
+        allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+    )
+    add_reader_commands(group)
+    add_server_commands(group)
+    add_admin_commands(group)
+    return group
+
+
+async def category_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Every category whose slug or name contains what was typed."""
+    typed = current.strip().lower()
+    return [
+        app_commands.Choice(name=f"{c.name} ({c.slug})"[:100], value=c.slug)
+        for c in await ctx_of(interaction).store.list_categories()
+        if typed in c.slug or typed in c.name.lower()
+    ][:AUTOCOMPLETE_LIMIT]
+
+
+async def subscribed_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """The channel's own categories, for unsubscribe and filter."""
+    subscriber = await find(interaction)
+    mine = set(subscriber.categories) if subscriber else set()
+    return [c for c in await category_choices(interaction, current) if c.value in mine]
+
+
+async def unsubscribe_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    language = language_of(interaction, await find(interaction))
+    everything = app_commands.Choice(name=readers.t(language, "all categories"), value="all")
+    found = await subscribed_choices(interaction, current)
+    return [everything, *found][:AUTOCOMPLETE_LIMIT]
+
+
+async def timezone_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=zone, value=zone)
+        for zone in zone_choices(current, AUTOCOMPLETE_LIMIT)
+    ]
+
+
+class PreviewSender:
+    """Sends a digest preview as private follow-ups to the interaction."""
+
+    platform = PLATFORM
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self._interaction = interaction
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        sent = await self._interaction.followup.send(
+            content=message.text or discord.utils.MISSING,
+            embeds=[discord.Embed.from_dict(dict(e)) for e in message.embeds],
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+            wait=True,
+        )
+        return str(sent.id)
+
+
+def add_reader_commands(group: app_commands.Group) -> None:
+    """Subscriptions and schedule: anyone may look; changes need ``manages_channel``."""
+
+    async def change(interaction: discord.Interaction, action: str, *args: str) -> None:
+        ctx = ctx_of(interaction)
+        subscriber = await ensure(interaction)
+        values = [a for a in args if a]
+        text = await readers.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
+        await reply(interaction, text)
+
+    @group.command(name="subscribe", description=_("subscribe to a category"))
+    @app_commands.describe(category=_("the category (start typing to search)"))
+    @app_commands.autocomplete(category=category_choices)
+    @manages_channel()
+    async def subscribe(interaction: discord.Interaction, category: str) -> None:
+        await change(interaction, "subscribe", category)
+
+    @group.command(name="unsubscribe", description=_("unsubscribe from a category, or all"))
+    @app_commands.describe(category=_("one of your categories, or all"))
+    @app_commands.autocomplete(category=unsubscribe_choices)
+    @manages_channel()
+    async def unsubscribe(interaction: discord.Interaction, category: str) -> None:
+        await change(interaction, "unsubscribe", category)
+
+    @group.command(name="time", description=_("set the time of your digest (HH:MM)"))
+    @app_commands.describe(at=_("local time, e.g. 07:30"))
+    @app_commands.rename(at="time")
+    @manages_channel()
+    async def time_command(interaction: discord.Interaction, at: str) -> None:
+        await change(interaction, "time", at)
+
+    @group.command(name="timezone", description=_("set your time zone (e.g. Asia/Ho_Chi_Minh)"))
+    @app_commands.describe(zone=_("an IANA time zone (start typing to search)"))
+    @app_commands.autocomplete(zone=timezone_choices)
+    @manages_channel()
+    async def timezone(interaction: discord.Interaction, zone: str) -> None:
+        await change(interaction, "timezone", zone)
+
+    @group.command(name="frequency", description=_("daily, weekdays or weekly"))
+    @app_commands.describe(how=_("how often"), day=_("the day, for a weekly digest"))
+    @app_commands.choices(how=FREQUENCIES, day=DAYS)
+    @manages_channel()
+    async def frequency(
+        interaction: discord.Interaction,
+        how: app_commands.Choice[str],
+        day: app_commands.Choice[str] | None = None,
+    ) -> None:
+        await change(interaction, "frequency", how.value, day.value if day else "")
+
+    @group.command(name="filter", description=_("only stories with certain keywords"))
+    @app_commands.describe(
+        category=_("one of your categories"),
+        keywords=_("comma-separated keywords, or off to remove the filter"),
+    )
+    @app_commands.autocomplete(category=subscribed_choices)
+    @manages_channel()
+    async def filter_command(
+        interaction: discord.Interaction, category: str, keywords: str = "off"
+    ) -> None:
+        await change(interaction, "filter", category, keywords)
+
+    @group.command(name="pause", description=_("stop your digests until you resume"))
+    @manages_channel()
+    async def pause(interaction: discord.Interaction) -> None:
+        await change(interaction, "pause")
+
+    @group.command(name="resume", description=_("receive digests again"))
+    @manages_channel()
+    async def resume(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
+        subscriber = await ensure(interaction)
+        if interaction.guild_id is not None:
+            perms = interaction.app_permissions
+            missing = missing_rights(
+                BotRights(perms.view_channel, perms.send_messages, perms.embed_links)
+            )
+            if missing:
+                await reply(
+                    interaction,
+                    readers.t(
+                        subscriber.language,
+                        "I still cannot post here: I need %(permissions)s in this channel.",
+                        permissions=", ".join(missing),
+                    ),
+                )
+                return
+        await reply(interaction, await readers.resume(ctx.store, subscriber, now=ctx.clock.now()))
+
+    @group.command(name="language", description=_("English or Vietnamese"))
+    @app_commands.describe(language=_("the language of digests and replies"))
+    @app_commands.choices(language=LANGUAGES)
+    @manages_channel()
+    async def language(
+        interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        await change(interaction, "language", language.value)
+
+    @group.command(name="list", description=_("show the subscriptions and schedule"))
+    @app_commands.describe(server=_("every subscribed channel of this server (managers)"))
+    async def list_command(interaction: discord.Interaction, server: bool = False) -> None:
+        if server:
+            await list_server(interaction)
+            return
+        subscriber = await find(interaction)
+        if subscriber is None:
+            await reply(
+                interaction,
+                readers.t(
+                    language_of(interaction, None),
+                    "You have no subscriptions yet. Use /categories to pick some.",
+                ),
+            )
+            return
+        await reply(interaction, await readers.describe(ctx_of(interaction).store, subscriber))
+
+    @group.command(name="categories", description=_("choose categories with buttons"))
+    async def categories(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
+        subscriber = await find(interaction)
+        language = language_of(interaction, subscriber)
+        view = await category_view(ctx.store, subscriber)
+        if view is None:
+            listed = ", ".join(c.slug for c in await ctx.store.list_categories()) or "—"
+            await reply(
+                interaction,
+                readers.t(language, "Categories: %(list)s. Use /subscribe.", list=listed),
+            )
+            return
+        await reply(interaction, readers.t(language, "Tap to subscribe or unsubscribe:"), view=view)
+
+    @group.command(name="digest", description=_("preview the digest now"))
+    async def digest(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
+        subscriber = await find(interaction)
+        if subscriber is None or not subscriber.subscriptions:
+            await reply(
+                interaction,
+                readers.t(
+                    language_of(interaction, subscriber),
+                    "You have no subscriptions yet. Use /categories to pick some.",
+                ),
+            )
+            return
+        # Planning and rendering may pass Discord's 3 s answer window: answer "thinking".
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await send_digest_now(
+            ctx.store,
+            ctx.renderer,
+            PreviewSender(interaction),
+            subscriber,
+            now=ctx.clock.now(),
+            limits=ctx.settings.digest,
+            preview=True,
+        )
+
+    @group.command(name="forget", description=_("delete everything stored about this chat"))
+    @manages_channel()
+    async def forget(interaction: discord.Interaction) -> None:
+        language = language_of(interaction, await find(interaction))
+        await reply(
+            interaction,
+            readers.t(
+                language,
+                "Delete everything stored about this chat: "
+                "subscriptions, schedule and delivery history?",
+            ),
+            view=forget_view(language),
+        )
+
+    @group.command(name="help", description=_("what I can do"))
+    async def help_command(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
+        language = language_of(interaction, await find(interaction))
+        await reply(interaction, ctx.renderer.render_text("discord", "help", Reader(language)))
+
+
+async def list_server(interaction: discord.Interaction) -> None:
+    """Every subscribed channel of this server, for its managers only."""
+    from bot.discord.context import check_manages_channel
+
+    ctx = ctx_of(interaction)
+    language = language_of(interaction, await find(interaction))
+    if interaction.guild_id is None:
+        await reply(interaction, readers.t(language, "This works in a server channel."))
+        return
+    await check_manages_channel(interaction)
+    channels = await ctx.store.subscribers_of_guild(PLATFORM, str(interaction.guild_id))
+    if not channels:
+        await reply(interaction, readers.t(language, "No channel of this server subscribes."))
+        return
+    lines = []
+    for sub in channels:
+        state = ""
+        if sub.paused:
+            state = " — " + readers.t(language, "paused")
+        elif not sub.active:
+            state = " — " + readers.t(language, "inactive")
+        categories = ", ".join(sub.categories) or "—"
+        lines.append(
+            f"• <#{sub.chat_id}>: {categories}; {sub.digest_time} {sub.timezone}"
+            f" ({readers.frequency_text(sub)}){state}"
+        )
+    await reply(interaction, "\n".join(lines))
+
+
+def add_server_commands(group: app_commands.Group) -> None:
+    """Per-server and per-channel settings: the admin role, the breaking-news ping."""
+
+    @group.command(
+        name="admin-role",
+        description=_("let a role manage this server's digests (no role: Manage Channels only)"),
+    )
+    @app_commands.describe(role=_("the role; leave empty to remove it"))
+    async def admin_role(
+        interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        ctx = ctx_of(interaction)
+        language = language_of(interaction, await find(interaction))
+        if interaction.guild_id is None:
+            await reply(interaction, readers.t(language, "This works in a server channel."))
+            return
+        if not may_set_admin_role(asker_of(interaction)):
+            await reply(
+                interaction,
+                readers.t(language, "Setting the admin role needs the Manage Server permission."),
+            )
+            return
+        await ctx.store.set_admin_role(
+            PLATFORM,
+            str(interaction.guild_id),
+            str(role.id) if role else None,
+            now=ctx.clock.now(),
+        )
+        if role is None:
+            text = readers.t(
+                language, "No admin role: only members with Manage Channels can change digests."
+            )
+        else:
+            text = readers.t(
+                language,
+                "Members with %(role)s can now change this server's digests.",
+                role=role.mention,
+            )
+        await reply(interaction, text)
+
+    @group.command(name="breaking-role", description=_("ping a role with breaking news here"))
+    @app_commands.describe(role=_("the role to ping; leave empty to ping nobody"))
+    @manages_channel()
+    async def breaking_role(
+        interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        ctx = ctx_of(interaction)
+        if interaction.guild_id is None:
+            language = language_of(interaction, await find(interaction))
+            await reply(interaction, readers.t(language, "This works in a server channel."))
+            return
+        subscriber = await ensure(interaction)
+        await ctx.store.update_subscriber(
+            subscriber.id, now=ctx.clock.now(), breaking_role=str(role.id) if role else None
+        )
+        language = subscriber.language
+        if role is None:
+            await reply(interaction, readers.t(language, "Breaking news here will ping nobody."))
+            return
+        text = readers.t(language, "Breaking news here will ping %(role)s.", role=role.mention)
+        if not role.mentionable and not interaction.app_permissions.mention_everyone:
+            text += " " + readers.t(
+                language,
+                "That role cannot be mentioned: make it mentionable, or give me the "
+                "Mention All Roles permission.",
+            )
+        await reply(interaction, text)

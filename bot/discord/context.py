@@ -1,0 +1,186 @@
+"""What every Discord command and button needs: the application's parts, who is asking,
+where (which subscriber a channel or DM is), in which language, and how to answer.
+
+Checks are app_commands checks (decorators on the commands, Red-DiscordBot style) that
+raise ``NotAllowed`` with the reader-facing reason; the tree's error handler shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.discord.access import Asker, channel_refusal, may_change_channel
+from bot.discord.replies import for_discord
+from digests import readers
+from digests.models import Subscriber
+from digests.render import Renderer
+from digests.render.i18n import normalise_language
+from digests.settings import Settings
+from digests.store import Store
+from digests.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+CONTENT_LIMIT = 2000
+T = TypeVar("T")
+
+
+@dataclass
+class DiscordContext:
+    """The application's parts, held by the client for commands and buttons."""
+
+    store: Store
+    renderer: Renderer
+    settings: Settings
+    clock: Clock
+    admin_ids: frozenset[int] = frozenset()
+    # Called after a breaking push was enqueued, to wake the delivery worker.
+    on_push: Callable[[], None] = lambda: None
+    progress_every_s: float = 2.0
+    # Pushes shown to an admin and waiting for their confirmation: token → (category,
+    # article id, admin's user id, expiry on the monotonic clock).
+    pending_pushes: dict[str, tuple[str, int, int, float]] = field(default_factory=dict)
+
+
+class NotAllowed(app_commands.CheckFailure):
+    """The asker may not do this; ``str()`` is the reason, in their language."""
+
+
+def ctx_of(interaction: discord.Interaction) -> DiscordContext:
+    return interaction.client.digest  # type: ignore[attr-defined, no-any-return]
+
+
+def asker_of(interaction: discord.Interaction) -> Asker:
+    user = interaction.user
+    perms = interaction.permissions
+    # The member's role ids as the interaction sent them: Member.roles looks them up in
+    # the cached server, which may not hold them (no member or role caching here).
+    roles = getattr(user, "_roles", None) or ()
+    return Asker(
+        user_id=user.id,
+        in_dm=interaction.guild_id is None,
+        administrator=perms.administrator,
+        manage_channels=perms.manage_channels,
+        manage_guild=perms.manage_guild,
+        role_ids=frozenset(int(r) for r in roles),
+    )
+
+
+def place_of(interaction: discord.Interaction) -> tuple[str, str | None]:
+    """(chat id, server id): the channel, thread or forum post the command ran in (a
+    thread is a channel of its own on Discord), or the member's DM channel."""
+    guild = str(interaction.guild_id) if interaction.guild_id else None
+    return str(interaction.channel_id), guild
+
+
+async def find(interaction: discord.Interaction) -> Subscriber | None:
+    chat_id, _ = place_of(interaction)
+    return await ctx_of(interaction).store.find_subscriber(PLATFORM, chat_id)
+
+
+def language_of(interaction: discord.Interaction, subscriber: Subscriber | None) -> str:
+    """The subscriber's language once chosen, else the asker's Discord locale."""
+    if subscriber is not None:
+        return subscriber.language
+    return normalise_language(
+        str(interaction.locale.value), ctx_of(interaction).settings.default_language
+    )
+
+
+async def ensure(interaction: discord.Interaction) -> Subscriber:
+    """The subscriber for this channel or DM, created on first use with the asker's locale;
+    whoever set it up is remembered, to be told if the bot can no longer post there."""
+    existing = await find(interaction)
+    if existing is not None:
+        return existing
+    ctx = ctx_of(interaction)
+    chat_id, guild_id = place_of(interaction)
+    return await ctx.store.upsert_subscriber(
+        PLATFORM,
+        chat_id,
+        now=ctx.clock.now(),
+        guild_id=guild_id,
+        language=language_of(interaction, None),
+        timezone=ctx.settings.default_timezone,
+        digest_time=ctx.settings.default_digest_time,
+        set_up_by=str(interaction.user.id),
+    )
+
+
+async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
+    """Answer privately (only the asker sees it), with no mentions, in Discord's words."""
+    text = for_discord(text)
+    if len(text) > CONTENT_LIMIT:
+        text = text[: CONTENT_LIMIT - 1] + "…"
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, **kwargs)
+
+
+async def check_manages_channel(interaction: discord.Interaction) -> bool:
+    """Raise NotAllowed unless the asker may change this channel's digest."""
+    ctx = ctx_of(interaction)
+    admin_role = None
+    if interaction.guild_id is not None:
+        role = await ctx.store.admin_role(PLATFORM, str(interaction.guild_id))
+        admin_role = int(role) if role else None
+    if may_change_channel(asker_of(interaction), admin_role):
+        return True
+    language = language_of(interaction, await find(interaction))
+    raise NotAllowed(channel_refusal(language, admin_role))
+
+
+def manages_channel() -> Callable[[T], T]:
+    """Decorator: the command changes the channel's digest (DMs: the member's own)."""
+    return app_commands.check(check_manages_channel)
+
+
+async def check_bot_admin(interaction: discord.Interaction, action: str | None = None) -> bool:
+    """Raise NotAllowed (and audit the attempt) unless the asker is in DISCORD_ADMIN_IDS."""
+    ctx = ctx_of(interaction)
+    if interaction.user.id in ctx.admin_ids:
+        return True
+    command = action or (interaction.command.name if interaction.command else "?")
+    await ctx.store.audit(
+        actor=f"{PLATFORM}:{interaction.user.id}",
+        platform=PLATFORM,
+        action=command,
+        outcome="refused",
+        detail="not a bot admin",
+        now=ctx.clock.now(),
+    )
+    language = language_of(interaction, await find(interaction))
+    raise NotAllowed(readers.t(language, "This command is for the bot's administrators."))
+
+
+def bot_admin() -> Callable[[T], T]:
+    """Decorator: only the bot's administrators (DISCORD_ADMIN_IDS)."""
+    return app_commands.check(check_bot_admin)
+
+
+async def on_command_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    """Refusals are shown to the asker; anything else is logged and the asker told."""
+    if isinstance(error, app_commands.CommandInvokeError) and isinstance(
+        error.original, NotAllowed
+    ):
+        error = error.original
+    if isinstance(error, NotAllowed):
+        await reply(interaction, str(error))
+        return
+    log.error("a Discord command failed: %s", error, exc_info=error)
+    language = language_of(interaction, None)
+    try:
+        await reply(interaction, readers.t(language, "Something went wrong; please try again."))
+    except discord.HTTPException:
+        log.warning("could not tell the member that the command failed")

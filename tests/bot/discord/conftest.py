@@ -1,0 +1,74 @@
+"""A real DigestClient logged in to the fake Discord REST API, driven by interaction
+payloads as the gateway would deliver them (``Bot.run``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.discord.client import DigestClient, point_at
+from bot.discord.context import DiscordContext
+from digests.render import Renderer
+from digests.settings import Settings
+from digests.store import Store
+from digests.timeutil import FakeClock
+from tests.conftest import NOW
+from tests.fakes.discord_api import FakeDiscord
+
+TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.fake-token-for-the-local-server-only-x"
+BOT_ADMIN = 7
+
+
+@dataclass
+class Bot:
+    client: DigestClient
+    fake: FakeDiscord
+    store: Store
+    ctx: DiscordContext
+
+    async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an interaction as the gateway does; return the bot's answer to it."""
+        before = len(self.fake.responses)
+        self.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        answers = await self.fake.wait_for("responses", before + 1)
+        (answer,) = [a for a in answers[before:] if a["interaction"] == payload["id"]]
+        return answer
+
+    async def text(self, payload: dict[str, Any]) -> str:
+        """The content of the bot's answer, checking it was private."""
+        answer = await self.run(payload)
+        assert answer["type"] in (4, 7), answer
+        if answer["type"] == 4:
+            assert answer["data"]["flags"] & 64, "replies are ephemeral"
+        return str(answer["data"].get("content", ""))
+
+
+@pytest.fixture
+async def discord_bot(
+    categorised_store: Store,
+    local_server,  # type: ignore[no-untyped-def]
+) -> AsyncIterator[Bot]:
+    original = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    fake = FakeDiscord(token=TOKEN)
+    base = await local_server(fake.app())
+    point_at(f"{base}/api/v10", base.replace("http", "ws") + "/gateway")
+    ctx = DiscordContext(
+        categorised_store,
+        Renderer(),
+        Settings(),
+        FakeClock(NOW),
+        admin_ids=frozenset({BOT_ADMIN}),
+        progress_every_s=0.05,
+    )
+    client = DigestClient(ctx)
+    await client.login(TOKEN)
+    try:
+        yield Bot(client, fake, categorised_store, ctx)
+    finally:
+        await client.close()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original

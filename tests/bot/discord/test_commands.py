@@ -1,0 +1,255 @@
+"""The /news commands end to end through discord.py: a real client and command tree, real
+interaction payloads, answers recorded by the fake Discord REST API, a real store."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from digests.models import Category
+from tests.bot.discord.conftest import Bot
+from tests.builders import add_article
+from tests.fakes.discord_interactions import (
+    ADMINISTRATOR,
+    MANAGE_CHANNELS,
+    MANAGE_GUILD,
+    role,
+    slash,
+)
+
+
+async def test_commands_sync_globally_with_vietnamese_descriptions(discord_bot: Bot) -> None:
+    (news,) = discord_bot.fake.synced["global"]
+    assert news["name"] == "news"
+    names = {o["name"] for o in news["options"]}
+    assert {"subscribe", "unsubscribe", "list", "categories", "time", "timezone"} <= names
+    assert {"frequency", "digest", "filter", "pause", "resume", "forget"} <= names
+    assert {"admin-role", "breaking-role", "breaking", "stats", "language", "help"} <= names
+    assert news["contexts"] == [0, 1]  # servers and DMs
+    for option in news["options"]:
+        assert option["description"], option["name"]
+        assert option["description_localizations"]["vi"] != option["description"], option["name"]
+
+
+async def test_a_manager_subscribes_a_channel(discord_bot: Bot) -> None:
+    text = await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
+    )
+    assert text == "Subscribed to Climate."
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None
+    assert subscriber.categories == ("climate",)
+    assert subscriber.guild_id == "500" and subscriber.set_up_by == "42"
+
+
+# --- who may change a channel: the permission matrix -----------------------------------
+
+CHANGES = [
+    ("subscribe", {"category": "climate"}),
+    ("unsubscribe", {"category": "all"}),
+    ("time", {"time": "07:30"}),
+    ("timezone", {"zone": "Asia/Ho_Chi_Minh"}),
+    ("frequency", {"how": "weekdays"}),
+    ("filter", {"category": "climate", "keywords": "heat"}),
+    ("pause", {}),
+    ("resume", {}),
+    ("language", {"language": "vi"}),
+    ("forget", {}),
+]
+
+
+@pytest.mark.parametrize(("command", "options"), CHANGES)
+async def test_a_plain_member_cannot_change_the_channel(
+    discord_bot: Bot, command: str, options: dict[str, str]
+) -> None:
+    text = await discord_bot.text(slash("news", command, options, permissions=0))
+    assert "Manage Channels" in text
+    assert await discord_bot.store.find_subscriber("discord", "600") is None
+
+
+@pytest.mark.parametrize(("command", "options"), CHANGES)
+@pytest.mark.parametrize(
+    "who",
+    [
+        {"permissions": MANAGE_CHANNELS},
+        {"permissions": ADMINISTRATOR},
+        {"guild_id": None, "channel_id": 9001},  # a DM is the member's own
+    ],
+    ids=["manage-channels", "administrator", "dm"],
+)
+async def test_managers_and_dm_readers_may_change(
+    discord_bot: Bot, command: str, options: dict[str, str], who: dict[str, Any]
+) -> None:
+    await discord_bot.store.upsert_category(Category("climate", "Climate"))
+    if command in ("filter", "unsubscribe"):
+        await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **who))
+    text = await discord_bot.text(slash("news", command, options, **who))
+    assert "Manage Channels" not in text
+    assert text
+
+
+async def test_the_admin_role_lets_its_members_change_channels(discord_bot: Bot) -> None:
+    refused = await discord_bot.text(
+        slash("news", "admin-role", {"role": role(77, "news team")}, permissions=MANAGE_CHANNELS)
+    )
+    assert "Manage Server" in refused
+    assert await discord_bot.store.admin_role("discord", "500") is None
+    set_text = await discord_bot.text(
+        slash("news", "admin-role", {"role": role(77, "news team")}, permissions=MANAGE_GUILD)
+    )
+    assert "<@&77>" in set_text
+    text = await discord_bot.text(
+        slash("news", "subscribe", {"category": "markets"}, roles=(77,), permissions=0)
+    )
+    assert text == "Subscribed to Markets."
+    # Without the role, the refusal names both ways in.
+    refusal = await discord_bot.text(slash("news", "pause", roles=(78,)))
+    assert "Manage Channels" in refusal and "<@&77>" in refusal
+    # Cleared: the role no longer counts.
+    await discord_bot.text(slash("news", "admin-role", {}, permissions=MANAGE_GUILD))
+    again = await discord_bot.text(slash("news", "pause", roles=(77,)))
+    assert "Manage Channels" in again
+
+
+async def test_anyone_may_list_and_preview(discord_bot: Bot, now: datetime) -> None:
+    await add_article(
+        discord_bot.store, url="https://a.example/heat", title="Heat pumps win", now=now
+    )
+    await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
+    )
+    listed = await discord_bot.text(slash("news", "list", permissions=0))
+    assert "Climate" in listed and "08:00 (UTC)" in listed
+    answer = await discord_bot.run(slash("news", "digest", permissions=0))
+    assert answer["type"] == 5 and answer["data"]["flags"] & 64  # deferred, private
+    (preview,) = await discord_bot.fake.wait_for("followups", 1)
+    assert preview["flags"] & 64
+    assert "Heat pumps win" in json.dumps(preview["embeds"])
+    assert preview["allowed_mentions"] == {"parse": []}
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None and subscriber.cursor_article_id is None  # a preview only
+    assert discord_bot.fake.messages == []  # nothing posted in the channel
+
+
+async def test_a_channel_without_subscriptions_is_told_how_to_start(discord_bot: Bot) -> None:
+    assert "/news categories" in await discord_bot.text(slash("news", "list"))
+    assert "/news categories" in await discord_bot.text(slash("news", "digest"))
+
+
+# --- isolation between servers ----------------------------------------------------------
+
+
+async def test_one_servers_managers_see_and_change_only_their_servers_channels(
+    discord_bot: Bot,
+) -> None:
+    a = {"guild_id": 500, "permissions": MANAGE_CHANNELS}
+    b = {"guild_id": 501, "permissions": MANAGE_CHANNELS}
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, channel_id=600, **a))
+    await discord_bot.text(slash("news", "subscribe", {"category": "markets"}, channel_id=601, **a))
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, channel_id=700, **b))
+    listed_a = await discord_bot.text(slash("news", "list", {"server": True}, channel_id=600, **a))
+    assert "<#600>" in listed_a and "<#601>" in listed_a and "<#700>" not in listed_a
+    listed_b = await discord_bot.text(slash("news", "list", {"server": True}, channel_id=700, **b))
+    assert "<#700>" in listed_b and "<#600>" not in listed_b
+    # A plain member may not list the whole server.
+    refused = await discord_bot.text(
+        slash("news", "list", {"server": True}, channel_id=600, permissions=0)
+    )
+    assert "Manage Channels" in refused
+    # Server A's admin role means nothing in server B.
+    await discord_bot.text(
+        slash("news", "admin-role", {"role": role(77)}, guild_id=500, permissions=MANAGE_GUILD)
+    )
+    refusal = await discord_bot.text(
+        slash("news", "pause", guild_id=501, channel_id=700, roles=(77,))
+    )
+    assert "Manage Channels" in refusal
+    channel_b = await discord_bot.store.find_subscriber("discord", "700")
+    assert channel_b is not None and not channel_b.paused
+
+
+# --- autocomplete ---------------------------------------------------------------------
+
+
+async def choices(bot: Bot, command: str, option: str, typed: str, **kw: Any) -> list[str]:
+    answer = await bot.run(slash("news", command, {option: typed}, autocomplete=option, **kw))
+    assert answer["type"] == 8
+    return [c["value"] for c in answer["data"]["choices"]]
+
+
+async def test_autocomplete_offers_categories_zones_and_own_subscriptions(
+    discord_bot: Bot,
+) -> None:
+    assert await choices(discord_bot, "subscribe", "category", "") == [
+        "ai-frontier",
+        "climate",
+        "markets",
+    ]
+    assert await choices(discord_bot, "subscribe", "category", "mark") == ["markets"]
+    assert await choices(discord_bot, "subscribe", "category", "frontier") == ["ai-frontier"]
+    zones = await choices(discord_bot, "timezone", "zone", "ho_chi")
+    assert zones == ["Asia/Ho_Chi_Minh"]
+    assert len(await choices(discord_bot, "timezone", "zone", "a")) == 25
+    assert await choices(discord_bot, "unsubscribe", "category", "") == ["all"]
+    await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
+    )
+    assert await choices(discord_bot, "unsubscribe", "category", "") == ["all", "climate"]
+    assert await choices(discord_bot, "filter", "category", "") == ["climate"]
+
+
+# --- replies: Discord's words, the reader's language ------------------------------------
+
+
+async def test_bad_arguments_change_nothing_and_name_discord_commands(discord_bot: Bot) -> None:
+    manager = {"permissions": MANAGE_CHANNELS}
+    bad_time = await discord_bot.text(slash("news", "time", {"time": "25:99"}, **manager))
+    assert "/news time 07:30" in bad_time
+    unknown = await discord_bot.text(slash("news", "subscribe", {"category": "sport"}, **manager))
+    assert "Unknown category: sport" in unknown
+    zone = await discord_bot.text(slash("news", "timezone", {"zone": "Asia/Hanoy"}, **manager))
+    assert "Did you mean" in zone
+    weekly = await discord_bot.text(slash("news", "frequency", {"how": "weekly"}, **manager))
+    assert "/news frequency weekly monday" in weekly
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None
+    assert (subscriber.digest_time, subscriber.timezone, subscriber.categories) == (
+        "08:00",
+        "UTC",
+        (),
+    )
+
+
+async def test_the_interaction_locale_picks_the_language_until_overridden(
+    discord_bot: Bot,
+) -> None:
+    dm = {"guild_id": None, "channel_id": 9002, "locale": "vi"}
+    text = await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **dm))
+    assert text == "Đã đăng ký Climate."
+    subscriber = await discord_bot.store.find_subscriber("discord", "9002")
+    assert subscriber is not None and subscriber.language == "vi"
+    back = await discord_bot.text(slash("news", "language", {"language": "en"}, **dm))
+    assert back == "I will speak English with you."
+    assert (await discord_bot.text(slash("news", "pause", **dm))).startswith("Paused")
+
+
+async def test_a_weekly_digest_with_its_day(discord_bot: Bot) -> None:
+    text = await discord_bot.text(
+        slash(
+            "news",
+            "frequency",
+            {"how": "weekly", "day": "friday"},
+            permissions=MANAGE_CHANNELS,
+        )
+    )
+    assert text == "You will get a digest every Friday."
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None and subscriber.weekly_day == 4
+
+
+async def test_help_lists_the_news_commands(discord_bot: Bot) -> None:
+    text = await discord_bot.text(slash("news", "help"))
+    assert "/news subscribe" in text and "/news digest" in text
