@@ -20,9 +20,11 @@ from bot.discord.buttons import DYNAMIC_ITEMS
 from bot.discord.commands import build_group
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.replies import for_discord
-from bot.discord.sender import with_ping
+from bot.discord.sender import DiscordSender
 from bot.discord.translator import CatalogTranslator
 from digests import readers
+from digests.errors import DeliveryError
+from digests.outgoing import Destination, OutgoingMessage
 from digests.store import NotFound
 
 log = logging.getLogger(__name__)
@@ -137,21 +139,21 @@ class DigestClient(discord.AutoShardedClient):
                 reason=reason,
             )
         )
-        content, mentions = with_ping(text, None)
+        sender = DiscordSender(self.http)
+        message = OutgoingMessage(text=text)
         if subscriber.set_up_by:
             try:
-                user = await self.fetch_user(int(subscriber.set_up_by))
-                await user.send(content, allowed_mentions=mentions)
+                dm = await self.http.start_private_message(int(subscriber.set_up_by))
+                await sender.send(Destination(PLATFORM, str(dm["id"])), message)
                 return True
-            except discord.HTTPException as exc:
+            except (discord.HTTPException, DeliveryError) as exc:
                 log.info("could not DM the member who set up %s: %s", subscriber.chat_id, exc)
         try:
-            guild = await self.fetch_guild(int(subscriber.guild_id))
-            if guild.system_channel_id and str(guild.system_channel_id) != subscriber.chat_id:
-                channel = await self.fetch_channel(guild.system_channel_id)
-                if isinstance(channel, discord.abc.Messageable):
-                    await channel.send(content, allowed_mentions=mentions)
-                    return True
-        except discord.HTTPException as exc:
+            guild = await self.http.get_guild(int(subscriber.guild_id))
+            fallback = guild.get("system_channel_id")
+            if fallback and str(fallback) != subscriber.chat_id:
+                await sender.send(Destination(PLATFORM, str(fallback)), message)
+                return True
+        except (discord.HTTPException, DeliveryError) as exc:
             log.info("could not tell server %s about %s: %s", subscriber.guild_id, reason, exc)
         return False

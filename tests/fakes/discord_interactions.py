@@ -132,7 +132,13 @@ def press(
         "timestamp": "2026-11-27T12:00:00+00:00",
         "edited_timestamp": None,
         "flags": 64,
-        "components": [],
+        # discord.py finds the pressed button in the message before calling it.
+        "components": [
+            {
+                "type": 1,
+                "components": [{"type": 2, "style": 2, "label": "?", "custom_id": custom_id}],
+            }
+        ],
     }
     return payload
 
