@@ -52,6 +52,9 @@ class DigestClient(discord.AutoShardedClient):
         shard_count: int | None = None,
         guild_ids: frozenset[int] = frozenset(),
     ) -> None:
+        # The bot never joins voice: discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # server joins and leaves, channel deletions; nothing else
         super().__init__(

@@ -17,61 +17,12 @@ from typing import Any
 
 import pytest
 
-from digests.ingest.importer import import_records
-from digests.models import Category
-from digests.store import Store
 from digests.timeutil import to_db
+from tests.builders import seed_newsroom as seed
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
-
-
-async def seed(db: Path) -> None:
-    now = datetime.now(UTC)
-    store = await Store.open(db)
-    try:
-        await store.upsert_category(Category("ai-frontier", "AI Frontier", "", 0))
-        await store.upsert_category(Category("climate", "Climate", "", 1))
-        records = [
-            {
-                "url": "https://wired.example/meta",
-                "title": "Meta Pauses Employee-Tracking Program Following Internal Data Leak",
-                "source": "Wired AI",
-                "category": "ai-frontier",
-            },
-            {
-                "url": "https://ledger.example/meta",
-                "title": "Meta Exposed Data Internally From "
-                "Its Controversial Employee-Tracking Program",
-                "source": "Tech Ledger",
-                "category": "ai-frontier",
-            },
-            {
-                "url": "https://desk.example/heat",
-                "title": "Heat pumps overtake gas boilers",
-                "source": "Climate Desk",
-                "category": "climate",
-            },
-        ]
-        await import_records(
-            store,
-            [
-                (
-                    i,
-                    {
-                        **r,
-                        "published_at": (now - timedelta(hours=1)).isoformat(),
-                        "summary": "What happened, briefly.",
-                    },
-                )
-                for i, r in enumerate(records, 1)
-            ],
-            now=now,
-            story_window=timedelta(hours=48),
-        )
-    finally:
-        await store.close()
 
 
 class Bot:
