@@ -52,6 +52,7 @@ class Harness:
         self.mono = 0.0
         self.slept: list[float] = []
         self.notes: list[str] = []
+        self.owners: list[tuple[int, str]] = []
         self.pacer = Pacer({"telegram": telegram_policy(30)})
 
         async def sleep(seconds: float) -> None:
@@ -60,6 +61,9 @@ class Harness:
 
         async def notify(text: str) -> None:
             self.notes.append(text)
+
+        async def tell_owner(subscriber_id: int, reason: str) -> None:
+            self.owners.append((subscriber_id, reason))
 
         self.worker = DeliveryWorker(
             store,
@@ -70,6 +74,7 @@ class Harness:
             monotonic=lambda: self.mono,
             sleep=sleep,
             notify_admin=notify,
+            on_deactivated=tell_owner,
         )
 
 
@@ -193,6 +198,33 @@ async def test_blocked_user_is_deactivated_after_repeated_refusals(store: Store)
     assert (await store.outbox_entry(entry))["status"] == "cancelled"
     assert harness.notes and "42" in harness.notes[0]
     assert loaded.timezone == "UTC" and loaded.digest_time == "08:00"  # settings kept
+    assert [o[0] for o in harness.owners] == [sub]
+
+
+async def test_two_entries_refused_together_tell_the_owner_once(store: Store) -> None:
+    sub, first = await subscriber_with_entry(store)
+    await store.enqueue(
+        [
+            OutboxItem(
+                sub,
+                "breaking",
+                "story:9",
+                "telegram",
+                [OutgoingMessage(text="flash")],
+                story_ids=(9,),
+                cursor=None,
+                priority=10,
+            )
+        ],
+        now=NOW,
+    )
+    gone = DestinationGone("Forbidden: bot was blocked by the user")
+    sender = ScriptedSender(gone, gone)
+    harness = Harness(store, sender, DeliveryLimits(forbidden_limit=1))
+    await harness.worker.run_once()
+    assert sender.attempts == 2  # both were claimed together and both were refused
+    assert not (await store.get_subscriber(sub)).active
+    assert len(harness.owners) == 1 and len(harness.notes) == 1
 
 
 async def test_a_success_resets_the_refusal_count(store: Store) -> None:

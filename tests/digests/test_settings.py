@@ -56,6 +56,24 @@ def test_telegram_settings() -> None:
     assert settings.admin_log_chat == "telegram:-100"
 
 
+def test_discord_settings() -> None:
+    defaults = load_settings({})
+    assert defaults.discord_shard_count is None and defaults.discord_guild_ids == frozenset()
+    assert defaults.discord_gateway_url == "wss://gateway.discord.gg/"
+    settings = load_settings(
+        {
+            "DISCORD_ADMIN_IDS": "111,222",
+            "DISCORD_GUILD_IDS": "500",
+            "DISCORD_SHARD_COUNT": "4",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+        }
+    )
+    assert settings.discord_admin_ids == frozenset({111, 222})
+    assert settings.discord_guild_ids == frozenset({500})
+    assert settings.discord_shard_count == 4
+    assert settings.discord_gateway_url == "ws://127.0.0.1:9/gateway"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -74,6 +92,9 @@ def test_telegram_settings() -> None:
         ({"TELEGRAM_WEBHOOK_BIND": "8443"}, "TELEGRAM_WEBHOOK_BIND"),
         ({"ADMIN_LOG_CHAT": "slack:1"}, "ADMIN_LOG_CHAT"),
         ({"DISPATCH_INTERVAL_SECONDS": "120"}, "DISPATCH_INTERVAL_SECONDS"),
+        ({"DISCORD_ADMIN_IDS": "me"}, "DISCORD_ADMIN_IDS"),
+        ({"DISCORD_SHARD_COUNT": "two"}, "DISCORD_SHARD_COUNT"),
+        ({"DISCORD_GATEWAY_URL": "https://gateway.example"}, "DISCORD_GATEWAY_URL"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:

@@ -119,3 +119,21 @@ async def test_digests_reach_discord_channels_and_lost_channels_go_inactive(
         and not lost.active
         and "missing permissions" in (lost.inactive_reason or "")
     )
+
+
+def test_only_the_chosen_role_is_ever_mentioned() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from bot.discord.sender import CONTENT_LIMIT, with_ping
+
+    content, mentions = with_ping("@everyone look", None)
+    assert content == "@everyone look" and mentions.to_dict() == {"parse": []}
+
+    @given(st.text(max_size=2100), st.integers(min_value=1, max_value=2**63 - 1))
+    def check(text: str, role: int) -> None:
+        content, mentions = with_ping(text, str(role))
+        assert content.startswith(f"<@&{role}>") and len(content) <= CONTENT_LIMIT
+        assert mentions.to_dict() == {"parse": [], "roles": [role]}
+
+    check()

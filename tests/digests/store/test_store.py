@@ -249,3 +249,37 @@ async def test_changing_the_schedule_clears_the_next_due_time(categorised_store:
     await store.update_subscriber(sub.id, now=NOW, digest_time="09:30")
     assert (await store.get_subscriber(sub.id)).next_digest_at is None
     assert [s.id for s in await store.unscheduled_subscribers()] == [sub.id]
+
+
+async def test_server_settings_and_forgetting_a_member(categorised_store: Store) -> None:
+    store = categorised_store
+    assert await store.admin_role("discord", "500") is None
+    await store.set_admin_role("discord", "500", "77", now=NOW)
+    await store.set_admin_role("discord", "501", "88", now=NOW)
+    assert await store.admin_role("discord", "500") == "77"
+    await store.set_admin_role("discord", "500", None, now=NOW)
+    assert await store.admin_role("discord", "500") is None
+    assert await store.admin_role("discord", "501") == "88"
+    assert await store.admin_role("telegram", "501") is None
+
+    a = await store.upsert_subscriber("discord", "600", now=NOW, guild_id="500", set_up_by="42")
+    await store.upsert_subscriber("discord", "601", now=NOW, guild_id="500", set_up_by="43")
+    await store.upsert_subscriber("discord", "700", now=NOW, guild_id="501", set_up_by="42")
+    assert [s.chat_id for s in await store.subscribers_of_guild("discord", "500")] == [
+        "600",
+        "601",
+    ]
+    await store.update_subscriber(a.id, now=NOW, breaking_role="88")
+    assert (await store.get_subscriber(a.id)).breaking_role == "88"
+    assert await store.forget_user("discord", "42") == 2
+    assert [s.set_up_by for s in await store.list_subscribers()] == [None, "43", None]
+
+
+async def test_deactivate_reports_only_the_call_that_stopped_the_subscriber(
+    categorised_store: Store,
+) -> None:
+    sub = await categorised_store.upsert_subscriber("discord", "600", now=NOW)
+    assert await categorised_store.deactivate(sub.id, reason="missing access", now=NOW)
+    assert not await categorised_store.deactivate(sub.id, reason="again", now=NOW)
+    loaded = await categorised_store.get_subscriber(sub.id)
+    assert loaded.inactive_reason == "missing access"
