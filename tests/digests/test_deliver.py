@@ -202,7 +202,7 @@ async def test_blocked_user_is_deactivated_after_repeated_refusals(store: Store)
 
 
 async def test_two_entries_refused_together_tell_the_owner_once(store: Store) -> None:
-    sub, first = await subscriber_with_entry(store)
+    sub, _ = await subscriber_with_entry(store)
     await store.enqueue(
         [
             OutboxItem(
