@@ -1,0 +1,162 @@
+"""Benchmark: a burst of Discord slash commands; each must be answered within Discord's
+3-second interaction window.
+
+Usage: python bench/discord_burst.py [--commands 1000]
+
+The fake Discord REST API and gateway run in this process; the real ``digestbot run`` is a
+subprocess connected to the fake gateway. All commands are sent as INTERACTION_CREATE
+events at once, a mix of what servers do: managers subscribing channels (a store write),
+members listing a channel's subscriptions, time-zone autocomplete, and digest previews
+(deferred, then a follow-up with the rendered embeds). Prints the time from each event to
+the bot's answer (p50, p95, max; target: max < 3 s) and how many were not answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from digests.ingest.importer import import_records  # noqa: E402
+from digests.models import Category  # noqa: E402
+from digests.store import Store  # noqa: E402
+from tests.fakes.discord_api import FakeDiscord  # noqa: E402
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash  # noqa: E402
+
+TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.burst-bench-token-for-the-local-fake-only"
+CATEGORIES = ("ai-frontier", "climate", "markets")
+
+
+async def prepare(path: Path) -> None:
+    store = await Store.open(path)
+    now = datetime.now(UTC)
+    for i, name in enumerate(CATEGORIES):
+        await store.upsert_category(Category(name, name.title(), "", i))
+    records = [
+        (
+            n,
+            {
+                "url": f"https://news.example/{n}",
+                "title": f"Story {n} about {CATEGORIES[n % 3]} and its consequences",
+                "summary": "What happened, briefly. And why it matters.",
+                "source": f"Outlet {n % 7}",
+                "category": CATEGORIES[n % 3],
+                "published_at": (now - timedelta(minutes=n)).isoformat(),
+            },
+        )
+        for n in range(1, 301)
+    ]
+    await import_records(store, records, now=now, story_window=timedelta(hours=48))
+    for channel in range(100):  # channels that already subscribe, for list and preview
+        reader = await store.upsert_subscriber(
+            "discord", str(800_000 + channel), now=now, guild_id="500"
+        )
+        await store.subscribe(reader.id, list(CATEGORIES), now=now)
+    await store.close()
+
+
+def burst(count: int) -> list[dict[str, Any]]:
+    payloads = []
+    for i in range(count):
+        kind = i % 10
+        if kind < 4:
+            payloads.append(
+                slash(
+                    "news",
+                    "subscribe",
+                    {"category": CATEGORIES[i % 3]},
+                    channel_id=900_000 + i,
+                    permissions=MANAGE_CHANNELS,
+                )
+            )
+        elif kind < 7:
+            payloads.append(slash("news", "list", channel_id=800_000 + i % 100))
+        elif kind < 9:
+            payloads.append(slash("news", "timezone", {"zone": "asia/h"}, autocomplete="zone"))
+        else:
+            payloads.append(slash("news", "digest", channel_id=800_000 + i % 100))
+    return payloads
+
+
+async def main(count: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="digestbot-discord-burst-"))
+    await prepare(folder / "burst.db")
+    fake = FakeDiscord(token=TOKEN)
+    fake.guilds["500"] = {}
+    answered_at: dict[str, float] = {}
+    record = fake.callback
+
+    async def timed(request: web.Request) -> web.StreamResponse:
+        answered_at[request.match_info["id"]] = time.perf_counter()
+        return await record(request)
+
+    fake.callback = timed  # type: ignore[method-assign]
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'burst.db'}",
+        "DISCORD_BOT_TOKEN": TOKEN,
+        "DISCORD_API_BASE_URL": f"{base}/api/v10",
+        "FEEDS_FILE": str(folder / "none.toml"),
+        "LOG_LEVEL": "WARNING",
+    }
+    bot = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "digestbot"),
+        "run",
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    payloads = burst(count)
+    sent_at: dict[str, float] = {}
+    try:
+        while fake.connected < 1:
+            await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        for payload in payloads:
+            sent_at[payload["id"]] = time.perf_counter()
+            await fake.dispatch("INTERACTION_CREATE", payload)
+        while len(answered_at) < count and time.perf_counter() - started < 60:
+            await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await bot.wait()
+        await runner.cleanup()
+    waits = sorted(answered_at[i] - sent_at[i] for i in answered_at if i in sent_at)
+    previews = len(fake.followups)
+    print(f"commands:    {count} sent at once (subscribe 40 %, list 30 %, autocomplete 20 %, ")
+    print("             digest preview 10 %)")
+    print(f"answered:    {len(waits)} in {elapsed:.1f} s → {len(waits) / elapsed:.0f} answers/s")
+    if waits:
+        p95 = waits[int(len(waits) * 0.95) - 1]
+        print(
+            f"answer time: p50 {statistics.median(waits) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+            f"max {waits[-1] * 1000:.0f} ms (target: max < 3000 ms)"
+        )
+    print(f"previews:    {previews} follow-up messages with digests")
+    print(f"unanswered:  {count - len(waits)} (target 0)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commands", type=int, default=1000)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.commands))
