@@ -25,7 +25,7 @@ from digests.errors import (
     RateLimited,
 )
 from digests.models import OutboxEntry
-from digests.outgoing import Destination, OutgoingMessage, Sender, as_plain
+from digests.outgoing import PLAIN_TEXT_LIMIT, Destination, OutgoingMessage, Sender, as_plain
 from digests.pacing import Pacer
 from digests.settings import DeliveryLimits
 from digests.store import Store
@@ -203,7 +203,7 @@ class DeliveryWorker:
                 return
             message = self._payloads[entry.payload_ids[part]]
             if plain:
-                message = as_plain(message)
+                message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
             wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())
             if wait > 0:
                 await self._sleep(wait)

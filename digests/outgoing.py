@@ -47,6 +47,10 @@ class Sender(Protocol):
         ...
 
 
+# The longest plain text each platform takes in one message (Telegram 4096, Discord 2000).
+PLAIN_TEXT_LIMIT = {"telegram": 4000, "discord": 2000}
+
+
 def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
     """The same message without markup: the fallback when a platform rejects the markup."""
     import re

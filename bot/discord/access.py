@@ -60,6 +60,8 @@ class BotRights:
     view_channel: bool
     send_messages: bool
     embed_links: bool
+    # In a thread or forum post the bot needs Send Messages in Threads instead.
+    in_thread: bool = False
 
 
 def missing_rights(rights: BotRights) -> list[str]:
@@ -69,7 +71,7 @@ def missing_rights(rights: BotRights) -> list[str]:
     if not rights.view_channel:
         missing.append("View Channel")
     if not rights.send_messages:
-        missing.append("Send Messages")
+        missing.append("Send Messages in Threads" if rights.in_thread else "Send Messages")
     if not rights.embed_links:
         missing.append("Embed Links")
     return missing

@@ -189,8 +189,10 @@ def add_reader_commands(group: app_commands.Group) -> None:
         subscriber = await ensure(interaction)
         if interaction.guild_id is not None:
             perms = interaction.app_permissions
+            in_thread = isinstance(interaction.channel, discord.Thread)
+            send = perms.send_messages_in_threads if in_thread else perms.send_messages
             missing = missing_rights(
-                BotRights(perms.view_channel, perms.send_messages, perms.embed_links)
+                BotRights(perms.view_channel, send, perms.embed_links, in_thread=in_thread)
             )
             if missing:
                 await reply(

@@ -51,9 +51,10 @@ def with_ping(text: str, role: str | None) -> tuple[str, discord.AllowedMentions
     if not role:
         return text, discord.AllowedMentions.none()
     mention = f"<@&{role}>"
+    room = CONTENT_LIMIT - len(mention) - 1
+    if len(text) > room:  # the ping must fit: the end of an over-long text gives way
+        text = text[: room - 1] + "…"
     content = f"{mention} {text}" if text else mention
-    if len(content) > CONTENT_LIMIT:  # the ping goes first; the story text stays whole
-        content = mention
     allowed = discord.AllowedMentions(
         everyone=False, users=False, roles=[discord.Object(id=int(role))], replied_user=False
     )

@@ -17,7 +17,7 @@ from digests.errors import (
     TransientError,
 )
 from digests.outgoing import Destination, OutgoingMessage
-from digests.pacing import Pacer, telegram_policy
+from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.settings import DeliveryLimits
 from digests.store import OutboxItem, Store
 from digests.timeutil import FakeClock
@@ -53,7 +53,7 @@ class Harness:
         self.slept: list[float] = []
         self.notes: list[str] = []
         self.owners: list[tuple[int, str]] = []
-        self.pacer = Pacer({"telegram": telegram_policy(30)})
+        self.pacer = Pacer({"telegram": telegram_policy(30), "discord": discord_policy()})
 
         async def sleep(seconds: float) -> None:
             self.slept.append(seconds)
@@ -67,7 +67,7 @@ class Harness:
 
         self.worker = DeliveryWorker(
             store,
-            {"telegram": sender},
+            {sender.platform: sender},
             self.pacer,
             self.clock,
             limits,
@@ -79,12 +79,17 @@ class Harness:
 
 
 async def subscriber_with_entry(
-    store: Store, chat: str = "42", parts: int = 1, html: bool = True
+    store: Store,
+    chat: str = "42",
+    parts: int = 1,
+    html: bool = True,
+    platform: str = "telegram",
+    text: str = "",
 ) -> tuple[int, int]:
-    sub = await store.upsert_subscriber("telegram", chat, now=NOW)
+    sub = await store.upsert_subscriber(platform, chat, now=NOW)
     messages = [
         OutgoingMessage(
-            text=f"<b>part {i}</b>",
+            text=text or f"<b>part {i}</b>",
             parse_mode="HTML" if html else None,
             story_ids=(i,),
             template="telegram/digest.html.j2",
@@ -97,7 +102,7 @@ async def subscriber_with_entry(
                 sub.id,
                 "digest",
                 "2026-11-27",
-                "telegram",
+                platform,
                 messages,
                 story_ids=tuple(range(parts)),
                 cursor=99,
@@ -253,6 +258,15 @@ async def test_malformed_message_is_resent_once_as_plain_text(store: Store) -> N
     ((_, message),) = sender.sent
     assert message.text == "part 0" and message.parse_mode is None
     assert (await store.outbox_entry(entry))["status"] == "sent"
+
+
+async def test_the_plain_text_fallback_fits_the_platform(store: Store) -> None:
+    await subscriber_with_entry(store, platform="discord", html=False, text="word " * 900)
+    sender = ScriptedSender(MessageRejected("Invalid Form Body"))
+    sender.platform = "discord"
+    await Harness(store, sender).worker.run_once()
+    ((_, message),) = sender.sent
+    assert message.embeds == () and len(message.text) <= 2000
 
 
 async def test_malformed_even_as_plain_text_is_dead_not_a_loop(store: Store) -> None:

@@ -54,3 +54,6 @@ def test_refusals_name_what_is_missing() -> None:
     assert "<@&77>" in channel_refusal("vi", 77) and "Manage Channels" in channel_refusal("vi", 77)
     assert missing_rights(BotRights(True, True, True)) == []
     assert missing_rights(BotRights(False, True, False)) == ["View Channel", "Embed Links"]
+    assert missing_rights(BotRights(True, False, True, in_thread=True)) == [
+        "Send Messages in Threads"
+    ]
