@@ -349,7 +349,6 @@ class Runner:
             self.out.flush()
             scheduler.shutdown(wait=False)
             await self.stop_telegram()
-            await self.stop_discord()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             self.worker.stop()
@@ -358,6 +357,8 @@ class Runner:
             for task in late:  # abandoned sends stay 'sending' and are re-queued on start
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            # Discord's sender shares the client's HTTP session: closed after the sends.
+            await self.stop_discord()
             await self.http.aclose()
             for sender in self.senders.values():
                 close = getattr(sender, "close", None)

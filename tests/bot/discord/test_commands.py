@@ -32,6 +32,16 @@ async def test_commands_sync_globally_with_vietnamese_descriptions(discord_bot: 
     for option in news["options"]:
         assert option["description"], option["name"]
         assert option["description_localizations"]["vi"] != option["description"], option["name"]
+        # Discord refuses the whole sync if any description or choice passes 100 characters.
+        texts = [option["description"], *option["description_localizations"].values()]
+        for parameter in option.get("options", []):
+            texts += [
+                parameter["description"],
+                *parameter.get("description_localizations", {}).values(),
+            ]
+            for choice in parameter.get("choices", []):
+                texts += [choice["name"], *choice.get("name_localizations", {}).values()]
+        assert all(0 < len(t) <= 100 for t in texts), option["name"]
 
 
 async def test_a_manager_subscribes_a_channel(discord_bot: Bot) -> None:
