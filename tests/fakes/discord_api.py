@@ -41,6 +41,7 @@ class FakeDiscord:
     responses: list[dict[str, Any]] = field(default_factory=list)  # interaction callbacks
     synced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope -> commands
     too_many: int = 0
+    global_per_second: float | None = None  # Discord's 50/s for bots, when a test wants it
     followups: list[dict[str, Any]] = field(default_factory=list)  # follow-up messages
     edits: list[dict[str, Any]] = field(default_factory=list)  # edited interaction answers
     dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> user id
@@ -50,6 +51,7 @@ class FakeDiscord:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _global: deque[float] = field(default_factory=deque)
     _next: int = 9_000_000
 
     def app(self) -> web.Application:
@@ -249,6 +251,16 @@ class FakeDiscord:
             code = self.forbidden[channel]
             return _error(403, code, "Missing Permissions" if code == 50013 else "Missing Access")
         now = time.monotonic()
+        if self.global_per_second is not None:
+            while self._global and self._global[0] <= now - 1:
+                self._global.popleft()
+            if len(self._global) >= self.global_per_second:
+                self.too_many += 1
+                return _json(
+                    {"message": "You are being rate limited.", "retry_after": 0.5, "global": True},
+                    status=429,
+                    headers={"Retry-After": "1", "X-RateLimit-Global": "true"},
+                )
         recent = self._recent[channel]
         while recent and recent[0] <= now - 5:
             recent.popleft()
@@ -263,6 +275,7 @@ class FakeDiscord:
         if problem:
             return _error(400, 50035, f"Invalid Form Body: {problem}")
         recent.append(now)
+        self._global.append(now)
         self.messages.append({"channel": channel, **body})
         return self._message(channel, body)
 
