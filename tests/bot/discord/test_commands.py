@@ -263,3 +263,23 @@ async def test_a_weekly_digest_with_its_day(discord_bot: Bot) -> None:
 async def test_help_lists_the_news_commands(discord_bot: Bot) -> None:
     text = await discord_bot.text(slash("news", "help"))
     assert "/news subscribe" in text and "/news digest" in text
+
+
+async def test_a_failing_store_gets_a_clear_answer_and_the_bot_keeps_going(
+    discord_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    async def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(discord_bot.store, "subscribe", full)
+    text = await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
+    )
+    assert text == "Something went wrong; please try again."
+    monkeypatch.undo()
+    again = await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
+    )
+    assert again == "Subscribed to Climate."
