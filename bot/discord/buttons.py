@@ -20,6 +20,8 @@ from bot.discord.context import (
     reply,
 )
 from digests import readers
+from digests.models import Subscriber
+from digests.store import Store
 
 MAX_BUTTONS = 25  # 5 rows of 5: Discord's limit for one message
 Button = discord.ui.Button[Any]
@@ -64,7 +66,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         )
 
 
-async def category_view(store: Any, subscriber: Any) -> discord.ui.View | None:
+async def category_view(store: Store, subscriber: Subscriber | None) -> discord.ui.View | None:
     """The picker: one button per category (None when there are too many for buttons)."""
     toggles = await readers.category_toggles(store, subscriber)
     if not toggles or len(toggles) > MAX_BUTTONS:

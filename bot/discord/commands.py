@@ -13,6 +13,7 @@ from bot.discord.buttons import category_view, forget_view
 from bot.discord.context import (
     PLATFORM,
     asker_of,
+    check_manages_channel,
     ctx_of,
     ensure,
     find,
@@ -296,8 +297,6 @@ def add_reader_commands(group: app_commands.Group) -> None:
 
 async def list_server(interaction: discord.Interaction) -> None:
     """Every subscribed channel of this server, for its managers only."""
-    from bot.discord.context import check_manages_channel
-
     ctx = ctx_of(interaction)
     language = language_of(interaction, await find(interaction))
     if interaction.guild_id is None:
