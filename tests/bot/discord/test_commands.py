@@ -283,3 +283,55 @@ async def test_a_failing_store_gets_a_clear_answer_and_the_bot_keeps_going(
         slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
     )
     assert again == "Subscribed to Climate."
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("admin-role", {"role": role(77)}),
+        ("breaking-role", {"role": role(77)}),
+        ("list", {"server": True}),
+    ],
+)
+async def test_server_commands_in_a_dm_say_where_they_work(
+    discord_bot: Bot, command: str, options: dict[str, Any]
+) -> None:
+    text = await discord_bot.text(slash("news", command, options, guild_id=None, channel_id=9004))
+    assert text == "This works in a server channel."
+
+
+async def test_the_server_list_shows_each_channels_state(discord_bot: Bot, now: datetime) -> None:
+    manager = {"permissions": MANAGE_CHANNELS}
+    assert await discord_bot.text(slash("news", "list", {"server": True}, **manager)) == (
+        "No channel of this server subscribes."
+    )
+    for channel in (600, 601, 602):
+        await discord_bot.text(
+            slash("news", "subscribe", {"category": "climate"}, channel_id=channel, **manager)
+        )
+    await discord_bot.text(slash("news", "pause", channel_id=601, **manager))
+    gone = await discord_bot.store.find_subscriber("discord", "602")
+    assert gone is not None
+    await discord_bot.store.deactivate(gone.id, reason="missing access", now=now)
+    listed = await discord_bot.text(slash("news", "list", {"server": True}, **manager))
+    lines = listed.splitlines()
+    assert lines[0] == "• <#600>: climate; 08:00 UTC (every day)"
+    assert lines[1].endswith("— paused") and lines[2].endswith("— inactive")
+
+
+async def test_too_many_categories_for_buttons_are_listed_as_text(discord_bot: Bot) -> None:
+    for i in range(30):
+        await discord_bot.store.upsert_category(Category(f"topic-{i}", f"Topic {i}", "", 10 + i))
+    answer = await discord_bot.run(slash("news", "categories"))
+    assert "components" not in answer["data"] or not answer["data"]["components"]
+    assert "topic-29" in answer["data"]["content"]
+    assert "/news subscribe" in answer["data"]["content"]
+
+
+async def test_forget_buttons_check_who_presses(discord_bot: Bot) -> None:
+    from tests.fakes.discord_interactions import press
+
+    refused = await discord_bot.text(press("news:forget:yes", permissions=0))
+    assert "Manage Channels" in refused
+    nothing = await discord_bot.run(press("news:forget:yes", permissions=MANAGE_CHANNELS))
+    assert nothing["data"]["content"] == "There was nothing stored about this chat."
