@@ -93,6 +93,19 @@ class DigestClient(discord.AutoShardedClient):
 
     # --- gateway events --------------------------------------------------------------
 
+    async def on_ready(self) -> None:
+        """Every shard is connected and has listed its servers: any server that still has
+        active channels here but is not on the list removed the bot while it was down."""
+        await self.reconcile_guilds({str(g.id) for g in self.guilds})
+
+    async def reconcile_guilds(self, present: set[str]) -> int:
+        if not present:  # an empty list is more likely a glitch than removal from all
+            return 0
+        stopped = 0
+        for guild_id in sorted(await self.digest.store.active_guilds(PLATFORM) - present):
+            stopped += await self.deactivate_guild(guild_id)
+        return stopped
+
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Kicked or banned from a server (or the server deleted): its channels stop,
         settings kept; /news resume brings one back if the bot is added again."""

@@ -80,6 +80,15 @@ class SubscriberStore(StoreBase):
         """Every subscriber (channel, thread) of one community server."""
         return await self._select("WHERE platform = ? AND guild_id = ?", (platform, guild_id))
 
+    async def active_guilds(self, platform: str) -> set[str]:
+        """The servers that have at least one active subscriber."""
+        rows = await self._fetchall(
+            "SELECT DISTINCT guild_id FROM subscribers "
+            "WHERE platform = ? AND active = 1 AND guild_id IS NOT NULL",
+            (platform,),
+        )
+        return {str(r[0]) for r in rows}
+
     async def get_subscriber(self, subscriber_id: int) -> Subscriber:
         """Return a subscriber by id; raises NotFound when it does not exist."""
         found = await self._select("WHERE id = ?", (subscriber_id,))

@@ -42,6 +42,11 @@ async def test_digestbot_run_serves_discord(tmp_path: Path, local_server) -> Non
     base = await local_server(fake.app())
     db = tmp_path / "bot.db"
     await seed_newsroom(db)
+    # A channel of a server that removed the bot while it was not running.
+    sqlite3.connect(db).execute(
+        "INSERT INTO subscribers (platform, chat_id, guild_id, created_at, updated_at) "
+        "VALUES ('discord', '900', '502', '2026-01-01', '2026-01-01')"
+    ).connection.commit()
     exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
     assert exe
     env = {
@@ -80,6 +85,7 @@ async def test_digestbot_run_serves_discord(tmp_path: Path, local_server) -> Non
         assert sorted(i["shard"] for i in fake.identified) == [[0, 2], [1, 2]]
         assert [c["name"] for c in fake.synced["500"]] == ["news"]
         assert "global" not in fake.synced
+        await until(lambda: sql("SELECT active FROM subscribers WHERE chat_id = '900'") == [(0,)])
 
         manager = {"permissions": MANAGE_CHANNELS, "channel_id": 600}
         answer = await ask(slash("news", "subscribe", {"category": "climate"}, **manager))

@@ -185,3 +185,16 @@ async def test_breaking_news_pings_only_the_channels_role(discord_bot: Bot, now:
     assert cleared == "Breaking news here will ping nobody."
     channel = await store.find_subscriber("discord", "600")
     assert channel is not None and channel.breaking_role is None
+
+
+async def test_servers_that_removed_the_bot_while_it_was_down_are_stopped_at_ready(
+    discord_bot: Bot,
+) -> None:
+    await set_up_channel(discord_bot, 600, guild=500)
+    await set_up_channel(discord_bot, 700, guild=501)
+    assert await discord_bot.client.reconcile_guilds(set()) == 0  # no list: nothing done
+    assert await discord_bot.client.reconcile_guilds({"500"}) == 1
+    kept = await discord_bot.store.find_subscriber("discord", "600")
+    stopped = await discord_bot.store.find_subscriber("discord", "700")
+    assert kept is not None and kept.active
+    assert stopped is not None and not stopped.active and stopped.inactive_reason == REMOVED
