@@ -129,13 +129,9 @@ async def confirm_push(interaction: discord.Interaction, *, category: str, artic
     await interaction.response.edit_message(
         content=report.line(), view=_cancel_view(report.push_id, language)
     )
-    task = asyncio.get_running_loop().create_task(
+    interaction.client.in_background(  # type: ignore[attr-defined]
         follow_push(interaction, report.push_id, language)
     )
-    pushes_followed = getattr(interaction.client, "background", None)
-    if isinstance(pushes_followed, set):  # kept so the task is not collected mid-way
-        pushes_followed.add(task)
-        task.add_done_callback(pushes_followed.discard)
 
 
 async def follow_push(interaction: discord.Interaction, push_id: int, language: str) -> None:

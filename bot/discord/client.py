@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -72,6 +73,18 @@ class DigestClient(discord.AutoShardedClient):
         self.tree.add_command(build_group())
         self.tree.error(on_command_error)
         self.synced: list[str] = []
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` (following a push) until done or until the client closes."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)  # held, so the task is not collected mid-way
+        task.add_done_callback(self.background.discard)
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await super().close()
 
     async def setup_hook(self) -> None:
         """Register buttons and sync the commands (to the development servers at once, or

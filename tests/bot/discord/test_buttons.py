@@ -147,3 +147,17 @@ async def test_stats_for_bot_admins_only(discord_bot: Bot, now: datetime) -> Non
     assert "administrators" in await discord_bot.text(slash("news", "stats", user_id=8))
     text = await discord_bot.text(slash("news", "stats", user_id=BOT_ADMIN))
     assert "categories: 3" in text
+
+
+async def test_closing_the_client_stops_following_pushes(discord_bot: Bot, now: datetime) -> None:
+    store = discord_bot.store
+    await add_article(store, url="https://a.example/wind", title="Wind", now=now)
+    reader = await store.upsert_subscriber("discord", "601", now=now, guild_id="500")
+    await store.subscribe(reader.id, ["climate"], now=now)
+    preview = await discord_bot.run(
+        slash("news", "breaking", {"category": "climate", "article": "1"}, user_id=BOT_ADMIN)
+    )
+    await discord_bot.run(press(buttons(preview)[0][0], user_id=BOT_ADMIN))
+    (following,) = discord_bot.client.background
+    await discord_bot.client.close()
+    assert following.cancelled() and not discord_bot.client.background
