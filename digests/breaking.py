@@ -117,6 +117,49 @@ def preview(
     )
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A push an admin asked for in a chat, before they confirm it."""
+
+    article: Article
+    audience: int  # active subscribers of the category now
+    shown: OutgoingMessage  # what readers on the admin's platform will get
+
+
+async def propose(
+    store: Store,
+    renderer: Renderer,
+    *,
+    category: str,
+    reference: str,
+    title: str | None,
+    platform: str,
+    language: str,
+    now: datetime,
+    story_window: timedelta,
+) -> Proposal:
+    """A chat command's push: ``reference`` is a stored article's id or a URL (with
+    ``title`` for one not stored yet). Raises BreakingError, or NotFound for the category."""
+    reference = reference.strip()
+    # An id is ASCII digits that fit SQLite's integers; anything else is taken as a URL.
+    is_id = reference.isascii() and reference.isdigit() and len(reference) <= 18
+    article = await resolve_article(
+        store,
+        category=category,
+        now=now,
+        article_id=int(reference) if is_id else None,
+        url=None if is_id else reference,
+        title=title,
+        story_window=story_window,
+    )
+    story = await story_of(store, article, now)
+    return Proposal(
+        article,
+        len(await store.active_subscribers_of(category)),
+        preview(renderer, story, platform=platform, language=language, now=now),
+    )
+
+
 async def start_push(
     store: Store,
     renderer: Renderer,

@@ -57,31 +57,33 @@ async def preview_push(
     language = language_of(interaction, await find(interaction))
     now = ctx.clock.now()
     try:
-        article = await breaking.resolve_article(
+        proposal = await breaking.propose(
             ctx.store,
+            ctx.renderer,
             category=category,
-            now=now,
-            article_id=int(ref) if ref.isdigit() else None,
-            url=None if ref.isdigit() else ref,
+            reference=ref,
             title=title,
+            platform="discord",
+            language=language,
+            now=now,
             story_window=ctx.settings.story_window,
         )
-    except (breaking.BreakingError, NotFound, ValueError) as exc:
+    except (breaking.BreakingError, NotFound) as exc:
         await reply(interaction, str(exc))
         return
-    story = await breaking.story_of(ctx.store, article, now)
-    audience = len(await ctx.store.active_subscribers_of(category))
-    shown = breaking.preview(ctx.renderer, story, platform="discord", language=language, now=now)
     token = secrets.token_urlsafe(9)
     ctx.pending_pushes[token] = (
         category,
-        article.id,
+        proposal.article.id,
         interaction.user.id,
         time.monotonic() + PUSH_CONFIRM_SECONDS,
     )
     view = discord.ui.View(timeout=None)
     view.add_item(
-        PushButton(token, readers.t(language, "Send to %(count)d subscribers", count=audience))
+        PushButton(
+            token,
+            readers.t(language, "Send to %(count)d subscribers", count=proposal.audience),
+        )
     )
     view.add_item(PushButton("no", readers.t(language, "Cancel")))
     await reply(
@@ -91,7 +93,7 @@ async def preview_push(
             "Push this to every subscriber of %(category)s on every platform?",
             category=category,
         ),
-        embeds=[discord.Embed.from_dict(dict(e)) for e in shown.embeds],
+        embeds=[discord.Embed.from_dict(dict(e)) for e in proposal.shown.embeds],
         view=view,
     )
 

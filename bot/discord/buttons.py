@@ -10,14 +10,13 @@ from typing import Any
 import discord
 
 from bot.discord.context import (
-    NotAllowed,
+    allowed,
     check_bot_admin,
     check_manages_channel,
     ctx_of,
     ensure,
     find,
     language_of,
-    reply,
 )
 from digests import readers
 from digests.models import Subscriber
@@ -52,10 +51,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         return cls(match["slug"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await check_manages_channel(interaction)
-        except NotAllowed as refusal:
-            await reply(interaction, str(refusal))
+        if not await allowed(interaction, check_manages_channel(interaction)):
             return
         ctx = ctx_of(interaction)
         subscriber = await ensure(interaction)
@@ -99,10 +95,7 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         return cls(match["answer"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await check_manages_channel(interaction)
-        except NotAllowed as refusal:
-            await reply(interaction, str(refusal))
+        if not await allowed(interaction, check_manages_channel(interaction)):
             return
         ctx = ctx_of(interaction)
         subscriber = await find(interaction)
@@ -151,10 +144,7 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
     async def callback(self, interaction: discord.Interaction) -> None:
         from bot.discord.admin import confirm_push
 
-        try:
-            await check_bot_admin(interaction, "breaking")
-        except NotAllowed as refusal:
-            await reply(interaction, str(refusal))
+        if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
             return
         ctx = ctx_of(interaction)
         pending = ctx.pending_pushes.pop(self.token, None)
@@ -189,10 +179,7 @@ class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
     async def callback(self, interaction: discord.Interaction) -> None:
         from bot.discord.admin import cancel_push
 
-        try:
-            await check_bot_admin(interaction, "breaking.cancel")
-        except NotAllowed as refusal:
-            await reply(interaction, str(refusal))
+        if not await allowed(interaction, check_bot_admin(interaction, "breaking.cancel")):
             return
         await cancel_push(interaction, self.push_id)
 

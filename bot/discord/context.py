@@ -8,7 +8,7 @@ raise ``NotAllowed`` with the reader-facing reason; the tree's error handler sho
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -137,6 +137,16 @@ async def check_manages_channel(interaction: discord.Interaction) -> bool:
         return True
     language = language_of(interaction, await find(interaction))
     raise NotAllowed(channel_refusal(language, admin_role))
+
+
+async def allowed(interaction: discord.Interaction, check: Awaitable[bool]) -> bool:
+    """For buttons (which app_commands checks do not cover): run ``check`` and show its
+    refusal, if any, to whoever pressed."""
+    try:
+        return await check
+    except NotAllowed as refusal:
+        await reply(interaction, str(refusal))
+        return False
 
 
 def manages_channel() -> Callable[[T], T]:

@@ -352,33 +352,32 @@ async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             ),
         )
         return
-    category, ref, title = args[0].lower(), args[1], " ".join(args[2:]) or None
+    category = args[0].lower()
     try:
-        article = await breaking.resolve_article(
+        proposal = await breaking.propose(
             ctx.store,
+            ctx.renderer,
             category=category,
+            reference=args[1],
+            title=" ".join(args[2:]) or None,
+            platform="telegram",
+            language=language,
             now=now,
-            article_id=int(ref) if ref.isdigit() else None,
-            url=None if ref.isdigit() else ref,
-            title=title,
             story_window=ctx.settings.story_window,
         )
     except (breaking.BreakingError, NotFound) as exc:
         await reply(update, str(exc))
         return
-    story = await breaking.story_of(ctx.store, article, now)
-    audience = len(await ctx.store.active_subscribers_of(category))
-    shown = breaking.preview(ctx.renderer, story, platform="telegram", language=language, now=now)
-    await reply(update, shown.text, parse_mode=ParseMode.HTML)
+    await reply(update, proposal.shown.text, parse_mode=ParseMode.HTML)
     token = secrets.token_urlsafe(9)
     ctx.pending_pushes[token] = (
         category,
-        article.id,
+        proposal.article.id,
         user.id,
         time.monotonic() + PUSH_CONFIRM_SECONDS,
     )
     buttons = confirm_buttons(
-        readers.t(language, "Send to %(count)d subscribers", count=audience),
+        readers.t(language, "Send to %(count)d subscribers", count=proposal.audience),
         f"{CALLBACK_PUSH}{token}",
         readers.t(language, "Cancel"),
         f"{CALLBACK_PUSH}no",

@@ -168,3 +168,46 @@ async def test_audit_log(store: Store) -> None:
     )
     entries = await store.audit_log()
     assert [(e.actor, e.outcome) for e in entries] == [("cli", "ok"), ("telegram:42", "refused")]
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("999", "no article 999"),
+        ("²", "URL"),  # a digit to str.isdigit, not to int()
+        ("1" * 30, "URL"),  # beyond SQLite's integers: not taken as an id
+        ("https://news.example/new", "give a title"),
+    ],
+)
+async def test_a_chat_proposal_with_a_bad_reference_says_why(
+    categorised_store: Store, reference: str, problem: str
+) -> None:
+    with pytest.raises(breaking.BreakingError, match=problem):
+        await breaking.propose(
+            categorised_store,
+            Renderer(),
+            category="climate",
+            reference=reference,
+            title=None,
+            platform="discord",
+            language="en",
+            now=NOW,
+            story_window=timedelta(hours=48),
+        )
+
+
+async def test_a_chat_proposal_counts_the_audience_and_previews(categorised_store: Store) -> None:
+    await setup(categorised_store)
+    proposal = await breaking.propose(
+        categorised_store,
+        Renderer(),
+        category="climate",
+        reference=" https://news.example/heat ",
+        title="Heatwave warning",
+        platform="telegram",
+        language="vi",
+        now=NOW,
+        story_window=timedelta(hours=48),
+    )
+    assert proposal.audience == 2 and proposal.article.title == "Heatwave warning"
+    assert "Heatwave warning" in proposal.shown.text

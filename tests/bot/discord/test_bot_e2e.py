@@ -13,7 +13,6 @@ import shutil
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,7 @@ from tests.bot.discord.conftest import TOKEN
 from tests.builders import seed_newsroom
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
-
-
-async def until(check: Callable[[], Any], timeout: float = 15) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        result = check()
-        if result:
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out waiting for the bot")
+from tests.waiting import until
 
 
 async def test_digestbot_run_serves_discord(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from digests.timeutil import to_db
 from tests.builders import seed_newsroom as seed
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
+from tests.waiting import until
 
 TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
 
@@ -31,13 +32,7 @@ class Bot:
         self.db = db
 
     async def until(self, check: Callable[[], Any], timeout: float = 15) -> Any:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            result = check()
-            if result:
-                return result
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out waiting for the bot")
+        return await until(check, timeout)
 
     async def say(self, update: dict[str, Any], chat: str) -> dict[str, Any]:
         before = len(self.fake.sent_to(chat))
