@@ -9,6 +9,9 @@ story) so nobody gets it twice, and the story is left out of their next digest (
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +23,9 @@ from digests.models import Article
 from digests.outgoing import OutgoingMessage
 from digests.render import Reader, Renderer
 from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, PushBusy, Store
+from digests.timeutil import Clock
+
+log = logging.getLogger(__name__)
 
 BREAKING_SOURCE = "Breaking news"
 
@@ -258,6 +264,37 @@ async def status(store: Store, push_id: int, *, now: datetime) -> Report:
         push = await store.get_push(push_id)
         assert push is not None
     return _report(push)
+
+
+async def follow(
+    store: Store,
+    push_id: int,
+    show: Callable[[Report], Awaitable[None]],
+    *,
+    clock: Clock,
+    every_s: float,
+    for_s: float,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Report | None:
+    """Call ``show`` with the push's report whenever it changes, until the push is no
+    longer sending or ``for_s`` seconds passed (how long a chat lets the bot edit the
+    message); returns the last report. A ``show`` that fails is logged, not fatal."""
+    shown = ""
+    report = None
+    waited = 0.0
+    while waited < for_s:
+        await sleep(every_s)
+        waited += every_s
+        report = await status(store, push_id, now=clock.now())
+        if report.line() != shown:
+            shown = report.line()
+            try:
+                await show(report)
+            except Exception:  # a chat hiccup must not end the following
+                log.warning("could not show the progress of push %s", push_id, exc_info=True)
+        if report.status != "sending":
+            break
+    return report
 
 
 async def cancel(store: Store, push_id: int, *, now: datetime) -> Report:

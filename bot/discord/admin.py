@@ -5,7 +5,6 @@ and the HTTP API."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
@@ -139,23 +138,21 @@ async def confirm_push(interaction: discord.Interaction, *, category: str, artic
 async def follow_push(interaction: discord.Interaction, push_id: int, language: str) -> None:
     """Edit the admin's message with the push's progress until it is finished."""
     ctx = ctx_of(interaction)
-    shown = ""
-    started = time.monotonic()
-    while time.monotonic() - started < PROGRESS_FOR_SECONDS:
-        await asyncio.sleep(ctx.progress_every_s)
-        report = await breaking.status(ctx.store, push_id, now=ctx.clock.now())
+
+    async def show(report: breaking.Report) -> None:
         finished = report.status != "sending"
-        text = report.line()
-        if text != shown:
-            try:
-                await interaction.edit_original_response(
-                    content=text, view=None if finished else _cancel_view(push_id, language)
-                )
-            except discord.HTTPException:
-                log.warning("could not update the progress of push %s", push_id)
-            shown = text
-        if finished:
-            return
+        await interaction.edit_original_response(
+            content=report.line(), view=None if finished else _cancel_view(push_id, language)
+        )
+
+    await breaking.follow(
+        ctx.store,
+        push_id,
+        show,
+        clock=ctx.clock,
+        every_s=ctx.progress_every_s,
+        for_s=PROGRESS_FOR_SECONDS,
+    )
 
 
 async def cancel_push(interaction: discord.Interaction, push_id: int) -> None:

@@ -483,30 +483,24 @@ async def _follow_push(
     buttons: InlineKeyboardMarkup,
 ) -> None:
     """Edit the admin's message with the push's progress until it is finished."""
-    import asyncio
-
     from digests import breaking
 
-    shown = ""
-    started = time.monotonic()
-    while time.monotonic() - started < PROGRESS_FOR_SECONDS:
-        await asyncio.sleep(PROGRESS_EVERY_SECONDS)
-        report = await breaking.status(ctx.store, push_id, now=ctx.clock.now())
-        text = report.line()
-        finished = report.status != "sending"
-        if text != shown:
-            try:
-                await context.bot.edit_message_text(
-                    text,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    reply_markup=None if finished else buttons,
-                )
-            except TelegramError:
-                log.warning("could not update the progress of push %s", push_id)
-            shown = text
-        if finished:
-            return
+    async def show(report: breaking.Report) -> None:
+        await context.bot.edit_message_text(
+            report.line(),
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=None if report.status != "sending" else buttons,
+        )
+
+    await breaking.follow(
+        ctx.store,
+        push_id,
+        show,
+        clock=ctx.clock,
+        every_s=PROGRESS_EVERY_SECONDS,
+        for_s=PROGRESS_FOR_SECONDS,
+    )
 
 
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

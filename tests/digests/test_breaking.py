@@ -211,3 +211,55 @@ async def test_a_chat_proposal_counts_the_audience_and_previews(categorised_stor
     )
     assert proposal.audience == 2 and proposal.article.title == "Heatwave warning"
     assert "Heatwave warning" in proposal.shown.text
+
+
+async def test_following_a_push_shows_each_change_until_it_is_done(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    await setup(store)
+    article = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://news.example/a", title="A"
+    )
+    report = await breaking.start_push(
+        store, Renderer(), category="climate", article=article, requested_by="t", now=NOW
+    )
+    entries = await store.claim(now=NOW, limit=10, platforms=["telegram", "discord"])
+    shown: list[str] = []
+    ticks = 0
+
+    async def show(update: breaking.Report) -> None:
+        shown.append(update.line())
+        if len(shown) == 1:
+            raise RuntimeError("the chat is down")  # logged; following goes on
+
+    deliveries = {3: entries[0], 5: entries[1]}  # at these ticks, one entry is delivered
+
+    async def sleep(seconds: float) -> None:
+        nonlocal ticks
+        ticks += 1
+        if ticks in deliveries:
+            await store.complete(deliveries.pop(ticks), now=NOW, last_part=(0, "m"))
+
+    last = await breaking.follow(
+        store, report.push_id, show, clock=FakeClock(NOW), every_s=2, for_s=60, sleep=sleep
+    )
+    assert last is not None and last.status == "done"
+    assert [line.split("subscribers: ", 1)[1] for line in shown] == [
+        "0 delivered, 0 blocked or cancelled, 0 failed, 2 pending",
+        "1 delivered, 0 blocked or cancelled, 0 failed, 1 pending",
+        "2 delivered, 0 blocked or cancelled, 0 failed, 0 pending",
+    ]
+    assert ticks == 5  # unchanged reports were not shown again; it stopped when done
+
+    ticks = 0
+    other = await breaking.resolve_article(
+        store, category="markets", now=NOW, url="https://news.example/b", title="B"
+    )
+    pending = await breaking.start_push(
+        store, Renderer(), category="markets", article=other, requested_by="t", now=NOW
+    )
+    stalled = await breaking.follow(
+        store, pending.push_id, show, clock=FakeClock(NOW), every_s=2, for_s=10, sleep=sleep
+    )
+    assert stalled is not None and ticks == 5  # gave up after for_s
