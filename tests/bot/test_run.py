@@ -4,10 +4,7 @@ SIGTERM stops it cleanly."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from digests.models import Category
 from digests.store import Store
 from tests.builders import add_article, due_reader
 from tests.fakes.telegram_api import FakeTelegram
+from tests.processes import start_digestbot_run
 
 TOKEN = "987654:run-test-token-that-must-never-be-logged-xyz"
 
@@ -40,23 +38,14 @@ async def test_run_delivers_a_due_digest_and_stops_on_sigterm(
     base = await local_server(fake.app())
     db = tmp_path / "bot.db"
     reader = await prepare(db)
-    exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{base}/bot",
-        "FEEDS_FILE": str(tmp_path / "none.toml"),
-        "LOG_LEVEL": "DEBUG",
-    }
-    process = await asyncio.create_subprocess_exec(
-        exe,
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process = await start_digestbot_run(
+        tmp_path,
+        db,
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"{base}/bot",
+            "LOG_LEVEL": "DEBUG",
+        },
     )
     try:
         for _ in range(200):

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import signal
 import sqlite3
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from tests.bot.discord.conftest import TOKEN
 from tests.builders import seed_newsroom
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
-from tests.waiting import until
+from tests.processes import start_digestbot_run, until
 
 
 async def test_digestbot_run_serves_discord(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]
@@ -37,27 +34,18 @@ async def test_digestbot_run_serves_discord(tmp_path: Path, local_server) -> Non
         "INSERT INTO subscribers (platform, chat_id, guild_id, created_at, updated_at) "
         "VALUES ('discord', '900', '502', '2026-01-01', '2026-01-01')"
     ).connection.commit()
-    exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DISCORD_BOT_TOKEN": TOKEN,
-        "DISCORD_API_BASE_URL": f"{base}/api/v10",
-        "DISCORD_GATEWAY_URL": base.replace("http://", "ws://") + "/gateway",
-        "DISCORD_SHARD_COUNT": "2",
-        "DISCORD_GUILD_IDS": "500",
-        "DISCORD_ADMIN_IDS": "7",
-        "FEEDS_FILE": str(tmp_path / "none.toml"),
-        "DISPATCH_INTERVAL_SECONDS": "1",
-    }
-    process = await asyncio.create_subprocess_exec(
-        exe,
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process = await start_digestbot_run(
+        tmp_path,
+        db,
+        {
+            "DISCORD_BOT_TOKEN": TOKEN,
+            "DISCORD_API_BASE_URL": f"{base}/api/v10",
+            "DISCORD_GATEWAY_URL": base.replace("http://", "ws://") + "/gateway",
+            "DISCORD_SHARD_COUNT": "2",
+            "DISCORD_GUILD_IDS": "500",
+            "DISCORD_ADMIN_IDS": "7",
+            "DISPATCH_INTERVAL_SECONDS": "1",
+        },
     )
 
     async def ask(payload: dict[str, Any]) -> dict[str, Any]:

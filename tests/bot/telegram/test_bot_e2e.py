@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +18,7 @@ from digests.timeutil import to_db
 from tests.builders import seed_newsroom as seed
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
-from tests.waiting import until
+from tests.processes import start_digestbot_run, until
 
 TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
 
@@ -59,25 +56,16 @@ async def bot(tmp_path: Path, local_server) -> AsyncIterator[Bot]:  # type: igno
     base = await local_server(fake.app())
     db = tmp_path / "bot.db"
     await seed(db)
-    exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
-    assert exe
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{base}/bot",
-        "FEEDS_FILE": str(tmp_path / "none.toml"),
-        "DISPATCH_INTERVAL_SECONDS": "1",
-        "TELEGRAM_ADMIN_IDS": "999",
-        "DELIVERY_FORBIDDEN_LIMIT": "1",
-    }
-    process = await asyncio.create_subprocess_exec(
-        exe,
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process = await start_digestbot_run(
+        tmp_path,
+        db,
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"{base}/bot",
+            "DISPATCH_INTERVAL_SECONDS": "1",
+            "TELEGRAM_ADMIN_IDS": "999",
+            "DELIVERY_FORBIDDEN_LIMIT": "1",
+        },
     )
     harness = Bot(fake, db)
     try:
