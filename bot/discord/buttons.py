@@ -17,6 +17,7 @@ from bot.discord.context import (
     ensure,
     find,
     language_of,
+    posting_warning,
 )
 from digests import readers
 from digests.models import Subscriber
@@ -57,6 +58,8 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         subscriber = await ensure(interaction)
         text = await readers.toggle(ctx.store, subscriber, self.slug, now=ctx.clock.now())
         refreshed = await ctx.store.get_subscriber(subscriber.id)
+        if self.slug in refreshed.categories:
+            text += posting_warning(interaction, refreshed.language)
         await interaction.response.edit_message(
             content=text, view=await category_view(ctx.store, refreshed)
         )

@@ -7,18 +7,20 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.discord.access import BotRights, may_set_admin_role, missing_rights
+from bot.discord.access import may_set_admin_role
 from bot.discord.admin import add_admin_commands
 from bot.discord.buttons import category_view, forget_view
 from bot.discord.context import (
     PLATFORM,
     asker_of,
+    bot_cannot_post,
     check_manages_channel,
     ctx_of,
     ensure,
     find,
     language_of,
     manages_channel,
+    posting_warning,
     reply,
 )
 from bot.discord.translator import _
@@ -125,6 +127,8 @@ def add_reader_commands(group: app_commands.Group) -> None:
         subscriber = await ensure(interaction)
         values = [a for a in args if a]
         text = await readers.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
+        if action == "subscribe":
+            text += posting_warning(interaction, subscriber.language)
         await reply(interaction, text)
 
     @group.command(name="subscribe", description=_("subscribe to a category"))
@@ -188,23 +192,17 @@ def add_reader_commands(group: app_commands.Group) -> None:
     async def resume(interaction: discord.Interaction) -> None:
         ctx = ctx_of(interaction)
         subscriber = await ensure(interaction)
-        if interaction.guild_id is not None:
-            perms = interaction.app_permissions
-            in_thread = isinstance(interaction.channel, discord.Thread)
-            send = perms.send_messages_in_threads if in_thread else perms.send_messages
-            missing = missing_rights(
-                BotRights(perms.view_channel, send, perms.embed_links, in_thread=in_thread)
+        missing = bot_cannot_post(interaction)
+        if missing:
+            await reply(
+                interaction,
+                readers.t(
+                    subscriber.language,
+                    "I still cannot post here: I need %(permissions)s in this channel.",
+                    permissions=", ".join(missing),
+                ),
             )
-            if missing:
-                await reply(
-                    interaction,
-                    readers.t(
-                        subscriber.language,
-                        "I still cannot post here: I need %(permissions)s in this channel.",
-                        permissions=", ".join(missing),
-                    ),
-                )
-                return
+            return
         await reply(interaction, await readers.resume(ctx.store, subscriber, now=ctx.clock.now()))
 
     @group.command(name="language", description=_("English or Vietnamese"))

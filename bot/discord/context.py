@@ -15,7 +15,13 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.discord.access import Asker, channel_refusal, may_change_channel
+from bot.discord.access import (
+    Asker,
+    BotRights,
+    channel_refusal,
+    may_change_channel,
+    missing_rights,
+)
 from bot.discord.replies import for_discord
 from digests import readers
 from digests.models import Subscriber
@@ -124,6 +130,31 @@ async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> N
         await interaction.followup.send(text, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(text, ephemeral=True, **kwargs)
+
+
+def bot_cannot_post(interaction: discord.Interaction) -> list[str]:
+    """The permissions the bot lacks to post digests where the command ran (none in a DM)."""
+    if interaction.guild_id is None:
+        return []
+    perms = interaction.app_permissions
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    send = perms.send_messages_in_threads if in_thread else perms.send_messages
+    return missing_rights(
+        BotRights(perms.view_channel, send, perms.embed_links, in_thread=in_thread)
+    )
+
+
+def posting_warning(interaction: discord.Interaction, language: str) -> str:
+    """A note for a manager who just subscribed a channel the bot cannot post in."""
+    missing = bot_cannot_post(interaction)
+    if not missing:
+        return ""
+    return "\n" + readers.t(
+        language,
+        "Note: I cannot post here yet. Give me %(permissions)s in this channel, or no "
+        "digest will arrive.",
+        permissions=", ".join(missing),
+    )
 
 
 async def check_manages_channel(interaction: discord.Interaction) -> bool:

@@ -335,3 +335,18 @@ async def test_forget_buttons_check_who_presses(discord_bot: Bot) -> None:
     assert "Manage Channels" in refused
     nothing = await discord_bot.run(press("news:forget:yes", permissions=MANAGE_CHANNELS))
     assert nothing["data"]["content"] == "There was nothing stored about this chat."
+
+
+async def test_subscribing_a_channel_the_bot_cannot_post_in_warns(discord_bot: Bot) -> None:
+    from tests.fakes.discord_interactions import press
+
+    manager = {"permissions": MANAGE_CHANNELS, "app_permissions": 1 << 10}  # view only
+    text = await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **manager))
+    assert text.startswith("Subscribed to Climate.")
+    assert "Send Messages, Embed Links" in text
+    pressed = await discord_bot.run(press("news:cat:markets", **manager))
+    assert "Send Messages, Embed Links" in pressed["data"]["content"]
+    fine = await discord_bot.text(
+        slash("news", "subscribe", {"category": "markets"}, permissions=MANAGE_CHANNELS)
+    )
+    assert fine == "Subscribed to Markets."
