@@ -1,6 +1,7 @@
-"""The harness the Discord adapter's tests will use: real discord.py objects (Client,
-CommandTree, Interaction) driven by interaction payloads, answering through the fake REST
-API. This proves the plumbing; the /news commands themselves are not built yet."""
+"""The harness under the Discord tests: real discord.py objects (Client, CommandTree,
+Interaction) driven by interaction payloads, answering through the fake REST API. This
+checks the plumbing alone, with a throwaway command tree; the /news commands are tested
+in test_commands.py and the following files."""
 
 from __future__ import annotations
 
