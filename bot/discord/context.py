@@ -23,6 +23,7 @@ from bot.discord.access import (
     missing_rights,
 )
 from bot.discord.replies import for_discord
+from bot.discord.sender import CONTENT_LIMIT
 from digests import readers
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -34,7 +35,6 @@ from digests.timeutil import Clock
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-CONTENT_LIMIT = 2000
 T = TypeVar("T")
 
 

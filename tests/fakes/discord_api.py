@@ -282,22 +282,12 @@ class FakeDiscord:
     def _message(self, channel: str, body: dict[str, Any]) -> web.Response:
         self._next += 1
         return _json(
-            {
-                "id": str(self._next),
-                "channel_id": channel,
-                "content": body.get("content", ""),
-                "embeds": body.get("embeds", []),
-                "author": BOT,
-                "type": 0,
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "pinned": False,
-                "timestamp": "2026-11-27T12:00:00+00:00",
-                "edited_timestamp": None,
-            }
+            message_payload(
+                str(self._next),
+                channel,
+                content=body.get("content", ""),
+                embeds=body.get("embeds", []),
+            )
         )
 
 
@@ -332,6 +322,28 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status=status)
+
+
+def message_payload(message_id: str, channel: str, **fields: Any) -> dict[str, Any]:
+    """A message of the bot's as Discord's API shows it; ``fields`` add to or replace the
+    defaults (content, embeds, flags, components…)."""
+    return {
+        "id": message_id,
+        "channel_id": channel,
+        "content": "",
+        "embeds": [],
+        "author": BOT,
+        "type": 0,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "pinned": False,
+        "timestamp": "2026-11-27T12:00:00+00:00",
+        "edited_timestamp": None,
+        **fields,
+    }
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

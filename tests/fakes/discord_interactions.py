@@ -8,6 +8,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from tests.fakes.discord_api import message_payload
+
 ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
@@ -109,37 +111,18 @@ def press(
     )
     payload["type"] = 3
     payload["data"] = {"custom_id": custom_id, "component_type": 2}
-    payload["message"] = {
-        "id": str(next(_ids)),
-        "channel_id": str(channel_id),
-        "content": "",
-        "embeds": [],
-        "author": {
-            "id": "4243",
-            "username": "digestbot",
-            "discriminator": "0",
-            "avatar": None,
-            "bot": True,
-            "global_name": None,
-        },
-        "type": 0,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "pinned": False,
-        "timestamp": "2026-11-27T12:00:00+00:00",
-        "edited_timestamp": None,
-        "flags": 64,
+    payload["message"] = message_payload(
+        str(next(_ids)),
+        str(channel_id),
+        flags=64,
         # discord.py finds the pressed button in the message before calling it.
-        "components": [
+        components=[
             {
                 "type": 1,
                 "components": [{"type": 2, "style": 2, "label": "?", "custom_id": custom_id}],
             }
         ],
-    }
+    )
     return payload
 
 
