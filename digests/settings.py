@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digests import __version__
 from digests.timeutil import parse_duration
 
 
@@ -41,7 +42,7 @@ class FetchLimits:
     default_interval: timedelta = timedelta(minutes=30)
     max_errors: int = 10
     concurrency: int = 20
-    user_agent: str = "digestbot/0.1 (+https://github.com/digestbot/digestbot; news digests)"
+    user_agent: str = f"digestbot/{__version__} (+https://github.com/digestbot/digestbot; news digests)"
 
 
 @dataclass(frozen=True)
