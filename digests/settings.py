@@ -42,7 +42,9 @@ class FetchLimits:
     default_interval: timedelta = timedelta(minutes=30)
     max_errors: int = 10
     concurrency: int = 20
-    user_agent: str = f"digestbot/{__version__} (+https://github.com/digestbot/digestbot; news digests)"
+    user_agent: str = (
+        f"digestbot/{__version__} (+https://github.com/digestbot/digestbot; news digests)"
+    )
 
 
 @dataclass(frozen=True)
