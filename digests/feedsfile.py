@@ -16,9 +16,18 @@ from typing import Any
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Category
 from digests.store import Store
-from digests.timeutil import parse_duration
+from digests.timeutil import check_feed_interval, parse_duration
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+# A feed's ranking boost; the bounds keep it a small integer SQLite can store.
+MIN_PRIORITY = -100
+MAX_PRIORITY = 100
+
+# What each part of the file may say: a misspelt key (``intervall``) is an error, not a
+# setting silently left at its default.
+TOP_KEYS = frozenset({"categories", "feeds"})
+CATEGORY_KEYS = frozenset({"name", "description"})
+FEED_KEYS = frozenset({"url", "category", "categories", "name", "interval", "priority"})
 
 
 class FeedsFileError(ValueError):
@@ -55,6 +64,22 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+def check_priority(value: object) -> int:
+    """Return a feed priority, or raise ValueError saying the allowed range."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("priority must be a whole number")
+    if not MIN_PRIORITY <= value <= MAX_PRIORITY:
+        raise ValueError(f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}")
+    return value
+
+
+def _unknown_keys(table: dict[str, Any], allowed: frozenset[str]) -> str | None:
+    unknown = sorted(set(table) - allowed)
+    if not unknown:
+        return None
+    return f"unknown key {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+
+
 def reject_credentials(url: str) -> None:
     """Feed URLs are listed and logged: a user name or password in one would leak."""
     from urllib.parse import urlsplit
@@ -70,6 +95,9 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
     except tomllib.TOMLDecodeError as exc:
         raise FeedsFileError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
+    stray = _unknown_keys(data, TOP_KEYS)
+    if stray:
+        problems.append(stray)
     categories: list[Category] = []
     raw_categories = data.get("categories", {})
     if not isinstance(raw_categories, dict):
@@ -80,7 +108,13 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
         except ValueError as exc:
             problems.append(str(exc))
             continue
-        body = body if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            problems.append(f"categories.{slug} must be a table")
+            continue
+        stray = _unknown_keys(body, CATEGORY_KEYS)
+        if stray:
+            problems.append(f"categories.{slug}: {stray}")
+            continue
         categories.append(
             Category(
                 slug=slug,
@@ -120,6 +154,9 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
 def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
     if not isinstance(entry, dict):
         raise ValueError("must be a table")
+    stray = _unknown_keys(entry, FEED_KEYS)
+    if stray:
+        raise ValueError(stray)
     url = entry.get("url")
     if not isinstance(url, str):
         raise ValueError("url is missing")
@@ -137,13 +174,11 @@ def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
         raise ValueError(f"unknown category {', '.join(unknown)} (declare it in [categories])")
     interval = None
     if entry.get("interval") is not None:
-        interval = parse_duration(str(entry["interval"]))
-        if interval < timedelta(minutes=1):
-            raise ValueError("interval must be at least 1m")
-    priority = entry.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise ValueError("priority must be a whole number")
+        interval = check_feed_interval(parse_duration(str(entry["interval"])))
+    priority = check_priority(entry.get("priority", 0))
     name = entry.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ValueError("name must be text")
     return FeedSpec(url, tuple(cats), str(name) if name else None, interval, priority)
 
 

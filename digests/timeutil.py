@@ -62,42 +62,97 @@ def from_db(value: str | None) -> datetime | None:
     return ensure_utc(datetime.fromisoformat(value))
 
 
+# The instants the store and the scheduler can still add a year to without overflowing;
+# a date outside them (year 9999 with an offset, year 1) is refused where it comes in.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
 def parse_iso(text: str) -> datetime:
     """Parse ISO 8601 as a CMS writes it (``Z`` suffix allowed); naive means UTC.
 
-    Raises ValueError with the offending text when it is not a date.
+    Raises ValueError with the offending text (shortened) when it is not a date, or when
+    the date lies outside EARLIEST..LATEST once in UTC.
     """
     cleaned = text.strip()
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
     try:
-        return ensure_utc(datetime.fromisoformat(cleaned))
+        value = ensure_utc(datetime.fromisoformat(cleaned))
+    except (ValueError, OverflowError):
+        # OverflowError: 9999-12-31T23:00-05:00 is a valid text but past datetime.max in UTC.
+        if len(cleaned) <= 64 and _looks_like_iso(cleaned):
+            raise ValueError(f"date out of range: {short(text)}") from None
+        raise ValueError(f"not an ISO 8601 date: {short(text)}") from None
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"date out of range: {short(text)}")
+    return value
+
+
+def _looks_like_iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 date: {text!r}") from None
+        return False
+    return True
+
+
+def short(text: str, limit: int = 40) -> str:
+    """``repr`` of a piece of user input, cut to ``limit`` characters, for one-line errors.
+
+    ``repr`` escapes control and bidi characters, so the message cannot colour a
+    terminal or reorder the line it is printed on.
+    """
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text)} characters)"
+    return repr(text)
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+# Poll intervals below a minute only hammer the feed's server; feeds.toml, `feeds add` and
+# FEED_DEFAULT_INTERVAL all check against this one floor.
+MIN_FEED_INTERVAL = timedelta(minutes=1)
+# No duration the program reads is meaningful beyond ten years, and anything much longer
+# overflows when added to a date.
+MAX_DURATION = timedelta(days=3650)
 
 
 def parse_duration(text: str) -> timedelta:
     """Parse ``90s``, ``15m``, ``1h30m`` or ``2d`` into a timedelta.
 
-    Raises ValueError naming the text when it is not such a duration or is zero.
+    Raises ValueError naming the text when it is not such a duration, is zero, or is
+    longer than MAX_DURATION.
     """
     raw = text.strip().lower()
+    problem = f"not a duration: {short(text)} (use e.g. 90s, 15m, 1h30m, 2d)"
     total = 0
     number = ""
     for char in raw:
-        if char.isdigit():
+        if char in "0123456789":
             number += char
+            if len(number) > 12:
+                raise ValueError(f"duration too long: {short(text)} (at most 3650d)")
         elif char in _UNITS and number:
             total += int(number) * _UNITS[char]
             number = ""
         else:
-            raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 15m, 1h30m, 2d)")
+            raise ValueError(problem)
     if number or total <= 0:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 15m, 1h30m, 2d)")
+        raise ValueError(problem)
+    if total > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration too long: {short(text)} (at most 3650d)")
     return timedelta(seconds=total)
+
+
+def check_feed_interval(interval: timedelta) -> timedelta:
+    """Return ``interval``, or raise ValueError when it is under MIN_FEED_INTERVAL."""
+    if interval < MIN_FEED_INTERVAL:
+        raise ValueError(
+            f"interval must be at least {format_duration(MIN_FEED_INTERVAL)}, "
+            f"got {format_duration(interval)}"
+        )
+    return interval
 
 
 def format_duration(delta: timedelta) -> str:

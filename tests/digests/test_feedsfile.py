@@ -66,6 +66,22 @@ def test_parse_merges_one_url_listed_under_two_categories() -> None:
         ('[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\npriority="high"', "priority"),
         ('[categories.a]\n[[feeds]]\nurl="https://x/"', "category is missing"),
         (
+            '[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\nintervall="5m"',
+            r"feed #1: unknown key intervall \(allowed: categories, category, interval, name",
+        ),
+        ('[categories.a]\nnmae="A"', "categories.a: unknown key nmae"),
+        ('[categories]\na="A"', "categories.a must be a table"),
+        ('[categories.a]\n[[feed]]\nurl="https://x/"\ncategory="a"', "unknown key feed"),
+        (
+            '[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\npriority=100000000000000000000',
+            "priority must be between -100 and 100",
+        ),
+        (
+            '[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\ninterval="99999999999999d"',
+            "duration too long",
+        ),
+        ('[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\nname=5', "name must be text"),
+        (
             '[categories.a]\n[[feeds]]\nurl="https://me:pw@x.example/f"\ncategory="a"',
             "credentials in feed URLs are not supported: x.example/f",
         ),

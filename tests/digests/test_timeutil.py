@@ -5,11 +5,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from digests.timeutil import (
+    MIN_FEED_INTERVAL,
     FakeClock,
+    check_feed_interval,
     format_duration,
     from_db,
     parse_duration,
     parse_iso,
+    short,
     to_db,
 )
 
@@ -41,6 +44,41 @@ def test_parse_iso_accepts_z_and_offsets_and_naive_as_utc() -> None:
     assert parse_iso("2026-11-27T10:00:00") == datetime(2026, 11, 27, 10, tzinfo=UTC)
     with pytest.raises(ValueError, match="not an ISO 8601 date"):
         parse_iso("yesterday")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31T23:00:00-05:00",  # valid text, past datetime.max once in UTC
+        "0001-01-01T00:00:00+05:00",  # before datetime.min once in UTC
+        "9999-12-31T23:59:59Z",  # adding a day to it would overflow later
+    ],
+)
+def test_parse_iso_refuses_dates_that_overflow(text: str) -> None:
+    with pytest.raises(ValueError, match="date out of range"):
+        parse_iso(text)
+
+
+def test_parse_iso_errors_are_short_and_escaped() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_iso("\x1b[2J" + "x" * 5000 + "\ud800")
+    message = str(caught.value)
+    assert len(message) < 120 and "\x1b" not in message and "\\x1b[2J" in message
+    assert "5005 characters" in message
+    assert short("\u202egnp.exe") == "'\\u202egnp.exe'"
+
+
+@pytest.mark.parametrize("text", ["99999999999999d", "9" * 5000 + "s", "3651d"])
+def test_parse_duration_refuses_what_would_overflow(text: str) -> None:
+    with pytest.raises(ValueError, match="duration too long"):
+        parse_duration(text)
+    assert parse_duration("3650d") == timedelta(days=3650)
+
+
+def test_one_interval_floor() -> None:
+    assert check_feed_interval(MIN_FEED_INTERVAL) == MIN_FEED_INTERVAL
+    with pytest.raises(ValueError, match="interval must be at least 1m, got 59s"):
+        check_feed_interval(timedelta(seconds=59))
 
 
 def test_db_text_sorts_like_instants() -> None:
