@@ -180,13 +180,6 @@ async def start_push(
     Raises PushBusy while another push of the category is going out.
     """
     story = await story_of(store, article, now)
-    push_id = await store.create_push(
-        category=category,
-        story_id=story.story_id,
-        article_id=article.id,
-        requested_by=requested_by,
-        now=now,
-    )
     subscribers = await store.active_subscribers_of(category)
     had = await store.had_story(story.story_id, [s[0] for s in subscribers])
     rendered: dict[tuple[str, str], OutgoingMessage] = {}
@@ -206,13 +199,18 @@ async def start_push(
                 [rendered[key]],
                 story_ids=(story.story_id,),
                 priority=BREAKING_PRIORITY,
-                push_id=push_id,
             )
         )
-    total = await store.enqueue(items, now=now)
-    await store.set_push_total(push_id, total)
-    if total == 0:
-        await store.finish_push(push_id, status="done", now=now)
+    # The push and its entries are stored together; the delivery worker marks it done
+    # when its last entry finishes.
+    push_id, _total = await store.enqueue_push(
+        items,
+        category=category,
+        story_id=story.story_id,
+        article_id=article.id,
+        requested_by=requested_by,
+        now=now,
+    )
     return await status(store, push_id, now=now)
 
 

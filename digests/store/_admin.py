@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,31 +44,6 @@ class AuditEntry:
 
 
 class AdminStore(StoreBase):
-    async def create_push(
-        self,
-        *,
-        category: str,
-        story_id: int,
-        article_id: int,
-        requested_by: str,
-        now: datetime,
-    ) -> int:
-        """Open a push; raises PushBusy while another push of the category is going out."""
-        try:
-            async with self._transaction() as db:
-                cursor = await db.execute(
-                    """INSERT INTO pushes (category, story_id, article_id, requested_by,
-                           created_at) VALUES (?, ?, ?, ?, ?)""",
-                    (category, story_id, article_id, requested_by, to_db(now)),
-                )
-                return int(cursor.lastrowid or 0)
-        except sqlite3.IntegrityError:
-            raise PushBusy(f"a breaking push for {category} is still going out") from None
-
-    async def set_push_total(self, push_id: int, total: int) -> None:
-        async with self._transaction() as db:
-            await db.execute("UPDATE pushes SET total = ? WHERE id = ?", (total, push_id))
-
     async def get_push(self, push_id: int) -> Push | None:
         """The push with its entries counted by status; None when there is no such push."""
         row = await self._fetchone("SELECT * FROM pushes WHERE id = ?", (push_id,))

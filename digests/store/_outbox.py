@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -18,13 +19,32 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from digests.models import OutboxEntry
 from digests.outgoing import OutgoingMessage
+from digests.store._admin import PushBusy
 from digests.store._base import StoreBase, chunks, placeholders
 from digests.timeutil import from_db, to_db
 
 BREAKING_PRIORITY = 10
 FINAL = ("sent", "dead", "cancelled")
+# SQL: the push row ``pushes`` has no entry left to send.
+_NOTHING_PENDING = """NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.push_id = pushes.id
+    AND outbox.status IN ('queued', 'sending', 'retrying'))"""
+
+
+async def _finish_pushes(
+    db: aiosqlite.Connection, of_entries: str, params: Sequence[Any], stamp: str
+) -> None:
+    """Mark done the pushes of these entries (``of_entries`` selects outbox rows) that have
+    nothing left to send: the last entry of a push to finish closes it, whoever polls."""
+    await db.execute(
+        f"""UPDATE pushes SET status = 'done', finished_at = ?
+            WHERE status = 'sending' AND {_NOTHING_PENDING}
+              AND id IN (SELECT push_id FROM outbox WHERE {of_entries} AND push_id IS NOT NULL)""",
+        (stamp, *params),
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,60 @@ class OutboxStore(StoreBase):
     ) -> int:
         """Add entries (an existing (subscriber, kind, period) is left alone) and set the
         subscribers' next due times, in one transaction; return how many were added."""
+        async with self._transaction() as db:
+            return await self._enqueue_in(db, items, now=now, reschedule=reschedule)
+
+    async def enqueue_push(
+        self,
+        items: Sequence[OutboxItem],
+        *,
+        category: str,
+        story_id: int,
+        article_id: int,
+        requested_by: str,
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Open a breaking push and enqueue its entries in one transaction; return (push
+        id, entries added). A push with none added is done at once.
+
+        A push of the category with nothing pending is finished first, so only a push
+        still going out blocks this one (raises PushBusy). Because a push and its entries
+        appear together, "nothing pending" never means "not enqueued yet".
+        """
+        stamp = to_db(now)
+        try:
+            async with self._transaction() as db:
+                await db.execute(
+                    f"""UPDATE pushes SET status = 'done', finished_at = ?
+                        WHERE category = ? AND status = 'sending' AND {_NOTHING_PENDING}""",
+                    (stamp, category),
+                )
+                cursor = await db.execute(
+                    """INSERT INTO pushes (category, story_id, article_id, requested_by,
+                           created_at) VALUES (?, ?, ?, ?, ?)""",
+                    (category, story_id, article_id, requested_by, stamp),
+                )
+                push_id = int(cursor.lastrowid or 0)
+                total = await self._enqueue_in(db, items, now=now, push_id=push_id)
+                await db.execute(
+                    "UPDATE pushes SET total = ?, status = CASE WHEN ? = 0 THEN 'done' "
+                    "ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
+                    (total, total, total, stamp, push_id),
+                )
+        except sqlite3.IntegrityError:
+            raise PushBusy(f"a breaking push for {category} is still going out") from None
+        return push_id, total
+
+    async def _enqueue_in(
+        self,
+        db: aiosqlite.Connection,
+        items: Sequence[OutboxItem],
+        *,
+        now: datetime,
+        reschedule: Sequence[tuple[int, datetime]] = (),
+        push_id: int | None = None,
+    ) -> int:
+        """``enqueue`` inside the caller's transaction; ``push_id`` overrides the items'."""
         bodies: dict[int, str] = {}  # id(message) -> JSON; shared renders are encoded once
         hashes: dict[str, str] = {}
         for item in items:
@@ -75,49 +149,48 @@ class OutboxStore(StoreBase):
                     hashes[body] = hashlib.sha256(body.encode()).hexdigest()
         batch = uuid.uuid4().hex
         stamp = to_db(now)
-        async with self._transaction() as db:
-            await db.executemany(
-                "INSERT INTO payloads (hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                [(h, zlib.compress(body.encode(), 1)) for body, h in hashes.items()],
+        await db.executemany(
+            "INSERT INTO payloads (hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(h, zlib.compress(body.encode(), 1)) for body, h in hashes.items()],
+        )
+        ids: dict[str, int] = {}
+        for part in chunks(list(hashes.values())):
+            async with db.execute(
+                f"SELECT hash, id FROM payloads WHERE hash IN ({placeholders(part)})", part
+            ) as cursor:
+                ids.update({row[0]: row[1] for row in await cursor.fetchall()})
+        rows = [
+            (
+                item.subscriber_id,
+                item.kind,
+                item.period,
+                item.priority,
+                item.platform,
+                json.dumps([ids[hashes[bodies[id(m)]]] for m in item.messages]),
+                json.dumps(list(item.story_ids)),
+                item.cursor,
+                stamp,
+                batch,
+                stamp,
+                stamp,
+                push_id if push_id is not None else item.push_id,
             )
-            ids: dict[str, int] = {}
-            for part in chunks(list(hashes.values())):
-                async with db.execute(
-                    f"SELECT hash, id FROM payloads WHERE hash IN ({placeholders(part)})", part
-                ) as cursor:
-                    ids.update({row[0]: row[1] for row in await cursor.fetchall()})
-            rows = [
-                (
-                    item.subscriber_id,
-                    item.kind,
-                    item.period,
-                    item.priority,
-                    item.platform,
-                    json.dumps([ids[hashes[bodies[id(m)]]] for m in item.messages]),
-                    json.dumps(list(item.story_ids)),
-                    item.cursor,
-                    stamp,
-                    batch,
-                    stamp,
-                    stamp,
-                    item.push_id,
-                )
-                for item in items
-            ]
-            await db.executemany(
-                """INSERT INTO outbox (subscriber_id, kind, period, priority, platform,
-                       payload_ids, story_ids, cursor, next_attempt_at, batch, created_at,
-                       updated_at, push_id)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (subscriber_id, kind, period) DO NOTHING""",
-                rows,
-            )
-            await db.executemany(
-                "UPDATE subscribers SET next_digest_at = ? WHERE id = ?",
-                [(to_db(when), subscriber_id) for subscriber_id, when in reschedule],
-            )
-            async with db.execute("SELECT COUNT(*) FROM outbox WHERE batch = ?", (batch,)) as c:
-                row = await c.fetchone()
+            for item in items
+        ]
+        await db.executemany(
+            """INSERT INTO outbox (subscriber_id, kind, period, priority, platform,
+                   payload_ids, story_ids, cursor, next_attempt_at, batch, created_at,
+                   updated_at, push_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (subscriber_id, kind, period) DO NOTHING""",
+            rows,
+        )
+        await db.executemany(
+            "UPDATE subscribers SET next_digest_at = ? WHERE id = ?",
+            [(to_db(when), subscriber_id) for subscriber_id, when in reschedule],
+        )
+        async with db.execute("SELECT COUNT(*) FROM outbox WHERE batch = ?", (batch,)) as c:
+            row = await c.fetchone()
         return int(row[0]) if row else 0
 
     async def claim(
@@ -248,6 +321,7 @@ class OutboxStore(StoreBase):
                 "UPDATE subscribers SET delivery_failures = 0 WHERE id = ?",
                 (entry.subscriber_id,),
             )
+            await _finish_pushes(db, "id = ?", (entry.id,), stamp)
 
     async def retry_later(
         self,
@@ -289,6 +363,7 @@ class OutboxStore(StoreBase):
                    SELECT subscriber_id, kind, period, 'failed', ?, ? FROM outbox WHERE id = ?""",
                 (error[:500], to_db(now), entry_id),
             )
+            await _finish_pushes(db, "id = ?", (entry_id,), to_db(now))
 
     async def release(self, entry_id: int, *, now: datetime) -> None:
         """Put a claimed entry back in the queue untouched (shutting down)."""
@@ -336,6 +411,7 @@ class OutboxStore(StoreBase):
                     WHERE subscriber_id = ? AND status NOT IN ({placeholders(FINAL)})""",
                 (reason, to_db(now), subscriber_id, *FINAL),
             )
+            await _finish_pushes(db, "subscriber_id = ?", (subscriber_id,), to_db(now))
             return changed.rowcount == 1
 
     async def migrate_chat(self, subscriber_id: int, new_chat_id: str, *, now: datetime) -> None:

@@ -263,3 +263,93 @@ async def test_following_a_push_shows_each_change_until_it_is_done(
         store, pending.push_id, show, clock=FakeClock(NOW), every_s=2, for_s=10, sleep=sleep
     )
     assert stalled is not None and ticks == 5  # gave up after for_s
+
+
+class RefusingSender:
+    """A Sender whose destinations are all gone (blocked, kicked)."""
+
+    async def send(self, destination: object, message: object) -> str:
+        from digests.errors import DestinationGone
+
+        raise DestinationGone("bot was blocked by the user")
+
+
+async def test_the_worker_finishes_a_push_that_nobody_polls(categorised_store: Store) -> None:
+    """Issue 10.5: a push went out, nobody asked for its status, and every later push of the
+    category was refused as "still going out"."""
+    store = categorised_store
+    await setup(store)
+    renderer = Renderer()
+    first, second = [
+        await breaking.resolve_article(
+            store, category="climate", now=NOW, url=f"https://n.example/{n}", title=f"Event {n}"
+        )
+        for n in ("one", "two")
+    ]
+    report = await breaking.start_push(
+        store, renderer, category="climate", article=first, requested_by="api", now=NOW
+    )
+    senders = {"telegram": RecordingSender("telegram"), "discord": RecordingSender("discord")}
+    worker = DeliveryWorker(store, senders, Pacer({}), FakeClock(NOW), DeliveryLimits())
+    await worker.run_once()
+    push = await store.get_push(report.push_id)  # read directly: breaking.status would finish it
+    assert push is not None and (push.status, push.finished_at) == ("done", NOW)
+    later = await breaking.start_push(
+        store, renderer, category="climate", article=second, requested_by="cli", now=NOW
+    )
+    assert later.total == 2
+
+
+async def test_a_push_whose_last_entries_die_or_are_cancelled_is_finished(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    await setup(store)
+    article = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/x", title="Urgent"
+    )
+    report = await breaking.start_push(
+        store, Renderer(), category="climate", article=article, requested_by="api", now=NOW
+    )
+    # Telegram's entry is refused once with a limit of one: its subscriber is deactivated and
+    # the entry cancelled; Discord's entry is dead-lettered by hand, as after its last attempt.
+    worker = DeliveryWorker(
+        store,
+        {"telegram": RefusingSender()},  # type: ignore[dict-item]
+        Pacer({}),
+        FakeClock(NOW),
+        DeliveryLimits(forbidden_limit=1),
+    )
+    await worker.run_once()
+    push = await store.get_push(report.push_id)
+    assert push is not None and push.status == "sending" and push.pending == 1
+    (entry,) = await store.claim(now=NOW, limit=5, platforms=["discord"])
+    await store.give_up(entry.id, now=NOW, error="gave up after 5 attempts")
+    push = await store.get_push(report.push_id)
+    assert push is not None and push.status == "done"
+    assert push.counts == {"cancelled": 1, "dead": 1}
+
+
+async def test_a_push_left_sending_with_nothing_pending_blocks_no_other(
+    categorised_store: Store,
+) -> None:
+    """A database from before the fix holds pushes still 'sending' whose entries all went."""
+    store = categorised_store
+    await setup(store)
+    article = await breaking.resolve_article(
+        store, category="climate", now=NOW, url="https://n.example/old", title="Old news"
+    )
+    async with store._transaction() as db:
+        await db.execute(
+            "INSERT INTO pushes (category, story_id, article_id, requested_by, created_at) "
+            "VALUES ('climate', ?, ?, 'api', '2026-11-01T00:00:00+00:00')",
+            (article.story_id, article.id),
+        )
+    report = await breaking.start_push(
+        store, Renderer(), category="climate", article=article, requested_by="cli", now=NOW
+    )
+    assert (report.total, report.status) == (2, "sending")
+    with pytest.raises(PushBusy):  # a push that still has entries to send does block
+        await breaking.start_push(
+            store, Renderer(), category="climate", article=article, requested_by="cli", now=NOW
+        )
