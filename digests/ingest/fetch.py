@@ -1,4 +1,5 @@
-"""Fetch feed documents over HTTP with httpx: conditional GET, size cap, redirect limit.
+"""Fetch feed documents over HTTP with httpx: conditional GET, size cap, redirect limit,
+and one deadline for the whole response.
 
 ``fetch_feed`` returns a FetchResult or raises FetchError; it never raises anything else
 for a network or server problem, so the poller can treat every failure alike.
@@ -6,6 +7,8 @@ for a network or server problem, so the poller can treat every failure alike.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -13,6 +16,11 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from digests.settings import FetchLimits
+
+# A server may ask us to wait; past a week the feed is as good as gone, and the number
+# itself may be anything (99999999999999999999 does not fit a timedelta).
+MAX_RETRY_AFTER = timedelta(days=7)
+_SECONDS = re.compile(r"[0-9]+")
 
 
 class FetchError(Exception):
@@ -62,8 +70,35 @@ async def fetch_feed(
     max_bytes: int,
     etag: str | None = None,
     last_modified: str | None = None,
+    timeout_s: float | None = None,
 ) -> FetchResult:
-    """GET ``url`` conditionally; a 304 gives ``not_modified``. Raises FetchError."""
+    """GET ``url`` conditionally; a 304 gives ``not_modified``. Raises FetchError.
+
+    ``timeout_s`` bounds the whole exchange, from connecting to the last byte (default: the
+    client's own timeout). httpx's timeouts apply to each read, so without this a server
+    sending one byte a second would hold the fetch for as long as it likes.
+    """
+    deadline = timeout_s if timeout_s is not None else _client_timeout(client)
+    try:
+        async with asyncio.timeout(deadline):
+            return await _get(client, url, max_bytes, etag, last_modified)
+    except TimeoutError:
+        raise FetchError(f"timed out: no complete response within {deadline:g} s") from None
+
+
+def _client_timeout(client: httpx.AsyncClient) -> float:
+    timeout = client.timeout
+    values = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+    return max(values, default=15.0)
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    max_bytes: int,
+    etag: str | None,
+    last_modified: str | None,
+) -> FetchResult:
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -113,13 +148,23 @@ def _status_error(response: httpx.Response) -> FetchError:
 
 
 def _retry_after(value: str | None, date: str | None) -> timedelta | None:
-    """Retry-After as a delay: seconds, or an HTTP date measured against the server's Date."""
-    if not value:
+    """Retry-After as a delay: seconds, or an HTTP date measured against the server's Date.
+
+    None when it cannot be read or asks for no wait; never more than MAX_RETRY_AFTER.
+    """
+    text = (value or "").strip()
+    if not text:
         return None
-    if value.strip().isdigit():
-        return timedelta(seconds=int(value.strip()))
-    try:
-        delta = parsedate_to_datetime(value) - parsedate_to_datetime(date or "")
-    except (TypeError, ValueError):
+    if _SECONDS.fullmatch(text):
+        # Compared as text first: int() of a 5,000-digit value is slow and refused.
+        if len(text) > 9:
+            return MAX_RETRY_AFTER
+        delay = timedelta(seconds=int(text))
+    else:
+        try:
+            delay = parsedate_to_datetime(text) - parsedate_to_datetime(date or "")
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+    if delay <= timedelta(0):
         return None
-    return delta if delta.total_seconds() > 0 else None
+    return min(delay, MAX_RETRY_AFTER)

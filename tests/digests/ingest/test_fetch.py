@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from aiohttp import web
 
-from digests.ingest.fetch import FetchError, build_client, fetch_feed
+from digests.ingest.fetch import (
+    MAX_RETRY_AFTER,
+    FetchError,
+    _retry_after,
+    build_client,
+    fetch_feed,
+)
 from digests.settings import FetchLimits
 
 FEED = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
@@ -128,3 +135,68 @@ async def test_status_errors_timeouts_and_refused_connections(local_server) -> N
             await fetch_feed(client, f"{base}/slow", max_bytes=10_000)
         with pytest.raises(FetchError, match="network error"):
             await fetch_feed(client, "http://127.0.0.1:9/closed", max_bytes=10_000)
+
+
+async def test_a_trickling_server_hits_the_deadline_for_the_whole_response(local_server) -> None:  # type: ignore[no-untyped-def]
+    # One byte every 50 ms never trips httpx's per-read timeout of 0.3 s; the deadline for
+    # the whole response (here the client's 0.3 s) must end it well before the 4 s trickle.
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        for _ in range(80):
+            await response.write(b" ")
+            await asyncio.sleep(0.05)
+        await response.write_eof()
+        return response
+
+    base = await local_server(app_with({"/trickle": trickle}))
+    async with build_client(FetchLimits(timeout_s=0.3)) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"timed out: no complete response within 0\.3 s"):
+            await fetch_feed(client, f"{base}/trickle", max_bytes=10_000)
+        assert time.monotonic() - started < 2
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"within 0\.2 s"):
+            await fetch_feed(client, f"{base}/trickle", max_bytes=10_000, timeout_s=0.2)
+        assert time.monotonic() - started < 2
+
+
+async def test_a_huge_retry_after_is_clamped_not_a_crash(local_server) -> None:  # type: ignore[no-untyped-def]
+    async def busy(request: web.Request) -> web.Response:
+        return web.Response(status=429, headers={"Retry-After": "99999999999999999999"})
+
+    base = await local_server(app_with({"/busy": busy}))
+    async with build_client(FetchLimits()) as client:
+        with pytest.raises(FetchError, match="HTTP 429") as error:
+            await fetch_feed(client, f"{base}/busy", max_bytes=10_000)
+    assert error.value.retry_after == MAX_RETRY_AFTER
+
+
+DATE = "Fri, 27 Nov 2026 12:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "expected"),
+    [
+        ("120", None, timedelta(seconds=120)),
+        (" 120 ", None, timedelta(seconds=120)),
+        ("0", None, None),
+        ("99999999999999999999", None, MAX_RETRY_AFTER),
+        ("9" * 5000, None, MAX_RETRY_AFTER),
+        ("-5", None, None),
+        ("1.5", None, None),
+        ("soon", DATE, None),
+        ("\u0661\u0662\u0660", None, None),  # Arabic-Indic digits are not HTTP digits
+        ("Fri, 27 Nov 2026 12:10:00 GMT", DATE, timedelta(minutes=10)),
+        ("Fri, 27 Nov 2026 11:00:00 GMT", DATE, None),
+        ("Fri, 31 Dec 9999 23:59:59 -1200", DATE, MAX_RETRY_AFTER),
+        ("Fri, 27 Nov 2026 12:10:00 GMT", None, None),
+        ("Fri, 27 Nov 2026 12:10:00 GMT", "garbage", None),
+        ("Fri, 27 Nov 2026 12:10:00 -0000", DATE, None),  # naive minus aware
+        (None, DATE, None),
+    ],
+)
+def test_retry_after_is_read_and_clamped(
+    value: str | None, date: str | None, expected: timedelta | None
+) -> None:
+    assert _retry_after(value, date) == expected
