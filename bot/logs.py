@@ -1,10 +1,13 @@
-"""Logging set-up, with a filter that keeps tokens out of every log line."""
+"""Logging set-up, with a filter that keeps tokens out of every log line, and a writer that
+does the same for everything else the process prints (stdout, stderr)."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any, TextIO
+from urllib.parse import quote
 
 # A Telegram bot token (digits:35 characters), and a Discord bot token (three base64url
 # parts separated by dots).
@@ -20,7 +23,17 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+        self._secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str | None]) -> None:
+        """Redact these secrets too (settings are read after the output is set up). A
+        secret is also looked for URL-encoded, as a server echoing a request path shows it."""
+        found = set(self._secrets)
+        for secret in secrets:
+            if secret and len(secret) >= 8:
+                found.update({secret, quote(secret, safe="")})
+        self._secrets = sorted(found, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -53,3 +66,36 @@ def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redactor
+
+
+class RedactingWriter:
+    """A text stream that redacts what passes through it, a line at a time (so a secret
+    written in two pieces is still caught); ``flush`` lets a partial line (a prompt, a
+    progress bar) out."""
+
+    def __init__(self, stream: TextIO, redactor: RedactSecrets) -> None:
+        self._stream = stream
+        self._redactor = redactor
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        end = self._pending.rfind("\n") + 1
+        if end:
+            self._stream.write(self._redactor.redact(self._pending[:end]))
+            self._pending = self._pending[end:]
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            text, self._pending = self._pending, ""
+            self._stream.write(self._redactor.redact(text))
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        # isatty, fileno, encoding… are the wrapped stream's.
+        return getattr(self._stream, name)

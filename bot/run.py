@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
@@ -27,6 +28,8 @@ from digests.ingest.pipeline import poll_feeds
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
+from digests.settings import SUPPORTED_LANGUAGES, SettingsError, bind_address
+from digests.store import StoreError
 
 log = logging.getLogger("digestbot.run")
 
@@ -164,8 +167,14 @@ class Runner:
         settings = self.app.settings.delivery
         articles = await self.app.store.delete_articles_before(now - settings.retention)
         entries = await self.app.store.purge_outbox_before(now - settings.delivery_retention)
-        if articles or entries:
-            log.info("retention: %d articles and %d delivered entries removed", articles, entries)
+        audited = await self.app.store.purge_audit_before(now - settings.audit_retention)
+        if articles or entries or audited:
+            log.info(
+                "retention: %d articles, %d delivered entries and %d audit entries removed",
+                articles,
+                entries,
+                audited,
+            )
 
     async def start_telegram(self) -> None:
         """Take commands from Telegram (long polling, or a webhook when configured)."""
@@ -191,10 +200,10 @@ class Runner:
             await application.start()
             assert application.updater is not None
             if settings.telegram_webhook_url:
-                host, port = settings.telegram_webhook_bind.rsplit(":", 1)
+                host, port = bind_address(settings.telegram_webhook_bind)
                 await application.updater.start_webhook(
                     listen=host,
-                    port=int(port),
+                    port=port,
                     url_path="telegram",
                     webhook_url=settings.telegram_webhook_url,
                     secret_token=settings.telegram_webhook_secret,
@@ -265,7 +274,8 @@ class Runner:
             await self.discord_client.tell_setter(subscriber_id, reason)
 
     async def start_api(self) -> None:
-        """Serve the admin HTTP API on API_BIND when API_TOKEN is set."""
+        """Serve the admin HTTP API on API_BIND when API_TOKEN is set. Raises SettingsError
+        when it cannot listen there (port in use, no such host)."""
         settings = self.app.settings
         if not settings.api_token:
             return
@@ -282,8 +292,13 @@ class Runner:
         )
         runner = web.AppRunner(api.app(), access_log=None)
         await runner.setup()
-        host, port = settings.api_bind.rsplit(":", 1)
-        await web.TCPSite(runner, host, int(port)).start()
+        host, port = bind_address(settings.api_bind, "API_BIND")
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except (OSError, OverflowError) as exc:  # in use, not ours, or no such host
+            await runner.cleanup()
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise SettingsError(f"API_BIND {settings.api_bind}: cannot listen: {reason}") from None
         self.api_runner = runner
         self.out.write(f"admin API on http://{settings.api_bind}\n")
         self.out.flush()
@@ -309,8 +324,16 @@ class Runner:
             await application.shutdown()
 
     async def run(self) -> int:
+        """Run until SIGTERM/SIGINT (or ``stop``); return the exit status. A broken set-up
+        (a template that fails, a database it cannot write, an API_BIND it cannot listen on)
+        raises TemplateError, StoreError or SettingsError before anything is sent."""
         store = self.app.store
-        requeued = await store.requeue_abandoned(now=self.app.clock.now())
+        self.app.renderer.check(SUPPORTED_LANGUAGES)
+        try:
+            # The first write: a read-only database is found here, not at the first tick.
+            requeued = await store.requeue_abandoned(now=self.app.clock.now())
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to database {store.path}: {exc}") from None
         self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")
         if requeued:
             self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
@@ -337,23 +360,28 @@ class Runner:
                 coalesce=True,
                 misfire_grace_time=int(every.total_seconds()),
             )
-        scheduler.start()
-        worker = asyncio.create_task(self.worker.run(self.stop))
-        await self.start_telegram()
-        await self.start_discord()
-        await self.start_api()
+        worker: asyncio.Task[None] | None = None
+        # Everything starts inside the try: when one part fails to start (the API's port is
+        # taken), what already started is stopped again and the error is the only output.
         try:
+            await self.start_api()
+            scheduler.start()
+            worker = asyncio.create_task(self.worker.run(self.stop))
+            await self.start_telegram()
+            await self.start_discord()
             await self.stop.wait()
         finally:
-            self.out.write("stopping: finishing sends under way\n")
-            self.out.flush()
-            scheduler.shutdown(wait=False)
+            if worker is not None:
+                self.out.write("stopping: finishing sends under way\n")
+                self.out.flush()
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
             await self.stop_telegram()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             self.worker.stop()
-            pending = [worker, *self.jobs]
-            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
+            pending = [task for task in (worker, *self.jobs) if task is not None]
+            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
             for task in late:  # abandoned sends stay 'sending' and are re-queued on start
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

@@ -11,8 +11,8 @@ import httpx
 
 from digests.ingest.fetch import build_client
 from digests.render import Renderer
-from digests.settings import Settings
-from digests.store import Store
+from digests.settings import Settings, SettingsError
+from digests.store import Store, StoreError
 from digests.timeutil import Clock, SystemClock
 
 
@@ -35,8 +35,18 @@ async def open_app(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[App]:
-    """Open the store and build the app; the store is closed on the way out."""
-    store = await Store.open(settings.database_path)
+    """Open the store and build the app; the store is closed on the way out.
+
+    Raises SettingsError when TEMPLATES_DIR is not a folder, StoreError when the database
+    cannot be opened (its folder is a file, say)."""
+    if settings.templates_dir is not None and not settings.templates_dir.is_dir():
+        raise SettingsError(f"TEMPLATES_DIR {settings.templates_dir} is not a folder")
+    try:
+        store = await Store.open(settings.database_path)
+    except OSError as exc:  # creating the database's folder failed
+        raise StoreError(
+            f"cannot open database {settings.database_path}: {exc.strerror or exc}"
+        ) from None
     try:
         yield App(
             settings, store, Renderer(settings.templates_dir), clock or SystemClock(), transport

@@ -62,6 +62,7 @@ class DeliveryLimits:
     dispatch_interval: timedelta = timedelta(seconds=30)
     retention: timedelta = timedelta(days=90)
     delivery_retention: timedelta = timedelta(days=30)
+    audit_retention: timedelta = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -109,16 +110,64 @@ def database_path_from_url(url: str) -> Path:
     return Path(url[len(prefix) :])
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Counts and sizes beyond this are mistakes (and would overflow a timedelta or SQLite).
+MAX_NUMBER = 1_000_000_000
+# Hours and days settings: up to ten years, so that ``now`` minus them is still a date.
+MAX_HOURS = 24 * 3650
+MAX_DAYS = 3650
+
+
+def _show(raw: str) -> str:
+    """A setting's value for an error line: quoted, and cut when it is long."""
+    return repr(raw) if len(raw) <= 40 else repr(raw[:40]) + f"… ({len(raw)} characters)"
+
+
+def _int(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int = 0,
+    maximum: int = MAX_NUMBER,
+) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    text = raw.strip()
+    # Checked before int(): Python refuses (with its own message) past 4,300 digits.
+    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        if re.fullmatch(r"-\d+", text):
+            raise SettingsError(f"{name} must be at least {minimum}, got {_show(text)}")
+        if re.fullmatch(r"\+?\d+", text):
+            raise SettingsError(f"{name} must be at most {maximum}, got {_show(text)}")
+        raise SettingsError(f"{name} must be a whole number, got {_show(raw)}")
+    value = int(text)
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    if value > maximum:
+        raise SettingsError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def _float(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    minimum: float,
+    maximum: float = MAX_NUMBER,
+) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    # Plain decimals only: no "nan", "inf", "1e400" or digit-group underscores.
+    if not re.fullmatch(r"\d{1,12}(\.\d{1,9})?|\.\d{1,9}", text):
+        raise SettingsError(f"{name} must be a number such as 2.5, got {_show(raw)}")
+    value = float(text)
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {text}")
+    if value > maximum:
+        raise SettingsError(f"{name} must be at most {maximum:g}, got {text}")
     return value
 
 
@@ -140,7 +189,7 @@ def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelt
         return default
     try:
         return parse_duration(raw)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise SettingsError(f"{name}: {exc}") from None
 
 
@@ -151,10 +200,25 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
-            raise SettingsError(f"{name} must be comma-separated numeric user ids, got {part!r}")
+        # Telegram and Discord ids fit in 64 bits: at most 20 digits.
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise SettingsError(
+                f"{name} must be comma-separated numeric user ids, got {_show(part)}"
+            )
         ids.add(int(part))
     return frozenset(ids)
+
+
+def bind_address(value: str, name: str = "bind address") -> tuple[str, int]:
+    """``host:port`` or ``[IPv6]:port`` as (host, port); raise SettingsError otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.%\w-]+)\]:(\d{1,5})|([^:\[\]\s]+):(\d{1,5})", value)
+    if match is None:
+        raise SettingsError(f"{name} must be host:port or [IPv6 address]:port, got {_show(value)}")
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{name}: port must be 1-65535, got {port}")
+    return host, port
 
 
 def validate_digest_time(value: str) -> str:
@@ -194,8 +258,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     digest = DigestLimits(
         per_category=_int(env, "DIGEST_MAX_PER_CATEGORY", 5, minimum=1),
         overall=_int(env, "DIGEST_MAX_STORIES", 15, minimum=1),
-        first_lookback=timedelta(hours=_int(env, "FIRST_DIGEST_LOOKBACK_HOURS", 24, minimum=1)),
-        max_age=timedelta(hours=_int(env, "DIGEST_MAX_AGE_HOURS", 72, minimum=1)),
+        first_lookback=timedelta(
+            hours=_int(env, "FIRST_DIGEST_LOOKBACK_HOURS", 24, minimum=1, maximum=MAX_HOURS)
+        ),
+        max_age=timedelta(
+            hours=_int(env, "DIGEST_MAX_AGE_HOURS", 72, minimum=1, maximum=MAX_HOURS)
+        ),
         send_empty=_bool(env, "SEND_EMPTY_DIGEST", False),
     )
     fetch = FetchLimits(
@@ -204,18 +272,23 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         max_redirects=_int(env, "FETCH_MAX_REDIRECTS", 5),
         default_interval=_duration(env, "FEED_DEFAULT_INTERVAL", timedelta(minutes=30)),
         max_errors=_int(env, "FEED_MAX_ERRORS", 10, minimum=1),
-        concurrency=_int(env, "FETCH_CONCURRENCY", 20, minimum=1),
+        concurrency=_int(env, "FETCH_CONCURRENCY", 20, minimum=1, maximum=10_000),
     )
     delivery = DeliveryLimits(
-        telegram_max_rate=float(_int(env, "TELEGRAM_MAX_RATE", 30, minimum=1)),
-        discord_max_rate=float(_int(env, "DISCORD_MAX_RATE", 50, minimum=1)),
+        telegram_max_rate=_float(env, "TELEGRAM_MAX_RATE", 30.0, minimum=0.1, maximum=100_000),
+        discord_max_rate=_float(env, "DISCORD_MAX_RATE", 50.0, minimum=0.1, maximum=100_000),
         max_attempts=_int(env, "DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
         forbidden_limit=_int(env, "DELIVERY_FORBIDDEN_LIMIT", 3, minimum=1),
-        concurrency=_int(env, "DELIVERY_CONCURRENCY", 32, minimum=1),
-        catchup=timedelta(hours=_int(env, "DIGEST_CATCHUP_HOURS", 6)),
+        concurrency=_int(env, "DELIVERY_CONCURRENCY", 32, minimum=1, maximum=10_000),
+        catchup=timedelta(hours=_int(env, "DIGEST_CATCHUP_HOURS", 6, maximum=MAX_HOURS)),
         dispatch_interval=timedelta(seconds=_int(env, "DISPATCH_INTERVAL_SECONDS", 30, minimum=1)),
-        retention=timedelta(days=_int(env, "RETENTION_DAYS", 90, minimum=1)),
-        delivery_retention=timedelta(days=_int(env, "DELIVERY_RETENTION_DAYS", 30, minimum=1)),
+        retention=timedelta(days=_int(env, "RETENTION_DAYS", 90, minimum=1, maximum=MAX_DAYS)),
+        delivery_retention=timedelta(
+            days=_int(env, "DELIVERY_RETENTION_DAYS", 30, minimum=1, maximum=MAX_DAYS)
+        ),
+        audit_retention=timedelta(
+            days=_int(env, "AUDIT_RETENTION_DAYS", 365, minimum=1, maximum=MAX_DAYS)
+        ),
     )
     if delivery.dispatch_interval > timedelta(seconds=60):
         raise SettingsError("DISPATCH_INTERVAL_SECONDS must be at most 60")
@@ -240,14 +313,19 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "A-Z, a-z, 0-9, _ and -"
         )
     webhook_bind = env.get("TELEGRAM_WEBHOOK_BIND", "").strip() or "127.0.0.1:8443"
-    if not re.fullmatch(r"[^:]+:\d{1,5}", webhook_bind):
-        raise SettingsError(f"TELEGRAM_WEBHOOK_BIND must be host:port, got {webhook_bind!r}")
+    bind_address(webhook_bind, "TELEGRAM_WEBHOOK_BIND")
     api_token = env.get("API_TOKEN", "").strip() or None
     if api_token is not None and len(api_token) < 16:
         raise SettingsError("API_TOKEN must be at least 16 characters")
     api_bind = env.get("API_BIND", "").strip() or "127.0.0.1:8080"
-    if not re.fullmatch(r"[^:]+:\d{1,5}", api_bind):
-        raise SettingsError(f"API_BIND must be host:port, got {api_bind!r}")
+    bind_address(api_bind, "API_BIND")
+    log_level = (env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper()
+    if log_level == "WARN":
+        log_level = "WARNING"
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {_show(log_level)}"
+        )
     gateway_url = (env.get("DISCORD_GATEWAY_URL") or "").strip() or "wss://gateway.discord.gg/"
     if not gateway_url.startswith(("wss://", "ws://")):
         raise SettingsError(f"DISCORD_GATEWAY_URL must be a wss:// URL, got {gateway_url!r}")
@@ -260,7 +338,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         default_language=language,
         default_timezone=timezone,
         default_digest_time=digest_time,
-        story_window=timedelta(hours=_int(env, "STORY_WINDOW_HOURS", 48, minimum=1)),
+        story_window=timedelta(
+            hours=_int(env, "STORY_WINDOW_HOURS", 48, minimum=1, maximum=MAX_HOURS)
+        ),
         digest=digest,
         fetch=fetch,
         delivery=delivery,
@@ -280,6 +360,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         discord_gateway_url=gateway_url,
         discord_admin_ids=_ids(env, "DISCORD_ADMIN_IDS"),
         discord_guild_ids=_ids(env, "DISCORD_GUILD_IDS"),
-        discord_shard_count=_int(env, "DISCORD_SHARD_COUNT", 0, minimum=0) or None,
-        log_level=(env.get("LOG_LEVEL", "INFO").strip() or "INFO").upper(),
+        discord_shard_count=_int(env, "DISCORD_SHARD_COUNT", 0, minimum=0, maximum=100_000) or None,
+        log_level=log_level,
     )

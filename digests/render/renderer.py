@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from digests.assemble import DigestPlan, Story
+from digests.assemble import DigestPlan, Section, Story
 from digests.ingest.normalise import read_minutes
-from digests.models import Subscriber
+from digests.models import Article, Category, Subscriber
 from digests.outgoing import OutgoingMessage
 from digests.render import i18n
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
@@ -59,6 +59,49 @@ class TemplateError(RuntimeError):
     """An operator's template failed to render; the message names the template."""
 
 
+def _failure(where: str, exc: BaseException) -> TemplateError:
+    """One line naming the template (the included one, for a syntax error in it)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = exc.filename or exc.name or where
+        detail = f"{exc.message} (line {exc.lineno})"
+    else:
+        detail = str(exc) or type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        detail = f"not UTF-8 text ({detail})"
+    elif isinstance(exc, RecursionError):
+        detail = "it includes itself (endless recursion)"
+    return TemplateError(f"template {where} failed: {' '.join(detail.split())}")
+
+
+def _sample_story(now: datetime) -> Story:
+    """A made-up story with every field set, to try the templates on at start-up."""
+    article = Article(
+        id=1,
+        feed_id=None,
+        url="https://news.example/sample",
+        title="Sample headline",
+        summary="A sample summary, to check that every template renders.",
+        source="Sample News",
+        categories=("sample",),
+        published_at=now,
+        fetched_at=now,
+        story_id=1,
+        author="A. Writer",
+        image_url="https://news.example/sample.jpg",
+        word_count=400,
+    )
+    other = replace(article, id=2, url="https://other.example/sample", source="Other News")
+    return Story(
+        story_id=1,
+        lead=article,
+        articles=(article, other),
+        categories=frozenset({"sample"}),
+        newest_published=now,
+        max_article_id=2,
+        score=1.0,
+    )
+
+
 class Renderer:
     def __init__(self, templates_dir: Path | None = None) -> None:
         self._override = templates_dir
@@ -94,8 +137,45 @@ class Renderer:
         try:
             template = env.get_template(name)
             return template.render(**context)
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"template {platform}/{name} failed: {exc}") from exc
+        # An operator's template can fail in any way: {{ 1/0 }}, a file that is not UTF-8,
+        # one that includes itself.
+        except Exception as exc:
+            raise _failure(f"{platform}/{name}", exc) from exc
+
+    def check(self, languages: Sequence[str]) -> None:
+        """Render every template once, in each language, with a sample story (and an empty
+        digest), and compile every template file of TEMPLATES_DIR, so that a broken
+        template stops the start instead of every dispatch. Raises TemplateError."""
+        from digests.render.templates import PLATFORMS
+
+        now = datetime.now(UTC)
+        story = _sample_story(now)
+        full = DigestPlan(0, (Section(Category("sample", "Sample"), (story,)),), now, 1)
+        empty = DigestPlan(0, (), now, 0)
+        for language in languages:
+            reader = Reader(language)
+            for platform in PLATFORMS:
+                for plan in (full, empty):
+                    self.render_digest(plan, platform, reader)
+                self.render_breaking(story, platform, reader, now)
+                context = self._context(reader, now)
+                self._story(platform, story, reader, context, compact=True)
+                for name in ("help", "welcome"):
+                    self.render_text(platform, name, reader)
+        self._stories.clear()
+        if self._override is None:
+            return
+        for platform in PLATFORMS:
+            folder = self._override / platform
+            env = self.environment(platform, languages[0] if languages else "en")
+            for path in sorted(folder.rglob("*.j2")) if folder.is_dir() else ():
+                if not path.is_file() or path.name.startswith("."):
+                    continue
+                name = path.relative_to(folder).as_posix()
+                try:
+                    env.get_template(name)
+                except Exception as exc:
+                    raise _failure(f"{platform}/{name}", exc) from exc
 
     def _story(
         self,
