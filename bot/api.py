@@ -161,16 +161,20 @@ class Api:
             return error(422, "; ".join(problems))
         created: list[str] = []
         existing: list[str] = []
-        from digests.ingest.pipeline import cluster_new
+        from digests.ingest.stories import store_and_group
 
-        new_refs = []
         for item in valid:
-            counts, new = await self.store.ingest_articles(
-                import_scope(item.article.source), [item.article], [item.category], now=now
+            # Stored and grouped in one transaction; the same record posted again, from any
+            # process, finds the stored article (200), never a second one.
+            stored = await store_and_group(
+                self.store,
+                import_scope(item.article.source),
+                [item.article],
+                [item.category],
+                now=now,
+                window=self.settings.story_window,
             )
-            (created if counts.new else existing).append(item.article.url)
-            new_refs.extend(new)
-        await cluster_new(self.store, new_refs, now=now, window=self.settings.story_window)
+            (created if stored.counts.new else existing).append(item.article.url)
         await self.store.audit(
             actor="api",
             platform="api",

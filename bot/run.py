@@ -25,6 +25,7 @@ from bot.wiring import App
 from digests.deliver import DeliveryWorker
 from digests.dispatch import dispatch_due
 from digests.ingest.pipeline import poll_feeds
+from digests.ingest.stories import group_orphans
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
@@ -332,6 +333,10 @@ class Runner:
         try:
             # The first write: a read-only database is found here, not at the first tick.
             requeued = await store.requeue_abandoned(now=self.app.clock.now())
+            # Articles a crash or an older version left without a story reach digests again.
+            await group_orphans(
+                store, now=self.app.clock.now(), window=self.app.settings.story_window
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to database {store.path}: {exc}") from None
         self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")

@@ -22,7 +22,7 @@ from digests.ingest.normalise import (
     summarise,
     word_count,
 )
-from digests.models import IngestCounts, NewArticle, StoredArticleRef
+from digests.models import IngestCounts, NewArticle
 from digests.store import Store, import_scope
 from digests.timeutil import parse_iso
 
@@ -137,7 +137,7 @@ async def import_records(
     story_window: timedelta,
 ) -> ImportReport:
     """Validate and store records; bad ones are reported by number, good ones all kept."""
-    from digests.ingest.pipeline import cluster_new
+    from digests.ingest.stories import store_and_group
 
     report = ImportReport()
     known = [c.slug for c in await store.list_categories()]
@@ -152,12 +152,11 @@ async def import_records(
             report.errors.append((number, str(exc)))
             continue
         groups[(valid.category, valid.article.source)].append(valid.article)
-    created: list[StoredArticleRef] = []
     for (category, source), articles in groups.items():
-        counts, new = await store.ingest_articles(
-            import_scope(source), articles, [category], now=now
+        # Stored and grouped into stories in one transaction: never an article without one.
+        stored = await store_and_group(
+            store, import_scope(source), articles, [category], now=now, window=story_window
         )
-        report.counts += counts
-        created.extend(new)
-    report.stories_new = await cluster_new(store, created, now=now, window=story_window)
+        report.counts += stored.counts
+        report.stories_new += stored.stories_new
     return report

@@ -7,50 +7,16 @@ from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
 from typing import ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from digests.timeutil import ensure_utc
+
+# Links are canonicalised in digests.urls (the store uses it too); re-exported for ingest.
+from digests.urls import InvalidURL as InvalidURL
+from digests.urls import canonical_url as canonical_url
 
 SUMMARY_TARGET = 300
 TITLE_MAX = 300
 WORDS_PER_MINUTE = 230
-
-_TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class InvalidURL(ValueError):
-    """A URL that is not an absolute http(s) address."""
-
-
-def canonical_url(url: str) -> str:
-    """Return the canonical form of an http(s) URL.
-
-    Lower-cases scheme and host, drops default ports, credentials, fragments and tracking
-    parameters (``utm_*``, ``fbclid``, ``gclid``, …), keeps every other parameter in order.
-    Raises InvalidURL when the text is not an absolute http(s) URL.
-    """
-    raw = url.strip()
-    try:
-        parts = urlsplit(raw)
-        port = parts.port
-    except ValueError:
-        raise InvalidURL(f"not a valid URL: {url!r}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname or any(c.isspace() for c in raw):
-        raise InvalidURL(f"not an http(s) URL: {url!r}")
-    host = parts.hostname.lower().rstrip(".")
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    # Credentials never belong in a link shown to readers (or in a log): they are dropped.
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
-    ]
-    path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
 class _TextExtractor(HTMLParser):
@@ -108,7 +74,18 @@ class _TextExtractor(HTMLParser):
 
 
 _SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+# Control characters, and the invisible format characters (Unicode category Cf) that can
+# reorder or hide text: bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069),
+# zero-width spaces, soft hyphens, tag characters. A title stripped of them cannot pass
+# for a file name or a different link. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and
+# Indic words and emoji sequences need them, and they cannot reorder text.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd"
+    "\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e\u2028\u2029"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 
 
 def html_to_text(fragment: str | None) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from digests.ingest.cluster import cluster_articles, title_key
+from digests.ingest.cluster import title_key
 from digests.ingest.fetch import FetchError, fetch_feed
 from digests.ingest.normalise import (
     InvalidURL,
@@ -27,6 +27,7 @@ from digests.ingest.normalise import (
     word_count,
 )
 from digests.ingest.parse import FeedParseError, ParsedFeed, RawEntry, parse_feed
+from digests.ingest.stories import group_orphans, store_and_group
 from digests.models import Feed, IngestCounts, NewArticle, StoredArticleRef
 from digests.settings import Settings
 from digests.store import Store, feed_scope
@@ -140,7 +141,9 @@ async def poll_feeds(
                     progress(feed)
 
     await asyncio.gather(*(one(feed) for feed in todo))
-    report.stories_new = await cluster_new(store, created, now=now, window=settings.story_window)
+    # Each feed's articles were grouped as they were stored; this picks up any article a
+    # crash or an older version left without a story.
+    report.stories_new += await group_orphans(store, now=now, window=settings.story_window)
     return report
 
 
@@ -195,11 +198,18 @@ async def _poll_one(
                 report.skipped_items += 1
             else:
                 articles.append(article)
-        counts, new = await store.ingest_articles(
-            feed_scope(feed.id), articles, feed.categories, now=now, feed_id=feed.id
+        stored = await store_and_group(
+            store,
+            feed_scope(feed.id),
+            articles,
+            feed.categories,
+            now=now,
+            window=settings.story_window,
+            feed_id=feed.id,
         )
-        report.counts += counts
-        created.extend(new)
+        report.counts += stored.counts
+        report.stories_new += stored.stories_new
+        created.extend(stored.created)
     await store.record_fetch_success(
         feed.id,
         now=now,
@@ -208,18 +218,6 @@ async def _poll_one(
         last_modified=result.last_modified,
         title=html_to_text(parsed.title) if parsed and parsed.title else None,
     )
-
-
-async def cluster_new(
-    store: Store, created: Sequence[StoredArticleRef], *, now: datetime, window: timedelta
-) -> int:
-    """Attach newly stored articles to stories; return how many new stories were made."""
-    if not created:
-        return 0
-    existing = await store.recent_story_members(now - window)
-    groups = cluster_articles(created, existing)
-    await store.assign_stories(groups, now=now)
-    return sum(1 for story_id, _ in groups if story_id is None)
 
 
 def with_key(article: NewArticle) -> NewArticle:

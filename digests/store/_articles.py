@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+import aiosqlite
 
 from digests.models import Article, IngestCounts, NewArticle, StoredArticleRef, StoryMember
 from digests.store._base import StoreBase, chunks, placeholders
 from digests.timeutil import from_db, to_db
+from digests.urls import InvalidURL, canonical_url
 
 _COMPARED = ("url", "title", "summary", "author", "image_url", "word_count")
+
+
+def _canonical_or_same(url: object) -> object:
+    """canonical_url for SQL: a value it refuses (none should be stored) is kept as it is."""
+    if not isinstance(url, str):
+        return url
+    try:
+        return canonical_url(url)
+    except InvalidURL:
+        return url
 
 
 def feed_scope(feed_id: int) -> str:
@@ -22,7 +37,43 @@ def import_scope(source: str) -> str:
     return f"import:{source.strip().casefold()}"
 
 
+Grouper = Callable[
+    [Sequence[StoredArticleRef], Sequence[StoryMember]],
+    Sequence[tuple[int | None, Sequence[StoredArticleRef]]],
+]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How articles are put into stories inside the transaction that stores them.
+
+    ``grouper`` is a pure function (``digests.ingest.cluster.cluster_articles``) given the
+    articles to place and the members of stories last seen at or after ``since``; it returns
+    ``(story_id or None for a new story, articles)`` pairs. The store calls it without
+    knowing how it decides, so the store never imports ingest.
+    """
+
+    grouper: Grouper
+    since: datetime
+
+
+class Ingested(NamedTuple):
+    """What storing one batch did: the counts, the newly inserted articles, and how many
+    new stories grouping them made (0 when no grouping was asked for)."""
+
+    counts: IngestCounts
+    created: list[StoredArticleRef]
+    stories_new: int
+
+
 class ArticleStore(StoreBase):
+    async def migrate(self) -> int:
+        # Migrations that recompute stored URL keys call the canonicaliser from SQL.
+        await self._db.create_function(
+            "digestbot_canonical_url", 1, _canonical_or_same, deterministic=True
+        )
+        return await super().migrate()
+
     async def ingest_articles(
         self,
         scope: str,
@@ -32,37 +83,78 @@ class ArticleStore(StoreBase):
         now: datetime,
         feed_id: int | None = None,
     ) -> tuple[IngestCounts, list[StoredArticleRef]]:
-        """Insert new articles and update edited ones of one scope, in one transaction.
+        """``store_articles`` without grouping: the articles stay out of digests until
+        grouped (``group_orphans``). For tests and tools; everything that serves readers
+        stores and groups in one go (``digests.ingest.stories.store_and_group``)."""
+        done = await self.store_articles(
+            scope, articles, categories, now=now, feed_id=feed_id, grouping=None
+        )
+        return done.counts, done.created
+
+    async def store_articles(
+        self,
+        scope: str,
+        articles: Sequence[NewArticle],
+        categories: Sequence[str],
+        *,
+        now: datetime,
+        grouping: Grouping | None,
+        feed_id: int | None = None,
+    ) -> Ingested:
+        """Insert new articles and update edited ones of one scope, and (with ``grouping``)
+        put them into stories, all in one write transaction: either everything is stored
+        and grouped, or nothing is.
 
         The same guid, or else the same canonical URL, within ``scope`` is one article: a
         repeat with changed text updates it in place (keeping its id and story), an identical
-        repeat is left alone. Returns the counts and the newly inserted articles.
+        repeat is left alone. Existing articles are looked up inside the write transaction
+        (``BEGIN IMMEDIATE``), so concurrent callers, in this process or another, take
+        turns and the same record stored by many of them at once is one article; unique
+        indexes on (scope, guid) and (scope, url) make a duplicate impossible regardless.
+        A stored article of the batch that has no story yet (left by an older version) is
+        grouped along with the new ones.
         """
         unique: dict[str, NewArticle] = {}
         for article in articles:
             unique.setdefault(article.guid or article.url, article)
         batch = list(unique.values())
-        existing = await self._existing(scope, batch)
         counts = IngestCounts()
         created: list[StoredArticleRef] = []
+        orphans: list[StoredArticleRef] = []
         stamp = to_db(now)
         updates: list[tuple[object, ...]] = []
         inserts: list[tuple[object, ...]] = []
         links: list[tuple[int, str]] = []
         async with self._transaction() as db:
+            by_guid, by_url = await self._existing(db, scope, batch)
+            inserted: set[int] = set()
             next_id = await self._next_id(db, "articles")
             for article in batch:
-                row = existing.get(("guid", article.guid)) if article.guid else None
-                row = row or existing.get(("url", article.url))
+                row = by_guid.get(article.guid) if article.guid else None
+                row = row or by_url.get(article.url)
                 if row is not None:
-                    if all(row[k] == getattr(article, k) for k in _COMPARED) and (
-                        row["title_key"] == article.title_key
+                    if row["id"] in inserted or (
+                        all(row[k] == getattr(article, k) for k in _COMPARED)
+                        and row["title_key"] == article.title_key
                     ):
+                        # A second record of an article this batch inserted counts as a
+                        # repeat, like an identical one.
                         counts += IngestCounts(unchanged=1)
                     else:
+                        # An edit may move the article to a URL another article of the
+                        # scope holds; the two stay apart and this one keeps its URL.
+                        holder = by_url.get(article.url)
+                        url = article.url if holder is None or holder is row else row["url"]
+                        by_url.pop(row["url"], None)
+                        row = {**row, **{k: getattr(article, k) for k in _COMPARED}}
+                        row.update(url=url, title_key=article.title_key)
+                        row["guid"] = row["guid"] or article.guid
+                        by_url[url] = row
+                        if row["guid"]:
+                            by_guid[row["guid"]] = row
                         updates.append(
                             (
-                                article.url,
+                                url,
                                 article.title,
                                 article.title_key,
                                 article.summary,
@@ -75,10 +167,25 @@ class ArticleStore(StoreBase):
                             )
                         )
                         counts += IngestCounts(updated=1)
+                    if row["story_id"] is None and row["id"] not in inserted:
+                        orphans.append(
+                            StoredArticleRef(
+                                row["id"],
+                                scope,
+                                row["title"],
+                                row["title_key"],
+                                from_db(row["published_at"]),  # type: ignore[arg-type]
+                            )
+                        )
                     continue
                 published = article.published_at or now
                 article_id = next_id
                 next_id += 1
+                inserted.add(article_id)
+                fresh = {"id": article_id, "story_id": None, "guid": article.guid}
+                by_url[article.url] = fresh
+                if article.guid:
+                    by_guid[article.guid] = fresh
                 inserts.append(
                     (
                         article_id,
@@ -123,30 +230,85 @@ class ArticleStore(StoreBase):
             await db.executemany(
                 "INSERT INTO article_categories (article_id, category) VALUES (?, ?)", links
             )
-        return counts, created
+            stories_new = 0
+            if grouping is not None and (created or orphans):
+                stories_new = await self._group(db, [*orphans, *created], grouping, now=now)
+        return Ingested(counts, created, stories_new)
 
-    async def _existing(self, scope: str, batch: Sequence[NewArticle]) -> dict[tuple, dict]:
-        found: dict[tuple, dict] = {}
-        columns = "id, guid, title_key, " + ", ".join(_COMPARED)
+    async def _existing(
+        self, db: aiosqlite.Connection, scope: str, batch: Sequence[NewArticle]
+    ) -> tuple[dict[str, dict], dict[str, dict]]:
+        """The stored articles of ``scope`` that share a guid or a URL with the batch."""
+        by_guid: dict[str, dict] = {}
+        by_url: dict[str, dict] = {}
+        columns = "id, guid, title_key, story_id, published_at, " + ", ".join(_COMPARED)
         guids = [a.guid for a in batch if a.guid]
         urls = [a.url for a in batch]
         for part in chunks(guids):
-            for row in await self._fetchall(
+            async with db.execute(
                 f"SELECT {columns} FROM articles WHERE scope = ? AND guid IN "
                 f"({placeholders(part)})",
                 [scope, *part],
-            ):
-                found[("guid", row["guid"])] = dict(row)
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found = dict(row)
+                    by_guid[found["guid"]] = found
+                    by_url.setdefault(found["url"], found)
         for part in chunks(urls):
-            for row in await self._fetchall(
+            async with db.execute(
                 f"SELECT {columns} FROM articles WHERE scope = ? AND url IN "
                 f"({placeholders(part)}) ORDER BY id",
                 [scope, *part],
-            ):
-                found.setdefault(("url", row["url"]), dict(row))
-        return found
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found = dict(row)
+                    # One row per article: a row found by guid is the same dict here.
+                    if found["guid"] and found["guid"] in by_guid:
+                        found = by_guid[found["guid"]]
+                    by_url.setdefault(found["url"], found)
+        return by_guid, by_url
 
     # --- stories ----------------------------------------------------------------------
+
+    async def group_orphans(self, grouping: Grouping, *, now: datetime) -> tuple[int, int]:
+        """Put every article that has no story into one, in one transaction (articles left
+        ungrouped by a crash or a full disk in an older version, or stored without
+        grouping). Returns (articles grouped, new stories)."""
+        if await self.first_unclustered_id() is None:
+            return 0, 0
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT id, scope, title, title_key, published_at FROM articles "
+                "WHERE story_id IS NULL ORDER BY id"
+            ) as cursor:
+                orphans = [
+                    StoredArticleRef(r[0], r[1], r[2], r[3], from_db(r[4]))  # type: ignore[arg-type]
+                    for r in await cursor.fetchall()
+                ]
+            if not orphans:
+                return 0, 0
+            return len(orphans), await self._group(db, orphans, grouping, now=now)
+
+    async def _group(
+        self,
+        db: aiosqlite.Connection,
+        articles: Sequence[StoredArticleRef],
+        grouping: Grouping,
+        *,
+        now: datetime,
+    ) -> int:
+        """Inside a write transaction: group ``articles`` against recent stories; return
+        how many new stories that made."""
+        async with db.execute(
+            """SELECT a.story_id, a.id, a.scope, a.title_key FROM stories s
+               JOIN articles a ON a.story_id = s.id
+               WHERE s.last_seen_at >= ? ORDER BY a.id""",
+            (to_db(grouping.since),),
+        ) as cursor:
+            members = [StoryMember(r[0], r[1], r[2], r[3]) for r in await cursor.fetchall()]
+        groups = grouping.grouper(articles, members)
+        await self._assign(db, groups, now=now)
+        return sum(1 for story_id, placed in groups if story_id is None and placed)
 
     async def recent_story_members(self, since: datetime) -> list[StoryMember]:
         """Articles of stories seen since ``since``: what new articles are clustered against."""
@@ -168,34 +330,43 @@ class ArticleStore(StoreBase):
 
         Returns the story id of each assignment, in order.
         """
+        async with self._transaction() as db:
+            return await self._assign(db, assignments, now=now)
+
+    async def _assign(
+        self,
+        db: aiosqlite.Connection,
+        assignments: Sequence[tuple[int | None, Sequence[StoredArticleRef]]],
+        *,
+        now: datetime,
+    ) -> list[int]:
         story_ids: list[int] = []
         new_stories: list[tuple[object, ...]] = []
         touched: list[tuple[object, ...]] = []
         members_of: list[tuple[int, int]] = []
-        async with self._transaction() as db:
-            next_id = await self._next_id(db, "stories")
-            for story_id, members in assignments:
-                if not members:
-                    story_ids.append(story_id or 0)
-                    continue
-                newest = to_db(max(max(m.published_at for m in members), now))
-                if story_id is None:
-                    first = min(members, key=lambda m: (m.published_at, m.id))
-                    story_id = next_id
-                    next_id += 1
-                    new_stories.append((story_id, first.title, to_db(first.published_at), newest))
-                else:
-                    touched.append((newest, story_id))
-                members_of.extend((story_id, m.id) for m in members)
-                story_ids.append(story_id)
-            await db.executemany(
-                "INSERT INTO stories (id, title, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
-                new_stories,
-            )
-            await db.executemany(
-                "UPDATE stories SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?", touched
-            )
-            await db.executemany("UPDATE articles SET story_id = ? WHERE id = ?", members_of)
+        next_id = await self._next_id(db, "stories")
+        for story_id, members in assignments:
+            if not members:
+                story_ids.append(story_id or 0)
+                continue
+            newest = to_db(max(max(m.published_at for m in members), now))
+            if story_id is None:
+                first = min(members, key=lambda m: (m.published_at, m.id))
+                story_id = next_id
+                next_id += 1
+                new_stories.append((story_id, first.title, to_db(first.published_at), newest))
+            else:
+                touched.append((newest, story_id))
+            members_of.extend((story_id, m.id) for m in members)
+            story_ids.append(story_id)
+        await db.executemany(
+            "INSERT INTO stories (id, title, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            new_stories,
+        )
+        await db.executemany(
+            "UPDATE stories SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?", touched
+        )
+        await db.executemany("UPDATE articles SET story_id = ? WHERE id = ?", members_of)
         return story_ids
 
     # --- reading for digests ----------------------------------------------------------

@@ -240,4 +240,80 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, guild_id)
     );
     """,
+    # 5: one article per (scope, canonical URL), enforced by the database. Stored URLs are
+    # recomputed under the current canonical rules (dot segments resolved, query kept as
+    # written, hosts in punycode; digestbot_canonical_url is registered by the store), then
+    # articles that became, or already were, duplicates are merged into the oldest: the
+    # keeper takes the duplicates' categories, and their guid and story when it has none;
+    # whoever received a duplicate's story counts as having received the keeper's; pushes
+    # point at the keeper; stories left empty go.
+    """
+    UPDATE articles SET url = digestbot_canonical_url(url),
+        image_url = digestbot_canonical_url(image_url);
+    -- A feed whose address now equals another feed's keeps its old spelling (OR IGNORE).
+    UPDATE OR IGNORE feeds SET url = digestbot_canonical_url(url);
+
+    CREATE TEMP TABLE merge_articles AS
+        SELECT a.id AS dup, k.keep AS keep
+        FROM articles a
+        JOIN (SELECT scope, url, MIN(id) AS keep FROM articles
+              GROUP BY scope, url HAVING COUNT(*) > 1) k
+          ON a.scope = k.scope AND a.url = k.url
+        WHERE a.id <> k.keep;
+
+    UPDATE articles SET story_id = (
+            SELECT d.story_id FROM merge_articles m JOIN articles d ON d.id = m.dup
+            WHERE m.keep = articles.id AND d.story_id IS NOT NULL ORDER BY d.id LIMIT 1)
+        WHERE story_id IS NULL AND id IN (SELECT keep FROM merge_articles);
+
+    CREATE TEMP TABLE merge_guids AS
+        SELECT m.keep AS keep, (
+            SELECT d.guid FROM merge_articles m2 JOIN articles d ON d.id = m2.dup
+            WHERE m2.keep = m.keep AND d.guid IS NOT NULL ORDER BY d.id LIMIT 1) AS guid
+        FROM merge_articles m GROUP BY m.keep;
+
+    CREATE TEMP TABLE merge_stories AS
+        SELECT DISTINCT d.story_id AS old, k.story_id AS new
+        FROM merge_articles m
+        JOIN articles d ON d.id = m.dup
+        JOIN articles k ON k.id = m.keep
+        WHERE d.story_id IS NOT NULL AND k.story_id IS NOT NULL AND d.story_id <> k.story_id;
+
+    INSERT OR IGNORE INTO article_categories (article_id, category)
+        SELECT m.keep, ac.category FROM merge_articles m
+        JOIN article_categories ac ON ac.article_id = m.dup;
+
+    INSERT OR IGNORE INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
+        SELECT s.subscriber_id, ms.new, s.delivery_id, s.sent_at
+        FROM sent_stories s JOIN merge_stories ms ON ms.old = s.story_id;
+
+    UPDATE stories SET last_seen_at = MAX(last_seen_at, (
+            SELECT MAX(o.last_seen_at) FROM merge_stories ms JOIN stories o ON o.id = ms.old
+            WHERE ms.new = stories.id))
+        WHERE id IN (SELECT new FROM merge_stories);
+
+    UPDATE pushes SET article_id = (SELECT keep FROM merge_articles WHERE dup = article_id)
+        WHERE article_id IN (SELECT dup FROM merge_articles);
+
+    DELETE FROM article_categories WHERE article_id IN (SELECT dup FROM merge_articles);
+    DELETE FROM articles WHERE id IN (SELECT dup FROM merge_articles);
+
+    UPDATE articles SET guid = (SELECT guid FROM merge_guids WHERE keep = articles.id)
+        WHERE guid IS NULL
+          AND id IN (SELECT keep FROM merge_guids WHERE guid IS NOT NULL);
+
+    UPDATE pushes SET story_id = (SELECT MIN(new) FROM merge_stories WHERE old = story_id)
+        WHERE story_id IN (SELECT old FROM merge_stories)
+          AND story_id NOT IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL);
+    DELETE FROM stories
+        WHERE id IN (SELECT old FROM merge_stories)
+          AND id NOT IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL);
+
+    DROP TABLE merge_articles;
+    DROP TABLE merge_guids;
+    DROP TABLE merge_stories;
+
+    DROP INDEX articles_scope_url;
+    CREATE UNIQUE INDEX articles_scope_url ON articles (scope, url);
+    """,
 )

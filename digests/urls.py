@@ -1,0 +1,106 @@
+"""The canonical form of a link: what makes two URLs one article (and one feed).
+
+A leaf module (standard library only): ingest normalises every link with it, and the store's
+migrations use it to recompute keys stored under older rules.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+
+_TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+# Characters a path or query may hold as they are (RFC 3986 reserved and unreserved, and
+# "%" so that existing escapes are not escaped twice); anything else is percent-encoded.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+class InvalidURL(ValueError):
+    """A URL that is not an absolute http(s) address."""
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of an http(s) URL.
+
+    Lower-cases scheme and host, writes an international host in its ASCII (punycode)
+    form, drops default ports, credentials, fragments and tracking parameters (``utm_*``,
+    ``fbclid``, ``gclid``, …), resolves ``.`` and ``..`` path segments, percent-encodes
+    characters that a URL cannot hold (upper-case hex; unreserved characters decoded).
+    Every other parameter is kept in order and exactly as written: ``%20`` stays ``%20``,
+    ``+`` stays ``+`` and ``?flag`` stays ``?flag``. Applying it twice changes nothing.
+    Raises InvalidURL when the text is not an absolute http(s) URL.
+    """
+    raw = url.strip()
+    try:
+        if not raw.isascii():
+            raw.encode()  # a lone surrogate cannot be part of any address
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:  # UnicodeEncodeError included
+        raise InvalidURL(f"not a valid URL: {url!r}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or any(c.isspace() for c in raw):
+        raise InvalidURL(f"not an http(s) URL: {url!r}")
+    host = _ascii_host(parts.hostname.lower().rstrip("."), url)
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    # Credentials never belong in a link shown to readers (or in a log): they are dropped.
+    path = _remove_dot_segments(_escaped(parts.path, _PATH_SAFE) or "/")
+    kept = [
+        pair
+        for pair in parts.query.split("&")
+        if pair and not _is_tracking(unquote_plus(pair.split("=", 1)[0]).lower())
+    ]
+    query = _escaped("&".join(kept), _QUERY_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _ascii_host(host: str, url: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise InvalidURL(f"not a valid host name: {url!r}") from None
+
+
+def _is_tracking(key: str) -> bool:
+    return key.startswith("utm_") or key in _TRACKING_PARAMS
+
+
+def _escaped(text: str, safe: str) -> str:
+    """``text`` with illegal characters percent-encoded and existing escapes normalised."""
+    if not text:
+        return text
+    text = quote(text, safe=safe)
+    if "%" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _ESCAPE.sub(one, text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4 for an absolute path: ``/a/b/../c/./d`` → ``/a/c/d``."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    resolved: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if resolved:
+                resolved.pop()
+        elif segment != ".":
+            resolved.append(segment)
+    if segments[-1] in (".", ".."):
+        resolved.append("")  # "/a/b/.." names the folder "/a/"
+    return "/" + "/".join(resolved)
