@@ -2,19 +2,25 @@
 
 XML goes through feedparser, which sniffs encodings and survives most broken feeds;
 JSON Feed (which feedparser 6 does not read) is mapped here by hand.
+
+Error contract: a document we cannot read at all raises FeedParseError (the feed fails);
+one unusable item is left out and its reason listed in ``ParsedFeed.skipped`` (the feed's
+other items still count). Nothing else is raised for anything a server sends.
 """
 
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from digests.safejson import JSONInputError, find_problem, loads
 from digests.timeutil import parse_iso
 
 
@@ -39,26 +45,63 @@ class ParsedFeed:
     title: str | None
     updated: datetime | None
     entries: tuple[RawEntry, ...]
+    skipped: tuple[str, ...] = ()
+    """Why each item left out could not be used ("item 3: url is not text")."""
 
 
 def parse_feed(content: bytes, *, content_type: str | None = None, url: str = "") -> ParsedFeed:
-    """Parse a feed body; raises FeedParseError when it is neither a feed nor JSON Feed."""
+    """Parse a feed body; raises FeedParseError when it is neither a feed nor JSON Feed.
+
+    ``url`` is where the document came from: relative links are resolved against it.
+    """
     head = content.lstrip()[:1]
     if (content_type and "json" in content_type.lower()) or head in (b"{", b"["):
-        return _parse_json_feed(content)
+        return _parse_json_feed(content, url)
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(content, response_headers=headers, resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(
+            _defuse_char_refs(content), response_headers=headers, resolve_relative_uris=True
+        )
+    except Exception as exc:  # feedparser's own bugs on hostile input: the document fails
+        raise FeedParseError(f"not a feed: unreadable ({type(exc).__name__})") from None
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     if not version and not entries:
         reason = parsed.get("bozo_exception")
         raise FeedParseError(f"not a feed{f': {reason}' if reason else ''}")
     feed = parsed.get("feed", {})
+    kept: list[RawEntry] = []
+    skipped: list[str] = []
+    for number, entry in enumerate(entries, 1):
+        try:
+            kept.append(_xml_entry(entry, url))
+        except Exception as exc:  # one odd entry must not cost the feed its other items
+            skipped.append(f"item {number}: unreadable ({type(exc).__name__})")
     return ParsedFeed(
-        title=(feed.get("title") or None),
+        title=_text(feed.get("title")) or None,
         updated=_struct_to_dt(feed.get("updated_parsed") or feed.get("published_parsed")),
-        entries=tuple(_xml_entry(e) for e in entries),
+        entries=tuple(kept),
+        skipped=tuple(skipped),
     )
+
+
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _defuse_char_refs(content: bytes) -> bytes:
+    """Character references to no character (``&#xD800;``, ``&#x110000;``, 20 digits)
+    become U+FFFD: feedparser raises on them instead of reporting a broken feed."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        if len(digits) > 9:
+            return b"&#xFFFD;"
+        code = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return b"&#xFFFD;"
+        return match.group(0)
+
+    return _CHAR_REF.sub(replace, content)
 
 
 def _struct_to_dt(value: Any) -> datetime | None:
@@ -70,7 +113,7 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
-def _xml_entry(entry: Any) -> RawEntry:
+def _xml_entry(entry: Any, base: str) -> RawEntry:
     content = ""
     for part in entry.get("content") or []:
         if part.get("value"):
@@ -94,7 +137,9 @@ def _xml_entry(entry: Any) -> RawEntry:
                 break
     return RawEntry(
         guid=entry.get("id") or None,
-        link=link or None,
+        # Only a real link is resolved against the feed's address; a guid that feedparser
+        # copied into the link ("opaque-d") is an identity, not a relative path.
+        link=(link or None) if entry.get("guidislink") else _resolve(link, base),
         title=entry.get("title") or "",
         summary_html=entry.get("summary") or "",
         content_html=content,
@@ -116,45 +161,211 @@ def _author_name(raw: str | None) -> str | None:
     return match.group("name").strip() if match else raw.strip() or None
 
 
-def _parse_json_feed(content: bytes) -> ParsedFeed:
-    try:
-        doc = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedParseError(f"malformed JSON Feed: {exc}") from None
+class _BadItem(ValueError):
+    """One JSON Feed item cannot be used; the message says why."""
+
+
+def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
+    doc, raw_items = _load_json_feed(content)
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
         "https://jsonfeed.org/version/"
     ):
         raise FeedParseError("not a JSON Feed (no jsonfeed.org version)")
-    items = doc.get("items")
+    items = raw_items if raw_items is not None else doc.get("items")
     if not isinstance(items, list):
         raise FeedParseError("JSON Feed has no items list")
-    entries = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
-        author = next(
-            (a.get("name") for a in authors if isinstance(a, dict) and a.get("name")), None
-        )
-        entries.append(
-            RawEntry(
-                guid=str(item["id"]) if item.get("id") is not None else None,
-                link=item.get("url") or item.get("external_url"),
-                title=str(item.get("title") or ""),
-                summary_html=str(item.get("summary") or ""),
-                content_html=str(item.get("content_html") or item.get("content_text") or ""),
-                author=author,
-                published=_json_date(item.get("date_published") or item.get("date_modified")),
-                image=item.get("image") or item.get("banner_image"),
-            )
-        )
-    return ParsedFeed(title=doc.get("title"), updated=None, entries=tuple(entries))
+    # Item URLs may be relative (JSON Feed 1.1): to the site, else to the feed's address.
+    home = _text(doc.get("home_page_url"))
+    base = home if home and _is_web_url(home) else url
+    entries: list[RawEntry] = []
+    skipped: list[str] = []
+    for number, item in enumerate(items, 1):
+        try:
+            if isinstance(item, _Undecodable):
+                raise _BadItem(str(item.error))
+            entries.append(_json_entry(item, base))
+        except _BadItem as exc:
+            skipped.append(f"item {number}: {exc}")
+    return ParsedFeed(
+        title=_text(doc.get("title")),
+        updated=None,
+        entries=tuple(entries),
+        skipped=tuple(skipped),
+    )
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """An item whose own text could not be decoded (the rest of the document could)."""
+
+    error: JSONInputError
+
+
+def _load_json_feed(content: bytes) -> tuple[Any, list[Any] | None]:
+    """The document, and its items when they had to be decoded one by one (else None).
+
+    Decoding the whole document at once fails on one bad item (100,000-deep nesting, a
+    5,000-digit number, a syntax error inside it). Then the top-level ``items`` array is
+    cut into its elements and each is decoded alone, so that only that item is lost; a
+    problem outside the items still fails the document.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FeedParseError(f"malformed JSON Feed: not UTF-8 (byte {exc.start})") from None
+    try:
+        return loads(text, check=False), None
+    except JSONInputError as exc:
+        whole_error = exc
+    cut = _cut_items(text)
+    if cut is None:
+        raise FeedParseError(f"malformed JSON Feed: {whole_error}") from None
+    rest, pieces = cut
+    try:
+        doc = loads(rest, check=False)
+    except JSONInputError as exc:
+        raise FeedParseError(f"malformed JSON Feed: {exc}") from None
+    items: list[Any] = []
+    for piece in pieces:
+        try:
+            items.append(loads(piece, check=False))
+        except JSONInputError as exc:
+            items.append(_Undecodable(exc))
+    return doc, items
+
+
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]', re.S)
+
+
+def _cut_items(text: str) -> tuple[str, list[str]] | None:
+    """Split a JSON object's top-level ``items`` array out of ``text``: the document with
+    ``"items": []`` in its place, and the text of each element. None when the text is not
+    shaped like that (brackets do not balance, no such array)."""
+    depth = 0
+    previous = ""
+    key = ""
+    start = end = -1
+    bounds: list[int] = []
+    found: tuple[int, int, list[int]] | None = None
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in ("{", "["):
+            depth += 1
+            if token == "[" and depth == 2 and key == '"items"':
+                start, bounds = match.start(), [match.end()]
+        elif token in ("}", "]"):
+            if depth == 2 and start >= 0 and token == "]":
+                end = match.start()
+                bounds.append(end)
+                found = (start, match.end(), bounds)
+                start = -1
+            depth -= 1
+            if depth < 0:
+                return None
+        elif token == ",":
+            if depth == 2 and start >= 0:
+                bounds.append(match.start())
+                bounds.append(match.end())
+        elif token == ":" and depth == 1:
+            key = previous
+        previous = token
+    if depth != 0 or found is None:
+        return None
+    begin, after, marks = found
+    pieces = [text[a:b] for a, b in zip(marks[::2], marks[1::2], strict=True)]
+    if len(pieces) == 1 and not pieces[0].strip():
+        pieces = []
+    return text[:begin] + "[]" + text[after:], pieces
+
+
+_TEXT_FIELDS = (
+    "url",
+    "external_url",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+    "image",
+    "banner_image",
+    "date_published",
+    "date_modified",
+)
+
+
+def _json_entry(item: Any, base: str) -> RawEntry:
+    """One JSON Feed item as a RawEntry; raises _BadItem saying why it cannot be used.
+
+    JSON Feed's title, summary, content_text and author names are plain text: they are
+    escaped here, so that the HTML-to-text step downstream gives them back unchanged.
+    """
+    if not isinstance(item, dict):
+        raise _BadItem("not an object")
+    problem = find_problem(item)
+    if problem:
+        raise _BadItem(problem)
+    for name in _TEXT_FIELDS:
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise _BadItem(f"{name} is not text")
+    raw_id = item.get("id")
+    if raw_id is not None and (
+        isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float)
+    ):
+        raise _BadItem("id is not text")
+    authors = item.get("authors")
+    if authors is None:
+        authors = [item["author"]] if item.get("author") is not None else []
+    if not isinstance(authors, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("name"), str | None) for a in authors
+    ):
+        raise _BadItem("author is not an object with a text name")
+    author = next((a["name"] for a in authors if a.get("name")), None)
+    content_text = item.get("content_text")
+    return RawEntry(
+        guid=str(raw_id) if raw_id is not None and str(raw_id) else None,
+        link=_resolve(item.get("url") or item.get("external_url"), base),
+        title=escape(item.get("title") or "", quote=False),
+        summary_html=escape(item.get("summary") or "", quote=False),
+        content_html=item.get("content_html")
+        or (escape(content_text, quote=False) if content_text else ""),
+        author=escape(author, quote=False) if author else None,
+        published=_json_date(item.get("date_published") or item.get("date_modified")),
+        image=_resolve(item.get("image") or item.get("banner_image"), base),
+    )
+
+
+def _text(value: Any) -> str | None:
+    """A string field as text, or None when it is missing, not text or not valid Unicode."""
+    if not isinstance(value, str) or find_problem(value):
+        return None
+    return value
+
+
+def _is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _resolve(link: str | None, base: str) -> str | None:
+    """``link`` made absolute against ``base``; as it was when it cannot be joined."""
+    if not link:
+        return None
+    if not base:
+        return link
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return link
 
 
 def _json_date(value: Any) -> datetime | None:
+    """An item's date; None (unknown, as for a missing date) when it is not a date we can
+    hold, such as year 9999 with a negative offset."""
     if not isinstance(value, str):
         return None
     try:
         return parse_iso(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
