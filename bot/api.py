@@ -3,29 +3,43 @@ is set: a CMS webhook for articles, breaking pushes, stats, health and Prometheu
 
 Every /api route but the OpenAPI document needs ``Authorization: Bearer <API_TOKEN>``
 (compared in constant time). Bodies over 1 MB get 413; every error is JSON
-``{"error": "..."}`` with 400/401/404/409/413/422 as fits.
+``{"error": "..."}`` with 400/401/404/409/413/422 as fits, and 503 for writes while the
+database is lost (deleted or replaced under the process, or not answering; /healthz says
+so too). Refused attempts are audited at most once a minute per client address, with a
+count. The ``Server`` header names no versions.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.console import format_message
 from digests import breaking
 from digests.ingest.importer import RecordError, validate_record
 from digests.render import Renderer
+from digests.safejson import JSONInputError
+from digests.safejson import loads as json_loads
 from digests.settings import Settings
 from digests.store import NotFound, PushBusy, Store, import_scope
 from digests.timeutil import Clock
 
+log = logging.getLogger(__name__)
+
 MAX_BODY = 1024 * 1024
+SERVER = "digestbot"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+REFUSED = "missing or wrong bearer token"
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 PUBLIC = frozenset({"/healthz", "/metrics", "/api/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -33,6 +47,97 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def printable(text: str, limit: int = 100) -> str:
+    """``text`` cut to ``limit`` and safe to store: a lone surrogate from a hostile
+    request (aiohttp keeps undecodable bytes that way) becomes a backslash escape."""
+    return text[:limit].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+async def _server_header(request: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp's default names Python's and its own versions, a gift to scanners.
+    response.headers["Server"] = SERVER
+
+
+@dataclass
+class _Refusals:
+    since: datetime  # when the last audit row for this address was written
+    held: int = 0  # refusals counted since then, not written
+
+
+class RefusalLog:
+    """Which refused API attempts get an audit row: the first from an address in each
+    ``window``, carrying how many were refused since the previous row. Anyone who can
+    reach the port could otherwise grow the database without limit. Pure: the caller
+    writes the rows. At most ``max_addresses`` are tracked; beyond that, new addresses
+    share one entry, ``"*"``.
+    """
+
+    def __init__(self, window: timedelta = timedelta(minutes=1), max_addresses: int = 1000):
+        self.window = window
+        self.max_addresses = max_addresses
+        self._seen: dict[str, _Refusals] = {}
+
+    def note(self, address: str, now: datetime) -> tuple[str, int] | None:
+        """Count one refusal from ``address``. Returns (address, refusals) for the audit
+        row to write now, or None when this refusal is only counted."""
+        if address not in self._seen and len(self._seen) >= self.max_addresses:
+            self._prune(now)
+            if len(self._seen) >= self.max_addresses:
+                address = "*"
+        entry = self._seen.get(address)
+        if entry is not None and now - entry.since < self.window:
+            entry.held += 1
+            return None
+        held = entry.held if entry is not None else 0
+        self._seen[address] = _Refusals(now)
+        return address, held + 1
+
+    def drain(self) -> dict[str, int]:
+        """Refusals counted but not written yet, per address (at shutdown)."""
+        held = {address: e.held for address, e in self._seen.items() if e.held}
+        self._seen.clear()
+        return held
+
+    def _prune(self, now: datetime) -> None:
+        # Only addresses with nothing held can go without losing a count.
+        for address in [a for a, e in self._seen.items() if not e.held]:
+            if now - self._seen[address].since >= self.window:
+                del self._seen[address]
+
+
+class _Snapshot:
+    """A Prometheus collector over counts read for one scrape. Gauges with labels keep
+    every label value ever set, so a status no longer in the outbox would be reported
+    forever with its last value; this reports only what the store holds now."""
+
+    def __init__(self, counts: Mapping[str, int], outbox: Mapping[str, Mapping[str, int]]) -> None:
+        self.counts = counts
+        self.outbox = outbox
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self.counts
+        yield GaugeMetricFamily("digestbot_articles", "Articles stored", value=counts["articles"])
+        yield GaugeMetricFamily("digestbot_stories", "Stories stored", value=counts["stories"])
+        subscribers = GaugeMetricFamily(
+            "digestbot_subscribers", "Subscribers by state", labels=["state"]
+        )
+        subscribers.add_metric(["active"], counts["subscribers"])
+        subscribers.add_metric(["inactive"], counts["subscribers_inactive"])
+        yield subscribers
+        feeds = GaugeMetricFamily("digestbot_feeds", "Feeds by state", labels=["state"])
+        feeds.add_metric(["enabled"], counts["feeds"])
+        feeds.add_metric(["disabled"], counts["feeds_disabled"])
+        feeds.add_metric(["failing"], counts["feeds_failing"])
+        yield feeds
+        outbox = GaugeMetricFamily(
+            "digestbot_outbox_entries", "Outbox entries", labels=["platform", "status"]
+        )
+        for platform, row in sorted(self.outbox.items()):
+            for status, value in sorted(row.items()):
+                outbox.add_metric([platform, status], value)
+        yield outbox
 
 
 class Api:
@@ -51,24 +156,14 @@ class Api:
         self.clock = clock
         self.on_push = on_push or (lambda: None)
         self._token = settings.api_token.encode()
-        self.registry = CollectorRegistry()
-        self.gauges = {
-            "articles": Gauge("digestbot_articles", "Articles stored", registry=self.registry),
-            "stories": Gauge("digestbot_stories", "Stories stored", registry=self.registry),
-            "subscribers": Gauge(
-                "digestbot_subscribers", "Subscribers by state", ["state"], registry=self.registry
-            ),
-            "feeds": Gauge("digestbot_feeds", "Feeds by state", ["state"], registry=self.registry),
-            "outbox": Gauge(
-                "digestbot_outbox_entries",
-                "Outbox entries",
-                ["platform", "status"],
-                registry=self.registry,
-            ),
-        }
+        self.refusals = RefusalLog()
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self.errors, self.auth])
+        app = web.Application(
+            client_max_size=MAX_BODY, middlewares=[self.errors, self.auth, self.writable]
+        )
+        app.on_response_prepare.append(_server_header)
+        app.on_cleanup.append(self._flush_refusals)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
         app.router.add_get("/api/openapi.json", self.openapi)
@@ -78,8 +173,19 @@ class Api:
         app.router.add_get("/api/stats", self.stats)
         return app
 
+    async def _flush_refusals(self, app: web.Application) -> None:
+        """Shutting down: write the refusals still held back."""
+        now = self.clock.now()
+        for address, held in self.refusals.drain().items():
+            try:
+                await self._audit_refused(address, "(held back)", held, now)
+            except Exception:  # the store may be gone already; a count is not worth a crash
+                log.warning("could not audit %d refused API attempts from %s", held, address)
+
     @web.middleware
     async def errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every failure becomes one JSON error: input problems 4xx, anything else a 500
+        that is logged (never aiohttp's text/plain page with a traceback's worth of hints)."""
         try:
             return await handler(request)
         except web.HTTPRequestEntityTooLarge:
@@ -88,6 +194,13 @@ class Api:
             if exc.status >= 400:
                 return error(exc.status, exc.reason)
             raise
+        except JSONInputError as exc:
+            return error(400, f"body is not acceptable JSON: {exc}")
+        except (RecordError, UnicodeError, OverflowError) as exc:
+            return error(422, printable(str(exc), 300))
+        except Exception:
+            log.exception("admin API: %s %s failed", request.method, printable(request.path))
+            return error(500, "internal error")
 
     @web.middleware
     async def auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -95,17 +208,38 @@ class Api:
             return await handler(request)
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), self._token):
-            # Refused attempts are audited too (never the token that was tried).
-            await self.store.audit(
-                actor=f"api:{request.remote or '?'}",
-                platform="api",
-                action=f"{request.method} {request.path}"[:100],
-                outcome="refused",
-                detail="missing or wrong bearer token",
-                now=self.clock.now(),
-            )
-            return error(401, "missing or wrong bearer token")
+        # A header that is not UTF-8 arrives with lone surrogates; it is simply wrong.
+        tried = token.encode("utf-8", "surrogateescape")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(tried, self._token):
+            # Refused attempts are audited too (never the token that was tried), at most
+            # once a minute per address, with a count.
+            now = self.clock.now()
+            noted = self.refusals.note(request.remote or "?", now)
+            if noted is not None:
+                await self._audit_refused(
+                    noted[0], f"{request.method} {request.path}", noted[1], now
+                )
+            return error(401, REFUSED)
+        return await handler(request)
+
+    async def _audit_refused(self, address: str, action: str, count: int, now: datetime) -> None:
+        await self.store.audit(
+            actor=f"api:{address}",
+            platform="api",
+            action=printable(action),
+            outcome="refused",
+            detail=REFUSED if count == 1 else f"{REFUSED} ({count} attempts)",
+            now=now,
+        )
+
+    @web.middleware
+    async def writable(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Refuse writes while the database is lost: a 201 into a deleted file is a lie."""
+        if request.method not in READS and request.path not in PUBLIC:
+            problem = await self.store.health()
+            if problem is not None:
+                log.error("admin API refuses %s %s: %s", request.method, request.path, problem)
+                return error(503, problem)
         return await handler(request)
 
     async def _json(self, request: web.Request) -> Any:
@@ -114,30 +248,24 @@ class Api:
                 max_size=MAX_BODY, actual_size=request.content_length
             )
         try:
-            return json.loads(await request.read())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise web.HTTPBadRequest(reason=f"body is not JSON: {exc}") from None
+            return json_loads(await request.read())
+        except JSONInputError as exc:
+            raise web.HTTPBadRequest(reason=f"body is not JSON we accept: {exc}") from None
 
     # --- routes ---------------------------------------------------------------------------
 
     async def healthz(self, request: web.Request) -> web.Response:
-        await self.store.schema_version()  # the database answers
+        problem = await self.store.health()
+        if problem is not None:
+            log.error("health check failed: %s", problem)
+            return web.json_response({"status": "unavailable", "error": problem}, status=503)
         return web.json_response({"status": "ok"})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        counts = await self.store.counts()
-        self.gauges["articles"].set(counts["articles"])
-        self.gauges["stories"].set(counts["stories"])
-        self.gauges["subscribers"].labels("active").set(counts["subscribers"])
-        self.gauges["subscribers"].labels("inactive").set(counts["subscribers_inactive"])
-        self.gauges["feeds"].labels("enabled").set(counts["feeds"])
-        self.gauges["feeds"].labels("disabled").set(counts["feeds_disabled"])
-        self.gauges["feeds"].labels("failing").set(counts["feeds_failing"])
-        for platform, row in (await self.store.outbox_counts()).items():
-            for status, value in row.items():
-                self.gauges["outbox"].labels(platform, status).set(value)
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Snapshot(await self.store.counts(), await self.store.outbox_counts()))
         return web.Response(
-            body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+            body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
     async def openapi(self, request: web.Request) -> web.Response:
@@ -155,7 +283,7 @@ class Api:
         for index, record in enumerate(records):
             try:
                 valid.append(validate_record(record, categories=known, now=now))
-            except RecordError as exc:
+            except (RecordError, ValueError, OverflowError) as exc:  # a date past year 9999
                 problems.append(f"article {index}: {exc}")
         if problems:
             return error(422, "; ".join(problems))
@@ -207,6 +335,9 @@ class Api:
         confirm = body.get("confirm", False)
         if not isinstance(confirm, bool):
             return error(422, "confirm must be true or false")
+        cross = body.get("cross_category", False)
+        if not isinstance(cross, bool):
+            return error(422, "cross_category must be true or false")
         now = self.clock.now()
         try:
             article = await breaking.resolve_article(
@@ -218,11 +349,18 @@ class Api:
                 title=body.get("title"),
                 summary=body.get("summary"),
                 story_window=self.settings.story_window,
+                store_new=confirm,  # a preview leaves nothing behind
             )
         except NotFound as exc:
             return error(404, str(exc))
         except breaking.BreakingError as exc:
             return error(422, str(exc))
+        mismatch = breaking.other_category(article, category)
+        if mismatch and not cross:
+            return error(
+                422,
+                f'{mismatch}: send "cross_category": true to push it to {category} anyway',
+            )
         story = await breaking.story_of(self.store, article, now)
         audience = len(await self.store.active_subscribers_of(category))
         if not confirm:
@@ -242,7 +380,7 @@ class Api:
             return web.json_response(
                 {
                     "status": "preview",
-                    "article_id": article.id,
+                    "article_id": None if breaking.is_draft(article) else article.id,
                     "subscribers": audience,
                     "preview": {p: json.loads(v) for p, v in shown.items()},
                 }
@@ -264,7 +402,8 @@ class Api:
 
     async def push_status(self, request: web.Request) -> web.Response:
         raw = request.match_info["id"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        # ASCII digits only ("²" is a digit to isdigit, not to int), and few of them.
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and 1 <= int(raw) <= MAX_ID):
             return error(404, f"no breaking push {raw[:40]}")
         try:
             report = await breaking.status(self.store, int(raw), now=self.clock.now())
@@ -326,6 +465,24 @@ _REPORT = {
 }
 
 
+_PREVIEW = {
+    "type": "object",
+    "required": ["status", "article_id", "subscribers", "preview"],
+    "properties": {
+        "status": {"type": "string", "enum": ["preview"]},
+        # null for a new article: a preview stores nothing
+        "article_id": {"type": "integer", "nullable": True},
+        "subscribers": {"type": "integer"},
+        "preview": {"type": "object"},
+    },
+}
+_HEALTH = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}, "error": {"type": "string"}},
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {
         str(c): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
@@ -339,7 +496,53 @@ OPENAPI: dict[str, Any] = {
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     "security": [{"bearer": []}],
     "paths": {
-        "/healthz": {"get": {"security": [], "responses": {"200": {"description": "alive"}}}},
+        "/healthz": {
+            "get": {
+                "summary": "Whether the database file is still the one opened, and answers",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "alive",
+                        "content": {"application/json": {"schema": _HEALTH}},
+                    },
+                    "503": {
+                        "description": "the database is lost or does not answer",
+                        "content": {"application/json": {"schema": _HEALTH}},
+                    },
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (text exposition format)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "metrics",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "the OpenAPI document",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["openapi", "info", "paths"],
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
         "/api/articles": {
             "post": {
                 "summary": "Add or update articles (a CMS webhook); idempotent by URL",
@@ -354,7 +557,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "all existed", "content": {"application/json": {}}},
                     "201": {"description": "some created", "content": {"application/json": {}}},
-                    **_errors(400, 401, 413, 422),
+                    **_errors(400, 401, 413, 422, 503),
                 },
             }
         },
@@ -375,18 +578,23 @@ OPENAPI: dict[str, Any] = {
                                     "title": {"type": "string"},
                                     "summary": {"type": "string"},
                                     "confirm": {"type": "boolean"},
+                                    # a stored article of other categories needs this
+                                    "cross_category": {"type": "boolean"},
                                 },
                             }
                         }
                     },
                 },
                 "responses": {
-                    "200": {"description": "preview", "content": {"application/json": {}}},
+                    "200": {
+                        "description": "preview; nothing is stored",
+                        "content": {"application/json": {"schema": _PREVIEW}},
+                    },
                     "202": {
                         "description": "push started",
                         "content": {"application/json": {"schema": _REPORT}},
                     },
-                    **_errors(400, 401, 404, 409, 413, 422),
+                    **_errors(400, 401, 404, 409, 413, 422, 503),
                 },
             }
         },

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from digests.assemble import Story, make_story
 from digests.digest import RENDER_PLATFORM
-from digests.ingest.importer import RecordError, import_records
+from digests.ingest.importer import RecordError, import_records, validate_record
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
 from digests.outgoing import OutgoingMessage
@@ -28,6 +28,7 @@ from digests.timeutil import Clock
 log = logging.getLogger(__name__)
 
 BREAKING_SOURCE = "Breaking news"
+DRAFT_ID = 0  # stored ids start at 1
 
 
 class BreakingError(ValueError):
@@ -65,8 +66,14 @@ async def resolve_article(
     title: str | None = None,
     summary: str | None = None,
     story_window: timedelta = timedelta(hours=48),
+    store_new: bool = True,
 ) -> Article:
-    """The article a push is about; raises BreakingError (or NotFound for the category)."""
+    """The article a push is about; raises BreakingError (or NotFound for the category).
+
+    A new article (a URL not stored yet, with a title) is stored, or with ``store_new``
+    false only checked as an import would check it and returned as a draft (``is_draft``):
+    a preview that is never confirmed leaves nothing behind.
+    """
     await store.require_categories([category])
     if article_id is not None:
         article = await store.get_article(article_id)
@@ -84,24 +91,35 @@ async def resolve_article(
         return existing
     if not title:
         raise BreakingError(f"no stored article has the URL {canonical}: give a title too")
-    report = await import_records(
-        store,
-        [
-            (
-                1,
-                {
-                    "url": canonical,
-                    "title": title,
-                    "summary": summary or "",
-                    "category": category,
-                    "source": BREAKING_SOURCE,
-                    "published_at": now.isoformat(),
-                },
-            )
-        ],
-        now=now,
-        story_window=story_window,
-    )
+    record = {
+        "url": canonical,
+        "title": title,
+        "summary": summary or "",
+        "category": category,
+        "source": BREAKING_SOURCE,
+        "published_at": now.isoformat(),
+    }
+    if not store_new:
+        try:
+            new = validate_record(record, categories=[category], now=now).article
+        except RecordError as exc:
+            raise BreakingError(str(exc)) from None
+        return Article(
+            id=DRAFT_ID,
+            feed_id=None,
+            url=new.url,
+            title=new.title,
+            summary=new.summary,
+            source=new.source,
+            categories=(category,),
+            published_at=new.published_at,
+            fetched_at=now,
+            story_id=DRAFT_ID,
+            author=new.author,
+            image_url=new.image_url,
+            word_count=new.word_count,
+        )
+    report = await import_records(store, [(1, record)], now=now, story_window=story_window)
     if report.errors:
         raise BreakingError(report.errors[0][1])
     stored = await store.find_article_by_url(canonical)
@@ -110,7 +128,23 @@ async def resolve_article(
     return stored
 
 
+def is_draft(article: Article) -> bool:
+    """A new article shown in a preview but not stored (see ``resolve_article``)."""
+    return article.id == DRAFT_ID
+
+
+def other_category(article: Article, category: str) -> str | None:
+    """Why pushing ``article`` to ``category`` must be asked for explicitly (the article
+    belongs to other categories), or None when it belongs to ``category``."""
+    if is_draft(article) or category in article.categories:
+        return None
+    held = ", ".join(article.categories) or "no category"
+    return f"article {article.id} is in {held}, not {category}"
+
+
 async def story_of(store: Store, article: Article, now: datetime) -> Story:
+    if is_draft(article):
+        return make_story([article], now)
     return make_story(await store.articles_of_story(article.story_id), now)
 
 
@@ -179,6 +213,8 @@ async def start_push(
 
     Raises PushBusy while another push of the category is going out.
     """
+    if is_draft(article):
+        raise BreakingError("store the article before pushing it (resolve_article)")
     story = await story_of(store, article, now)
     subscribers = await store.active_subscribers_of(category)
     had = await store.had_story(story.story_id, [s[0] for s in subscribers])

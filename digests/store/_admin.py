@@ -149,3 +149,9 @@ class AdminStore(StoreBase):
             )
             for r in rows
         ]
+
+    async def purge_audit_before(self, cutoff: datetime) -> int:
+        """Retention: audit entries older than ``cutoff``; return how many went."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM audit WHERE at < ?", (to_db(cutoff),))
+            return cursor.rowcount

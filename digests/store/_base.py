@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
@@ -33,14 +34,19 @@ class StoreBase:
         # One connection is shared by concurrent tasks: writes take turns so that one
         # task's BEGIN never swallows another task's statements.
         self._write_lock = asyncio.Lock()
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the open file
 
     @classmethod
-    async def open(cls, path: Path | str) -> Any:
+    async def open(cls, path: Path | str, *, create: bool = True) -> Any:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
-        Raises StoreError when the file cannot be opened or is not a digestbot database.
+        With ``create=False`` (read-only commands) a missing file is an error, not a new
+        empty database. Raises StoreError when the file cannot be opened, does not exist
+        and may not be created, or is not a digestbot database.
         """
         target = Path(path)
+        if str(target) != ":memory:" and not create and not target.exists():
+            raise StoreError(f"no database at {target}; create it with 'digestbot init'")
         if str(target) != ":memory:":
             target.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -61,6 +67,8 @@ class StoreBase:
             # MB, and each checkpoint copies pages a second time.
             await db.execute("PRAGMA wal_autocheckpoint = 10000")
             await store.migrate()
+            if str(target) != ":memory:":
+                store._identity = _file_identity(target)
         except Exception as exc:
             await db.close()
             if isinstance(exc, StoreError):
@@ -70,6 +78,27 @@ class StoreBase:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def health(self, timeout: float = 5.0) -> str | None:
+        """Why this store can no longer be trusted with writes, in one line without the
+        file's path (health checks are public), or None.
+
+        A database file deleted or replaced under the running process still accepts
+        writes (into the old, unlinked file nobody will read again), so the file at
+        ``path`` must still be the one opened; and the database must answer.
+        """
+        if self._identity is not None and self.path is not None:
+            try:
+                now_there = _file_identity(self.path)
+            except OSError as exc:
+                return f"the database file is gone ({exc.strerror}); restart digestbot"
+            if now_there != self._identity:
+                return "the database file was replaced since it was opened; restart digestbot"
+        try:
+            await asyncio.wait_for(self.schema_version(), timeout)
+        except Exception as exc:  # any failure to answer is the answer
+            return f"database does not answer: {type(exc).__name__}: {exc}"[:300]
+        return None
 
     async def schema_version(self) -> int:
         row = await self._fetchone("PRAGMA user_version")
@@ -142,6 +171,11 @@ class StoreBase:
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
 
 
 def placeholders(items: Iterable[Any]) -> str:
