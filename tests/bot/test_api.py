@@ -420,3 +420,27 @@ async def test_pushing_another_categorys_article_must_be_said_explicitly(
         headers=AUTH,
     )
     assert same.status_code == 200  # its own category needs nothing more
+
+
+async def test_the_document_lists_every_route_with_response_schemas(
+    api: httpx.AsyncClient,
+) -> None:
+    document = (await api.get("/api/openapi.json")).json()
+    paths = document["paths"]
+    for path in ("/healthz", "/metrics", "/api/openapi.json"):
+        operation = paths[path]["get"]
+        assert operation["security"] == []  # public
+        (content,) = operation["responses"]["200"]["content"].values()
+        assert content["schema"]["type"] in ("object", "string")
+    assert "503" in paths["/healthz"]["get"]["responses"]
+    assert "cross_category" in str(paths["/api/breaking"]["post"]["requestBody"])
+    served = await api.get("/metrics")
+    assert served.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("raw", ["²", "1" * 5000, "0", "-1", "１"])
+async def test_a_push_id_that_is_not_plain_digits_is_not_found(
+    api: httpx.AsyncClient, raw: str
+) -> None:
+    response = await api.get(f"/api/breaking/{raw}", headers=AUTH)
+    assert response.status_code == 404 and "no breaking push" in response.json()["error"]
