@@ -1,7 +1,10 @@
 """The ingest pipeline: poll due feeds, normalise their items, store them, cluster stories.
 
-One bad feed never stops the others: every failure is recorded on its feed with a backoff,
-and a feed failing ``max_errors`` times in a row is disabled with the reason.
+One bad feed never stops the others: every failure (a fetch or parse error, a deadline hit,
+or a bug in its handling) is recorded on its feed with a backoff, and a feed failing
+``max_errors`` times in a row is disabled with the reason. One bad item never fails its
+feed: it is left out and counted in ``PollReport.skipped_items``. ``FeedPoller`` polls each
+due feed as a task of its own, so that a slow feed never delays another.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from digests.ingest.normalise import (
 from digests.ingest.parse import FeedParseError, ParsedFeed, RawEntry, parse_feed
 from digests.ingest.stories import group_orphans, store_and_group
 from digests.models import Feed, IngestCounts, NewArticle, StoredArticleRef
+from digests.safejson import find_problem
 from digests.settings import Settings
 from digests.store import Store, feed_scope
+from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +101,7 @@ def entry_to_article(
 
 
 def plan_retry(
-    feed: Feed, error: FetchError | FeedParseError, now: datetime, max_errors: int
+    feed: Feed, error: Exception, now: datetime, max_errors: int
 ) -> tuple[datetime, str | None]:
     """When to try a failing feed again, and the reason to disable it (None: keep going).
 
@@ -135,7 +140,11 @@ async def poll_feeds(
                 await _poll_one(store, client, settings, feed, now, report, created)
             except Exception as exc:  # a bug in one feed's handling must not stop the rest
                 log.exception("unexpected error polling %s", feed.url)
-                report.failed.append((feed.url, f"internal error: {exc}"))
+                # Recorded like any failure: it backs off, counts toward FEED_MAX_ERRORS
+                # and shows in `feeds list`, instead of leaving the feed "ok" and due.
+                await _record_failure(
+                    store, settings, feed, now, report, exc, f"internal error: {_one_line(exc)}"
+                )
             finally:
                 if progress is not None:
                     progress(feed)
@@ -163,21 +172,16 @@ async def _poll_one(
             max_bytes=settings.fetch.max_bytes,
             etag=feed.etag,
             last_modified=feed.last_modified,
+            timeout_s=settings.fetch.timeout_s,
         )
         parsed: ParsedFeed | None = None
         if not result.not_modified:
+            # Relative links are relative to where the document was found (after redirects).
             parsed = await asyncio.to_thread(
-                parse_feed, result.content, content_type=result.content_type, url=feed.url
+                parse_feed, result.content, content_type=result.content_type, url=result.url
             )
     except (FetchError, FeedParseError) as exc:
-        next_at, disable = plan_retry(feed, exc, now, settings.fetch.max_errors)
-        await store.record_fetch_failure(
-            feed.id, now=now, error=str(exc), next_fetch_at=next_at, disable_reason=disable
-        )
-        report.failed.append((feed.url, str(exc)))
-        if disable:
-            report.disabled.append((feed.url, disable))
-            log.warning("feed %s %s", feed.url, disable)
+        await _record_failure(store, settings, feed, now, report, exc, str(exc))
         return
 
     if parsed is None:
@@ -186,15 +190,27 @@ async def _poll_one(
         report.fetched += 1
         source = feed.name or parsed.title or feed.url
         articles = []
-        for entry in parsed.entries:
-            article = entry_to_article(
-                entry,
-                source=html_to_text(source) or feed.url,
-                now=now,
-                first_import=feed.last_fetched_at is None,
-                feed_updated=parsed.updated,
+        report.skipped_items += len(parsed.skipped)
+        if parsed.skipped:
+            log.info(
+                "feed %s: %d items left out (%s)",
+                feed.url,
+                len(parsed.skipped),
+                "; ".join(parsed.skipped[:3]),
             )
-            if article is None:
+        for entry in parsed.entries:
+            try:
+                article = entry_to_article(
+                    entry,
+                    source=html_to_text(source) or feed.url,
+                    now=now,
+                    first_import=feed.last_fetched_at is None,
+                    feed_updated=parsed.updated,
+                )
+            except Exception:  # one item that breaks normalising is left out, not the feed
+                log.exception("feed %s: an item could not be normalised", feed.url)
+                article = None
+            if article is None or _article_problem(article):
                 report.skipped_items += 1
             else:
                 articles.append(article)
@@ -220,6 +236,130 @@ async def _poll_one(
     )
 
 
+async def _record_failure(
+    store: Store,
+    settings: Settings,
+    feed: Feed,
+    now: datetime,
+    report: PollReport,
+    error: Exception,
+    reason: str,
+) -> None:
+    """Record a failed poll on its feed with a backoff (or disable it), and report it."""
+    if not isinstance(error, FetchError | FeedParseError):
+        error = RuntimeError(reason)  # the disable reason quotes it: one line, as recorded
+    next_at, disable = plan_retry(feed, error, now, settings.fetch.max_errors)
+    report.failed.append((feed.url, reason))
+    try:
+        await store.record_fetch_failure(
+            feed.id, now=now, error=reason, next_fetch_at=next_at, disable_reason=disable
+        )
+    except Exception:  # the store itself is failing: nothing more to do for this feed
+        log.exception("could not record the failure of %s", feed.url)
+        return
+    if disable:
+        report.disabled.append((feed.url, disable))
+        log.warning("feed %s %s", feed.url, disable)
+
+
+def _one_line(error: Exception, limit: int = 300) -> str:
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _article_problem(article: NewArticle) -> str | None:
+    """Why an article cannot be stored (text that is not valid Unicode), else None; checked
+    here because the store writes a feed's articles together, and one would fail them all."""
+    return find_problem(
+        [
+            article.url,
+            article.title,
+            article.summary,
+            article.source,
+            article.guid,
+            article.author,
+            article.image_url,
+        ]
+    )
+
+
 def with_key(article: NewArticle) -> NewArticle:
     """The article with its clustering key filled in (for sources other than feeds)."""
     return dataclasses.replace(article, title_key=title_key(article.title))
+
+
+class FeedPoller:
+    """Polls each due feed as a task of its own: one slow feed never delays a due one.
+
+    ``tick`` (called often; ``digestbot run`` calls it every few seconds) starts every due
+    feed that is not already being polled and returns at once with the tasks it started. At
+    most ``fetch.concurrency`` feeds are polled at a time, and each fetch ends within
+    FETCH_TIMEOUT_SECONDS, so a feed waiting for a slot waits no longer than that. A task
+    returns its feed's PollReport; it never raises.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        clock: Clock,
+        *,
+        on_done: Callable[[Feed, PollReport], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.clock = clock
+        self.on_done = on_done
+        self._slots = asyncio.Semaphore(settings.fetch.concurrency)
+        self._in_flight: dict[int, asyncio.Task[PollReport]] = {}
+
+    @property
+    def in_flight(self) -> frozenset[int]:
+        """Ids of the feeds being polled (or waiting for a slot) now."""
+        return frozenset(self._in_flight)
+
+    async def tick(self) -> list[asyncio.Task[PollReport]]:
+        """Start polling every due feed not already in flight; return the started tasks."""
+        started = []
+        for feed in await self.store.due_feeds(self.clock.now()):
+            if feed.id in self._in_flight:
+                continue
+            task = asyncio.create_task(self._poll(feed), name=f"poll feed {feed.id}")
+            self._in_flight[feed.id] = task
+            started.append(task)
+        return started
+
+    async def wait(self) -> None:
+        """Until every poll under way has finished (for tests and tools)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values())
+
+    async def _poll(self, feed: Feed) -> PollReport:
+        report = PollReport()
+        try:
+            async with self._slots:
+                # Read again: the feed may have been removed or polled while this waited.
+                current = await self.store.get_feed(feed.url)
+                now = self.clock.now()
+                if (
+                    current is None
+                    or current.disabled
+                    or (current.next_fetch_at is not None and current.next_fetch_at > now)
+                ):
+                    return report
+                report = await poll_feeds(
+                    self.store, self.client, self.settings, now=now, feeds=[current]
+                )
+        except Exception as exc:  # e.g. the store failing: logged, the next tick tries again
+            log.exception("polling %s failed", feed.url)
+            report.failed.append((feed.url, f"internal error: {_one_line(exc)}"))
+        finally:
+            self._in_flight.pop(feed.id, None)
+        if self.on_done is not None:
+            try:
+                self.on_done(feed, report)
+            except Exception:
+                log.exception("reporting the poll of %s failed", feed.url)
+        return report

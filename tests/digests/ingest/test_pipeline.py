@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+from digests.ingest import pipeline
 from digests.ingest.fetch import FetchError, build_client
-from digests.ingest.parse import FeedParseError
-from digests.ingest.pipeline import plan_retry, poll_feeds
+from digests.ingest.parse import FeedParseError, ParsedFeed, RawEntry
+from digests.ingest.pipeline import MAX_BACKOFF, plan_retry, poll_feeds
 from digests.models import Feed
 from digests.settings import FetchLimits, Settings
 from digests.store import Store
@@ -195,3 +198,130 @@ def test_plan_retry(errors: int, error: Exception, delay: timedelta, disabled: b
     next_at, reason = plan_retry(feed_state(errors), error, NOW, max_errors=10)  # type: ignore[arg-type]
     assert next_at == NOW + delay
     assert (reason is not None) == disabled
+
+
+async def test_bad_items_are_skipped_and_counted_and_their_feed_stays_ok(
+    categorised_store: Store, server: tuple[FeedServer, str]
+) -> None:
+    _, base = server
+    store = categorised_store
+    feed = await add(store, f"{base}/jsonfeed-hostile-items.json", ["climate"])
+    settings = Settings()
+    async with build_client(settings.fetch) as client:
+        report = await poll_feeds(store, client, settings, now=NOW)
+    assert report.failed == [] and report.fetched == 1
+    assert report.counts.new == 4 and report.skipped_items == 9
+    state = await store.get_feed(feed.url)
+    assert state is not None and state.consecutive_errors == 0 and state.last_error is None
+    relative = await store.find_article_by_url("https://hostile.example/news/2026/relative")
+    assert relative is not None and relative.title == "Plain <Text> Title & More"
+    assert relative.image_url == "https://hostile.example/news/img/relative.jpg"
+    assert await store.find_article_by_url("https://hostile.example/news/good-1") is not None
+
+
+async def test_an_unexpected_error_is_recorded_backs_off_and_counts(
+    categorised_store: Store, server: tuple[FeedServer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds, base = server
+    store = categorised_store
+    feed = await add(store, f"{base}/rss2.xml", ["ai-frontier"])
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(pipeline, "store_and_group", broken)
+    settings = Settings(fetch=FetchLimits(max_errors=2))
+    async with build_client(settings.fetch) as client:
+        report = await poll_feeds(store, client, settings, now=NOW)
+        reason = "internal error: RuntimeError: disk on fire second line"
+        assert report.failed == [(feed.url, reason)]
+        state = await store.get_feed(feed.url)
+        assert state is not None and state.consecutive_errors == 1
+        assert state.last_error == reason and not state.disabled
+        assert state.next_fetch_at == NOW + timedelta(minutes=30)  # backed off, not due at once
+        early = await poll_feeds(store, client, settings, now=NOW + timedelta(minutes=1))
+        assert early.failed == [] and feeds.hits["rss2.xml"] == 1
+        await poll_feeds(store, client, settings, now=NOW + timedelta(minutes=30))
+    state = await store.get_feed(feed.url)
+    assert state is not None and state.disabled  # it counts toward FEED_MAX_ERRORS
+    assert "2 failures in a row: internal error" in (state.disabled_reason or "")
+
+
+async def test_a_huge_retry_after_backs_off_at_most_a_day(
+    categorised_store: Store,
+    local_server,  # type: ignore[no-untyped-def]
+) -> None:
+    async def busy(request: web.Request) -> web.Response:
+        return web.Response(status=429, headers={"Retry-After": "99999999999999999999"})
+
+    app = web.Application()
+    app.router.add_get("/busy", busy)
+    base = await local_server(app)
+    store = categorised_store
+    feed = await add(store, f"{base}/busy", ["climate"])
+    settings = Settings()
+    async with build_client(settings.fetch) as client:
+        report = await poll_feeds(store, client, settings, now=NOW)
+    assert report.failed == [(feed.url, "HTTP 429 Too Many Requests")]
+    state = await store.get_feed(feed.url)
+    assert state is not None and state.consecutive_errors == 1
+    assert state.next_fetch_at == NOW + MAX_BACKOFF
+
+
+async def test_a_trickling_feed_fails_at_the_deadline_and_the_others_are_stored(
+    categorised_store: Store,
+    server: tuple[FeedServer, str],
+    local_server,  # type: ignore[no-untyped-def]
+) -> None:
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(100):  # 5 s at one byte per 50 ms, never a 0.3 s silence
+            await response.write(b" ")
+            await asyncio.sleep(0.05)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/trickle", trickle)
+    slow_base = await local_server(app)
+    _, base = server
+    store = categorised_store
+    slow = await add(store, f"{slow_base}/trickle", ["climate"])
+    await add(store, f"{base}/rss2.xml", ["ai-frontier"])
+    settings = Settings(fetch=FetchLimits(timeout_s=0.3))
+    started = time.monotonic()
+    async with build_client(settings.fetch) as client:
+        report = await poll_feeds(store, client, settings, now=NOW)
+    assert time.monotonic() - started < 3
+    assert report.fetched == 1 and report.counts.new == 2
+    assert report.failed == [(slow.url, "timed out: no complete response within 0.3 s")]
+    state = await store.get_feed(slow.url)
+    assert state is not None and state.consecutive_errors == 1
+    assert state.next_fetch_at == NOW + timedelta(minutes=30)
+
+
+async def test_an_item_the_store_could_not_write_is_left_out_alone(
+    categorised_store: Store, server: tuple[FeedServer, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def entry(title: str, link: str) -> RawEntry:
+        return RawEntry(None, link, title, "", "", None, NOW, None)
+
+    def parsed(content: bytes, **kwargs: object) -> ParsedFeed:
+        return ParsedFeed(
+            "T",
+            None,
+            (
+                entry("Lone \ud800 surrogate", "https://t.example/bad"),
+                entry("A good one", "https://t.example/good"),
+            ),
+            skipped=("item 3: url is not text",),
+        )
+
+    monkeypatch.setattr(pipeline, "parse_feed", parsed)
+    _, base = server
+    store = categorised_store
+    await add(store, f"{base}/rss2.xml", ["ai-frontier"])
+    settings = Settings()
+    async with build_client(settings.fetch) as client:
+        report = await poll_feeds(store, client, settings, now=NOW)
+    assert report.failed == [] and report.counts.new == 1 and report.skipped_items == 2
