@@ -13,21 +13,30 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 from dotenv import dotenv_values
 from tqdm import tqdm
 
 from bot.console import format_message
 from bot.wiring import App, open_app
+from digests import __version__
 from digests.digest import plan_for
 from digests.feedsfile import (
+    MAX_PRIORITY,
+    MIN_PRIORITY,
     FeedsFileError,
     apply_feeds_config,
+    feed_changes,
     load_feeds_file,
     reject_credentials,
 )
-from digests.ingest.importer import import_records, read_records
+from digests.ingest.importer import (
+    MAX_DOCUMENT_BYTES,
+    ImportFileError,
+    import_records,
+    iter_records,
+)
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.ingest.pipeline import poll_feeds
 from digests.models import Subscriber, Subscription
@@ -40,9 +49,22 @@ from digests.settings import (
     validate_timezone,
 )
 from digests.store import NotFound, StoreError
-from digests.timeutil import format_duration, parse_duration, parse_iso
+from digests.suggest import unknown_categories
+from digests.terminal import printable
+from digests.timeutil import (
+    MIN_FEED_INTERVAL,
+    check_feed_interval,
+    format_duration,
+    parse_duration,
+    parse_iso,
+    short,
+)
 
 EXIT_USAGE = 2
+SQLITE_MAX = 2**63 - 1
+MAX_AUDIT_LIMIT = 100_000
+# Commands that only read: they must not create an empty database where they run.
+READ_ONLY_COMMANDS = frozenset({"stats", "preview", "audit", "feeds list", "categories list"})
 
 
 class UserError(Exception):
@@ -52,58 +74,126 @@ class UserError(Exception):
 Handler = Callable[[argparse.Namespace, App, TextIO], Awaitable[int]]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its mistakes on one line, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            EXIT_USAGE,
+            f"digestbot: error: {printable(message)} (see '{self.prog} --help')\n",
+        )
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``low..high`` (SQLite and the ranking need it)."""
+
+    def parse(text: str) -> int:
+        raw = text.strip()
+        if not (raw.lstrip("+-").isdecimal() and raw.isascii()) or len(raw) > 40:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {short(text)}")
+        value = int(raw)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {raw}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="digestbot",
         description="News digests for Telegram and Discord, at each reader's local time.",
+        epilog="Settings come from the environment and the --env-file; see .env.example.",
     )
-    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    commands.add_parser("init", help="create the database and apply the feeds file if present")
-
-    feeds = commands.add_parser("feeds", help="manage feeds").add_subparsers(
-        dest="feeds_command", metavar="ACTION", required=True
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--env-file",
+        default=".env",
+        help="settings file read under the environment (default: .env)",
     )
-    feeds.add_parser("sync", help="apply FEEDS_FILE: add, update, disable removed feeds")
-    feeds.add_parser("list", help="list feeds with their state")
-    add = feeds.add_parser("add", help="add a feed (or re-enable one)")
-    add.add_argument("url")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, title="commands"
+    )
+
+    def command(sub: Any, name: str, text: str) -> argparse.ArgumentParser:
+        # The same sentence is the one-line help in the list and the page's description.
+        return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+    command(commands, "init", "create the database and apply the feeds file if present")
+
+    feeds = command(commands, "feeds", "manage the feeds that fill the categories")
+    feed_actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    command(feed_actions, "sync", "apply FEEDS_FILE: add, update, disable removed feeds")
+    command(feed_actions, "list", "list feeds with their state")
+    add = command(feed_actions, "add", "add a feed, re-enable one, or change one with --update")
+    add.add_argument("url", help="the feed's http(s) URL (RSS, Atom or JSON Feed)")
     add.add_argument("--category", required=True, help="category slug (comma-separate several)")
     add.add_argument("--name", help="source name readers see, e.g. 'Wired AI'")
-    add.add_argument("--interval", help="poll interval, e.g. 15m (default FEED_DEFAULT_INTERVAL)")
-    add.add_argument("--priority", type=int, default=0, help="ranking boost (default 0)")
-    remove = feeds.add_parser("remove", help="stop polling a feed (its articles stay)")
-    remove.add_argument("url")
+    add.add_argument(
+        "--interval",
+        help=f"poll interval, at least {format_duration(MIN_FEED_INTERVAL)}, e.g. 15m "
+        "(default FEED_DEFAULT_INTERVAL)",
+    )
+    add.add_argument(
+        "--priority",
+        type=_bounded_int(MIN_PRIORITY, MAX_PRIORITY),
+        default=None,
+        help=f"ranking boost, {MIN_PRIORITY}..{MAX_PRIORITY} (default 0)",
+    )
+    add.add_argument(
+        "--update",
+        action="store_true",
+        help="allow changing a known feed's categories, name, interval or priority",
+    )
+    remove = command(feed_actions, "remove", "stop polling a feed (its articles stay)")
+    remove.add_argument("url", help="the feed's URL as listed by 'feeds list'")
 
-    categories = commands.add_parser("categories", help="list categories").add_subparsers(
+    categories = command(commands, "categories", "show the categories readers can follow")
+    category_actions = categories.add_subparsers(
         dest="categories_command", metavar="ACTION", required=True
     )
-    categories.add_parser("list", help="list categories")
+    command(category_actions, "list", "list categories")
 
-    ingest = commands.add_parser("ingest", help="poll every due feed once")
+    ingest = command(commands, "ingest", "poll every due feed once")
     ingest.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
 
-    imp = commands.add_parser("import", help="import articles from JSON or JSON Lines")
-    imp.add_argument("file", type=Path)
-
-    preview = commands.add_parser("preview", help="print the digest a subscriber would get now")
-    preview.add_argument("--platform", choices=("telegram", "discord", "plain"), default="plain")
-    preview.add_argument("--categories", required=True, help="comma-separated category slugs")
-    preview.add_argument("--since", help="ISO 8601 instant to look back to (default: 24 h)")
-    preview.add_argument("--lang", default=None, choices=SUPPORTED_LANGUAGES)
-    preview.add_argument("--timezone", default=None, help="IANA time zone for dates")
-    preview.add_argument("--json", action="store_true", help="print raw message JSON")
-
-    commands.add_parser("stats", help="counts of feeds, articles, stories, subscribers")
-
-    commands.add_parser(
-        "run", help="run the bot: poll feeds, send digests on schedule (until SIGTERM)"
+    imp = command(commands, "import", "import articles from JSON Lines, a JSON array or object")
+    imp.add_argument(
+        "file",
+        type=Path,
+        help="JSON Lines (one article per line, any size), or a JSON array up to "
+        f"{MAX_DOCUMENT_BYTES >> 20} MB",
     )
 
-    push = commands.add_parser(
+    preview = command(commands, "preview", "print the digest a subscriber would get now")
+    preview.add_argument(
+        "--platform",
+        choices=("telegram", "discord", "plain"),
+        default="plain",
+        help="whose formatting to show (default: plain)",
+    )
+    preview.add_argument("--categories", required=True, help="comma-separated category slugs")
+    preview.add_argument("--since", help="ISO 8601 instant to look back to (default: 24 h)")
+    preview.add_argument(
+        "--lang",
+        default=None,
+        choices=SUPPORTED_LANGUAGES,
+        help="language of the digest (default: DEFAULT_LANGUAGE)",
+    )
+    preview.add_argument(
+        "--timezone", default=None, help="IANA time zone for dates (default: DEFAULT_TIMEZONE)"
+    )
+    preview.add_argument("--json", action="store_true", help="print raw message JSON")
+
+    command(commands, "stats", "counts of feeds, articles, stories, subscribers and deliveries")
+
+    command(commands, "run", "run the bot: poll feeds, send digests on schedule (until SIGTERM)")
+
+    push = command(
+        commands,
         "breaking",
-        help="push breaking news to a category now (status [ID] / cancel ID to follow it)",
+        "push breaking news to a category now (status [ID] / cancel ID to follow it)",
     )
     push.add_argument(
         "action",
@@ -111,19 +201,36 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("status", "cancel"),
         help="show a push's progress, or cancel it (default: start a push)",
     )
-    push.add_argument("push_id", nargs="?", type=int, help="push id (default: the latest)")
+    push.add_argument(
+        "push_id", nargs="?", type=_bounded_int(1, SQLITE_MAX), help="push id (default: the latest)"
+    )
     push.add_argument("--category", help="category slug whose subscribers receive it")
-    push.add_argument("--article", type=int, help="a stored article's id")
+    push.add_argument("--article", type=_bounded_int(1, SQLITE_MAX), help="a stored article's id")
     push.add_argument("--url", help="a stored article's URL, or a new article's")
     push.add_argument("--title", help="title of a new article")
     push.add_argument("--summary", default="", help="summary of a new article")
     push.add_argument("--yes", action="store_true", help="confirm without asking")
+    push.add_argument(
+        "--cross-category",
+        action="store_true",
+        help="push a stored article of other categories to --category without asking",
+    )
 
-    audit = commands.add_parser("audit", help="list admin actions, newest first")
-    audit.add_argument("--limit", type=int, default=50)
+    audit = command(commands, "audit", "list admin actions, newest first")
+    audit.add_argument(
+        "--limit",
+        type=_bounded_int(1, MAX_AUDIT_LIMIT),
+        default=50,
+        help=f"how many entries, 1..{MAX_AUDIT_LIMIT} (default 50)",
+    )
 
-    demo = commands.add_parser("demo", help="run the whole pipeline on bundled sample feeds")
-    demo.add_argument("--platform", choices=("all", "telegram", "discord", "plain"), default="all")
+    demo = command(commands, "demo", "run the whole pipeline on bundled sample feeds")
+    demo.add_argument(
+        "--platform",
+        choices=("all", "telegram", "discord", "plain"),
+        default="all",
+        help="which renderings to print (default: all)",
+    )
     return parser
 
 
@@ -171,7 +278,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             settings.log_level,
             [settings.telegram_bot_token, settings.discord_bot_token, settings.api_token],
         )
-    async with open_app(settings) as app:
+    async with open_app(settings, create=_command_name(args) not in READ_ONLY_COMMANDS) as app:
         try:
             return await handler(args, app, out)
         except NotFound as exc:
@@ -214,6 +321,14 @@ async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int
     return 0
 
 
+async def _require_categories(app: App, slugs: Sequence[str]) -> None:
+    """Raise UserError for an unknown slug, suggesting the closest known ones."""
+    known = [c.slug for c in await app.store.list_categories()]
+    problem = unknown_categories(slugs, known)
+    if problem:
+        raise UserError(problem)
+
+
 async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
     feeds = await app.store.list_feeds()
     if not feeds:
@@ -222,9 +337,10 @@ async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int
         state = "disabled: " + (feed.disabled_reason or "") if feed.disabled else "ok"
         if not feed.disabled and feed.consecutive_errors:
             state = f"failing ({feed.consecutive_errors}x): {feed.last_error}"
+        # The title and the error come from the feed's server: escaped before printing.
         out.write(
-            f"{feed.display_name}  [{', '.join(feed.categories)}]  every "
-            f"{format_duration(feed.interval)}  {state}\n    {feed.url}\n"
+            f"{printable(feed.display_name)}  [{', '.join(feed.categories)}]  every "
+            f"{format_duration(feed.interval)}  {printable(state)}\n    {printable(feed.url)}\n"
         )
     return 0
 
@@ -233,24 +349,50 @@ async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
     try:
         reject_credentials(args.url)
         url = canonical_url(args.url)
-        interval = (
-            parse_duration(args.interval) if args.interval else app.settings.fetch.default_interval
-        )
+        interval = check_feed_interval(parse_duration(args.interval)) if args.interval else None
     except (InvalidURL, ValueError) as exc:
         raise UserError(str(exc)) from None
-    categories = [c.strip() for c in args.category.split(",") if c.strip()]
+    categories = tuple(dict.fromkeys(c.strip() for c in args.category.split(",") if c.strip()))
+    if not categories:
+        raise UserError("--category needs at least one category slug")
+    await _require_categories(app, categories)
+    before = await app.store.get_feed(url)
+    changes: list[str] = []
+    if before is not None:
+        # What the command line leaves out stays as it is.
+        interval = interval or before.interval
+        name = args.name if args.name is not None else before.name
+        priority = args.priority if args.priority is not None else before.priority
+        changes = feed_changes(
+            before, categories=categories, name=name, interval=interval, priority=priority
+        )
+        if changes and not args.update:
+            raise UserError(
+                f"{url} is already a feed; this would change {'; '.join(changes)}. "
+                "Add --update to change it"
+            )
+        if not changes and not before.disabled:
+            out.write(f"feed {url} is already there, unchanged\n")
+            return 0
+    else:
+        name = args.name
+        priority = args.priority or 0
+        interval = interval or app.settings.fetch.default_interval
     feed = await app.store.upsert_feed(
         url,
         categories,
         now=app.clock.now(),
-        name=args.name,
+        name=name,
         interval=interval,
-        priority=args.priority,
+        priority=priority,
         enable=True,
     )
-    out.write(
-        f"feed {feed.url} in {', '.join(feed.categories)}, every {format_duration(feed.interval)}\n"
-    )
+    summary = f"{', '.join(feed.categories)}, every {format_duration(feed.interval)}"
+    if before is None:
+        out.write(f"feed {feed.url} in {summary}\n")
+    else:
+        done = changes + (["re-enabled"] if before.disabled else [])
+        out.write(f"updated feed {feed.url}: {'; '.join(done)} (now in {summary})\n")
     return 0
 
 
@@ -270,13 +412,14 @@ async def cmd_categories_list(args: argparse.Namespace, app: App, out: TextIO) -
         out.write("no categories yet; declare them in the feeds file and run 'feeds sync'\n")
     for category in categories:
         out.write(
-            f"{category.slug:<20} {category.name}"
-            f"{' — ' + category.description if category.description else ''}\n"
+            f"{category.slug:<20} {printable(category.name)}"
+            f"{' — ' + printable(category.description) if category.description else ''}\n"
         )
     return 0
 
 
 async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    """Poll once; exit status 1 when feeds were due and every one of them failed."""
     now = app.clock.now()
     feeds = (
         [f for f in await app.store.list_feeds() if not f.disabled]
@@ -308,31 +451,54 @@ async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
         f"{report.counts.updated} updated; {report.stories_new} new stories\n"
     )
     for url, error in report.failed:
-        out.write(f"  failed: {url}: {error}\n")
+        out.write(f"  failed: {printable(url)}: {printable(error)}\n")
     for url, reason in report.disabled:
-        out.write(f"  {url} {reason}\n")
+        out.write(f"  {printable(url)} {printable(reason)}\n")
+    if report.failed and not (report.fetched or report.not_modified):
+        return 1
     return 0
 
 
 async def cmd_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    """Import a file as a stream; exit 1 when every record in it was rejected."""
     try:
-        text = args.file.read_text(encoding="utf-8")
+        handle = args.file.open("rb")
+        size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{args.file} is not UTF-8 text") from None
-    report = await import_records(
-        app.store, read_records(text), now=app.clock.now(), story_window=app.settings.story_window
-    )
+    with (
+        handle,
+        tqdm(
+            total=size or None,
+            unit="B",
+            unit_scale=True,
+            desc="importing",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+        ) as bar,
+    ):
+        try:
+            report = await import_records(
+                app.store,
+                iter_records(handle, progress=bar.update),
+                now=app.clock.now(),
+                story_window=app.settings.story_window,
+            )
+        except ImportFileError as exc:
+            raise UserError(f"{args.file}: {exc}") from None
+        except OSError as exc:  # a read error part-way (a directory, a vanished disk)
+            raise UserError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     out.write(
         f"{report.counts.new} new, {report.counts.updated} updated, "
-        f"{report.counts.unchanged} unchanged, {len(report.errors)} rejected\n"
+        f"{report.counts.unchanged} unchanged, {report.rejected} rejected\n"
     )
     for number, error in report.errors:
-        out.write(f"  line {number}: {error}\n")
+        out.write(f"  line {number}: {printable(error)}\n")
+    if report.rejected > len(report.errors):
+        out.write(f"  … and {report.rejected - len(report.errors)} more rejected\n")
     return (
         1
-        if report.errors
+        if report.rejected
         and not (report.counts.new or report.counts.updated or report.counts.unchanged)
         else 0
     )
@@ -341,7 +507,9 @@ async def cmd_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
 async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
     now = app.clock.now()
     slugs = [c.strip() for c in args.categories.split(",") if c.strip()]
-    await app.store.require_categories(slugs)
+    if not slugs:
+        raise UserError("--categories needs at least one category slug")
+    await _require_categories(app, slugs)
     limits = app.settings.digest
     if args.since:
         try:
@@ -485,10 +653,13 @@ async def cmd_audit(args: argparse.Namespace, app: App, out: TextIO) -> int:
     if not entries:
         out.write("no admin actions yet\n")
     for entry in entries:
-        detail = f" — {entry.detail}" if entry.detail else ""
+        # Every field but the time can come from an unauthenticated request (a path, a
+        # user name): escaped, so it cannot colour or clear the terminal or forge a line.
+        detail = f" — {printable(entry.detail)}" if entry.detail else ""
         out.write(
-            f"{entry.at.isoformat()}  {entry.actor:<16} {entry.action:<16} "
-            f"{entry.target or '':<16} {entry.outcome}{detail}\n"
+            f"{entry.at.isoformat()}  {printable(entry.actor):<16} "
+            f"{printable(entry.action):<16} {printable(entry.target):<16} "
+            f"{printable(entry.outcome)}{detail}\n"
         )
     return 0
 

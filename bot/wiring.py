@@ -34,15 +34,17 @@ async def open_app(
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    create: bool = True,
 ) -> AsyncIterator[App]:
     """Open the store and build the app; the store is closed on the way out.
+    ``create=False`` (read-only commands) refuses a missing database instead of creating it.
 
     Raises SettingsError when TEMPLATES_DIR is not a folder, StoreError when the database
     cannot be opened (its folder is a file, say)."""
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         raise SettingsError(f"TEMPLATES_DIR {settings.templates_dir} is not a folder")
     try:
-        store = await Store.open(settings.database_path)
+        store = await Store.open(settings.database_path, create=create)
     except OSError as exc:  # creating the database's folder failed
         raise StoreError(
             f"cannot open database {settings.database_path}: {exc.strerror or exc}"

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from digests.ingest.normalise import InvalidURL, canonical_url
-from digests.models import Category
+from digests.models import Category, Feed
 from digests.store import Store
-from digests.timeutil import check_feed_interval, parse_duration
+from digests.timeutil import check_feed_interval, format_duration, parse_duration
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 # A feed's ranking boost; the bounds keep it a small integer SQLite can store.
@@ -78,6 +78,28 @@ def _unknown_keys(table: dict[str, Any], allowed: frozenset[str]) -> str | None:
     if not unknown:
         return None
     return f"unknown key {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
+
+
+def feed_changes(
+    before: Feed,
+    *,
+    categories: tuple[str, ...],
+    name: str | None,
+    interval: timedelta,
+    priority: int,
+) -> list[str]:
+    """What setting a known feed to these values would change, one phrase per setting
+    (``interval 30m → 15m``); empty when nothing would."""
+    changes = []
+    if set(categories) != set(before.categories):
+        changes.append(f"categories {', '.join(before.categories)} → {', '.join(categories)}")
+    if name != before.name:
+        changes.append(f"name {before.name or '(none)'} → {name or '(none)'}")
+    if interval != before.interval:
+        changes.append(f"interval {format_duration(before.interval)} → {format_duration(interval)}")
+    if priority != before.priority:
+        changes.append(f"priority {before.priority} → {priority}")
+    return changes
 
 
 def reject_credentials(url: str) -> None:

@@ -7,14 +7,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests import __version__
-from digests.timeutil import parse_duration
+from digests.timeutil import check_feed_interval, parse_duration
 
 
 class SettingsError(ValueError):
@@ -183,12 +183,17 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
-def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+def _duration(
+    env: Mapping[str, str],
+    name: str,
+    default: timedelta,
+    check: Callable[[timedelta], timedelta] = lambda value: value,
+) -> timedelta:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return parse_duration(raw)
+        return check(parse_duration(raw))
     except (ValueError, OverflowError) as exc:
         raise SettingsError(f"{name}: {exc}") from None
 
@@ -270,7 +275,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         timeout_s=float(_int(env, "FETCH_TIMEOUT_SECONDS", 15, minimum=1)),
         max_bytes=_int(env, "FETCH_MAX_BYTES", 5 * 1024 * 1024, minimum=1024),
         max_redirects=_int(env, "FETCH_MAX_REDIRECTS", 5),
-        default_interval=_duration(env, "FEED_DEFAULT_INTERVAL", timedelta(minutes=30)),
+        default_interval=_duration(
+            env, "FEED_DEFAULT_INTERVAL", timedelta(minutes=30), check=check_feed_interval
+        ),
         max_errors=_int(env, "FEED_MAX_ERRORS", 10, minimum=1),
         concurrency=_int(env, "FETCH_CONCURRENCY", 20, minimum=1, maximum=10_000),
     )

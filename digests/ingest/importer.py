@@ -1,17 +1,24 @@
-"""Import articles as a CMS exports them: a JSON array, one JSON object, or JSON Lines.
+"""Import articles as a CMS exports them: JSON Lines, one JSON array, or one JSON object.
 
-Each record is validated on its own; bad ones are reported by line (or array position)
-and the good ones are still stored.
+The file is read as a stream: JSON Lines line by line, so a file of any size needs memory
+for one line at a time (a line over MAX_LINE_BYTES is rejected with its number, without
+being read whole). A JSON array or a pretty-printed object has to be parsed whole, so it is
+read only up to MAX_DOCUMENT_BYTES; a bigger one is refused with a hint to export JSON Lines.
+
+Each record is decoded with ``digests.safejson`` and validated on its own; bad ones are
+reported by line (or array position) and the good ones are still stored.
 """
 
 from __future__ import annotations
 
-import json
+import io
+import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from digests.ingest.cluster import title_key
 from digests.ingest.normalise import (
@@ -23,15 +30,47 @@ from digests.ingest.normalise import (
     word_count,
 )
 from digests.models import IngestCounts, NewArticle
+from digests.safejson import JSONInputError, find_problem, loads
 from digests.store import Store, import_scope
+from digests.suggest import unknown_categories
 from digests.timeutil import parse_iso
 
 REQUIRED = ("url", "title", "category", "source", "published_at")
 OPTIONAL = ("summary", "author", "image", "guid")
 
+# One article is a few kilobytes; a line far past that is not one article.
+MAX_LINE_BYTES = 1 << 20
+# A JSON array (or one pretty-printed object) is parsed whole, so its size is capped.
+MAX_DOCUMENT_BYTES = 16 << 20
+_SKIP_CHUNK = 1 << 16
+MAX_REPORTED_ERRORS = 1000
+
+# Longest text accepted per field, in characters; the summary is cut to a few sentences
+# anyway, the others are shown or used as keys.
+MAX_CHARS = {
+    "url": 4096,
+    "image": 4096,
+    "guid": 1024,
+    "title": 2000,
+    "source": 300,
+    "author": 300,
+    "category": 100,
+    "published_at": 64,
+    "summary": 200_000,
+}
+# Fields used as identifiers or links, not prose: a control or bidi character in one can
+# spoof what a reader or operator sees, and no CMS has a reason to send one.
+_PLAIN_FIELDS = ("url", "image", "guid", "category", "published_at")
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_ONE = re.compile(r" \(line 1, (column \d+)\)$")
+
 
 class RecordError(ValueError):
     """One record is not a valid article; the message says which field and why."""
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (too big to parse whole); one line."""
 
 
 @dataclass(frozen=True)
@@ -42,55 +81,202 @@ class ImportRecord:
 
 @dataclass
 class ImportReport:
+    """What an import did. ``errors`` keeps the first MAX_REPORTED_ERRORS rejections (a
+    file of a million bad lines must not fill memory); ``rejected`` counts them all."""
+
     counts: IngestCounts = field(default_factory=IngestCounts)
     errors: list[tuple[int, str]] = field(default_factory=list)
     stories_new: int = 0
+    rejected: int = 0
+
+    def reject(self, number: int, message: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append((number, message))
+
+
+Progress = Callable[[int], object]
 
 
 def read_records(text: str) -> list[tuple[int, Any]]:
-    """Split an import file into ``(line or position, decoded JSON or RecordError)`` pairs.
+    """``iter_records`` over a text already in memory (tests, the breaking CLI)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return list(iter_records(io.BufferedReader(io.BytesIO(data))))
 
-    A file that starts with ``[`` is one JSON array (numbered from 1 by position); anything
-    else is read as JSON Lines, numbered by line, blank lines ignored.
+
+def iter_records(
+    stream: IO[bytes], *, progress: Progress | None = None
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line or position, decoded JSON or RecordError)`` from a binary stream.
+
+    A stream whose first character is ``[`` is one JSON array (numbered from 1 by
+    position); one whose first line is not a JSON value on its own is tried as one
+    pretty-printed object; anything else is JSON Lines, numbered by line, blank lines
+    ignored. Raises ImportFileError for an array over MAX_DOCUMENT_BYTES. ``progress``
+    is called with the number of bytes consumed, as they are.
     """
-    stripped = text.lstrip("\ufeff").strip()
-    if stripped.startswith("["):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            return [(exc.lineno, RecordError(f"malformed JSON: {exc.msg}"))]
-        return [(i, item) for i, item in enumerate(data, start=1)]
-    records: list[tuple[int, Any]] = []
-    if stripped.startswith("{") and "\n" in stripped:
-        # One pretty-printed object is not JSON Lines; try it whole first.
-        try:
-            return [(1, json.loads(stripped))]
-        except json.JSONDecodeError:
-            pass
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        if not line.strip():
+    tick = progress or (lambda _n: None)
+    reader = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    head = reader.peek(64)[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        data = reader.read(MAX_DOCUMENT_BYTES + 1)
+        tick(len(data))
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise ImportFileError(
+                f"a JSON array over {MAX_DOCUMENT_BYTES >> 20} MB is not read whole; "
+                "export JSON Lines (one article object per line) instead"
+            )
+        yield from _array_records(data)
+        return
+    lines = _Lines(reader, tick)
+    first = lines.next_line()
+    if first is None:
+        return
+    if head.startswith(b"{") and first[1] is not _TOO_LONG and _decode(first[1]) is _UNDECODABLE:
+        # Not one object per line: maybe one pretty-printed object.
+        rest = reader.read(MAX_DOCUMENT_BYTES + 1 - len(first[1]))
+        tick(len(rest))
+        whole = first[1] + rest
+        single = _decode(whole) if len(whole) <= MAX_DOCUMENT_BYTES else _UNDECODABLE
+        if single is not _UNDECODABLE:
+            yield 1, single
+            return
+        # Not that either: report it line by line, as JSON Lines.
+        lines = _Lines(_Chain(whole, reader, tick), lambda _n: None)
+    else:
+        lines.push_back(first)
+    while (line := lines.next_line()) is not None:
+        number, raw = line
+        if raw is _TOO_LONG:
+            yield (
+                number,
+                RecordError(
+                    f"line longer than {MAX_LINE_BYTES >> 20} MB; expected one article per line"
+                ),
+            )
+            continue
+        if not raw.strip():
             continue
         try:
-            records.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            records.append((number, RecordError(f"malformed JSON: {exc.msg}")))
-    return records
+            yield number, loads(raw)
+        except JSONInputError as exc:
+            yield number, RecordError(_LINE_ONE.sub(r" (\1)", str(exc)))
+
+
+def _array_records(data: bytes) -> Iterator[tuple[int, Any]]:
+    try:
+        value = loads(data, check=False)
+    except JSONInputError as exc:
+        yield 1, RecordError(str(exc))
+        return
+    if not isinstance(value, list):  # pragma: no cover - a "[" document decodes to a list
+        yield 1, RecordError("expected a JSON array")
+        return
+    for position, item in enumerate(value, start=1):
+        problem = find_problem(item)
+        yield position, RecordError(problem) if problem else item
+
+
+_UNDECODABLE = object()
+_TOO_LONG = b"\0too long\0"
+
+
+def _decode(raw: bytes) -> Any:
+    if not raw.strip():
+        return _UNDECODABLE
+    try:
+        return loads(raw)
+    except JSONInputError:
+        return _UNDECODABLE
+
+
+class _Chain:
+    """``readline`` over bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, tail: IO[bytes], tick: Progress) -> None:
+        self._head = io.BytesIO(head)
+        self._tail = tail
+        self._tick = tick
+
+    def readline(self, limit: int) -> bytes:
+        line = self._head.readline(limit)
+        if line.endswith(b"\n") or len(line) >= limit:
+            return line
+        more = self._tail.readline(limit - len(line))
+        self._tick(len(more))
+        return line + more
+
+
+class _Lines:
+    """Numbered lines of at most MAX_LINE_BYTES; a longer one is skipped in chunks and
+    returned as ``_TOO_LONG``, so it is never held in memory whole."""
+
+    def __init__(self, source: Any, tick: Progress) -> None:
+        self._source = source
+        self._tick = tick
+        self._number = 0
+        self._pending: tuple[int, bytes] | None = None
+
+    def push_back(self, line: tuple[int, bytes]) -> None:
+        self._pending = line
+
+    def next_line(self) -> tuple[int, bytes] | None:
+        if self._pending is not None:
+            line, self._pending = self._pending, None
+            return line
+        raw = self._source.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return None
+        self._number += 1
+        self._tick(len(raw))
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = self._source.readline(_SKIP_CHUNK)
+                self._tick(len(raw))
+            return self._number, _TOO_LONG
+        return self._number, raw
+
+
+def _unsafe_char(text: str) -> str | None:
+    """The first control or bidi character in ``text``, as ``U+XXXX``, or None."""
+    for char in text:
+        if char in _BIDI or unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None
 
 
 def validate_record(record: Any, *, categories: Iterable[str], now: datetime) -> ImportRecord:
-    """Check one record and normalise it into an article; raises RecordError."""
+    """Check one record and normalise it into an article; raises RecordError.
+
+    Shared by the import and the admin API: every message is one line and quotes the
+    input shortened and escaped, so a hostile value cannot flood or forge an error line.
+    """
     if not isinstance(record, Mapping):
         raise RecordError("expected a JSON object")
+    problem = find_problem(record)
+    if problem:
+        raise RecordError(problem)
     missing = [f for f in REQUIRED if not record.get(f)]
     if missing:
         raise RecordError(f"missing field: {', '.join(missing)}")
     for name in (*REQUIRED, *OPTIONAL):
         value = record.get(name)
-        if value is not None and not isinstance(value, str):
+        if value is None:
+            continue
+        if not isinstance(value, str):
             raise RecordError(f"{name} must be a string, got {type(value).__name__}")
+        if len(value) > MAX_CHARS[name]:
+            raise RecordError(
+                f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
+            )
+        if name in _PLAIN_FIELDS:
+            bad = _unsafe_char(value)
+            if bad:
+                raise RecordError(f"{name} contains a control or bidi character ({bad})")
     category = record["category"].strip()
-    if category not in set(categories):
-        raise RecordError(f"unknown category: {category!r}")
+    unknown = unknown_categories([category], categories)
+    if unknown:
+        raise RecordError(unknown)
     try:
         url = canonical_url(record["url"])
     except InvalidURL as exc:
@@ -144,12 +330,12 @@ async def import_records(
     groups: dict[tuple[str, str], list[NewArticle]] = defaultdict(list)
     for number, record in records:
         if isinstance(record, RecordError):
-            report.errors.append((number, str(record)))
+            report.reject(number, str(record))
             continue
         try:
             valid = validate_record(record, categories=known, now=now)
         except RecordError as exc:
-            report.errors.append((number, str(exc)))
+            report.reject(number, str(exc))
             continue
         groups[(valid.category, valid.article.source)].append(valid.article)
     for (category, source), articles in groups.items():

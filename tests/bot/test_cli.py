@@ -103,7 +103,7 @@ def test_import_preview_and_stats(workdir: Path) -> None:
     code, out = run("import", str(path))
     assert code == 0
     assert "2 new" in out and "2 rejected" in out
-    assert "line 3: unknown category" in out and "line 4: malformed JSON" in out
+    assert "line 3: unknown category: 'sports'" in out and "line 4: invalid JSON" in out
     code, out = run("preview", "--platform", "telegram", "--categories", "ai-frontier")
     assert code == 0 and out.count("<a href=") == 3  # one story: title link + two sources
     assert "Tech Ledger" in out and "Wired AI" in out
@@ -119,7 +119,11 @@ def test_import_preview_and_stats(workdir: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["preview", "--categories", "nope"], "unknown category: nope"),
+        (["preview", "--categories", "nope"], "unknown category: 'nope'"),
+        (
+            ["preview", "--categories", "climat"],
+            "unknown category: 'climat' (did you mean 'climate'?)",
+        ),
         (["preview", "--categories", "climate", "--since", "soon"], "not an ISO 8601 date"),
         (["preview", "--categories", "climate", "--timezone", "Mars/Base"], "unknown time zone"),
         (["import", "missing.json"], "cannot read missing.json"),
@@ -203,8 +207,9 @@ def test_installed_command_runs(tmp_path: Path) -> None:
         cwd=tmp_path,
         check=False,
     )
-    assert bad.returncode == 2 and "unknown category: x" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    # A read-only command in an empty folder says so instead of creating a database.
+    assert bad.returncode == 2 and "no database at digestbot.db" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "digestbot.db").exists()
 
 
 def test_stats_shows_delivery_per_platform(workdir: Path) -> None:
