@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import string
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PARAMS = {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -59,6 +59,19 @@ def canonical_url(url: str) -> str:
     ]
     query = _escaped("&".join(kept), _QUERY_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def legacy_url_key(url: str) -> str:
+    """The key a canonical URL had before schema 5 (digestbot 0.1.0): its query re-encoded
+    form-style (``%20`` became ``+``, ``?flag`` became ``?flag=``). That loses what was
+    written, so migration 5 could not recompute such keys; the store looks an incoming URL
+    up under this form as well, so an article stored before the upgrade stays one article.
+    """
+    if "?" not in url:
+        return url
+    parts = urlsplit(url)
+    query = urlencode(parse_qsl(parts.query, keep_blank_values=True), doseq=True)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def _ascii_host(host: str, url: str) -> str:

@@ -12,7 +12,7 @@ import aiosqlite
 from digests.models import Article, IngestCounts, NewArticle, StoredArticleRef, StoryMember
 from digests.store._base import StoreBase, chunks, placeholders
 from digests.timeutil import from_db, to_db
-from digests.urls import InvalidURL, canonical_url
+from digests.urls import InvalidURL, canonical_url, legacy_url_key
 
 _COMPARED = ("url", "title", "summary", "author", "image_url", "word_count")
 
@@ -355,10 +355,13 @@ class ArticleStore(StoreBase):
                     found = dict(row)
                     by_guid[found["guid"]] = found
                     by_url.setdefault(found["url"], found)
+        # Articles stored before schema 5 may hold the old spelling of a URL's query.
+        legacy = {a.url: legacy_url_key(a.url) for a in batch}
+        urls = list(dict.fromkeys([*urls, *legacy.values()]))
+        stored: dict[str, dict] = {}
         for part in chunks(urls):
             async with db.execute(
-                f"SELECT {columns} FROM articles WHERE scope = ? AND url IN "
-                f"({placeholders(part)}) ORDER BY id",
+                f"SELECT {columns} FROM articles WHERE scope = ? AND url IN ({placeholders(part)})",
                 [scope, *part],
             ) as cursor:
                 for row in await cursor.fetchall():
@@ -366,7 +369,11 @@ class ArticleStore(StoreBase):
                     # One row per article: a row found by guid is the same dict here.
                     if found["guid"] and found["guid"] in by_guid:
                         found = by_guid[found["guid"]]
-                    by_url.setdefault(found["url"], found)
+                    stored[found["url"]] = found
+        for url, old in legacy.items():
+            row = by_url.get(url) or stored.get(url) or stored.get(old)
+            if row is not None:
+                by_url[url] = row
         return by_guid, by_url
 
     # --- stories ----------------------------------------------------------------------
