@@ -24,8 +24,9 @@ from bot.console import ConsoleSender
 from bot.wiring import App
 from digests.deliver import DeliveryWorker
 from digests.dispatch import dispatch_due
-from digests.ingest.pipeline import poll_feeds
+from digests.ingest.pipeline import FeedPoller, PollReport
 from digests.ingest.stories import group_orphans
+from digests.models import Feed
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
@@ -34,7 +35,9 @@ from digests.store import StoreError
 
 log = logging.getLogger("digestbot.run")
 
-POLL_TICK = timedelta(seconds=30)
+# Each tick only looks for due feeds and starts each as a task of its own (FeedPoller), so it
+# is cheap and never overlaps itself; a feed is polled at most this long after it is due.
+POLL_TICK = timedelta(seconds=5)
 RETENTION_TICK = timedelta(hours=6)
 SHUTDOWN_GRACE_S = 10.0
 ALL_UPDATES = ["message", "edited_message", "channel_post", "callback_query", "my_chat_member"]
@@ -78,6 +81,17 @@ def admin_notifier(
         await sender.send(Destination(platform, chat_id), OutgoingMessage(text=text))
 
     return notify
+
+
+def _log_poll(feed: Feed, report: PollReport) -> None:
+    if report.fetched or report.failed or report.skipped_items:
+        log.info(
+            "poll %s: %s, %d new articles, %d items left out",
+            feed.url,
+            "failed: " + report.failed[0][1] if report.failed else "fetched",
+            report.counts.new,
+            report.skipped_items,
+        )
 
 
 class Runner:
@@ -150,18 +164,25 @@ class Runner:
         if report.enqueued:
             self.worker.wakeup.set()
 
+    poller: FeedPoller | None = None  # made at the first poll tick
+
     async def poll(self) -> None:
-        report = await poll_feeds(
-            self.app.store, self.http, self.app.settings, now=self.app.clock.now()
-        )
-        if report.fetched or report.failed:
-            log.info(
-                "poll: %d fetched, %d not modified, %d failed, %d new articles",
-                report.fetched,
-                report.not_modified,
-                len(report.failed),
-                report.counts.new,
+        """Start polling every due feed that is not being polled yet, each as a task of its
+        own, and return at once: a slow feed holds neither the tick nor any other feed. The
+        tasks join ``jobs``, so a shutdown lets them finish or cancels them."""
+        if self.poller is None:
+            self.poller = FeedPoller(
+                self.app.store,
+                self.http,
+                self.app.settings,
+                self.app.clock,
+                on_done=_log_poll,
             )
+        if self.stop.is_set():
+            return
+        for task in await self.poller.tick():
+            self.jobs.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self.jobs.discard)  # type: ignore[arg-type]
 
     async def retention(self) -> None:
         now = self.app.clock.now()
