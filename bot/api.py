@@ -60,6 +60,16 @@ async def _server_header(request: web.Request, response: web.StreamResponse) -> 
     response.headers["Server"] = SERVER
 
 
+def _hide_server_versions() -> None:
+    """Answers aiohttp makes itself, before any application sees the request (a malformed
+    request line or header), take the default ``Server`` value, which has no public
+    setting: replace it, for every aiohttp server in this process (all of them are ours)."""
+    from aiohttp import web_response
+
+    if hasattr(web_response, "SERVER_SOFTWARE"):
+        web_response.SERVER_SOFTWARE = SERVER  # type: ignore[misc]
+
+
 @dataclass
 class _Refusals:
     since: datetime  # when the last audit row for this address was written
@@ -163,6 +173,7 @@ class Api:
             client_max_size=MAX_BODY, middlewares=[self.errors, self.auth, self.writable]
         )
         app.on_response_prepare.append(_server_header)
+        _hide_server_versions()
         app.on_cleanup.append(self._flush_refusals)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)

@@ -264,6 +264,20 @@ async def test_the_server_header_names_no_versions(
     assert response.headers["server"] == "digestbot"
 
 
+async def test_a_malformed_request_gets_no_versions_either(api: httpx.AsyncClient) -> None:
+    """aiohttp answers a request it cannot parse itself, before any middleware."""
+    import asyncio
+
+    url = httpx.URL(str(api.base_url))
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+    await writer.drain()
+    head = (await asyncio.wait_for(reader.read(4096), 5)).split(b"\r\n\r\n")[0]
+    writer.close()
+    assert head.startswith(b"HTTP/1.") and b" 400 " in head.split(b"\r\n")[0]
+    assert b"\r\nServer: digestbot" in head and b"aiohttp" not in head
+
+
 @pytest.mark.parametrize("loss", ["deleted", "replaced"])
 async def test_a_lost_database_fails_health_and_refuses_writes(
     api: httpx.AsyncClient, store: Store, loss: str
