@@ -27,6 +27,7 @@ from digests.feedsfile import (
     MIN_PRIORITY,
     FeedsFileError,
     apply_feeds_config,
+    check_name,
     feed_changes,
     load_feeds_file,
     reject_credentials,
@@ -350,6 +351,8 @@ async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
         reject_credentials(args.url)
         url = canonical_url(args.url)
         interval = check_feed_interval(parse_duration(args.interval)) if args.interval else None
+        if args.name is not None:
+            check_name(args.name)
     except (InvalidURL, ValueError) as exc:
         raise UserError(str(exc)) from None
     categories = tuple(dict.fromkeys(c.strip() for c in args.category.split(",") if c.strip()))

@@ -16,12 +16,14 @@ from typing import Any
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Category, Feed
 from digests.store import Store
+from digests.terminal import unsafe_char
 from digests.timeutil import check_feed_interval, format_duration, parse_duration
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 # A feed's ranking boost; the bounds keep it a small integer SQLite can store.
 MIN_PRIORITY = -100
 MAX_PRIORITY = 100
+MAX_NAME_CHARS = 300
 
 # What each part of the file may say: a misspelt key (``intervall``) is an error, not a
 # setting silently left at its default.
@@ -71,6 +73,19 @@ def check_priority(value: object) -> int:
     if not MIN_PRIORITY <= value <= MAX_PRIORITY:
         raise ValueError(f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}")
     return value
+
+
+def check_name(name: object) -> str:
+    """Return a source name readers will see, or raise ValueError: text of at most
+    MAX_NAME_CHARS without control or bidi characters (they could spoof it)."""
+    if not isinstance(name, str):
+        raise ValueError("name must be text")
+    if len(name) > MAX_NAME_CHARS:
+        raise ValueError(f"name is too long ({len(name)} characters; at most {MAX_NAME_CHARS})")
+    bad = unsafe_char(name)
+    if bad:
+        raise ValueError(f"name contains a control or bidi character ({bad})")
+    return name
 
 
 def _unknown_keys(table: dict[str, Any], allowed: frozenset[str]) -> str | None:
@@ -199,8 +214,8 @@ def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
         interval = check_feed_interval(parse_duration(str(entry["interval"])))
     priority = check_priority(entry.get("priority", 0))
     name = entry.get("name")
-    if name is not None and not isinstance(name, str):
-        raise ValueError("name must be text")
+    if name is not None:
+        name = check_name(name)
     return FeedSpec(url, tuple(cats), str(name) if name else None, interval, priority)
 
 

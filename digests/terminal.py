@@ -39,3 +39,21 @@ def printable(text: str | None) -> str:
     return "".join(
         _escape(char) if unicodedata.category(char) in _UNSAFE else char for char in text
     )
+
+
+# Bidi embedding, override and isolate controls, and the marks: in a name or a link they can
+# make text read differently from what it is ("exe.gnp" shown as "png.exe").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def unsafe_char(text: str) -> str | None:
+    """The first control or bidi character in ``text`` as ``U+XXXX``, or None.
+
+    For names and identifiers that have no reason to hold one; prose is cleaned instead.
+    """
+    for char in text:
+        if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from digests.models import IngestCounts, NewArticle
 from digests.safejson import JSONInputError, find_problem, loads
 from digests.store import Store, import_scope
 from digests.suggest import unknown_categories
+from digests.terminal import unsafe_char
 from digests.timeutil import parse_iso
 
 REQUIRED = ("url", "title", "category", "source", "published_at")
@@ -61,7 +61,6 @@ MAX_CHARS = {
 # Fields used as identifiers or links, not prose: a control or bidi character in one can
 # spoof what a reader or operator sees, and no CMS has a reason to send one.
 _PLAIN_FIELDS = ("url", "image", "guid", "category", "published_at")
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_ONE = re.compile(r" \(line 1, (column \d+)\)$")
 
 
@@ -237,14 +236,6 @@ class _Lines:
         return self._number, raw
 
 
-def _unsafe_char(text: str) -> str | None:
-    """The first control or bidi character in ``text``, as ``U+XXXX``, or None."""
-    for char in text:
-        if char in _BIDI or unicodedata.category(char) == "Cc":
-            return f"U+{ord(char):04X}"
-    return None
-
-
 def validate_record(record: Any, *, categories: Iterable[str], now: datetime) -> ImportRecord:
     """Check one record and normalise it into an article; raises RecordError.
 
@@ -270,7 +261,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
                 f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
             )
         if name in _PLAIN_FIELDS:
-            bad = _unsafe_char(value)
+            bad = unsafe_char(value)
             if bad:
                 raise RecordError(f"{name} contains a control or bidi character ({bad})")
     category = record["category"].strip()

@@ -106,6 +106,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
             "must be between 1 and",
         ),
         (["preview", "--categories", "climate", "--platform", "\x1b[2Jfax"], "\\x1b[2Jfax"),
+        (
+            ["feeds", "add", "https://x.example/f", "--category", "climate", "--name", "\x1b[31mR"],
+            "name contains a control or bidi character (U+001B)",
+        ),
         (["no-such-command"], "invalid choice"),
     ],
 )

@@ -82,6 +82,10 @@ def test_parse_merges_one_url_listed_under_two_categories() -> None:
         ),
         ('[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\nname=5', "name must be text"),
         (
+            '[categories.a]\n[[feeds]]\nurl="https://x/"\ncategory="a"\nname="Desk\\u202e"',
+            r"name contains a control or bidi character \(U\+202E\)",
+        ),
+        (
             '[categories.a]\n[[feeds]]\nurl="https://me:pw@x.example/f"\ncategory="a"',
             "credentials in feed URLs are not supported: x.example/f",
         ),
