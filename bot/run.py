@@ -317,7 +317,8 @@ class Runner:
         host, port = bind_address(settings.api_bind, "API_BIND")
         try:
             await web.TCPSite(runner, host, port).start()
-        except (OSError, OverflowError) as exc:  # in use, not ours, or no such host
+        # In use, not ours, no such host (OSError), or a name no resolver takes (UnicodeError).
+        except (OSError, OverflowError, UnicodeError) as exc:
             await runner.cleanup()
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise SettingsError(f"API_BIND {settings.api_bind}: cannot listen: {reason}") from None

@@ -46,9 +46,10 @@ async def open_app(
     try:
         store = await Store.open(settings.database_path, create=create)
     except OSError as exc:  # creating the database's folder failed
-        raise StoreError(
-            f"cannot open database {settings.database_path}: {exc.strerror or exc}"
-        ) from None
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a part of its folder's path is a file"
+        raise StoreError(f"cannot open database {settings.database_path}: {reason}") from None
     try:
         yield App(
             settings, store, Renderer(settings.templates_dir), clock or SystemClock(), transport

@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.telegram_api import echo_request
+
 BOT = {
     "id": "4243",
     "username": "digestbot",
@@ -48,6 +50,10 @@ class FakeDiscord:
     dm_closed: set[str] = field(default_factory=set)  # users who accept no DMs
     guilds: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> system channel
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
+    # Answer every request with this status and an error echoing the request line and
+    # headers, ``Authorization: Bot <token>`` included; counted in ``echoed``.
+    refuse: int | None = None
+    echoed: int = 0
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
@@ -55,7 +61,7 @@ class FakeDiscord:
     _next: int = 9_000_000
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._refuse])
         app.router.add_get("/api/v10/users/@me", self.me)
         app.router.add_post("/api/v10/channels/{channel}/messages", self.post)
         app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
@@ -71,6 +77,13 @@ class FakeDiscord:
         app.router.add_get("/api/v10/gateway/bot", self.gateway_bot)
         app.router.add_get("/gateway", self.gateway)
         return app
+
+    @web.middleware
+    async def _refuse(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.refuse is None:
+            return await handler(request)
+        self.echoed += 1
+        return _error(self.refuse, 0, echo_request(request))
 
     # --- interactions ----------------------------------------------------------------
 

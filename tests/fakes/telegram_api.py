@@ -42,6 +42,10 @@ class FakeTelegram:
     missing: set[str] = field(default_factory=set)
     migrated: dict[str, str] = field(default_factory=dict)
     fail_next: list[int] = field(default_factory=list)  # HTTP codes to answer next
+    # Answer every request with this status and a body echoing the request line and
+    # headers, token and all (a misbehaving proxy); counted in ``echoed``.
+    refuse: int | None = None
+    echoed: int = 0
     delay: float = 0.0
     messages: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
@@ -59,10 +63,20 @@ class FakeTelegram:
     _next_id: int = 1
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._refuse])
         app.router.add_route("*", "/bot{token}/{method}", self.handle)
         app.router.add_get("/_stats", self.stats)
         return app
+
+    @web.middleware
+    async def _refuse(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.refuse is None:
+            return await handler(request)
+        self.echoed += 1
+        echo = echo_request(request)
+        if self.refuse >= 500:  # a proxy's HTML page, not Telegram's JSON
+            return web.Response(status=self.refuse, text=f"<html><pre>{echo}</pre></html>")
+        return _error(self.refuse, f"Unauthorized: {echo}")
 
     async def stats(self, request: web.Request) -> web.Response:
         return web.json_response(
@@ -237,6 +251,13 @@ class FakeTelegram:
         return _error(
             429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
         )
+
+
+def echo_request(request: web.Request) -> str:
+    """The request line and headers, as a careless server shows them in an error."""
+    lines = [f"{request.method} {request.raw_path}"]
+    lines += [f"{name}: {value}" for name, value in request.headers.items()]
+    return "\n".join(lines)
 
 
 def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
