@@ -115,3 +115,100 @@ async def test_a_write_waits_for_another_connections_transaction(tmp_path: Path)
     finally:
         await first.close()
         await second.close()
+
+
+async def test_migration_5_recomputes_url_keys_and_merges_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+    from digests.models import Category
+
+    path = tmp_path / "v4.db"
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:4])
+    old = await Store.open(path)
+    for slug in ("climate", "markets"):
+        await old.upsert_category(Category(slug, slug.title()))
+    at = "2026-11-27T10:00:00+00:00"
+    await old._db.executescript(
+        f"""
+        INSERT INTO subscribers (id, platform, chat_id, created_at, updated_at)
+            VALUES (1, 'telegram', '1', '{at}', '{at}');
+        INSERT INTO stories (id, title, first_seen_at, last_seen_at) VALUES
+            (1, 'Budget', '{at}', '{at}'), (2, 'Budget again', '{at}', '2026-11-27T11:00:00+00:00'),
+            (3, 'Books', '{at}', '{at}');
+        -- 1 and 2 are one address once dot segments are resolved; 6 is a plain duplicate
+        -- (as concurrent posts made them); 3 and 4 are one host in Unicode and punycode.
+        INSERT INTO articles (id, scope, guid, url, title, source, published_at,
+                              fetched_at, updated_at, story_id) VALUES
+            (1, 'import:desk', NULL, 'https://cms.example/a/../b', 'Budget', 'Desk',
+             '{at}', '{at}', '{at}', 1),
+            (2, 'import:desk', 'g-2', 'https://cms.example/b', 'Budget', 'Desk',
+             '{at}', '{at}', '{at}', 2),
+            (3, 'import:desk', NULL, 'https://bücher.example/x', 'Books', 'Desk',
+             '{at}', '{at}', '{at}', NULL),
+            (4, 'import:desk', NULL, 'https://xn--bcher-kva.example/x', 'Books', 'Desk',
+             '{at}', '{at}', '{at}', 3),
+            (5, 'import:other', NULL, 'https://cms.example/b', 'Budget', 'Other',
+             '{at}', '{at}', '{at}', 1),
+            (6, 'import:desk', NULL, 'https://cms.example/b', 'Budget', 'Desk',
+             '{at}', '{at}', '{at}', 2);
+        INSERT INTO article_categories (article_id, category) VALUES
+            (1, 'climate'), (2, 'markets'), (3, 'climate'), (4, 'climate'), (5, 'climate'),
+            (6, 'climate');
+        INSERT INTO sent_stories (subscriber_id, story_id, sent_at) VALUES (1, 2, '{at}');
+        INSERT INTO pushes (id, category, story_id, article_id, status, requested_by,
+                            created_at) VALUES (1, 'climate', 2, 6, 'done', 'cli', '{at}');
+        INSERT INTO feeds (id, url, interval_s, created_at) VALUES
+            (1, 'https://feeds.example/a/../rss', 900, '{at}'),
+            (2, 'https://feeds.example/x/../y', 900, '{at}'),
+            (3, 'https://feeds.example/y', 900, '{at}');
+        """
+    )
+    assert await old.schema_version() == 4
+    await old.close()
+
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        rows = await store._fetchall(
+            "SELECT id, scope, guid, url, story_id FROM articles ORDER BY id"
+        )
+        assert [tuple(r) for r in rows] == [
+            # The oldest id is kept, with the duplicates' guid and its own story.
+            (1, "import:desk", "g-2", "https://cms.example/b", 1),
+            # An article without a story takes its duplicate's.
+            (3, "import:desk", None, "https://xn--bcher-kva.example/x", 3),
+            (5, "import:other", None, "https://cms.example/b", 1),
+        ]
+        cats = await store._fetchall(
+            "SELECT article_id, category FROM article_categories ORDER BY 1, 2"
+        )
+        assert [tuple(r) for r in cats] == [
+            (1, "climate"),
+            (1, "markets"),
+            (3, "climate"),
+            (5, "climate"),
+        ]
+        # Story 2 lost its only articles: gone; who had it counts as having story 1.
+        stories = await store._fetchall("SELECT id, last_seen_at FROM stories ORDER BY id")
+        assert [r[0] for r in stories] == [1, 3]
+        assert stories[0][1] == "2026-11-27T11:00:00+00:00"
+        sent = await store._fetchall("SELECT story_id FROM sent_stories ORDER BY 1")
+        assert [r[0] for r in sent] == [1, 2]
+        push = await store._fetchone("SELECT story_id, article_id FROM pushes")
+        assert tuple(push) == (1, 1)
+        feeds = await store._fetchall("SELECT id, url FROM feeds ORDER BY id")
+        assert [tuple(r) for r in feeds] == [
+            (1, "https://feeds.example/rss"),
+            (2, "https://feeds.example/x/../y"),  # would collide with feed 3: kept
+            (3, "https://feeds.example/y"),
+        ]
+        with pytest.raises(sqlite3.IntegrityError):
+            await store._db.execute(
+                "INSERT INTO articles (scope, url, title, source, published_at, fetched_at, "
+                "updated_at) VALUES ('import:desk', 'https://cms.example/b', 't', 's', "
+                "'x', 'x', 'x')"
+            )
+    finally:
+        await store.close()
