@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from dotenv import dotenv_values
 from tqdm import tqdm
 
 from bot.console import format_message
+from bot.logs import RedactingWriter, RedactSecrets
 from bot.wiring import App, open_app
 from digests import __version__
 from digests.digest import plan_for
@@ -235,26 +238,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_environment(env_file: str) -> dict[str, str]:
-    """The process environment over the optional .env file (the environment wins)."""
+def read_environment(env_file: str | None) -> dict[str, str]:
+    """The process environment over the settings file (the environment wins). ``None``
+    means the default ``.env``, which may be absent; a file named explicitly must exist.
+    Raises UserError when the file cannot be read."""
     merged: dict[str, str] = {}
-    path = Path(env_file)
-    if path.is_file():
-        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    path = Path(env_file or ".env")
+    if env_file is not None or path.exists():
+        if not path.is_file():
+            raise UserError(f"settings file {path} does not exist or is not a file")
+        try:
+            values = dotenv_values(path, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read settings file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise UserError(f"settings file {path} is not UTF-8 text") from None
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ)
     return merged
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Entry point of the ``digestbot`` command; returns the exit status."""
-    out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``digestbot`` command; returns the exit status.
+
+    Everything it writes, to ``out`` (stdout) and stderr, passes through the same
+    redaction as the logs: an error message from Telegram or Discord may echo a token."""
+    redactor = RedactSecrets()
+    stdout = cast(TextIO, RedactingWriter(sys.stdout, redactor))
+    stderr = cast(TextIO, RedactingWriter(sys.stderr, redactor))
+    target = stdout if out is None else cast(TextIO, RedactingWriter(out, redactor))
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            return _main(argv, target, redactor)
+    finally:
+        for stream in (target, stdout, stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed file
+                stream.flush()
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, redactor: RedactSecrets) -> int:
+    parser = build_parser()
+    # None tells read_environment the default .env was not asked for by name.
+    parser.set_defaults(env_file=None)
+    args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             from bot.demo import run_demo
 
             return asyncio.run(run_demo(out, platform=args.platform))
         settings = load_settings(read_environment(args.env_file))
+        redactor.add(
+            [
+                settings.telegram_bot_token,
+                settings.discord_bot_token,
+                settings.api_token,
+                settings.telegram_webhook_secret,
+            ]
+        )
         return asyncio.run(_run(args, settings, out))
     except (UserError, SettingsError, StoreError, FeedsFileError, TemplateError) as exc:
         print(f"digestbot: error: {exc}", file=sys.stderr)
@@ -268,6 +308,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception:  # a bug: its traceback is shown, redacted like everything else
+        traceback.print_exc()
+        return 1
 
 
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -277,7 +320,12 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
         setup_logging(
             settings.log_level,
-            [settings.telegram_bot_token, settings.discord_bot_token, settings.api_token],
+            [
+                settings.telegram_bot_token,
+                settings.discord_bot_token,
+                settings.api_token,
+                settings.telegram_webhook_secret,
+            ],
         )
     async with open_app(settings, create=_command_name(args) not in READ_ONLY_COMMANDS) as app:
         try:
