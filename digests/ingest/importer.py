@@ -44,6 +44,7 @@ MAX_LINE_BYTES = 1 << 20
 MAX_DOCUMENT_BYTES = 16 << 20
 _SKIP_CHUNK = 1 << 16
 MAX_REPORTED_ERRORS = 1000
+IMPORT_BATCH = 500
 
 # Longest text accepted per field, in characters; the summary is cut to a few sentences
 # anyway, the others are shown or used as keys.
@@ -319,6 +320,20 @@ async def import_records(
     report = ImportReport()
     known = [c.slug for c in await store.list_categories()]
     groups: dict[tuple[str, str], list[NewArticle]] = defaultdict(list)
+    pending = 0
+
+    async def flush() -> None:
+        # Stored in batches, so that a file of any length holds at most IMPORT_BATCH
+        # articles in memory.
+        for (category, source), articles in groups.items():
+            # Stored and grouped into stories in one transaction: never an article without one.
+            stored = await store_and_group(
+                store, import_scope(source), articles, [category], now=now, window=story_window
+            )
+            report.counts += stored.counts
+            report.stories_new += stored.stories_new
+        groups.clear()
+
     for number, record in records:
         if isinstance(record, RecordError):
             report.reject(number, str(record))
@@ -329,11 +344,9 @@ async def import_records(
             report.reject(number, str(exc))
             continue
         groups[(valid.category, valid.article.source)].append(valid.article)
-    for (category, source), articles in groups.items():
-        # Stored and grouped into stories in one transaction: never an article without one.
-        stored = await store_and_group(
-            store, import_scope(source), articles, [category], now=now, window=story_window
-        )
-        report.counts += stored.counts
-        report.stories_new += stored.stories_new
+        pending += 1
+        if pending >= IMPORT_BATCH:
+            await flush()
+            pending = 0
+    await flush()
     return report

@@ -183,3 +183,32 @@ def test_validate_record_refuses_hostile_values_in_one_line(
     with pytest.raises(RecordError, match=message) as caught:
         validate_record(record(**overrides), categories=["climate"], now=NOW)
     assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
+async def test_a_long_file_is_stored_in_batches_with_nothing_lost(
+    categorised_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    lines = [line(url=f"https://cms.example/{i}", title=f"Story number {i}") for i in range(5)]
+    lines.insert(3, "not json")
+    lines.append(line(url="https://cms.example/1", title="Story number 1"))  # a repeat
+    data = ("\n".join(lines) + "\n").encode()
+    report = await import_records(
+        categorised_store, iter_records(io.BytesIO(data)), now=NOW, story_window=timedelta(1)
+    )
+    assert (report.counts.new, report.counts.unchanged, report.rejected) == (5, 1, 1)
+    assert report.errors == [(4, report.errors[0][1])]
+    stored = await categorised_store.candidate_articles(published_since=NOW - timedelta(1))
+    assert sorted(a.url for a in stored) == [f"https://cms.example/{i}" for i in range(5)]
+
+
+async def test_only_the_first_rejections_are_kept_but_all_are_counted(
+    categorised_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "MAX_REPORTED_ERRORS", 3)
+    data = b"x\n" * 10 + line().encode()
+    report = await import_records(
+        categorised_store, iter_records(io.BytesIO(data)), now=NOW, story_window=timedelta(1)
+    )
+    assert report.rejected == 10 and [n for n, _ in report.errors] == [1, 2, 3]
+    assert report.counts.new == 1
