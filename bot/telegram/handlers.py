@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from telegram import (
     Chat,
     ChatMember,
@@ -36,6 +37,8 @@ from digests.timeutil import Clock
 log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 300
+# Answers kept at most: (chat, user) pairs asked about in the last ADMIN_CACHE_SECONDS.
+ADMIN_CACHE_SIZE = 10_000
 CALLBACK_CATEGORY = "cat:"
 CALLBACK_FORGET = "forget:"
 CALLBACK_PUSH = "push:"
@@ -54,23 +57,34 @@ class BotContext:
     settings: Settings
     clock: Clock
     admin_ids: frozenset[int] = frozenset()
-    _admins: dict[tuple[int, int], tuple[float, bool]] = field(default_factory=dict)
+    # Telegram's answers to getChatMember, bounded and expiring on the context's clock.
+    _admins: TTLCache[tuple[int, int], bool] = field(init=False, repr=False)
     # Pushes shown to an admin and waiting for their confirmation: token → (category,
     # article id, admin's user id, expiry on the monotonic clock).
     pending_pushes: dict[str, tuple[str, int, int, float]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self._admins = TTLCache(
+            maxsize=ADMIN_CACHE_SIZE,
+            ttl=ADMIN_CACHE_SECONDS,
+            timer=lambda: self.clock.now().timestamp(),
+        )
+
     async def is_chat_admin(self, chat: Chat, user_id: int, bot: Any) -> bool:
-        """Whether ``user_id`` administers ``chat`` (getChatMember, cached for 5 min)."""
+        """Whether ``user_id`` administers ``chat`` (getChatMember, its answer kept for 5
+        min). When Telegram cannot answer, the answer is no, and it is not kept: the next
+        try asks again."""
         key = (chat.id, user_id)
         cached = self._admins.get(key)
-        if cached and time.monotonic() - cached[0] < ADMIN_CACHE_SECONDS:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             member = await bot.get_chat_member(chat.id, user_id)
-            allowed = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
-        except TelegramError:
-            allowed = False
-        self._admins[key] = (time.monotonic(), allowed)
+        except TelegramError as exc:
+            log.warning("cannot tell whether %s administers chat %s: %s", user_id, chat.id, exc)
+            return False
+        allowed = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+        self._admins[key] = allowed
         return allowed
 
 
