@@ -64,8 +64,11 @@ def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
     if message.parse_mode == "HTML":
         text = unescape(re.sub(r"<[^>]*>", "", text))
     elif message.embeds:
-        # Discord markdown: drop the link syntax and escapes, keep the words and URLs.
-        text = re.sub(r"\[([^\]]*)\]\(([^)]*)\)", r"\1 (\2)", text).replace("\\", "")
+        # Discord markdown: drop the link syntax and escapes, keep the words and URLs
+        # (and an article's own backslashes).
+        from digests.render.markup import discord_plain
+
+        text = discord_plain(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return replace(message, text=text, parse_mode=None, embeds=())

@@ -31,6 +31,25 @@ def discord_escape(text: str) -> str:
     return _MENTION.sub("@" + ZERO_WIDTH_SPACE, escaped)
 
 
+# In Discord markdown as our templates write it: an escaped character, a link, or bold.
+_MD_PLAIN = re.compile(r"\\(.)|\[((?:\\.|[^\\\]])*)\]\(([^)\s]*)\)|\*\*", re.DOTALL)
+
+
+def discord_plain(markdown: str) -> str:
+    """Discord markdown made by our templates as plain text: ``[text](url)`` becomes
+    ``text (url)``, bold markers go, and each escaped character is itself again (so an
+    article's own backslashes stay). The zero-width spaces that defuse mentions stay."""
+
+    def plain(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        if match.group(3) is not None:
+            return f"{discord_plain(match.group(2))} ({match.group(3)})"
+        return ""
+
+    return _MD_PLAIN.sub(plain, markdown)
+
+
 def discord_url(url: str) -> str:
     """A URL safe inside ``[text](url)``: the characters that would end it are encoded."""
     return (
