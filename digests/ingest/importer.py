@@ -99,7 +99,7 @@ Progress = Callable[[int], object]
 
 
 def read_records(text: str) -> list[tuple[int, Any]]:
-    """``iter_records`` over a text already in memory (tests, the breaking CLI)."""
+    """``iter_records`` over a text already in memory (for callers holding a string)."""
     data = text.encode("utf-8", "surrogatepass")
     return list(iter_records(io.BufferedReader(io.BytesIO(data))))
 
@@ -158,9 +158,11 @@ def iter_records(
         if not raw.strip():
             continue
         try:
-            yield number, loads(raw)
+            value = loads(raw)
         except JSONInputError as exc:
-            yield number, RecordError(_LINE_ONE.sub(r" (\1)", str(exc)))
+            # safejson counts lines within the text it was given: here always line 1.
+            value = RecordError(_LINE_ONE.sub(r" (\1)", str(exc)))
+        yield number, value
 
 
 def _array_records(data: bytes) -> Iterator[tuple[int, Any]]:
