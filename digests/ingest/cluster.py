@@ -3,7 +3,10 @@
 Titles are reduced to keys of significant, lightly stemmed tokens; an inverted index over
 those tokens finds the few stories worth comparing (so the cost grows with the number of
 new articles, not with their square), and rapidfuzz's ``token_set_ratio`` decides.
-Everything here is pure: the ingest pipeline loads recent stories and saves the result.
+Everything here is pure: the store calls ``cluster_articles`` inside the transaction that
+stores the articles (see ``digests.ingest.stories``), with the recent stories that share a
+title-key token with them. So the rule must never join an article to a story sharing no
+token with it (``MIN_SHARED`` guarantees that).
 """
 
 from __future__ import annotations
