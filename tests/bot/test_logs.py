@@ -60,3 +60,24 @@ def test_setup_quiets_httpx_and_installs_the_filter() -> None:
         assert any(isinstance(f, RedactSecrets) for h in root.handlers for f in h.filters)
     finally:
         root.handlers[:] = before
+
+
+def test_the_writer_redacts_what_is_printed_even_in_pieces() -> None:
+    import io
+
+    from bot.logs import RedactingWriter
+
+    sink = io.StringIO()
+    redactor = RedactSecrets([])
+    writer = RedactingWriter(sink, redactor)
+    writer.write("telegram commands off: The token `" + TELEGRAM[:9])
+    writer.write(TELEGRAM[9:] + "` was rejected\n")
+    assert sink.getvalue() == f"telegram commands off: The token `{REDACTED}` was rejected\n"
+    # A secret of any shape, once configured; also URL-encoded, as a proxy echoes a path.
+    redactor.add(["plain-api-secret:with/odd chars"])
+    writer.write("GET /x/plain-api-secret%3Awith%2Fodd%20chars and plain-api-secret:with/odd chars")
+    assert "GET" not in sink.getvalue()  # a partial line waits…
+    writer.flush()  # …until flushed (a prompt, a progress bar)
+    assert sink.getvalue().endswith(f"GET /x/{REDACTED} and {REDACTED}")
+    assert "plain-api-secret" not in sink.getvalue()
+    assert writer.isatty() is False  # the rest is the wrapped stream's

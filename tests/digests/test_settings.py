@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.settings import SettingsError, load_settings
+from digests.settings import SettingsError, bind_address, load_settings
 
 
 def test_defaults() -> None:
@@ -100,3 +100,51 @@ def test_discord_settings() -> None:
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
+        ({"FEED_DEFAULT_INTERVAL": "99999999999999d"}, "FEED_DEFAULT_INTERVAL"),
+        ({"TELEGRAM_ADMIN_IDS": "9" * 5000}, r"TELEGRAM_ADMIN_IDS .*\(5000 characters\)"),
+        ({"DISCORD_GUILD_IDS": "1" * 21}, "DISCORD_GUILD_IDS"),
+        ({"DIGEST_MAX_STORIES": "9" * 5000}, "DIGEST_MAX_STORIES must be at most"),
+        ({"DIGEST_MAX_STORIES": "-" + "9" * 5000}, "DIGEST_MAX_STORIES must be at least 1"),
+        ({"RETENTION_DAYS": "10000000"}, "RETENTION_DAYS must be at most 3650"),
+        ({"FIRST_DIGEST_LOOKBACK_HOURS": "999999999"}, "FIRST_DIGEST_LOOKBACK_HOURS"),
+        ({"DIGEST_CATCHUP_HOURS": "99999999"}, "DIGEST_CATCHUP_HOURS"),
+        ({"STORY_WINDOW_HOURS": "99999999"}, "STORY_WINDOW_HOURS"),
+        ({"TELEGRAM_MAX_RATE": "nan"}, "TELEGRAM_MAX_RATE must be a number"),
+        ({"TELEGRAM_MAX_RATE": "1e400"}, "TELEGRAM_MAX_RATE must be a number"),
+        ({"DISCORD_MAX_RATE": "0.01"}, "DISCORD_MAX_RATE must be at least 0.1"),
+        ({"API_BIND": "127.0.0.1:99999"}, "API_BIND: port must be 1-65535"),
+        ({"API_BIND": "::1:8080"}, r"API_BIND must be host:port or \[IPv6 address\]:port"),
+        ({"API_BIND": "[::1]"}, "API_BIND"),
+        ({"TELEGRAM_WEBHOOK_BIND": "0.0.0.0:0"}, "TELEGRAM_WEBHOOK_BIND: port must be"),
+    ],
+)
+def test_hostile_values_are_one_line_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as caught:
+        load_settings(env)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_decimal_rates_and_ipv6_binds_are_accepted() -> None:
+    settings = load_settings(
+        {
+            "TELEGRAM_MAX_RATE": "0.5",
+            "DISCORD_MAX_RATE": "12.75",
+            "API_BIND": "[::1]:8080",
+            "TELEGRAM_WEBHOOK_BIND": "[::]:8443",
+            "LOG_LEVEL": "warn",
+            "TELEGRAM_ADMIN_IDS": "18446744073709551615",
+        }
+    )
+    assert settings.delivery.telegram_max_rate == 0.5
+    assert settings.delivery.discord_max_rate == 12.75
+    assert bind_address(settings.api_bind) == ("::1", 8080)
+    assert bind_address(settings.telegram_webhook_bind) == ("::", 8443)
+    assert bind_address("localhost:80") == ("localhost", 80)
+    assert settings.log_level == "WARNING"
+    assert settings.telegram_admin_ids == frozenset({2**64 - 1})
