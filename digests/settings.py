@@ -272,7 +272,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         send_empty=_bool(env, "SEND_EMPTY_DIGEST", False),
     )
     fetch = FetchLimits(
-        timeout_s=float(_int(env, "FETCH_TIMEOUT_SECONDS", 15, minimum=1)),
+        timeout_s=_float(env, "FETCH_TIMEOUT_SECONDS", 15.0, minimum=0.1),
         max_bytes=_int(env, "FETCH_MAX_BYTES", 5 * 1024 * 1024, minimum=1024),
         max_redirects=_int(env, "FETCH_MAX_REDIRECTS", 5),
         default_interval=_duration(

@@ -148,3 +148,7 @@ def test_decimal_rates_and_ipv6_binds_are_accepted() -> None:
     assert bind_address("localhost:80") == ("localhost", 80)
     assert settings.log_level == "WARNING"
     assert settings.telegram_admin_ids == frozenset({2**64 - 1})
+
+
+def test_a_decimal_fetch_timeout_is_accepted() -> None:
+    assert load_settings({"FETCH_TIMEOUT_SECONDS": "2.5"}).fetch.timeout_s == 2.5
