@@ -68,6 +68,11 @@ def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
     return redactor
 
 
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` with these secrets, and anything shaped like a bot token, redacted."""
+    return RedactSecrets(secrets).redact(text)
+
+
 class RedactingWriter:
     """A text stream that redacts what passes through it, a line at a time (so a secret
     written in two pieces is still caught); ``flush`` lets a partial line (a prompt, a

@@ -11,6 +11,7 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
+from bot.logs import redact
 from digests.errors import (
     DeliveryError,
     DestinationGone,
@@ -32,17 +33,20 @@ GONE_CODES = {
 }
 
 
-def classify(exc: Exception) -> DeliveryError:
-    """The delivery error a discord.py (or aiohttp) exception stands for."""
+def classify(exc: Exception, token: str | None = None) -> DeliveryError:
+    """The delivery error a discord.py (or aiohttp) exception stands for. Its text is kept
+    (in the outbox, in notes to admins), so the token is redacted from it: an error page
+    can echo the request's ``Authorization: Bot <token>`` header."""
     if isinstance(exc, discord.RateLimited):
         return RateLimited(exc.retry_after)
     if isinstance(exc, discord.HTTPException):
+        text = redact(exc.text, [token])
         if exc.code in GONE_CODES or exc.status in (403, 404):
-            return DestinationGone(f"{GONE_CODES.get(exc.code, exc.text)} ({exc.code})")
+            return DestinationGone(f"{GONE_CODES.get(exc.code, text)} ({exc.code})")
         if isinstance(exc, discord.DiscordServerError) or exc.status >= 500:
-            return TransientError(f"Discord {exc.status}: {exc.text}")
-        return MessageRejected(f"Discord {exc.status} ({exc.code}): {exc.text}")
-    return TransientError(f"{type(exc).__name__}: {exc}")
+            return TransientError(f"Discord {exc.status}: {text}")
+        return MessageRejected(f"Discord {exc.status} ({exc.code}): {text}")
+    return TransientError(redact(f"{type(exc).__name__}: {exc}", [token]))
 
 
 def with_ping(text: str, role: str | None) -> tuple[str, discord.AllowedMentions]:
@@ -80,7 +84,7 @@ class DiscordSender:
             await http.static_login(token)
         except (discord.HTTPException, aiohttp.ClientError) as exc:
             await http.close()
-            raise classify(exc) from exc
+            raise classify(exc, token) from exc
         return cls(http)
 
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
@@ -97,7 +101,7 @@ class DiscordSender:
             with params:
                 sent: dict[str, Any] = await self.http.send_message(channel, params=params)
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError) as exc:
-            raise classify(exc) from exc
+            raise classify(exc, self.http.token) from exc
         return str(sent["id"])
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from telegram import Bot, LinkPreviewOptions
 from telegram import error as tg
 from telegram.request import HTTPXRequest
 
+from bot.logs import redact
 from digests.errors import (
     ChatMigrated,
     DeliveryError,
@@ -36,8 +37,11 @@ _GONE = (
 )
 
 
-def classify(exc: tg.TelegramError) -> DeliveryError:
-    """The delivery error a python-telegram-bot exception stands for."""
+def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
+    """The delivery error a python-telegram-bot exception stands for. Its text is kept
+    (in the outbox, in notes to admins), so the token is redacted from it: a proxy's error
+    page can echo the request path, which carries the token."""
+    message = redact(exc.message, [token])
     if isinstance(exc, tg.RetryAfter):
         with warnings.catch_warnings():
             # PTB 22 warns that retry_after becomes a timedelta; both shapes are handled.
@@ -48,15 +52,15 @@ def classify(exc: tg.TelegramError) -> DeliveryError:
     if isinstance(exc, tg.ChatMigrated):
         return ChatMigrated(str(exc.new_chat_id))
     if isinstance(exc, tg.Forbidden):
-        return DestinationGone(exc.message)
+        return DestinationGone(message)
     if isinstance(exc, tg.BadRequest):
-        lowered = exc.message.lower()
+        lowered = message.lower()
         if any(marker in lowered for marker in _GONE):
-            return DestinationGone(exc.message)
-        return MessageRejected(exc.message)
+            return DestinationGone(message)
+        return MessageRejected(message)
     if isinstance(exc, tg.InvalidToken):
-        return TransientError(f"Telegram refused the bot token: {exc.message}")
-    return TransientError(f"{type(exc).__name__}: {exc.message}")
+        return TransientError(f"Telegram refused the bot token: {message}")
+    return TransientError(f"{type(exc).__name__}: {message}")
 
 
 def chat_ref(chat_id: str) -> int | str:
@@ -95,7 +99,7 @@ class TelegramSender:
                 else None,
             )
         except tg.TelegramError as exc:
-            raise classify(exc) from exc
+            raise classify(exc, self.bot.token) from exc
         return str(sent.message_id)
 
     async def close(self) -> None:

@@ -139,3 +139,17 @@ def test_only_the_chosen_role_is_ever_mentioned() -> None:
         assert mentions.to_dict() == {"parse": [], "roles": [role]}
 
     check()
+
+
+@pytest.mark.parametrize(("status", "error"), [(404, DestinationGone), (503, TransientError)])
+async def test_an_echoed_token_never_reaches_the_delivery_error(  # type: ignore[no-untyped-def]
+    discord_api, status: int, error: type[Exception]
+) -> None:
+    """An error page echoes ``Authorization: Bot <token>``: the error's text, which the
+    outbox keeps and admins are told, has it redacted."""
+    fake, sender = discord_api
+    fake.refuse = status
+    with pytest.raises(error) as caught:
+        await sender.send(Destination("discord", "111"), EMBED)
+    assert fake.echoed == 1
+    assert TOKEN not in str(caught.value) and "[REDACTED]" in str(caught.value)

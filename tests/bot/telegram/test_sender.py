@@ -120,3 +120,15 @@ async def test_worker_delivers_through_telegram_within_the_limits(
     assert await store.find_subscriber("telegram", "-1005") is not None
     clock.advance(timedelta(days=1))
     assert await worker.run_once() == 0
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 502])
+async def test_an_echoed_token_never_reaches_the_delivery_error(telegram, status: int) -> None:  # type: ignore[no-untyped-def]
+    """A proxy's error page echoes the request path (token included): the error's text,
+    which the outbox keeps and admins are told, has it redacted."""
+    fake, sender = telegram
+    fake.refuse = status
+    with pytest.raises((DestinationGone, MessageRejected, TransientError)) as caught:
+        await sender.send(Destination("telegram", "42"), HTML)
+    assert fake.echoed == 1
+    assert TOKEN not in str(caught.value) and "[REDACTED]" in str(caught.value)
