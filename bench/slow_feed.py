@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
@@ -121,13 +122,17 @@ async def run(folder: Path, count: int, seconds: float) -> tuple[Feeds, float]:
         cwd=folder,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=(folder / "run.log").open("wb"),
     )
     try:
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bot.wait(), seconds)
+            lines = (folder / "run.log").read_text(errors="replace").strip().splitlines()
+            sys.exit(f"digestbot run ended early ({bot.returncode}): {lines[-1] if lines else ''}")
     finally:
-        bot.send_signal(signal.SIGTERM)
-        await bot.wait()
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+            await bot.wait()
         await runner.cleanup()
     return feeds, started
 
@@ -161,6 +166,8 @@ def report(feeds: Feeds, count: int, started: float, seconds: float, *, db: Path
             f"poll lag (repeat): {len(lags)} polls, p50 {statistics.median(lags):.1f} s, "
             f"max {max(lags):.1f} s (on time: ≤ {limit:g} s)"
         )
+    else:
+        print("poll lag (repeat): no repeat polls (run for more than 66 s)")
     print(f"missed polls:      {missed}; normal feeds failing: {len(failing)}")
     print(
         f"slow feed:         {len(feeds.arrivals.get('slow', []))} request(s), "
