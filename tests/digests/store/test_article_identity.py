@@ -321,3 +321,43 @@ async def test_grouping_batch_by_batch_matches_grouping_against_every_recent_sto
             else:
                 assert got.isdisjoint({m.story_id for m in members})
     assert joined > 0  # the case exercises joining existing stories, not only new ones
+
+
+async def test_stories_that_left_the_window_are_not_joined_and_come_back_for_an_earlier_now(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    title = "Meta pauses employee tracking program after internal data leak"
+    first = await store_and_group(
+        store,
+        "feed:1",
+        [article("https://a.example/meta", title)],
+        ["climate"],
+        now=NOW,
+        window=WINDOW,
+    )
+    later = NOW + timedelta(days=3)
+    late = await store_and_group(
+        store,
+        "feed:2",
+        [article("https://b.example/meta", title, published_at=later)],
+        ["climate"],
+        now=later,
+        window=WINDOW,
+    )
+    assert late.stories_new == 1  # the first story was last seen more than 48 hours before
+    # A batch dated back inside the first story's window joins it again.
+    back = await store_and_group(
+        store,
+        "feed:3",
+        [article("https://c.example/meta", title)],
+        ["climate"],
+        now=NOW,
+        window=WINDOW,
+    )
+    assert back.stories_new == 0
+    rows = await store._fetchall("SELECT id, story_id FROM articles ORDER BY id")
+    story = {r[0]: r[1] for r in rows}
+    ids = [first.created[0].id, late.created[0].id, back.created[0].id]
+    assert story[ids[0]] != story[ids[1]]
+    assert story[ids[2]] == story[ids[0]]  # equal scores: the older story wins
