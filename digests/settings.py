@@ -300,13 +300,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if delivery.dispatch_interval > timedelta(seconds=60):
         raise SettingsError("DISPATCH_INTERVAL_SECONDS must be at most 60")
     admin_chat = env.get("ADMIN_LOG_CHAT", "").strip() or None
-    if admin_chat and (
-        ":" not in admin_chat
-        or admin_chat.split(":", 1)[0] not in ("telegram", "discord", "console")
+    # A chat id is at most 20 digits (64 bits); a Telegram channel may be its @username.
+    if admin_chat and not re.fullmatch(
+        r"telegram:(-?\d{1,20}|@\w{4,32})|discord:\d{1,20}|console:\S{1,64}", admin_chat
     ):
         raise SettingsError(
             f"ADMIN_LOG_CHAT must look like telegram:<chat id> or discord:<channel id>, "
-            f"got {admin_chat!r}"
+            f"got {_show(admin_chat)}"
         )
     webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
     webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None

@@ -122,6 +122,8 @@ def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
         ({"API_BIND": "::1:8080"}, r"API_BIND must be host:port or \[IPv6 address\]:port"),
         ({"API_BIND": "[::1]"}, "API_BIND"),
         ({"TELEGRAM_WEBHOOK_BIND": "0.0.0.0:0"}, "TELEGRAM_WEBHOOK_BIND: port must be"),
+        ({"ADMIN_LOG_CHAT": "telegram:" + "9" * 5000}, "ADMIN_LOG_CHAT must look like"),
+        ({"ADMIN_LOG_CHAT": "discord:general"}, "ADMIN_LOG_CHAT must look like"),
     ],
 )
 def test_hostile_values_are_one_line_errors(env: dict[str, str], message: str) -> None:
@@ -139,8 +141,10 @@ def test_decimal_rates_and_ipv6_binds_are_accepted() -> None:
             "TELEGRAM_WEBHOOK_BIND": "[::]:8443",
             "LOG_LEVEL": "warn",
             "TELEGRAM_ADMIN_IDS": "18446744073709551615",
+            "ADMIN_LOG_CHAT": "telegram:@newsroom_ops",
         }
     )
+    assert settings.admin_log_chat == "telegram:@newsroom_ops"
     assert settings.delivery.telegram_max_rate == 0.5
     assert settings.delivery.discord_max_rate == 12.75
     assert bind_address(settings.api_bind) == ("::1", 8080)
