@@ -148,7 +148,8 @@ class ArticleStore(StoreBase):
     _recent: _RecentStories | None = None
 
     async def migrate(self) -> int:
-        # Migrations that recompute stored URL keys call the canonicaliser from SQL.
+        """Bring the schema up to date (``StoreBase.migrate``), with the SQL function
+        ``digestbot_canonical_url`` that migrations recomputing stored URL keys call."""
         await self._db.create_function(
             "digestbot_canonical_url", 1, _canonical_or_same, deterministic=True
         )
