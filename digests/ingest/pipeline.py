@@ -113,7 +113,8 @@ def plan_retry(
         return now + feed.interval, f"disabled: {error}"
     if errors >= max_errors:
         return now + feed.interval, f"disabled after {errors} failures in a row: {error}"
-    delay = min(feed.interval * (2 ** min(errors, 16)), MAX_BACKOFF)
+    # Capped before multiplying: a very long interval times 2**16 overflows timedelta.
+    delay = min(min(feed.interval, MAX_BACKOFF) * (2 ** min(errors, 16)), MAX_BACKOFF)
     if isinstance(error, FetchError) and error.retry_after:
         delay = max(delay, min(error.retry_after, MAX_BACKOFF))
     return now + delay, None

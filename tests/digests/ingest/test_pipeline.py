@@ -192,10 +192,12 @@ def feed_state(errors: int, interval_minutes: int = 15) -> Feed:
         (0, FetchError("busy", retry_after=timedelta(hours=3)), timedelta(hours=3), False),
         (0, FetchError("gone", permanent=True), timedelta(minutes=15), True),
         (9, FetchError("HTTP 500"), timedelta(minutes=15), True),
+        (2, RuntimeError("internal error: KeyError: 'x'"), timedelta(minutes=120), False),
+        (0, FetchError("busy", retry_after=timedelta(days=7)), timedelta(hours=24), False),
     ],
 )
 def test_plan_retry(errors: int, error: Exception, delay: timedelta, disabled: bool) -> None:
-    next_at, reason = plan_retry(feed_state(errors), error, NOW, max_errors=10)  # type: ignore[arg-type]
+    next_at, reason = plan_retry(feed_state(errors), error, NOW, max_errors=10)
     assert next_at == NOW + delay
     assert (reason is not None) == disabled
 
@@ -325,3 +327,9 @@ async def test_an_item_the_store_could_not_write_is_left_out_alone(
     async with build_client(settings.fetch) as client:
         report = await poll_feeds(store, client, settings, now=NOW)
     assert report.failed == [] and report.counts.new == 1 and report.skipped_items == 2
+
+
+def test_plan_retry_of_a_feed_with_a_very_long_interval_does_not_overflow() -> None:
+    feed = feed_state(12, interval_minutes=2_000_000 * 24 * 60)  # 2 million days
+    next_at, reason = plan_retry(feed, FetchError("HTTP 500"), NOW, max_errors=20)
+    assert next_at == NOW + MAX_BACKOFF and reason is None
