@@ -6,6 +6,26 @@ how many have been applied, and each runs in its own transaction.
 
 from __future__ import annotations
 
+# Bidi marks, embeddings, overrides and isolates: ingest removes them from text
+# (digests.ingest.normalise), and migration 6 from text stored before it did.
+_BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+
+
+def _without_bidi(column: str) -> str:
+    """An SQL expression: ``column`` with every bidi control removed."""
+    expression = column
+    for code in _BIDI_CONTROLS:
+        expression = f"replace({expression}, char({code}), '')"
+    return expression
+
+
+def _strip_bidi(table: str, *columns: str) -> str:
+    return "\n".join(
+        f"UPDATE {table} SET {c} = {_without_bidi(c)} WHERE {c} <> {_without_bidi(c)};"
+        for c in columns
+    )
+
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema.
     """
@@ -316,4 +336,8 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX articles_scope_url;
     CREATE UNIQUE INDEX articles_scope_url ON articles (scope, url);
     """,
+    # 6: stored text loses the bidi controls ingest now removes, so a title stored before
+    # cannot pose as a file name or another link.
+    _strip_bidi("articles", "title", "summary", "source", "author")
+    + _strip_bidi("stories", "title"),
 )

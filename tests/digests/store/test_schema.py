@@ -212,3 +212,35 @@ async def test_migration_5_recomputes_url_keys_and_merges_duplicates(
             )
     finally:
         await store.close()
+
+
+async def test_migration_6_removes_bidi_controls_from_stored_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+
+    path = tmp_path / "v5.db"
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:5])
+    old = await Store.open(path)
+    at = "2026-11-27T10:00:00+00:00"
+    spoof = "Invoice \u202efdp.exe\u2066 \u200fnote\u2069"
+    await old._db.execute(
+        "INSERT INTO stories (id, title, first_seen_at, last_seen_at) VALUES (1, ?, ?, ?)",
+        (spoof, at, at),
+    )
+    await old._db.execute(
+        "INSERT INTO articles (scope, url, title, summary, source, author, published_at, "
+        "fetched_at, updated_at, story_id) VALUES ('import:desk', 'https://cms.example/a', "
+        "?, ?, ?, NULL, ?, ?, ?, 1)",
+        (spoof, "plain summary", "Desk\u202b", at, at, at),
+    )
+    await old.close()
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(path)
+    try:
+        row = await store._fetchone("SELECT title, summary, source, author FROM articles")
+        assert tuple(row) == ("Invoice fdp.exe note", "plain summary", "Desk", None)
+        story = await store._fetchone("SELECT title FROM stories")
+        assert story[0] == "Invoice fdp.exe note"
+    finally:
+        await store.close()
