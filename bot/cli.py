@@ -501,6 +501,8 @@ async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
         f"{len(report.failed)} failed; articles: {report.counts.new} new, "
         f"{report.counts.updated} updated; {report.stories_new} new stories\n"
     )
+    if report.skipped_items:
+        out.write(f"  {report.skipped_items} items left out as unusable\n")
     for url, error in report.failed:
         out.write(f"  failed: {printable(url)}: {printable(error)}\n")
     for url, reason in report.disabled:
