@@ -244,8 +244,8 @@ def _cut_items(text: str) -> tuple[str, list[str]] | None:
     depth = 0
     previous = ""
     key = ""
-    start = end = -1
-    bounds: list[int] = []
+    start = -1  # where the items array opens, while inside it
+    bounds: list[int] = []  # start and end of each element's text, in pairs
     found: tuple[int, int, list[int]] | None = None
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
@@ -255,8 +255,7 @@ def _cut_items(text: str) -> tuple[str, list[str]] | None:
                 start, bounds = match.start(), [match.end()]
         elif token in ("}", "]"):
             if depth == 2 and start >= 0 and token == "]":
-                end = match.start()
-                bounds.append(end)
+                bounds.append(match.start())
                 found = (start, match.end(), bounds)
                 start = -1
             depth -= 1
