@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from digests.assemble import build_pool, plan_digest
 from digests.ingest.importer import import_records
 from digests.models import Category, Subscriber, Subscription
-from digests.render import Reader, RenderCache, Renderer, sharing_order
+from digests.render import Presentation, RenderCache, Renderer, sharing_order
 from digests.settings import DigestLimits
 from digests.store import Store
 
@@ -136,7 +136,9 @@ def main() -> None:
     stories = 0
     for subscriber in sorted(subscribers, key=sharing_order):
         plan = plan_digest(subscriber, pool, limits=limits)
-        rendered = cache.render(plan, "telegram", Reader(subscriber.language, subscriber.timezone))
+        rendered = cache.render(
+            plan, "telegram", Presentation(subscriber.language, subscriber.timezone)
+        )
         messages += len(rendered)
         stories += len(plan.story_ids)
     total_s = time.perf_counter() - started

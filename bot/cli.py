@@ -24,7 +24,7 @@ from bot.console import format_message
 from bot.logs import RedactingWriter, RedactSecrets
 from bot.wiring import App, open_app
 from digests import __version__
-from digests.digest import plan_for
+from digests.compose import plan_for
 from digests.feedsfile import (
     MAX_PRIORITY,
     MIN_PRIORITY,
@@ -35,6 +35,7 @@ from digests.feedsfile import (
     load_feeds_file,
     reject_credentials,
 )
+from digests.i18n import SUPPORTED_LANGUAGES
 from digests.ingest.importer import (
     MAX_DOCUMENT_BYTES,
     ImportFileError,
@@ -44,9 +45,8 @@ from digests.ingest.importer import (
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.ingest.pipeline import poll_feeds
 from digests.models import Subscriber, Subscription
-from digests.render import Reader, TemplateError
+from digests.render import Presentation, TemplateError
 from digests.settings import (
-    SUPPORTED_LANGUAGES,
     Settings,
     SettingsError,
     load_settings,
@@ -581,7 +581,7 @@ async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
         validate_timezone(timezone)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    reader = Reader(args.lang or app.settings.default_language, timezone)
+    reader = Presentation(args.lang or app.settings.default_language, timezone)
     subscriber = Subscriber(
         id=0,
         platform="console",

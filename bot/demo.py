@@ -17,7 +17,7 @@ import httpx
 
 from bot.console import ConsoleSender
 from bot.wiring import open_app
-from digests.digest import send_digest_now
+from digests.compose import send_digest_now
 from digests.feedsfile import apply_feeds_config, parse_feeds_text
 from digests.ingest.pipeline import poll_feeds
 from digests.models import Subscriber

@@ -24,13 +24,14 @@ from bot.console import ConsoleSender
 from bot.wiring import App
 from digests.deliver import DeliveryWorker
 from digests.dispatch import dispatch_due
+from digests.i18n import SUPPORTED_LANGUAGES
 from digests.ingest.pipeline import FeedPoller, PollReport
 from digests.ingest.stories import group_orphans
 from digests.models import Feed
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
-from digests.settings import SUPPORTED_LANGUAGES, SettingsError, bind_address
+from digests.settings import SettingsError, bind_address
 from digests.store import StoreError
 
 log = logging.getLogger("digestbot.run")

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from digests.assemble import Story, make_story
-from digests.digest import RENDER_PLATFORM
+from digests.compose import RENDER_PLATFORM
 from digests.ingest.importer import RecordError, import_records, validate_record
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
 from digests.outgoing import OutgoingMessage
-from digests.render import Reader, Renderer
+from digests.render import Presentation, Renderer
 from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, PushBusy, Store
 from digests.timeutil import Clock
 
@@ -153,7 +153,7 @@ def preview(
 ) -> OutgoingMessage:
     """Exactly what a reader on ``platform`` in ``language`` will receive."""
     return renderer.render_breaking(
-        story, RENDER_PLATFORM.get(platform, platform), Reader(language), now
+        story, RENDER_PLATFORM.get(platform, platform), Presentation(language), now
     )
 
 

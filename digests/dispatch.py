@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from digests.assemble import plan_digest
-from digests.digest import RENDER_PLATFORM, already_had, load_pool, reader_of
+from digests.compose import RENDER_PLATFORM, already_had, load_pool, presentation_of
 from digests.models import Subscriber
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
@@ -88,7 +88,7 @@ async def dispatch_due(
             report.empty += 1
             continue
         platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
-        messages = cache.render(plan, platform, reader_of(subscriber))
+        messages = cache.render(plan, platform, presentation_of(subscriber))
         items.append(
             OutboxItem(
                 subscriber_id=subscriber.id,

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests import __version__
+from digests.i18n import SUPPORTED_LANGUAGES
 from digests.timeutil import check_feed_interval, parse_duration
 
 
@@ -97,9 +98,6 @@ class Settings:
     # None → one connection, unless Discord says the bot needs shards (AutoSharded).
     discord_shard_count: int | None = None
     log_level: str = "INFO"
-
-
-SUPPORTED_LANGUAGES = ("en", "vi")
 
 
 def database_path_from_url(url: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digests.readers import t
+from digests.actions import t
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from discord import app_commands
 
 from bot.discord.context import bot_admin, ctx_of, find, language_of, reply
 from bot.discord.translator import _
-from digests import breaking, readers
+from digests import breaking
+from digests.i18n import t
 from digests.stats import stats_lines
 from digests.store import NotFound, PushBusy
 
@@ -81,13 +82,13 @@ async def preview_push(
     view.add_item(
         PushButton(
             token,
-            readers.t(language, "Send to %(count)d subscribers", count=proposal.audience),
+            t(language, "Send to %(count)d subscribers", count=proposal.audience),
         )
     )
-    view.add_item(PushButton("no", readers.t(language, "Cancel")))
+    view.add_item(PushButton("no", t(language, "Cancel")))
     await reply(
         interaction,
-        readers.t(
+        t(
             language,
             "Push this to every subscriber of %(category)s on every platform?",
             category=category,
@@ -101,7 +102,7 @@ def _cancel_view(push_id: int, language: str) -> discord.ui.View:
     from bot.discord.buttons import PushCancelButton
 
     view = discord.ui.View(timeout=None)
-    view.add_item(PushCancelButton(push_id, readers.t(language, "Cancel the push")))
+    view.add_item(PushCancelButton(push_id, t(language, "Cancel the push")))
     return view
 
 
@@ -111,7 +112,7 @@ async def confirm_push(interaction: discord.Interaction, *, category: str, artic
     language = language_of(interaction, await find(interaction))
     article = await ctx.store.get_article(article_id)
     if article is None:
-        await reply(interaction, readers.t(language, "Not sent."))
+        await reply(interaction, t(language, "Not sent."))
         return
     try:
         report = await breaking.start_audited_push(

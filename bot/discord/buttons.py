@@ -19,7 +19,8 @@ from bot.discord.context import (
     language_of,
     posting_warning,
 )
-from digests import readers
+from digests import actions
+from digests.i18n import t
 from digests.models import Subscriber
 from digests.store import Store
 
@@ -56,7 +57,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
             return
         ctx = ctx_of(interaction)
         subscriber = await ensure(interaction)
-        text = await readers.toggle(ctx.store, subscriber, self.slug, now=ctx.clock.now())
+        text = await actions.toggle(ctx.store, subscriber, self.slug, now=ctx.clock.now())
         refreshed = await ctx.store.get_subscriber(subscriber.id)
         if self.slug in refreshed.categories:
             text += posting_warning(interaction, refreshed.language)
@@ -67,7 +68,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
 
 async def category_view(store: Store, subscriber: Subscriber | None) -> discord.ui.View | None:
     """The picker: one button per category (None when there are too many for buttons)."""
-    toggles = await readers.category_toggles(store, subscriber)
+    toggles = await actions.category_toggles(store, subscriber)
     if not toggles or len(toggles) > MAX_BUTTONS:
         return None
     view = discord.ui.View(timeout=None)
@@ -104,11 +105,11 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         subscriber = await find(interaction)
         language = language_of(interaction, subscriber)
         if self.answer != "yes":
-            text = readers.t(language, "Nothing was deleted.")
+            text = t(language, "Nothing was deleted.")
         elif subscriber is None:
-            text = readers.t(language, "There was nothing stored about this chat.")
+            text = t(language, "There was nothing stored about this chat.")
         else:
-            text = await readers.forget(ctx.store, subscriber)
+            text = await actions.forget(ctx.store, subscriber)
         if self.answer == "yes" and interaction.guild_id is None:
             # In a DM the member forgets themselves: their id goes from the channels they
             # set up in servers too (the channels keep their digests).
@@ -118,8 +119,8 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
 
 def forget_view(language: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton("yes", readers.t(language, "Yes, delete everything")))
-    view.add_item(ForgetButton("no", readers.t(language, "No, keep it")))
+    view.add_item(ForgetButton("yes", t(language, "Yes, delete everything")))
+    view.add_item(ForgetButton("no", t(language, "No, keep it")))
     return view
 
 
@@ -154,7 +155,7 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
         if pending is None or pending[2] != interaction.user.id or pending[3] < time.monotonic():
             language = language_of(interaction, await find(interaction))
             await interaction.response.edit_message(
-                content=readers.t(language, "Not sent."), embeds=[], view=None
+                content=t(language, "Not sent."), embeds=[], view=None
             )
             return
         await confirm_push(interaction, category=pending[0], article_id=pending[1])

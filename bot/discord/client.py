@@ -23,8 +23,8 @@ from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.replies import for_discord
 from bot.discord.sender import DiscordSender
 from bot.discord.translator import CatalogTranslator
-from digests import readers
 from digests.errors import DeliveryError
+from digests.i18n import t
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import NotFound
 
@@ -160,7 +160,7 @@ class DigestClient(discord.AutoShardedClient):
         if subscriber.platform != PLATFORM or subscriber.guild_id is None:
             return False  # a DM that fails cannot be told anything
         text = for_discord(
-            readers.t(
+            t(
                 subscriber.language,
                 "I can no longer post the news digest in %(channel)s (%(reason)s). Its "
                 "settings are kept: once I can post there again, run /resume in that channel.",

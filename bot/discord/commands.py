@@ -24,10 +24,11 @@ from bot.discord.context import (
     reply,
 )
 from bot.discord.translator import _
-from digests import readers
-from digests.digest import send_digest_now
+from digests import actions
+from digests.compose import send_digest_now
+from digests.i18n import t
 from digests.outgoing import Destination, OutgoingMessage
-from digests.render import Reader
+from digests.render import Presentation
 from digests.schedule import WEEKDAYS
 from digests.zones import zone_choices
 
@@ -86,7 +87,7 @@ async def unsubscribe_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     language = language_of(interaction, await find(interaction))
-    everything = app_commands.Choice(name=readers.t(language, "all categories"), value="all")
+    everything = app_commands.Choice(name=t(language, "all categories"), value="all")
     found = await subscribed_choices(interaction, current)
     return [everything, *found][:AUTOCOMPLETE_LIMIT]
 
@@ -126,7 +127,7 @@ def add_reader_commands(group: app_commands.Group) -> None:
         ctx = ctx_of(interaction)
         subscriber = await ensure(interaction)
         values = [a for a in args if a]
-        text = await readers.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
+        text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
         if action == "subscribe":
             text += posting_warning(interaction, subscriber.language)
         await reply(interaction, text)
@@ -196,14 +197,14 @@ def add_reader_commands(group: app_commands.Group) -> None:
         if missing:
             await reply(
                 interaction,
-                readers.t(
+                t(
                     subscriber.language,
                     "I still cannot post here: I need %(permissions)s in this channel.",
                     permissions=", ".join(missing),
                 ),
             )
             return
-        await reply(interaction, await readers.resume(ctx.store, subscriber, now=ctx.clock.now()))
+        await reply(interaction, await actions.resume(ctx.store, subscriber, now=ctx.clock.now()))
 
     @group.command(name="language", description=_("English or Vietnamese"))
     @app_commands.describe(language=_("the language of digests and replies"))
@@ -224,13 +225,13 @@ def add_reader_commands(group: app_commands.Group) -> None:
         if subscriber is None:
             await reply(
                 interaction,
-                readers.t(
+                t(
                     language_of(interaction, None),
                     "You have no subscriptions yet. Use /categories to pick some.",
                 ),
             )
             return
-        await reply(interaction, await readers.describe(ctx_of(interaction).store, subscriber))
+        await reply(interaction, await actions.describe(ctx_of(interaction).store, subscriber))
 
     @group.command(name="categories", description=_("choose categories with buttons"))
     async def categories(interaction: discord.Interaction) -> None:
@@ -242,10 +243,10 @@ def add_reader_commands(group: app_commands.Group) -> None:
             listed = ", ".join(c.slug for c in await ctx.store.list_categories()) or "—"
             await reply(
                 interaction,
-                readers.t(language, "Categories: %(list)s. Use /subscribe.", list=listed),
+                t(language, "Categories: %(list)s. Use /subscribe.", list=listed),
             )
             return
-        await reply(interaction, readers.t(language, "Tap to subscribe or unsubscribe:"), view=view)
+        await reply(interaction, t(language, "Tap to subscribe or unsubscribe:"), view=view)
 
     @group.command(name="digest", description=_("preview the digest now"))
     async def digest(interaction: discord.Interaction) -> None:
@@ -254,7 +255,7 @@ def add_reader_commands(group: app_commands.Group) -> None:
         if subscriber is None or not subscriber.subscriptions:
             await reply(
                 interaction,
-                readers.t(
+                t(
                     language_of(interaction, subscriber),
                     "You have no subscriptions yet. Use /categories to pick some.",
                 ),
@@ -278,7 +279,7 @@ def add_reader_commands(group: app_commands.Group) -> None:
         language = language_of(interaction, await find(interaction))
         await reply(
             interaction,
-            readers.t(
+            t(
                 language,
                 "Delete everything stored about this chat: "
                 "subscriptions, schedule and delivery history?",
@@ -290,7 +291,9 @@ def add_reader_commands(group: app_commands.Group) -> None:
     async def help_command(interaction: discord.Interaction) -> None:
         ctx = ctx_of(interaction)
         language = language_of(interaction, await find(interaction))
-        await reply(interaction, ctx.renderer.render_text("discord", "help", Reader(language)))
+        await reply(
+            interaction, ctx.renderer.render_text("discord", "help", Presentation(language))
+        )
 
 
 async def list_server(interaction: discord.Interaction) -> None:
@@ -298,24 +301,24 @@ async def list_server(interaction: discord.Interaction) -> None:
     ctx = ctx_of(interaction)
     language = language_of(interaction, await find(interaction))
     if interaction.guild_id is None:
-        await reply(interaction, readers.t(language, "This works in a server channel."))
+        await reply(interaction, t(language, "This works in a server channel."))
         return
     await check_manages_channel(interaction)
     channels = await ctx.store.subscribers_of_guild(PLATFORM, str(interaction.guild_id))
     if not channels:
-        await reply(interaction, readers.t(language, "No channel of this server subscribes."))
+        await reply(interaction, t(language, "No channel of this server subscribes."))
         return
     lines = []
     for sub in channels:
         state = ""
         if sub.paused:
-            state = " — " + readers.t(language, "paused")
+            state = " — " + t(language, "paused")
         elif not sub.active:
-            state = " — " + readers.t(language, "inactive")
+            state = " — " + t(language, "inactive")
         categories = ", ".join(sub.categories) or "—"
         lines.append(
             f"• <#{sub.chat_id}>: {categories}; {sub.digest_time} {sub.timezone}"
-            f" ({readers.frequency_text(sub)}){state}"
+            f" ({actions.frequency_text(sub)}){state}"
         )
     await reply(interaction, "\n".join(lines))
 
@@ -334,12 +337,12 @@ def add_server_commands(group: app_commands.Group) -> None:
         ctx = ctx_of(interaction)
         language = language_of(interaction, await find(interaction))
         if interaction.guild_id is None:
-            await reply(interaction, readers.t(language, "This works in a server channel."))
+            await reply(interaction, t(language, "This works in a server channel."))
             return
         if not may_set_admin_role(asker_of(interaction)):
             await reply(
                 interaction,
-                readers.t(language, "Setting the admin role needs the Manage Server permission."),
+                t(language, "Setting the admin role needs the Manage Server permission."),
             )
             return
         await ctx.store.set_admin_role(
@@ -349,11 +352,11 @@ def add_server_commands(group: app_commands.Group) -> None:
             now=ctx.clock.now(),
         )
         if role is None:
-            text = readers.t(
+            text = t(
                 language, "No admin role: only members with Manage Channels can change digests."
             )
         else:
-            text = readers.t(
+            text = t(
                 language,
                 "Members with %(role)s can now change this server's digests.",
                 role=role.mention,
@@ -369,7 +372,7 @@ def add_server_commands(group: app_commands.Group) -> None:
         ctx = ctx_of(interaction)
         if interaction.guild_id is None:
             language = language_of(interaction, await find(interaction))
-            await reply(interaction, readers.t(language, "This works in a server channel."))
+            await reply(interaction, t(language, "This works in a server channel."))
             return
         subscriber = await ensure(interaction)
         await ctx.store.update_subscriber(
@@ -377,11 +380,11 @@ def add_server_commands(group: app_commands.Group) -> None:
         )
         language = subscriber.language
         if role is None:
-            await reply(interaction, readers.t(language, "Breaking news here will ping nobody."))
+            await reply(interaction, t(language, "Breaking news here will ping nobody."))
             return
-        text = readers.t(language, "Breaking news here will ping %(role)s.", role=role.mention)
+        text = t(language, "Breaking news here will ping %(role)s.", role=role.mention)
         if not role.mentionable and not interaction.app_permissions.mention_everyone:
-            text += " " + readers.t(
+            text += " " + t(
                 language,
                 "That role cannot be mentioned: make it mentionable, or give me the "
                 "Mention All Roles permission.",

@@ -24,10 +24,9 @@ from bot.discord.access import (
 )
 from bot.discord.replies import for_discord
 from bot.discord.sender import CONTENT_LIMIT
-from digests import readers
+from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
-from digests.render.i18n import normalise_language
 from digests.settings import Settings
 from digests.store import Store
 from digests.timeutil import Clock
@@ -149,7 +148,7 @@ def posting_warning(interaction: discord.Interaction, language: str) -> str:
     missing = bot_cannot_post(interaction)
     if not missing:
         return ""
-    return "\n" + readers.t(
+    return "\n" + t(
         language,
         "Note: I cannot post here yet. Give me %(permissions)s in this channel, or no "
         "digest will arrive.",
@@ -200,7 +199,7 @@ async def check_bot_admin(interaction: discord.Interaction, action: str | None =
         now=ctx.clock.now(),
     )
     language = language_of(interaction, await find(interaction))
-    raise NotAllowed(readers.t(language, "This command is for the bot's administrators."))
+    raise NotAllowed(t(language, "This command is for the bot's administrators."))
 
 
 def bot_admin() -> Callable[[T], T]:
@@ -222,6 +221,6 @@ async def on_command_error(
     log.error("a Discord command failed: %s", error, exc_info=error)
     language = language_of(interaction, None)
     try:
-        await reply(interaction, readers.t(language, "Something went wrong; please try again."))
+        await reply(interaction, t(language, "Something went wrong; please try again."))
     except discord.HTTPException:
         log.warning("could not tell the member that the command failed")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from digests.render.i18n import gettext
+from digests.i18n import gettext
 
 # Discord locale → our language.
 LOCALES = {discord.Locale.vietnamese: "vi"}

@@ -15,9 +15,9 @@ from telegram.ext import (
 from bot.telegram import handlers
 from bot.telegram.commands import COMMANDS, bot_commands
 from bot.telegram.ratelimit import PacerRateLimiter
-from digests import readers
+from digests import actions
+from digests.i18n import SUPPORTED_LANGUAGES
 from digests.pacing import Pacer
-from digests.settings import SUPPORTED_LANGUAGES
 
 # New messages and channel posts only: an edited command is not run a second time.
 FRESH = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
@@ -44,7 +44,7 @@ def build_application(
     add(CommandHandler("forget", handlers.forget, filters=FRESH))
     add(CommandHandler("stats", handlers.stats, filters=FRESH))
     add(CommandHandler("breaking", handlers.breaking_command, filters=FRESH))
-    for name in readers.CHANGES:
+    for name in actions.CHANGES:
         add(CommandHandler(name, handlers.changing(name), filters=FRESH))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
     add(MessageHandler(filters.COMMAND & FRESH, handlers.unknown))

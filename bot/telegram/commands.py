@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import BotCommand
 
-from digests.render.i18n import gettext
+from digests.i18n import gettext
 
 # (command, description msgid); descriptions are translated per language.
 COMMANDS: tuple[tuple[str, str], ...] = (

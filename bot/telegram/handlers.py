@@ -23,12 +23,12 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from digests import readers
-from digests.digest import send_digest_now
+from digests import actions
+from digests.compose import send_digest_now
+from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.outgoing import Destination, OutgoingMessage
-from digests.render import Reader, Renderer
-from digests.render.i18n import normalise_language
+from digests.render import Presentation, Renderer
 from digests.settings import Settings
 from digests.stats import stats_lines
 from digests.store import NotFound, Store
@@ -157,14 +157,14 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
 async def refuse(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> None:
     await reply(
         update,
-        readers.t(
+        t(
             language_of(ctx, update, subscriber),
             "Only this group's administrators can change its digest.",
         ),
     )
 
 
-def keyboard(toggles: list[readers.Toggle]) -> InlineKeyboardMarkup:
+def keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
@@ -196,8 +196,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = ctx_of(context)
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
-    text = ctx.renderer.render_text("telegram", "welcome", Reader(language))
-    toggles = await readers.category_toggles(ctx.store, subscriber)
+    text = ctx.renderer.render_text("telegram", "welcome", Presentation(language))
+    toggles = await actions.category_toggles(ctx.store, subscriber)
     await reply(update, text, parse_mode=ParseMode.HTML, reply_markup=keyboard(toggles))
 
 
@@ -206,7 +206,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     language = language_of(ctx, update, await find(ctx, update))
     await reply(
         update,
-        ctx.renderer.render_text("telegram", "help", Reader(language)),
+        ctx.renderer.render_text("telegram", "help", Presentation(language)),
         parse_mode=ParseMode.HTML,
     )
 
@@ -215,10 +215,10 @@ async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     ctx = ctx_of(context)
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
-    toggles = await readers.category_toggles(ctx.store, subscriber)
+    toggles = await actions.category_toggles(ctx.store, subscriber)
     await reply(
         update,
-        readers.t(language, "Tap to subscribe or unsubscribe:"),
+        t(language, "Tap to subscribe or unsubscribe:"),
         reply_markup=keyboard(toggles),
     )
 
@@ -230,10 +230,10 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         language = language_of(ctx, update, None)
         await reply(
             update,
-            readers.t(language, "You have no subscriptions yet. Use /categories to pick some."),
+            t(language, "You have no subscriptions yet. Use /categories to pick some."),
         )
         return
-    await reply(update, await readers.describe(ctx.store, subscriber))
+    await reply(update, await actions.describe(ctx.store, subscriber))
 
 
 def changing(action: str) -> Any:
@@ -248,7 +248,7 @@ def changing(action: str) -> Any:
         args = list(context.args or [])
         now = ctx.clock.now()
         store = ctx.store
-        text = await readers.CHANGES[action](store, subscriber, args, now)
+        text = await actions.CHANGES[action](store, subscriber, args, now)
         await reply(update, text)
 
     return handler
@@ -262,7 +262,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         language = language_of(ctx, update, subscriber)
         await reply(
             update,
-            readers.t(language, "You have no subscriptions yet. Use /categories to pick some."),
+            t(language, "You have no subscriptions yet. Use /categories to pick some."),
         )
         return
     await send_digest_now(
@@ -305,14 +305,14 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     language = language_of(ctx, update, subscriber)
     buttons = confirm_buttons(
-        readers.t(language, "Yes, delete everything"),
+        t(language, "Yes, delete everything"),
         f"{CALLBACK_FORGET}yes",
-        readers.t(language, "No, keep it"),
+        t(language, "No, keep it"),
         f"{CALLBACK_FORGET}no",
     )
     await reply(
         update,
-        readers.t(
+        t(
             language,
             "Delete everything stored about this chat: "
             "subscriptions, schedule and delivery history?",
@@ -327,9 +327,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or user.id not in ctx.admin_ids:
         await reply(
             update,
-            readers.t(
-                language_of(ctx, update, None), "This command is for the bot's administrators."
-            ),
+            t(language_of(ctx, update, None), "This command is for the bot's administrators."),
         )
         return
     await reply(update, "\n".join(await stats_lines(ctx.store)))
@@ -356,14 +354,12 @@ async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             detail="not a bot admin",
             now=now,
         )
-        await reply(update, readers.t(language, "This command is for the bot's administrators."))
+        await reply(update, t(language, "This command is for the bot's administrators."))
         return
     if len(args) < 2:
         await reply(
             update,
-            readers.t(
-                language, "Use /breaking <category> <article id or URL> [title of a new article]"
-            ),
+            t(language, "Use /breaking <category> <article id or URL> [title of a new article]"),
         )
         return
     category = args[0].lower()
@@ -391,14 +387,14 @@ async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         time.monotonic() + PUSH_CONFIRM_SECONDS,
     )
     buttons = confirm_buttons(
-        readers.t(language, "Send to %(count)d subscribers", count=proposal.audience),
+        t(language, "Send to %(count)d subscribers", count=proposal.audience),
         f"{CALLBACK_PUSH}{token}",
-        readers.t(language, "Cancel"),
+        t(language, "Cancel"),
         f"{CALLBACK_PUSH}no",
     )
     await reply(
         update,
-        readers.t(
+        t(
             language,
             "Push this to every subscriber of %(category)s on every platform?",
             category=category,
@@ -428,7 +424,7 @@ async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data:
             now=now,
         )
         await query.answer(
-            readers.t(language, "This command is for the bot's administrators."), show_alert=True
+            t(language, "This command is for the bot's administrators."), show_alert=True
         )
         return
     if data.startswith(CALLBACK_PUSH_CANCEL):
@@ -449,7 +445,7 @@ async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data:
     pending = ctx.pending_pushes.pop(token, None)
     if pending is None or pending[2] != user.id or pending[3] < time.monotonic():
         await query.answer()
-        await query.edit_message_text(readers.t(language, "Not sent."))
+        await query.edit_message_text(t(language, "Not sent."))
         return
     category, article_id, _, _ = pending
     article = await ctx.store.get_article(article_id)
@@ -472,7 +468,7 @@ async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data:
         [
             [
                 InlineKeyboardButton(
-                    readers.t(language, "Cancel the push"),
+                    t(language, "Cancel the push"),
                     callback_data=f"{CALLBACK_PUSH_CANCEL}{report.push_id}",
                 )
             ]
@@ -520,9 +516,7 @@ async def _follow_push(
 async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = ctx_of(context)
     language = language_of(ctx, update, await find(ctx, update))
-    await reply(
-        update, readers.t(language, "I don't know that command. /help lists what I can do.")
-    )
+    await reply(update, t(language, "I don't know that command. /help lists what I can do."))
 
 
 # --- buttons and membership ---------------------------------------------------------------
@@ -540,30 +534,30 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not await may_change(ctx, update, context):
         await query.answer(
-            readers.t(language, "Only this group's administrators can change its digest."),
+            t(language, "Only this group's administrators can change its digest."),
             show_alert=True,
         )
         return
     if data.startswith(CALLBACK_CATEGORY):
         subscriber = await ensure(ctx, update)
-        text = await readers.toggle(
+        text = await actions.toggle(
             ctx.store, subscriber, data[len(CALLBACK_CATEGORY) :], now=ctx.clock.now()
         )
         refreshed = await ctx.store.get_subscriber(subscriber.id)
         await query.answer(text)
         await query.edit_message_reply_markup(
-            keyboard(await readers.category_toggles(ctx.store, refreshed))
+            keyboard(await actions.category_toggles(ctx.store, refreshed))
         )
     elif data == f"{CALLBACK_FORGET}yes":
         if subscriber is None:
-            text = readers.t(language, "There was nothing stored about this chat.")
+            text = t(language, "There was nothing stored about this chat.")
         else:
-            text = await readers.forget(ctx.store, subscriber)
+            text = await actions.forget(ctx.store, subscriber)
         await query.answer()
         await query.edit_message_text(text)
     elif data == f"{CALLBACK_FORGET}no":
         await query.answer()
-        await query.edit_message_text(readers.t(language, "Nothing was deleted."))
+        await query.edit_message_text(t(language, "Nothing was deleted."))
     else:
         await query.answer()
 

@@ -1,7 +1,7 @@
 """Rendering: Jinja2 templates per platform, translations, and splitting to platform limits."""
 
 from digests.render.renderer import (
-    Reader,
+    Presentation,
     RenderCache,
     Renderer,
     TemplateError,
@@ -9,4 +9,11 @@ from digests.render.renderer import (
     sharing_order,
 )
 
-__all__ = ["Reader", "RenderCache", "Renderer", "TemplateError", "render_many", "sharing_order"]
+__all__ = [
+    "Presentation",
+    "RenderCache",
+    "Renderer",
+    "TemplateError",
+    "render_many",
+    "sharing_order",
+]

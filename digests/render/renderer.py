@@ -17,11 +17,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from digests import i18n
 from digests.assemble import DigestPlan, Section, Story
 from digests.ingest.normalise import read_minutes
 from digests.models import Article, Category, Subscriber
 from digests.outgoing import OutgoingMessage
-from digests.render import i18n
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
 from digests.render.split import (
     DISCORD_CONTENT_LIMIT,
@@ -48,8 +48,8 @@ STORY_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
-class Reader:
-    """Who a rendering is for: their language and time zone."""
+class Presentation:
+    """How a rendering is presented to its subscriber: their language and time zone."""
 
     language: str = "en"
     timezone: str = "UTC"
@@ -132,7 +132,7 @@ class Renderer:
             self._envs[key] = env
         return env
 
-    def _render(self, platform: str, name: str, reader: Reader, **context: Any) -> str:
+    def _render(self, platform: str, name: str, reader: Presentation, **context: Any) -> str:
         env = self.environment(platform, reader.language)
         try:
             template = env.get_template(name)
@@ -153,7 +153,7 @@ class Renderer:
         full = DigestPlan(0, (Section(Category("sample", "Sample"), (story,)),), now, 1)
         empty = DigestPlan(0, (), now, 0)
         for language in languages:
-            reader = Reader(language)
+            reader = Presentation(language)
             for platform in PLATFORMS:
                 for plan in (full, empty):
                     self.render_digest(plan, platform, reader)
@@ -181,7 +181,7 @@ class Renderer:
         self,
         platform: str,
         story: Story,
-        reader: Reader,
+        reader: Presentation,
         context: dict[str, Any],
         *,
         compact: bool = False,
@@ -200,7 +200,7 @@ class Renderer:
         self._stories[key] = (story, text)
         return text
 
-    def _context(self, reader: Reader, now: datetime, platform: str = "") -> dict[str, Any]:
+    def _context(self, reader: Presentation, now: datetime, platform: str = "") -> dict[str, Any]:
         day = i18n.local_date(now, reader.timezone)
         context: dict[str, Any] = {
             "date": i18n.format_day(day, reader.language),
@@ -230,7 +230,7 @@ class Renderer:
     # --- digests ----------------------------------------------------------------------
 
     def render_digest(
-        self, plan: DigestPlan, platform: str, reader: Reader
+        self, plan: DigestPlan, platform: str, reader: Presentation
     ) -> list[OutgoingMessage]:
         """The digest as messages for ``platform`` (telegram, discord or plain)."""
         if platform == "discord":
@@ -247,7 +247,7 @@ class Renderer:
         return self._split_text(platform, name, parse_blocks(rendered), reader)
 
     def _split_text(
-        self, platform: str, name: str, blocks: list[Block], reader: Reader
+        self, platform: str, name: str, blocks: list[Block], reader: Presentation
     ) -> list[OutgoingMessage]:
         telegram = platform == "telegram"
         limit = TELEGRAM_LIMIT if telegram else PLAIN_LIMIT
@@ -275,7 +275,7 @@ class Renderer:
             for part in pack(blocks, limit=limit, measure=measure, shrink=shrink)
         ]
 
-    def _discord_digest(self, plan: DigestPlan, reader: Reader) -> list[OutgoingMessage]:
+    def _discord_digest(self, plan: DigestPlan, reader: Presentation) -> list[OutgoingMessage]:
         context = self._context(reader, plan.generated_at)
         intro = self._render(
             "discord",
@@ -341,7 +341,7 @@ class Renderer:
             )
         return result
 
-    def _discord_story(self, story: Story, reader: Reader, context: dict[str, Any]) -> str:
+    def _discord_story(self, story: Story, reader: Presentation, context: dict[str, Any]) -> str:
         text = self._story("discord", story, reader, context)
         budget = min(DISCORD_DESCRIPTION_LIMIT, DISCORD_TOTAL_LIMIT - DISCORD_TITLE_LIMIT - 20)
         if len(text) > budget:
@@ -353,7 +353,7 @@ class Renderer:
     # --- breaking news and fixed texts -------------------------------------------------
 
     def render_breaking(
-        self, story: Story, platform: str, reader: Reader, now: datetime
+        self, story: Story, platform: str, reader: Presentation, now: datetime
     ) -> OutgoingMessage:
         """One breaking-news item as a single message."""
         context = self._context(reader, now)
@@ -371,7 +371,7 @@ class Renderer:
         messages = self._split_text(platform, name, parse_blocks(rendered), reader)
         return replace(messages[0], story_ids=(story.story_id,))
 
-    def render_text(self, platform: str, name: str, reader: Reader, **context: Any) -> str:
+    def render_text(self, platform: str, name: str, reader: Presentation, **context: Any) -> str:
         """A fixed text (``welcome``, ``help``) for a platform, in the reader's language."""
         suffix = {"telegram": "html", "discord": "md", "plain": "txt"}[platform]
         return self._render(platform, f"{name}.{suffix}.j2", reader, **context).strip()
@@ -394,7 +394,9 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
 
-    def render(self, plan: DigestPlan, platform: str, reader: Reader) -> list[OutgoingMessage]:
+    def render(
+        self, plan: DigestPlan, platform: str, reader: Presentation
+    ) -> list[OutgoingMessage]:
         day = i18n.local_date(plan.generated_at, reader.timezone)
         key = (plan.key, platform, reader.language, day)
         messages = self._cache.get(key)
@@ -421,7 +423,7 @@ def sharing_order(subscriber: Subscriber) -> tuple[Any, ...]:
 
 
 def render_many(
-    renderer: Renderer, plans: Sequence[tuple[DigestPlan, Reader]], platform: str
+    renderer: Renderer, plans: Sequence[tuple[DigestPlan, Presentation]], platform: str
 ) -> list[list[OutgoingMessage]]:
     """Render several digests through one RenderCache."""
     cache = RenderCache(renderer)

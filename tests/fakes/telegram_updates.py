@@ -23,7 +23,7 @@ def user(user_id: int, language: str = "en") -> dict[str, Any]:
 def chat(chat_id: int, kind: str = "private", **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"id": chat_id, "type": kind}
     if kind == "private":
-        data["first_name"] = "Reader"
+        data["first_name"] = "Presentation"
     else:
         data["title"] = f"Chat {chat_id}"
     data.update(extra)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digests.outgoing import PLAIN_TEXT_LIMIT, as_plain
-from digests.render import Reader, Renderer
+from digests.render import Presentation, Renderer
 from digests.render.markup import discord_escape, discord_plain
 from tests.conftest import ArticleFactory
 from tests.digests.render.test_render import digest_of
@@ -35,7 +35,7 @@ def test_the_fallback_of_a_discord_digest_keeps_backslashes(
     make_article: ArticleFactory,
 ) -> None:
     plan = digest_of([make_article(title=TITLE, summary=SUMMARY, source=r"Back\Slash News")])
-    (message,) = Renderer().render_digest(plan, "discord", Reader())
+    (message,) = Renderer().render_digest(plan, "discord", Presentation())
     assert message.embeds
     plain = as_plain(message, PLAIN_TEXT_LIMIT["discord"])
     assert not plain.embeds

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from digests.assemble import build_pool, plan_digest
 from digests.models import Article
-from digests.render import Reader, Renderer
+from digests.render import Presentation, Renderer
 from digests.render.split import Block, pack, parse_blocks, telegram_length
 from digests.settings import DigestLimits
 from tests.conftest import CATEGORIES, NOW, make_subscriber
@@ -67,7 +67,7 @@ def assert_each_story_once(plan, messages, rendered_text) -> None:  # type: igno
 @given(batch=articles(), language=st.sampled_from(["en", "vi"]))
 def test_telegram_messages_fit_and_parse(batch: list[Article], language: str) -> None:
     plan = plan_for(batch)
-    messages = RENDERER.render_digest(plan, "telegram", Reader(language))
+    messages = RENDERER.render_digest(plan, "telegram", Presentation(language))
     visible = []
     for message in messages:
         visible.append(check(message.text))
@@ -79,7 +79,7 @@ def test_telegram_messages_fit_and_parse(batch: list[Article], language: str) ->
 @given(batch=articles())
 def test_discord_messages_fit_embed_limits(batch: list[Article]) -> None:
     plan = plan_for(batch)
-    messages = RENDERER.render_digest(plan, "discord", Reader())
+    messages = RENDERER.render_digest(plan, "discord", Presentation())
     all_text = []
     for message in messages:
         assert len(message.text) <= 2000
@@ -97,7 +97,7 @@ def test_discord_messages_fit_embed_limits(batch: list[Article]) -> None:
 @given(batch=articles())
 def test_plain_messages_fit(batch: list[Article]) -> None:
     plan = plan_for(batch)
-    messages = RENDERER.render_digest(plan, "plain", Reader())
+    messages = RENDERER.render_digest(plan, "plain", Presentation())
     assert all(len(m.text) <= 4096 for m in messages)
     assert_each_story_once(plan, messages, " ".join(m.text for m in messages))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digests.render import Reader, Renderer, TemplateError
-from digests.settings import SUPPORTED_LANGUAGES
+from digests.i18n import SUPPORTED_LANGUAGES
+from digests.render import Presentation, Renderer, TemplateError
 
 
 def test_the_bundled_templates_pass() -> None:
@@ -43,4 +43,4 @@ def test_a_failure_while_sending_is_a_template_error_too(tmp_path: Path) -> None
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "help.txt.j2").write_text("{{ 1/0 }}")
     with pytest.raises(TemplateError, match=r"plain/help\.txt\.j2 failed: division by zero"):
-        Renderer(tmp_path).render_text("plain", "help", Reader())
+        Renderer(tmp_path).render_text("plain", "help", Presentation())

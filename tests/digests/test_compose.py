@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from digests.digest import send_digest_now
+from digests.compose import send_digest_now
 from digests.ingest.importer import import_records
 from digests.render import Renderer
 from digests.settings import DigestLimits

@@ -17,9 +17,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from digests.settings import SUPPORTED_LANGUAGES
-
 DOMAIN = "digestbot"
+# The languages with a catalog (English is the source language).
+SUPPORTED_LANGUAGES = ("en", "vi")
 
 
 def normalise_language(code: str | None, default: str = "en") -> str:
@@ -47,6 +47,12 @@ def translations(language: str) -> NullTranslations:
 
 def gettext(language: str, message: str) -> str:
     return translations(language).gettext(message)
+
+
+def t(language: str, message: str, **params: object) -> str:
+    """Translate ``message`` and fill in its ``%(name)s`` parameters."""
+    text = gettext(language, message)
+    return text % params if params else text
 
 
 def ngettext(language: str, singular: str, plural: str, n: int) -> str:

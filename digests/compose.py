@@ -10,7 +10,7 @@ from datetime import datetime
 from digests.assemble import DigestPlan, Pool, build_pool, plan_digest
 from digests.models import Subscriber
 from digests.outgoing import Destination, OutgoingMessage, Sender
-from digests.render import Reader, Renderer
+from digests.render import Presentation, Renderer
 from digests.settings import DigestLimits
 from digests.store import Store
 
@@ -59,8 +59,8 @@ async def plan_for(
     return plan_digest(subscriber, pool, sent_story_ids=had, limits=limits)
 
 
-def reader_of(subscriber: Subscriber) -> Reader:
-    return Reader(language=subscriber.language, timezone=subscriber.timezone)
+def presentation_of(subscriber: Subscriber) -> Presentation:
+    return Presentation(language=subscriber.language, timezone=subscriber.timezone)
 
 
 async def send_digest_now(
@@ -82,7 +82,7 @@ async def send_digest_now(
     """
     plan = await plan_for(store, subscriber, now=now, limits=limits)
     platform = render_platform or RENDER_PLATFORM.get(subscriber.platform, "plain")
-    messages = tuple(renderer.render_digest(plan, platform, reader_of(subscriber)))
+    messages = tuple(renderer.render_digest(plan, platform, presentation_of(subscriber)))
     if plan.is_empty and not (limits.send_empty or preview):
         return DigestResult(plan, messages, sent=False)
     destination = Destination(subscriber.platform, subscriber.chat_id, subscriber.thread_id)

@@ -1,4 +1,4 @@
-"""What a reader (or a chat's admin) can do to their subscription, platform-free.
+"""What a subscriber (or a chat's admin) can do to their subscription, platform-free.
 
 Each action validates its arguments, changes the store, and returns the reply to show,
 in the subscriber's language. A bad argument changes nothing and says what was expected.
@@ -11,21 +11,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from digests.i18n import SUPPORTED_LANGUAGES, t
 from digests.models import Category, Frequency, Subscriber
-from digests.render.i18n import gettext
 from digests.schedule import WEEKDAYS, parse_weekday
-from digests.settings import SUPPORTED_LANGUAGES, validate_digest_time
+from digests.settings import validate_digest_time
 from digests.store import Store
 from digests.zones import resolve_zone
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 50
-
-
-def t(language: str, message: str, **params: object) -> str:
-    """Translate ``message`` and fill in its ``%(name)s`` parameters."""
-    text = gettext(language, message)
-    return text % params if params else text
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""Reader actions against a real store: validation, replies, and nothing changed on errors."""
+"""Subscriber actions against a real store: validation, replies, and nothing changed on errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from digests import readers
+from digests import actions
 from digests.models import Frequency, Subscriber
 from digests.store import Store
 from digests.zones import resolve_zone
@@ -23,35 +23,35 @@ async def reload(store: Store, sub: Subscriber) -> Subscriber:
 async def test_subscribe_unsubscribe_and_describe(categorised_store: Store) -> None:
     store = categorised_store
     sub = await reader(store)
-    reply = await readers.subscribe(store, sub, ["climate,", "Markets"], now=NOW)
+    reply = await actions.subscribe(store, sub, ["climate,", "Markets"], now=NOW)
     assert reply == "Subscribed to Climate, Markets."
     sub = await reload(store, sub)
     assert sub.categories == ("climate", "markets")
-    bad = await readers.subscribe(store, sub, ["sports"], now=NOW)
+    bad = await actions.subscribe(store, sub, ["sports"], now=NOW)
     assert "Unknown category: sports" in bad and "ai-frontier" in bad
     assert (await reload(store, sub)).categories == ("climate", "markets")
-    assert "You are not subscribed to: ai-frontier" in await readers.unsubscribe(
+    assert "You are not subscribed to: ai-frontier" in await actions.unsubscribe(
         store, sub, ["ai-frontier"], now=NOW
     )
-    text = await readers.describe(store, await reload(store, sub))
+    text = await actions.describe(store, await reload(store, sub))
     assert "• Climate" in text and "Digest at 08:00 (UTC), every day." in text
-    assert "2 categories" in await readers.unsubscribe(store, sub, ["all"], now=NOW)
-    assert "no subscriptions yet" in await readers.describe(store, await reload(store, sub))
+    assert "2 categories" in await actions.unsubscribe(store, sub, ["all"], now=NOW)
+    assert "no subscriptions yet" in await actions.describe(store, await reload(store, sub))
 
 
 async def test_toggles(categorised_store: Store) -> None:
     store = categorised_store
     sub = await reader(store)
-    assert await readers.toggle(store, sub, "climate", now=NOW) == "Subscribed to Climate."
+    assert await actions.toggle(store, sub, "climate", now=NOW) == "Subscribed to Climate."
     sub = await reload(store, sub)
-    toggles = await readers.category_toggles(store, sub)
+    toggles = await actions.category_toggles(store, sub)
     assert [(x.slug, x.subscribed) for x in toggles] == [
         ("ai-frontier", False),
         ("climate", True),
         ("markets", False),
     ]
-    assert await readers.toggle(store, sub, "climate", now=NOW) == "Unsubscribed from Climate."
-    assert "no longer exists" in await readers.toggle(store, sub, "gone", now=NOW)
+    assert await actions.toggle(store, sub, "climate", now=NOW) == "Unsubscribed from Climate."
+    assert "no longer exists" in await actions.toggle(store, sub, "gone", now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -66,20 +66,20 @@ async def test_set_time(
     categorised_store: Store, args: list[str], expected: str, stored: str
 ) -> None:
     sub = await reader(categorised_store)
-    assert expected in await readers.set_time(categorised_store, sub, args, now=NOW)
+    assert expected in await actions.set_time(categorised_store, sub, args, now=NOW)
     assert (await reload(categorised_store, sub)).digest_time == stored
 
 
 async def test_timezone_with_aliases_and_suggestions(categorised_store: Store) -> None:
     store = categorised_store
     sub = await reader(store)
-    reply = await readers.set_timezone(store, sub, ["Asia/Saigon"], now=NOW)
+    reply = await actions.set_timezone(store, sub, ["Asia/Saigon"], now=NOW)
     assert "Asia/Ho_Chi_Minh" in reply and "now called" in reply
     assert (await reload(store, sub)).timezone == "Asia/Ho_Chi_Minh"
-    typo = await readers.set_timezone(store, sub, ["Europe/Londn"], now=NOW)
+    typo = await actions.set_timezone(store, sub, ["Europe/Londn"], now=NOW)
     assert "Did you mean: Europe/London" in typo
     assert (await reload(store, sub)).timezone == "Asia/Ho_Chi_Minh"
-    assert "Unknown time zone" in await readers.set_timezone(store, sub, ["Mars/Base"], now=NOW)
+    assert "Unknown time zone" in await actions.set_timezone(store, sub, ["Mars/Base"], now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ async def test_set_frequency(
     categorised_store: Store, args: list[str], frequency: Frequency, day: int | None, reply: str
 ) -> None:
     sub = await reader(categorised_store)
-    assert reply in await readers.set_frequency(categorised_store, sub, args, now=NOW)
+    assert reply in await actions.set_frequency(categorised_store, sub, args, now=NOW)
     loaded = await reload(categorised_store, sub)
     assert (loaded.frequency, loaded.weekly_day) == (frequency, day)
 
@@ -119,30 +119,30 @@ async def test_filter(categorised_store: Store) -> None:
     sub = await reader(store)
     await store.subscribe(sub.id, ["climate"], now=NOW)
     sub = await reload(store, sub)
-    assert "only stories mentioning solar, wind power" in await readers.set_filter(
+    assert "only stories mentioning solar, wind power" in await actions.set_filter(
         store, sub, ["climate", "solar,", "wind", "power"], now=NOW
     )
     assert (await reload(store, sub)).subscriptions[0].keywords == ("solar", "wind power")
-    assert "not subscribed" in await readers.set_filter(store, sub, ["markets", "x"], now=NOW)
+    assert "not subscribed" in await actions.set_filter(store, sub, ["markets", "x"], now=NOW)
     too_many = ", ".join(f"k{i}" for i in range(30))
-    assert "At most" in await readers.set_filter(store, sub, ["climate", too_many], now=NOW)
-    assert "Filter removed" in await readers.set_filter(store, sub, ["climate", "off"], now=NOW)
+    assert "At most" in await actions.set_filter(store, sub, ["climate", too_many], now=NOW)
+    assert "Filter removed" in await actions.set_filter(store, sub, ["climate", "off"], now=NOW)
     assert (await reload(store, sub)).subscriptions[0].keywords == ()
 
 
 async def test_pause_resume_language_and_forget_in_vietnamese(categorised_store: Store) -> None:
     store = categorised_store
     sub = await reader(store, "vi")
-    assert "/resume" in await readers.pause(store, sub, now=NOW)
+    assert "/resume" in await actions.pause(store, sub, now=NOW)
     assert (await reload(store, sub)).paused
     await store.deactivate(sub.id, reason="blocked", now=NOW)
-    await readers.resume(store, sub, now=NOW)
+    await actions.resume(store, sub, now=NOW)
     loaded = await reload(store, sub)
     assert not loaded.paused and loaded.active and loaded.next_digest_at is None
-    reply, lang = await readers.set_language(store, sub, ["en"], now=NOW)
+    reply, lang = await actions.set_language(store, sub, ["en"], now=NOW)
     assert (reply, lang) == ("I will speak English with you.", "en")
-    reply, lang = await readers.set_language(store, sub, ["fr"], now=NOW)
+    reply, lang = await actions.set_language(store, sub, ["fr"], now=NOW)
     assert lang == "vi" and "/language" in reply
-    reply = await readers.forget(store, await reload(store, sub))
+    reply = await actions.forget(store, await reload(store, sub))
     assert "deleted" in reply
     assert await store.find_subscriber("telegram", "1") is None

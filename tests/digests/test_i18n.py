@@ -9,10 +9,10 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from digests.render.i18n import gettext, normalise_language
+from digests.i18n import gettext, normalise_language
 from digests.schedule import WEEKDAYS
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).parents[2]
 PO = ROOT / "digests" / "locale" / "vi" / "LC_MESSAGES" / "digestbot.po"
 
 
