@@ -1,10 +1,16 @@
 """The article store: all of digestbot's SQL lives in this package.
 
 ``Store`` is one class assembled from parts split by domain. Where new methods go:
-categories and feeds in ``_catalog``, articles and stories in ``_articles``, subscribers and
-subscriptions in ``_subscribers``, the delivery log in ``_deliveries``, the outbox in
-``_outbox``, breaking pushes and the audit log in ``_admin``; schema changes are
-new migrations appended to ``_schema.MIGRATIONS``.
+categories and feeds in ``_catalog``; storing articles and reading them for digests in
+``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of recent
+stories in ``_recent``); subscribers, subscriptions, their lifecycle (deactivation, chat
+migration) and the schedule status in ``_subscribers``; the delivery log in
+``_deliveries``; queueing and claiming outbox entries in ``_outbox``; what became of a
+claimed entry (part sent, sent, retry, given up) in ``_outcomes``; breaking pushes and the
+audit log in ``_admin``. Helpers shared by the parts are in ``_base``; schema changes are
+new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes
+with the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
+subscriber's lifecycle).
 """
 
 from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
@@ -13,10 +19,19 @@ from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._deliveries import DeliveryStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
+from digests.store._outcomes import OutcomeStore
 from digests.store._subscribers import ForgetReport, SubscriberStore
 
 
-class Store(CatalogStore, ArticleStore, SubscriberStore, DeliveryStore, OutboxStore, AdminStore):
+class Store(
+    CatalogStore,
+    ArticleStore,
+    SubscriberStore,
+    DeliveryStore,
+    OutboxStore,
+    OutcomeStore,
+    AdminStore,
+):
     """The one store; open it with ``await Store.open(path)`` and close it when done."""
 
 

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import aiosqlite
+
+from digests.errors import ConflictError
 from digests.store._base import StoreBase, StoreError, placeholders
+from digests.store._outbox import OutboxItem, insert_entries
 from digests.timeutil import from_db, to_db
 
+# SQL: the push row ``pushes`` has no entry left to send.
+NOTHING_PENDING = """NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.push_id = pushes.id
+    AND outbox.status IN ('queued', 'sending', 'retrying'))"""
 
-class PushBusy(StoreError):
+
+async def finish_pushes(
+    db: aiosqlite.Connection, of_entries: str, params: Sequence[Any], stamp: str
+) -> None:
+    """Mark done the pushes of these entries (``of_entries`` selects outbox rows) that have
+    nothing left to send: the last entry of a push to finish closes it, whoever polls."""
+    await db.execute(
+        f"""UPDATE pushes SET status = 'done', finished_at = ?
+            WHERE status = 'sending' AND {NOTHING_PENDING}
+              AND id IN (SELECT push_id FROM outbox WHERE {of_entries} AND push_id IS NOT NULL)""",
+        (stamp, *params),
+    )
+
+
+class PushBusy(StoreError, ConflictError):
     """A push for this category is still going out."""
 
 
@@ -44,6 +67,47 @@ class AuditEntry:
 
 
 class AdminStore(StoreBase):
+    async def enqueue_push(
+        self,
+        items: Sequence[OutboxItem],
+        *,
+        category: str,
+        story_id: int,
+        article_id: int,
+        requested_by: str,
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Open a breaking push and enqueue its entries in one transaction; return (push
+        id, entries added). A push with none added is done at once.
+
+        A push of the category with nothing pending is finished first, so only a push
+        still going out blocks this one (raises PushBusy). Because a push and its entries
+        appear together, "nothing pending" never means "not enqueued yet".
+        """
+        stamp = to_db(now)
+        try:
+            async with self._transaction() as db:
+                await db.execute(
+                    f"""UPDATE pushes SET status = 'done', finished_at = ?
+                        WHERE category = ? AND status = 'sending' AND {NOTHING_PENDING}""",
+                    (stamp, category),
+                )
+                cursor = await db.execute(
+                    """INSERT INTO pushes (category, story_id, article_id, requested_by,
+                           created_at) VALUES (?, ?, ?, ?, ?)""",
+                    (category, story_id, article_id, requested_by, stamp),
+                )
+                push_id = int(cursor.lastrowid or 0)
+                total = await insert_entries(db, items, now=now, push_id=push_id)
+                await db.execute(
+                    "UPDATE pushes SET total = ?, status = CASE WHEN ? = 0 THEN 'done' "
+                    "ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
+                    (total, total, total, stamp, push_id),
+                )
+        except sqlite3.IntegrityError:
+            raise PushBusy(f"a breaking push for {category} is still going out") from None
+        return push_id, total
+
     async def get_push(self, push_id: int) -> Push | None:
         """The push with its entries counted by status; None when there is no such push."""
         row = await self._fetchone("SELECT * FROM pushes WHERE id = ?", (push_id,))

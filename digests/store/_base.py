@@ -12,16 +12,17 @@ from typing import Any
 
 import aiosqlite
 
+from digests.errors import NotFoundError, UserFacingError
 from digests.store._schema import MIGRATIONS
 
 BEGIN_ATTEMPTS = 20
 
 
-class StoreError(Exception):
+class StoreError(UserFacingError):
     """The store could not do what was asked; the message says why."""
 
 
-class NotFound(StoreError):
+class NotFound(StoreError, NotFoundError):
     """A named thing (category, feed, subscriber) does not exist."""
 
 

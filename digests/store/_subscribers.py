@@ -9,7 +9,9 @@ from datetime import datetime
 import aiosqlite
 
 from digests.models import Frequency, Subscriber, Subscription
+from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, StoreBase, placeholders
+from digests.store._outbox import FINAL
 from digests.timeutil import from_db, to_db
 
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
@@ -260,6 +262,75 @@ class SubscriberStore(StoreBase):
                    SET admin_role = excluded.admin_role, updated_at = excluded.updated_at""",
                 (platform, guild_id, role, to_db(now)),
             )
+
+    async def deactivate(self, subscriber_id: int, *, reason: str, now: datetime) -> bool:
+        """Stop delivering to a subscriber, keeping its settings; pending entries are
+        cancelled with the reason. Returns True only for the call that made an active
+        subscriber inactive, so whoever is told about it is told once."""
+        async with self._transaction() as db:
+            changed = await db.execute(
+                "UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ? "
+                "WHERE id = ? AND active = 1",
+                (reason, to_db(now), subscriber_id),
+            )
+            await db.execute(
+                f"""UPDATE outbox SET status = 'cancelled', last_error = ?, updated_at = ?
+                    WHERE subscriber_id = ? AND status NOT IN ({placeholders(FINAL)})""",
+                (reason, to_db(now), subscriber_id, *FINAL),
+            )
+            await finish_pushes(db, "subscriber_id = ?", (subscriber_id,), to_db(now))
+            return changed.rowcount == 1
+
+    async def migrate_chat(self, subscriber_id: int, new_chat_id: str, *, now: datetime) -> None:
+        """A Telegram group became a supergroup: its subscriber continues under the new id.
+        If the new chat already has a subscriber (set up again by hand), this one goes."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT platform, thread_id FROM subscribers WHERE id = ?", (subscriber_id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return
+            async with db.execute(
+                "SELECT id FROM subscribers WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (row[0], new_chat_id, row[1]),
+            ) as cursor:
+                clash = await cursor.fetchone()
+            if clash is not None:
+                await db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+                return
+            await db.execute(
+                "UPDATE subscribers SET chat_id = ?, updated_at = ? WHERE id = ?",
+                (new_chat_id, to_db(now), subscriber_id),
+            )
+
+    async def inactive_by_platform(self) -> dict[str, int]:
+        rows = await self._fetchall(
+            "SELECT platform, COUNT(*) FROM subscribers WHERE active = 0 GROUP BY platform"
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    # --- schedule status ---------------------------------------------------------------
+    # ``meta`` holds the dispatcher's bookkeeping (``last_dispatch_at``) that status
+    # commands show beside the next subscriber due.
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    async def next_due_at(self) -> datetime | None:
+        row = await self._fetchone(
+            "SELECT MIN(next_digest_at) FROM subscribers WHERE active = 1 AND paused = 0"
+        )
+        return from_db(row[0]) if row and row[0] else None
 
     async def _select(self, where: str, params: Sequence[object]) -> list[Subscriber]:
         rows = await self._fetchall(f"SELECT * FROM subscribers {where} ORDER BY id", params)
