@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from digests.errors import (
+from digests.delivery_errors import (
     ChatMigrated,
     DeliveryError,
     DestinationGone,

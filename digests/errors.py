@@ -1,38 +1,43 @@
-"""Delivery errors every Sender raises instead of its library's own, so the delivery
-pipeline handles Telegram, Discord and the console alike."""
+"""The root of digestbot's exceptions, and the kinds the edges map to answers.
+
+Every exception digestbot defines derives from :class:`DigestbotError` (a test walks
+``bot/`` and ``digests/`` to keep it so). Those whose message is written for the person
+who caused them derive from :class:`UserFacingError`: the command line prints the message
+as one line and exits 2; the admin API answers with it as JSON. The kinds below it say
+which answer fits — the API's status table (``bot.api.errors``) maps them, so a new error
+class chooses its status by choosing its base, never by a new ``except`` in a handler.
+
+``ValueError`` or ``LookupError`` is mixed in only where callers rely on it, as in
+lemon24/reader's ``InvalidFeedURLError(FeedError, ValueError)``.
+
+A leaf module: it imports nothing from digestbot, so any module may import it.
+"""
 
 from __future__ import annotations
 
 
-class DeliveryError(Exception):
-    """A message was not accepted by the platform."""
+class DigestbotError(Exception):
+    """Something digestbot itself raises; the root of the family."""
 
 
-class RateLimited(DeliveryError):
-    """The platform asked us to wait ``retry_after`` seconds (HTTP 429)."""
-
-    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
-        super().__init__(f"{message} (retry after {retry_after:g} s)")
-        self.retry_after = retry_after
+class UserFacingError(DigestbotError):
+    """The message is meant for the user: one line, saying what to fix. An error of this
+    kind that is none of the kinds below (a broken template, a database newer than the
+    code) is the operator's to fix: the CLI shows it, the API answers 500 and logs it."""
 
 
-class TransientError(DeliveryError):
-    """A time-out, a 5xx or a network failure: worth retrying later."""
+class InputError(UserFacingError):
+    """What was given (an argument, a file, a request body, a setting) is not acceptable.
+    CLI: exit 2. API: 422, or 400 for a body that is not JSON we accept."""
 
 
-class DestinationGone(DeliveryError):
-    """The bot may not post there: blocked by the user, kicked, missing permissions, chat or
-    channel not found. Repeated, it makes the subscriber inactive (settings kept)."""
+class NotFoundError(UserFacingError):
+    """A named thing (category, article, push) does not exist. API: 404."""
 
 
-class ChatMigrated(DeliveryError):
-    """A Telegram group became a supergroup with a new chat id; resend there."""
-
-    def __init__(self, new_chat_id: str) -> None:
-        super().__init__(f"chat migrated to {new_chat_id}")
-        self.new_chat_id = new_chat_id
+class ConflictError(UserFacingError):
+    """The request clashes with the current state (a push already running). API: 409."""
 
 
-class MessageRejected(DeliveryError):
-    """The platform refused this message's content (bad markup, too long): sending the same
-    thing again will fail the same way."""
+class UnavailableError(UserFacingError):
+    """digestbot cannot take the request now (the database is lost). API: 503."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from digests.errors import InputError
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Category, Feed
 from digests.store import Store
@@ -32,7 +33,7 @@ CATEGORY_KEYS = frozenset({"name", "description"})
 FEED_KEYS = frozenset({"url", "category", "categories", "name", "interval", "priority"})
 
 
-class FeedsFileError(ValueError):
+class FeedsFileError(InputError):
     """The feeds file cannot be used; the message lists what is wrong and where."""
 
 

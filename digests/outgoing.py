@@ -37,8 +37,8 @@ class Destination:
 
 
 class Sender(Protocol):
-    """Sends messages to one platform. Implementations raise ``digests.errors`` delivery
-    errors (added with the delivery pipeline) rather than their library's own."""
+    """Sends messages to one platform. Implementations raise the delivery errors of
+    ``digests.delivery_errors`` rather than their library's own."""
 
     platform: str
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from digests.errors import InputError
+
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 40
 
 
-class JSONInputError(ValueError):
+class JSONInputError(InputError, ValueError):
     """The document is not JSON we accept; the message says why in one line."""
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digests import __version__
+from digests.errors import InputError
 from digests.i18n import SUPPORTED_LANGUAGES
 from digests.timeutil import check_feed_interval, parse_duration
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError, ValueError):
     """A setting has a value that cannot be used; the message names it."""
 
 

@@ -23,7 +23,7 @@ from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.replies import for_discord
 from bot.discord.sender import DiscordSender
 from bot.discord.translator import CatalogTranslator
-from digests.errors import DeliveryError
+from digests.delivery_errors import DeliveryError
 from digests.i18n import t
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import NotFound

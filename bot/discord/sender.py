@@ -12,7 +12,7 @@ import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
 from bot.logs import redact
-from digests.errors import (
+from digests.delivery_errors import (
     DeliveryError,
     DestinationGone,
     MessageRejected,

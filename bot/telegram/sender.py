@@ -1,5 +1,5 @@
 """Send messages to Telegram with python-telegram-bot, translating its errors into the
-core's delivery errors (``digests.errors``)."""
+core's delivery errors (``digests.delivery_errors``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram import error as tg
 from telegram.request import HTTPXRequest
 
 from bot.logs import redact
-from digests.errors import (
+from digests.delivery_errors import (
     ChatMigrated,
     DeliveryError,
     DestinationGone,

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from digests.errors import DigestbotError
 from digests.settings import FetchLimits
 
 # A server may ask us to wait; past a week the feed is as good as gone, and the number
@@ -23,7 +24,7 @@ MAX_RETRY_AFTER = timedelta(days=7)
 _SECONDS = re.compile(r"[0-9]+")
 
 
-class FetchError(Exception):
+class FetchError(DigestbotError):
     """A feed could not be fetched. ``permanent`` means retrying will not help (410 Gone);
     ``retry_after`` is the server's own request to wait."""
 

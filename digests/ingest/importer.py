@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
 
+from digests.errors import InputError
 from digests.ingest.cluster import title_key
 from digests.ingest.normalise import (
     InvalidURL,
@@ -28,6 +29,7 @@ from digests.ingest.normalise import (
     summarise,
     word_count,
 )
+from digests.ingest.stories import store_and_group
 from digests.models import IngestCounts, NewArticle
 from digests.safejson import JSONInputError, find_problem, loads
 from digests.store import Store, import_scope
@@ -65,11 +67,11 @@ _PLAIN_FIELDS = ("url", "image", "guid", "category", "published_at")
 _LINE_ONE = re.compile(r" \(line 1, (column \d+)\)$")
 
 
-class RecordError(ValueError):
+class RecordError(InputError):
     """One record is not a valid article; the message says which field and why."""
 
 
-class ImportFileError(ValueError):
+class ImportFileError(InputError):
     """The file as a whole cannot be imported (too big to parse whole); one line."""
 
 
@@ -317,8 +319,6 @@ async def import_records(
     story_window: timedelta,
 ) -> ImportReport:
     """Validate and store records; bad ones are reported by number, good ones all kept."""
-    from digests.ingest.stories import store_and_group
-
     report = ImportReport()
     known = [c.slug for c in await store.list_categories()]
     groups: dict[tuple[str, str], list[NewArticle]] = defaultdict(list)

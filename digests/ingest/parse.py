@@ -20,11 +20,12 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from digests.errors import DigestbotError
 from digests.safejson import JSONInputError, find_problem, loads
 from digests.timeutil import parse_iso
 
 
-class FeedParseError(ValueError):
+class FeedParseError(DigestbotError):
     """The document is not a feed we can read; the message says why."""
 
 
@@ -161,7 +162,7 @@ def _author_name(raw: str | None) -> str | None:
     return match.group("name").strip() if match else raw.strip() or None
 
 
-class _BadItem(ValueError):
+class _BadItem(DigestbotError):
     """One JSON Feed item cannot be used; the message says why."""
 
 

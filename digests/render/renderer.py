@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from digests import i18n
 from digests.assemble import DigestPlan, Section, Story
+from digests.errors import UserFacingError
 from digests.ingest.normalise import read_minutes
 from digests.models import Article, Category, Subscriber
 from digests.outgoing import OutgoingMessage
@@ -55,7 +56,7 @@ class Presentation:
     timezone: str = "UTC"
 
 
-class TemplateError(RuntimeError):
+class TemplateError(UserFacingError):
     """An operator's template failed to render; the message names the template."""
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from digests.deliver import DeliveryWorker, Step, decide_failure
-from digests.errors import (
+from digests.delivery_errors import (
     ChatMigrated,
     DestinationGone,
     MessageRejected,

@@ -8,7 +8,7 @@ import pytest
 from discord.http import Route
 
 from bot.discord.sender import DiscordSender
-from digests.errors import DestinationGone, MessageRejected, TransientError
+from digests.delivery_errors import DestinationGone, MessageRejected, TransientError
 from digests.outgoing import Destination, OutgoingMessage
 from tests.fakes.discord_api import FakeDiscord
 

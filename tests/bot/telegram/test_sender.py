@@ -9,7 +9,7 @@ import pytest
 
 from bot.telegram.sender import TelegramSender
 from digests.deliver import DeliveryWorker
-from digests.errors import (
+from digests.delivery_errors import (
     ChatMigrated,
     DestinationGone,
     MessageRejected,
