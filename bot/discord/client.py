@@ -17,9 +17,8 @@ import discord
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.discord.buttons import DYNAMIC_ITEMS
-from bot.discord.commands import build_group
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
+from bot.discord.group import DYNAMIC_ITEMS, build_group
 from bot.discord.replies import for_discord
 from bot.discord.sender import DiscordSender
 from bot.discord.translator import CatalogTranslator

@@ -1,6 +1,7 @@
 """The ``/news`` slash commands a reader or a server's managers use: parse the typed
 options, check who may act (decorators from ``context``), call the core's reader actions,
-answer privately. Bot-admin commands are in ``admin``; buttons in ``buttons``."""
+answer privately. Bot-admin commands are in ``admin``, buttons in ``buttons``, the choices
+the options offer in ``choices``; ``group`` puts them together."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ import discord
 from discord import app_commands
 
 from bot.discord.access import may_set_admin_role
-from bot.discord.admin import add_admin_commands
 from bot.discord.buttons import category_view, forget_view
+from bot.discord.choices import (
+    DAYS,
+    FREQUENCIES,
+    LANGUAGES,
+    category_choices,
+    subscribed_choices,
+    timezone_choices,
+    unsubscribe_choices,
+)
 from bot.discord.context import (
     PLATFORM,
     asker_of,
@@ -29,76 +38,6 @@ from digests.compose import send_digest_now
 from digests.i18n import t
 from digests.outgoing import Destination, OutgoingMessage
 from digests.render import Presentation
-from digests.schedule import WEEKDAYS
-from digests.zones import zone_choices
-
-AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
-
-FREQUENCIES = [
-    app_commands.Choice(name=_("every day"), value="daily"),
-    app_commands.Choice(name=_("on weekdays"), value="weekdays"),
-    app_commands.Choice(name=_("once a week"), value="weekly"),
-]
-DAYS = [app_commands.Choice(name=_(day.capitalize()), value=day) for day in WEEKDAYS]
-LANGUAGES = [
-    app_commands.Choice(name="English", value="en"),
-    app_commands.Choice(name="Tiếng Việt", value="vi"),
-]
-
-
-def build_group() -> app_commands.Group:
-    """A fresh ``/news`` group with every subcommand (one per client)."""
-    group = app_commands.Group(
-        name="news",
-        description=_("news digests: subscribe, schedule, preview"),
-        allowed_contexts=app_commands.AppCommandContext(
-            guild=True, dm_channel=True, private_channel=False
-        ),
-        allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
-    )
-    add_reader_commands(group)
-    add_server_commands(group)
-    add_admin_commands(group)
-    return group
-
-
-async def category_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Every category whose slug or name contains what was typed."""
-    typed = current.strip().lower()
-    return [
-        app_commands.Choice(name=f"{c.name} ({c.slug})"[:100], value=c.slug)
-        for c in await ctx_of(interaction).store.list_categories()
-        if typed in c.slug or typed in c.name.lower()
-    ][:AUTOCOMPLETE_LIMIT]
-
-
-async def subscribed_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """The channel's own categories, for unsubscribe and filter."""
-    subscriber = await find(interaction)
-    mine = set(subscriber.categories) if subscriber else set()
-    return [c for c in await category_choices(interaction, current) if c.value in mine]
-
-
-async def unsubscribe_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    language = language_of(interaction, await find(interaction))
-    everything = app_commands.Choice(name=t(language, "all categories"), value="all")
-    found = await subscribed_choices(interaction, current)
-    return [everything, *found][:AUTOCOMPLETE_LIMIT]
-
-
-async def timezone_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    return [
-        app_commands.Choice(name=zone, value=zone)
-        for zone in zone_choices(current, AUTOCOMPLETE_LIMIT)
-    ]
 
 
 class PreviewSender:
@@ -121,16 +60,25 @@ class PreviewSender:
 
 
 def add_reader_commands(group: app_commands.Group) -> None:
-    """Subscriptions and schedule: anyone may look; changes need ``manages_channel``."""
+    """Everything a reader has: anyone may look; changes need ``manages_channel``."""
+    add_subscription_commands(group)
+    add_schedule_commands(group)
+    add_chat_commands(group)
 
-    async def change(interaction: discord.Interaction, action: str, *args: str) -> None:
-        ctx = ctx_of(interaction)
-        subscriber = await ensure(interaction)
-        values = [a for a in args if a]
-        text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
-        if action == "subscribe":
-            text += posting_warning(interaction, subscriber.language)
-        await reply(interaction, text)
+
+async def change(interaction: discord.Interaction, action: str, *args: str) -> None:
+    """Run one of the core's changes on the channel's subscriber and show its reply."""
+    ctx = ctx_of(interaction)
+    subscriber = await ensure(interaction)
+    values = [a for a in args if a]
+    text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
+    if action == "subscribe":
+        text += posting_warning(interaction, subscriber.language)
+    await reply(interaction, text)
+
+
+def add_subscription_commands(group: app_commands.Group) -> None:
+    """Which categories: subscribe, unsubscribe, filter, list, the picker."""
 
     @group.command(name="subscribe", description=_("subscribe to a category"))
     @app_commands.describe(category=_("the category (start typing to search)"))
@@ -146,31 +94,6 @@ def add_reader_commands(group: app_commands.Group) -> None:
     async def unsubscribe(interaction: discord.Interaction, category: str) -> None:
         await change(interaction, "unsubscribe", category)
 
-    @group.command(name="time", description=_("set the time of your digest (HH:MM)"))
-    @app_commands.describe(at=_("local time, e.g. 07:30"))
-    @app_commands.rename(at="time")
-    @manages_channel()
-    async def time_command(interaction: discord.Interaction, at: str) -> None:
-        await change(interaction, "time", at)
-
-    @group.command(name="timezone", description=_("set your time zone (e.g. Asia/Ho_Chi_Minh)"))
-    @app_commands.describe(zone=_("an IANA time zone (start typing to search)"))
-    @app_commands.autocomplete(zone=timezone_choices)
-    @manages_channel()
-    async def timezone(interaction: discord.Interaction, zone: str) -> None:
-        await change(interaction, "timezone", zone)
-
-    @group.command(name="frequency", description=_("daily, weekdays or weekly"))
-    @app_commands.describe(how=_("how often"), day=_("the day, for a weekly digest"))
-    @app_commands.choices(how=FREQUENCIES, day=DAYS)
-    @manages_channel()
-    async def frequency(
-        interaction: discord.Interaction,
-        how: app_commands.Choice[str],
-        day: app_commands.Choice[str] | None = None,
-    ) -> None:
-        await change(interaction, "frequency", how.value, day.value if day else "")
-
     @group.command(name="filter", description=_("only stories with certain keywords"))
     @app_commands.describe(
         category=_("one of your categories"),
@@ -182,38 +105,6 @@ def add_reader_commands(group: app_commands.Group) -> None:
         interaction: discord.Interaction, category: str, keywords: str = "off"
     ) -> None:
         await change(interaction, "filter", category, keywords)
-
-    @group.command(name="pause", description=_("stop your digests until you resume"))
-    @manages_channel()
-    async def pause(interaction: discord.Interaction) -> None:
-        await change(interaction, "pause")
-
-    @group.command(name="resume", description=_("receive digests again"))
-    @manages_channel()
-    async def resume(interaction: discord.Interaction) -> None:
-        ctx = ctx_of(interaction)
-        subscriber = await ensure(interaction)
-        missing = bot_cannot_post(interaction)
-        if missing:
-            await reply(
-                interaction,
-                t(
-                    subscriber.language,
-                    "I still cannot post here: I need %(permissions)s in this channel.",
-                    permissions=", ".join(missing),
-                ),
-            )
-            return
-        await reply(interaction, await actions.resume(ctx.store, subscriber, now=ctx.clock.now()))
-
-    @group.command(name="language", description=_("English or Vietnamese"))
-    @app_commands.describe(language=_("the language of digests and replies"))
-    @app_commands.choices(language=LANGUAGES)
-    @manages_channel()
-    async def language(
-        interaction: discord.Interaction, language: app_commands.Choice[str]
-    ) -> None:
-        await change(interaction, "language", language.value)
 
     @group.command(name="list", description=_("show the subscriptions and schedule"))
     @app_commands.describe(server=_("every subscribed channel of this server (managers)"))
@@ -247,6 +138,71 @@ def add_reader_commands(group: app_commands.Group) -> None:
             )
             return
         await reply(interaction, t(language, "Tap to subscribe or unsubscribe:"), view=view)
+
+
+def add_schedule_commands(group: app_commands.Group) -> None:
+    """When and how: time, zone, frequency, pause and resume, language."""
+
+    @group.command(name="time", description=_("set the time of your digest (HH:MM)"))
+    @app_commands.describe(at=_("local time, e.g. 07:30"))
+    @app_commands.rename(at="time")
+    @manages_channel()
+    async def time_command(interaction: discord.Interaction, at: str) -> None:
+        await change(interaction, "time", at)
+
+    @group.command(name="timezone", description=_("set your time zone (e.g. Asia/Ho_Chi_Minh)"))
+    @app_commands.describe(zone=_("an IANA time zone (start typing to search)"))
+    @app_commands.autocomplete(zone=timezone_choices)
+    @manages_channel()
+    async def timezone(interaction: discord.Interaction, zone: str) -> None:
+        await change(interaction, "timezone", zone)
+
+    @group.command(name="frequency", description=_("daily, weekdays or weekly"))
+    @app_commands.describe(how=_("how often"), day=_("the day, for a weekly digest"))
+    @app_commands.choices(how=FREQUENCIES, day=DAYS)
+    @manages_channel()
+    async def frequency(
+        interaction: discord.Interaction,
+        how: app_commands.Choice[str],
+        day: app_commands.Choice[str] | None = None,
+    ) -> None:
+        await change(interaction, "frequency", how.value, day.value if day else "")
+
+    @group.command(name="pause", description=_("stop your digests until you resume"))
+    @manages_channel()
+    async def pause(interaction: discord.Interaction) -> None:
+        await change(interaction, "pause")
+
+    @group.command(name="resume", description=_("receive digests again"))
+    @manages_channel()
+    async def resume(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
+        subscriber = await ensure(interaction)
+        missing = bot_cannot_post(interaction)
+        if missing:
+            await reply(
+                interaction,
+                t(
+                    subscriber.language,
+                    "I still cannot post here: I need %(permissions)s in this channel.",
+                    permissions=", ".join(missing),
+                ),
+            )
+            return
+        await reply(interaction, await actions.resume(ctx.store, subscriber, now=ctx.clock.now()))
+
+    @group.command(name="language", description=_("English or Vietnamese"))
+    @app_commands.describe(language=_("the language of digests and replies"))
+    @app_commands.choices(language=LANGUAGES)
+    @manages_channel()
+    async def language(
+        interaction: discord.Interaction, language: app_commands.Choice[str]
+    ) -> None:
+        await change(interaction, "language", language.value)
+
+
+def add_chat_commands(group: app_commands.Group) -> None:
+    """The chat as a whole: a preview now, forgetting it, help."""
 
     @group.command(name="digest", description=_("preview the digest now"))
     async def digest(interaction: discord.Interaction) -> None:
