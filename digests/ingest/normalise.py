@@ -1,4 +1,5 @@
-"""Pure normalisation of what feeds and CMSs send: URLs, text, summaries, read time, dates."""
+"""Pure normalisation of what feeds and CMSs send: URLs, text, summaries, read time, dates,
+and a parsed feed entry made into an article (``entry_to_article``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import ClassVar
 
+from digests.ingest.cluster import title_key
+from digests.ingest.parse import RawEntry
+from digests.models import NewArticle
 from digests.timeutil import ensure_utc
 
 # Links are canonicalised in digests.urls (the store uses it too); re-exported for ingest.
@@ -168,3 +172,48 @@ def resolve_published(
     if first_import:
         return min(ensure_utc(feed_updated), now) if feed_updated else now, False
     return now, True
+
+
+def entry_to_article(
+    entry: RawEntry,
+    *,
+    source: str,
+    now: datetime,
+    first_import: bool,
+    feed_updated: datetime | None = None,
+) -> NewArticle | None:
+    """Normalise one feed entry; None when it has nothing to link to or no title at all."""
+    link = entry.link or (entry.guid if entry.guid and entry.guid.startswith("http") else None)
+    if not link:
+        return None
+    try:
+        url = canonical_url(link)
+    except InvalidURL:
+        return None
+    summary_text = html_to_text(entry.summary_html) or html_to_text(entry.content_html)
+    title = clean_title(entry.title) or summarise(summary_text, 80)
+    if not title:
+        return None
+    body = html_to_text(entry.content_html) if entry.content_html else summary_text
+    published, known = resolve_published(
+        entry.published, now=now, first_import=first_import, feed_updated=feed_updated
+    )
+    image = None
+    if entry.image:
+        try:
+            image = canonical_url(entry.image)
+        except InvalidURL:
+            image = None
+    return NewArticle(
+        url=url,
+        title=title,
+        summary=summarise(summary_text),
+        source=source,
+        published_at=published,
+        guid=(entry.guid or None),
+        author=html_to_text(entry.author) or None,
+        image_url=image,
+        word_count=word_count(body),
+        date_known=known,
+        title_key=title_key(title),
+    )

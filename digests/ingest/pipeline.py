@@ -20,16 +20,8 @@ import httpx
 
 from digests.ingest.cluster import title_key
 from digests.ingest.fetch import FetchError, fetch_feed
-from digests.ingest.normalise import (
-    InvalidURL,
-    canonical_url,
-    clean_title,
-    html_to_text,
-    resolve_published,
-    summarise,
-    word_count,
-)
-from digests.ingest.parse import FeedParseError, ParsedFeed, RawEntry, parse_feed
+from digests.ingest.normalise import entry_to_article, html_to_text
+from digests.ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from digests.ingest.stories import group_orphans, store_and_group
 from digests.models import Feed, IngestCounts, NewArticle, StoredArticleRef
 from digests.safejson import find_problem
@@ -53,51 +45,6 @@ class PollReport:
     counts: IngestCounts = field(default_factory=IngestCounts)
     skipped_items: int = 0
     stories_new: int = 0
-
-
-def entry_to_article(
-    entry: RawEntry,
-    *,
-    source: str,
-    now: datetime,
-    first_import: bool,
-    feed_updated: datetime | None = None,
-) -> NewArticle | None:
-    """Normalise one feed entry; None when it has nothing to link to or no title at all."""
-    link = entry.link or (entry.guid if entry.guid and entry.guid.startswith("http") else None)
-    if not link:
-        return None
-    try:
-        url = canonical_url(link)
-    except InvalidURL:
-        return None
-    summary_text = html_to_text(entry.summary_html) or html_to_text(entry.content_html)
-    title = clean_title(entry.title) or summarise(summary_text, 80)
-    if not title:
-        return None
-    body = html_to_text(entry.content_html) if entry.content_html else summary_text
-    published, known = resolve_published(
-        entry.published, now=now, first_import=first_import, feed_updated=feed_updated
-    )
-    image = None
-    if entry.image:
-        try:
-            image = canonical_url(entry.image)
-        except InvalidURL:
-            image = None
-    return NewArticle(
-        url=url,
-        title=title,
-        summary=summarise(summary_text),
-        source=source,
-        published_at=published,
-        guid=(entry.guid or None),
-        author=html_to_text(entry.author) or None,
-        image_url=image,
-        word_count=word_count(body),
-        date_known=known,
-        title_key=title_key(title),
-    )
 
 
 def plan_retry(

@@ -7,10 +7,11 @@ the platform's limits.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,10 @@ from digests import i18n
 from digests.assemble import DigestPlan, Section, Story
 from digests.errors import UserFacingError
 from digests.ingest.normalise import read_minutes
-from digests.models import Article, Category, Subscriber
+from digests.models import Category
 from digests.outgoing import OutgoingMessage
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
+from digests.render.sample import sample_story
 from digests.render.split import (
     DISCORD_CONTENT_LIMIT,
     PLAIN_LIMIT,
@@ -35,6 +37,7 @@ from digests.render.split import (
     parse_blocks,
     telegram_length,
 )
+from digests.render.templates import PLATFORMS, make_environment
 
 DISCORD_DESCRIPTION_LIMIT = 4096
 DISCORD_TOTAL_LIMIT = 6000
@@ -74,35 +77,6 @@ def _failure(where: str, exc: BaseException) -> TemplateError:
     return TemplateError(f"template {where} failed: {' '.join(detail.split())}")
 
 
-def _sample_story(now: datetime) -> Story:
-    """A made-up story with every field set, to try the templates on at start-up."""
-    article = Article(
-        id=1,
-        feed_id=None,
-        url="https://news.example/sample",
-        title="Sample headline",
-        summary="A sample summary, to check that every template renders.",
-        source="Sample News",
-        categories=("sample",),
-        published_at=now,
-        fetched_at=now,
-        story_id=1,
-        author="A. Writer",
-        image_url="https://news.example/sample.jpg",
-        word_count=400,
-    )
-    other = replace(article, id=2, url="https://other.example/sample", source="Other News")
-    return Story(
-        story_id=1,
-        lead=article,
-        articles=(article, other),
-        categories=frozenset({"sample"}),
-        newest_published=now,
-        max_article_id=2,
-        score=1.0,
-    )
-
-
 class Renderer:
     def __init__(self, templates_dir: Path | None = None) -> None:
         self._override = templates_dir
@@ -115,8 +89,6 @@ class Renderer:
         key = (platform, language)
         env = self._envs.get(key)
         if env is None:
-            from digests.render.templates import make_environment
-
             env = make_environment(
                 platform,
                 override=self._override,
@@ -147,10 +119,8 @@ class Renderer:
         """Render every template once, in each language, with a sample story (and an empty
         digest), and compile every template file of TEMPLATES_DIR, so that a broken
         template stops the start instead of every dispatch. Raises TemplateError."""
-        from digests.render.templates import PLATFORMS
-
         now = datetime.now(UTC)
-        story = _sample_story(now)
+        story = sample_story(now)
         full = DigestPlan(0, (Section(Category("sample", "Sample"), (story,)),), now, 1)
         empty = DigestPlan(0, (), now, 0)
         for language in languages:
@@ -259,9 +229,6 @@ class Renderer:
             text = block.text
             plain = strip_control(text)
             if telegram:
-                import re
-                from html import escape, unescape
-
                 plain = unescape(re.sub(r"<[^>]*>", "", text))
                 return Block(escape(clip(" ".join(plain.split()), limit // 2)), block.story_id)
             return Block(clip(plain, limit), block.story_id)
@@ -376,56 +343,3 @@ class Renderer:
         """A fixed text (``welcome``, ``help``) for a platform, in the reader's language."""
         suffix = {"telegram": "html", "discord": "md", "plain": "txt"}[platform]
         return self._render(platform, f"{name}.{suffix}.j2", reader, **context).strip()
-
-
-class RenderCache:
-    """Shares renderings between identical digests: the same stories, platform, language
-    and local day (the time zone matters only through the date it shows). Subscribers
-    with the same categories usually match, so a dispatch renders far fewer than it sends.
-
-    It keeps the ``max_entries`` most recently used renderings: walk subscribers sorted by
-    their subscriptions and language (see ``sharing_order``) and hits come in runs while
-    memory stays flat however many subscribers there are.
-    """
-
-    def __init__(self, renderer: Renderer, max_entries: int = 512) -> None:
-        self._renderer = renderer
-        self._max = max_entries
-        self._cache: OrderedDict[tuple[Any, ...], list[OutgoingMessage]] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def render(
-        self, plan: DigestPlan, platform: str, reader: Presentation
-    ) -> list[OutgoingMessage]:
-        day = i18n.local_date(plan.generated_at, reader.timezone)
-        key = (plan.key, platform, reader.language, day)
-        messages = self._cache.get(key)
-        if messages is not None:
-            self.hits += 1
-            self._cache.move_to_end(key)
-            return messages
-        self.misses += 1
-        messages = self._renderer.render_digest(plan, platform, reader)
-        self._cache[key] = messages
-        if len(self._cache) > self._max:
-            self._cache.popitem(last=False)
-        return messages
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-
-def sharing_order(subscriber: Subscriber) -> tuple[Any, ...]:
-    """Sort key that puts subscribers likely to share a rendering next to each other."""
-    # Plain tuples: comparing dataclass instances while sorting 100,000 keys is slow.
-    subscriptions = tuple((s.category, s.keywords) for s in subscriber.subscriptions)
-    return (subscriptions, subscriber.language, subscriber.cursor_article_id or 0)
-
-
-def render_many(
-    renderer: Renderer, plans: Sequence[tuple[DigestPlan, Presentation]], platform: str
-) -> list[list[OutgoingMessage]]:
-    """Render several digests through one RenderCache."""
-    cache = RenderCache(renderer)
-    return [cache.render(plan, platform, reader) for plan, reader in plans]

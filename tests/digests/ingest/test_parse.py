@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from digests.ingest.normalise import entry_to_article
 from digests.ingest.parse import FeedParseError, parse_feed
-from digests.ingest.pipeline import entry_to_article
 from tests.conftest import NOW
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "feeds"
