@@ -213,25 +213,10 @@ class DeliveryWorker:
             try:
                 message_id = await sender.send(destination, message)
             except Exception as error:  # every failure is decided on, none escapes
-                failures = 0
-                if isinstance(error, DestinationGone):
-                    failures = await self._store.note_delivery_failure(entry.subscriber_id)
                 if isinstance(error, RateLimited):
                     rate_limited += 1
-                    self._pacer.penalise(
-                        entry.platform, destination.chat_id, error.retry_after, self._monotonic()
-                    )
-                if not isinstance(error, DeliveryError):
-                    log.exception("sender for %s failed unexpectedly", entry.platform)
-                decision = decide_failure(
-                    error,
-                    attempts=entry.attempts,
-                    failures=failures,
-                    rate_limited=rate_limited,
-                    plain_fallback=plain,
-                    now=self._clock.now(),
-                    limits=self._limits,
-                    jitter=self._rng.random(),
+                decision = await self._judge(
+                    entry, destination.chat_id, error, rate_limited=rate_limited, plain=plain
                 )
                 if decision.step is Step.RETRY_NOW:
                     continue
@@ -265,6 +250,30 @@ class DeliveryWorker:
             await self._store.mark_part_sent(entry.id, part, str(message_id), now=self._clock.now())
             part += 1
         await self._store.complete(entry, now=self._clock.now())
+
+    async def _judge(
+        self, entry: OutboxEntry, chat_id: str, error: Exception, *, rate_limited: int, plain: bool
+    ) -> Decision:
+        """Decide on a failed send (call it while handling ``error``): a refusal counts
+        against the subscriber, a rate limit slows the chat down, anything unexpected is
+        logged with its traceback."""
+        failures = 0
+        if isinstance(error, DestinationGone):
+            failures = await self._store.note_delivery_failure(entry.subscriber_id)
+        if isinstance(error, RateLimited):
+            self._pacer.penalise(entry.platform, chat_id, error.retry_after, self._monotonic())
+        if not isinstance(error, DeliveryError):
+            log.exception("sender for %s failed unexpectedly", entry.platform)
+        return decide_failure(
+            error,
+            attempts=entry.attempts,
+            failures=failures,
+            rate_limited=rate_limited,
+            plain_fallback=plain,
+            now=self._clock.now(),
+            limits=self._limits,
+            jitter=self._rng.random(),
+        )
 
     async def _settle(self, entry: OutboxEntry, decision: Decision, plain: bool) -> None:
         now = self._clock.now()
