@@ -6,8 +6,6 @@ and the HTTP API."""
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 
 import discord
 from discord import app_commands
@@ -21,7 +19,6 @@ from digests.store import NotFound, PushBusy
 
 log = logging.getLogger(__name__)
 
-PUSH_CONFIRM_SECONDS = 600
 # An interaction's token lets the bot edit its answer for 15 minutes.
 PROGRESS_FOR_SECONDS = 14 * 60
 
@@ -71,13 +68,7 @@ async def preview_push(
     except (breaking.BreakingError, NotFound) as exc:
         await reply(interaction, str(exc))
         return
-    token = secrets.token_urlsafe(9)
-    ctx.pending_pushes[token] = (
-        category,
-        proposal.article.id,
-        interaction.user.id,
-        time.monotonic() + PUSH_CONFIRM_SECONDS,
-    )
+    token = ctx.pending_pushes.add(category, proposal.article.id, interaction.user.id, now=now)
     view = discord.ui.View(timeout=None)
     view.add_item(
         PushButton(

@@ -4,7 +4,6 @@ on (``news:cat:climate``), so they keep working after a restart and hold no stat
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import discord
@@ -151,14 +150,14 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
         if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
             return
         ctx = ctx_of(interaction)
-        pending = ctx.pending_pushes.pop(self.token, None)
-        if pending is None or pending[2] != interaction.user.id or pending[3] < time.monotonic():
+        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=ctx.clock.now())
+        if pending is None:
             language = language_of(interaction, await find(interaction))
             await interaction.response.edit_message(
                 content=t(language, "Not sent."), embeds=[], view=None
             )
             return
-        await confirm_push(interaction, category=pending[0], article_id=pending[1])
+        await confirm_push(interaction, category=pending.category, article_id=pending.article_id)
 
 
 class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):

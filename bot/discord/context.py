@@ -24,6 +24,7 @@ from bot.discord.access import (
 )
 from bot.discord.replies import for_discord
 from bot.discord.sender import CONTENT_LIMIT
+from digests.breaking import PendingPushes
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -49,9 +50,8 @@ class DiscordContext:
     # Called after a breaking push was enqueued, to wake the delivery worker.
     on_push: Callable[[], None] = lambda: None
     progress_every_s: float = 2.0
-    # Pushes shown to an admin and waiting for their confirmation: token → (category,
-    # article id, admin's user id, expiry on the monotonic clock).
-    pending_pushes: dict[str, tuple[str, int, int, float]] = field(default_factory=dict)
+    # Pushes shown to an admin and waiting for their confirmation.
+    pending_pushes: PendingPushes = field(default_factory=PendingPushes)
 
 
 class NotAllowed(app_commands.CheckFailure):

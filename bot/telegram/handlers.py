@@ -4,8 +4,6 @@ actions, reply. No decisions live here beyond Telegram's own rules (who is an ad
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from digests import actions
+from digests.breaking import PendingPushes
 from digests.compose import send_digest_now
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
@@ -43,7 +42,6 @@ CALLBACK_CATEGORY = "cat:"
 CALLBACK_FORGET = "forget:"
 CALLBACK_PUSH = "push:"
 CALLBACK_PUSH_CANCEL = "pushcancel:"
-PUSH_CONFIRM_SECONDS = 600
 PROGRESS_EVERY_SECONDS = 2.0
 PROGRESS_FOR_SECONDS = 900.0
 
@@ -59,9 +57,8 @@ class BotContext:
     admin_ids: frozenset[int] = frozenset()
     # Telegram's answers to getChatMember, bounded and expiring on the context's clock.
     _admins: TTLCache[tuple[int, int], bool] = field(init=False, repr=False)
-    # Pushes shown to an admin and waiting for their confirmation: token → (category,
-    # article id, admin's user id, expiry on the monotonic clock).
-    pending_pushes: dict[str, tuple[str, int, int, float]] = field(default_factory=dict)
+    # Pushes shown to an admin and waiting for their confirmation.
+    pending_pushes: PendingPushes = field(default_factory=PendingPushes)
 
     def __post_init__(self) -> None:
         self._admins = TTLCache(
@@ -379,13 +376,7 @@ async def breaking_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await reply(update, str(exc))
         return
     await reply(update, proposal.shown.text, parse_mode=ParseMode.HTML)
-    token = secrets.token_urlsafe(9)
-    ctx.pending_pushes[token] = (
-        category,
-        proposal.article.id,
-        user.id,
-        time.monotonic() + PUSH_CONFIRM_SECONDS,
-    )
+    token = ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
     buttons = confirm_buttons(
         t(language, "Send to %(count)d subscribers", count=proposal.audience),
         f"{CALLBACK_PUSH}{token}",
@@ -442,19 +433,18 @@ async def _push_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data:
         await query.edit_message_text(report.line())
         return
     token = data[len(CALLBACK_PUSH) :]
-    pending = ctx.pending_pushes.pop(token, None)
-    if pending is None or pending[2] != user.id or pending[3] < time.monotonic():
+    pending = ctx.pending_pushes.take(token, user.id, now=now)
+    if pending is None:
         await query.answer()
         await query.edit_message_text(t(language, "Not sent."))
         return
-    category, article_id, _, _ = pending
-    article = await ctx.store.get_article(article_id)
+    article = await ctx.store.get_article(pending.article_id)
     assert article is not None
     try:
         report = await breaking.start_audited_push(
             ctx.store,
             ctx.renderer,
-            category=category,
+            category=pending.category,
             article=article,
             actor=actor,
             platform="telegram",

@@ -353,3 +353,50 @@ async def test_a_push_left_sending_with_nothing_pending_blocks_no_other(
         await breaking.start_push(
             store, Renderer(), category="climate", article=article, requested_by="cli", now=NOW
         )
+
+
+# (who presses, seconds after the preview, token pressed) → whether the push is confirmed
+@pytest.mark.parametrize(
+    ("admin", "after_s", "token", "confirmed"),
+    [
+        (7, 0, "own", True),
+        (7, 599, "own", True),
+        (7, 600, "own", True),  # the last second still counts
+        (7, 601, "own", False),  # expired
+        (8, 10, "own", False),  # another admin
+        (7, 10, "no", False),  # the cancel button's "token"
+        (7, 10, "unknown", False),
+    ],
+)
+def test_a_pending_push_is_confirmed_only_by_its_admin_in_time(
+    admin: int, after_s: int, token: str, confirmed: bool
+) -> None:
+    pending = breaking.PendingPushes()
+    own = pending.add("climate", 42, 7, now=NOW)
+    taken = pending.take(
+        own if token == "own" else token, admin, now=NOW + timedelta(seconds=after_s)
+    )
+    if confirmed:
+        assert taken == breaking.PendingPush("climate", 42, 7, NOW + timedelta(seconds=600))
+    else:
+        assert taken is None
+    assert breaking.PUSH_CONFIRM_SECONDS == 600
+
+
+def test_a_pending_push_token_is_spent_by_any_press() -> None:
+    pending = breaking.PendingPushes()
+    token = pending.add("climate", 42, 7, now=NOW)
+    other = pending.add("markets", 43, 7, now=NOW)
+    assert token != other and len(token) <= 40 and len(pending) == 2
+    assert pending.take(token, 8, now=NOW) is None  # another admin spends it
+    assert pending.take(token, 7, now=NOW) is None
+    assert pending.take(other, 7, now=NOW) == ("markets", 43, 7, NOW + timedelta(seconds=600))
+    assert pending.take(other, 7, now=NOW) is None  # once only
+
+
+def test_pending_pushes_drop_expired_ones_when_adding() -> None:
+    pending = breaking.PendingPushes(ttl=timedelta(seconds=60))
+    old = pending.add("climate", 1, 7, now=NOW)
+    pending.add("climate", 2, 7, now=NOW + timedelta(seconds=61))
+    assert len(pending) == 1
+    assert pending.take(old, 7, now=NOW) is None
