@@ -16,7 +16,7 @@ import signal
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -31,8 +31,11 @@ from digests.models import Feed
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
-from digests.settings import SettingsError, bind_address
 from digests.store import StoreError
+
+if TYPE_CHECKING:  # only types: importing them at run time would load the platform libraries
+    from bot.runner.discord import DiscordRunning
+    from bot.runner.telegram import TelegramRunning
 
 log = logging.getLogger("digestbot.run")
 
@@ -41,26 +44,25 @@ log = logging.getLogger("digestbot.run")
 POLL_TICK = timedelta(seconds=5)
 RETENTION_TICK = timedelta(hours=6)
 SHUTDOWN_GRACE_S = 10.0
-ALL_UPDATES = ["message", "edited_message", "channel_post", "callback_query", "my_chat_member"]
 
 
 def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
     """One Sender per platform that can be used, and a line saying what started."""
     senders: dict[str, Sender] = {"console": ConsoleSender(out)}
     notes = ["console"]
-    settings = app.settings
-    if settings.telegram_bot_token:
-        from bot.telegram.sender import TelegramSender
+    telegram = app.platforms.telegram
+    if telegram.bot_token:
+        from bot.telegram.sender import TelegramSender  # loads python-telegram-bot only if used
 
         senders["telegram"] = TelegramSender.build(
-            settings.telegram_bot_token,
-            settings.telegram_api_base_url,
-            pool_size=max(8, settings.delivery.concurrency),
+            telegram.bot_token,
+            telegram.api_base_url,
+            pool_size=max(8, app.settings.delivery.concurrency),
         )
         notes.append("telegram")
     else:
         notes.append("telegram off (no TELEGRAM_BOT_TOKEN)")
-    if not settings.discord_bot_token:
+    if not app.platforms.discord.bot_token:
         notes.append("discord off (no DISCORD_BOT_TOKEN)")
     return senders, notes
 
@@ -121,9 +123,8 @@ class Runner:
         )
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
-        self.telegram_app: Any = None
-        self.discord_client: Any = None
-        self.discord_gateway: asyncio.Task[None] | None = None
+        self.telegram: TelegramRunning | None = None
+        self.discord: DiscordRunning | None = None
         self.api_runner: Any = None
 
     def _guard(
@@ -200,152 +201,48 @@ class Runner:
             )
 
     async def start_telegram(self) -> None:
-        """Take commands from Telegram (long polling, or a webhook when configured)."""
-        settings = self.app.settings
-        if not settings.telegram_bot_token:
+        """Take commands from Telegram when TELEGRAM_BOT_TOKEN is set."""
+        if not self.app.platforms.telegram.bot_token:
             return
-        from bot.telegram.app import build_application, register_commands
-        from bot.telegram.handlers import BotContext
+        from bot.runner import telegram  # loads python-telegram-bot only when it is used
 
-        ctx = BotContext(
-            self.app.store,
-            self.app.renderer,
-            settings,
-            self.app.clock,
-            admin_ids=settings.telegram_admin_ids,
-        )
-        application = build_application(
-            ctx, settings.telegram_bot_token, settings.telegram_api_base_url, self.pacer
-        )
-        try:
-            await application.initialize()
-            await register_commands(application)
-            await application.start()
-            assert application.updater is not None
-            if settings.telegram_webhook_url:
-                host, port = bind_address(settings.telegram_webhook_bind)
-                await application.updater.start_webhook(
-                    listen=host,
-                    port=port,
-                    url_path="telegram",
-                    webhook_url=settings.telegram_webhook_url,
-                    secret_token=settings.telegram_webhook_secret,
-                )
-                mode = "webhook"
-            else:
-                await application.updater.start_polling(allowed_updates=ALL_UPDATES)
-                mode = "long polling"
-        except Exception as exc:  # Telegram down or the token refused: delivery still runs
-            log.error("Telegram commands are off: %s", exc)
-            self.out.write(f"telegram commands off: {exc}\n")
-            with contextlib.suppress(Exception):
-                await application.shutdown()
-            return
-        self.telegram_app = application
-        self.out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
-        self.out.flush()
+        self.telegram = await telegram.start_telegram(self.app, self.pacer, self.out)
 
     async def start_discord(self) -> None:
-        """Log in to Discord: delivery to Discord channels and DMs starts at once, the
-        slash commands once the gateway connects (it reconnects by itself after outages)."""
-        settings = self.app.settings
-        if not settings.discord_bot_token:
+        """Log in to Discord when DISCORD_BOT_TOKEN is set: delivery to Discord channels and
+        DMs starts at once, the slash commands once the gateway connects."""
+        if not self.app.platforms.discord.bot_token:
             return
-        from bot.discord.client import DigestClient, point_at
-        from bot.discord.context import DiscordContext
-        from bot.discord.sender import DiscordSender
+        from bot.runner import discord  # loads discord.py only when it is used
 
-        point_at(settings.discord_api_base_url, settings.discord_gateway_url)
-        ctx = DiscordContext(
-            self.app.store,
-            self.app.renderer,
-            settings,
-            self.app.clock,
-            admin_ids=settings.discord_admin_ids,
-            on_push=self.worker.wakeup.set,
-        )
-        client = DigestClient(
-            ctx, shard_count=settings.discord_shard_count, guild_ids=settings.discord_guild_ids
-        )
-        try:
-            await client.login(settings.discord_bot_token)
-        except Exception as exc:  # Discord down or the token refused: the rest runs on
-            log.error("Discord is off: %s", exc)
-            self.out.write(f"discord off: {exc}\n")
-            with contextlib.suppress(Exception):
-                await client.close()
+        running = await discord.start_discord(self.app, self.out, on_push=self.worker.wakeup.set)
+        if running is None:
             return
-        self.discord_client = client
-        self.senders["discord"] = DiscordSender(client.http)
+        self.discord = running
+        self.senders["discord"] = running.sender
         self.worker.wakeup.set()
-        self.discord_gateway = asyncio.create_task(self._discord_gateway(client))
-        synced = ", ".join(client.synced) or "not synced"
-        self.out.write(f"discord on as {client.user} (commands: {synced})\n")
-        self.out.flush()
-
-    async def _discord_gateway(self, client: Any) -> None:
-        try:
-            await client.connect(reconnect=True)
-        except Exception as exc:  # e.g. a privileged intent refused: delivery still runs
-            log.error("Discord commands are off: %s", exc)
-            self.out.write(f"discord commands off: {exc}\n")
-            self.out.flush()
 
     async def _deactivated(self, subscriber_id: int, reason: str) -> None:
         """Delivery stopped for a subscriber: tell whoever set it up, where we can."""
-        if self.discord_client is not None:
-            await self.discord_client.tell_setter(subscriber_id, reason)
+        if self.discord is not None:
+            await self.discord.client.tell_setter(subscriber_id, reason)
 
     async def start_api(self) -> None:
         """Serve the admin HTTP API on API_BIND when API_TOKEN is set. Raises SettingsError
         when it cannot listen there (port in use, no such host)."""
-        settings = self.app.settings
-        if not settings.api_token:
+        if not self.app.settings.api_token:
             return
-        from aiohttp import web
+        from bot.runner import api  # loads aiohttp's server only when the API is on
 
-        from bot.api import Api
-
-        api = Api(
-            self.app.store,
-            self.app.renderer,
-            settings,
-            self.app.clock,
-            on_push=self.worker.wakeup.set,
-        )
-        runner = web.AppRunner(api.app(), access_log=None)
-        await runner.setup()
-        host, port = bind_address(settings.api_bind, "API_BIND")
-        try:
-            await web.TCPSite(runner, host, port).start()
-        # In use, not ours, no such host (OSError), or a name no resolver takes (UnicodeError).
-        except (OSError, OverflowError, UnicodeError) as exc:
-            await runner.cleanup()
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise SettingsError(f"API_BIND {settings.api_bind}: cannot listen: {reason}") from None
-        self.api_runner = runner
-        self.out.write(f"admin API on http://{settings.api_bind}\n")
-        self.out.flush()
+        self.api_runner = await api.start_api(self.app, self.out, on_push=self.worker.wakeup.set)
 
     async def stop_discord(self) -> None:
-        client = self.discord_client
-        if client is None:
-            return
-        with contextlib.suppress(Exception):
-            await client.close()
-        if self.discord_gateway is not None:
-            self.discord_gateway.cancel()
-            await asyncio.gather(self.discord_gateway, return_exceptions=True)
+        if self.discord is not None:
+            await self.discord.stop()
 
     async def stop_telegram(self) -> None:
-        application = self.telegram_app
-        if application is None:
-            return
-        with contextlib.suppress(Exception):
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
+        if self.telegram is not None:
+            await self.telegram.stop()
 
     async def run(self) -> int:
         """Run until SIGTERM/SIGINT (or ``stop``); return the exit status. A broken set-up

@@ -30,6 +30,21 @@ async def prepare(db: Path) -> int:
         await store.close()
 
 
+async def sent_entries(db: Path, timeout: float = 10.0) -> int:
+    """Sent outbox entries, read by a second connection as soon as there are any (or at
+    ``timeout``): the running process commits them in its own."""
+    store = await Store.open(db)
+    try:
+        for _ in range(int(timeout / 0.05)):
+            sent = (await store.outbox_counts()).get("telegram", {}).get("sent", 0)
+            if sent:
+                return sent
+            await asyncio.sleep(0.05)
+        return 0
+    finally:
+        await store.close()
+
+
 async def test_run_delivers_a_due_digest_and_stops_on_sigterm(
     tmp_path: Path,
     local_server,  # type: ignore[no-untyped-def]
@@ -53,7 +68,8 @@ async def test_run_delivers_a_due_digest_and_stops_on_sigterm(
                 break
             await asyncio.sleep(0.05)
         assert fake.messages, "no digest arrived"
-        await asyncio.sleep(0.3)  # let it record the delivery
+        # SIGTERM once the delivery is recorded, not after a guess at how long that takes.
+        assert await sent_entries(db) == 1, "the delivery was never recorded"
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 20)
     finally:

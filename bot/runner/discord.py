@@ -1,0 +1,74 @@
+"""Discord's side of ``digestbot run``: log in (delivery to Discord starts then), connect
+the gateway for slash commands in the background, and close again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.discord.client import DigestClient, point_at
+from bot.discord.context import DiscordContext
+from bot.discord.sender import DiscordSender
+from bot.wiring import App
+
+log = logging.getLogger("digestbot.run")
+
+
+@dataclass
+class DiscordRunning:
+    """A logged-in client, its sender, and the task that keeps its gateway connected."""
+
+    client: DigestClient
+    sender: DiscordSender
+    gateway: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """Close the client (and with it the sender's HTTP session) and end the gateway."""
+        with contextlib.suppress(Exception):
+            await self.client.close()
+        self.gateway.cancel()
+        await asyncio.gather(self.gateway, return_exceptions=True)
+
+
+async def start_discord(
+    app: App, out: TextIO, *, on_push: Callable[[], None]
+) -> DiscordRunning | None:
+    """Log in to Discord and start the gateway (it reconnects by itself after outages);
+    None when Discord could not be reached or refused the token (said on ``out``)."""
+    discord = app.platforms.discord
+    point_at(discord.api_base_url, discord.gateway_url)
+    ctx = DiscordContext(
+        app.store,
+        app.renderer,
+        app.settings,
+        app.clock,
+        admin_ids=discord.admin_ids,
+        on_push=on_push,
+    )
+    client = DigestClient(ctx, shard_count=discord.shard_count, guild_ids=discord.guild_ids)
+    try:
+        await client.login(discord.bot_token)
+    except Exception as exc:  # Discord down or the token refused: the rest runs on
+        log.error("Discord is off: %s", exc)
+        out.write(f"discord off: {exc}\n")
+        with contextlib.suppress(Exception):
+            await client.close()
+        return None
+    gateway = asyncio.create_task(_gateway(client, out))
+    synced = ", ".join(client.synced) or "not synced"
+    out.write(f"discord on as {client.user} (commands: {synced})\n")
+    out.flush()
+    return DiscordRunning(client, DiscordSender(client.http), gateway)
+
+
+async def _gateway(client: DigestClient, out: TextIO) -> None:
+    try:
+        await client.connect(reconnect=True)
+    except Exception as exc:  # e.g. a privileged intent refused: delivery still runs
+        log.error("Discord commands are off: %s", exc)
+        out.write(f"discord commands off: {exc}\n")
+        out.flush()
