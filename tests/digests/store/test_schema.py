@@ -95,10 +95,21 @@ async def test_an_older_database_is_upgraded_in_place(
         await store.close()
 
 
-async def test_a_write_waits_for_another_connections_transaction(tmp_path: Path) -> None:
+async def test_a_write_waits_for_another_connections_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import asyncio
 
     from digests.models import Category
+
+    # The store pauses with asyncio.sleep between tries of BEGIN: seeing that pause is
+    # seeing a try refused as "locked" and another one coming.
+    real_sleep = asyncio.sleep
+    retrying = asyncio.Event()
+
+    async def pause(delay: float) -> None:
+        retrying.set()
+        await real_sleep(delay)
 
     path = tmp_path / "busy.db"
     first = await Store.open(path)
@@ -106,9 +117,10 @@ async def test_a_write_waits_for_another_connections_transaction(tmp_path: Path)
     try:
         await second._db.execute("PRAGMA busy_timeout = 0")  # "locked" at once, every time
         await first._db.execute("BEGIN IMMEDIATE")
+        monkeypatch.setattr(asyncio, "sleep", pause)
         write = asyncio.create_task(second.upsert_category(Category("climate", "Climate")))
-        await asyncio.sleep(0.1)
-        assert not write.done()  # still trying, not failed
+        await asyncio.wait_for(retrying.wait(), 5)
+        assert not write.done()  # refused once, still trying, not failed
         await first._db.execute("COMMIT")
         await asyncio.wait_for(write, 5)
         assert [c.slug for c in await first.list_categories()] == ["climate"]
