@@ -2,13 +2,14 @@
 
 Each action validates its arguments, changes the store, and returns the reply to show,
 in the subscriber's language. A bad argument changes nothing and says what was expected.
-Bot adapters (Telegram, Discord) parse their platform's commands and call these.
+Bot adapters (Telegram, Discord) parse their platform's commands and call these, passing
+the ``Spelling`` of their commands for the replies that tell the reader what to type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from digests.i18n import SUPPORTED_LANGUAGES, t
@@ -20,6 +21,37 @@ from digests.zones import resolve_zone
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a platform's readers type a command, for replies that name one (as Red-DiscordBot
+    fills ``command=f"{ctx.prefix}unban"`` into its texts). Commands are named here by
+    their core name (``time``, ``mysubs``); the adapter says how to write them.
+
+    ``prefix`` goes before the name (``/`` on Telegram, ``/news `` on Discord); ``names``
+    renames a command where the platform calls it differently; ``options`` gives the option
+    names of a command whose arguments are typed as ``name:value`` (Discord's slash-command
+    options) rather than as words after the command."""
+
+    prefix: str = "/"
+    names: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def command(self, name: str, *args: str) -> str:
+        """``command("time", "07:30")`` → ``/time 07:30``, or ``/news time time:07:30``."""
+        words = [self.prefix + self.names.get(name, name)]
+        options = self.options.get(name)
+        if options is None:
+            words += args
+        else:
+            words += [f"{option}:{value}" for option, value in zip(options, args, strict=False)]
+        return " ".join(words)
+
+
+# TEMPORARY (issue 11.6): the default spelling until the Telegram adapter passes its own;
+# then every caller passes one and these defaults go.
+SLASH = Spelling()
 
 
 @dataclass(frozen=True)
@@ -53,7 +85,14 @@ def _slugs(args: list[str]) -> list[str]:
     return [s.strip().lower() for a in args for s in a.split(",") if s.strip()]
 
 
-async def subscribe(store: Store, subscriber: Subscriber, args: list[str], *, now: datetime) -> str:
+async def subscribe(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
+) -> str:
     lang = subscriber.language
     categories = await store.list_categories()
     known = {c.slug: c for c in categories}
@@ -61,8 +100,8 @@ async def subscribe(store: Store, subscriber: Subscriber, args: list[str], *, no
     if not wanted:
         return t(
             lang,
-            "Name one or more categories, e.g. /subscribe %(example)s. Available: %(list)s",
-            example=categories[0].slug if categories else "news",
+            "Name one or more categories, e.g. %(command)s. Available: %(list)s",
+            command=spelling.command("subscribe", categories[0].slug if categories else "news"),
             list=_list(categories),
         )
     unknown = [s for s in wanted if s not in known]
@@ -78,12 +117,21 @@ async def subscribe(store: Store, subscriber: Subscriber, args: list[str], *, no
 
 
 async def unsubscribe(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
 ) -> str:
     lang = subscriber.language
     wanted = _slugs(args)
     if not wanted:
-        return t(lang, "Name the categories to leave, or: /unsubscribe all")
+        return t(
+            lang,
+            "Name the categories to leave, or: %(command)s",
+            command=spelling.command("unsubscribe", "all"),
+        )
     if wanted == ["all"]:
         removed = await store.unsubscribe(subscriber.id, None)
         return t(lang, "Unsubscribed from everything (%(count)d categories).", count=removed)
@@ -95,8 +143,8 @@ async def unsubscribe(
     return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
 
 
-async def describe(store: Store, subscriber: Subscriber) -> str:
-    """The subscriber's subscriptions and schedule (/mysubs)."""
+async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling = SLASH) -> str:
+    """The subscriber's subscriptions and schedule (``mysubs``)."""
     lang = subscriber.language
     names = {c.slug: c.name for c in await store.list_categories()}
     lines = []
@@ -108,7 +156,7 @@ async def describe(store: Store, subscriber: Subscriber) -> str:
     head = (
         (t(lang, "Your categories:") + "\n" + "\n".join(lines))
         if lines
-        else t(lang, "You have no subscriptions yet. Use /categories to pick some.")
+        else no_subscriptions(lang, spelling)
     )
     schedule = t(
         lang,
@@ -119,10 +167,23 @@ async def describe(store: Store, subscriber: Subscriber) -> str:
     )
     state = ""
     if subscriber.paused:
-        state = "\n" + t(lang, "Paused: use /resume to receive digests again.")
+        state = "\n" + t(
+            lang,
+            "Paused: use %(command)s to receive digests again.",
+            command=spelling.command("resume"),
+        )
     elif not subscriber.active:
         state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
     return f"{head}\n\n{schedule}{state}"
+
+
+def no_subscriptions(language: str, spelling: Spelling = SLASH) -> str:
+    """What a chat with no subscriptions is told, wherever it asks."""
+    return t(
+        language,
+        "You have no subscriptions yet. Use %(command)s to pick some.",
+        command=spelling.command("categories"),
+    )
 
 
 def frequency_text(subscriber: Subscriber) -> str:
@@ -135,12 +196,23 @@ def frequency_text(subscriber: Subscriber) -> str:
     return t(lang, "every day")
 
 
-async def set_time(store: Store, subscriber: Subscriber, args: list[str], *, now: datetime) -> str:
+async def set_time(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
+) -> str:
     lang = subscriber.language
     try:
         value = validate_digest_time(" ".join(args))
     except ValueError:
-        return t(lang, "Give a time of day as HH:MM, e.g. /time 07:30")
+        return t(
+            lang,
+            "Give a time of day as HH:MM, e.g. %(command)s",
+            command=spelling.command("time", "07:30"),
+        )
     await store.update_subscriber(subscriber.id, now=now, digest_time=value)
     return t(
         lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
@@ -148,12 +220,21 @@ async def set_time(store: Store, subscriber: Subscriber, args: list[str], *, now
 
 
 async def set_timezone(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
 ) -> str:
     lang = subscriber.language
     text = " ".join(args).strip()
     if not text:
-        return t(lang, "Give an IANA time zone, e.g. /timezone Asia/Ho_Chi_Minh")
+        return t(
+            lang,
+            "Give an IANA time zone, e.g. %(command)s",
+            command=spelling.command("timezone", "Asia/Ho_Chi_Minh"),
+        )
     zone, suggestions = resolve_zone(text)
     if zone is None:
         if suggestions:
@@ -184,11 +265,22 @@ async def set_timezone(
 
 
 async def set_frequency(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
 ) -> str:
     lang = subscriber.language
     words = [a.lower() for a in args]
-    usage = t(lang, "Use /frequency daily, /frequency weekdays or /frequency weekly monday")
+    usage = t(
+        lang,
+        "Use %(daily)s, %(weekdays)s or %(weekly)s",
+        daily=spelling.command("frequency", "daily"),
+        weekdays=spelling.command("frequency", "weekdays"),
+        weekly=spelling.command("frequency", "weekly", "monday"),
+    )
     if not words or words[0] not in ("daily", "weekdays", "weekly"):
         return usage
     frequency = Frequency(words[0])
@@ -208,14 +300,23 @@ async def set_frequency(
 
 
 async def set_filter(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
 ) -> str:
-    """``/filter <category> word, other words`` keeps only matching stories;
-    ``/filter <category> off`` removes the filter."""
+    """``filter <category> word, other words`` keeps only matching stories;
+    ``filter <category> off`` removes the filter."""
     lang = subscriber.language
     if not args:
+        category = t(lang, "<category>")
         return t(
-            lang, "Use /filter <category> keyword, another keyword — or /filter <category> off"
+            lang,
+            "Use %(keywords)s — or %(off)s",
+            keywords=spelling.command("filter", category, t(lang, "keyword, another keyword")),
+            off=spelling.command("filter", category, "off"),
         )
     slug = args[0].lower()
     if slug not in subscriber.categories:
@@ -238,9 +339,15 @@ async def set_filter(
     )
 
 
-async def pause(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
+async def pause(
+    store: Store, subscriber: Subscriber, *, now: datetime, spelling: Spelling = SLASH
+) -> str:
     await store.update_subscriber(subscriber.id, now=now, paused=True)
-    return t(subscriber.language, "Paused. Use /resume to start again.")
+    return t(
+        subscriber.language,
+        "Paused. Use %(command)s to start again.",
+        command=spelling.command("resume"),
+    )
 
 
 async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
@@ -256,12 +363,23 @@ async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
 
 
 async def set_language(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling = SLASH,
 ) -> tuple[str, str]:
     """Returns (reply, language the reply is in)."""
     code = args[0].lower() if args else ""
     if code not in SUPPORTED_LANGUAGES:
-        return t(subscriber.language, "Use /language en or /language vi"), subscriber.language
+        usage = t(
+            subscriber.language,
+            "Use %(english)s or %(vietnamese)s",
+            english=spelling.command("language", "en"),
+            vietnamese=spelling.command("language", "vi"),
+        )
+        return usage, subscriber.language
     await store.update_subscriber(subscriber.id, now=now, language=code)
     return t(code, "I will speak English with you."), code
 
@@ -281,20 +399,25 @@ def _list(categories: list[Category]) -> str:
     return ", ".join(c.slug for c in categories) or "—"
 
 
-async def _language(store: Store, sub: Subscriber, args: list[str], now: datetime) -> str:
-    return (await set_language(store, sub, args, now=now))[0]
+async def _language(
+    store: Store, sub: Subscriber, args: list[str], now: datetime, spelling: Spelling = SLASH
+) -> str:
+    return (await set_language(store, sub, args, now=now, spelling=spelling))[0]
 
+
+# What a change takes: (store, subscriber, arguments, now, the platform's spelling).
+Change = Callable[[Store, Subscriber, list[str], datetime, Spelling], Awaitable[str]]
 
 # The actions that change a subscription, by command name, for adapters that dispatch on
-# the name: (store, subscriber, arguments, now) → reply.
-CHANGES: dict[str, Callable[[Store, Subscriber, list[str], datetime], Awaitable[str]]] = {
-    "subscribe": lambda st, sub, a, now: subscribe(st, sub, a, now=now),
-    "unsubscribe": lambda st, sub, a, now: unsubscribe(st, sub, a, now=now),
-    "time": lambda st, sub, a, now: set_time(st, sub, a, now=now),
-    "timezone": lambda st, sub, a, now: set_timezone(st, sub, a, now=now),
-    "frequency": lambda st, sub, a, now: set_frequency(st, sub, a, now=now),
-    "filter": lambda st, sub, a, now: set_filter(st, sub, a, now=now),
-    "pause": lambda st, sub, a, now: pause(st, sub, now=now),
-    "resume": lambda st, sub, a, now: resume(st, sub, now=now),
+# the name.
+CHANGES: dict[str, Change] = {
+    "subscribe": lambda st, sub, a, now, sp=SLASH: subscribe(st, sub, a, now=now, spelling=sp),
+    "unsubscribe": lambda st, sub, a, now, sp=SLASH: unsubscribe(st, sub, a, now=now, spelling=sp),
+    "time": lambda st, sub, a, now, sp=SLASH: set_time(st, sub, a, now=now, spelling=sp),
+    "timezone": lambda st, sub, a, now, sp=SLASH: set_timezone(st, sub, a, now=now, spelling=sp),
+    "frequency": lambda st, sub, a, now, sp=SLASH: set_frequency(st, sub, a, now=now, spelling=sp),
+    "filter": lambda st, sub, a, now, sp=SLASH: set_filter(st, sub, a, now=now, spelling=sp),
+    "pause": lambda st, sub, a, now, sp=SLASH: pause(st, sub, now=now, spelling=sp),
+    "resume": lambda st, sub, a, now, sp=SLASH: resume(st, sub, now=now),
     "language": _language,
 }

@@ -19,8 +19,8 @@ from discord.http import Route
 
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.group import DYNAMIC_ITEMS, build_group
-from bot.discord.replies import for_discord
 from bot.discord.sender import DiscordSender
+from bot.discord.spelling import SPELLING
 from bot.discord.translator import CatalogTranslator
 from digests.delivery_errors import DeliveryError
 from digests.i18n import t
@@ -158,14 +158,13 @@ class DigestClient(discord.AutoShardedClient):
             return False
         if subscriber.platform != PLATFORM or subscriber.guild_id is None:
             return False  # a DM that fails cannot be told anything
-        text = for_discord(
-            t(
-                subscriber.language,
-                "I can no longer post the news digest in %(channel)s (%(reason)s). Its "
-                "settings are kept: once I can post there again, run /resume in that channel.",
-                channel=f"<#{subscriber.chat_id}>",
-                reason=reason,
-            )
+        text = t(
+            subscriber.language,
+            "I can no longer post the news digest in %(channel)s (%(reason)s). Its "
+            "settings are kept: once I can post there again, run %(command)s in that channel.",
+            channel=f"<#{subscriber.chat_id}>",
+            reason=reason,
+            command=SPELLING.command("resume"),
         )
         sender = DiscordSender(self.http)
         message = OutgoingMessage(text=text)

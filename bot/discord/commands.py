@@ -32,6 +32,7 @@ from bot.discord.context import (
     posting_warning,
     reply,
 )
+from bot.discord.spelling import SPELLING
 from bot.discord.translator import _
 from digests import actions
 from digests.compose import send_digest_now
@@ -71,7 +72,7 @@ async def change(interaction: discord.Interaction, action: str, *args: str) -> N
     ctx = ctx_of(interaction)
     subscriber = await ensure(interaction)
     values = [a for a in args if a]
-    text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now())
+    text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now(), SPELLING)
     if action == "subscribe":
         text += posting_warning(interaction, subscriber.language)
     await reply(interaction, text)
@@ -115,14 +116,11 @@ def add_subscription_commands(group: app_commands.Group) -> None:
         subscriber = await find(interaction)
         if subscriber is None:
             await reply(
-                interaction,
-                t(
-                    language_of(interaction, None),
-                    "You have no subscriptions yet. Use /categories to pick some.",
-                ),
+                interaction, actions.no_subscriptions(language_of(interaction, None), SPELLING)
             )
             return
-        await reply(interaction, await actions.describe(ctx_of(interaction).store, subscriber))
+        described = await actions.describe(ctx_of(interaction).store, subscriber, spelling=SPELLING)
+        await reply(interaction, described)
 
     @group.command(name="categories", description=_("choose categories with buttons"))
     async def categories(interaction: discord.Interaction) -> None:
@@ -134,7 +132,12 @@ def add_subscription_commands(group: app_commands.Group) -> None:
             listed = ", ".join(c.slug for c in await ctx.store.list_categories()) or "—"
             await reply(
                 interaction,
-                t(language, "Categories: %(list)s. Use /subscribe.", list=listed),
+                t(
+                    language,
+                    "Categories: %(list)s. Use %(command)s.",
+                    list=listed,
+                    command=SPELLING.command("subscribe"),
+                ),
             )
             return
         await reply(interaction, t(language, "Tap to subscribe or unsubscribe:"), view=view)
@@ -209,13 +212,8 @@ def add_chat_commands(group: app_commands.Group) -> None:
         ctx = ctx_of(interaction)
         subscriber = await find(interaction)
         if subscriber is None or not subscriber.subscriptions:
-            await reply(
-                interaction,
-                t(
-                    language_of(interaction, subscriber),
-                    "You have no subscriptions yet. Use /categories to pick some.",
-                ),
-            )
+            language = language_of(interaction, subscriber)
+            await reply(interaction, actions.no_subscriptions(language, SPELLING))
             return
         # Planning and rendering may pass Discord's 3 s answer window: answer "thinking".
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -22,9 +22,9 @@ from bot.discord.access import (
     may_change_channel,
     missing_rights,
 )
-from bot.discord.replies import for_discord
 from bot.discord.sender import CONTENT_LIMIT
 from digests.breaking import PendingPushes
+from digests.errors import UserFacingError
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -54,7 +54,7 @@ class DiscordContext:
     pending_pushes: PendingPushes = field(default_factory=PendingPushes)
 
 
-class NotAllowed(app_commands.CheckFailure):
+class NotAllowed(app_commands.CheckFailure, UserFacingError):
     """The asker may not do this; ``str()`` is the reason, in their language."""
 
 
@@ -120,8 +120,7 @@ async def ensure(interaction: discord.Interaction) -> Subscriber:
 
 
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
-    """Answer privately (only the asker sees it), with no mentions, in Discord's words."""
-    text = for_discord(text)
+    """Answer privately (only the asker sees it), with no mentions."""
     if len(text) > CONTENT_LIMIT:
         text = text[: CONTENT_LIMIT - 1] + "…"
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())

@@ -217,13 +217,13 @@ async def test_autocomplete_offers_categories_zones_and_own_subscriptions(
 async def test_bad_arguments_change_nothing_and_name_discord_commands(discord_bot: Bot) -> None:
     manager = {"permissions": MANAGE_CHANNELS}
     bad_time = await discord_bot.text(slash("news", "time", {"time": "25:99"}, **manager))
-    assert "/news time 07:30" in bad_time
+    assert "/news time time:07:30" in bad_time
     unknown = await discord_bot.text(slash("news", "subscribe", {"category": "sport"}, **manager))
     assert "Unknown category: sport" in unknown
     zone = await discord_bot.text(slash("news", "timezone", {"zone": "Asia/Hanoy"}, **manager))
     assert "Did you mean" in zone
     weekly = await discord_bot.text(slash("news", "frequency", {"how": "weekly"}, **manager))
-    assert "/news frequency weekly monday" in weekly
+    assert "/news frequency how:weekly day:monday" in weekly
     subscriber = await discord_bot.store.find_subscriber("discord", "600")
     assert subscriber is not None
     assert (subscriber.digest_time, subscriber.timezone, subscriber.categories) == (
