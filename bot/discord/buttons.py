@@ -10,7 +10,6 @@ import discord
 
 from bot.discord.context import (
     allowed,
-    check_bot_admin,
     check_manages_channel,
     ctx_of,
     ensure,
@@ -27,8 +26,6 @@ MAX_BUTTONS = 25  # 5 rows of 5: Discord's limit for one message
 Button = discord.ui.Button[Any]
 CATEGORY_ID = r"news:cat:(?P<slug>[a-z0-9-]{1,48})"
 FORGET_ID = r"news:forget:(?P<answer>yes|no)"
-PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
-PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>\d{1,18})"
 
 
 class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
@@ -123,68 +120,4 @@ def forget_view(language: str) -> discord.ui.View:
     return view
 
 
-class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
-    """Confirms (or, with the token ``no``, drops) a breaking push an admin previewed."""
-
-    def __init__(self, token: str, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or token,
-                style=discord.ButtonStyle.danger
-                if token != "no"
-                else discord.ButtonStyle.secondary,
-                custom_id=f"news:push:{token}",
-            )
-        )
-        self.token = token
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PushButton:
-        return cls(match["token"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.discord.admin import confirm_push
-
-        if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
-            return
-        ctx = ctx_of(interaction)
-        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=ctx.clock.now())
-        if pending is None:
-            language = language_of(interaction, await find(interaction))
-            await interaction.response.edit_message(
-                content=t(language, "Not sent."), embeds=[], view=None
-            )
-            return
-        await confirm_push(interaction, category=pending.category, article_id=pending.article_id)
-
-
-class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
-    """Stops a push that is going out."""
-
-    def __init__(self, push_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or "Cancel",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"news:pushcancel:{push_id}",
-            )
-        )
-        self.push_id = push_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PushCancelButton:
-        return cls(int(match["push"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.discord.admin import cancel_push
-
-        if not await allowed(interaction, check_bot_admin(interaction, "breaking.cancel")):
-            return
-        await cancel_push(interaction, self.push_id)
-
-
-DYNAMIC_ITEMS = (CategoryButton, ForgetButton, PushButton, PushCancelButton)
+DYNAMIC_ITEMS = (CategoryButton, ForgetButton)

@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 import discord
+import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -36,8 +37,6 @@ DELETED = "the channel was deleted"
 def point_at(api_base_url: str, gateway_url: str) -> None:
     """Where discord.py talks to: Discord, a proxy, or a test's fake. Both are class
     attributes (process-wide), hence one Discord client per process."""
-    import yarl
-
     Route.BASE = api_base_url.rstrip("/")
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 

@@ -1,20 +1,23 @@
-"""The ``/news`` command group and the buttons, assembled from their parts (the shape of
-Red-DiscordBot's ``mod`` cog): reader and server commands (``commands``), bot-admin
-commands (``admin``), buttons (``buttons``). The parts take what they share from the
-leaves ``context`` and ``choices`` and never import each other; only this module knows
-them all."""
+"""The ``/news`` command group and the button kinds, assembled from their parts (the shape
+of Red-DiscordBot's ``mod`` cog, whose parts share only a leaf and one class joins them).
+
+Parts: reader and server commands (``commands``, with the reader's buttons in
+``buttons``), bot-admin commands (``admin``, with the breaking-push flow and its buttons in
+``push``). What they share comes from the leaves ``context`` and ``choices``. Imports go
+one way (commands → buttons, admin → push, all → leaves); only this module knows every
+part."""
 
 from __future__ import annotations
 
 from discord import app_commands
 
+from bot.discord import buttons, push
 from bot.discord.admin import add_admin_commands
-from bot.discord.buttons import DYNAMIC_ITEMS as BUTTONS
 from bot.discord.commands import add_reader_commands, add_server_commands
 from bot.discord.translator import _
 
 # Every button kind the client registers, so a button keeps working after a restart.
-DYNAMIC_ITEMS = (*BUTTONS,)
+DYNAMIC_ITEMS = (*buttons.DYNAMIC_ITEMS, *push.DYNAMIC_ITEMS)
 
 
 def build_group() -> app_commands.Group:

@@ -1,0 +1,208 @@
+"""The breaking-push flow on Discord: a bot admin previews a story (``/news breaking``),
+confirms it with a button, then follows the push in the same private message, with a
+button to cancel it. The buttons live here with the steps they call, so no other module
+needs them; the push itself is ``digests.breaking``, shared with Telegram, the CLI and the
+HTTP API."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.discord.context import (
+    allowed,
+    check_bot_admin,
+    ctx_of,
+    find,
+    language_of,
+    reply,
+)
+from digests import breaking
+from digests.i18n import t
+from digests.store import NotFound, PushBusy
+
+Button = discord.ui.Button[Any]
+PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
+PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>\d{1,18})"
+# An interaction's token lets the bot edit its answer for 15 minutes.
+PROGRESS_FOR_SECONDS = 14 * 60
+
+
+class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
+    """Confirms (or, with the token ``no``, drops) a breaking push an admin previewed."""
+
+    def __init__(self, token: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or token,
+                style=discord.ButtonStyle.danger
+                if token != "no"
+                else discord.ButtonStyle.secondary,
+                custom_id=f"news:push:{token}",
+            )
+        )
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PushButton:
+        return cls(match["token"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
+            return
+        ctx = ctx_of(interaction)
+        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=ctx.clock.now())
+        if pending is None:
+            language = language_of(interaction, await find(interaction))
+            await interaction.response.edit_message(
+                content=t(language, "Not sent."), embeds=[], view=None
+            )
+            return
+        await confirm_push(interaction, category=pending.category, article_id=pending.article_id)
+
+
+class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
+    """Stops a push that is going out."""
+
+    def __init__(self, push_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or "Cancel",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"news:pushcancel:{push_id}",
+            )
+        )
+        self.push_id = push_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PushCancelButton:
+        return cls(int(match["push"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not await allowed(interaction, check_bot_admin(interaction, "breaking.cancel")):
+            return
+        await cancel_push(interaction, self.push_id)
+
+
+async def preview_push(
+    interaction: discord.Interaction, category: str, ref: str, title: str | None
+) -> None:
+    """Show the admin the story as readers will see it, with a button to send it."""
+    ctx = ctx_of(interaction)
+    language = language_of(interaction, await find(interaction))
+    now = ctx.clock.now()
+    try:
+        proposal = await breaking.propose(
+            ctx.store,
+            ctx.renderer,
+            category=category,
+            reference=ref,
+            title=title,
+            platform="discord",
+            language=language,
+            now=now,
+            story_window=ctx.settings.story_window,
+        )
+    except (breaking.BreakingError, NotFound) as exc:
+        await reply(interaction, str(exc))
+        return
+    token = ctx.pending_pushes.add(category, proposal.article.id, interaction.user.id, now=now)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        PushButton(
+            token,
+            t(language, "Send to %(count)d subscribers", count=proposal.audience),
+        )
+    )
+    view.add_item(PushButton("no", t(language, "Cancel")))
+    await reply(
+        interaction,
+        t(
+            language,
+            "Push this to every subscriber of %(category)s on every platform?",
+            category=category,
+        ),
+        embeds=[discord.Embed.from_dict(dict(e)) for e in proposal.shown.embeds],
+        view=view,
+    )
+
+
+def _cancel_view(push_id: int, language: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PushCancelButton(push_id, t(language, "Cancel the push")))
+    return view
+
+
+async def confirm_push(interaction: discord.Interaction, *, category: str, article_id: int) -> None:
+    """The admin pressed "send": enqueue the push and follow it in the same message."""
+    ctx = ctx_of(interaction)
+    language = language_of(interaction, await find(interaction))
+    article = await ctx.store.get_article(article_id)
+    if article is None:
+        await reply(interaction, t(language, "Not sent."))
+        return
+    try:
+        report = await breaking.start_audited_push(
+            ctx.store,
+            ctx.renderer,
+            category=category,
+            article=article,
+            actor=f"discord:{interaction.user.id}",
+            platform="discord",
+            now=ctx.clock.now(),
+        )
+    except PushBusy as exc:
+        await reply(interaction, str(exc))
+        return
+    ctx.on_push()
+    await interaction.response.edit_message(
+        content=report.line(), view=_cancel_view(report.push_id, language)
+    )
+    interaction.client.in_background(  # type: ignore[attr-defined]
+        follow_push(interaction, report.push_id, language)
+    )
+
+
+async def follow_push(interaction: discord.Interaction, push_id: int, language: str) -> None:
+    """Edit the admin's message with the push's progress until it is finished."""
+    ctx = ctx_of(interaction)
+
+    async def show(report: breaking.Report) -> None:
+        finished = report.status != "sending"
+        await interaction.edit_original_response(
+            content=report.line(), view=None if finished else _cancel_view(push_id, language)
+        )
+
+    await breaking.follow(
+        ctx.store,
+        push_id,
+        show,
+        clock=ctx.clock,
+        every_s=ctx.progress_every_s,
+        for_s=PROGRESS_FOR_SECONDS,
+    )
+
+
+async def cancel_push(interaction: discord.Interaction, push_id: int) -> None:
+    """Stop a push that is going out, and say so in its message (audited)."""
+    ctx = ctx_of(interaction)
+    now = ctx.clock.now()
+    report = await breaking.cancel(ctx.store, push_id, now=now)
+    await ctx.store.audit(
+        actor=f"discord:{interaction.user.id}",
+        platform="discord",
+        action="breaking.cancel",
+        target=str(push_id),
+        outcome="ok",
+        now=now,
+    )
+    await interaction.response.edit_message(content=report.line(), view=None)
+
+
+DYNAMIC_ITEMS = (PushButton, PushCancelButton)
