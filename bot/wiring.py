@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
+from bot.settings import PlatformSettings
 from digests.ingest.fetch import build_client
 from digests.render import Renderer
 from digests.settings import Settings, SettingsError
@@ -23,6 +24,8 @@ class App:
     renderer: Renderer
     clock: Clock
     transport: httpx.AsyncBaseTransport | None = None
+    # The chat adapters' own settings (TELEGRAM_*, DISCORD_*); the core never reads them.
+    platforms: PlatformSettings = field(default_factory=PlatformSettings)
 
     def http_client(self) -> httpx.AsyncClient:
         return build_client(self.settings.fetch, self.transport)
@@ -35,6 +38,7 @@ async def open_app(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     create: bool = True,
+    platforms: PlatformSettings | None = None,
 ) -> AsyncIterator[App]:
     """Open the store and build the app; the store is closed on the way out.
     ``create=False`` (read-only commands) refuses a missing database instead of creating it.
@@ -52,7 +56,12 @@ async def open_app(
         raise StoreError(f"cannot open database {settings.database_path}: {reason}") from None
     try:
         yield App(
-            settings, store, Renderer(settings.templates_dir), clock or SystemClock(), transport
+            settings,
+            store,
+            Renderer(settings.templates_dir),
+            clock or SystemClock(),
+            transport,
+            platforms or PlatformSettings(),
         )
     finally:
         await store.close()

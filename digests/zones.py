@@ -19,7 +19,9 @@ def _aliases() -> dict[str, str]:
     for line in text.splitlines():
         if line.startswith("L "):
             _, target, alias = line.split()
-            links[alias] = target
+            # "UTC" is offered first and is the name people know; tzdata links it to Etc/UTC.
+            if alias != "UTC":
+                links[alias] = target
     return links
 
 

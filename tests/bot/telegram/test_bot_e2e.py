@@ -236,8 +236,8 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
     import httpx
 
     from bot.run import Runner
+    from bot.settings import load_bot_settings
     from bot.wiring import open_app
-    from digests.settings import load_settings
 
     fake = FakeTelegram(token=TOKEN)
     base = await local_server(fake.app())
@@ -247,7 +247,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     secret = "webhook-secret-0123456789"
-    settings = load_settings(
+    settings = load_bot_settings(
         {
             "DATABASE_URL": f"sqlite:///{db}",
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -258,7 +258,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
         }
     )
     out = io.StringIO()
-    async with open_app(settings) as app:
+    async with open_app(settings.core, platforms=settings.platforms) as app:
         runner = Runner(app, out)
         task = asyncio.create_task(runner.run())
         try:
