@@ -3,7 +3,8 @@ chat adapter's (``bot/telegram/settings.py``, ``bot/discord/settings.py``).
 
 ``load_bot_settings`` reads them together, once, at start-up (the CLI's ``main``). The text of
 ``.env.example`` is derived from the same declarations; after changing a setting, run
-``python -m bot.settings > .env.example`` (a test checks the committed file equals it).
+``python -m bot.settings > .env.example`` (a test checks the committed file equals it);
+``python -m bot.settings --readme`` prints the README's table of settings.
 """
 
 # group() returns dataclasses.field(...), which ruff cannot see through.
@@ -17,7 +18,14 @@ from dataclasses import dataclass
 
 from bot.discord.settings import DiscordSettings
 from bot.telegram.settings import TelegramSettings
-from digests.envfields import Section, env_example, group, load_group, secrets_of
+from digests.envfields import (
+    Section,
+    env_example,
+    group,
+    in_order,
+    load_group,
+    secrets_of,
+)
 from digests.settings import Settings
 
 
@@ -79,11 +87,22 @@ def render_env_example() -> str:
     return env_example(INTRO, SECTIONS, [BotSettings])
 
 
-def main() -> int:
-    """Print .env.example (``python -m bot.settings > .env.example``)."""
-    sys.stdout.write(render_env_example())
+def render_settings_table() -> str:
+    """The README's table of settings (name, default, help), in .env.example's order."""
+    rows = ["| setting | default | what it is |", "| --- | --- | --- |"]
+    for spec, default in in_order(SECTIONS, [BotSettings]):
+        shown = spec.kind.show(default)
+        value = f"`{shown}`" if shown else "(empty)"
+        rows.append(f"| `{spec.env}` | {value} | {spec.help.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Print .env.example (``python -m bot.settings > .env.example``), or with
+    ``--readme`` the README's table of settings."""
+    sys.stdout.write(render_settings_table() if "--readme" in argv else render_env_example())
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

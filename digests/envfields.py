@@ -320,16 +320,23 @@ def _comment(text: str) -> list[str]:
     return ["# " + line for line in textwrap.wrap(text, width=88)]
 
 
-def env_example(intro: str, sections: Sequence[Section], classes: Sequence[type[Any]]) -> str:
-    """The text of .env.example: ``intro``, then each section's settings, each with its
-    help as a comment and its default as the value. Raise ValueError for a setting whose
-    section is not listed or a variable declared twice (a mistake in the declarations)."""
+def in_order(sections: Sequence[Section], classes: Sequence[type[Any]]) -> list[tuple[Spec, Any]]:
+    """Every setting of ``classes`` with its default, section by section. Raise ValueError
+    for a setting whose section is not listed or a variable declared twice (a mistake in
+    the declarations)."""
     specs = [pair for cls in classes for pair in declared(cls)]
     names = [spec.env for spec, _ in specs]
     twice = sorted({name for name in names if names.count(name) > 1})
     orphans = sorted({spec.section for spec, _ in specs} - {s.key for s in sections})
     if twice or orphans:
         raise ValueError(f"declared twice: {twice}; sections not listed: {orphans}")
+    return [pair for section in sections for pair in specs if pair[0].section == section.key]
+
+
+def env_example(intro: str, sections: Sequence[Section], classes: Sequence[type[Any]]) -> str:
+    """The text of .env.example: ``intro``, then each section's settings, each with its
+    help as a comment and its default as the value."""
+    specs = in_order(sections, classes)
     lines = [line for paragraph in intro.split("\n") for line in _comment(paragraph)]
     for section in sections:
         lines += ["", f"# --- {section.title} ".ljust(90, "-")]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SECTIONS, BotSettings, render_env_example
+from bot.settings import SECTIONS, BotSettings, render_env_example, render_settings_table
 from digests.envfields import Section, Text, declared, env_example, setting
 
 ROOT = Path(__file__).parents[1]
@@ -43,3 +43,10 @@ def test_a_setting_declared_twice_or_in_no_section_is_refused() -> None:
     broken = make_dataclass("Broken", [("one", "str | None", field), ("two", "str | None", twice)])
     with pytest.raises(ValueError, match=r"declared twice: \['SOME_NAME'\].*\['nowhere'\]"):
         env_example("intro", [*SECTIONS, Section("x", "x")], [broken])
+
+
+def test_the_readme_table_has_a_row_per_setting_in_the_same_order() -> None:
+    listed = re.findall(r"^([A-Z][A-Z0-9_]+)=", render_env_example(), re.M)
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| (.+?) \|", render_settings_table(), re.M)
+    assert [name for name, _ in rows] == listed
+    assert dict(rows)["LOG_LEVEL"] == "`INFO`" and dict(rows)["API_TOKEN"] == "(empty)"
