@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digests.actions import t
+from digests.i18n import t
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,17 @@ class Bot:
         return str(answer["data"].get("content", ""))
 
 
+def buttons(answer: dict[str, object]) -> list[tuple[str, str]]:
+    """(custom id, label) of each button under an answer."""
+    data = answer["data"]
+    assert isinstance(data, dict)
+    return [
+        (c["custom_id"], c["label"])
+        for row in data.get("components", [])
+        for c in row["components"]
+    ]
+
+
 @pytest.fixture
 async def discord_bot(
     categorised_store: Store,
