@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.cli import cmd_feeds_list
+from bot.cli.feeds import cmd_feeds_list
 from bot.run import Runner
 from bot.wiring import open_app
 from digests.models import Category

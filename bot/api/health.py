@@ -1,0 +1,77 @@
+"""GET /healthz (is the database still the one opened, and answering), /metrics
+(Prometheus) and /api/stats: read-only views of the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from bot.api.deps import deps
+
+log = logging.getLogger(__name__)
+
+
+class _Snapshot:
+    """A Prometheus collector over counts read for one scrape. Gauges with labels keep
+    every label value ever set, so a status no longer in the outbox would be reported
+    forever with its last value; this reports only what the store holds now."""
+
+    def __init__(self, counts: Mapping[str, int], outbox: Mapping[str, Mapping[str, int]]) -> None:
+        self.counts = counts
+        self.outbox = outbox
+
+    def collect(self) -> Iterator[Metric]:
+        counts = self.counts
+        yield GaugeMetricFamily("digestbot_articles", "Articles stored", value=counts["articles"])
+        yield GaugeMetricFamily("digestbot_stories", "Stories stored", value=counts["stories"])
+        subscribers = GaugeMetricFamily(
+            "digestbot_subscribers", "Subscribers by state", labels=["state"]
+        )
+        subscribers.add_metric(["active"], counts["subscribers"])
+        subscribers.add_metric(["inactive"], counts["subscribers_inactive"])
+        yield subscribers
+        feeds = GaugeMetricFamily("digestbot_feeds", "Feeds by state", labels=["state"])
+        feeds.add_metric(["enabled"], counts["feeds"])
+        feeds.add_metric(["disabled"], counts["feeds_disabled"])
+        feeds.add_metric(["failing"], counts["feeds_failing"])
+        yield feeds
+        outbox = GaugeMetricFamily(
+            "digestbot_outbox_entries", "Outbox entries", labels=["platform", "status"]
+        )
+        for platform, row in sorted(self.outbox.items()):
+            for status, value in sorted(row.items()):
+                outbox.add_metric([platform, status], value)
+        yield outbox
+
+
+async def healthz(request: web.Request) -> web.Response:
+    problem = await deps(request).store.health()
+    if problem is not None:
+        log.error("health check failed: %s", problem)
+        return web.json_response({"status": "unavailable", "error": problem}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    store = deps(request).store
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Snapshot(await store.counts(), await store.outbox_counts()))
+    return web.Response(
+        body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+async def stats(request: web.Request) -> web.Response:
+    store = deps(request).store
+    return web.json_response(
+        {
+            "counts": await store.counts(),
+            "outbox": await store.outbox_counts(),
+            "last_dispatch_at": await store.get_meta("last_dispatch_at"),
+        }
+    )

@@ -1,0 +1,201 @@
+"""The OpenAPI 3 document of the admin API, served at /api/openapi.json without a token.
+Each route's error statuses are the ones the error table (``bot.api.errors``) can give it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+_ARTICLE = {
+    "type": "object",
+    "required": ["url", "title", "category", "source", "published_at"],
+    "properties": {
+        name: {"type": "string"}
+        for name in (
+            "url",
+            "title",
+            "summary",
+            "category",
+            "source",
+            "published_at",
+            "author",
+            "image",
+            "guid",
+        )
+    },
+}
+_REPORT = {
+    "type": "object",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string"},
+        "category": {"type": "string"},
+        **{n: {"type": "integer"} for n in ("total", "delivered", "blocked", "failed", "pending")},
+    },
+}
+
+
+_PREVIEW = {
+    "type": "object",
+    "required": ["status", "article_id", "subscribers", "preview"],
+    "properties": {
+        "status": {"type": "string", "enum": ["preview"]},
+        # null for a new article: a preview stores nothing
+        "article_id": {"type": "integer", "nullable": True},
+        "subscribers": {"type": "integer"},
+        "preview": {"type": "object"},
+    },
+}
+_HEALTH = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string"}, "error": {"type": "string"}},
+}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(c): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
+        for c in codes
+    }
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "digestbot admin API", "version": "1"},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/healthz": {
+            "get": {
+                "summary": "Whether the database file is still the one opened, and answers",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "alive",
+                        "content": {"application/json": {"schema": _HEALTH}},
+                    },
+                    "503": {
+                        "description": "the database is lost or does not answer",
+                        "content": {"application/json": {"schema": _HEALTH}},
+                    },
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (text exposition format)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "metrics",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "the OpenAPI document",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["openapi", "info", "paths"],
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/api/articles": {
+            "post": {
+                "summary": "Add or update articles (a CMS webhook); idempotent by URL",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [_ARTICLE, {"type": "array", "items": _ARTICLE}]}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {"description": "all existed", "content": {"application/json": {}}},
+                    "201": {"description": "some created", "content": {"application/json": {}}},
+                    **_errors(400, 401, 413, 422, 503),
+                },
+            }
+        },
+        "/api/breaking": {
+            "post": {
+                "summary": "Preview (confirm false) or start a breaking push",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["category"],
+                                "properties": {
+                                    "category": {"type": "string"},
+                                    "article_id": {"type": "integer"},
+                                    "url": {"type": "string"},
+                                    "title": {"type": "string"},
+                                    "summary": {"type": "string"},
+                                    "confirm": {"type": "boolean"},
+                                    # a stored article of other categories needs this
+                                    "cross_category": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "preview; nothing is stored",
+                        "content": {"application/json": {"schema": _PREVIEW}},
+                    },
+                    "202": {
+                        "description": "push started",
+                        "content": {"application/json": {"schema": _REPORT}},
+                    },
+                    **_errors(400, 401, 404, 409, 413, 422, 503),
+                },
+            }
+        },
+        "/api/breaking/{id}": {
+            "get": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "report",
+                        "content": {"application/json": {"schema": _REPORT}},
+                    },
+                    **_errors(401, 404),
+                },
+            }
+        },
+        "/api/stats": {
+            "get": {
+                "responses": {
+                    "200": {"description": "counts", "content": {"application/json": {}}},
+                    **_errors(401),
+                }
+            }
+        },
+    },
+}
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)

@@ -1,0 +1,150 @@
+"""``ingest``, ``import`` and ``preview``: articles in from feeds or a file, and the
+digest a subscriber would get out of them now."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.cli.feeds import require_categories
+from bot.console import format_message
+from bot.wiring import App
+from digests.compose import plan_for
+from digests.errors import InputError
+from digests.ingest.importer import ImportFileError, import_records, iter_records
+from digests.ingest.pipeline import poll_feeds
+from digests.models import Subscriber, Subscription
+from digests.render import Presentation
+from digests.terminal import printable
+from digests.timeutil import parse_iso
+from digests.zones import resolve_zone
+
+
+async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    """Poll once; exit status 1 when feeds were due and every one of them failed."""
+    now = app.clock.now()
+    feeds = (
+        [f for f in await app.store.list_feeds() if not f.disabled]
+        if args.all
+        else (await app.store.due_feeds(now))
+    )
+    if not feeds:
+        out.write("no feeds are due\n")
+        return 0
+    with tqdm(
+        total=len(feeds),
+        unit="feed",
+        desc="polling",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        async with app.http_client() as client:
+            report = await poll_feeds(
+                app.store,
+                client,
+                app.settings,
+                now=now,
+                feeds=feeds,
+                progress=lambda _feed: bar.update(1),
+            )
+    out.write(
+        f"{report.fetched} fetched, {report.not_modified} not modified, "
+        f"{len(report.failed)} failed; articles: {report.counts.new} new, "
+        f"{report.counts.updated} updated; {report.stories_new} new stories\n"
+    )
+    if report.skipped_items:
+        out.write(f"  {report.skipped_items} items left out as unusable\n")
+    for url, error in report.failed:
+        out.write(f"  failed: {printable(url)}: {printable(error)}\n")
+    for url, reason in report.disabled:
+        out.write(f"  {printable(url)} {printable(reason)}\n")
+    if report.failed and not (report.fetched or report.not_modified):
+        return 1
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    """Import a file as a stream; exit 1 when every record in it was rejected."""
+    try:
+        handle = args.file.open("rb")
+        size = os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    with (
+        handle,
+        tqdm(
+            total=size or None,
+            unit="B",
+            unit_scale=True,
+            desc="importing",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+        ) as bar,
+    ):
+        try:
+            report = await import_records(
+                app.store,
+                iter_records(handle, progress=bar.update),
+                now=app.clock.now(),
+                story_window=app.settings.story_window,
+            )
+        except ImportFileError as exc:  # the message gains the file's name
+            raise InputError(f"{args.file}: {exc}") from None
+        except OSError as exc:  # a read error part-way (a directory, a vanished disk)
+            raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    out.write(
+        f"{report.counts.new} new, {report.counts.updated} updated, "
+        f"{report.counts.unchanged} unchanged, {report.rejected} rejected\n"
+    )
+    for number, error in report.errors:
+        out.write(f"  line {number}: {printable(error)}\n")
+    if report.rejected > len(report.errors):
+        out.write(f"  … and {report.rejected - len(report.errors)} more rejected\n")
+    return (
+        1
+        if report.rejected
+        and not (report.counts.new or report.counts.updated or report.counts.unchanged)
+        else 0
+    )
+
+
+async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    now = app.clock.now()
+    slugs = [c.strip() for c in args.categories.split(",") if c.strip()]
+    if not slugs:
+        raise InputError("--categories needs at least one category slug")
+    await require_categories(app, slugs)
+    limits = app.settings.digest
+    if args.since:
+        try:
+            since = parse_iso(args.since)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        if since >= now:
+            raise InputError("--since must be in the past")
+        limits = replace(
+            limits, first_lookback=now - since, max_age=max(limits.max_age, now - since)
+        )
+    asked = args.timezone or app.settings.default_timezone
+    # The same rule as a reader's /timezone: case-insensitive, old aliases followed.
+    timezone, _suggestions = resolve_zone(asked)
+    if timezone is None:
+        raise InputError(f"unknown time zone: {asked!r} (use an IANA name)")
+    reader = Presentation(args.lang or app.settings.default_language, timezone)
+    subscriber = Subscriber(
+        id=0,
+        platform="console",
+        chat_id="preview",
+        language=reader.language,
+        timezone=reader.timezone,
+        subscriptions=tuple(Subscription(s) for s in slugs),
+    )
+    plan = await plan_for(app.store, subscriber, now=now, limits=limits)
+    for message in app.renderer.render_digest(plan, args.platform, reader):
+        out.write(format_message(message, as_json=args.json) + "\n")
+    return 0

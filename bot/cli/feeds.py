@@ -1,0 +1,146 @@
+"""``init``, ``feeds sync|list|add|remove`` and ``categories list``: what fills the
+categories, and the check every command naming categories makes."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.wiring import App
+from digests.errors import InputError
+from digests.feedsfile import (
+    apply_feeds_config,
+    check_name,
+    feed_changes,
+    load_feeds_file,
+    reject_credentials,
+)
+from digests.suggest import unknown_categories
+from digests.terminal import printable
+from digests.timeutil import check_feed_interval, format_duration, parse_duration
+from digests.urls import canonical_url
+
+
+async def require_categories(app: App, slugs: Sequence[str]) -> None:
+    """Raise InputError for an unknown slug, suggesting the closest known ones."""
+    known = [c.slug for c in await app.store.list_categories()]
+    problem = unknown_categories(slugs, known)
+    if problem:
+        raise InputError(problem)
+
+
+async def cmd_init(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    out.write(
+        f"database ready: {app.settings.database_path} "
+        f"(schema {await app.store.schema_version()})\n"
+    )
+    if app.settings.feeds_file.is_file():
+        return await cmd_feeds_sync(args, app, out)
+    out.write(f"no feeds file at {app.settings.feeds_file}; add feeds with 'digestbot feeds add'\n")
+    return 0
+
+
+async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    config = load_feeds_file(app.settings.feeds_file)
+    report = await apply_feeds_config(
+        app.store,
+        config,
+        now=app.clock.now(),
+        default_interval=app.settings.fetch.default_interval,
+    )
+    out.write(
+        f"{report.categories} categories; feeds: {len(report.added)} added, "
+        f"{len(report.updated)} updated, {len(report.disabled)} disabled\n"
+    )
+    for url in report.disabled:
+        out.write(f"  disabled (no longer in {app.settings.feeds_file}): {url}\n")
+    return 0
+
+
+async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    feeds = await app.store.list_feeds()
+    if not feeds:
+        out.write("no feeds yet\n")
+    for feed in feeds:
+        state = "disabled: " + (feed.disabled_reason or "") if feed.disabled else "ok"
+        if not feed.disabled and feed.consecutive_errors:
+            state = f"failing ({feed.consecutive_errors}x): {feed.last_error}"
+        # The title and the error come from the feed's server: escaped before printing.
+        out.write(
+            f"{printable(feed.display_name)}  [{', '.join(feed.categories)}]  every "
+            f"{format_duration(feed.interval)}  {printable(state)}\n    {printable(feed.url)}\n"
+        )
+    return 0
+
+
+async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    try:
+        reject_credentials(args.url)
+        url = canonical_url(args.url)
+        interval = check_feed_interval(parse_duration(args.interval)) if args.interval else None
+        if args.name is not None:
+            check_name(args.name)
+    except ValueError as exc:  # InvalidURL included
+        raise InputError(str(exc)) from None
+    categories = tuple(dict.fromkeys(c.strip() for c in args.category.split(",") if c.strip()))
+    if not categories:
+        raise InputError("--category needs at least one category slug")
+    await require_categories(app, categories)
+    before = await app.store.get_feed(url)
+    changes: list[str] = []
+    if before is not None:
+        # What the command line leaves out stays as it is.
+        interval = interval or before.interval
+        name = args.name if args.name is not None else before.name
+        priority = args.priority if args.priority is not None else before.priority
+        changes = feed_changes(
+            before, categories=categories, name=name, interval=interval, priority=priority
+        )
+        if changes and not args.update:
+            raise InputError(
+                f"{url} is already a feed; this would change {'; '.join(changes)}. "
+                "Add --update to change it"
+            )
+        if not changes and not before.disabled:
+            out.write(f"feed {url} is already there, unchanged\n")
+            return 0
+    else:
+        name = args.name
+        priority = args.priority or 0
+        interval = interval or app.settings.fetch.default_interval
+    feed = await app.store.upsert_feed(
+        url,
+        categories,
+        now=app.clock.now(),
+        name=name,
+        interval=interval,
+        priority=priority,
+        enable=True,
+    )
+    summary = f"{', '.join(feed.categories)}, every {format_duration(feed.interval)}"
+    if before is None:
+        out.write(f"feed {feed.url} in {summary}\n")
+    else:
+        done = changes + (["re-enabled"] if before.disabled else [])
+        out.write(f"updated feed {feed.url}: {'; '.join(done)} (now in {summary})\n")
+    return 0
+
+
+async def cmd_feeds_remove(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    # A URL that is not one raises InvalidURL, an InputError: one line, exit 2.
+    feed = await app.store.remove_feed(canonical_url(args.url))
+    out.write(f"stopped polling {feed.url}; its articles are kept\n")
+    return 0
+
+
+async def cmd_categories_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    categories = await app.store.list_categories()
+    if not categories:
+        out.write("no categories yet; declare them in the feeds file and run 'feeds sync'\n")
+    for category in categories:
+        out.write(
+            f"{category.slug:<20} {printable(category.name)}"
+            f"{' — ' + printable(category.description) if category.description else ''}\n"
+        )
+    return 0
