@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from digests.assemble import Story, make_story
 from digests.compose import RENDER_PLATFORM
+from digests.errors import InputError
 from digests.ingest.importer import RecordError, import_records, validate_record
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
@@ -34,7 +35,7 @@ DRAFT_ID = 0  # stored ids start at 1
 PUSH_CONFIRM_SECONDS = 600  # how long a previewed push waits for its admin's confirmation
 
 
-class BreakingError(ValueError):
+class BreakingError(InputError):
     """The push cannot be made as asked; the message says why."""
 
 

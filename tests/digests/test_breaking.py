@@ -269,7 +269,7 @@ class RefusingSender:
     """A Sender whose destinations are all gone (blocked, kicked)."""
 
     async def send(self, destination: object, message: object) -> str:
-        from digests.errors import DestinationGone
+        from digests.delivery_errors import DestinationGone
 
         raise DestinationGone("bot was blocked by the user")
 
