@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,9 +13,10 @@ import pytest
 
 from bot.api import Api, RefusalLog
 from digests.models import Category
+from digests.outgoing import OutgoingMessage
 from digests.render import Renderer
 from digests.settings import Settings
-from digests.store import Store
+from digests.store import OutboxItem, Store
 from digests.timeutil import FakeClock
 from tests.conftest import NOW
 
@@ -266,7 +268,6 @@ async def test_the_server_header_names_no_versions(
 
 async def test_a_malformed_request_gets_no_versions_either(api: httpx.AsyncClient) -> None:
     """aiohttp answers a request it cannot parse itself, before any middleware."""
-    import asyncio
 
     url = httpx.URL(str(api.base_url))
     reader, writer = await asyncio.open_connection(url.host, url.port)
@@ -378,8 +379,6 @@ async def test_audit_entries_have_their_own_retention(store: Store) -> None:
 async def test_metrics_forget_label_values_no_longer_in_the_store(
     api: httpx.AsyncClient, store: Store
 ) -> None:
-    from digests.outgoing import OutgoingMessage
-    from digests.store import OutboxItem
 
     sub = await store.upsert_subscriber("discord", "9", now=NOW)
     await store.enqueue(

@@ -3,6 +3,7 @@ installed ``digestbot`` command in a subprocess."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import shutil
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from digests.outgoing import OutgoingMessage
+from digests.store import OutboxItem, Store
+from tests.conftest import NOW
 
 FEEDS = """
 [categories.ai-frontier]
@@ -213,12 +217,6 @@ def test_installed_command_runs(tmp_path: Path) -> None:
 
 
 def test_stats_shows_delivery_per_platform(workdir: Path) -> None:
-    import asyncio
-
-    from digests.outgoing import OutgoingMessage
-    from digests.store import OutboxItem, Store
-    from tests.conftest import NOW
-
     run("init")
 
     async def fill() -> None:
@@ -246,10 +244,6 @@ def test_stats_shows_delivery_per_platform(workdir: Path) -> None:
 def test_breaking_push_status_cancel_and_audit(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import asyncio
-
-    from digests.store import Store
-    from tests.conftest import NOW
 
     run("init")
 

@@ -18,6 +18,7 @@ import pytest
 
 from bot.cli import build_parser, main
 from digests import __version__
+from digests.ingest import importer
 from digests.store import Store
 from tests.conftest import NOW
 
@@ -369,7 +370,6 @@ def test_import_keeps_good_lines_and_names_each_bad_one(
 def test_import_of_a_big_json_array_is_one_line_suggesting_json_lines(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from digests.ingest import importer
 
     monkeypatch.setattr(importer, "MAX_DOCUMENT_BYTES", 100)
     run("init")
