@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bot.telegram.app import build_application, register_commands
-from bot.telegram.handlers import BotContext
+from bot.telegram.context import BotContext
 from bot.wiring import App
 from digests.pacing import Pacer
 from digests.settings import bind_address

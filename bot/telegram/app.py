@@ -1,10 +1,16 @@
-"""Build the python-telegram-bot Application: handlers, paced requests, commands."""
+"""Build the python-telegram-bot Application: the handlers of every module of
+``bot.telegram`` assembled in one place, paced requests, digestbot's context type, and the
+commands registered with setMyCommands."""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -12,46 +18,65 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import handlers
+from bot.telegram import admin, buttons, keyboards, membership, reader
 from bot.telegram.commands import COMMANDS, bot_commands
+from bot.telegram.context import CONTEXT_TYPES, BotContext, DigestContext
 from bot.telegram.ratelimit import PacerRateLimiter
 from digests import actions
 from digests.i18n import SUPPORTED_LANGUAGES
 from digests.pacing import Pacer
 
+log = logging.getLogger(__name__)
+
 # New messages and channel posts only: an edited command is not run a second time.
 FRESH = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
 
-def build_application(
-    ctx: handlers.BotContext, token: str, base_url: str, pacer: Pacer
-) -> Application:  # type: ignore[type-arg]
+def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
+    """Every handler, in the order they are tried: commands, then chat events, then the
+    catch-all for unknown commands; buttons by kind, then the catch-all for stale ones."""
+    commands = {
+        "start": reader.start,
+        "help": reader.help_command,
+        "categories": reader.categories,
+        "mysubs": reader.mysubs,
+        "digest": reader.digest,
+        "forget": reader.forget,
+        "stats": admin.stats,
+        "breaking": admin.breaking_command,
+        **{name: reader.changing(name) for name in actions.CHANGES},
+    }
+    return [
+        *(CommandHandler(name, callback, filters=FRESH) for name, callback in commands.items()),
+        MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated),
+        MessageHandler(filters.COMMAND & FRESH, reader.unknown),
+        CallbackQueryHandler(buttons.category_pressed, pattern=keyboards.CATEGORY),
+        CallbackQueryHandler(buttons.forget_pressed, pattern=keyboards.FORGET),
+        CallbackQueryHandler(buttons.push_pressed, pattern=keyboards.PUSH),
+        CallbackQueryHandler(buttons.push_cancel_pressed, pattern=keyboards.PUSH_CANCEL),
+        CallbackQueryHandler(buttons.stale_pressed),
+        ChatMemberHandler(membership.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+
+
+def build_application(ctx: BotContext, token: str, base_url: str, pacer: Pacer) -> Application:  # type: ignore[type-arg]
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .rate_limiter(PacerRateLimiter(pacer))
         .concurrent_updates(8)
+        .context_types(CONTEXT_TYPES)
         .build()
     )
-    application.bot_data["digestbot"] = ctx
-    add = application.add_handler
-    add(CommandHandler("start", handlers.start, filters=FRESH))
-    add(CommandHandler("help", handlers.help_command, filters=FRESH))
-    add(CommandHandler("categories", handlers.categories, filters=FRESH))
-    add(CommandHandler("mysubs", handlers.mysubs, filters=FRESH))
-    add(CommandHandler("digest", handlers.digest, filters=FRESH))
-    add(CommandHandler("forget", handlers.forget, filters=FRESH))
-    add(CommandHandler("stats", handlers.stats, filters=FRESH))
-    add(CommandHandler("breaking", handlers.breaking_command, filters=FRESH))
-    for name in actions.CHANGES:
-        add(CommandHandler(name, handlers.changing(name), filters=FRESH))
-    add(MessageHandler(filters.StatusUpdate.MIGRATE, handlers.migrated))
-    add(MessageHandler(filters.COMMAND & FRESH, handlers.unknown))
-    add(CallbackQueryHandler(handlers.button))
-    add(ChatMemberHandler(handlers.membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_error_handler(handlers.on_error)
+    application.bot_data.ctx = ctx
+    application.add_handlers(handlers())
+    application.add_error_handler(on_error)
     return application
+
+
+async def on_error(update: object, context: DigestContext) -> None:
+    log.error("error while handling a Telegram update: %s", context.error, exc_info=context.error)
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
@@ -62,4 +87,4 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
             await application.bot.set_my_commands(bot_commands(language), language_code=language)
 
 
-__all__ = ["COMMANDS", "build_application", "register_commands"]
+__all__ = ["COMMANDS", "BotContext", "build_application", "register_commands"]

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from telegram import Bot, Chat
 
-from bot.telegram import handlers
-from bot.telegram.handlers import BotContext
+from bot.telegram import context as handlers
+from bot.telegram.context import BotContext
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.store import Store

@@ -200,13 +200,8 @@ async def test_blocked_user_migrated_group_forum_topic_and_edits(bot: Bot) -> No
     )
     assert digest[0]["message_thread_id"] == "55"
 
-    before = len(fake.messages)
-    fake.push(tu.command("/pause", chat_id=800, edited=True))
-    fake.push(tu.command("/help", chat_id=800))
-    await bot.until(lambda: len(fake.messages) > before)
-    await asyncio.sleep(0.3)
-    assert len(fake.messages) == before + 1  # the edited command did nothing
-    assert bot.sql("SELECT paused FROM subscribers WHERE chat_id = '800'") == [(0,)]
+    # An edited command is not run again: tests/bot/telegram/test_commands.py checks it
+    # in-process, where the update is known to be handled to the end.
 
     fake.blocked.add("900")
     await bot.say(tu.command("/subscribe climate", chat_id=901), "901")

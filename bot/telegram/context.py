@@ -1,0 +1,174 @@
+"""What every Telegram handler needs: the application's parts (``BotContext``), reached as
+``context.digest`` through python-telegram-bot's ``ContextTypes``, and who is asking, where
+(which subscriber a chat or forum topic is), in which language, and how to answer.
+
+A leaf of ``bot.telegram``: the handler modules import it, it imports none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import TTLCache
+from telegram import Chat, ChatMember, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from digests.breaking import PendingPushes
+from digests.i18n import normalise_language, t
+from digests.models import Subscriber
+from digests.render import Renderer
+from digests.settings import Settings
+from digests.store import Store
+from digests.timeutil import Clock
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ADMIN_CACHE_SECONDS = 300
+# Answers kept at most: (chat, user) pairs asked about in the last ADMIN_CACHE_SECONDS.
+ADMIN_CACHE_SIZE = 10_000
+
+
+@dataclass
+class BotContext:
+    """The application's parts, held in ``application.bot_data`` for every handler."""
+
+    store: Store
+    renderer: Renderer
+    settings: Settings
+    clock: Clock
+    admin_ids: frozenset[int] = frozenset()
+    # How often a breaking push's progress is shown in the admin's message.
+    progress_every_s: float = 2.0
+    # Telegram's answers to getChatMember, bounded and expiring on the context's clock.
+    _admins: TTLCache[tuple[int, int], bool] = field(init=False, repr=False)
+    # Pushes shown to an admin and waiting for their confirmation.
+    pending_pushes: PendingPushes = field(default_factory=PendingPushes)
+
+    def __post_init__(self) -> None:
+        self._admins = TTLCache(
+            maxsize=ADMIN_CACHE_SIZE,
+            ttl=ADMIN_CACHE_SECONDS,
+            timer=lambda: self.clock.now().timestamp(),
+        )
+
+    async def is_chat_admin(self, chat: Chat, user_id: int, bot: Any) -> bool:
+        """Whether ``user_id`` administers ``chat`` (getChatMember, its answer kept for 5
+        min). When Telegram cannot answer, the answer is no, and it is not kept: the next
+        try asks again."""
+        key = (chat.id, user_id)
+        cached = self._admins.get(key)
+        if cached is not None:
+            return cached
+        try:
+            member = await bot.get_chat_member(chat.id, user_id)
+        except TelegramError as exc:
+            log.warning("cannot tell whether %s administers chat %s: %s", user_id, chat.id, exc)
+            return False
+        allowed = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
+        self._admins[key] = allowed
+        return allowed
+
+
+class DigestData:
+    """``application.bot_data``: where the application keeps the BotContext (PTB makes
+    this object itself, so the context is set after the application is built)."""
+
+    def __init__(self) -> None:
+        self.ctx: BotContext | None = None
+
+
+class DigestContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], DigestData]):
+    """The context python-telegram-bot hands every handler, with digestbot's parts."""
+
+    @property
+    def digest(self) -> BotContext:
+        ctx = self.bot_data.ctx
+        if ctx is None:  # pragma: no cover - build_application always sets it
+            raise RuntimeError("the Telegram application was built without a BotContext")
+        return ctx
+
+
+CONTEXT_TYPES = ContextTypes(context=DigestContext, bot_data=DigestData)
+
+
+def thread_of(message: Message | None) -> str | None:
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return str(message.message_thread_id)
+    return None
+
+
+async def find(ctx: BotContext, update: Update) -> Subscriber | None:
+    chat = update.effective_chat
+    assert chat is not None
+    return await ctx.store.find_subscriber(
+        PLATFORM, str(chat.id), thread_of(update.effective_message)
+    )
+
+
+def language_of(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> str:
+    if subscriber is not None:
+        return subscriber.language
+    user = update.effective_user
+    return normalise_language(user.language_code if user else None, ctx.settings.default_language)
+
+
+async def ensure(ctx: BotContext, update: Update) -> Subscriber:
+    chat = update.effective_chat
+    assert chat is not None
+    existing = await find(ctx, update)
+    if existing is not None:
+        return existing
+    return await ctx.store.upsert_subscriber(
+        PLATFORM,
+        str(chat.id),
+        now=ctx.clock.now(),
+        thread_id=thread_of(update.effective_message),
+        language=language_of(ctx, update, None),
+        timezone=ctx.settings.default_timezone,
+        digest_time=ctx.settings.default_digest_time,
+    )
+
+
+async def may_change(update: Update, context: DigestContext) -> bool:
+    """Private chats: yes. Channels: only admins can post, so yes. Groups: only the chat's
+    administrators (an anonymous admin posts as the group itself)."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+        return True
+    message = update.effective_message
+    if (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
+        return True
+    user = update.effective_user
+    return user is not None and await context.digest.is_chat_admin(chat, user.id, context.bot)
+
+
+def group_refusal(language: str) -> str:
+    return t(language, "Only this group's administrators can change its digest.")
+
+
+def is_bot_admin(ctx: BotContext, update: Update) -> bool:
+    """One of the bot's administrators (TELEGRAM_ADMIN_IDS)."""
+    user = update.effective_user
+    return user is not None and user.id in ctx.admin_ids
+
+
+def actor_of(update: Update) -> str:
+    """Who did it, as the audit log names them."""
+    user = update.effective_user
+    return f"{PLATFORM}:{user.id if user else '?'}"
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, do_quote=False, **kwargs)

@@ -1,0 +1,65 @@
+"""The inline keyboards under the bot's messages and the callback data their buttons carry.
+
+Each button kind has a pattern; ``bot.telegram.app`` routes each to its callback with one
+``CallbackQueryHandler(callback, pattern=…)`` (python-telegram-bot's ``inlinekeyboard2``
+shape), and the callback reads the named groups from ``context.matches``. Callback data is
+at most 64 bytes: a slug, a yes/no, a 12-character token or a push id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from digests import actions
+
+# A category slug is whatever the store holds; a removed one still reaches the callback,
+# which says the category no longer exists.
+CATEGORY = re.compile(r"cat:(?P<slug>.+)\Z")
+FORGET = re.compile(r"forget:(?P<answer>yes|no)\Z")
+# "push:no" is the preview's cancel button: no pending push has that token.
+PUSH = re.compile(r"push:(?P<token>[\w-]{1,40})\Z")
+PUSH_CANCEL = re.compile(r"pushcancel:(?P<push>\d{1,18})\Z")
+
+
+def category_keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
+    """The picker: one button per category, ticked when the chat is subscribed."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                ("✅ " if item.subscribed else "▫️ ") + item.name,
+                callback_data=f"cat:{item.slug}",
+            )
+        ]
+        for item in toggles
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_buttons(yes: str, yes_data: str, no: str, no_data: str) -> InlineKeyboardMarkup:
+    """A yes/no pair of buttons for an action that needs confirming."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(yes, callback_data=yes_data),
+                InlineKeyboardButton(no, callback_data=no_data),
+            ]
+        ]
+    )
+
+
+def forget_buttons(yes: str, no: str) -> InlineKeyboardMarkup:
+    return confirm_buttons(yes, "forget:yes", no, "forget:no")
+
+
+def push_buttons(send: str, token: str, cancel: str) -> InlineKeyboardMarkup:
+    """Under a push's preview: send it (the pending push's token) or drop it."""
+    return confirm_buttons(send, f"push:{token}", cancel, "push:no")
+
+
+def push_cancel_button(label: str, push_id: int) -> InlineKeyboardMarkup:
+    """Under a push going out: stop it."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"pushcancel:{push_id}")]]
+    )

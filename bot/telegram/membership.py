@@ -1,0 +1,45 @@
+"""Chat membership and migration on Telegram: the bot was blocked, removed or added back
+(``my_chat_member``), or a group became a supergroup with a new id (``migrate_to_chat_id``).
+The chat's subscribers follow: deactivated, reactivated, or moved to the new id."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+
+from bot.telegram.context import PLATFORM, DigestContext
+
+
+async def membership(update: Update, context: DigestContext) -> None:
+    """The bot was blocked, removed, or added back: deactivate or reactivate the chat."""
+    ctx = context.digest
+    change = update.my_chat_member
+    if change is None:
+        return
+    now = ctx.clock.now()
+    status = change.new_chat_member.status
+    chat_id = str(change.chat.id)
+    for subscriber in await ctx.store.subscribers_of_chat(PLATFORM, chat_id):
+        if status in (ChatMember.BANNED, ChatMember.LEFT):
+            reason = (
+                "blocked by the user"
+                if change.chat.type == ChatType.PRIVATE
+                else "the bot was removed from the chat"
+            )
+            await ctx.store.deactivate(subscriber.id, reason=reason, now=now)
+        elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR) and not subscriber.active:
+            await ctx.store.update_subscriber(
+                subscriber.id, now=now, active=True, inactive_reason=None, paused=subscriber.paused
+            )
+
+
+async def migrated(update: Update, context: DigestContext) -> None:
+    """A group became a supergroup: follow it to its new id."""
+    ctx = context.digest
+    message = update.effective_message
+    if message is None or not message.migrate_to_chat_id:
+        return
+    for subscriber in await ctx.store.subscribers_of_chat(PLATFORM, str(message.chat.id)):
+        await ctx.store.migrate_chat(
+            subscriber.id, str(message.migrate_to_chat_id), now=ctx.clock.now()
+        )

@@ -1,0 +1,159 @@
+"""The reader's commands on Telegram: /start, /help, /categories, /mysubs, /digest,
+/forget, the commands that change a subscription (``digests.actions.CHANGES``) and the
+answer to an unknown command. Each parses what arrived, checks who may act, calls the
+core's actions and replies; in groups only the chat's administrators change anything."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+
+from bot.telegram.context import (
+    PLATFORM,
+    BotContext,
+    DigestContext,
+    ensure,
+    find,
+    group_refusal,
+    language_of,
+    may_change,
+    reply,
+)
+from bot.telegram.keyboards import category_keyboard, forget_buttons
+from digests import actions
+from digests.compose import send_digest_now
+from digests.i18n import t
+from digests.models import Subscriber
+from digests.outgoing import Destination, OutgoingMessage
+from digests.render import Presentation
+
+Handler = Callable[[Update, DigestContext], Awaitable[None]]
+
+
+async def start(update: Update, context: DigestContext) -> None:
+    ctx = context.digest
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    text = ctx.renderer.render_text(PLATFORM, "welcome", Presentation(language))
+    toggles = await actions.category_toggles(ctx.store, subscriber)
+    await reply(update, text, parse_mode=ParseMode.HTML, reply_markup=category_keyboard(toggles))
+
+
+async def help_command(update: Update, context: DigestContext) -> None:
+    ctx = context.digest
+    language = language_of(ctx, update, await find(ctx, update))
+    await reply(
+        update,
+        ctx.renderer.render_text(PLATFORM, "help", Presentation(language)),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def categories(update: Update, context: DigestContext) -> None:
+    ctx = context.digest
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    toggles = await actions.category_toggles(ctx.store, subscriber)
+    await reply(
+        update,
+        t(language, "Tap to subscribe or unsubscribe:"),
+        reply_markup=category_keyboard(toggles),
+    )
+
+
+async def _no_subscriptions(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> None:
+    language = language_of(ctx, update, subscriber)
+    await reply(update, t(language, "You have no subscriptions yet. Use /categories to pick some."))
+
+
+async def mysubs(update: Update, context: DigestContext) -> None:
+    ctx = context.digest
+    subscriber = await find(ctx, update)
+    if subscriber is None:
+        await _no_subscriptions(ctx, update, None)
+        return
+    await reply(update, await actions.describe(ctx.store, subscriber))
+
+
+def changing(action: str) -> Handler:
+    """A command that changes the chat's subscription: admins only in groups."""
+
+    async def handler(update: Update, context: DigestContext) -> None:
+        ctx = context.digest
+        if not await may_change(update, context):
+            language = language_of(ctx, update, await find(ctx, update))
+            await reply(update, group_refusal(language))
+            return
+        subscriber = await ensure(ctx, update)
+        args = list(context.args or [])
+        now = ctx.clock.now()
+        store = ctx.store
+        text = await actions.CHANGES[action](store, subscriber, args, now)
+        await reply(update, text)
+
+    return handler
+
+
+async def digest(update: Update, context: DigestContext) -> None:
+    """A preview of the digest now; the schedule's cursor does not move."""
+    ctx = context.digest
+    subscriber = await find(ctx, update)
+    if subscriber is None or not subscriber.subscriptions:
+        await _no_subscriptions(ctx, update, subscriber)
+        return
+    await send_digest_now(
+        ctx.store,
+        ctx.renderer,
+        ContextSender(context.bot),
+        subscriber,
+        now=ctx.clock.now(),
+        limits=ctx.settings.digest,
+        preview=True,
+    )
+
+
+class ContextSender:
+    """Sends a /digest preview through the application's bot (paced by its rate limiter);
+    a failure is the command's (logged by the error handler), not a delivery to retry."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        sent = await self._bot.send_message(
+            chat_id=int(destination.chat_id),
+            text=message.text,
+            parse_mode=message.parse_mode,
+            message_thread_id=int(destination.thread_id) if destination.thread_id else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return str(sent.message_id)
+
+
+async def forget(update: Update, context: DigestContext) -> None:
+    """Ask first: the yes button (``bot.telegram.buttons.forget_pressed``) deletes."""
+    ctx = context.digest
+    language = language_of(ctx, update, await find(ctx, update))
+    if not await may_change(update, context):
+        await reply(update, group_refusal(language))
+        return
+    buttons = forget_buttons(t(language, "Yes, delete everything"), t(language, "No, keep it"))
+    await reply(
+        update,
+        t(
+            language,
+            "Delete everything stored about this chat: "
+            "subscriptions, schedule and delivery history?",
+        ),
+        reply_markup=buttons,
+    )
+
+
+async def unknown(update: Update, context: DigestContext) -> None:
+    ctx = context.digest
+    language = language_of(ctx, update, await find(ctx, update))
+    await reply(update, t(language, "I don't know that command. /help lists what I can do."))
