@@ -104,7 +104,10 @@ async def confirm_push(
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
     article = await ctx.store.get_article(pending.article_id)
-    assert article is not None  # articles are not deleted while a push waits
+    if article is None:  # removed by retention while the push waited
+        await query.answer()
+        await query.edit_message_text(t(language, "Not sent."))
+        return
     try:
         report = await breaking.start_audited_push(
             ctx.store,

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from telegram import Bot, Chat
 
-from bot.telegram import context as handlers
+from bot.telegram import context as telegram_context
 from bot.telegram.context import BotContext
 from digests.render import Renderer
 from digests.settings import Settings
@@ -59,13 +59,13 @@ async def test_answers_expire_and_the_cache_is_bounded(
     store: Store, fake_and_bot: tuple[FakeTelegram, Bot], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake, bot = fake_and_bot
-    monkeypatch.setattr(handlers, "ADMIN_CACHE_SIZE", 3)
+    monkeypatch.setattr(telegram_context, "ADMIN_CACHE_SIZE", 3)
     clock = FakeClock(NOW)
     ctx = context(store, clock)
     fake.admins[str(GROUP.id)] = {1}
     assert await ctx.is_chat_admin(GROUP, 1, bot) is True
     fake.admins[str(GROUP.id)] = set()  # demoted
-    clock.advance(timedelta(seconds=handlers.ADMIN_CACHE_SECONDS - 1))
+    clock.advance(timedelta(seconds=telegram_context.ADMIN_CACHE_SECONDS - 1))
     assert await ctx.is_chat_admin(GROUP, 1, bot) is True  # still the kept answer
     clock.advance(timedelta(seconds=2))
     assert await ctx.is_chat_admin(GROUP, 1, bot) is False  # expired: asked again

@@ -170,3 +170,15 @@ async def test_a_second_push_of_a_category_waits_for_the_first(telegram_bot: Tel
     answer, edit = await bot.press(tu.press(second, **ADMIN))
     assert alerted(answer) and answer["text"] and not edit
     await bot.handle(tu.press("pushcancel:1", **ADMIN))  # ends the first push's following
+
+
+async def test_a_push_whose_article_was_removed_meanwhile_is_not_sent(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    data = await preview(bot, audience=0)
+    # Retention removes articles published before a cutoff; this one goes while it waits.
+    assert await bot.store.delete_articles_before(NOW + timedelta(days=1)) == 1
+    _, edit = await bot.press(tu.press(data, **ADMIN))
+    assert edit["text"] == "Not sent."
+    assert await bot.store._fetchall("SELECT id FROM pushes") == []
