@@ -1,6 +1,6 @@
 """Benchmark: plan and render a Telegram digest for 100,000 subscribers.
 
-Usage: python bench/assembly.py [--subscribers N] [--articles N] [--uniform]
+Usage: python -m bench.assembly [--subscribers N] [--articles N] [--uniform]
 
 20 categories; each subscriber picks 3–5 of them (by default with Zipf-like popularity,
 as real category sign-ups are skewed; --uniform makes every combination equally likely,
@@ -11,18 +11,14 @@ planning and rendering (the target is ≥ 5,000/s) and the peak RSS (target ≤ 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import resource
-import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.common import NOW, WORDS, parser, scratch
 from digests.assemble import build_pool, plan_digest
 from digests.ingest.importer import import_records
 from digests.models import Category, Subscriber, Subscription
@@ -30,11 +26,6 @@ from digests.render import Presentation, RenderCache, Renderer, sharing_order
 from digests.settings import DigestLimits
 from digests.store import Store
 
-NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
-WORDS = tuple(
-    "market climate model launch vote court rally storm chip bank health study deal energy "
-    "rocket film league bridge water city data trade law art".split()
-)
 ZONES = (
     "UTC",
     "Europe/London",
@@ -52,7 +43,7 @@ def rss_mb() -> float:
 async def load_articles(  # type: ignore[no-untyped-def]
     n_articles: int, categories: list[Category], rng: random.Random, path: Path | None = None
 ):
-    path = path or Path(tempfile.mkdtemp(prefix="digestbot-bench-")) / "bench.db"
+    path = path or scratch("bench") / "bench.db"
     store = await Store.open(path)
     for category in categories:
         await store.upsert_category(category)
@@ -113,11 +104,11 @@ def make_subscribers(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--subscribers", type=int, default=100_000)
-    parser.add_argument("--articles", type=int, default=2_000)
-    parser.add_argument("--uniform", action="store_true")
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--subscribers", type=int, default=100_000)
+    arguments.add_argument("--articles", type=int, default=2_000)
+    arguments.add_argument("--uniform", action="store_true")
+    args = arguments.parse_args()
     rng = random.Random(7)
     categories = [Category(f"cat-{i:02d}", f"Category {i}", "", i) for i in range(20)]
     limits = DigestLimits()

@@ -1,6 +1,6 @@
 """Benchmark: a breaking push overtakes 10,000 queued digests.
 
-Usage: python bench/breaking.py [--queued 10000] [--subscribers 3000] [--rate 30]
+Usage: python -m bench.breaking [--queued 10000] [--subscribers 3000] [--rate 30]
 
 The fake Bot API runs in its own process at ``--rate`` messages/s; the delivery worker
 sends through python-telegram-bot. 10,000 digests are queued and being delivered when a
@@ -11,28 +11,29 @@ breaking message the server accepted (target ≤ 1 s) and the time for the whole
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.fanout import TOKEN, fake_stats, start_fake  # noqa: E402
-from bot.telegram.sender import TelegramSender  # noqa: E402
-from digests import breaking  # noqa: E402
-from digests.deliver import DeliveryWorker  # noqa: E402
-from digests.models import Category  # noqa: E402
-from digests.outgoing import Destination, OutgoingMessage  # noqa: E402
-from digests.pacing import Pacer, telegram_policy  # noqa: E402
-from digests.render import Renderer  # noqa: E402
-from digests.settings import DeliveryLimits  # noqa: E402
-from digests.store import OutboxItem, Store  # noqa: E402
-from digests.timeutil import SystemClock  # noqa: E402
+from bench.common import (
+    TELEGRAM_TOKEN,
+    add_categories,
+    enqueue_digests,
+    fake_stats,
+    insert_subscribers,
+    parser,
+    scratch,
+    start_fake_telegram,
+)
+from bot.telegram.sender import TelegramSender
+from digests import breaking
+from digests.deliver import DeliveryWorker
+from digests.outgoing import Destination, OutgoingMessage
+from digests.pacing import Pacer, telegram_policy
+from digests.render import Renderer
+from digests.settings import DeliveryLimits
+from digests.store import Store
+from digests.timeutil import SystemClock
 
 
 class Watch:
@@ -58,30 +59,23 @@ class Watch:
 
 async def main(queued: int, subscribers: int, rate: float, base: str) -> None:
     now = datetime.now(UTC)
-    store = await Store.open(Path(tempfile.mkdtemp(prefix="digestbot-breaking-")) / "b.db")
-    await store.upsert_category(Category("climate", "Climate"))
-    stamp = now.isoformat()
-    await store._db.execute("BEGIN")
-    await store._db.executemany(
-        "INSERT INTO subscribers (id, platform, chat_id, created_at, updated_at) "
-        "VALUES (?, 'telegram', ?, ?, ?)",
-        [(i, str(700_000 + i), stamp, stamp) for i in range(1, queued + subscribers + 1)],
+    store = await Store.open(scratch("breaking") / "b.db")
+    await add_categories(store, ["climate"])
+    await insert_subscribers(
+        store,
+        [
+            {"id": i, "platform": "telegram", "chat_id": str(700_000 + i)}
+            for i in range(1, queued + subscribers + 1)
+        ],
+        now=now,
+        subscriptions=[(i, "climate") for i in range(queued + 1, queued + subscribers + 1)],
     )
-    await store._db.executemany(
-        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, 'climate', ?)",
-        [(i, stamp) for i in range(queued + 1, queued + subscribers + 1)],
-    )
-    await store._db.execute("COMMIT")
     digest = OutgoingMessage(
         text="<b>📰 Your news digest</b>\n" + "a story\n" * 10, parse_mode="HTML"
     )
-    items = [
-        OutboxItem(i, "digest", "2026-11-27", "telegram", [digest]) for i in range(1, queued + 1)
-    ]
-    for start in range(0, len(items), 2000):
-        await store.enqueue(items[start : start + 2000], now=now)
+    await enqueue_digests(store, "telegram", [digest], queued, now=now, stories=False)
 
-    watch = Watch(TelegramSender.build(TOKEN, f"{base}/bot"))
+    watch = Watch(TelegramSender.build(TELEGRAM_TOKEN, f"{base}/bot"))
     limits = DeliveryLimits(telegram_max_rate=rate)
     worker = DeliveryWorker(
         store,
@@ -129,12 +123,12 @@ async def main(queued: int, subscribers: int, rate: float, base: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--queued", type=int, default=10_000)
-    parser.add_argument("--subscribers", type=int, default=3_000)
-    parser.add_argument("--rate", type=float, default=30.0)
-    args = parser.parse_args()
-    fake, url = start_fake(args.rate)
+    arguments = parser(__doc__)
+    arguments.add_argument("--queued", type=int, default=10_000)
+    arguments.add_argument("--subscribers", type=int, default=3_000)
+    arguments.add_argument("--rate", type=float, default=30.0)
+    args = arguments.parse_args()
+    fake, url = start_fake_telegram(args.rate)
     try:
         asyncio.run(main(args.queued, args.subscribers, args.rate, url))
     finally:

@@ -1,6 +1,6 @@
 """Crash safety: kill -9 ``digestbot run`` three times during a 5,000-digest fan-out.
 
-Usage: python bench/crash_safety.py [--digests 5000] [--rate 100] [--kills 3] [--seed N]
+Usage: python -m bench.crash_safety [--digests 5000] [--rate 100] [--kills 3] [--seed N]
 
 A fake Telegram Bot API runs in its own process and counts what it accepted per chat.
 ``digestbot run`` (the real command) is started on a database where every subscriber's
@@ -15,35 +15,36 @@ is left to drain the outbox and stopped with SIGTERM. Then:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.fanout import fake_stats, start_fake  # noqa: E402
-from digests.ingest.importer import import_records  # noqa: E402
-from digests.models import Category  # noqa: E402
-from digests.store import Store  # noqa: E402
-from digests.timeutil import to_db  # noqa: E402
-
-TOKEN = "123456789:crash-bench-token-for-the-local-fake-only"
+from bench.common import (
+    TELEGRAM_TOKEN,
+    add_categories,
+    digestbot_command,
+    fake_stats,
+    insert_subscribers,
+    parser,
+    run_env,
+    scratch,
+    start_fake_telegram,
+)
+from digests.ingest.importer import import_records
+from digests.store import Store
+from digests.timeutil import to_db
 
 
 async def prepare(db: Path, count: int) -> None:
     now = datetime.now(UTC)
     store = await Store.open(db)
-    await store.upsert_category(Category("news", "News"))
+    await add_categories(store, ["news"])
     await import_records(
         store,
         [
@@ -61,19 +62,16 @@ async def prepare(db: Path, count: int) -> None:
         now=now,
         story_window=timedelta(hours=48),
     )
-    stamp = to_db(now)
     due = to_db(now - timedelta(minutes=1))
-    await store._db.execute("BEGIN")
-    await store._db.executemany(
-        "INSERT INTO subscribers (id, platform, chat_id, next_digest_at, created_at, updated_at)"
-        " VALUES (?, 'telegram', ?, ?, ?, ?)",
-        [(i, str(500_000 + i), due, stamp, stamp) for i in range(1, count + 1)],
+    await insert_subscribers(
+        store,
+        [
+            {"id": i, "platform": "telegram", "chat_id": str(500_000 + i), "next_digest_at": due}
+            for i in range(1, count + 1)
+        ],
+        now=now,
+        subscriptions=[(i, "news") for i in range(1, count + 1)],
     )
-    await store._db.executemany(
-        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, 'news', ?)",
-        [(i, stamp) for i in range(1, count + 1)],
-    )
-    await store._db.execute("COMMIT")
     await store.close()
 
 
@@ -96,34 +94,31 @@ def pending(db: Path) -> int:
 
 
 def start_bot(db: Path, base: str, rate: float, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{base}/bot",
-        "TELEGRAM_MAX_RATE": str(int(rate)),
-        "DISPATCH_INTERVAL_SECONDS": "2",
-        "FEEDS_FILE": str(db.parent / "none.toml"),
-    }
-    exe = Path(sys.executable).parent / "digestbot"
+    env = run_env(
+        db,
+        TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+        TELEGRAM_API_BASE_URL=f"{base}/bot",
+        TELEGRAM_MAX_RATE=str(int(rate)),
+        DISPATCH_INTERVAL_SECONDS="2",
+    )
     with log.open("ab") as handle:
         return subprocess.Popen(
-            [str(exe), "run"], cwd=db.parent, env=env, stdout=handle, stderr=subprocess.STDOUT
+            digestbot_command(), cwd=db.parent, env=env, stdout=handle, stderr=subprocess.STDOUT
         )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--digests", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--kills", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=None)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--digests", type=int, default=5000)
+    arguments.add_argument("--rate", type=float, default=100.0)
+    arguments.add_argument("--kills", type=int, default=3)
+    arguments.add_argument("--seed", type=int, default=None)
+    args = arguments.parse_args()
     rng = random.Random(args.seed)
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-crash-"))
+    folder = scratch("crash")
     db = folder / "crash.db"
     asyncio.run(prepare(db, args.digests))
-    fake, base = start_fake(args.rate)
+    fake, base = start_fake_telegram(args.rate)
     in_flight_total = 0
     try:
         span = args.digests / args.rate

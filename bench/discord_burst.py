@@ -1,7 +1,7 @@
 """Benchmark: a burst of Discord slash commands; each must be answered within Discord's
 3-second interaction window.
 
-Usage: python bench/discord_burst.py [--commands 1000]
+Usage: python -m bench.discord_burst [--commands 1000]
 
 The fake Discord REST API and gateway run in this process; the real ``digestbot run`` is a
 subprocess connected to the fake gateway. All commands are sent as INTERACTION_CREATE
@@ -13,13 +13,9 @@ the bot's answer (p50, p95, max; target: max < 3 s) and how many were not answer
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import signal
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,14 +23,11 @@ from typing import Any
 
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from digests.ingest.importer import import_records  # noqa: E402
-from digests.models import Category  # noqa: E402
-from digests.store import Store  # noqa: E402
-from tests.fakes.discord_api import FakeDiscord  # noqa: E402
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash  # noqa: E402
+from bench.common import add_categories, parser, scratch, serve, start_run
+from digests.ingest.importer import import_records
+from digests.store import Store
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
 
 TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.burst-bench-token-for-the-local-fake-only"
 CATEGORIES = ("ai-frontier", "climate", "markets")
@@ -43,8 +36,7 @@ CATEGORIES = ("ai-frontier", "climate", "markets")
 async def prepare(path: Path) -> None:
     store = await Store.open(path)
     now = datetime.now(UTC)
-    for i, name in enumerate(CATEGORIES):
-        await store.upsert_category(Category(name, name.title(), "", i))
+    await add_categories(store, CATEGORIES)
     records = [
         (
             n,
@@ -92,8 +84,8 @@ def burst(count: int) -> list[dict[str, Any]]:
 
 
 async def main(count: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-discord-burst-"))
-    await prepare(folder / "burst.db")
+    db = scratch("discord-burst") / "burst.db"
+    await prepare(db)
     fake = FakeDiscord(token=TOKEN)
     fake.guilds["500"] = {}
     answered_at: dict[str, float] = {}
@@ -104,25 +96,14 @@ async def main(count: int) -> None:
         return await record(request)
 
     fake.callback = timed  # type: ignore[method-assign]
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'burst.db'}",
+    runner, base = await serve(fake.app())
+    settings = {
         "DISCORD_BOT_TOKEN": TOKEN,
         "DISCORD_API_BASE_URL": f"{base}/api/v10",
-        "FEEDS_FILE": str(folder / "none.toml"),
         "LOG_LEVEL": "WARNING",
     }
-    bot = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "digestbot"),
-        "run",
-        cwd=folder,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    bot = await start_run(
+        db, settings, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
     payloads = burst(count)
     sent_at: dict[str, float] = {}
@@ -156,7 +137,6 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--commands", type=int, default=1000)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.commands))
+    arguments = parser(__doc__)
+    arguments.add_argument("--commands", type=int, default=1000)
+    asyncio.run(main(arguments.parse_args().commands))

@@ -1,6 +1,6 @@
 """Benchmark: fan out digests to distinct Discord channels at Discord's global limit.
 
-Usage: python bench/discord_fanout.py [--digests 3000] [--rate 50]
+Usage: python -m bench.discord_fanout [--digests 3000] [--rate 50]
 
 The fake Discord REST API (tests/fakes/discord_api.py) runs in this process on 127.0.0.1,
 enforcing ``--rate`` messages/s overall (a sliding one-second window) and 5 messages per
@@ -12,41 +12,38 @@ requests that drew a 429 (target ≤ 0.5 %), and lost and duplicated digests (ta
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
-import tempfile
-import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
-from aiohttp import web
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.discord.sender import DiscordSender  # noqa: E402
-from digests.deliver import DeliveryWorker  # noqa: E402
-from digests.outgoing import OutgoingMessage  # noqa: E402
-from digests.pacing import Pacer, discord_policy  # noqa: E402
-from digests.settings import DeliveryLimits  # noqa: E402
-from digests.store import OutboxItem, Store  # noqa: E402
-from digests.timeutil import SystemClock  # noqa: E402
-from tests.fakes.discord_api import FakeDiscord  # noqa: E402
+from bench.common import (
+    drain,
+    enqueue_digests,
+    insert_subscribers,
+    parser,
+    print_fanout,
+    scratch,
+    serve,
+)
+from bot.discord.sender import DiscordSender
+from digests.deliver import DeliveryWorker
+from digests.outgoing import OutgoingMessage
+from digests.pacing import Pacer, discord_policy
+from digests.settings import DeliveryLimits
+from digests.store import Store
+from digests.timeutil import SystemClock
+from tests.fakes.discord_api import FakeDiscord
 
 TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.fanout-bench-token-for-the-local-fake-only"
 
 
 async def prepare(store: Store, count: int) -> None:
     now = datetime.now(UTC)
-    await store._db.execute("BEGIN")
-    await store._db.executemany(
-        "INSERT INTO subscribers (id, platform, chat_id, guild_id, created_at, updated_at) "
-        "VALUES (?, 'discord', ?, '500', ?, ?)",
-        [(i, str(700_000 + i), now.isoformat(), now.isoformat()) for i in range(1, count + 1)],
-    )
-    await store._db.execute("COMMIT")
+    rows = [
+        {"id": i, "platform": "discord", "chat_id": str(700_000 + i), "guild_id": "500"}
+        for i in range(1, count + 1)
+    ]
+    await insert_subscribers(store, rows, now=now)
     bodies = [
         OutgoingMessage(
             text=f"**📰 Your news digest** — variant {v}",
@@ -61,21 +58,13 @@ async def prepare(store: Store, count: int) -> None:
         )
         for v in range(20)
     ]
-    items = [
-        OutboxItem(i, "digest", "2026-11-27", "discord", [bodies[i % 20]], story_ids=(i,))
-        for i in range(1, count + 1)
-    ]
-    for start in range(0, count, 2000):
-        await store.enqueue(items[start : start + 2000], now=now)
+    await enqueue_digests(store, "discord", bodies, count, now=now)
 
 
 async def main(count: int, rate: float) -> None:
     fake = FakeDiscord(token=TOKEN, global_per_second=rate)
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    store = await Store.open(Path(tempfile.mkdtemp(prefix="digestbot-dfanout-")) / "f.db")
+    runner, base = await serve(fake.app())
+    store = await Store.open(scratch("dfanout") / "f.db")
     await prepare(store, count)
     sender = await DiscordSender.start(TOKEN, f"{base}/api/v10")
     worker = DeliveryWorker(
@@ -85,36 +74,29 @@ async def main(count: int, rate: float) -> None:
         SystemClock(),
         DeliveryLimits(discord_max_rate=rate, concurrency=64),
     )
-    started = time.perf_counter()
-    while await worker.run_once(limit=2000):
-        pass
-    elapsed = time.perf_counter() - started
+    elapsed = await drain(worker)
     await sender.close()
     counts = (await store.outbox_counts()).get("discord", {})
     await store.close()
     await runner.cleanup()
     per_channel = Counter(m["channel"] for m in fake.messages)
     accepted = len(fake.messages)
-    requests = accepted + fake.too_many
-    print(f"digests:           {count} to distinct channels (3 embeds each), cap {rate:g} msg/s")
-    print(f"elapsed:           {elapsed:.1f} s")
-    print(
-        f"sustained rate:    {accepted / elapsed:.1f} msg/s = "
-        f"{accepted / elapsed / rate:.2f} × cap (target ≥ 0.9)"
-    )
-    print(
-        f"429 answers:       {fake.too_many} of {requests} requests = "
-        f"{100 * fake.too_many / max(1, requests):.2f} % (target ≤ 0.5 %)"
-    )
-    print(
-        f"lost:              {count - len(per_channel)}; duplicated: "
-        f"{accepted - len(per_channel)}; outbox: {counts}"
+    print_fanout(
+        f"{count} to distinct channels (3 embeds each)",
+        elapsed,
+        rate,
+        accepted=accepted,
+        requests=accepted + fake.too_many,
+        too_many=fake.too_many,
+        lost=count - len(per_channel),
+        duplicated=accepted - len(per_channel),
+        outbox=counts,
     )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--digests", type=int, default=3000)
-    parser.add_argument("--rate", type=float, default=50.0)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.digests, arguments.rate))
+    arguments = parser(__doc__)
+    arguments.add_argument("--digests", type=int, default=3000)
+    arguments.add_argument("--rate", type=float, default=50.0)
+    args = arguments.parse_args()
+    asyncio.run(main(args.digests, args.rate))

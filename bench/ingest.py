@@ -1,6 +1,6 @@
 """Benchmark: poll 200 feeds × 50 items from a local HTTP server into the store.
 
-Usage: python bench/ingest.py [--feeds 200] [--items 50]
+Usage: python -m bench.ingest [--feeds 200] [--items 50]
 
 The feed server runs in its own process on 127.0.0.1 (so it does not share the event
 loop with the poller) and answers conditional requests with 304. Prints the first poll
@@ -10,25 +10,21 @@ and the second poll (every feed unchanged) in feeds/s (target ≥ 200).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import multiprocessing
 import random
-import sys
-import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from aiohttp import web
 
-NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
-WORDS = tuple(
-    "market climate model launch vote court rally storm chip bank health study deal energy "
-    "rocket film league bridge water city data trade law art".split()
-)
+from bench.common import NOW, WORDS, add_categories, parser, scratch, serve
+from digests.ingest.fetch import build_client
+from digests.ingest.pipeline import poll_feeds
+from digests.settings import Settings
+from digests.store import Store
 
 
 def feed_body(index: int, items: int) -> bytes:
@@ -52,9 +48,7 @@ def feed_body(index: int, items: int) -> bytes:
     return "".join(parts).encode()
 
 
-def serve(port_queue: multiprocessing.Queue, feeds: int, items: int) -> None:  # type: ignore[type-arg]
-    from aiohttp import web
-
+def serve_feeds(base_queue: multiprocessing.Queue, feeds: int, items: int) -> None:  # type: ignore[type-arg]
     bodies = {str(i): feed_body(i, items) for i in range(feeds)}
 
     async def handle(request: web.Request) -> web.Response:
@@ -69,27 +63,17 @@ def serve(port_queue: multiprocessing.Queue, feeds: int, items: int) -> None:  #
     async def main() -> None:
         app = web.Application()
         app.router.add_get("/feed/{name}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port_queue.put(runner.addresses[0][1])
+        _, base = await serve(app)
+        base_queue.put(base)
         await asyncio.sleep(3600)
 
     asyncio.run(main())
 
 
 async def run(base: str, feeds: int, items: int) -> None:
-    from digests.ingest.fetch import build_client
-    from digests.ingest.pipeline import poll_feeds
-    from digests.models import Category
-    from digests.settings import Settings
-    from digests.store import Store
-
-    folder = tempfile.mkdtemp(prefix="digestbot-ingest-")
-    settings = Settings(database_path=Path(folder) / "bench.db")
+    settings = Settings(database_path=scratch("ingest") / "bench.db")
     store = await Store.open(settings.database_path)
-    await store.upsert_category(Category("news", "News"))
+    await add_categories(store, ["news"])
     for i in range(feeds):
         await store.upsert_feed(
             f"{base}/feed/{i}", ["news"], now=NOW, interval=timedelta(minutes=15)
@@ -116,18 +100,17 @@ async def run(base: str, feeds: int, items: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--feeds", type=int, default=200)
-    parser.add_argument("--items", type=int, default=50)
-    args = parser.parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--feeds", type=int, default=200)
+    arguments.add_argument("--items", type=int, default=50)
+    args = arguments.parse_args()
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(
-        target=serve, args=(queue, args.feeds, args.items), daemon=True
+        target=serve_feeds, args=(queue, args.feeds, args.items), daemon=True
     )
     server.start()
     try:
-        port = queue.get(timeout=30)
-        asyncio.run(run(f"http://127.0.0.1:{port}", args.feeds, args.items))
+        asyncio.run(run(queue.get(timeout=30), args.feeds, args.items))
     finally:
         server.terminate()
         server.join(5)

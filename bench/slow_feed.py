@@ -1,6 +1,6 @@
 """Benchmark: 50 normal feeds and one that sends 1 byte a second, polled by `digestbot run`.
 
-Usage: python bench/slow_feed.py [--feeds 50] [--seconds 135]
+Usage: python -m bench.slow_feed [--feeds 50] [--seconds 135]
 
 The feeds are served from this process on 127.0.0.1, which notes when each request
 arrives; the real ``digestbot run`` is a subprocess polling them (every minute, the floor,
@@ -14,27 +14,21 @@ as failing and backs off).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
-import os
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.run import POLL_TICK  # noqa: E402
-from digests.models import Category  # noqa: E402
-from digests.store import Store  # noqa: E402
+from bench.common import add_categories, parser, scratch, serve, start_run
+from bot.run import POLL_TICK
+from digests.store import Store
 
 INTERVAL = timedelta(minutes=1)  # the floor; normal feed i adds i % 7 s, so due times spread
 SLACK_S = 2.0
@@ -96,33 +90,18 @@ class Feeds:
 async def run(folder: Path, count: int, seconds: float) -> tuple[Feeds, float]:
     """Serve the feeds and run ``digestbot run`` for ``seconds``; return the arrivals."""
     feeds = Feeds(count)
-    runner = web.AppRunner(feeds.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    store = await Store.open(folder / "slow.db")
-    await store.upsert_category(Category("news", "News"))
+    runner, base = await serve(feeds.app())
+    db = folder / "slow.db"
+    store = await Store.open(db)
+    await add_categories(store, ["news"])
     now = datetime.now(UTC)
     await store.upsert_feed(f"{base}/slow", ["news"], now=now, interval=INTERVAL)
     for i in range(count):
         await store.upsert_feed(f"{base}/feed/{i}", ["news"], now=now, interval=interval(i))
     await store.close()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'slow.db'}",
-        "FEEDS_FILE": str(folder / "none.toml"),
-    }
-    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "API_TOKEN"):
-        env.pop(name, None)
     started = time.time()
-    bot = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "digestbot"),
-        "run",
-        cwd=folder,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=(folder / "run.log").open("wb"),
+    bot = await start_run(
+        db, {}, stdout=asyncio.subprocess.DEVNULL, stderr=(folder / "run.log").open("wb")
     )
     try:
         with contextlib.suppress(TimeoutError):
@@ -185,10 +164,10 @@ async def feed_states(db: Path) -> dict[str, tuple[int, str | None]]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--feeds", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=135.0)
-    arguments = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-slowfeed-"))
-    feeds, started = asyncio.run(run(folder, arguments.feeds, arguments.seconds))
-    report(feeds, arguments.feeds, started, arguments.seconds, db=folder / "slow.db")
+    arguments = parser(__doc__)
+    arguments.add_argument("--feeds", type=int, default=50)
+    arguments.add_argument("--seconds", type=float, default=135.0)
+    args = arguments.parse_args()
+    folder = scratch("slowfeed")
+    feeds, started = asyncio.run(run(folder, args.feeds, args.seconds))
+    report(feeds, args.feeds, started, args.seconds, db=folder / "slow.db")

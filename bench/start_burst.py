@@ -1,6 +1,6 @@
 """Benchmark: 1,000 readers press /start at once; every one is answered, none draws a 429.
 
-Usage: python bench/start_burst.py [--readers 1000] [--rate 30]
+Usage: python -m bench.start_burst [--readers 1000] [--rate 30]
 
 The fake Bot API runs in this process (it enforces ``--rate`` messages/s overall and about
 1/s per chat); the real ``digestbot run`` is a subprocess polling it. Prints how long the
@@ -9,55 +9,32 @@ burst took to answer, the replies' rate against the cap, and the 429 count (targ
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import signal
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from aiohttp import web
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from digests.models import Category  # noqa: E402
-from digests.store import Store  # noqa: E402
-from tests.fakes import telegram_updates as tu  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram, Limits  # noqa: E402
+from bench.common import add_categories, parser, scratch, serve, start_run
+from digests.store import Store
+from tests.fakes import telegram_updates as tu
+from tests.fakes.telegram_api import FakeTelegram, Limits
 
 TOKEN = "123456789:burst-bench-token-for-the-local-fake-only"
 
 
 async def main(readers: int, rate: float) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-burst-"))
-    store = await Store.open(folder / "burst.db")
-    for i, name in enumerate(("ai-frontier", "climate", "markets")):
-        await store.upsert_category(Category(name, name.title(), "", i))
+    db = scratch("burst") / "burst.db"
+    store = await Store.open(db)
+    await add_categories(store, ["ai-frontier", "climate", "markets"])
     await store.close()
     fake = FakeTelegram(Limits(global_per_second=rate), token=TOKEN)
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'burst.db'}",
+    runner, base = await serve(fake.app())
+    settings = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": f"{base}/bot",
         "TELEGRAM_MAX_RATE": str(int(rate)),
-        "FEEDS_FILE": str(folder / "none.toml"),
     }
-    bot = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "digestbot"),
-        "run",
-        cwd=folder,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    bot = await start_run(
+        db, settings, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
     try:
         while "vi" not in fake.commands:
@@ -85,8 +62,8 @@ async def main(readers: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--readers", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=30.0)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.readers, arguments.rate))
+    arguments = parser(__doc__)
+    arguments.add_argument("--readers", type=int, default=1000)
+    arguments.add_argument("--rate", type=float, default=30.0)
+    args = arguments.parse_args()
+    asyncio.run(main(args.readers, args.rate))

@@ -1,0 +1,206 @@
+"""Set-up shared by the benchmarks: a scratch database, categories and subscribers inserted
+in bulk, outbox entries, a local server for a fake, the fake Bot API in its own process,
+``digestbot run`` as a child process, the argument parser and the fan-out report.
+
+Run every benchmark from the project root as a module, ``python -m bench.NAME``: then
+``bench``, ``tests.fakes`` and the project import as packages, with no ``sys.path`` edits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from digests.deliver import DeliveryWorker
+from digests.models import Category
+from digests.outgoing import OutgoingMessage
+from digests.store import OutboxItem, Store
+from digests.timeutil import to_db
+
+ROOT = Path(__file__).resolve().parents[1]
+# The fixed "now" of the benchmarks that need no wall clock (articles dated before it).
+NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
+# Headline words; numbered variants of them make a large vocabulary of unrelated titles.
+WORDS = tuple(
+    "market climate model launch vote court rally storm chip bank health study deal energy "
+    "rocket film league bridge water city data trade law art".split()
+)
+# Every token that reaches a fake must be turned away by the real platform.
+TELEGRAM_TOKEN = "123456789:bench-token-for-the-local-fake-server-only"
+SECRETS = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "API_TOKEN")
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """An argument parser described by the first line of the benchmark's docstring."""
+    return argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+
+
+def scratch(prefix: str) -> Path:
+    """A new empty folder for one run's database and logs (left behind for a look)."""
+    return Path(tempfile.mkdtemp(prefix=f"digestbot-{prefix}-"))
+
+
+async def add_categories(store: Store, slugs: Sequence[str]) -> None:
+    for position, slug in enumerate(slugs):
+        await store.upsert_category(Category(slug, slug.title(), "", position))
+
+
+async def insert_subscribers(
+    store: Store,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    now: datetime,
+    subscriptions: Sequence[tuple[int, str]] = (),
+) -> None:
+    """Subscriber rows (columns by name, the same in every row; ``id``, ``platform`` and
+    ``chat_id`` at least) and (subscriber id, category) subscriptions, in one transaction:
+    a hundred thousand take seconds, where ``upsert_subscriber`` one by one takes minutes."""
+    if not rows:
+        return
+    stamp = to_db(now)
+    columns = [*rows[0], "created_at", "updated_at"]
+    marks = ", ".join("?" for _ in columns)
+    await store._db.execute("BEGIN")
+    await store._db.executemany(
+        f"INSERT INTO subscribers ({', '.join(columns)}) VALUES ({marks})",
+        [(*row.values(), stamp, stamp) for row in rows],
+    )
+    await store._db.executemany(
+        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, ?, ?)",
+        [(subscriber_id, category, stamp) for subscriber_id, category in subscriptions],
+    )
+    await store._db.execute("COMMIT")
+
+
+async def enqueue_digests(
+    store: Store,
+    platform: str,
+    bodies: Sequence[OutgoingMessage],
+    count: int,
+    *,
+    now: datetime,
+    cursor: int | None = None,
+    stories: bool = True,
+) -> None:
+    """One digest entry for each of subscribers 1..count, cycling through ``bodies``; with
+    ``stories`` the entry of subscriber i carries story i, as a one-story digest would."""
+    items = [
+        OutboxItem(
+            i,
+            "digest",
+            "2026-11-27",
+            platform,
+            [bodies[i % len(bodies)]],
+            story_ids=(i,) if stories else (),
+            cursor=cursor,
+        )
+        for i in range(1, count + 1)
+    ]
+    for start in range(0, count, 2000):
+        await store.enqueue(items[start : start + 2000], now=now)
+
+
+async def drain(worker: DeliveryWorker) -> float:
+    """Deliver everything queued, in claims of 2,000; return the seconds it took."""
+    started = time.perf_counter()
+    while await worker.run_once(limit=2000):
+        pass
+    return time.perf_counter() - started
+
+
+def print_fanout(
+    what: str,
+    elapsed: float,
+    rate: float,
+    *,
+    accepted: int,
+    requests: int,
+    too_many: int,
+    lost: int,
+    duplicated: int,
+    outbox: object,
+) -> None:
+    """The fan-out figures: sustained rate against the cap, 429s, lost and duplicated."""
+    print(f"digests:           {what}, cap {rate:g} msg/s")
+    print(f"elapsed:           {elapsed:.1f} s")
+    print(
+        f"sustained rate:    {accepted / elapsed:.1f} msg/s = "
+        f"{accepted / elapsed / rate:.2f} × cap (target ≥ 0.9)"
+    )
+    print(
+        f"429 answers:       {too_many} of {requests} requests = "
+        f"{100 * too_many / max(1, requests):.2f} % (target ≤ 0.5 %)"
+    )
+    print(f"lost:              {lost}; duplicated: {duplicated}; outbox: {outbox}")
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve ``app`` on a free port of 127.0.0.1; return its runner (``cleanup()`` stops
+    it) and base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+def start_fake_telegram(rate: float) -> tuple[subprocess.Popen[str], str]:
+    """The fake Bot API in a process of its own (it must not share the sender's event
+    loop); return the process and its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.telegram_api", "--rate", str(rate)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("PORT "):
+        process.kill()
+        raise SystemExit(f"fake server did not start: {line!r}")
+    return process, f"http://127.0.0.1:{line.split()[1]}"
+
+
+def fake_stats(base: str) -> dict[str, Any]:
+    """What the fake Bot API accepted: ``accepted``, ``requests``, ``too_many``, ``per_chat``."""
+    with urllib.request.urlopen(f"{base}/_stats", timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def run_env(db: Path, **settings: str) -> dict[str, str]:
+    """The environment of a ``digestbot run`` on ``db`` with these settings; no token of
+    the caller's own environment leaks in, and no feeds file is read."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    env.update(DATABASE_URL=f"sqlite:///{db}", FEEDS_FILE=str(db.parent / "none.toml"))
+    env.update(settings)
+    return env
+
+
+def digestbot_command() -> list[str]:
+    """``digestbot run`` of the interpreter running the benchmark."""
+    return [str(Path(sys.executable).parent / "digestbot"), "run"]
+
+
+async def start_run(
+    db: Path, settings: Mapping[str, str], *, stdout: Any, stderr: Any
+) -> asyncio.subprocess.Process:
+    """``digestbot run`` on ``db`` as a child process, in the database's folder."""
+    return await asyncio.create_subprocess_exec(
+        *digestbot_command(),
+        cwd=db.parent,
+        env=run_env(db, **settings),
+        stdout=stdout,
+        stderr=stderr,
+    )
