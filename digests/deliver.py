@@ -25,8 +25,9 @@ from digests.delivery_errors import (
     RateLimited,
 )
 from digests.models import OutboxEntry
-from digests.outgoing import PLAIN_TEXT_LIMIT, Destination, OutgoingMessage, Sender, as_plain
+from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer
+from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain
 from digests.settings import DeliveryLimits
 from digests.store import Store
 from digests.timeutil import Clock

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digests.errors import InputError
 from digests.ingest.normalise import InvalidURL, canonical_url
@@ -120,8 +121,6 @@ def feed_changes(
 
 def reject_credentials(url: str) -> None:
     """Feed URLs are listed and logged: a user name or password in one would leak."""
-    from urllib.parse import urlsplit
-
     if "@" in urlsplit(url.strip()).netloc:
         raise ValueError(f"credentials in feed URLs are not supported: {url.split('@')[-1]}")
 

@@ -45,30 +45,3 @@ class Sender(Protocol):
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
         """Send one message; return the platform's id for it once the platform accepted it."""
         ...
-
-
-# The longest plain text each platform takes in one message (Telegram 4096, Discord 2000).
-PLAIN_TEXT_LIMIT = {"telegram": 4000, "discord": 2000}
-
-
-def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
-    """The same message without markup: the fallback when a platform rejects the markup."""
-    import re
-    from dataclasses import replace
-    from html import unescape
-
-    parts = [message.text] if message.text else []
-    for embed in message.embeds:
-        parts.extend(str(embed.get(k, "")) for k in ("title", "description") if embed.get(k))
-    text = "\n\n".join(parts)
-    if message.parse_mode == "HTML":
-        text = unescape(re.sub(r"<[^>]*>", "", text))
-    elif message.embeds:
-        # Discord markdown: drop the link syntax and escapes, keep the words and URLs
-        # (and an article's own backslashes).
-        from digests.render.markup import discord_plain
-
-        text = discord_plain(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return replace(message, text=text, parse_mode=None, embeds=())

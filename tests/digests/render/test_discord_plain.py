@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from digests.outgoing import PLAIN_TEXT_LIMIT, as_plain
 from digests.render import Presentation, Renderer
 from digests.render.markup import discord_escape, discord_plain
+from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain
 from tests.conftest import ArticleFactory
 from tests.digests.render.test_render import digest_of
 

@@ -1,0 +1,31 @@
+"""The plain-text fallback of a rendered message: what delivery resends when a platform
+rejects the message's markup (Telegram's HTML, Discord's markdown and embeds)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from html import unescape
+
+from digests.outgoing import OutgoingMessage
+from digests.render.markup import discord_plain
+
+# The longest plain text each platform takes in one message (Telegram 4096, Discord 2000).
+PLAIN_TEXT_LIMIT = {"telegram": 4000, "discord": 2000}
+
+
+def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
+    """The same message without markup: the fallback when a platform rejects the markup."""
+    parts = [message.text] if message.text else []
+    for embed in message.embeds:
+        parts.extend(str(embed.get(k, "")) for k in ("title", "description") if embed.get(k))
+    text = "\n\n".join(parts)
+    if message.parse_mode == "HTML":
+        text = unescape(re.sub(r"<[^>]*>", "", text))
+    elif message.embeds:
+        # Discord markdown: drop the link syntax and escapes, keep the words and URLs
+        # (and an article's own backslashes).
+        text = discord_plain(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return replace(message, text=text, parse_mode=None, embeds=())
