@@ -22,10 +22,12 @@ from bot.telegram.context import (
 from bot.telegram.keyboards import push_buttons, push_cancel_button
 from digests import breaking
 from digests.i18n import t
+from digests.render.markup import clip
 from digests.stats import stats_lines
 from digests.store import NotFound, PushBusy
 
 PROGRESS_FOR_SECONDS = 900.0
+ERROR_LENGTH = 300
 FOR_ADMINS = "This command is for the bot's administrators."
 
 
@@ -77,7 +79,8 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
             story_window=ctx.settings.story_window,
         )
     except (breaking.BreakingError, NotFound) as exc:
-        await reply(update, str(exc))
+        # The message may quote what was typed, up to Telegram's whole message length.
+        await reply(update, clip(str(exc), ERROR_LENGTH))
         return
     await reply(update, proposal.shown.text, parse_mode=ParseMode.HTML)
     token = ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
@@ -138,7 +141,11 @@ async def cancel_push(
 ) -> None:
     ctx = context.digest
     now = ctx.clock.now()
-    report = await breaking.cancel(ctx.store, push_id, now=now)
+    try:
+        report = await breaking.cancel(ctx.store, push_id, now=now)
+    except NotFound as exc:  # a forged button: answered, so it stops spinning
+        await query.answer(str(exc), show_alert=True)
+        return
     await ctx.store.audit(
         actor=actor_of(update),
         platform=PLATFORM,

@@ -7,14 +7,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -25,11 +28,14 @@ from bot.telegram.ratelimit import PacerRateLimiter
 from digests import actions
 from digests.i18n import SUPPORTED_LANGUAGES
 from digests.pacing import Pacer
+from digests.safejson import find_problem
 
 log = logging.getLogger(__name__)
 
 # New messages and channel posts only: an edited command is not run a second time.
 FRESH = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+# The guard runs before every other handler (lower groups first).
+GUARD_GROUP = -1
 
 
 def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
@@ -70,9 +76,23 @@ def build_application(ctx: BotContext, token: str, base_url: str, pacer: Pacer) 
         .build()
     )
     application.bot_data.ctx = ctx
+    application.add_handler(TypeHandler(Update, drop_unreadable), group=GUARD_GROUP)
     application.add_handlers(handlers())
     application.add_error_handler(on_error)
     return application
+
+
+async def drop_unreadable(update: Update, context: DigestContext) -> None:
+    """An update with text no reply could carry back (a lone surrogate, which JSON can
+    encode and UTF-8 cannot) goes no further: a handler echoing it would fail to send.
+    A button press is still acknowledged, so the reader's button stops spinning."""
+    problem = find_problem(update.to_dict())
+    if problem is None:
+        return
+    log.warning("Telegram update %s dropped: %s", update.update_id, problem)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: DigestContext) -> None:

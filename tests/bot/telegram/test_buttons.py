@@ -182,3 +182,14 @@ async def test_a_push_whose_article_was_removed_meanwhile_is_not_sent(
     _, edit = await bot.press(tu.press(data, **ADMIN))
     assert edit["text"] == "Not sent."
     assert await bot.store._fetchall("SELECT id FROM pushes") == []
+
+
+async def test_forged_and_unreadable_buttons_are_only_acknowledged(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    answer, edit = await bot.press(tu.press("pushcancel:" + "9" * 18, **ADMIN))
+    assert alerted(answer) and answer["text"] == "no breaking push " + "9" * 18 and not edit
+    answer, edit = await bot.press(tu.press("cat:\ud800", chat_id=100, user_id=100, message_id=1))
+    assert "text" not in answer and not edit
+    assert await bot.store.find_subscriber("telegram", "100") is None

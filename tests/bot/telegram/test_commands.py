@@ -164,3 +164,39 @@ async def test_stats_are_for_bot_admins(telegram_bot: TelegramBot) -> None:
     assert "quản trị viên" in refused["text"]
     shown = await bot.say(tu.command("/stats", chat_id=BOT_ADMIN))
     assert "subscribers: " in shown["text"]
+
+
+# --- hostile input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["/timezone Asia/\ud800", "/subscribe \ud800", "/breaking climate https://x.example/\ud800"],
+)
+async def test_a_lone_surrogate_is_dropped_before_any_handler(
+    telegram_bot: TelegramBot, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Echoed in a reply it could not be sent (UTF-8 has no lone surrogates).
+    calls = await telegram_bot.handle(tu.command(text, chat_id=BOT_ADMIN))
+    assert calls == []
+    assert "dropped: text contains a lone surrogate" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+    assert await telegram_bot.store.find_subscriber("telegram", str(BOT_ADMIN)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/time " + "9" * 5000,
+        "/frequency " + "1" * 5000,
+        "/subscribe \u202eclimate\u202c",
+        "/breaking climate " + "9" * 5000,
+        "/breaking climate https://x.example/" + "a" * 5000 + " T",
+    ],
+)
+async def test_huge_and_bidi_arguments_get_a_short_answer(
+    telegram_bot: TelegramBot, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    answer = await telegram_bot.say(tu.command(text, chat_id=BOT_ADMIN))
+    assert 0 < len(answer["text"]) <= 1000 and "\n" not in answer["text"]
+    assert not [r for r in caplog.records if r.exc_info]
