@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import NOW, WORDS, parser, scratch
+from bench.common import NOW, WORDS, options, scratch
 from digests.assemble import build_pool, plan_digest
 from digests.ingest.importer import import_records
 from digests.models import Category, Subscriber, Subscription
@@ -104,11 +104,7 @@ def make_subscribers(
 
 
 def main() -> None:
-    arguments = parser(__doc__)
-    arguments.add_argument("--subscribers", type=int, default=100_000)
-    arguments.add_argument("--articles", type=int, default=2_000)
-    arguments.add_argument("--uniform", action="store_true")
-    args = arguments.parse_args()
+    args = options(__doc__, subscribers=100_000, articles=2_000, uniform=False)
     rng = random.Random(7)
     categories = [Category(f"cat-{i:02d}", f"Category {i}", "", i) for i in range(20)]
     limits = DigestLimits()

@@ -21,7 +21,7 @@ from bench.common import (
     enqueue_digests,
     fake_stats,
     insert_subscribers,
-    parser,
+    options,
     scratch,
     start_fake_telegram,
 )
@@ -123,11 +123,7 @@ async def main(queued: int, subscribers: int, rate: float, base: str) -> None:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--queued", type=int, default=10_000)
-    arguments.add_argument("--subscribers", type=int, default=3_000)
-    arguments.add_argument("--rate", type=float, default=30.0)
-    args = arguments.parse_args()
+    args = options(__doc__, queued=10_000, subscribers=3_000, rate=30.0)
     fake, url = start_fake_telegram(args.rate)
     try:
         asyncio.run(main(args.queued, args.subscribers, args.rate, url))

@@ -43,9 +43,20 @@ TELEGRAM_TOKEN = "123456789:bench-token-for-the-local-fake-server-only"
 SECRETS = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "API_TOKEN")
 
 
-def parser(doc: str | None) -> argparse.ArgumentParser:
-    """An argument parser described by the first line of the benchmark's docstring."""
-    return argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+def options(doc: str | None, **defaults: Any) -> argparse.Namespace:
+    """The command line of a benchmark described by its docstring's first line: one
+    ``--name`` per default, of the default's type (``True``/``False``: a flag; a
+    ``(type, default)`` pair where the default is None)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    for name, default in defaults.items():
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(default, bool):
+            parser.add_argument(flag, action="store_true")
+        elif isinstance(default, tuple):
+            parser.add_argument(flag, type=default[0], default=default[1])
+        else:
+            parser.add_argument(flag, type=type(default), default=default)
+    return parser.parse_args()
 
 
 def scratch(prefix: str) -> Path:
@@ -191,6 +202,19 @@ def run_env(db: Path, **settings: str) -> dict[str, str]:
 def digestbot_command() -> list[str]:
     """``digestbot run`` of the interpreter running the benchmark."""
     return [str(Path(sys.executable).parent / "digestbot"), "run"]
+
+
+def popen_run(db: Path, settings: Mapping[str, str], *, log: Path) -> subprocess.Popen[bytes]:
+    """``digestbot run`` on ``db`` as a child process of a benchmark without an event loop,
+    its output appended to ``log``."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            digestbot_command(),
+            cwd=db.parent,
+            env=run_env(db, **settings),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def start_run(

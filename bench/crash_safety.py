@@ -25,17 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import (
-    TELEGRAM_TOKEN,
-    add_categories,
-    digestbot_command,
-    fake_stats,
-    insert_subscribers,
-    parser,
-    run_env,
-    scratch,
-    start_fake_telegram,
-)
+from bench import common
 from digests.ingest.importer import import_records
 from digests.store import Store
 from digests.timeutil import to_db
@@ -44,7 +34,7 @@ from digests.timeutil import to_db
 async def prepare(db: Path, count: int) -> None:
     now = datetime.now(UTC)
     store = await Store.open(db)
-    await add_categories(store, ["news"])
+    await common.add_categories(store, ["news"])
     await import_records(
         store,
         [
@@ -63,7 +53,7 @@ async def prepare(db: Path, count: int) -> None:
         story_window=timedelta(hours=48),
     )
     due = to_db(now - timedelta(minutes=1))
-    await insert_subscribers(
+    await common.insert_subscribers(
         store,
         [
             {"id": i, "platform": "telegram", "chat_id": str(500_000 + i), "next_digest_at": due}
@@ -94,31 +84,22 @@ def pending(db: Path) -> int:
 
 
 def start_bot(db: Path, base: str, rate: float, log: Path) -> subprocess.Popen[bytes]:
-    env = run_env(
-        db,
-        TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
-        TELEGRAM_API_BASE_URL=f"{base}/bot",
-        TELEGRAM_MAX_RATE=str(int(rate)),
-        DISPATCH_INTERVAL_SECONDS="2",
-    )
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            digestbot_command(), cwd=db.parent, env=env, stdout=handle, stderr=subprocess.STDOUT
-        )
+    settings = {
+        "TELEGRAM_BOT_TOKEN": common.TELEGRAM_TOKEN,
+        "TELEGRAM_API_BASE_URL": f"{base}/bot",
+        "TELEGRAM_MAX_RATE": str(int(rate)),
+        "DISPATCH_INTERVAL_SECONDS": "2",
+    }
+    return common.popen_run(db, settings, log=log)
 
 
 def main() -> None:
-    arguments = parser(__doc__)
-    arguments.add_argument("--digests", type=int, default=5000)
-    arguments.add_argument("--rate", type=float, default=100.0)
-    arguments.add_argument("--kills", type=int, default=3)
-    arguments.add_argument("--seed", type=int, default=None)
-    args = arguments.parse_args()
+    args = common.options(__doc__, digests=5000, rate=100.0, kills=3, seed=(int, None))
     rng = random.Random(args.seed)
-    folder = scratch("crash")
+    folder = common.scratch("crash")
     db = folder / "crash.db"
     asyncio.run(prepare(db, args.digests))
-    fake, base = start_fake_telegram(args.rate)
+    fake, base = common.start_fake_telegram(args.rate)
     in_flight_total = 0
     try:
         span = args.digests / args.rate
@@ -127,7 +108,7 @@ def main() -> None:
             time.sleep(rng.uniform(1.0, max(1.5, span / (args.kills + 1))))
             bot.send_signal(signal.SIGKILL)
             bot.wait()
-            accepted = int(fake_stats(base)["accepted"])  # type: ignore[arg-type]
+            accepted = int(common.fake_stats(base)["accepted"])  # type: ignore[arg-type]
             recorded = recorded_sent(db)
             in_flight = accepted - recorded
             in_flight_total += in_flight
@@ -141,7 +122,7 @@ def main() -> None:
             time.sleep(1)
         bot.send_signal(signal.SIGTERM)
         code = bot.wait(30)
-        stats = fake_stats(base)
+        stats = common.fake_stats(base)
     finally:
         fake.terminate()
         fake.wait(5)

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.common import add_categories, parser, scratch, serve, start_run
+from bench.common import add_categories, options, scratch, serve, start_run
 from digests.ingest.importer import import_records
 from digests.store import Store
 from tests.fakes.discord_api import FakeDiscord
@@ -137,6 +137,5 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--commands", type=int, default=1000)
-    asyncio.run(main(arguments.parse_args().commands))
+    args = options(__doc__, commands=1000)
+    asyncio.run(main(args.commands))

@@ -20,7 +20,7 @@ from bench.common import (
     drain,
     enqueue_digests,
     insert_subscribers,
-    parser,
+    options,
     print_fanout,
     scratch,
     serve,
@@ -95,8 +95,5 @@ async def main(count: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--digests", type=int, default=3000)
-    arguments.add_argument("--rate", type=float, default=50.0)
-    args = arguments.parse_args()
+    args = options(__doc__, digests=3000, rate=50.0)
     asyncio.run(main(args.digests, args.rate))

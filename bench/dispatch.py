@@ -16,7 +16,7 @@ import resource
 import time
 
 from bench.assembly import load_articles, make_subscribers
-from bench.common import NOW, insert_subscribers, parser, scratch
+from bench.common import NOW, insert_subscribers, options, scratch
 from digests.dispatch import dispatch_due
 from digests.models import Category
 from digests.render import RenderCache, Renderer
@@ -70,6 +70,5 @@ async def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--subscribers", type=int, default=100_000)
-    asyncio.run(main(arguments.parse_args().subscribers))
+    args = options(__doc__, subscribers=100_000)
+    asyncio.run(main(args.subscribers))

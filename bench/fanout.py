@@ -21,7 +21,7 @@ from bench.common import (
     enqueue_digests,
     fake_stats,
     insert_subscribers,
-    parser,
+    options,
     print_fanout,
     scratch,
     start_fake_telegram,
@@ -84,10 +84,7 @@ async def run(count: int, rate: float, base: str) -> None:
 
 
 def main() -> None:
-    arguments = parser(__doc__)
-    arguments.add_argument("--digests", type=int, default=10_000)
-    arguments.add_argument("--rate", type=float, default=30.0)
-    args = arguments.parse_args()
+    args = options(__doc__, digests=10_000, rate=30.0)
     process, base = start_fake_telegram(args.rate)
     try:
         asyncio.run(run(args.digests, args.rate, base))

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from bench.common import NOW, WORDS, add_categories, parser, scratch, serve
+from bench.common import NOW, WORDS, add_categories, options, scratch, serve
 from digests.ingest.fetch import build_client
 from digests.ingest.pipeline import poll_feeds
 from digests.settings import Settings
@@ -100,10 +100,7 @@ async def run(base: str, feeds: int, items: int) -> None:
 
 
 def main() -> None:
-    arguments = parser(__doc__)
-    arguments.add_argument("--feeds", type=int, default=200)
-    arguments.add_argument("--items", type=int, default=50)
-    args = arguments.parse_args()
+    args = options(__doc__, feeds=200, items=50)
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     server = multiprocessing.Process(
         target=serve_feeds, args=(queue, args.feeds, args.items), daemon=True

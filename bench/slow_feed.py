@@ -26,7 +26,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bench.common import add_categories, parser, scratch, serve, start_run
+from bench.common import add_categories, options, scratch, serve, start_run
 from bot.run import POLL_TICK
 from digests.store import Store
 
@@ -164,10 +164,7 @@ async def feed_states(db: Path) -> dict[str, tuple[int, str | None]]:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--feeds", type=int, default=50)
-    arguments.add_argument("--seconds", type=float, default=135.0)
-    args = arguments.parse_args()
+    args = options(__doc__, feeds=50, seconds=135.0)
     folder = scratch("slowfeed")
     feeds, started = asyncio.run(run(folder, args.feeds, args.seconds))
     report(feeds, args.feeds, started, args.seconds, db=folder / "slow.db")

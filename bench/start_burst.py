@@ -13,7 +13,7 @@ import asyncio
 import signal
 import time
 
-from bench.common import add_categories, parser, scratch, serve, start_run
+from bench.common import add_categories, options, scratch, serve, start_run
 from digests.store import Store
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram, Limits
@@ -62,8 +62,5 @@ async def main(readers: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    arguments = parser(__doc__)
-    arguments.add_argument("--readers", type=int, default=1000)
-    arguments.add_argument("--rate", type=float, default=30.0)
-    args = arguments.parse_args()
+    args = options(__doc__, readers=1000, rate=30.0)
     asyncio.run(main(args.readers, args.rate))
