@@ -4,16 +4,22 @@ Bot API, driven by scripted updates."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import signal
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from bot.run import Runner
+from bot.settings import load_bot_settings
+from bot.wiring import open_app
 from digests.timeutil import to_db
 from tests.builders import seed_newsroom as seed
 from tests.fakes import telegram_updates as tu
@@ -225,15 +231,6 @@ async def test_channel_admin_subscribes_and_burst_of_starts_draws_no_429(bot: Bo
 
 
 async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]
-    import io
-    import socket
-
-    import httpx
-
-    from bot.run import Runner
-    from bot.settings import load_bot_settings
-    from bot.wiring import open_app
-
     fake = FakeTelegram(token=TOKEN)
     base = await local_server(fake.app())
     db = tmp_path / "hook.db"
@@ -257,11 +254,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
         runner = Runner(app, out)
         task = asyncio.create_task(runner.run())
         try:
-            for _ in range(100):
-                if "commands on (webhook)" in out.getvalue():
-                    break
-                await asyncio.sleep(0.05)
-            assert "commands on (webhook)" in out.getvalue(), out.getvalue()
+            await until(lambda: "commands on (webhook)" in out.getvalue(), timeout=5)
             hook = next(c for m, c in fake.calls if m == "setWebhook")
             assert hook["url"] == "https://bot.example/telegram"
             assert hook["secret_token"] == secret
@@ -279,10 +272,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
                     headers={"X-Telegram-Bot-Api-Secret-Token": secret},
                 )
                 assert right.status_code == 200
-            for _ in range(100):
-                if fake.sent_to("42"):
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: fake.sent_to("42"), timeout=5)
             assert len(fake.sent_to("42")) == 1 and "/timezone" in fake.sent_to("42")[0]["text"]
         finally:
             runner.stop.set()
