@@ -7,16 +7,18 @@ import re
 from datetime import datetime
 from html import unescape
 from html.parser import HTMLParser
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from digests.ingest.cluster import title_key
-from digests.ingest.parse import RawEntry
 from digests.models import NewArticle
 from digests.timeutil import ensure_utc
 
 # Links are canonicalised in digests.urls (the store uses it too); re-exported for ingest.
 from digests.urls import InvalidURL as InvalidURL
 from digests.urls import canonical_url as canonical_url
+
+if TYPE_CHECKING:  # a type only: the renderer imports this module, and parsing loads feedparser
+    from digests.ingest.parse import RawEntry
 
 SUMMARY_TARGET = 300
 TITLE_MAX = 300
