@@ -49,11 +49,6 @@ class Spelling:
         return " ".join(words)
 
 
-# TEMPORARY (issue 11.6): the default spelling until the Telegram adapter passes its own;
-# then every caller passes one and these defaults go.
-SLASH = Spelling()
-
-
 @dataclass(frozen=True)
 class Toggle:
     """One button of the category picker."""
@@ -86,12 +81,7 @@ def _slugs(args: list[str]) -> list[str]:
 
 
 async def subscribe(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     lang = subscriber.language
     categories = await store.list_categories()
@@ -117,12 +107,7 @@ async def subscribe(
 
 
 async def unsubscribe(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     lang = subscriber.language
     wanted = _slugs(args)
@@ -143,7 +128,7 @@ async def unsubscribe(
     return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
 
 
-async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling = SLASH) -> str:
+async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) -> str:
     """The subscriber's subscriptions and schedule (``mysubs``)."""
     lang = subscriber.language
     names = {c.slug: c.name for c in await store.list_categories()}
@@ -177,7 +162,7 @@ async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling =
     return f"{head}\n\n{schedule}{state}"
 
 
-def no_subscriptions(language: str, spelling: Spelling = SLASH) -> str:
+def no_subscriptions(language: str, spelling: Spelling) -> str:
     """What a chat with no subscriptions is told, wherever it asks."""
     return t(
         language,
@@ -197,12 +182,7 @@ def frequency_text(subscriber: Subscriber) -> str:
 
 
 async def set_time(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     lang = subscriber.language
     try:
@@ -220,12 +200,7 @@ async def set_time(
 
 
 async def set_timezone(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     lang = subscriber.language
     text = " ".join(args).strip()
@@ -265,12 +240,7 @@ async def set_timezone(
 
 
 async def set_frequency(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     lang = subscriber.language
     words = [a.lower() for a in args]
@@ -300,12 +270,7 @@ async def set_frequency(
 
 
 async def set_filter(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> str:
     """``filter <category> word, other words`` keeps only matching stories;
     ``filter <category> off`` removes the filter."""
@@ -339,9 +304,7 @@ async def set_filter(
     )
 
 
-async def pause(
-    store: Store, subscriber: Subscriber, *, now: datetime, spelling: Spelling = SLASH
-) -> str:
+async def pause(store: Store, subscriber: Subscriber, *, now: datetime, spelling: Spelling) -> str:
     await store.update_subscriber(subscriber.id, now=now, paused=True)
     return t(
         subscriber.language,
@@ -363,12 +326,7 @@ async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
 
 
 async def set_language(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling = SLASH,
+    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
 ) -> tuple[str, str]:
     """Returns (reply, language the reply is in)."""
     code = args[0].lower() if args else ""
@@ -400,7 +358,7 @@ def _list(categories: list[Category]) -> str:
 
 
 async def _language(
-    store: Store, sub: Subscriber, args: list[str], now: datetime, spelling: Spelling = SLASH
+    store: Store, sub: Subscriber, args: list[str], now: datetime, spelling: Spelling
 ) -> str:
     return (await set_language(store, sub, args, now=now, spelling=spelling))[0]
 
@@ -411,13 +369,13 @@ Change = Callable[[Store, Subscriber, list[str], datetime, Spelling], Awaitable[
 # The actions that change a subscription, by command name, for adapters that dispatch on
 # the name.
 CHANGES: dict[str, Change] = {
-    "subscribe": lambda st, sub, a, now, sp=SLASH: subscribe(st, sub, a, now=now, spelling=sp),
-    "unsubscribe": lambda st, sub, a, now, sp=SLASH: unsubscribe(st, sub, a, now=now, spelling=sp),
-    "time": lambda st, sub, a, now, sp=SLASH: set_time(st, sub, a, now=now, spelling=sp),
-    "timezone": lambda st, sub, a, now, sp=SLASH: set_timezone(st, sub, a, now=now, spelling=sp),
-    "frequency": lambda st, sub, a, now, sp=SLASH: set_frequency(st, sub, a, now=now, spelling=sp),
-    "filter": lambda st, sub, a, now, sp=SLASH: set_filter(st, sub, a, now=now, spelling=sp),
-    "pause": lambda st, sub, a, now, sp=SLASH: pause(st, sub, now=now, spelling=sp),
-    "resume": lambda st, sub, a, now, sp=SLASH: resume(st, sub, now=now),
+    "subscribe": lambda st, sub, a, now, sp: subscribe(st, sub, a, now=now, spelling=sp),
+    "unsubscribe": lambda st, sub, a, now, sp: unsubscribe(st, sub, a, now=now, spelling=sp),
+    "time": lambda st, sub, a, now, sp: set_time(st, sub, a, now=now, spelling=sp),
+    "timezone": lambda st, sub, a, now, sp: set_timezone(st, sub, a, now=now, spelling=sp),
+    "frequency": lambda st, sub, a, now, sp: set_frequency(st, sub, a, now=now, spelling=sp),
+    "filter": lambda st, sub, a, now, sp: set_filter(st, sub, a, now=now, spelling=sp),
+    "pause": lambda st, sub, a, now, sp: pause(st, sub, now=now, spelling=sp),
+    "resume": lambda st, sub, a, now, sp: resume(st, sub, now=now),
     "language": _language,
 }

@@ -22,6 +22,7 @@ from bot.telegram.context import (
     reply,
 )
 from bot.telegram.keyboards import category_keyboard, forget_buttons
+from bot.telegram.spelling import SPELLING
 from digests import actions
 from digests.compose import send_digest_now
 from digests.i18n import t
@@ -65,7 +66,7 @@ async def categories(update: Update, context: DigestContext) -> None:
 
 async def _no_subscriptions(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> None:
     language = language_of(ctx, update, subscriber)
-    await reply(update, t(language, "You have no subscriptions yet. Use /categories to pick some."))
+    await reply(update, actions.no_subscriptions(language, SPELLING))
 
 
 async def mysubs(update: Update, context: DigestContext) -> None:
@@ -74,7 +75,7 @@ async def mysubs(update: Update, context: DigestContext) -> None:
     if subscriber is None:
         await _no_subscriptions(ctx, update, None)
         return
-    await reply(update, await actions.describe(ctx.store, subscriber))
+    await reply(update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
 
 
 def changing(action: str) -> Handler:
@@ -90,7 +91,7 @@ def changing(action: str) -> Handler:
         args = list(context.args or [])
         now = ctx.clock.now()
         store = ctx.store
-        text = await actions.CHANGES[action](store, subscriber, args, now)
+        text = await actions.CHANGES[action](store, subscriber, args, now, SPELLING)
         await reply(update, text)
 
     return handler
