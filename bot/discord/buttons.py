@@ -1,5 +1,7 @@
-"""Buttons under the bot's messages, as DynamicItems: their custom ids carry what they act
-on (``news:cat:climate``), so they keep working after a restart and hold no state."""
+"""The reader's buttons under the bot's messages (the category picker, the forget
+confirmation), as DynamicItems: their custom ids carry what they act on
+(``news:cat:climate``), so they keep working after a restart and hold no state. The
+breaking-push buttons are in ``push``, with the steps they call."""
 
 from __future__ import annotations
 
