@@ -1,6 +1,7 @@
 """The house rules that hold across modules (DESIGN.md, issue 11): the core imports no
-platform or scheduler library; ``bot/`` and ``digests/`` have no import cycle; modules and
-functions stay short unless a comment says why."""
+platform or scheduler library; ``bot/`` and ``digests/`` have no import cycle; an import
+inside a function says why on its line; modules and functions stay short unless a comment
+says why."""
 
 from __future__ import annotations
 
@@ -201,6 +202,43 @@ def test_the_cycle_check_sees_imports_hidden_in_functions(tmp_path: Path) -> Non
     assert graph["pkg.sub"] == {"pkg.sub.f"}
     assert graph["pkg.sub.f"] == {"pkg.e"}
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c", "pkg.a"]]
+
+
+def unexplained_local_imports(path: Path, root: Path) -> list[str]:
+    """Imports inside a function without a comment on their line saying why (issue 11: only
+    to delay loading a platform library, or to break a cycle, and then say which)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(text, str(path))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in _runtime_nodes(node):
+            if (
+                isinstance(inner, ast.Import | ast.ImportFrom)
+                and "#" not in lines[inner.lineno - 1]
+            ):
+                found.append(f"{path.relative_to(root).as_posix()}:{inner.lineno}")
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_say_why() -> None:
+    found = [p for path in sources(ROOT).values() for p in unexplained_local_imports(path, ROOT)]
+    assert found == [], "imports inside functions without a reason:\n" + "\n".join(found)
+
+
+def test_the_local_import_check_wants_a_comment_on_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(
+        "import os\n"
+        "def f():\n"
+        "    import json\n"
+        "    import discord  # loads discord.py only when it is used\n"
+        "    def g():\n"
+        "        from pkg import a\n",
+        encoding="utf-8",
+    )
+    assert unexplained_local_imports(path, tmp_path) == ["m.py:3", "m.py:6"]
 
 
 # --- sizes ---------------------------------------------------------------------------
