@@ -93,7 +93,7 @@ def render_settings_table() -> str:
     for spec, default in in_order(SECTIONS, [BotSettings]):
         shown = spec.kind.show(default)
         value = f"`{shown}`" if shown else "(empty)"
-        rows.append(f"| `{spec.env}` | {value} | {spec.help.replace('|', '/')} |")
+        rows.append(f"| `{spec.env}` | {value} | {spec.described().replace('|', '/')} |")
     return "\n".join(rows) + "\n"
 
 

@@ -257,6 +257,25 @@ class Spec:
     help: str
     section: str
 
+    def described(self) -> str:
+        """The help line followed by the bounds, as .env.example and the README show it."""
+        note = bounds_note(self.kind)
+        return f"{self.help} ({note})" if note else self.help
+
+
+def bounds_note(kind: Kind) -> str:
+    """A number's bounds in words (``1-60``, ``at least 1024``), from its declaration."""
+    if not isinstance(kind, Whole | Decimal):
+        return ""
+    low, high = f"{kind.minimum:g}", f"{kind.maximum:g}"
+    if kind.maximum < MAX_NUMBER:
+        note = f"{low}-{high}"
+    else:
+        note = f"at least {low}" if kind.minimum > 0 else ""
+    if isinstance(kind, Decimal):
+        note += ", decimals allowed"
+    return note
+
 
 def setting(env: str, kind: Kind, default: Any, help: str, *, section: str) -> Any:
     """A dataclass field for one setting; its default is the one used when it is unset."""
@@ -344,5 +363,5 @@ def env_example(intro: str, sections: Sequence[Section], classes: Sequence[type[
             lines += [*_comment(section.note), ""]
         for spec, default in specs:
             if spec.section == section.key:
-                lines += [*_comment(spec.help), f"{spec.env}={spec.kind.show(default)}"]
+                lines += [*_comment(spec.described()), f"{spec.env}={spec.kind.show(default)}"]
     return "\n".join(lines) + "\n"

@@ -145,15 +145,14 @@ class FetchLimits:
         "FETCH_TIMEOUT_SECONDS",
         Decimal(minimum=0.1, maximum=15),
         15.0,
-        "Deadline in seconds for a whole feed response, connect to last byte (at most 15; "
-        "decimals allowed)",
+        "Deadline in seconds for a whole feed response, connect to last byte",
         section="fetching",
     )
     max_bytes: int = setting(
         "FETCH_MAX_BYTES",
         Whole(minimum=1024),
         5 * 1024 * 1024,
-        "Largest feed body accepted, in bytes (after decompression)",
+        "Largest feed body accepted, in bytes, after decompression",
         section="fetching",
     )
     max_redirects: int = setting(
@@ -200,22 +199,22 @@ class DeliveryLimits:
         "DISPATCH_INTERVAL_SECONDS",
         Whole(minimum=1, maximum=60, unit=SECOND),
         timedelta(seconds=30),
-        "How often the dispatcher looks for due digests, in seconds (at most 60)",
+        "How often the dispatcher looks for due digests, in seconds",
         section="delivery",
     )
     telegram_max_rate: float = setting(
         "TELEGRAM_MAX_RATE",
         Decimal(minimum=0.1, maximum=100_000),
         30.0,
-        "Telegram messages per second overall (raise it for paid broadcasts); decimals "
-        "allowed (0.5 is one every two seconds)",
+        "Telegram messages per second overall (raise it for paid broadcasts); 0.5 is one "
+        "every two seconds",
         section="delivery",
     )
     discord_max_rate: float = setting(
         "DISCORD_MAX_RATE",
         Decimal(minimum=0.1, maximum=100_000),
         50.0,
-        "Discord requests per second overall; decimals allowed",
+        "Discord requests per second overall",
         section="delivery",
     )
     max_attempts: int = setting(
