@@ -18,6 +18,7 @@ from bot.api.deps import DEPS, Deps
 from bot.api.errors import Handler, errors, printable
 from bot.api.health import healthz, metrics, stats
 from bot.api.openapi import openapi
+from bot.api.protocol_log import quiet_client_faults
 from bot.api.refusals import RefusalLog
 from digests.errors import UnavailableError
 from digests.render import Renderer
@@ -71,6 +72,7 @@ class Api:
         app[DEPS] = Deps(self.store, self.renderer, self.settings, self.clock, self.on_push)
         app.on_response_prepare.append(_server_header)
         _hide_server_versions()
+        quiet_client_faults()
         app.on_cleanup.append(self._flush_refusals)
         app.router.add_get("/healthz", healthz)
         app.router.add_get("/metrics", metrics)

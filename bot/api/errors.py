@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.api.body import MAX_BODY
+from bot.api.body import MAX_BODY, BodyError
 from digests.errors import (
     ConflictError,
     InputError,
@@ -53,6 +53,7 @@ class Rule:
 # the code) is the operator's to fix: a 500, logged.
 STATUS_RULES: tuple[Rule, ...] = (
     Rule(JSONInputError, 400, lambda exc: f"body is not JSON we accept: {exc}"),
+    Rule(BodyError, 400, _cut),
     Rule(NotFoundError, 404),
     Rule(ConflictError, 409),
     Rule(RecordError, 422, _cut),
