@@ -3,8 +3,12 @@ reach the port could otherwise grow the database without limit."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+AGGREGATE = "*"  # the entry that counts the refusals of addresses beyond the caps
+MAX_ROWS = 50  # audit rows a window, over all addresses (the aggregate row aside)
 
 
 @dataclass
@@ -17,14 +21,22 @@ class RefusalLog:
     """Which refused API attempts get an audit row: the first from an address in each
     ``window``, carrying how many were refused since the previous row. Anyone who can
     reach the port could otherwise grow the database without limit. Pure: the caller
-    writes the rows. At most ``max_addresses`` are tracked; beyond that, new addresses
-    share one entry, ``"*"``.
+    writes the rows. At most ``max_addresses`` are tracked, and at most ``max_rows`` rows
+    are written a window over all addresses; beyond either cap, refusals share one
+    entry, ``"*"``, and its one row a window.
     """
 
-    def __init__(self, window: timedelta = timedelta(minutes=1), max_addresses: int = 1000):
+    def __init__(
+        self,
+        window: timedelta = timedelta(minutes=1),
+        max_addresses: int = 1000,
+        max_rows: int = MAX_ROWS,
+    ):
         self.window = window
         self.max_addresses = max_addresses
+        self.max_rows = max_rows
         self._seen: dict[str, _Refusals] = {}
+        self._rows: deque[datetime] = deque()  # when the rows of the last window were written
 
     def note(self, address: str, now: datetime) -> tuple[str, int] | None:
         """Count one refusal from ``address``. Returns (address, refusals) for the audit
@@ -32,14 +44,27 @@ class RefusalLog:
         if address not in self._seen and len(self._seen) >= self.max_addresses:
             self._prune(now)
             if len(self._seen) >= self.max_addresses:
-                address = "*"
+                address = AGGREGATE
         entry = self._seen.get(address)
         if entry is not None and now - entry.since < self.window:
             entry.held += 1
             return None
+        if address != AGGREGATE and not self._row_allowed(now):
+            # Many addresses at once (one scanner behind many, or a spoofing network):
+            # beyond the overall cap their refusals share one row a window.
+            return self.note(AGGREGATE, now)
         held = entry.held if entry is not None else 0
         self._seen[address] = _Refusals(now)
         return address, held + 1
+
+    def _row_allowed(self, now: datetime) -> bool:
+        """Whether the overall cap allows one more row now; if so, it is counted."""
+        while self._rows and now - self._rows[0] >= self.window:
+            self._rows.popleft()
+        if len(self._rows) >= self.max_rows:
+            return False
+        self._rows.append(now)
+        return True
 
     def drain(self) -> dict[str, int]:
         """Refusals counted but not written yet, per address (at shutdown)."""
