@@ -41,8 +41,24 @@ async def cmd_init(args: argparse.Namespace, app: App, out: TextIO) -> int:
     return 0
 
 
+def prune_everything(enabled: Sequence[str], kept: Sequence[str], path: object) -> str | None:
+    """Why a sync must be asked for with --prune: it would disable every enabled feed (a
+    file emptied by mistake, or only comments); None otherwise (pure)."""
+    if not enabled or set(enabled) & set(kept):
+        return None
+    return (
+        f"{path} names none of the {len(enabled)} enabled feeds, so syncing would disable "
+        "them all; run 'digestbot feeds sync --prune' if that is what you want"
+    )
+
+
 async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int:
     config = load_feeds_file(app.settings.feeds_file)
+    if not getattr(args, "prune", False):  # `init` syncs too, and never prunes everything
+        enabled = [f.url for f in await app.store.list_feeds() if not f.disabled]
+        problem = prune_everything(enabled, [s.url for s in config.feeds], app.settings.feeds_file)
+        if problem:
+            raise InputError(problem)
     report = await apply_feeds_config(
         app.store,
         config,

@@ -93,7 +93,13 @@ def _add_feeds(commands: Any) -> None:
     """``feeds sync|list|add|remove`` and ``categories list``."""
     feeds = _command(commands, "feeds", "manage the feeds that fill the categories")
     feed_actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
-    _command(feed_actions, "sync", "apply FEEDS_FILE: add, update, disable removed feeds")
+    sync = _command(feed_actions, "sync", "apply FEEDS_FILE: add, update, disable removed feeds")
+    sync.add_argument(
+        "--prune",
+        action="store_true",
+        help="disable the feeds the file leaves out even when that is every enabled feed "
+        "(without it, a file naming none of them, e.g. only comments, is refused)",
+    )
     _command(feed_actions, "list", "list feeds with their state")
     add = _command(feed_actions, "add", "add a feed, re-enable one, or change one with --update")
     add.add_argument("url", help="the feed's http(s) URL (RSS, Atom or JSON Feed)")
