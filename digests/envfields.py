@@ -136,20 +136,27 @@ class Duration:
         return format_duration(value)
 
 
+# Telegram's and Discord's user and server ids are positive and fit in 64 bits.
+MAX_ID = 2**64 - 1
+
+
 @dataclass(frozen=True)
 class Ids:
-    """Comma- (or semicolon-) separated numeric user or server ids."""
+    """Comma- (or semicolon-) separated user or server ids: whole numbers from 1 up (a
+    negative Telegram id is a group, never a user)."""
 
     def parse(self, name: str, text: str) -> frozenset[int]:
         ids = set()
         for part in text.replace(";", ",").split(","):
             part = part.strip()
+            # "1,,2" or a trailing comma is a slip worth a word, not a silent skip.
             if not part:
-                continue
-            # Telegram and Discord ids fit in 64 bits: at most 20 digits.
-            if not re.fullmatch(r"-?\d{1,20}", part):
+                raise SettingsError(f"{name} has an empty item between commas, got {show(text)}")
+            # At most 20 digits before int(): MAX_ID has 20.
+            if not re.fullmatch(r"\d{1,20}", part) or not 1 <= int(part) <= MAX_ID:
                 raise SettingsError(
-                    f"{name} must be comma-separated numeric user ids, got {show(part)}"
+                    f"{name} must be comma-separated user ids (whole numbers from 1), "
+                    f"got {show(part)}"
                 )
             ids.add(int(part))
         return frozenset(ids)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digests.envfields import Ids, Text, Whole, setting
+from digests.envurls import Url
+
+MAX_SHARDS = 1_000
 
 
 @dataclass(frozen=True)
@@ -40,24 +43,25 @@ class DiscordSettings:
         section="discord",
     )
     # None → one connection, unless Discord says the bot needs shards (AutoSharded).
+    # Discord wants a shard per 2,500 servers: 1,000 shards is 2.5 million servers.
     shard_count: int | None = setting(
         "DISCORD_SHARD_COUNT",
-        Whole(maximum=100_000, zero_is_none=True),
+        Whole(minimum=1, maximum=MAX_SHARDS),
         None,
         "Number of gateway shards; empty: one, or as many as Discord says the bot needs",
         section="discord",
     )
     api_base_url: str = setting(
         "DISCORD_API_BASE_URL",
-        Text(),
+        Url(),
         "https://discord.com/api/v10",
-        "Discord's REST API (a proxy, or a local fake in tests)",
+        "Discord's REST API, an http(s) URL (a proxy, or a local fake in tests)",
         section="discord",
     )
     gateway_url: str = setting(
         "DISCORD_GATEWAY_URL",
-        Text(r"(?s)wss?://.*", must="must be a wss:// URL"),
+        Url(schemes=("ws", "wss")),
         "wss://gateway.discord.gg/",
-        "Discord's gateway (a proxy, or a local fake in tests)",
+        "Discord's gateway, a ws(s) URL (a proxy, or a local fake in tests)",
         section="discord",
     )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from digests.envfields import HostPort, Ids, SettingsError, Text, setting
+from digests.envurls import Url
 
 # What Telegram accepts as a webhook's secret_token.
 WEBHOOK_SECRET = r"[A-Za-z0-9_-]{16,256}"
@@ -29,9 +30,11 @@ class TelegramSettings:
     )
     api_base_url: str = setting(
         "TELEGRAM_API_BASE_URL",
-        Text(),
+        # The token is appended: without a path it would become the host's port.
+        Url(path=True),
         "https://api.telegram.org/bot",
-        "A self-hosted Bot API server (or a local fake in tests); the token is appended to it",
+        "A self-hosted Bot API server (or a local fake in tests): an http(s) URL with a path, "
+        "such as http://localhost:8081/bot; the token is appended to it",
         section="telegram",
     )
     admin_ids: frozenset[int] = setting(

@@ -55,7 +55,9 @@ def test_discord_settings() -> None:
     assert discord.guild_ids == frozenset({500})
     assert discord.shard_count == 4
     assert discord.gateway_url == "ws://127.0.0.1:9/gateway"
-    assert load_bot_settings({"DISCORD_SHARD_COUNT": "0"}).platforms.discord.shard_count is None
+    # Unset is "as many as Discord says"; 0 is not a way to say it.
+    assert load_bot_settings({"DISCORD_SHARD_COUNT": ""}).platforms.discord.shard_count is None
+    assert load_bot_settings({"DISCORD_SHARD_COUNT": "1000"}).platforms.discord.shard_count == 1000
 
 
 def test_ipv6_webhook_bind_and_the_largest_id() -> None:
@@ -82,7 +84,27 @@ def test_ipv6_webhook_bind_and_the_largest_id() -> None:
         ({"DISCORD_GATEWAY_URL": "https://gateway.example"}, "DISCORD_GATEWAY_URL"),
         ({"TELEGRAM_ADMIN_IDS": "9" * 5000}, r"TELEGRAM_ADMIN_IDS .*\(5000 characters\)"),
         ({"DISCORD_GUILD_IDS": "1" * 21}, "DISCORD_GUILD_IDS"),
-        ({"DISCORD_SHARD_COUNT": "9" * 5000}, "DISCORD_SHARD_COUNT must be at most 100000"),
+        ({"DISCORD_SHARD_COUNT": "9" * 5000}, "DISCORD_SHARD_COUNT must be at most 1000"),
+        # Red-team: shard counts, ids and addresses used to be taken as they came.
+        ({"DISCORD_SHARD_COUNT": "0"}, "DISCORD_SHARD_COUNT must be at least 1, got 0"),
+        ({"DISCORD_SHARD_COUNT": "100000"}, "DISCORD_SHARD_COUNT must be at most 1000, got"),
+        ({"TELEGRAM_ADMIN_IDS": "1,,2"}, "TELEGRAM_ADMIN_IDS has an empty item"),
+        ({"TELEGRAM_ADMIN_IDS": "1,2,"}, "TELEGRAM_ADMIN_IDS has an empty item"),
+        ({"TELEGRAM_ADMIN_IDS": "1,-3"}, r"TELEGRAM_ADMIN_IDS must be .*from 1\), got '-3'"),
+        ({"DISCORD_ADMIN_IDS": "0"}, r"DISCORD_ADMIN_IDS must be .*, got '0'"),
+        ({"DISCORD_GUILD_IDS": "5;;6"}, "DISCORD_GUILD_IDS has an empty item"),
+        ({"DISCORD_GUILD_IDS": "18446744073709551616"}, "DISCORD_GUILD_IDS must be"),
+        ({"DISCORD_API_BASE_URL": "notaurl"}, "DISCORD_API_BASE_URL must be a URL starting"),
+        ({"DISCORD_API_BASE_URL": "http://h:99999/api"}, "DISCORD_API_BASE_URL .*port 1-65535"),
+        ({"DISCORD_API_BASE_URL": "ftp://h/api"}, "DISCORD_API_BASE_URL .*http://"),
+        ({"DISCORD_GATEWAY_URL": "wss://"}, "DISCORD_GATEWAY_URL .*with a host"),
+        ({"DISCORD_GATEWAY_URL": "wss://g.example/?v=9"}, "DISCORD_GATEWAY_URL must not have"),
+        ({"TELEGRAM_API_BASE_URL": "http://localhost"}, "TELEGRAM_API_BASE_URL must have a path"),
+        ({"TELEGRAM_API_BASE_URL": "ftp://x"}, "TELEGRAM_API_BASE_URL .*http:// or https://"),
+        ({"TELEGRAM_API_BASE_URL": "http://h:0/bot"}, "TELEGRAM_API_BASE_URL must have a port"),
+        ({"TELEGRAM_API_BASE_URL": "http://[::1/bot"}, "TELEGRAM_API_BASE_URL .*valid host"),
+        ({"TELEGRAM_API_BASE_URL": "http://h/\u202ebot"}, "TELEGRAM_API_BASE_URL .*control"),
+        ({"TELEGRAM_API_BASE_URL": "http://h/" + "b" * 5000}, "TELEGRAM_API_BASE_URL"),
         ({"TELEGRAM_WEBHOOK_BIND": "0.0.0.0:0"}, "TELEGRAM_WEBHOOK_BIND: port must be"),
         # The core's settings are read in the same pass.
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING"),

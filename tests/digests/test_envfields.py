@@ -71,3 +71,20 @@ def test_bad_text_is_one_line_naming_the_setting(kind: Kind, text: str, message:
     with pytest.raises(SettingsError, match=message) as caught:
         kind.parse("NAME", text)
     assert len(str(caught.value)) < 120
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1,,2", "NAME has an empty item between commas, got '1,,2'"),
+        ("1;", "NAME has an empty item"),
+        ("1,-3", r"NAME must be comma-separated user ids \(whole numbers from 1\), got '-3'"),
+        ("0", "got '0'"),
+        (str(2**64), "NAME must be comma-separated"),
+    ],
+)
+def test_ids_are_positive_and_every_item_is_one(text: str, message: str) -> None:
+    """Red-team 16: "1,,2,-3" used to pass as {1, 2, -3}; user and server ids are from 1."""
+    with pytest.raises(SettingsError, match=message) as caught:
+        Ids().parse("NAME", text)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 120
