@@ -16,6 +16,15 @@ _TOKEN_SHAPES = (
     re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}\b"),
 )
 REDACTED = "[REDACTED]"
+# A part of a secret between ':' or '.' this long is a secret itself: a Telegram token's
+# part after the bot id (35 characters), a Discord token's first and last segments. A
+# server may echo a part alone, as in "Invalid port: '<secret half>'".
+SECRET_PART = 20
+
+
+def secret_parts(secret: str) -> set[str]:
+    """``secret`` and each of its parts long enough to be secret on its own."""
+    return {secret} | {part for part in re.split(r"[:.]", secret) if len(part) >= SECRET_PART}
 
 
 class RedactSecrets(logging.Filter):
@@ -27,12 +36,14 @@ class RedactSecrets(logging.Filter):
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | None]) -> None:
-        """Redact these secrets too (settings are read after the output is set up). A
-        secret is also looked for URL-encoded, as a server echoing a request path shows it."""
+        """Redact these secrets too (settings are read after the output is set up), and
+        their long parts (``secret_parts``). Each is also looked for URL-encoded, as a
+        server echoing a request path shows it."""
         found = set(self._secrets)
         for secret in secrets:
             if secret and len(secret) >= 8:
-                found.update({secret, quote(secret, safe="")})
+                for part in secret_parts(secret):
+                    found.update({part, quote(part, safe="")})
         self._secrets = sorted(found, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
@@ -53,9 +64,37 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# python-telegram-bot's logger for an answer that is not JSON, and the start of its line.
+PTB_REQUEST_LOGGER = "telegram.request.BaseRequest"
+_NOT_JSON = "Can not load invalid JSON data"
+# How much of such an answer's body the one line shows.
+BODY_SHOWN = 200
+
+
+class OneLineNotJson(logging.Filter):
+    """python-telegram-bot logs a Bot API answer that is not JSON (a proxy's 502 page) with
+    a traceback and the whole body, though it then raises an error its caller handles.
+    This keeps one line: the body's length and its start, redacted before it is cut (a
+    token cut in two would escape the redaction), on one line."""
+
+    def __init__(self, redactor: RedactSecrets) -> None:
+        super().__init__()
+        self._redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(_NOT_JSON):
+            body = self._redactor.redact(str(record.args[0]) if record.args else "")
+            start = " ".join(body.split())[:BODY_SHOWN]
+            record.msg = "the Bot API answered with a body that is not JSON (%d characters): %s"
+            record.args = (len(body), start)
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
 def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
     """Log to stderr at ``level``; every handler redacts secrets. httpx logs each request
-    URL (which carries the Telegram token) at INFO, so it is kept to warnings."""
+    URL (which carries the Telegram token) at INFO, so it is kept to warnings; a Bot API
+    answer that is not JSON is one line (``OneLineNotJson``)."""
     redactor = RedactSecrets(secrets)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -65,6 +104,10 @@ def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    ptb = logging.getLogger(PTB_REQUEST_LOGGER)
+    for old in [f for f in ptb.filters if isinstance(f, OneLineNotJson)]:
+        ptb.removeFilter(old)  # set up again (tests): one filter, with the new secrets
+    ptb.addFilter(OneLineNotJson(redactor))
     return redactor
 
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import pytest
+from telegram.error import TelegramError
+from telegram.request import BaseRequest
 
 from bot.logs import REDACTED, RedactSecrets, setup_logging
 
@@ -81,3 +84,48 @@ def test_the_writer_redacts_what_is_printed_even_in_pieces() -> None:
     assert sink.getvalue().endswith(f"GET /x/{REDACTED} and {REDACTED}")
     assert "plain-api-secret" not in sink.getvalue()
     assert writer.isatty() is False  # the rest is the wrapped stream's
+
+
+@pytest.mark.parametrize(
+    ("token", "part"),
+    [
+        (TELEGRAM, TELEGRAM.split(":")[1]),
+        (DISCORD, DISCORD.split(".")[2]),
+        (DISCORD, DISCORD.split(".")[0]),
+    ],
+)
+def test_a_configured_tokens_secret_part_is_redacted_alone(token: str, part: str) -> None:
+    """Red-team 1: a base URL without a path made httpx say "Invalid port: '<secret
+    half>'"; the part after a Telegram token's ':' (or a Discord token's long segment)
+    is a secret on its own, plain or URL-encoded."""
+    redactor = RedactSecrets([token])
+    for line in (f"InvalidURL(\"Invalid port: '{part}'\")", f"GET /x?t={quote(part + '/')}"):
+        redacted = redactor.redact(line)
+        assert part not in redacted and REDACTED in redacted
+    # The bot's public id and a Discord token's 6-character timestamp are not secrets.
+    assert redactor.redact("bot 123456789 at GhIjKl") == "bot 123456789 at GhIjKl"
+
+
+def test_a_bot_api_answer_that_is_not_json_is_one_line_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Red-team 10: a proxy's 502 page made python-telegram-bot log "Can not load invalid
+    JSON data" with a traceback and the whole page; now one line, still redacted."""
+    root = logging.getLogger()
+    before, level = root.handlers[:], root.level
+    page = f"<html>\n<h1>502 Bad Gateway</h1>\n<pre>GET /bot{TELEGRAM}/getMe</pre>\n" + (
+        "<p>padding</p>\n" * 500
+    )
+    try:
+        setup_logging("INFO", [TELEGRAM])
+        setup_logging("INFO", [TELEGRAM])  # set up twice: still one line
+        with pytest.raises(TelegramError):
+            BaseRequest.parse_json_payload(page.encode())
+    finally:
+        root.handlers[:] = before
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err and "JSONDecodeError" not in err
+    assert "not JSON" in err and "502 Bad Gateway" in err and len(err) < 500
+    assert TELEGRAM not in err and TELEGRAM.split(":")[1] not in err
