@@ -33,6 +33,7 @@ class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         super().__init__()
         self._secrets: list[str] = []
+        self._pattern: re.Pattern[str] | None = None
         self.add(secrets)
 
     def add(self, secrets: Iterable[str | None]) -> None:
@@ -45,10 +46,14 @@ class RedactSecrets(logging.Filter):
                 for part in secret_parts(secret):
                     found.update({part, quote(part, safe="")})
         self._secrets = sorted(found, key=len, reverse=True)
+        # Longest first, and in any case: python-telegram-bot capitalize()s an error's
+        # description, which lowercases a secret it quotes.
+        alternatives = "|".join(re.escape(secret) for secret in self._secrets)
+        self._pattern = re.compile(alternatives, re.IGNORECASE) if alternatives else None
 
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        if self._pattern is not None:
+            text = self._pattern.sub(REDACTED, text)
         for shape in _TOKEN_SHAPES:
             text = shape.sub(REDACTED, text)
         return text

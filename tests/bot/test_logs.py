@@ -129,3 +129,12 @@ def test_a_bot_api_answer_that_is_not_json_is_one_line_without_traceback(
     assert "Traceback" not in err and "JSONDecodeError" not in err
     assert "not JSON" in err and "502 Bad Gateway" in err and len(err) < 500
     assert TELEGRAM not in err and TELEGRAM.split(":")[1] not in err
+
+
+def test_a_secret_is_redacted_in_any_case() -> None:
+    """python-telegram-bot capitalize()s an error's description: a quoted token part comes
+    out lowercased ("Part aaaa…"), and is still a secret."""
+    part = TELEGRAM.split(":")[1]
+    redactor = RedactSecrets([TELEGRAM, "Api-Token-Value"])
+    text = f"Part {part.lower()} and {part.upper()} and api-token-value"
+    assert redactor.redact(text) == f"Part {REDACTED} and {REDACTED} and {REDACTED}"
