@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from tests.bot.test_run_startup import one_error_line, read_until, run_briefly
+from tests.fakes.telegram_api import FakeTelegram
 from tests.processes import start_digestbot_run
 
 TELEGRAM_TOKEN = "987654:AAAAsecret-half-of-the-telegram-token-x"
@@ -83,3 +84,34 @@ async def test_a_tokens_secret_part_echoed_alone_is_never_printed(
     assert "discord off: " in stdout and "segment [REDACTED] refused" in stdout, stdout
     for secret in SECRETS:  # in any case: Telegram's errors are capitalize()d
         assert secret.lower() not in stdout.lower() and secret.lower() not in stderr.lower()
+
+
+async def test_a_bot_api_502_page_is_one_log_line_without_traceback(
+    tmp_path: Path,
+    local_server,  # type: ignore[no-untyped-def]
+) -> None:
+    """Red-team 10: a proxy's 502 HTML page (echoing the token) made python-telegram-bot
+    log "Can not load invalid JSON data" with a traceback; now one redacted line."""
+    fake = FakeTelegram(token=TELEGRAM_TOKEN, refuse=502)
+    base = await local_server(fake.app())
+    process = await start_digestbot_run(
+        tmp_path,
+        tmp_path / "bot.db",
+        {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_BASE_URL": f"{base}/bot"},
+    )
+    try:
+        assert process.stdout is not None
+        await read_until(process.stdout, "telegram commands off")
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+    stderr = err.decode()
+    assert process.returncode == 0, stderr[-2000:]
+    assert fake.echoed
+    lines = [line for line in stderr.splitlines() if "not JSON" in line]
+    assert lines and all("/bot[REDACTED]/getMe" in line for line in lines)
+    # (Another traceback, apscheduler's CancelledError at the stop, is red-team 9's.)
+    assert "JSONDecodeError" not in stderr and "Can not load invalid JSON" not in stderr
+    assert "json/decoder.py" not in stderr and "_baserequest.py" not in stderr, stderr
+    assert TELEGRAM_SECRET.lower() not in stderr.lower()
