@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from digests import push_entries
 from digests.assemble import Story, make_story
 from digests.compose import RENDER_PLATFORM
 from digests.errors import InputError
@@ -25,7 +26,7 @@ from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
 from digests.outgoing import OutgoingMessage
 from digests.render import Presentation, Renderer
-from digests.store import BREAKING_PRIORITY, NotFound, OutboxItem, Push, PushBusy, Store
+from digests.store import NotFound, OutboxItem, Push, PushBusy, Store
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -248,41 +249,38 @@ async def start_push(
     article: Article,
     requested_by: str,
     now: datetime,
+    story_window: timedelta = timedelta(hours=48),
 ) -> Report:
     """Enqueue the story for every active subscriber of ``category`` who has not had it.
 
-    Raises PushBusy while another push of the category is going out.
+    A draft (see ``resolve_article``) is stored with its push in one transaction: a refused
+    push leaves no article. Raises PushBusy while another push of the category goes out.
     """
-    if is_draft(article):
-        raise BreakingError("store the article before pushing it (resolve_article)")
-    story = await story_of(store, article, now)
-    subscribers = await store.active_subscribers_of(category)
-    had = await store.had_story(story.story_id, [s[0] for s in subscribers])
-    rendered: dict[tuple[str, str], OutgoingMessage] = {}
-    items = []
-    for subscriber_id, platform, language, _zone in subscribers:
-        if subscriber_id in had:
-            continue
-        key = (platform, language)
-        if key not in rendered:
-            rendered[key] = preview(renderer, story, platform=platform, language=language, now=now)
-        items.append(
-            OutboxItem(
-                subscriber_id,
-                "breaking",
-                f"story:{story.story_id}",
-                platform,
-                [rendered[key]],
-                story_ids=(story.story_id,),
-                priority=BREAKING_PRIORITY,
-            )
-        )
+
+    async def content_of(story: Story) -> tuple[int, list[OutboxItem]]:
+        def render(platform: str, language: str) -> OutgoingMessage:
+            return preview(renderer, story, platform=platform, language=language, now=now)
+
+        return story.story_id, await push_entries.entries(store, story, category, render)
+
     # The push and its entries are stored together; the delivery worker marks it done
     # when its last entry finishes.
+    if is_draft(article):
+        push_id = await push_entries.push_new_article(
+            store,
+            article,
+            category=category,
+            content_of=content_of,
+            requested_by=requested_by,
+            now=now,
+            story_window=story_window,
+        )
+        return await status(store, push_id, now=now)
+    story_id, items = await content_of(await story_of(store, article, now))
     push_id, _total = await store.enqueue_push(
         items,
         category=category,
-        story_id=story.story_id,
+        story_id=story_id,
         article_id=article.id,
         requested_by=requested_by,
         now=now,
@@ -299,11 +297,18 @@ async def start_audited_push(
     actor: str,
     platform: str,
     now: datetime,
+    story_window: timedelta = timedelta(hours=48),
 ) -> Report:
     """``start_push``, with the outcome written to the audit log (a refusal re-raises)."""
     try:
         report = await start_push(
-            store, renderer, category=category, article=article, requested_by=actor, now=now
+            store,
+            renderer,
+            category=category,
+            article=article,
+            requested_by=actor,
+            now=now,
+            story_window=story_window,
         )
     except PushBusy as exc:
         await store.audit(

@@ -76,7 +76,9 @@ async def post_push(request: web.Request) -> web.Response:
         title=asked.title,
         summary=asked.summary,
         story_window=ctx.settings.story_window,
-        store_new=asked.confirm,  # a preview leaves nothing behind
+        # A new article is stored with its push (start_audited_push), or not at all: a
+        # preview, or a push refused while another goes out, leaves nothing behind.
+        store_new=False,
     )
     mismatch = breaking.other_category(article, asked.category)
     if mismatch and not asked.cross_category:
@@ -95,6 +97,7 @@ async def post_push(request: web.Request) -> web.Response:
         actor="api",
         platform="api",
         now=now,
+        story_window=ctx.settings.story_window,
     )
     ctx.on_push()
     return web.json_response(report_json(report), status=202)

@@ -35,8 +35,8 @@ async def cmd_breaking(args: argparse.Namespace, app: App, out: TextIO) -> int:
     if not _confirmed(args, article, out):
         out.write("not sent\n")
         return 1
-    if breaking.is_draft(article):
-        article = await _resolve(args, app, now, store_new=True)
+    # A new article is stored with its push, or not at all (a push refused while another
+    # goes out leaves no article behind).
     report = await breaking.start_audited_push(
         app.store,
         app.renderer,
@@ -45,6 +45,7 @@ async def cmd_breaking(args: argparse.Namespace, app: App, out: TextIO) -> int:
         actor="cli",
         platform="cli",
         now=now,
+        story_window=app.settings.story_window,
     )
     out.write(report.line() + "\n")
     out.write(

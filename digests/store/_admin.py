@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,8 +11,10 @@ from typing import Any
 import aiosqlite
 
 from digests.errors import ConflictError
+from digests.models import NewArticle
 from digests.store._base import StoreBase, StoreError, placeholders
 from digests.store._outbox import OutboxItem, insert_entries
+from digests.store._stories import Grouping
 from digests.timeutil import from_db, to_db
 
 # SQL: the push row ``pushes`` has no entry left to send.
@@ -66,6 +68,54 @@ class AuditEntry:
     detail: str | None
 
 
+# What a push sends, worked out once its article is stored: (story id, its entries).
+PushContent = tuple[int, Sequence[OutboxItem]]
+
+
+async def _finish_idle(db: aiosqlite.Connection, category: str, stamp: str) -> bool:
+    """Finish the category's push if nothing of it is pending; True if one still goes out."""
+    await db.execute(
+        f"""UPDATE pushes SET status = 'done', finished_at = ?
+            WHERE category = ? AND status = 'sending' AND {NOTHING_PENDING}""",
+        (stamp, category),
+    )
+    async with db.execute(
+        "SELECT 1 FROM pushes WHERE category = ? AND status = 'sending'", (category,)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
+async def _open_push(
+    db: aiosqlite.Connection,
+    items: Sequence[OutboxItem],
+    *,
+    category: str,
+    story_id: int,
+    article_id: int,
+    requested_by: str,
+    now: datetime,
+) -> tuple[int, int]:
+    """Insert the push row and its entries (a push with none is done at once)."""
+    stamp = to_db(now)
+    cursor = await db.execute(
+        """INSERT INTO pushes (category, story_id, article_id, requested_by,
+               created_at) VALUES (?, ?, ?, ?, ?)""",
+        (category, story_id, article_id, requested_by, stamp),
+    )
+    push_id = int(cursor.lastrowid or 0)
+    total = await insert_entries(db, items, now=now, push_id=push_id)
+    await db.execute(
+        "UPDATE pushes SET total = ?, status = CASE WHEN ? = 0 THEN 'done' "
+        "ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
+        (total, total, total, stamp, push_id),
+    )
+    return push_id, total
+
+
+def _busy(category: str) -> PushBusy:
+    return PushBusy(f"a breaking push for {category} is still going out")
+
+
 class AdminStore(StoreBase):
     async def enqueue_push(
         self,
@@ -84,29 +134,67 @@ class AdminStore(StoreBase):
         still going out blocks this one (raises PushBusy). Because a push and its entries
         appear together, "nothing pending" never means "not enqueued yet".
         """
-        stamp = to_db(now)
         try:
             async with self._transaction() as db:
-                await db.execute(
-                    f"""UPDATE pushes SET status = 'done', finished_at = ?
-                        WHERE category = ? AND status = 'sending' AND {NOTHING_PENDING}""",
-                    (stamp, category),
-                )
-                cursor = await db.execute(
-                    """INSERT INTO pushes (category, story_id, article_id, requested_by,
-                           created_at) VALUES (?, ?, ?, ?, ?)""",
-                    (category, story_id, article_id, requested_by, stamp),
-                )
-                push_id = int(cursor.lastrowid or 0)
-                total = await insert_entries(db, items, now=now, push_id=push_id)
-                await db.execute(
-                    "UPDATE pushes SET total = ?, status = CASE WHEN ? = 0 THEN 'done' "
-                    "ELSE status END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?",
-                    (total, total, total, stamp, push_id),
+                await _finish_idle(db, category, to_db(now))
+                return await _open_push(
+                    db,
+                    items,
+                    category=category,
+                    story_id=story_id,
+                    article_id=article_id,
+                    requested_by=requested_by,
+                    now=now,
                 )
         except sqlite3.IntegrityError:
-            raise PushBusy(f"a breaking push for {category} is still going out") from None
-        return push_id, total
+            raise _busy(category) from None
+
+    async def push_new_article(
+        self,
+        scope: str,
+        article: NewArticle,
+        grouping: Grouping,
+        *,
+        category: str,
+        content: Callable[[int], Awaitable[PushContent]],
+        requested_by: str,
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Store a new article of ``category`` (grouped into a story) and open a push of
+        it, in one transaction: a refused push (PushBusy) leaves no article behind, and
+        an article is never stored for a push that did not start. ``content`` gives the
+        push's story and entries for the stored article's id; it runs inside the
+        transaction (reads only), so it sees the article. Returns (push id, entries).
+        """
+        try:
+            async with self._transaction() as db:
+                if await _finish_idle(db, category, to_db(now)):
+                    raise _busy(category)  # before storing or rendering anything
+                # ArticleStore's part of the same Store, inside this transaction.
+                await self._store(  # type: ignore[attr-defined]
+                    db, scope, [article], [category], now=now, grouping=grouping, feed_id=None
+                )
+                async with db.execute(
+                    "SELECT id FROM articles WHERE scope = ? AND url = ?", (scope, article.url)
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is None:
+                    raise StoreError(f"the article {article.url} could not be stored")
+                story_id, items = await content(int(row[0]))
+                return await _open_push(
+                    db,
+                    items,
+                    category=category,
+                    story_id=story_id,
+                    article_id=int(row[0]),
+                    requested_by=requested_by,
+                    now=now,
+                )
+        except BaseException as exc:
+            self._recent = None  # the story cache may hold what was rolled back
+            if isinstance(exc, sqlite3.IntegrityError):  # another process's push came first
+                raise _busy(category) from None
+            raise
 
     async def get_push(self, push_id: int) -> Push | None:
         """The push with its entries counted by status; None when there is no such push."""
