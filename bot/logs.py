@@ -28,7 +28,8 @@ def secret_parts(secret: str) -> set[str]:
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces configured secrets and anything shaped like a bot token with [REDACTED]."""
+    """Replaces configured secrets (and their long parts, in any case) and anything shaped
+    like a bot token with [REDACTED]."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         super().__init__()
