@@ -15,7 +15,7 @@ from bot.api.articles import post_articles
 from bot.api.body import MAX_BODY
 from bot.api.breaking import get_push, post_push
 from bot.api.deps import DEPS, Deps
-from bot.api.errors import Handler, errors, printable
+from bot.api.errors import Handler, errors, expect, printable
 from bot.api.health import healthz, metrics, stats
 from bot.api.openapi import openapi
 from bot.api.protocol_log import quiet_client_faults
@@ -74,13 +74,20 @@ class Api:
         _hide_server_versions()
         quiet_client_faults()
         app.on_cleanup.append(self._flush_refusals)
-        app.router.add_get("/healthz", healthz)
-        app.router.add_get("/metrics", metrics)
-        app.router.add_get("/api/openapi.json", openapi)
-        app.router.add_post("/api/articles", post_articles)
-        app.router.add_post("/api/breaking", post_push)
-        app.router.add_get("/api/breaking/{id}", get_push)
-        app.router.add_get("/api/stats", stats)
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/healthz", healthz),
+            ("GET", "/metrics", metrics),
+            ("GET", "/api/openapi.json", openapi),
+            ("POST", "/api/articles", post_articles),
+            ("POST", "/api/breaking", post_push),
+            ("GET", "/api/breaking/{id}", get_push),
+            ("GET", "/api/stats", stats),
+        ]
+        for method, path, handler in routes:
+            if method == "GET":
+                app.router.add_get(path, handler, expect_handler=expect)
+            else:
+                app.router.add_route(method, path, handler, expect_handler=expect)
         return app
 
     async def _flush_refusals(self, app: web.Application) -> None:

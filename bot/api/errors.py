@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from bot.api.body import MAX_BODY, BodyError
 from digests.errors import (
@@ -89,3 +89,17 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             log.exception("admin API: %s %s failed", request.method, printable(request.path))
             return error(500, "internal error")
         return error(*answer)
+
+
+async def expect(request: web.Request) -> web.StreamResponse | None:
+    """The Expect header as aiohttp's default handles it (``100-continue`` is answered),
+    except that an expectation we cannot meet is refused in JSON, like every other error
+    (aiohttp's own 417 is text). Runs before the middlewares."""
+    wanted = request.headers.get("Expect", "")
+    if request.version != HttpVersion11:
+        return None
+    if wanted.lower() != "100-continue":
+        return error(417, f"cannot meet Expect: {printable(wanted)}")
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0  # type: ignore[attr-defined]  # the answer has not begun
+    return None

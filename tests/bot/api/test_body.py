@@ -15,7 +15,7 @@ import pytest
 
 from bot.api.protocol_log import OneLineClientFaults, one_line
 from digests.store import Store
-from tests.bot.api.conftest import ADMIN_TOKEN
+from tests.bot.api.conftest import ADMIN_AUTH, ADMIN_TOKEN
 
 AUTH_LINE = f"Authorization: Bearer {ADMIN_TOKEN}\r\n".encode()
 
@@ -106,7 +106,7 @@ async def test_a_request_aiohttp_refuses_costs_one_line_at_most(
     assert "\x1b" not in caplog.text
 
 
-async def test_an_unknown_expectation_is_refused_quietly(
+async def test_an_unknown_expectation_is_refused_quietly_in_json(
     admin: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="aiohttp")
@@ -115,8 +115,17 @@ async def test_an_unknown_expectation_is_refused_quietly(
         b"POST /api/articles HTTP/1.1\r\nHost: x\r\nExpect: bogus\r\nContent-Length: 2\r\n"
         b"Connection: close\r\n" + AUTH_LINE + b"\r\n[]",
     )
-    assert answer.split(b"\r\n")[0].split()[1] == b"417"
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].split()[1] == b"417"
+    assert b"application/json" in head and "bogus" in json.loads(body)["error"]
     assert_quiet(caplog)
+
+
+async def test_100_continue_still_works(admin: httpx.AsyncClient) -> None:
+    response = await admin.post(
+        "/api/articles", json=[], headers={**ADMIN_AUTH, "Expect": "100-continue"}
+    )
+    assert response.status_code == 422  # the handler saw the body: an empty list
 
 
 async def test_a_client_leaving_mid_body_leaves_one_line(
