@@ -26,6 +26,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 MIN_PRIORITY = -100
 MAX_PRIORITY = 100
 MAX_NAME_CHARS = 300
+MAX_DESCRIPTION_CHARS = 1000
 
 # What each part of the file may say: a misspelt key (``intervall``) is an error, not a
 # setting silently left at its default.
@@ -131,11 +132,16 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FeedsFileError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands of `[`
+        # exhaust the stack instead of raising TOMLDecodeError.
+        raise FeedsFileError(f"{source}: not valid TOML: nested too deeply") from None
     problems: list[str] = []
     stray = _unknown_keys(data, TOP_KEYS)
     if stray:
         problems.append(stray)
     categories: list[Category] = []
+    flawed: set[str] = set()
     raw_categories = data.get("categories", {})
     if not isinstance(raw_categories, dict):
         raise FeedsFileError(f"{source}: [categories] must be a table")
@@ -152,15 +158,16 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
         if stray:
             problems.append(f"categories.{slug}: {stray}")
             continue
+        try:
+            name, description = _category_texts(slug, body)
+        except ValueError as exc:
+            problems.append(f"categories.{slug}: {exc}")
+            flawed.add(slug)  # declared: its feeds need no "unknown category" too
+            continue
         categories.append(
-            Category(
-                slug=slug,
-                name=str(body.get("name") or slug),
-                description=str(body.get("description") or ""),
-                position=position,
-            )
+            Category(slug=slug, name=name, description=description, position=position)
         )
-    known = {c.slug for c in categories}
+    known = {c.slug for c in categories} | flawed
     merged: dict[str, FeedSpec] = {}
     raw_feeds = data.get("feeds", [])
     if not isinstance(raw_feeds, list):
@@ -186,6 +193,22 @@ def parse_feeds_text(text: str, *, source: str = "feeds.toml") -> FeedsConfig:
     if problems:
         raise FeedsFileError(f"{source}: " + "; ".join(problems))
     return FeedsConfig(tuple(categories), tuple(merged.values()))
+
+
+def _category_texts(slug: str, body: dict[str, Any]) -> tuple[str, str]:
+    """A category's name and description, shown in every digest's headers: checked like a
+    feed's name, since a bidi override in one would reorder what readers see."""
+    name = check_name(str(body.get("name") or slug))
+    description = str(body.get("description") or "")
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise ValueError(
+            f"description is too long ({len(description)} characters; "
+            f"at most {MAX_DESCRIPTION_CHARS})"
+        )
+    bad = unsafe_char(description)
+    if bad:
+        raise ValueError(f"description contains a control or bidi character ({bad})")
+    return name, description
 
 
 def _feed_spec(entry: Any, known: set[str]) -> FeedSpec:
