@@ -20,6 +20,9 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 # "%" so that existing escapes are not escaped twice); anything else is percent-encoded.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
+# The longest link accepted anywhere (the API, imports, feeds, the command line): longer
+# is no address anyone shares, and it is stored, indexed and shown.
+MAX_URL_CHARS = 4096
 
 
 class InvalidURL(InputError, ValueError):
@@ -38,6 +41,8 @@ def canonical_url(url: str) -> str:
     Raises InvalidURL when the text is not an absolute http(s) URL.
     """
     raw = url.strip()
+    if len(raw) > MAX_URL_CHARS:
+        raise InvalidURL(_too_long(raw))
     try:
         if not raw.isascii():
             raw.encode()  # a lone surrogate cannot be part of any address
@@ -60,7 +65,14 @@ def canonical_url(url: str) -> str:
         if pair and not _is_tracking(unquote_plus(pair.split("=", 1)[0]).lower())
     ]
     query = _escaped("&".join(kept), _QUERY_SAFE)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    canonical = urlunsplit((scheme, netloc, path, query, ""))
+    if len(canonical) > MAX_URL_CHARS:  # percent-encoding can triple a link's length
+        raise InvalidURL(_too_long(canonical))
+    return canonical
+
+
+def _too_long(url: str) -> str:
+    return f"URL too long ({len(url)} characters; at most {MAX_URL_CHARS}): {url[:60]!r}…"
 
 
 def legacy_url_key(url: str) -> str:
@@ -77,12 +89,19 @@ def legacy_url_key(url: str) -> str:
 
 
 def _ascii_host(host: str, url: str) -> str:
-    if host.isascii():
-        return host
+    """The host in ASCII; InvalidURL for an empty label (``a..b``) or a punycode label
+    that decodes to nothing (``xn--``), which no name server resolves."""
     try:
-        return host.encode("idna").decode("ascii")
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+        if ":" not in ascii_host:  # an IPv6 literal has no labels
+            for label in ascii_host.split("."):
+                if not label:
+                    raise UnicodeError("empty label")
+                if label.startswith("xn--"):
+                    label.encode("ascii").decode("idna")
     except UnicodeError:
         raise InvalidURL(f"not a valid host name: {url!r}") from None
+    return ascii_host
 
 
 def _is_tracking(key: str) -> bool:
