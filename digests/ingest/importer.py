@@ -22,6 +22,7 @@ from typing import IO, Any
 from digests.errors import InputError
 from digests.ingest.cluster import title_key
 from digests.ingest.normalise import (
+    MAX_GUID_CHARS,
     InvalidURL,
     canonical_url,
     clean_title,
@@ -36,6 +37,7 @@ from digests.store import Store, import_scope
 from digests.suggest import unknown_categories
 from digests.terminal import unsafe_char
 from digests.timeutil import parse_iso
+from digests.urls import MAX_URL_CHARS
 
 REQUIRED = ("url", "title", "category", "source", "published_at")
 OPTIONAL = ("summary", "author", "image", "guid")
@@ -51,9 +53,9 @@ IMPORT_BATCH = 500
 # Longest text accepted per field, in characters; the summary is cut to a few sentences
 # anyway, the others are shown or used as keys.
 MAX_CHARS = {
-    "url": 4096,
-    "image": 4096,
-    "guid": 1024,
+    "url": MAX_URL_CHARS,
+    "image": MAX_URL_CHARS,
+    "guid": MAX_GUID_CHARS,
     "title": 2000,
     "source": 300,
     "author": 300,

@@ -4,7 +4,7 @@ and a parsed feed entry made into an article (``entry_to_article``)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, ClassVar
@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # a type only: the renderer imports this module, and parsing 
 SUMMARY_TARGET = 300
 TITLE_MAX = 300
 WORDS_PER_MINUTE = 230
+# The longest guid kept, as for the API and imports (a key, not prose).
+MAX_GUID_CHARS = 1024
+# A date this far ahead is a feed's mistake, not news from a clock a little fast.
+FUTURE_SLACK = timedelta(days=1)
 
 
 class _TextExtractor(HTMLParser):
@@ -164,11 +168,15 @@ def resolve_published(
 ) -> tuple[datetime, bool]:
     """Decide an item's publication instant and whether it is known.
 
-    A dated item keeps its date, clamped to ``now`` when it claims to come from the future.
-    An undated item seen on a later poll appeared since the last one, so ``now`` is a fair
-    date. An undated item on a feed's first import may be years old: it gets the feed's
-    own date (or ``now``) but is marked unknown, so it never shows up as fresh news.
+    A dated item keeps its date, clamped to ``now`` when it is a little ahead (a clock
+    off by some hours). A date more than FUTURE_SLACK ahead is no known date (``2099``
+    would rank at the top for ever): the item is treated as undated. An undated item seen
+    on a later poll appeared since the last one, so ``now`` is a fair date. An undated item
+    on a feed's first import may be years old: it gets the feed's own date (or ``now``)
+    but is marked unknown, so it never shows up as fresh news.
     """
+    if published is not None and ensure_utc(published) > now + FUTURE_SLACK:
+        published = None
     if published is not None:
         return min(ensure_utc(published), now), True
     if first_import:
@@ -186,7 +194,9 @@ def entry_to_article(
 ) -> NewArticle | None:
     """Normalise one feed entry; None when it has nothing to link to or no title at all."""
     link = entry.link or (entry.guid if entry.guid and entry.guid.startswith("http") else None)
-    if not link:
+    # A guid is a key: one longer than the API and imports accept is left out (and counted)
+    # like a link canonical_url refuses, such as one over MAX_URL_CHARS.
+    if not link or len(entry.guid or "") > MAX_GUID_CHARS:
         return None
     try:
         url = canonical_url(link)

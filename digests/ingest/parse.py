@@ -10,10 +10,9 @@ other items still count). Nothing else is raised for anything a server sends.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -21,8 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from digests.errors import DigestbotError
+from digests.ingest.dates import json_date, xml_date
 from digests.safejson import JSONInputError, find_problem, loads
-from digests.timeutil import parse_iso
 
 
 class FeedParseError(DigestbotError):
@@ -80,7 +79,8 @@ def parse_feed(content: bytes, *, content_type: str | None = None, url: str = ""
             skipped.append(f"item {number}: unreadable ({type(exc).__name__})")
     return ParsedFeed(
         title=_text(feed.get("title")) or None,
-        updated=_struct_to_dt(feed.get("updated_parsed") or feed.get("published_parsed")),
+        updated=xml_date(feed.get("updated"), feed.get("updated_parsed"))
+        or xml_date(feed.get("published"), feed.get("published_parsed")),
         entries=tuple(kept),
         skipped=tuple(skipped),
     )
@@ -105,13 +105,12 @@ def _defuse_char_refs(content: bytes) -> bytes:
     return _CHAR_REF.sub(replace, content)
 
 
-def _struct_to_dt(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-    except (OverflowError, ValueError, TypeError):
-        return None
+def _entry_date(item: Any) -> datetime | None:
+    """An entry's (or the feed's) publication date, else its update date, when trusted."""
+    for key in ("published", "updated"):
+        if item.get(f"{key}_parsed"):
+            return xml_date(item.get(key), item.get(f"{key}_parsed"))
+    return None
 
 
 def _xml_entry(entry: Any, base: str) -> RawEntry:
@@ -145,7 +144,7 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         summary_html=entry.get("summary") or "",
         content_html=content,
         author=_author_name(entry.get("author")),
-        published=_struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed")),
+        published=_entry_date(entry),
         image=image,
     )
 
@@ -328,7 +327,7 @@ def _json_entry(item: Any, base: str) -> RawEntry:
         content_html=item.get("content_html")
         or (escape(content_text, quote=False) if content_text else ""),
         author=escape(author, quote=False) if author else None,
-        published=_json_date(item.get("date_published") or item.get("date_modified")),
+        published=json_date(item.get("date_published") or item.get("date_modified")),
         image=_resolve(item.get("image") or item.get("banner_image"), base),
     )
 
@@ -358,14 +357,3 @@ def _resolve(link: str | None, base: str) -> str | None:
         return urljoin(base, link.strip())
     except ValueError:
         return link
-
-
-def _json_date(value: Any) -> datetime | None:
-    """An item's date; None (unknown, as for a missing date) when it is not a date we can
-    hold, such as year 9999 with a negative offset."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return parse_iso(value)
-    except (ValueError, OverflowError):
-        return None
