@@ -24,7 +24,7 @@ async def cmd_breaking(args: argparse.Namespace, app: App, out: TextIO) -> int:
         raise InputError("--category is required to start a push")
     if args.article is None and not args.url:
         raise InputError("give --article ID, or --url URL (with --title for a new article)")
-    article = await _resolve(args, app, now, store_new=False)  # a preview stores nothing
+    article = await _resolve(args, app, now)
     story = await breaking.story_of(app.store, article, now)
     audience = await app.store.active_subscribers_of(args.category)
     shown = breaking.preview(
@@ -76,9 +76,8 @@ async def _follow(args: argparse.Namespace, app: App, out: TextIO, now: datetime
     return 0
 
 
-async def _resolve(
-    args: argparse.Namespace, app: App, now: datetime, *, store_new: bool
-) -> Article:
+async def _resolve(args: argparse.Namespace, app: App, now: datetime) -> Article:
+    # A new article stays a draft: it is stored with its push, once confirmed, or never.
     return await breaking.resolve_article(
         app.store,
         category=args.category,
@@ -88,7 +87,7 @@ async def _resolve(
         title=args.title,
         summary=args.summary,
         story_window=app.settings.story_window,
-        store_new=store_new,
+        store_new=False,
     )
 
 
