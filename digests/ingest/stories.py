@@ -15,9 +15,7 @@ from datetime import datetime, timedelta
 
 from digests.ingest.cluster import cluster_articles
 from digests.models import NewArticle
-from digests.store import Store
-from digests.store._articles import Ingested
-from digests.store._stories import Grouping
+from digests.store import Grouping, Ingested, Store
 
 
 def grouping(*, now: datetime, window: timedelta) -> Grouping:

@@ -14,12 +14,13 @@ subscriber's lifecycle).
 """
 
 from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
-from digests.store._articles import ArticleStore, feed_scope, import_scope
+from digests.store._articles import ArticleStore, Ingested, feed_scope, import_scope
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._deliveries import DeliveryStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._outcomes import OutcomeStore
+from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
 
 
@@ -40,6 +41,8 @@ __all__ = [
     "REMOVED_REASON",
     "AuditEntry",
     "ForgetReport",
+    "Grouping",
+    "Ingested",
     "NotFound",
     "OutboxItem",
     "Push",

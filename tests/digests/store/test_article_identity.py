@@ -15,8 +15,7 @@ import pytest
 from digests.ingest.cluster import cluster_articles, title_key
 from digests.ingest.stories import group_orphans, store_and_group
 from digests.models import NewArticle, StoredArticleRef, StoryMember
-from digests.store import Store
-from digests.store._stories import Grouping
+from digests.store import Grouping, Store
 from tests.conftest import CATEGORIES, NOW
 
 WINDOW = timedelta(hours=48)
