@@ -89,11 +89,11 @@ class ImportReport:
     file of a million bad lines must not fill memory); ``rejected`` counts them all."""
 
     counts: IngestCounts = field(default_factory=IngestCounts)
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int | str, str]] = field(default_factory=list)
     stories_new: int = 0
     rejected: int = 0
 
-    def reject(self, number: int, message: str) -> None:
+    def reject(self, number: int | str, message: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append((number, message))
@@ -102,7 +102,7 @@ class ImportReport:
 Progress = Callable[[int], object]
 
 
-def read_records(text: str) -> list[tuple[int, Any]]:
+def read_records(text: str) -> list[tuple[int | str, Any]]:
     """``iter_records`` over a text already in memory (for callers holding a string)."""
     data = text.encode("utf-8", "surrogatepass")
     return list(iter_records(io.BufferedReader(io.BytesIO(data))))
@@ -110,13 +110,14 @@ def read_records(text: str) -> list[tuple[int, Any]]:
 
 def iter_records(
     stream: IO[bytes], *, progress: Progress | None = None
-) -> Iterator[tuple[int, Any]]:
+) -> Iterator[tuple[int | str, Any]]:
     """Yield ``(line or position, decoded JSON or RecordError)`` from a binary stream.
 
     A stream whose first character is ``[`` is one JSON array (numbered from 1 by
-    position); one whose first line is not a JSON value on its own is tried as one
-    pretty-printed object; anything else is JSON Lines, numbered by line, blank lines
-    ignored. Raises ImportFileError for an array over MAX_DOCUMENT_BYTES. ``progress``
+    position), unless its first line is a whole array with more lines after it; one whose
+    first line is not a JSON value on its own is tried as one pretty-printed object;
+    anything else is JSON Lines, numbered by line, blank lines ignored, the items of a line
+    holding an array numbered ``"3, item 2"``. Raises ImportFileError for an array over MAX_DOCUMENT_BYTES. ``progress``
     is called with the number of bytes consumed, as they are.
     """
     tick = progress or (lambda _n: None)
@@ -125,6 +126,10 @@ def iter_records(
     if head.startswith(b"["):
         data = reader.read(MAX_DOCUMENT_BYTES + 1)
         tick(len(data))
+        if b"\n" in data.rstrip() and _decode(data.split(b"\n", 1)[0]) is not _UNDECODABLE:
+            # A whole array on the first line and more after it: JSON Lines.
+            yield from _json_lines(_Lines(_Chain(data, reader, tick), lambda _n: None))
+            return
         if len(data) > MAX_DOCUMENT_BYTES:
             raise ImportFileError(
                 f"a JSON array over {MAX_DOCUMENT_BYTES >> 20} MB is not read whole; "
@@ -149,6 +154,12 @@ def iter_records(
         lines = _Lines(_Chain(whole, reader, tick), lambda _n: None)
     else:
         lines.push_back(first)
+    yield from _json_lines(lines)
+
+
+def _json_lines(lines: _Lines) -> Iterator[tuple[int | str, Any]]:
+    """One record per line; a line holding a JSON array gives each of its items, numbered
+    ``3, item 2`` (so errors read "line 3, item 2"), rather than one rejection for all."""
     while (line := lines.next_line()) is not None:
         number, raw = line
         if raw is _TOO_LONG:
@@ -162,11 +173,19 @@ def iter_records(
         if not raw.strip():
             continue
         try:
-            value = loads(raw)
+            # Unchecked, so that one bad item of an array does not reject its neighbours.
+            value = loads(raw, check=False)
         except JSONInputError as exc:
             # safejson counts lines within the text it was given: here always line 1.
-            value = RecordError(_LINE_ONE.sub(r" (\1)", str(exc)))
-        yield number, value
+            yield number, RecordError(_LINE_ONE.sub(r" (\1)", str(exc)))
+            continue
+        items = enumerate(value, start=1) if isinstance(value, list) else [(0, value)]
+        for position, item in items:
+            problem = find_problem(item)
+            yield (
+                f"{number}, item {position}" if position else number,
+                RecordError(problem) if problem else item,
+            )
 
 
 def _array_records(data: bytes) -> Iterator[tuple[int, Any]]:
@@ -315,7 +334,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
 
 async def import_records(
     store: Store,
-    records: Iterable[tuple[int, Any]],
+    records: Iterable[tuple[int | str, Any]],
     *,
     now: datetime,
     story_window: timedelta,
