@@ -244,6 +244,13 @@ class Runner:
         if self.telegram is not None:
             await self.telegram.stop()
 
+    def _announce(self, requeued: int) -> None:
+        # Said once the API listens: an API_BIND it cannot use is then the only output.
+        self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")
+        if requeued:
+            self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
+        self.out.flush()
+
     async def run(self) -> int:
         """Run until SIGTERM/SIGINT (or ``stop``); return the exit status. A broken set-up
         (a template that fails, a database it cannot write, an API_BIND it cannot listen on)
@@ -259,10 +266,6 @@ class Runner:
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write to database {store.path}: {exc}") from None
-        self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")
-        if requeued:
-            self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
-        self.out.flush()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -290,6 +293,7 @@ class Runner:
         # taken), what already started is stopped again and the error is the only output.
         try:
             await self.start_api()
+            self._announce(requeued)
             scheduler.start()
             worker = asyncio.create_task(self.worker.run(self.stop))
             await self.start_telegram()
