@@ -130,18 +130,23 @@ class Runner:
     def _guard(
         self, name: str, job: Callable[[], Awaitable[object]]
     ) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            if self.stop.is_set():
-                return
-            task = asyncio.current_task()
-            assert task is not None
-            self.jobs.add(task)  # type: ignore[arg-type]
+        async def guarded() -> None:
             try:
                 await job()
             except Exception:  # one failing tick must not end the process
                 log.exception("%s failed; it runs again at the next tick", name)
-            finally:
-                self.jobs.discard(task)  # type: ignore[arg-type]
+
+        async def run() -> None:
+            if self.stop.is_set():
+                return
+            task = asyncio.create_task(guarded())
+            self.jobs.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self.jobs.discard)  # type: ignore[arg-type]
+            # The scheduler cancels the job it is running when it shuts down, and logged
+            # that CancelledError with a traceback: the tick goes on in its own task, which
+            # the shutdown lets finish (or cancels after the grace period), quietly.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
 
         return run
 
