@@ -117,8 +117,8 @@ def iter_records(
     position), unless its first line is a whole array with more lines after it; one whose
     first line is not a JSON value on its own is tried as one pretty-printed object;
     anything else is JSON Lines, numbered by line, blank lines ignored, the items of a line
-    holding an array numbered ``"3, item 2"``. Raises ImportFileError for an array over MAX_DOCUMENT_BYTES. ``progress``
-    is called with the number of bytes consumed, as they are.
+    holding an array numbered ``"3, item 2"``. Raises ImportFileError for an array over
+    MAX_DOCUMENT_BYTES. ``progress`` is called with the number of bytes consumed, as they are.
     """
     tick = progress or (lambda _n: None)
     reader = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
