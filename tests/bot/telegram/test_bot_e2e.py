@@ -34,7 +34,9 @@ class Bot:
         self.fake = fake
         self.db = db
 
-    async def until(self, check: Callable[[], Any], timeout: float = 15) -> Any:
+    async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
+        # Generous: the bot is a real process, and CI shares two cores with the suite's
+        # other subprocesses (one run took over 15 s to deactivate a blocked reader).
         return await until(check, timeout)
 
     async def say(self, update: dict[str, Any], chat: str) -> dict[str, Any]:
