@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,3 +45,45 @@ async def until(check: Callable[[], Any], timeout: float = 15) -> Any:
             return result
         await asyncio.sleep(0.05)
     raise AssertionError("timed out waiting for the bot")
+
+
+async def run_until_platforms_off(
+    folder: Path, telegram: tuple[str, str], discord: tuple[str, str]
+) -> tuple[str, str, int | None]:
+    """``digestbot run`` at DEBUG against a Telegram and a Discord server that refuse it,
+    each given as (token, base URL), until it has said both are off; then SIGTERM.
+    Returns stdout, stderr and the exit status."""
+    (telegram_token, telegram_base), (discord_token, discord_base) = telegram, discord
+    process = await start_digestbot_run(
+        folder,
+        folder / "bot.db",
+        {
+            "TELEGRAM_BOT_TOKEN": telegram_token,
+            "TELEGRAM_API_BASE_URL": f"{telegram_base}/bot",
+            "DISCORD_BOT_TOKEN": discord_token,
+            "DISCORD_API_BASE_URL": f"{discord_base}/api/v10",
+            "DISCORD_GATEWAY_URL": discord_base.replace("http://", "ws://") + "/gateway",
+            "LOG_LEVEL": "DEBUG",
+        },
+    )
+    try:
+        assert process.stdout is not None
+        seen = await read_until(process.stdout, "telegram commands off", "discord off")
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    return seen + out.decode(), err.decode(), process.returncode
+
+
+async def read_until(stream: asyncio.StreamReader, *needles: str, timeout: float = 30) -> str:
+    """Lines from ``stream`` until every needle was seen (or the stream ends)."""
+    text = ""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not all(needle in text for needle in needles):
+        line = await asyncio.wait_for(stream.readline(), max(0.1, deadline - loop.time()))
+        if not line:
+            break
+        text += line.decode()
+    return text

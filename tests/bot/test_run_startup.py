@@ -21,7 +21,7 @@ import pytest
 from digests.store import Store
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
-from tests.processes import start_digestbot_run
+from tests.processes import read_until, run_until_platforms_off, start_digestbot_run
 
 TELEGRAM_TOKEN = "987654:startup-test-token-that-must-never-be-printed"
 DISCORD_TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.startup-token-never-to-be-printed-x"
@@ -182,19 +182,6 @@ def test_a_missing_env_file_named_explicitly_is_an_error(tmp_path: Path) -> None
     assert "LOG_LEVEL" in one_error_line(code, err)
 
 
-async def read_until(stream: asyncio.StreamReader, *needles: str, timeout: float = 30) -> str:
-    """Lines from ``stream`` until every needle was seen (or the stream ends)."""
-    text = ""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not all(needle in text for needle in needles):
-        line = await asyncio.wait_for(stream.readline(), max(0.1, deadline - loop.time()))
-        if not line:
-            break
-        text += line.decode()
-    return text
-
-
 async def test_ipv6_api_bind_serves(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET6) as probe:
         probe.bind(("::1", 0))
@@ -234,27 +221,10 @@ async def test_refused_tokens_are_never_printed(
     fake_discord = FakeDiscord(token=DISCORD_TOKEN, refuse=discord)
     telegram_base = await local_server(fake_telegram.app())
     discord_base = await local_server(fake_discord.app())
-    process = await start_digestbot_run(
-        tmp_path,
-        tmp_path / "bot.db",
-        {
-            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-            "TELEGRAM_API_BASE_URL": f"{telegram_base}/bot",
-            "DISCORD_BOT_TOKEN": DISCORD_TOKEN,
-            "DISCORD_API_BASE_URL": f"{discord_base}/api/v10",
-            "DISCORD_GATEWAY_URL": discord_base.replace("http://", "ws://") + "/gateway",
-            "LOG_LEVEL": "DEBUG",
-        },
+    stdout, stderr, status = await run_until_platforms_off(
+        tmp_path, (TELEGRAM_TOKEN, telegram_base), (DISCORD_TOKEN, discord_base)
     )
-    try:
-        assert process.stdout is not None
-        seen = await read_until(process.stdout, "telegram commands off", "discord off")
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-    stdout, stderr = seen + out.decode(), err.decode()
-    assert process.returncode == 0, stderr[-2000:]
+    assert status == 0, stderr[-2000:]
     assert "telegram commands off" in stdout and "discord off" in stdout
     assert fake_telegram.echoed and fake_discord.echoed  # the token was sent back to it
     for token in (TELEGRAM_TOKEN, DISCORD_TOKEN):

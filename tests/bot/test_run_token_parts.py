@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.bot.test_run_startup import one_error_line, read_until, run_briefly
+from tests.bot.test_run_startup import one_error_line, run_briefly
 from tests.fakes.telegram_api import FakeTelegram
-from tests.processes import start_digestbot_run
+from tests.processes import read_until, run_until_platforms_off, start_digestbot_run
 
 TELEGRAM_TOKEN = "987654:AAAAsecret-half-of-the-telegram-token-x"
 TELEGRAM_SECRET = TELEGRAM_TOKEN.split(":")[1]
@@ -58,27 +58,10 @@ async def test_a_tokens_secret_part_echoed_alone_is_never_printed(
 ) -> None:
     telegram_base = await local_server(echoing_the_secret_part(TELEGRAM_SECRET, discord=False))
     discord_base = await local_server(echoing_the_secret_part(DISCORD_SECRET, discord=True))
-    process = await start_digestbot_run(
-        tmp_path,
-        tmp_path / "bot.db",
-        {
-            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-            "TELEGRAM_API_BASE_URL": f"{telegram_base}/bot",
-            "DISCORD_BOT_TOKEN": DISCORD_TOKEN,
-            "DISCORD_API_BASE_URL": f"{discord_base}/api/v10",
-            "DISCORD_GATEWAY_URL": discord_base.replace("http://", "ws://") + "/gateway",
-            "LOG_LEVEL": "DEBUG",
-        },
+    stdout, stderr, status = await run_until_platforms_off(
+        tmp_path, (TELEGRAM_TOKEN, telegram_base), (DISCORD_TOKEN, discord_base)
     )
-    try:
-        assert process.stdout is not None
-        seen = await read_until(process.stdout, "telegram commands off", "discord off")
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-    stdout, stderr = seen + out.decode(), err.decode()
-    assert process.returncode == 0, stderr[-2000:]
+    assert status == 0, stderr[-2000:]
     # Each platform's refusal was printed, with the part it quoted redacted.
     assert "telegram commands off: Part [REDACTED]" in stdout, stdout
     assert "discord off: " in stdout and "segment [REDACTED] refused" in stdout, stdout
