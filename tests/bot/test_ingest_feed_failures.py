@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.threaded_http import serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "feeds"
 FEEDS = """
@@ -52,14 +52,8 @@ def server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as base:
+        yield base
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -9,9 +9,8 @@ import asyncio
 import io
 import os
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from digests import __version__
 from digests.ingest import importer
 from digests.store import Store
 from tests.conftest import NOW
+from tests.threaded_http import serving
 
 FEEDS = """
 [categories.climate]
@@ -238,14 +238,8 @@ def rss_server() -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as base:
+        yield f"{base}/feed.xml"
 
 
 def closed_port_url() -> str:
