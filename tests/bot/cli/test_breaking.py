@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,8 @@ name = "Markets"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("DATABASE_URL", "FEEDS_FILE", "TEMPLATES_DIR", "DIGEST_")):
-            monkeypatch.delenv(name)
+def workdir(clean_cwd: Path) -> Path:
+    tmp_path = clean_cwd
     (tmp_path / "feeds.toml").write_text(FEEDS)
     assert run("init")[0] == 0
 

@@ -34,11 +34,8 @@ interval = "15m"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith(("DATABASE_URL", "FEEDS_FILE", "TEMPLATES_DIR", "DIGEST_")):
-            monkeypatch.delenv(name)
+def workdir(clean_cwd: Path) -> Path:
+    tmp_path = clean_cwd
     (tmp_path / "feeds.toml").write_text(FEEDS)
     return tmp_path
 

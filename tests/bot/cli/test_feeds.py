@@ -5,7 +5,6 @@ exit 2, unless ``--prune`` says so."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -28,11 +27,8 @@ category = "climate"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("DATABASE_URL", "FEEDS_FILE", "TEMPLATES_DIR", "DIGEST_", "FEED_")):
-            monkeypatch.delenv(name)
+def workdir(clean_cwd: Path) -> Path:
+    tmp_path = clean_cwd
     (tmp_path / "feeds.toml").write_text(FEEDS)
     return tmp_path
 

@@ -4,7 +4,6 @@ and 16): one line on stderr, exit 2, nothing stored."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,8 @@ from bot.cli import main
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("DATABASE_URL", "FEEDS_FILE", "TEMPLATES_DIR", "DIGEST_", "FEED_")):
-            monkeypatch.delenv(name)
-    return tmp_path
+def workdir(clean_cwd: Path) -> Path:
+    return clean_cwd
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import socket
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -42,11 +41,8 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("DATABASE_URL", "FEEDS_FILE", "TEMPLATES_DIR", "DIGEST_", "FEED_")):
-            monkeypatch.delenv(name)
+def workdir(clean_cwd: Path) -> Path:
+    tmp_path = clean_cwd
     (tmp_path / "feeds.toml").write_text(FEEDS)
     return tmp_path
 
