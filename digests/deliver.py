@@ -3,27 +3,35 @@
 Pacing is planned ahead with the Pacer; a part is recorded only once the platform accepted
 it, so a restart resumes at the first unsent part; the subscriber's cursor moves only when
 a whole digest went out. What to do about each kind of failure is decided by
-``decide_failure``, a pure function; the worker only carries it out.
+``decide_failure`` (in ``digests.delivery_decisions``), a pure function; the worker only
+carries it out.
+
+The worker never ends on an error: an entry whose delivery fails unexpectedly (the store
+failing, a bug) is logged in one line and dead-lettered, and the next one goes out; an
+outbox that cannot be read is tried again with backoff. The entries of a chat forgotten
+while they were being sent are dropped, with one log line for the chat.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import replace
 
-from digests.delivery_errors import (
-    ChatMigrated,
-    DeliveryError,
-    DestinationGone,
-    MessageRejected,
-    RateLimited,
+from digests.delivery_decisions import (
+    RATE_LIMIT_RETRIES,
+    Decision,
+    Step,
+    backoff,
+    claim_backoff,
+    decide_failure,
+    one_line,
 )
+from digests.delivery_errors import ChatMigrated, DeliveryError, DestinationGone, RateLimited
 from digests.models import OutboxEntry
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer
@@ -34,73 +42,8 @@ from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
 
-RATE_LIMIT_RETRIES = 5
-
-
-class Step(StrEnum):
-    RETRY_NOW = "retry_now"  # send the same part again at once (after pacing)
-    RETRY_LATER = "retry_later"  # put the entry back with a next attempt time
-    DEAD = "dead"  # dead-letter with the reason
-    DEACTIVATE = "deactivate"  # the destination refuses us: stop, keep settings, tell admins
-    MIGRATE = "migrate"  # move the subscriber to the new chat id and resend
-    PLAIN = "plain"  # resend as plain text
-
-
-@dataclass(frozen=True)
-class Decision:
-    step: Step
-    reason: str
-    at: datetime | None = None
-    count_attempt: bool = True
-
-
-def backoff(attempt: int, limits: DeliveryLimits, jitter: float) -> timedelta:
-    """Exponential backoff with jitter: base × 2^(attempt-1), capped, times 0.5–1.5."""
-    raw = limits.backoff_base * (2 ** max(0, attempt - 1))
-    return min(raw, limits.backoff_cap) * (0.5 + jitter)
-
-
-def decide_failure(
-    error: Exception,
-    *,
-    attempts: int,
-    failures: int,
-    rate_limited: int,
-    plain_fallback: bool,
-    now: datetime,
-    limits: DeliveryLimits,
-    jitter: float,
-) -> Decision:
-    """What to do after a send failed.
-
-    ``attempts`` counts earlier failed attempts of this entry, ``failures`` the
-    subscriber's consecutive refusals including this one, ``rate_limited`` the 429s met
-    while sending this part.
-    """
-    if isinstance(error, RateLimited):
-        if rate_limited < RATE_LIMIT_RETRIES:
-            return Decision(Step.RETRY_NOW, str(error), count_attempt=False)
-        return Decision(
-            Step.RETRY_LATER,
-            str(error),
-            at=now + timedelta(seconds=error.retry_after),
-            count_attempt=False,
-        )
-    if isinstance(error, ChatMigrated):
-        return Decision(Step.MIGRATE, str(error))
-    if isinstance(error, MessageRejected):
-        if not plain_fallback:
-            return Decision(Step.PLAIN, str(error))
-        return Decision(Step.DEAD, f"rejected even as plain text: {error}")
-    if isinstance(error, DestinationGone):
-        if failures >= limits.forbidden_limit:
-            return Decision(Step.DEACTIVATE, str(error))
-        return Decision(Step.RETRY_LATER, str(error), at=now + backoff(failures, limits, jitter))
-    # Time-outs, 5xx, network errors, and anything a sender failed to classify.
-    reason = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
-    if attempts + 1 >= limits.max_attempts:
-        return Decision(Step.DEAD, f"gave up after {attempts + 1} attempts: {reason}")
-    return Decision(Step.RETRY_LATER, reason, at=now + backoff(attempts + 1, limits, jitter))
+# The decisions live in ``digests.delivery_decisions``; these names stay importable from here.
+__all__ = ["RATE_LIMIT_RETRIES", "Decision", "DeliveryWorker", "Step", "backoff", "decide_failure"]
 
 
 class DeliveryWorker:
@@ -131,6 +74,9 @@ class DeliveryWorker:
         self._on_deactivated = on_deactivated
         self._rng = rng or random.Random()
         self._payloads: dict[int, OutgoingMessage] = {}
+        # Subscribers found forgotten while their entries were being sent: said once each,
+        # and their other taken entries are checked before anything more goes to them.
+        self._vanished: set[int] = set()
         self._stopping = False
         self.wakeup = asyncio.Event()
 
@@ -157,7 +103,16 @@ class DeliveryWorker:
         missing = {p for e in entries for p in e.payload_ids} - self._payloads.keys()
         if len(self._payloads) > 10_000:
             self._payloads.clear()
-        self._payloads.update(await self._store.payload_bodies(sorted(missing)))
+        if len(self._vanished) > 10_000:
+            self._vanished.clear()
+        try:
+            self._payloads.update(await self._store.payload_bodies(sorted(missing)))
+        except Exception:
+            # Taken but not sent: back to the queue (best effort) before the error is told.
+            for entry in entries:
+                with contextlib.suppress(Exception):
+                    await self._store.release(entry.id, now=self._clock.now())
+            raise
         semaphore = asyncio.Semaphore(self._limits.concurrency)
 
         async def one(entry: OutboxEntry) -> None:
@@ -170,23 +125,83 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event, idle_wait: float = 1.0) -> None:
         """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
-        or as soon as ``wakeup`` is set (after a dispatch)."""
+        or as soon as ``wakeup`` is set (after a dispatch). An outbox that cannot be read
+        is logged and tried again, waiting twice as long each time up to a minute."""
+        failures = 0
         while not stop.is_set() and not self._stopping:
-            # Small claims keep a breaking push that arrives meanwhile from waiting behind a
-            # long batch of digests.
-            if await self.run_once(limit=self.claim_size):
+            try:
+                # Small claims keep a breaking push that arrives meanwhile from waiting
+                # behind a long batch of digests.
+                delivered = await self.run_once(limit=self.claim_size)
+                failures = 0
+            except Exception as error:  # the worker must outlive a failing store
+                failures += 1
+                delivered = 0
+                log.error(
+                    "delivery worker could not take entries from the outbox (%s), "
+                    "trying again in %.0f s",
+                    one_line(error),
+                    claim_backoff(failures, idle_wait),
+                )
+                log.debug("the outbox could not be read", exc_info=error)
+            if delivered:
                 continue
             self.wakeup.clear()
             waiters = [
                 asyncio.ensure_future(stop.wait()),
                 asyncio.ensure_future(self.wakeup.wait()),
             ]
-            await asyncio.wait(waiters, timeout=idle_wait, return_when=asyncio.FIRST_COMPLETED)
+            wait = claim_backoff(failures, idle_wait) if failures else idle_wait
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
     async def deliver(self, entry: OutboxEntry) -> None:
-        """Send an entry's remaining parts; every outcome is written to the store."""
+        """Send an entry's remaining parts; every outcome is written to the store. Nothing
+        escapes: an unexpected error is logged and the entry dead-lettered."""
+        try:
+            await self._deliver(entry)
+        except Exception as error:  # one entry must never end the worker
+            await self._dead_letter_unexpected(entry, error)
+
+    async def _dead_letter_unexpected(self, entry: OutboxEntry, error: Exception) -> None:
+        reason = f"failed unexpectedly: {one_line(error)}"
+        log.error(
+            "outbox entry %s (%s, %s) %s; dead-lettered",
+            entry.id,
+            entry.kind,
+            entry.platform,
+            reason,
+        )
+        log.debug("traceback of outbox entry %s", entry.id, exc_info=error)
+        try:
+            await self._store.give_up(entry.id, now=self._clock.now(), error=reason)
+        except Exception as again:  # it stays 'sending' and is queued again at the next start
+            log.error(
+                "outbox entry %s could not be dead-lettered either (%s)", entry.id, one_line(again)
+            )
+
+    def _drop_vanished(self, entry: OutboxEntry) -> None:
+        """The entry's subscriber was forgotten while it was being sent: its entries are
+        gone with it. Said once per subscriber, however many of its entries were taken."""
+        if entry.subscriber_id in self._vanished:
+            return
+        self._vanished.add(entry.subscriber_id)
+        log.info(
+            "subscriber %s (%s %s) was forgotten during delivery; its entries are dropped",
+            entry.subscriber_id,
+            entry.platform,
+            entry.chat_id,
+        )
+
+    async def _gone(self, entry: OutboxEntry) -> bool:
+        """Whether this entry vanished with its subscriber, asked of the store only for a
+        subscriber already found forgotten (an id that is reused is checked, not assumed)."""
+        return entry.subscriber_id in self._vanished and not await self._store.entry_exists(
+            entry.id
+        )
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
         sender = self._senders[entry.platform]
         destination = Destination(
             entry.platform,
@@ -211,6 +226,8 @@ class DeliveryWorker:
                 if self._stopping:
                     await self._store.release(entry.id, now=self._clock.now())
                     return
+            if await self._gone(entry):
+                return
             try:
                 message_id = await sender.send(destination, message)
             except Exception as error:  # every failure is decided on, none escapes
@@ -242,15 +259,19 @@ class DeliveryWorker:
                     continue
                 await self._settle(entry, decision, plain)
                 return
+            now = self._clock.now()
             if part + 1 == len(entry.payload_ids):
                 # The last part and the completion are one transaction.
-                await self._store.complete(
-                    entry, now=self._clock.now(), last_part=(part, str(message_id))
-                )
+                last = (part, str(message_id))
+                if not await self._store.complete(entry, now=now, last_part=last):
+                    self._drop_vanished(entry)
                 return
-            await self._store.mark_part_sent(entry.id, part, str(message_id), now=self._clock.now())
+            if not await self._store.mark_part_sent(entry.id, part, str(message_id), now=now):
+                self._drop_vanished(entry)
+                return
             part += 1
-        await self._store.complete(entry, now=self._clock.now())
+        if not await self._store.complete(entry, now=self._clock.now()):
+            self._drop_vanished(entry)
 
     async def _judge(
         self, entry: OutboxEntry, chat_id: str, error: Exception, *, rate_limited: int, plain: bool
@@ -280,15 +301,19 @@ class DeliveryWorker:
         now = self._clock.now()
         if decision.step is Step.RETRY_LATER:
             assert decision.at is not None
-            await self._store.retry_later(
+            if not await self._store.retry_later(
                 entry.id,
                 now=now,
                 at=decision.at,
                 error=decision.reason,
                 count_attempt=decision.count_attempt,
                 plain_fallback=plain,
-            )
+            ):
+                self._drop_vanished(entry)
         elif decision.step is Step.DEAD:
+            if not await self._store.give_up(entry.id, now=now, error=decision.reason):
+                self._drop_vanished(entry)
+                return
             log.warning(
                 "dead-lettered %s %s for subscriber %s: %s",
                 entry.kind,
@@ -296,7 +321,6 @@ class DeliveryWorker:
                 entry.subscriber_id,
                 decision.reason,
             )
-            await self._store.give_up(entry.id, now=now, error=decision.reason)
         elif decision.step is Step.DEACTIVATE:
             reason = f"delivery refused {self._limits.forbidden_limit} times: {decision.reason}"
             if not await self._store.deactivate(entry.subscriber_id, reason=reason, now=now):

@@ -26,12 +26,19 @@ class DeliveryStore(StoreBase):
 
         ``kind`` is digest, breaking or preview; a preview never marks stories as received,
         because a reader asking "what would I get" has not been sent their digest.
+
+        Returns 0, recording nothing, when the subscriber no longer exists: a forget
+        confirmed while a ``/digest`` preview was being sent wins, and the preview ends
+        quietly instead of failing on a foreign key.
         """
         sent = status == "sent"
         async with self._transaction() as db:
+            # One statement: the subscriber is looked up and the row written together.
             cursor = await db.execute(
                 """INSERT INTO deliveries (subscriber_id, kind, period, status, story_count,
-                       parts, error, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       parts, error, created_at, sent_at)
+                   SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+                   WHERE EXISTS (SELECT 1 FROM subscribers WHERE id = ?)""",
                 (
                     subscriber_id,
                     kind,
@@ -42,8 +49,11 @@ class DeliveryStore(StoreBase):
                     error,
                     to_db(now),
                     to_db(now) if sent else None,
+                    subscriber_id,
                 ),
             )
+            if cursor.rowcount == 0:
+                return 0
             delivery_id = int(cursor.lastrowid or 0)
             if sent and kind != "preview":
                 await db.executemany(

@@ -200,6 +200,11 @@ class OutboxStore(StoreBase):
                 found[row["id"]] = message_from_json(zlib.decompress(row["body"]).decode())
         return found
 
+    async def entry_exists(self, entry_id: int) -> bool:
+        """Whether a taken entry is still there: forgetting a chat deletes its entries,
+        those being sent included."""
+        return await self._fetchone("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)) is not None
+
     async def release(self, entry_id: int, *, now: datetime) -> None:
         """Put a claimed entry back in the queue untouched (shutting down)."""
         async with self._transaction() as db:

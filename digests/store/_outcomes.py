@@ -3,30 +3,66 @@ the platform accepts it, then sent, retried later or given up.
 
 A message part is recorded only after the platform accepted it, and the subscriber's cursor
 and "stories received" move only when every part of an entry was delivered.
+
+An entry can vanish while it is being sent: forgetting a chat deletes its subscriber and,
+with it, its outbox entries. Each write here checks for that inside its own transaction and
+answers False (the entry is gone, nothing was written) instead of failing on a foreign key.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import aiosqlite
+
 from digests.models import OutboxEntry
-from digests.store._admin import finish_pushes
+from digests.store._admin import NOTHING_PENDING, finish_pushes
 from digests.store._base import StoreBase
 from digests.timeutil import to_db
+
+
+async def vanished(db: aiosqlite.Connection, entry_id: int, stamp: str) -> bool:
+    """Inside a write transaction: is this taken entry gone (its subscriber forgotten)?
+
+    Only a forget removes an unfinished entry (cascading from its subscriber), so a missing
+    row is the answer; an outbox id is never reused, while a subscriber id can be, so the
+    entry is what is looked up. A row whose subscriber is gone anyway (foreign keys off) is
+    removed here. A push that was waiting only for the vanished entries is finished.
+    """
+    async with db.execute(
+        """SELECT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = o.subscriber_id)
+           FROM outbox o WHERE o.id = ?""",
+        (entry_id,),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is not None and row[0]:
+        return False
+    if row is not None:
+        await db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+    await db.execute(
+        f"""UPDATE pushes SET status = 'done', finished_at = ?
+            WHERE status = 'sending' AND {NOTHING_PENDING}""",
+        (stamp,),
+    )
+    return True
 
 
 class OutcomeStore(StoreBase):
     async def mark_part_sent(
         self, entry_id: int, part: int, message_id: str, *, now: datetime
-    ) -> None:
-        """Record that part ``part`` was accepted; a restart resumes after it."""
+    ) -> bool:
+        """Record that part ``part`` was accepted; a restart resumes after it. False when
+        the entry vanished (its subscriber was forgotten): send no more of it."""
         async with self._transaction() as db:
+            if await vanished(db, entry_id, to_db(now)):
+                return False
             await db.execute(
                 """UPDATE outbox SET parts_sent = ? + 1,
                        message_ids = json_insert(message_ids, '$[#]', ?), updated_at = ?
                    WHERE id = ? AND parts_sent = ?""",
                 (part, message_id, to_db(now), entry_id, part),
             )
+            return True
 
     async def complete(
         self, entry: OutboxEntry, *, now: datetime, last_part: tuple[int, str] | None = None
@@ -80,6 +116,7 @@ class OutcomeStore(StoreBase):
                 (entry.subscriber_id,),
             )
             await finish_pushes(db, "id = ?", (entry.id,), stamp)
+            return True
 
     async def retry_later(
         self,
@@ -90,8 +127,11 @@ class OutcomeStore(StoreBase):
         error: str,
         count_attempt: bool = True,
         plain_fallback: bool | None = None,
-    ) -> None:
+    ) -> bool:
+        """Put a taken entry back with its next attempt time; False when it vanished."""
         async with self._transaction() as db:
+            if await vanished(db, entry_id, to_db(now)):
+                return False
             await db.execute(
                 """UPDATE outbox SET status = 'retrying', next_attempt_at = ?, last_error = ?,
                        attempts = attempts + ?, updated_at = ?,
@@ -106,12 +146,16 @@ class OutcomeStore(StoreBase):
                     entry_id,
                 ),
             )
+            return True
 
     async def give_up(
         self, entry_id: int, *, now: datetime, error: str, status: str = "dead"
-    ) -> None:
-        """Dead-letter an entry (or cancel it) with the reason; it is never retried."""
+    ) -> bool:
+        """Dead-letter an entry (or cancel it) with the reason; it is never retried. False
+        when it vanished (nothing to dead-letter)."""
         async with self._transaction() as db:
+            if await vanished(db, entry_id, to_db(now)):
+                return False
             await db.execute(
                 "UPDATE outbox SET status = ?, last_error = ?, updated_at = ? WHERE id = ?",
                 (status, error[:500], to_db(now), entry_id),
@@ -122,6 +166,7 @@ class OutcomeStore(StoreBase):
                 (error[:500], to_db(now), entry_id),
             )
             await finish_pushes(db, "id = ?", (entry_id,), to_db(now))
+            return True
 
     async def note_delivery_failure(self, subscriber_id: int) -> int:
         """Count one more consecutive refusal for a subscriber; return the count."""
