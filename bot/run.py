@@ -2,7 +2,9 @@
 
 One asyncio loop: APScheduler (AsyncIOScheduler) ticks the dispatcher, the feed poller and
 retention clean-up, each calling core functions with the clock's ``now``; the delivery
-worker drains the outbox through the senders of the platforms that have tokens. SIGTERM or
+worker drains the outbox through the senders of the platforms that have tokens, supervised:
+if it ever ends, it is started again with backoff, and /healthz answers 503 meanwhile
+(``bot.supervise``). Every tick logs its failure and runs again at the next. SIGTERM or
 SIGINT stops taking work, lets sends under way finish (a short grace period), puts
 unsent entries back in the queue and closes the database.
 """
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.console import ConsoleSender
+from bot.supervise import Liveness, supervise
 from bot.wiring import App
 from digests.deliver import DeliveryWorker
 from digests.dispatch import dispatch_due
@@ -121,6 +124,7 @@ class Runner:
             notify_admin=admin_notifier(app.settings.admin_log_chat, self.senders),
             on_deactivated=self._deactivated,
         )
+        self.liveness = Liveness()
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
         self.telegram: TelegramRunning | None = None
@@ -239,7 +243,9 @@ class Runner:
             return
         from bot.runner import api  # loads aiohttp's server only when the API is on
 
-        self.api_runner = await api.start_api(self.app, self.out, on_push=self.worker.wakeup.set)
+        self.api_runner = await api.start_api(
+            self.app, self.out, on_push=self.worker.wakeup.set, liveness=self.liveness
+        )
 
     async def stop_discord(self) -> None:
         if self.discord is not None:
@@ -255,6 +261,29 @@ class Runner:
         if requeued:
             self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
         self.out.flush()
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        """The ticks (dispatch, poll, retention), each guarded: a failing tick is logged
+        and runs again at the next."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        interval = self.app.settings.delivery.dispatch_interval
+        for name, job, every, first in (
+            ("dispatch", self.dispatch, interval, now),
+            ("poll", self.poll, POLL_TICK, now),
+            ("retention", self.retention, RETENTION_TICK, now + timedelta(minutes=1)),
+        ):
+            scheduler.add_job(
+                self._guard(name, job),
+                "interval",
+                seconds=every.total_seconds(),
+                next_run_time=first,
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(every.total_seconds()),
+            )
+        return scheduler
 
     async def run(self) -> int:
         """Run until SIGTERM/SIGINT (or ``stop``); return the exit status. A broken set-up
@@ -275,24 +304,7 @@ class Runner:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.stop.set)
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        now = datetime.now(UTC)
-        interval = self.app.settings.delivery.dispatch_interval
-        for name, job, every, first in (
-            ("dispatch", self.dispatch, interval, now),
-            ("poll", self.poll, POLL_TICK, now),
-            ("retention", self.retention, RETENTION_TICK, now + timedelta(minutes=1)),
-        ):
-            scheduler.add_job(
-                self._guard(name, job),
-                "interval",
-                seconds=every.total_seconds(),
-                next_run_time=first,
-                id=name,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=int(every.total_seconds()),
-            )
+        scheduler = self._scheduler()
         worker: asyncio.Task[None] | None = None
         # Everything starts inside the try: when one part fails to start (the API's port is
         # taken), what already started is stopped again and the error is the only output.
@@ -300,7 +312,11 @@ class Runner:
             await self.start_api()
             self._announce(requeued)
             scheduler.start()
-            worker = asyncio.create_task(self.worker.run(self.stop))
+            worker = asyncio.create_task(
+                supervise(
+                    "delivery worker", lambda: self.worker.run(self.stop), self.stop, self.liveness
+                )
+            )
             await self.start_telegram()
             await self.start_discord()
             await self.stop.wait()
@@ -308,6 +324,9 @@ class Runner:
             if worker is not None:
                 self.out.write("stopping: finishing sends under way\n")
                 self.out.flush()
+            # Set here too when a start-up step failed: the supervisor must not restart
+            # the worker that is being stopped.
+            self.stop.set()
             if scheduler.running:
                 scheduler.shutdown(wait=False)
             await self.stop_telegram()

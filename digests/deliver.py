@@ -42,6 +42,9 @@ from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
 
+# An entry's messages, one per part (None: the stored body is missing).
+Bodies = tuple[OutgoingMessage | None, ...]
+
 # The decisions live in ``digests.delivery_decisions``; these names stay importable from here.
 __all__ = ["RATE_LIMIT_RETRIES", "Decision", "DeliveryWorker", "Step", "backoff", "decide_failure"]
 
@@ -93,18 +96,19 @@ class DeliveryWorker:
         self._stopping = True
         self.wakeup.set()
 
-    async def run_once(self, limit: int = 500) -> int:
-        """Claim up to ``limit`` ready entries and deliver them; return how many."""
+    async def _take(self, limit: int) -> list[tuple[OutboxEntry, Bodies]]:
+        """Claim up to ``limit`` ready entries, each with its message bodies (None for a
+        body that is missing: that entry is dead-lettered when it is delivered)."""
         entries = await self._store.claim(
             now=self._clock.now(), limit=limit, platforms=list(self._senders)
         )
         if not entries:
-            return 0
-        missing = {p for e in entries for p in e.payload_ids} - self._payloads.keys()
+            return []
         if len(self._payloads) > 10_000:
             self._payloads.clear()
         if len(self._vanished) > 10_000:
             self._vanished.clear()
+        missing = {p for e in entries for p in e.payload_ids} - self._payloads.keys()
         try:
             self._payloads.update(await self._store.payload_bodies(sorted(missing)))
         except Exception:
@@ -113,54 +117,82 @@ class DeliveryWorker:
                 with contextlib.suppress(Exception):
                     await self._store.release(entry.id, now=self._clock.now())
             raise
+        return [(e, tuple(self._payloads.get(p) for p in e.payload_ids)) for e in entries]
+
+    async def run_once(self, limit: int = 500) -> int:
+        """Claim up to ``limit`` ready entries and deliver them; return how many."""
+        taken = await self._take(limit)
         semaphore = asyncio.Semaphore(self._limits.concurrency)
 
-        async def one(entry: OutboxEntry) -> None:
+        async def one(entry: OutboxEntry, bodies: Bodies) -> None:
             async with semaphore:
-                await self.deliver(entry)
+                await self.deliver(entry, bodies)
 
-        await asyncio.gather(*(one(entry) for entry in entries))
+        await asyncio.gather(*(one(entry, bodies) for entry, bodies in taken))
         self._pacer.prune(self._monotonic())
-        return len(entries)
+        return len(taken)
 
     async def run(self, stop: asyncio.Event, idle_wait: float = 1.0) -> None:
         """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
-        or as soon as ``wakeup`` is set (after a dispatch). An outbox that cannot be read
-        is logged and tried again, waiting twice as long each time up to a minute."""
-        failures = 0
-        while not stop.is_set() and not self._stopping:
-            try:
-                # Small claims keep a breaking push that arrives meanwhile from waiting
-                # behind a long batch of digests.
-                delivered = await self.run_once(limit=self.claim_size)
-                failures = 0
-            except Exception as error:  # the worker must outlive a failing store
-                failures += 1
-                delivered = 0
-                log.error(
-                    "delivery worker could not take entries from the outbox (%s), "
-                    "trying again in %.0f s",
-                    one_line(error),
-                    claim_backoff(failures, idle_wait),
-                )
-                log.debug("the outbox could not be read", exc_info=error)
-            if delivered:
-                continue
-            self.wakeup.clear()
-            waiters = [
-                asyncio.ensure_future(stop.wait()),
-                asyncio.ensure_future(self.wakeup.wait()),
-            ]
-            wait = claim_backoff(failures, idle_wait) if failures else idle_wait
-            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        or as soon as ``wakeup`` is set (after a dispatch).
 
-    async def deliver(self, entry: OutboxEntry) -> None:
-        """Send an entry's remaining parts; every outcome is written to the store. Nothing
-        escapes: an unexpected error is logged and the entry dead-lettered."""
+        At most ``claim_size`` entries are under way, and a new one is taken as soon as one
+        finishes: a send that hangs (a long 429 wait, a chat that does not answer) holds
+        its own slot, not the others. An outbox that cannot be read is logged and tried
+        again, waiting twice as long each time up to a minute."""
+        in_flight: set[asyncio.Task[None]] = set()
+        failures = 0
+        pruned_at = self._monotonic()
         try:
-            await self._deliver(entry)
+            while not stop.is_set() and not self._stopping:
+                self.wakeup.clear()  # before the claim: a wakeup during it is not lost
+                room = self.claim_size - len(in_flight)
+                taken: list[tuple[OutboxEntry, Bodies]] = []
+                try:
+                    taken = await self._take(room) if room > 0 else []
+                    failures = 0
+                except Exception as error:  # the worker must outlive a failing store
+                    failures += 1
+                    log.error(
+                        "delivery worker could not take entries from the outbox (%s), "
+                        "trying again in %.0f s",
+                        one_line(error),
+                        claim_backoff(failures, idle_wait),
+                    )
+                    log.debug("the outbox could not be read", exc_info=error)
+                for entry, bodies in taken:
+                    task = asyncio.create_task(self.deliver(entry, bodies))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                if self._monotonic() - pruned_at > 10:
+                    pruned_at = self._monotonic()
+                    self._pacer.prune(pruned_at)
+                if taken and len(taken) == room:
+                    continue  # there may be more ready: take them as slots free up
+                waiters = [
+                    asyncio.ensure_future(stop.wait()),
+                    asyncio.ensure_future(self.wakeup.wait()),
+                ]
+                wait = claim_backoff(failures, idle_wait) if failures else idle_wait
+                await asyncio.wait(
+                    [*waiters, *in_flight], timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                for waiter in waiters:
+                    waiter.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight)
+        finally:
+            for task in list(in_flight):  # cancelled ourselves: the sends under way go with us
+                task.cancel()
+
+    async def deliver(self, entry: OutboxEntry, bodies: Bodies | None = None) -> None:
+        """Send an entry's remaining parts; every outcome is written to the store. Nothing
+        escapes: an unexpected error is logged and the entry dead-lettered. ``bodies`` are
+        its messages, as taken (by default, from what the worker has loaded)."""
+        if bodies is None:
+            bodies = tuple(self._payloads.get(p) for p in entry.payload_ids)
+        try:
+            await self._deliver(entry, bodies)
         except Exception as error:  # one entry must never end the worker
             await self._dead_letter_unexpected(entry, error)
 
@@ -201,7 +233,7 @@ class DeliveryWorker:
             entry.id
         )
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
+    async def _deliver(self, entry: OutboxEntry, bodies: Bodies) -> None:
         sender = self._senders[entry.platform]
         destination = Destination(
             entry.platform,
@@ -217,7 +249,9 @@ class DeliveryWorker:
             if self._stopping:
                 await self._store.release(entry.id, now=self._clock.now())
                 return
-            message = self._payloads[entry.payload_ids[part]]
+            message = bodies[part]
+            if message is None:
+                raise LookupError(f"message body {entry.payload_ids[part]} is missing")
             if plain:
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
             wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())

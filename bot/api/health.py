@@ -1,5 +1,5 @@
-"""GET /healthz (is the database still the one opened, and answering), /metrics
-(Prometheus) and /api/stats: read-only views of the store."""
+"""GET /healthz (is the database still the one opened, and answering; is the delivery
+worker running), /metrics (Prometheus) and /api/stats: read-only views of the store."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.api.deps import deps
+from bot.supervise import Liveness
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,16 @@ class _Snapshot:
         yield outbox
 
 
+# Set by ``digestbot run`` (bot.runner.api): which of its long-lived parts are down.
+LIVENESS = web.AppKey("liveness", Liveness)
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """503 while the database is lost or a long-lived part (the delivery worker) is down."""
     problem = await deps(request).store.health()
+    liveness = request.app.get(LIVENESS)
+    if problem is None and liveness is not None:
+        problem = liveness.problem()
     if problem is not None:
         log.error("health check failed: %s", problem)
         return web.json_response({"status": "unavailable", "error": problem}, status=503)

@@ -8,16 +8,24 @@ from typing import TextIO
 from aiohttp import web
 
 from bot.api import Api
+from bot.api.health import LIVENESS
+from bot.supervise import Liveness
 from bot.wiring import App
 from digests.settings import SettingsError, bind_address
 
 
-async def start_api(app: App, out: TextIO, *, on_push: Callable[[], None]) -> web.AppRunner:
+async def start_api(
+    app: App, out: TextIO, *, on_push: Callable[[], None], liveness: Liveness | None = None
+) -> web.AppRunner:
     """Serve the admin API on API_BIND; return its runner (``cleanup()`` stops it). Raises
-    SettingsError when it cannot listen there (port in use, no such host)."""
+    SettingsError when it cannot listen there (port in use, no such host). ``/healthz``
+    reads ``liveness`` (which long-lived parts are down) beside the store's health."""
     settings = app.settings
     api = Api(app.store, app.renderer, settings, app.clock, on_push=on_push)
-    runner = web.AppRunner(api.app(), access_log=None)
+    web_app = api.app()
+    if liveness is not None:
+        web_app[LIVENESS] = liveness
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     host, port = bind_address(settings.api_bind, "API_BIND")
     try:
