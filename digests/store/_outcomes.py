@@ -66,13 +66,16 @@ class OutcomeStore(StoreBase):
 
     async def complete(
         self, entry: OutboxEntry, *, now: datetime, last_part: tuple[int, str] | None = None
-    ) -> None:
+    ) -> bool:
         """Every part was delivered: mark it sent, remember its stories as received, log
         the delivery, move a digest's cursor and clear the subscriber's failure count.
         ``last_part`` (part number, message id) records the final part in the same
-        transaction."""
+        transaction. False, with nothing written, when the entry vanished (its subscriber
+        was forgotten while the last part was on its way)."""
         stamp = to_db(now)
         async with self._transaction() as db:
+            if await vanished(db, entry.id, stamp):
+                return False
             if last_part is not None:
                 await db.execute(
                     """UPDATE outbox SET parts_sent = ? + 1,
