@@ -64,14 +64,18 @@ async def category_toggles(store: Store, subscriber: Subscriber | None) -> list[
     return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
 
 
-async def toggle(store: Store, subscriber: Subscriber, slug: str, *, now: datetime) -> str:
+async def toggle(
+    store: Store, subscriber: Subscriber, slug: str, *, now: datetime, by: str | None = None
+) -> str:
     """Flip one subscription (a picker button was pressed)."""
     known = {c.slug: c for c in await store.list_categories()}
     if slug not in known:
         return t(subscriber.language, "That category no longer exists.")
     if slug in subscriber.categories:
+        subscriber = await store.stored(subscriber)
         await store.unsubscribe(subscriber.id, [slug])
         return t(subscriber.language, "Unsubscribed from %(name)s.", name=known[slug].name)
+    subscriber = await store.stored(subscriber)
     await store.subscribe(subscriber.id, [slug], now=now)
     return t(subscriber.language, "Subscribed to %(name)s.", name=known[slug].name)
 
@@ -81,7 +85,13 @@ def _slugs(args: list[str]) -> list[str]:
 
 
 async def subscribe(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     lang = subscriber.language
     categories = await store.list_categories()
@@ -102,12 +112,19 @@ async def subscribe(
             names=", ".join(unknown),
             list=_list(categories),
         )
+    subscriber = await store.stored(subscriber)
     await store.subscribe(subscriber.id, wanted, now=now)
     return t(lang, "Subscribed to %(names)s.", names=", ".join(known[s].name for s in wanted))
 
 
 async def unsubscribe(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     lang = subscriber.language
     wanted = _slugs(args)
@@ -118,12 +135,14 @@ async def unsubscribe(
             command=spelling.command("unsubscribe", "all"),
         )
     if wanted == ["all"]:
-        removed = await store.unsubscribe(subscriber.id, None)
+        # A chat never stored has nothing to leave, and leaving stores nothing.
+        removed = await store.unsubscribe(subscriber.id, None) if subscriber.id else 0
         return t(lang, "Unsubscribed from everything (%(count)d categories).", count=removed)
     mine = set(subscriber.categories)
     missing = [s for s in wanted if s not in mine]
     if missing:
         return t(lang, "You are not subscribed to: %(names)s.", names=", ".join(missing))
+    subscriber = await store.stored(subscriber)
     await store.unsubscribe(subscriber.id, wanted)
     return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
 
@@ -182,7 +201,13 @@ def frequency_text(subscriber: Subscriber) -> str:
 
 
 async def set_time(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     lang = subscriber.language
     try:
@@ -193,6 +218,7 @@ async def set_time(
             "Give a time of day as HH:MM, e.g. %(command)s",
             command=spelling.command("time", "07:30"),
         )
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(subscriber.id, now=now, digest_time=value)
     return t(
         lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
@@ -200,7 +226,13 @@ async def set_time(
 
 
 async def set_timezone(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     lang = subscriber.language
     text = " ".join(args).strip()
@@ -224,6 +256,7 @@ async def set_timezone(
             "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
             zone=text,
         )
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(subscriber.id, now=now, timezone=zone)
     note = ""
     if zone.lower() != text.replace(" ", "_").lower():
@@ -240,7 +273,13 @@ async def set_timezone(
 
 
 async def set_frequency(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     lang = subscriber.language
     words = [a.lower() for a in args]
@@ -264,13 +303,20 @@ async def set_frequency(
             return usage
     elif len(words) > 1:
         return usage
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(subscriber.id, now=now, frequency=frequency.value, weekly_day=day)
     updated = Subscriber(**{**subscriber.__dict__, "frequency": frequency, "weekly_day": day})
     return t(lang, "You will get a digest %(frequency)s.", frequency=frequency_text(updated))
 
 
 async def set_filter(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> str:
     """``filter <category> word, other words`` keeps only matching stories;
     ``filter <category> off`` removes the filter."""
@@ -288,6 +334,7 @@ async def set_filter(
         return t(lang, "You are not subscribed to: %(names)s.", names=slug)
     rest = " ".join(args[1:]).strip()
     if not rest or rest.lower() == "off":
+        subscriber = await store.stored(subscriber)
         await store.set_keywords(subscriber.id, slug, [])
         return t(lang, "Filter removed: you get every story of %(name)s.", name=slug)
     keywords = [k.strip() for k in rest.split(",") if k.strip()]
@@ -298,13 +345,22 @@ async def set_filter(
             count=MAX_KEYWORDS,
             length=MAX_KEYWORD_LENGTH,
         )
+    subscriber = await store.stored(subscriber)
     await store.set_keywords(subscriber.id, slug, keywords)
     return t(
         lang, "%(name)s: only stories mentioning %(words)s.", name=slug, words=", ".join(keywords)
     )
 
 
-async def pause(store: Store, subscriber: Subscriber, *, now: datetime, spelling: Spelling) -> str:
+async def pause(
+    store: Store,
+    subscriber: Subscriber,
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> str:
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(subscriber.id, now=now, paused=True)
     return t(
         subscriber.language,
@@ -313,7 +369,10 @@ async def pause(store: Store, subscriber: Subscriber, *, now: datetime, spelling
     )
 
 
-async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
+async def resume(
+    store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
+) -> str:
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(
         subscriber.id, now=now, paused=False, active=True, inactive_reason=None
     )
@@ -326,7 +385,13 @@ async def resume(store: Store, subscriber: Subscriber, *, now: datetime) -> str:
 
 
 async def set_language(
-    store: Store, subscriber: Subscriber, args: list[str], *, now: datetime, spelling: Spelling
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
 ) -> tuple[str, str]:
     """Returns (reply, language the reply is in)."""
     code = args[0].lower() if args else ""
@@ -338,11 +403,12 @@ async def set_language(
             vietnamese=spelling.command("language", "vi"),
         )
         return usage, subscriber.language
+    subscriber = await store.stored(subscriber)
     await store.update_subscriber(subscriber.id, now=now, language=code)
     return t(code, "I will speak English with you."), code
 
 
-async def forget(store: Store, subscriber: Subscriber) -> str:
+async def forget(store: Store, subscriber: Subscriber, *, by: str | None = None) -> str:
     report = await store.forget_subscriber(subscriber.id)
     return t(
         subscriber.language,
@@ -358,24 +424,36 @@ def _list(categories: list[Category]) -> str:
 
 
 async def _language(
-    store: Store, sub: Subscriber, args: list[str], now: datetime, spelling: Spelling
+    store: Store,
+    sub: Subscriber,
+    args: list[str],
+    now: datetime,
+    spelling: Spelling,
+    by: str | None,
 ) -> str:
-    return (await set_language(store, sub, args, now=now, spelling=spelling))[0]
+    return (await set_language(store, sub, args, now=now, spelling=spelling, by=by))[0]
 
 
-# What a change takes: (store, subscriber, arguments, now, the platform's spelling).
-Change = Callable[[Store, Subscriber, list[str], datetime, Spelling], Awaitable[str]]
+# What a change takes: (store, subscriber, arguments, now, the platform's spelling, who asks
+# as the audit log names them). The subscriber may be an unstored draft (id 0).
+Change = Callable[[Store, Subscriber, list[str], datetime, Spelling, str | None], Awaitable[str]]
 
 # The actions that change a subscription, by command name, for adapters that dispatch on
 # the name.
 CHANGES: dict[str, Change] = {
-    "subscribe": lambda st, sub, a, now, sp: subscribe(st, sub, a, now=now, spelling=sp),
-    "unsubscribe": lambda st, sub, a, now, sp: unsubscribe(st, sub, a, now=now, spelling=sp),
-    "time": lambda st, sub, a, now, sp: set_time(st, sub, a, now=now, spelling=sp),
-    "timezone": lambda st, sub, a, now, sp: set_timezone(st, sub, a, now=now, spelling=sp),
-    "frequency": lambda st, sub, a, now, sp: set_frequency(st, sub, a, now=now, spelling=sp),
-    "filter": lambda st, sub, a, now, sp: set_filter(st, sub, a, now=now, spelling=sp),
-    "pause": lambda st, sub, a, now, sp: pause(st, sub, now=now, spelling=sp),
-    "resume": lambda st, sub, a, now, sp: resume(st, sub, now=now),
+    "subscribe": lambda st, sub, a, now, sp, by: subscribe(st, sub, a, now=now, spelling=sp, by=by),
+    "unsubscribe": lambda st, sub, a, now, sp, by: unsubscribe(
+        st, sub, a, now=now, spelling=sp, by=by
+    ),
+    "time": lambda st, sub, a, now, sp, by: set_time(st, sub, a, now=now, spelling=sp, by=by),
+    "timezone": lambda st, sub, a, now, sp, by: set_timezone(
+        st, sub, a, now=now, spelling=sp, by=by
+    ),
+    "frequency": lambda st, sub, a, now, sp, by: set_frequency(
+        st, sub, a, now=now, spelling=sp, by=by
+    ),
+    "filter": lambda st, sub, a, now, sp, by: set_filter(st, sub, a, now=now, spelling=sp, by=by),
+    "pause": lambda st, sub, a, now, sp, by: pause(st, sub, now=now, spelling=sp, by=by),
+    "resume": lambda st, sub, a, now, sp, by: resume(st, sub, now=now, by=by),
     "language": _language,
 }

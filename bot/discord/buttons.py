@@ -11,10 +11,11 @@ from typing import Any
 import discord
 
 from bot.discord.context import (
+    actor_of,
     allowed,
     check_manages_channel,
     ctx_of,
-    ensure,
+    draft,
     find,
     language_of,
     posting_warning,
@@ -54,10 +55,12 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         if not await allowed(interaction, check_manages_channel(interaction)):
             return
         ctx = ctx_of(interaction)
-        subscriber = await ensure(interaction)
-        text = await actions.toggle(ctx.store, subscriber, self.slug, now=ctx.clock.now())
-        refreshed = await ctx.store.get_subscriber(subscriber.id)
-        if self.slug in refreshed.categories:
+        subscriber = await draft(interaction)
+        text = await actions.toggle(
+            ctx.store, subscriber, self.slug, now=ctx.clock.now(), by=actor_of(interaction)
+        )
+        refreshed = await find(interaction)
+        if refreshed is not None and self.slug in refreshed.categories:
             text += posting_warning(interaction, refreshed.language)
         await interaction.response.edit_message(
             content=text, view=await category_view(ctx.store, refreshed)
@@ -107,7 +110,7 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         elif subscriber is None:
             text = t(language, "There was nothing stored about this chat.")
         else:
-            text = await actions.forget(ctx.store, subscriber)
+            text = await actions.forget(ctx.store, subscriber, by=actor_of(interaction))
         if self.answer == "yes" and interaction.guild_id is None:
             # In a DM the member forgets themselves: their id goes from the channels they
             # set up in servers too (the channels keep their digests).

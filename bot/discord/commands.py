@@ -21,10 +21,12 @@ from bot.discord.choices import (
 )
 from bot.discord.context import (
     PLATFORM,
+    actor_of,
     asker_of,
     bot_cannot_post,
     check_manages_channel,
     ctx_of,
+    draft,
     ensure,
     find,
     language_of,
@@ -70,9 +72,12 @@ def add_reader_commands(group: app_commands.Group) -> None:
 async def change(interaction: discord.Interaction, action: str, *args: str) -> None:
     """Run one of the core's changes on the channel's subscriber and show its reply."""
     ctx = ctx_of(interaction)
-    subscriber = await ensure(interaction)
+    subscriber = await draft(interaction)
     values = [a for a in args if a]
-    text = await actions.CHANGES[action](ctx.store, subscriber, values, ctx.clock.now(), SPELLING)
+    change_of = actions.CHANGES[action]
+    text = await change_of(
+        ctx.store, subscriber, values, ctx.clock.now(), SPELLING, actor_of(interaction)
+    )
     if action == "subscribe":
         text += posting_warning(interaction, subscriber.language)
     await reply(interaction, text)
@@ -180,7 +185,7 @@ def add_schedule_commands(group: app_commands.Group) -> None:
     @manages_channel()
     async def resume(interaction: discord.Interaction) -> None:
         ctx = ctx_of(interaction)
-        subscriber = await ensure(interaction)
+        subscriber = await draft(interaction)
         missing = bot_cannot_post(interaction)
         if missing:
             await reply(
@@ -192,7 +197,10 @@ def add_schedule_commands(group: app_commands.Group) -> None:
                 ),
             )
             return
-        await reply(interaction, await actions.resume(ctx.store, subscriber, now=ctx.clock.now()))
+        resumed = await actions.resume(
+            ctx.store, subscriber, now=ctx.clock.now(), by=actor_of(interaction)
+        )
+        await reply(interaction, resumed)
 
     @group.command(name="language", description=_("English or Vietnamese"))
     @app_commands.describe(language=_("the language of digests and replies"))

@@ -99,24 +99,36 @@ def language_of(interaction: discord.Interaction, subscriber: Subscriber | None)
     )
 
 
-async def ensure(interaction: discord.Interaction) -> Subscriber:
-    """The subscriber for this channel or DM, created on first use with the asker's locale;
-    whoever set it up is remembered, to be told if the bot can no longer post there."""
+async def draft(interaction: discord.Interaction) -> Subscriber:
+    """The subscriber for this channel or DM, or an unstored draft of it (id 0) with the
+    asker's locale: a change stores it (``Store.stored``) only once its input is valid.
+    Whoever set it up is remembered, to be told if the bot can no longer post there."""
     existing = await find(interaction)
     if existing is not None:
         return existing
     ctx = ctx_of(interaction)
     chat_id, guild_id = place_of(interaction)
-    return await ctx.store.upsert_subscriber(
-        PLATFORM,
-        chat_id,
-        now=ctx.clock.now(),
+    return Subscriber(
+        id=0,
+        platform=PLATFORM,
+        chat_id=chat_id,
         guild_id=guild_id,
         language=language_of(interaction, None),
         timezone=ctx.settings.default_timezone,
         digest_time=ctx.settings.default_digest_time,
         set_up_by=str(interaction.user.id),
+        created_at=ctx.clock.now(),
     )
+
+
+async def ensure(interaction: discord.Interaction) -> Subscriber:
+    """The subscriber for this channel or DM, stored now if it was not."""
+    return await ctx_of(interaction).store.stored(await draft(interaction))
+
+
+def actor_of(interaction: discord.Interaction) -> str:
+    """Who did it, as the audit log names them."""
+    return f"{PLATFORM}:{interaction.user.id}"
 
 
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:

@@ -12,7 +12,7 @@ from bot.telegram.context import (
     PLATFORM,
     DigestContext,
     actor_of,
-    ensure,
+    draft,
     find,
     group_refusal,
     is_bot_admin,
@@ -52,11 +52,11 @@ async def category_pressed(update: Update, context: DigestContext) -> None:
         return
     ctx = context.digest
     query = query_of(update)
-    subscriber = await ensure(ctx, update)
+    subscriber = await draft(ctx, update)
     text = await actions.toggle(
-        ctx.store, subscriber, field_of(context, "slug"), now=ctx.clock.now()
+        ctx.store, subscriber, field_of(context, "slug"), now=ctx.clock.now(), by=actor_of(update)
     )
-    refreshed = await ctx.store.get_subscriber(subscriber.id)
+    refreshed = await find(ctx, update)
     await query.answer(text)
     await query.edit_message_reply_markup(
         category_keyboard(await actions.category_toggles(ctx.store, refreshed))
@@ -76,7 +76,7 @@ async def forget_pressed(update: Update, context: DigestContext) -> None:
     elif subscriber is None:
         text = t(language, "There was nothing stored about this chat.")
     else:
-        text = await actions.forget(ctx.store, subscriber)
+        text = await actions.forget(ctx.store, subscriber, by=actor_of(update))
     await query.answer()
     await query.edit_message_text(text)
 

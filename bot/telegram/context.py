@@ -117,20 +117,23 @@ def language_of(ctx: BotContext, update: Update, subscriber: Subscriber | None) 
     return normalise_language(user.language_code if user else None, ctx.settings.default_language)
 
 
-async def ensure(ctx: BotContext, update: Update) -> Subscriber:
-    chat = update.effective_chat
-    assert chat is not None
+async def draft(ctx: BotContext, update: Update) -> Subscriber:
+    """The chat's subscriber, or an unstored draft of it (id 0) with the defaults it would be
+    stored with: a change stores it (``Store.stored``) only once its input is valid."""
     existing = await find(ctx, update)
     if existing is not None:
         return existing
-    return await ctx.store.upsert_subscriber(
-        PLATFORM,
-        str(chat.id),
-        now=ctx.clock.now(),
+    chat = update.effective_chat
+    assert chat is not None
+    return Subscriber(
+        id=0,
+        platform=PLATFORM,
+        chat_id=str(chat.id),
         thread_id=thread_of(update.effective_message),
         language=language_of(ctx, update, None),
         timezone=ctx.settings.default_timezone,
         digest_time=ctx.settings.default_digest_time,
+        created_at=ctx.clock.now(),
     )
 
 

@@ -14,7 +14,8 @@ from bot.telegram.context import (
     PLATFORM,
     BotContext,
     DigestContext,
-    ensure,
+    actor_of,
+    draft,
     find,
     group_refusal,
     language_of,
@@ -87,11 +88,11 @@ def changing(action: str) -> Handler:
             language = language_of(ctx, update, await find(ctx, update))
             await reply(update, group_refusal(language))
             return
-        subscriber = await ensure(ctx, update)
+        subscriber = await draft(ctx, update)
         args = list(context.args or [])
         now = ctx.clock.now()
-        store = ctx.store
-        text = await actions.CHANGES[action](store, subscriber, args, now, SPELLING)
+        change = actions.CHANGES[action]
+        text = await change(ctx.store, subscriber, args, now, SPELLING, actor_of(update))
         await reply(update, text)
 
     return handler

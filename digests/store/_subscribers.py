@@ -64,6 +64,28 @@ class SubscriberStore(StoreBase):
         assert found is not None
         return found
 
+    async def stored(self, subscriber: Subscriber) -> Subscriber:
+        """The stored subscriber for a draft (id 0: a chat never stored, drawn up by an
+        adapter with its defaults), storing it now; a stored one is returned as it is.
+
+        Actions call this only when they are about to write, so invalid input from a new
+        chat stores nothing."""
+        if subscriber.id:
+            return subscriber
+        # A draft's created_at is the adapter's clock reading when it drew the draft up.
+        assert subscriber.created_at is not None, "a draft subscriber carries created_at"
+        return await self.upsert_subscriber(
+            subscriber.platform,
+            subscriber.chat_id,
+            now=subscriber.created_at,
+            thread_id=subscriber.thread_id,
+            guild_id=subscriber.guild_id,
+            language=subscriber.language,
+            timezone=subscriber.timezone,
+            digest_time=subscriber.digest_time,
+            set_up_by=subscriber.set_up_by,
+        )
+
     async def find_subscriber(
         self, platform: str, chat_id: str, thread_id: str | None = None
     ) -> Subscriber | None:

@@ -220,8 +220,8 @@ async def test_usage_replies_name_the_command_as_the_platform_spells_it(
 ) -> None:
     sub = await reader(categorised_store)
     change = actions.CHANGES[action]
-    assert slash in await change(categorised_store, sub, args, NOW, SLASH)
-    assert grouped in await change(categorised_store, sub, args, NOW, GROUPED)
+    assert slash in await change(categorised_store, sub, args, NOW, SLASH, None)
+    assert grouped in await change(categorised_store, sub, args, NOW, GROUPED, None)
 
 
 async def test_describe_names_the_commands_as_the_platform_spells_them(
