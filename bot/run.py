@@ -165,11 +165,12 @@ class Runner:
         if report.due or report.scheduled:
             log.info(
                 "dispatch: %d due, %d enqueued, %d empty, %d skipped (too late), "
-                "%d newly scheduled",
+                "%d failed (tried again in a day), %d newly scheduled",
                 report.due,
                 report.enqueued,
                 report.empty,
                 report.skipped_late,
+                report.failed,
                 report.scheduled,
             )
         if report.enqueued:

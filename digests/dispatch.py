@@ -4,14 +4,19 @@ Called by the scheduler every tick with ``now``. The pool of candidate stories i
 once per tick; subscribers are walked in an order that lets identical digests share one
 rendering; everything is written in one transaction whose unique keys make a second
 dispatcher (or the same one after a crash) unable to enqueue a digest twice.
+
+One subscriber whose digest cannot be made (a time zone the tz database no longer knows,
+a template that fails on its stories) is logged in one line and tried again a day later;
+it never holds back everybody else's digest.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from digests.assemble import plan_digest
+from digests.assemble import Pool, plan_digest
 from digests.compose import RENDER_PLATFORM, already_had, load_pool, presentation_of
 from digests.models import Subscriber
 from digests.render import RenderCache, sharing_order
@@ -20,7 +25,11 @@ from digests.settings import Settings
 from digests.store import OutboxItem, Store
 from digests.timeutil import to_db
 
+log = logging.getLogger(__name__)
+
 ENQUEUE_CHUNK = 2000
+# A subscriber whose digest could not be made is tried again this much later.
+RETRY_BROKEN = timedelta(days=1)
 
 
 @dataclass
@@ -30,6 +39,7 @@ class DispatchReport:
     empty: int = 0
     skipped_late: int = 0
     scheduled: int = 0
+    failed: int = 0  # subscribers whose digest could not be made (logged, tried tomorrow)
 
 
 def schedule_of(subscriber: Subscriber) -> Schedule:
@@ -38,14 +48,67 @@ def schedule_of(subscriber: Subscriber) -> Schedule:
     )
 
 
+def _broken(subscriber: Subscriber, error: Exception) -> None:
+    log.error(
+        "dispatch: no digest for subscriber %s (%s %s) now, tried again in a day: %s: %s",
+        subscriber.id,
+        subscriber.platform,
+        subscriber.chat_id,
+        type(error).__name__,
+        str(error).splitlines()[0][:300] if str(error) else "",
+    )
+
+
 async def schedule_new_subscribers(store: Store, *, now: datetime) -> int:
-    """Give subscribers without a due time their next one (after ``now``)."""
+    """Give subscribers without a due time their next one (after ``now``); one whose
+    schedule cannot be worked out is logged and looked at again a day later."""
     pending = await store.unscheduled_subscribers()
     for subscriber in pending:
-        await store.update_subscriber(
-            subscriber.id, now=now, next_digest_at=next_due(schedule_of(subscriber), now)
-        )
+        try:
+            due = next_due(schedule_of(subscriber), now)
+        except Exception as error:  # one broken row must not stop the tick
+            _broken(subscriber, error)
+            due = now + RETRY_BROKEN
+        await store.update_subscriber(subscriber.id, now=now, next_digest_at=due)
     return len(pending)
+
+
+def _digest_of(
+    subscriber: Subscriber,
+    pool: Pool,
+    sent: dict[int, set[int]],
+    cache: RenderCache,
+    settings: Settings,
+    now: datetime,
+    report: DispatchReport,
+) -> tuple[datetime, OutboxItem | None]:
+    """The subscriber's next due time, and the entry to enqueue now (None: skipped as too
+    late, or empty; counted in ``report``)."""
+    schedule = schedule_of(subscriber)
+    due = next_due(schedule, now)
+    assert subscriber.next_digest_at is not None
+    if decide(subscriber.next_digest_at, now, settings.delivery.catchup) is DueDecision.SKIP:
+        report.skipped_late += 1
+        return due, None
+    limits = settings.digest
+    plan = plan_digest(
+        subscriber, pool, sent_story_ids=sent.get(subscriber.id, set()), limits=limits
+    )
+    if plan.is_empty and not limits.send_empty:
+        report.empty += 1
+        return due, None
+    platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
+    messages = cache.render(plan, platform, presentation_of(subscriber))
+    item = OutboxItem(
+        subscriber_id=subscriber.id,
+        kind="digest",
+        period=period_of(subscriber.next_digest_at, schedule),
+        platform=subscriber.platform,
+        messages=messages,
+        story_ids=plan.story_ids,
+        cursor=plan.cursor,
+    )
+    return due, item
 
 
 async def dispatch_due(
@@ -75,30 +138,15 @@ async def dispatch_due(
             # one transaction whose unique keys keep it idempotent.
             report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
             items, reschedule = [], []
-        schedule = schedule_of(subscriber)
-        reschedule.append((subscriber.id, next_due(schedule, now)))
-        assert subscriber.next_digest_at is not None
-        if decide(subscriber.next_digest_at, now, settings.delivery.catchup) is DueDecision.SKIP:
-            report.skipped_late += 1
+        try:
+            next_at, item = _digest_of(subscriber, pool, sent, cache, settings, now, report)
+        except Exception as error:  # one broken subscriber must not stop everybody's digest
+            _broken(subscriber, error)
+            report.failed += 1
+            reschedule.append((subscriber.id, now + RETRY_BROKEN))
             continue
-        plan = plan_digest(
-            subscriber, pool, sent_story_ids=sent.get(subscriber.id, set()), limits=limits
-        )
-        if plan.is_empty and not limits.send_empty:
-            report.empty += 1
-            continue
-        platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
-        messages = cache.render(plan, platform, presentation_of(subscriber))
-        items.append(
-            OutboxItem(
-                subscriber_id=subscriber.id,
-                kind="digest",
-                period=period_of(subscriber.next_digest_at, schedule),
-                platform=subscriber.platform,
-                messages=messages,
-                story_ids=plan.story_ids,
-                cursor=plan.cursor,
-            )
-        )
+        reschedule.append((subscriber.id, next_at))
+        if item is not None:
+            items.append(item)
     report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
     return report
