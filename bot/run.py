@@ -232,6 +232,17 @@ class Runner:
         self.senders["discord"] = running.sender
         self.worker.wakeup.set()
 
+    worker_starts = 0
+
+    async def _deliver(self) -> None:
+        """Run the delivery worker (``supervise`` starts it again if it ends). At a restart,
+        what the ended run left 'sending' goes back to the queue, as at the process start."""
+        if self.worker_starts:
+            requeued = await self.app.store.requeue_abandoned(now=self.app.clock.now())
+            log.warning("delivery worker restarted; %d unfinished entries queued again", requeued)
+        self.worker_starts += 1
+        await self.worker.run(self.stop)
+
     async def _deactivated(self, subscriber_id: int, reason: str) -> None:
         """Delivery stopped for a subscriber: tell whoever set it up, where we can."""
         if self.discord is not None:
@@ -314,9 +325,7 @@ class Runner:
             self._announce(requeued)
             scheduler.start()
             worker = asyncio.create_task(
-                supervise(
-                    "delivery worker", lambda: self.worker.run(self.stop), self.stop, self.liveness
-                )
+                supervise("delivery worker", self._deliver, self.stop, self.liveness)
             )
             await self.start_telegram()
             await self.start_discord()

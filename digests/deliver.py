@@ -182,8 +182,11 @@ class DeliveryWorker:
             if in_flight:
                 await asyncio.gather(*in_flight)
         finally:
-            for task in list(in_flight):  # cancelled ourselves: the sends under way go with us
+            # Cancelled ourselves: the sends under way go with us, and are over when we are.
+            for task in list(in_flight):
                 task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def deliver(self, entry: OutboxEntry, bodies: Bodies | None = None) -> None:
         """Send an entry's remaining parts; every outcome is written to the store. Nothing

@@ -17,7 +17,10 @@ from bot import supervise as supervise_module
 from bot.run import Runner
 from bot.supervise import Liveness, restart_delay, supervise
 from bot.wiring import open_app
+from digests.outgoing import OutgoingMessage
 from digests.settings import Settings
+from digests.store import OutboxItem
+from tests.conftest import NOW
 
 API_TOKEN = "api-token-for-the-supervisor-test"
 
@@ -55,11 +58,18 @@ async def test_a_worker_that_ends_is_restarted_and_healthz_says_503_meanwhile(
         async def breaks_the_first_time(stop: asyncio.Event, idle_wait: float = 1.0) -> None:
             started.append(1)
             if len(started) == 1:
+                # It had taken an entry: left 'sending', it must be queued again.
+                assert await app.store.claim(now=NOW, limit=5, platforms=["console"])
                 raise RuntimeError("worker bug")
             restarted.set()
             await real_run(stop, idle_wait)
 
         runner.worker.run = breaks_the_first_time  # type: ignore[method-assign]
+        reader = await app.store.upsert_subscriber("console", "me", now=NOW)
+        await app.store.enqueue(
+            [OutboxItem(reader.id, "digest", "p", "console", [OutgoingMessage(text="hello")])],
+            now=NOW,
+        )
         running = asyncio.create_task(runner.run())
         try:
             await asyncio.wait_for(paused.wait(), 10)
@@ -70,6 +80,11 @@ async def test_a_worker_that_ends_is_restarted_and_healthz_says_503_meanwhile(
             await asyncio.wait_for(restarted.wait(), 10)
             up = await client.get(f"http://127.0.0.1:{port}/healthz")
             assert up.status_code == 200 and up.json() == {"status": "ok"}
+            for _ in range(1000):  # the entry the first run left behind goes out now
+                if await app.store.outbox_counts() == {"console": {"sent": 1}}:
+                    break
+                await asyncio.sleep(0.01)
+            assert await app.store.outbox_counts() == {"console": {"sent": 1}}
         finally:
             runner.stop.set()
             assert await asyncio.wait_for(running, 15) == 0
