@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from digests import push_entries
 from digests.assemble import Story, make_story
@@ -25,6 +23,11 @@ from digests.ingest.importer import RecordError, import_records, validate_record
 from digests.ingest.normalise import InvalidURL, canonical_url
 from digests.models import Article
 from digests.outgoing import OutgoingMessage
+
+# Re-exported: the chat adapters keep previewed pushes here.
+from digests.pending_pushes import PUSH_CONFIRM_SECONDS as PUSH_CONFIRM_SECONDS
+from digests.pending_pushes import PendingPush as PendingPush
+from digests.pending_pushes import PendingPushes as PendingPushes
 from digests.render import Presentation, Renderer
 from digests.store import NotFound, OutboxItem, Push, PushBusy, Store
 from digests.timeutil import Clock
@@ -33,7 +36,6 @@ log = logging.getLogger(__name__)
 
 BREAKING_SOURCE = "Breaking news"
 DRAFT_ID = 0  # stored ids start at 1
-PUSH_CONFIRM_SECONDS = 600  # how long a previewed push waits for its admin's confirmation
 
 
 class BreakingError(InputError):
@@ -169,42 +171,6 @@ class Proposal:
     article: Article
     audience: int  # active subscribers of the category now
     shown: OutgoingMessage  # what readers on the admin's platform will get
-
-
-class PendingPush(NamedTuple):
-    """A push previewed in a chat, waiting for the admin who asked for it to confirm."""
-
-    category: str
-    article_id: int
-    admin_id: int  # only this admin may confirm it
-    expires_at: datetime
-
-
-class PendingPushes:
-    """Previewed pushes by the token their confirm button carries; in memory, so a restart
-    drops them (the button then says "Not sent"). Callers pass ``now`` from their clock."""
-
-    def __init__(self, ttl: timedelta = timedelta(seconds=PUSH_CONFIRM_SECONDS)) -> None:
-        self.ttl = ttl
-        self._by_token: dict[str, PendingPush] = {}
-
-    def add(self, category: str, article_id: int, admin_id: int, *, now: datetime) -> str:
-        """Keep a previewed push (dropping expired ones); returns its new token."""
-        self._by_token = {k: p for k, p in self._by_token.items() if now <= p.expires_at}
-        token = secrets.token_urlsafe(9)  # 12 characters: fits Telegram's callback data
-        self._by_token[token] = PendingPush(category, article_id, admin_id, now + self.ttl)
-        return token
-
-    def take(self, token: str, admin_id: int, *, now: datetime) -> PendingPush | None:
-        """The push ``token`` stands for, at most once; None when the token is unknown,
-        expired or another admin's (it is spent all the same)."""
-        pending = self._by_token.pop(token, None)
-        if pending is None or pending.admin_id != admin_id or pending.expires_at < now:
-            return None
-        return pending
-
-    def __len__(self) -> int:
-        return len(self._by_token)
 
 
 async def propose(

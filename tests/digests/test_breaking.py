@@ -383,12 +383,14 @@ def test_a_pending_push_is_confirmed_only_by_its_admin_in_time(
     assert breaking.PUSH_CONFIRM_SECONDS == 600
 
 
-def test_a_pending_push_token_is_spent_by_any_press() -> None:
+def test_a_pending_push_token_is_spent_only_by_its_admin() -> None:
     pending = breaking.PendingPushes()
     token = pending.add("climate", 42, 7, now=NOW)
     other = pending.add("markets", 43, 7, now=NOW)
     assert token != other and len(token) <= 40 and len(pending) == 2
-    assert pending.take(token, 8, now=NOW) is None  # another admin spends it
+    assert pending.take(token, 8, now=NOW) is None  # another admin's press is refused
+    assert pending.peek(token, now=NOW) == ("climate", 42, 7, NOW + timedelta(seconds=600))
+    assert pending.take(token, 7, now=NOW) == ("climate", 42, 7, NOW + timedelta(seconds=600))
     assert pending.take(token, 7, now=NOW) is None
     assert pending.take(other, 7, now=NOW) == ("markets", 43, 7, NOW + timedelta(seconds=600))
     assert pending.take(other, 7, now=NOW) is None  # once only
