@@ -8,60 +8,53 @@ the ``Spelling`` of their commands for the replies that tell the reader what to 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from digests.i18n import SUPPORTED_LANGUAGES, t
-from digests.models import Category, Frequency, Subscriber
-from digests.schedule import WEEKDAYS, parse_weekday
-from digests.settings import validate_digest_time
+from digests.i18n import t
+from digests.models import Category, Subscriber
+from digests.overview import (
+    Toggle,
+    category_toggles,
+    describe,
+    frequency_text,
+    no_subscriptions,
+)
+from digests.schedule_actions import (
+    pause,
+    resume,
+    set_frequency,
+    set_language,
+    set_time,
+    set_timezone,
+)
+from digests.spelling import Spelling
 from digests.store import Store
-from digests.zones import resolve_zone
+
+# Re-exported: adapters read these from here.
+__all__ = [
+    "CHANGES",
+    "Spelling",
+    "Toggle",
+    "category_toggles",
+    "describe",
+    "forget",
+    "frequency_text",
+    "no_subscriptions",
+    "pause",
+    "resume",
+    "set_filter",
+    "set_frequency",
+    "set_language",
+    "set_time",
+    "set_timezone",
+    "subscribe",
+    "toggle",
+    "unsubscribe",
+]
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_LENGTH = 50
-
-
-@dataclass(frozen=True)
-class Spelling:
-    """How a platform's readers type a command, for replies that name one (as Red-DiscordBot
-    fills ``command=f"{ctx.prefix}unban"`` into its texts). Commands are named here by
-    their core name (``time``, ``mysubs``); the adapter says how to write them.
-
-    ``prefix`` goes before the name (``/`` on Telegram, ``/news `` on Discord); ``names``
-    renames a command where the platform calls it differently; ``options`` gives the option
-    names of a command whose arguments are typed as ``name:value`` (Discord's slash-command
-    options) rather than as words after the command."""
-
-    prefix: str = "/"
-    names: Mapping[str, str] = field(default_factory=dict)
-    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def command(self, name: str, *args: str) -> str:
-        """``command("time", "07:30")`` → ``/time 07:30``, or ``/news time time:07:30``."""
-        words = [self.prefix + self.names.get(name, name)]
-        options = self.options.get(name)
-        if options is None:
-            words += args
-        else:
-            words += [f"{option}:{value}" for option, value in zip(options, args, strict=False)]
-        return " ".join(words)
-
-
-@dataclass(frozen=True)
-class Toggle:
-    """One button of the category picker."""
-
-    slug: str
-    name: str
-    subscribed: bool
-
-
-async def category_toggles(store: Store, subscriber: Subscriber | None) -> list[Toggle]:
-    """Every category, marked subscribed or not (nothing is, for a chat not yet stored)."""
-    mine = set(subscriber.categories) if subscriber is not None else set()
-    return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
 
 
 async def toggle(
@@ -147,168 +140,6 @@ async def unsubscribe(
     return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
 
 
-async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) -> str:
-    """The subscriber's subscriptions and schedule (``mysubs``)."""
-    lang = subscriber.language
-    names = {c.slug: c.name for c in await store.list_categories()}
-    lines = []
-    for sub in subscriber.subscriptions:
-        line = f"• {names.get(sub.category, sub.category)}"
-        if sub.keywords:
-            line += " — " + t(lang, "only: %(words)s", words=", ".join(sub.keywords))
-        lines.append(line)
-    head = (
-        (t(lang, "Your categories:") + "\n" + "\n".join(lines))
-        if lines
-        else no_subscriptions(lang, spelling)
-    )
-    schedule = t(
-        lang,
-        "Digest at %(time)s (%(zone)s), %(frequency)s.",
-        time=subscriber.digest_time,
-        zone=subscriber.timezone,
-        frequency=frequency_text(subscriber),
-    )
-    state = ""
-    if subscriber.paused:
-        state = "\n" + t(
-            lang,
-            "Paused: use %(command)s to receive digests again.",
-            command=spelling.command("resume"),
-        )
-    elif not subscriber.active:
-        state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
-    return f"{head}\n\n{schedule}{state}"
-
-
-def no_subscriptions(language: str, spelling: Spelling) -> str:
-    """What a chat with no subscriptions is told, wherever it asks."""
-    return t(
-        language,
-        "You have no subscriptions yet. Use %(command)s to pick some.",
-        command=spelling.command("categories"),
-    )
-
-
-def frequency_text(subscriber: Subscriber) -> str:
-    lang = subscriber.language
-    if subscriber.frequency is Frequency.WEEKDAYS:
-        return t(lang, "on weekdays")
-    if subscriber.frequency is Frequency.WEEKLY:
-        day = WEEKDAYS[subscriber.weekly_day or 0]
-        return t(lang, "every %(day)s", day=t(lang, day.capitalize()))
-    return t(lang, "every day")
-
-
-async def set_time(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling,
-    by: str | None = None,
-) -> str:
-    lang = subscriber.language
-    try:
-        value = validate_digest_time(" ".join(args))
-    except ValueError:
-        return t(
-            lang,
-            "Give a time of day as HH:MM, e.g. %(command)s",
-            command=spelling.command("time", "07:30"),
-        )
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, digest_time=value)
-    return t(
-        lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
-    )
-
-
-async def set_timezone(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling,
-    by: str | None = None,
-) -> str:
-    lang = subscriber.language
-    text = " ".join(args).strip()
-    if not text:
-        return t(
-            lang,
-            "Give an IANA time zone, e.g. %(command)s",
-            command=spelling.command("timezone", "Asia/Ho_Chi_Minh"),
-        )
-    zone, suggestions = resolve_zone(text)
-    if zone is None:
-        if suggestions:
-            return t(
-                lang,
-                "Unknown time zone %(zone)s. Did you mean: %(names)s?",
-                zone=text,
-                names=", ".join(suggestions),
-            )
-        return t(
-            lang,
-            "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
-            zone=text,
-        )
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, timezone=zone)
-    note = ""
-    if zone.lower() != text.replace(" ", "_").lower():
-        note = " " + t(lang, "(%(old)s is now called %(zone)s.)", old=text, zone=zone)
-    return (
-        t(
-            lang,
-            "Time zone set to %(zone)s; your digest comes at %(time)s there.",
-            zone=zone,
-            time=subscriber.digest_time,
-        )
-        + note
-    )
-
-
-async def set_frequency(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling,
-    by: str | None = None,
-) -> str:
-    lang = subscriber.language
-    words = [a.lower() for a in args]
-    usage = t(
-        lang,
-        "Use %(daily)s, %(weekdays)s or %(weekly)s",
-        daily=spelling.command("frequency", "daily"),
-        weekdays=spelling.command("frequency", "weekdays"),
-        weekly=spelling.command("frequency", "weekly", "monday"),
-    )
-    if not words or words[0] not in ("daily", "weekdays", "weekly"):
-        return usage
-    frequency = Frequency(words[0])
-    day = None
-    if frequency is Frequency.WEEKLY:
-        if len(words) < 2:
-            return usage
-        try:
-            day = parse_weekday(words[1])
-        except ValueError:
-            return usage
-    elif len(words) > 1:
-        return usage
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, frequency=frequency.value, weekly_day=day)
-    updated = Subscriber(**{**subscriber.__dict__, "frequency": frequency, "weekly_day": day})
-    return t(lang, "You will get a digest %(frequency)s.", frequency=frequency_text(updated))
-
-
 async def set_filter(
     store: Store,
     subscriber: Subscriber,
@@ -350,62 +181,6 @@ async def set_filter(
     return t(
         lang, "%(name)s: only stories mentioning %(words)s.", name=slug, words=", ".join(keywords)
     )
-
-
-async def pause(
-    store: Store,
-    subscriber: Subscriber,
-    *,
-    now: datetime,
-    spelling: Spelling,
-    by: str | None = None,
-) -> str:
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, paused=True)
-    return t(
-        subscriber.language,
-        "Paused. Use %(command)s to start again.",
-        command=spelling.command("resume"),
-    )
-
-
-async def resume(
-    store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
-) -> str:
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(
-        subscriber.id, now=now, paused=False, active=True, inactive_reason=None
-    )
-    return t(
-        subscriber.language,
-        "Resumed: your next digest comes at %(time)s (%(zone)s).",
-        time=subscriber.digest_time,
-        zone=subscriber.timezone,
-    )
-
-
-async def set_language(
-    store: Store,
-    subscriber: Subscriber,
-    args: list[str],
-    *,
-    now: datetime,
-    spelling: Spelling,
-    by: str | None = None,
-) -> tuple[str, str]:
-    """Returns (reply, language the reply is in)."""
-    code = args[0].lower() if args else ""
-    if code not in SUPPORTED_LANGUAGES:
-        usage = t(
-            subscriber.language,
-            "Use %(english)s or %(vietnamese)s",
-            english=spelling.command("language", "en"),
-            vietnamese=spelling.command("language", "vi"),
-        )
-        return usage, subscriber.language
-    subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, language=code)
-    return t(code, "I will speak English with you."), code
 
 
 async def forget(store: Store, subscriber: Subscriber, *, by: str | None = None) -> str:

@@ -1,0 +1,84 @@
+"""Read-only views of a chat's settings, platform-free: what ``mysubs`` shows, the
+category picker's buttons, how a schedule reads.
+
+Split from ``digests.actions`` (which re-exports these names) to keep that module, which
+changes the store, short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digests.i18n import t
+from digests.models import Frequency, Subscriber
+from digests.schedule import WEEKDAYS
+from digests.spelling import Spelling
+from digests.store import Store
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """One button of the category picker."""
+
+    slug: str
+    name: str
+    subscribed: bool
+
+
+async def category_toggles(store: Store, subscriber: Subscriber | None) -> list[Toggle]:
+    """Every category, marked subscribed or not (nothing is, for a chat not yet stored)."""
+    mine = set(subscriber.categories) if subscriber is not None else set()
+    return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
+
+
+async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) -> str:
+    """The subscriber's subscriptions and schedule (``mysubs``)."""
+    lang = subscriber.language
+    names = {c.slug: c.name for c in await store.list_categories()}
+    lines = []
+    for sub in subscriber.subscriptions:
+        line = f"• {names.get(sub.category, sub.category)}"
+        if sub.keywords:
+            line += " — " + t(lang, "only: %(words)s", words=", ".join(sub.keywords))
+        lines.append(line)
+    head = (
+        (t(lang, "Your categories:") + "\n" + "\n".join(lines))
+        if lines
+        else no_subscriptions(lang, spelling)
+    )
+    schedule = t(
+        lang,
+        "Digest at %(time)s (%(zone)s), %(frequency)s.",
+        time=subscriber.digest_time,
+        zone=subscriber.timezone,
+        frequency=frequency_text(subscriber),
+    )
+    state = ""
+    if subscriber.paused:
+        state = "\n" + t(
+            lang,
+            "Paused: use %(command)s to receive digests again.",
+            command=spelling.command("resume"),
+        )
+    elif not subscriber.active:
+        state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
+    return f"{head}\n\n{schedule}{state}"
+
+
+def no_subscriptions(language: str, spelling: Spelling) -> str:
+    """What a chat with no subscriptions is told, wherever it asks."""
+    return t(
+        language,
+        "You have no subscriptions yet. Use %(command)s to pick some.",
+        command=spelling.command("categories"),
+    )
+
+
+def frequency_text(subscriber: Subscriber) -> str:
+    lang = subscriber.language
+    if subscriber.frequency is Frequency.WEEKDAYS:
+        return t(lang, "on weekdays")
+    if subscriber.frequency is Frequency.WEEKLY:
+        day = WEEKDAYS[subscriber.weekly_day or 0]
+        return t(lang, "every %(day)s", day=t(lang, day.capitalize()))
+    return t(lang, "every day")

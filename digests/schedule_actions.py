@@ -1,0 +1,182 @@
+"""Actions that change when and how a chat gets its digest, platform-free: time, time
+zone, frequency, language, pause and resume. Same contract as ``digests.actions`` (which
+re-exports them): validate, write, return the reply in the chat's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from digests.i18n import SUPPORTED_LANGUAGES, t
+from digests.models import Frequency, Subscriber
+from digests.overview import frequency_text
+from digests.schedule import parse_weekday
+from digests.settings import validate_digest_time
+from digests.spelling import Spelling
+from digests.store import Store
+from digests.zones import resolve_zone
+
+
+async def set_time(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> str:
+    lang = subscriber.language
+    try:
+        value = validate_digest_time(" ".join(args))
+    except ValueError:
+        return t(
+            lang,
+            "Give a time of day as HH:MM, e.g. %(command)s",
+            command=spelling.command("time", "07:30"),
+        )
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(subscriber.id, now=now, digest_time=value)
+    return t(
+        lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
+    )
+
+
+async def set_timezone(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> str:
+    lang = subscriber.language
+    text = " ".join(args).strip()
+    if not text:
+        return t(
+            lang,
+            "Give an IANA time zone, e.g. %(command)s",
+            command=spelling.command("timezone", "Asia/Ho_Chi_Minh"),
+        )
+    zone, suggestions = resolve_zone(text)
+    if zone is None:
+        if suggestions:
+            return t(
+                lang,
+                "Unknown time zone %(zone)s. Did you mean: %(names)s?",
+                zone=text,
+                names=", ".join(suggestions),
+            )
+        return t(
+            lang,
+            "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
+            zone=text,
+        )
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(subscriber.id, now=now, timezone=zone)
+    note = ""
+    if zone.lower() != text.replace(" ", "_").lower():
+        note = " " + t(lang, "(%(old)s is now called %(zone)s.)", old=text, zone=zone)
+    return (
+        t(
+            lang,
+            "Time zone set to %(zone)s; your digest comes at %(time)s there.",
+            zone=zone,
+            time=subscriber.digest_time,
+        )
+        + note
+    )
+
+
+async def set_frequency(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> str:
+    lang = subscriber.language
+    words = [a.lower() for a in args]
+    usage = t(
+        lang,
+        "Use %(daily)s, %(weekdays)s or %(weekly)s",
+        daily=spelling.command("frequency", "daily"),
+        weekdays=spelling.command("frequency", "weekdays"),
+        weekly=spelling.command("frequency", "weekly", "monday"),
+    )
+    if not words or words[0] not in ("daily", "weekdays", "weekly"):
+        return usage
+    frequency = Frequency(words[0])
+    day = None
+    if frequency is Frequency.WEEKLY:
+        if len(words) < 2:
+            return usage
+        try:
+            day = parse_weekday(words[1])
+        except ValueError:
+            return usage
+    elif len(words) > 1:
+        return usage
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(subscriber.id, now=now, frequency=frequency.value, weekly_day=day)
+    updated = Subscriber(**{**subscriber.__dict__, "frequency": frequency, "weekly_day": day})
+    return t(lang, "You will get a digest %(frequency)s.", frequency=frequency_text(updated))
+
+
+async def pause(
+    store: Store,
+    subscriber: Subscriber,
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> str:
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(subscriber.id, now=now, paused=True)
+    return t(
+        subscriber.language,
+        "Paused. Use %(command)s to start again.",
+        command=spelling.command("resume"),
+    )
+
+
+async def resume(
+    store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
+) -> str:
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(
+        subscriber.id, now=now, paused=False, active=True, inactive_reason=None
+    )
+    return t(
+        subscriber.language,
+        "Resumed: your next digest comes at %(time)s (%(zone)s).",
+        time=subscriber.digest_time,
+        zone=subscriber.timezone,
+    )
+
+
+async def set_language(
+    store: Store,
+    subscriber: Subscriber,
+    args: list[str],
+    *,
+    now: datetime,
+    spelling: Spelling,
+    by: str | None = None,
+) -> tuple[str, str]:
+    """Returns (reply, language the reply is in)."""
+    code = args[0].lower() if args else ""
+    if code not in SUPPORTED_LANGUAGES:
+        usage = t(
+            subscriber.language,
+            "Use %(english)s or %(vietnamese)s",
+            english=spelling.command("language", "en"),
+            vietnamese=spelling.command("language", "vi"),
+        )
+        return usage, subscriber.language
+    subscriber = await store.stored(subscriber)
+    await store.update_subscriber(subscriber.id, now=now, language=code)
+    return t(code, "I will speak English with you."), code
