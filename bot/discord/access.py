@@ -38,6 +38,16 @@ def may_set_admin_role(asker: Asker) -> bool:
     return not asker.in_dm and (asker.administrator or asker.manage_guild)
 
 
+def may_list_server(asker: Asker, admin_role: int | None) -> bool:
+    """Every channel of the server is shown to those who manage the server (Manage Server,
+    or its admin role): Manage Channels in one channel says nothing about the others."""
+    if asker.in_dm:
+        return False
+    if asker.administrator or asker.manage_guild:
+        return True
+    return admin_role is not None and admin_role in asker.role_ids
+
+
 def channel_refusal(language: str, admin_role: int | None) -> str:
     """What a member without the right is told: the permission (or role) they lack."""
     if admin_role is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.discord.access import may_set_admin_role
 from bot.discord.buttons import category_view, forget_view
 from bot.discord.choices import (
     DAYS,
@@ -22,18 +21,16 @@ from bot.discord.choices import (
 from bot.discord.context import (
     PLATFORM,
     actor_of,
-    asker_of,
     bot_cannot_post,
-    check_manages_channel,
     ctx_of,
     draft,
-    ensure,
     find,
     language_of,
     manages_channel,
     posting_warning,
     reply,
 )
+from bot.discord.server import list_server
 from bot.discord.spelling import SPELLING
 from bot.discord.translator import _
 from digests import actions
@@ -256,99 +253,3 @@ def add_chat_commands(group: app_commands.Group) -> None:
         await reply(
             interaction, ctx.renderer.render_text("discord", "help", Presentation(language))
         )
-
-
-async def list_server(interaction: discord.Interaction) -> None:
-    """Every subscribed channel of this server, for its managers only."""
-    ctx = ctx_of(interaction)
-    language = language_of(interaction, await find(interaction))
-    if interaction.guild_id is None:
-        await reply(interaction, t(language, "This works in a server channel."))
-        return
-    await check_manages_channel(interaction)
-    channels = await ctx.store.subscribers_of_guild(PLATFORM, str(interaction.guild_id))
-    if not channels:
-        await reply(interaction, t(language, "No channel of this server subscribes."))
-        return
-    lines = []
-    for sub in channels:
-        state = ""
-        if sub.paused:
-            state = " — " + t(language, "paused")
-        elif not sub.active:
-            state = " — " + t(language, "inactive")
-        categories = ", ".join(sub.categories) or "—"
-        lines.append(
-            f"• <#{sub.chat_id}>: {categories}; {sub.digest_time} {sub.timezone}"
-            f" ({actions.frequency_text(sub)}){state}"
-        )
-    await reply(interaction, "\n".join(lines))
-
-
-def add_server_commands(group: app_commands.Group) -> None:
-    """Per-server and per-channel settings: the admin role, the breaking-news ping."""
-
-    @group.command(
-        name="admin-role",
-        description=_("let a role manage this server's digests (no role: Manage Channels only)"),
-    )
-    @app_commands.describe(role=_("the role; leave empty to remove it"))
-    async def admin_role(
-        interaction: discord.Interaction, role: discord.Role | None = None
-    ) -> None:
-        ctx = ctx_of(interaction)
-        language = language_of(interaction, await find(interaction))
-        if interaction.guild_id is None:
-            await reply(interaction, t(language, "This works in a server channel."))
-            return
-        if not may_set_admin_role(asker_of(interaction)):
-            await reply(
-                interaction,
-                t(language, "Setting the admin role needs the Manage Server permission."),
-            )
-            return
-        await ctx.store.set_admin_role(
-            PLATFORM,
-            str(interaction.guild_id),
-            str(role.id) if role else None,
-            now=ctx.clock.now(),
-        )
-        if role is None:
-            text = t(
-                language, "No admin role: only members with Manage Channels can change digests."
-            )
-        else:
-            text = t(
-                language,
-                "Members with %(role)s can now change this server's digests.",
-                role=role.mention,
-            )
-        await reply(interaction, text)
-
-    @group.command(name="breaking-role", description=_("ping a role with breaking news here"))
-    @app_commands.describe(role=_("the role to ping; leave empty to ping nobody"))
-    @manages_channel()
-    async def breaking_role(
-        interaction: discord.Interaction, role: discord.Role | None = None
-    ) -> None:
-        ctx = ctx_of(interaction)
-        if interaction.guild_id is None:
-            language = language_of(interaction, await find(interaction))
-            await reply(interaction, t(language, "This works in a server channel."))
-            return
-        subscriber = await ensure(interaction)
-        await ctx.store.update_subscriber(
-            subscriber.id, now=ctx.clock.now(), breaking_role=str(role.id) if role else None
-        )
-        language = subscriber.language
-        if role is None:
-            await reply(interaction, t(language, "Breaking news here will ping nobody."))
-            return
-        text = t(language, "Breaking news here will ping %(role)s.", role=role.mention)
-        if not role.mentionable and not interaction.app_permissions.mention_everyone:
-            text += " " + t(
-                language,
-                "That role cannot be mentioned: make it mentionable, or give me the "
-                "Mention All Roles permission.",
-            )
-        await reply(interaction, text)

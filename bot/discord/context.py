@@ -22,6 +22,7 @@ from bot.discord.access import (
     may_change_channel,
     missing_rights,
 )
+from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
 from digests.breaking import PendingPushes
 from digests.errors import UserFacingError
@@ -132,14 +133,16 @@ def actor_of(interaction: discord.Interaction) -> str:
 
 
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
-    """Answer privately (only the asker sees it), with no mentions."""
-    if len(text) > CONTENT_LIMIT:
-        text = text[: CONTENT_LIMIT - 1] + "…"
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, **kwargs)
+    """Answer privately (only the asker sees it), with no mentions. A reply longer than
+    one message goes on in follow-ups; buttons and embeds (``kwargs``) go with the last."""
+    pieces = split_reply(text, CONTENT_LIMIT, language_of(interaction, None))
+    for number, piece in enumerate(pieces, start=1):
+        extra = kwargs if number == len(pieces) else {}
+        extra.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        if interaction.response.is_done():
+            await interaction.followup.send(piece, ephemeral=True, **extra)
+        else:
+            await interaction.response.send_message(piece, ephemeral=True, **extra)
 
 
 def bot_cannot_post(interaction: discord.Interaction) -> list[str]:

@@ -1,11 +1,11 @@
 """The ``/news`` command group and the button kinds, assembled from their parts (the shape
 of Red-DiscordBot's ``mod`` cog, whose parts share only a leaf and one class joins them).
 
-Parts: reader and server commands (``commands``, with the reader's buttons in
-``buttons``), bot-admin commands (``admin``, with the breaking-push flow and its buttons in
-``push``). What they share comes from the leaves ``context`` and ``choices``. Imports go
-one way (commands → buttons, admin → push, all → leaves); only this module knows every
-part."""
+Parts: reader commands (``commands``, with the reader's buttons in ``buttons``), server
+commands (``server``), bot-admin commands (``admin``, with the breaking-push flow and its
+buttons in ``push``). What they share comes from the leaves ``context`` and ``choices``.
+Imports go one way (commands → buttons and server, admin → push, all → leaves); only this
+module knows every part."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from discord import app_commands
 
 from bot.discord import buttons, push
 from bot.discord.admin import add_admin_commands
-from bot.discord.commands import add_reader_commands, add_server_commands
+from bot.discord.commands import add_reader_commands
+from bot.discord.server import add_server_commands
 from bot.discord.translator import _
 
 # Every button kind the client registers, so a button keeps working after a restart.

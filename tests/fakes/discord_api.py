@@ -48,7 +48,8 @@ class FakeDiscord:
     edits: list[dict[str, Any]] = field(default_factory=list)  # edited interaction answers
     dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> user id
     dm_closed: set[str] = field(default_factory=set)  # users who accept no DMs
-    guilds: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> system channel
+    # id -> {"system_channel": id, "roles": [role(...), ...], "name": ...}
+    guilds: dict[str, dict[str, Any]] = field(default_factory=dict)
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     # Answer every request with this status and an error echoing the request line and
     # headers, ``Authorization: Bot <token>`` included; counted in ``echoed``.
@@ -387,7 +388,13 @@ def _guild(guild_id: str, info: dict[str, Any]) -> dict[str, Any]:
                 "managed": False,
                 "mentionable": False,
                 "flags": 0,
-            }
+            },
+            # More roles, as ``discord_interactions.role(...)`` builds them (mentionable or
+            # not, managed by an integration or not).
+            *(
+                {k: v for k, v in r.items() if not k.startswith("__")}
+                for r in info.get("roles", [])
+            ),
         ],
         "emojis": [],
         "stickers": [],

@@ -13,13 +13,18 @@ from tests.fakes.discord_api import message_payload
 ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
+MENTION_EVERYONE = 1 << 17
 # What the bot may do in a channel by default in these payloads: view, send, embed links.
 BOT_CAN_POST = 1 << 10 | 1 << 11 | 1 << 14
 _ids = itertools.count(10_000)
 
 
-def role(role_id: int, name: str = "news", *, mentionable: bool = True) -> dict[str, Any]:
-    """A role option's value (resolved into ``discord.Role`` by discord.py)."""
+def role(
+    role_id: int, name: str = "news", *, mentionable: bool = True, managed: bool = False
+) -> dict[str, Any]:
+    """A role option's value (resolved into ``discord.Role`` by discord.py). A ``managed``
+    role belongs to an integration (a bot's own role); the role whose id is the server's
+    is @everyone (``everyone()``)."""
     return {
         "__role__": True,
         "id": str(role_id),
@@ -28,10 +33,57 @@ def role(role_id: int, name: str = "news", *, mentionable: bool = True) -> dict[
         "hoist": False,
         "position": 1,
         "permissions": "0",
-        "managed": False,
+        "managed": managed,
         "mentionable": mentionable,
         "flags": 0,
     }
+
+
+def everyone(guild_id: int = 500) -> dict[str, Any]:
+    """The server's @everyone role as an option's value (its id is the server's)."""
+    return {**role(guild_id, "@everyone", mentionable=False), "position": 0}
+
+
+def unresolved(role_id: int) -> dict[str, Any]:
+    """A role option whose role is missing from the payload's resolved data, as only a
+    modified client sends it: discord.py then passes a bare ``discord.Object``."""
+    return {"__role__": True, "__unresolved__": True, "id": str(role_id)}
+
+
+def overwrite(
+    target: int, *, allow: int = 0, deny: int = 0, member: bool = False
+) -> dict[str, Any]:
+    """A channel's permission overwrite for a role (or, ``member``, one member)."""
+    return {"id": str(target), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)}
+
+
+def in_channel(
+    base: int,
+    overwrites: list[dict[str, Any]],
+    *,
+    guild_id: int,
+    user_id: int,
+    roles: tuple[int, ...],
+) -> int:
+    """A member's permissions in a channel as Discord computes them for an interaction:
+    the server-wide ``base``, then the channel's @everyone overwrite, its role overwrites
+    (denies, then allows) and the member's own. Administrator overrides every overwrite."""
+    if base & ADMINISTRATOR:
+        return base
+    perms = base
+    for item in overwrites:
+        if item["type"] == 0 and item["id"] == str(guild_id):
+            perms = (perms & ~int(item["deny"])) | int(item["allow"])
+    mine = [o for o in overwrites if o["type"] == 0 and int(o["id"]) in roles]
+    denied = allowed = 0
+    for item in mine:
+        denied |= int(item["deny"])
+        allowed |= int(item["allow"])
+    perms = (perms & ~denied) | allowed
+    for item in overwrites:
+        if item["type"] == 1 and item["id"] == str(user_id):
+            perms = (perms & ~int(item["deny"])) | int(item["allow"])
+    return perms
 
 
 def _option(name: str, value: Any, focused: bool) -> dict[str, Any]:
@@ -57,6 +109,8 @@ def slash(
     roles: tuple[int, ...] = (),
     autocomplete: str | None = None,
     app_permissions: int = BOT_CAN_POST,
+    overwrites: list[dict[str, Any]] | None = None,
+    thread_of: int | None = None,
 ) -> dict[str, Any]:
     """An APPLICATION_COMMAND (or, with ``autocomplete`` naming the focused option, an
     APPLICATION_COMMAND_AUTOCOMPLETE) interaction for ``/command subcommand``. Option
@@ -65,7 +119,7 @@ def slash(
     roles_resolved = {
         v["id"]: {k: x for k, x in v.items() if k != "__role__"}
         for v in (options or {}).values()
-        if isinstance(v, dict) and v.get("__role__")
+        if isinstance(v, dict) and v.get("__role__") and not v.get("__unresolved__")
     }
     payload = _base(
         user_id=user_id,
@@ -75,6 +129,8 @@ def slash(
         locale=locale,
         roles=roles,
         app_permissions=app_permissions,
+        overwrites=overwrites,
+        thread_of=thread_of,
     )
     payload["type"] = 4 if autocomplete else 2
     payload["data"] = {
@@ -97,6 +153,8 @@ def press(
     locale: str = "en-US",
     roles: tuple[int, ...] = (),
     app_permissions: int = BOT_CAN_POST,
+    overwrites: list[dict[str, Any]] | None = None,
+    thread_of: int | None = None,
 ) -> dict[str, Any]:
     """A MESSAGE_COMPONENT interaction: a button with ``custom_id`` pressed under one of
     the bot's messages."""
@@ -108,6 +166,8 @@ def press(
         locale=locale,
         roles=roles,
         app_permissions=app_permissions,
+        overwrites=overwrites,
+        thread_of=thread_of,
     )
     payload["type"] = 3
     payload["data"] = {"custom_id": custom_id, "component_type": 2}
@@ -135,7 +195,12 @@ def _base(
     locale: str,
     roles: tuple[int, ...],
     app_permissions: int,
+    overwrites: list[dict[str, Any]] | None = None,
+    thread_of: int | None = None,
 ) -> dict[str, Any]:
+    """The fields every interaction has. ``permissions`` are the member's server-wide ones;
+    ``overwrites`` are the channel's, applied as Discord does before it sends them.
+    ``thread_of`` makes the channel a thread (a public one) of that parent channel."""
     user = {
         "id": str(user_id),
         "username": f"user{user_id}",
@@ -163,6 +228,10 @@ def _base(
         payload["guild_id"] = str(guild_id)
         payload["guild_locale"] = "en-US"
         payload["context"] = 0
+        if overwrites:
+            permissions = in_channel(
+                permissions, overwrites, guild_id=guild_id, user_id=user_id, roles=roles
+            )
         payload["member"] = {
             "user": user,
             "roles": [str(r) for r in roles],
@@ -178,6 +247,19 @@ def _base(
             "guild_id": str(guild_id),
             "name": "news",
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": [] if thread_of else list(overwrites or []),
         }
+        if thread_of is not None:
+            # A thread has no overwrites of its own: its parent's apply.
+            payload["channel"].update(
+                type=11,
+                parent_id=str(thread_of),
+                owner_id=str(user_id),
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                    "locked": False,
+                },
+            )
     return payload

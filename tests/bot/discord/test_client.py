@@ -17,7 +17,7 @@ from digests.settings import DeliveryLimits, Settings
 from digests.timeutil import FakeClock
 from tests.bot.discord.conftest import Bot
 from tests.builders import add_article, due_reader
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, role, slash
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, MENTION_EVERYONE, role, slash
 
 
 def worker_for(bot: Bot, now: datetime) -> DeliveryWorker:
@@ -155,7 +155,8 @@ async def test_breaking_news_pings_only_the_channels_role(discord_bot: Bot, now:
             "breaking-role",
             {"role": role(88, mentionable=False)},
             channel_id=600,
-            permissions=MANAGE_CHANNELS,
+            # A role that is not mentionable needs an asker who could ping it themselves.
+            permissions=MANAGE_CHANNELS | MENTION_EVERYONE,
         )
     )
     assert "<@&88>" in text and "cannot be mentioned" in text

@@ -160,15 +160,23 @@ async def test_one_servers_managers_see_and_change_only_their_servers_channels(
     await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, channel_id=600, **a))
     await discord_bot.text(slash("news", "subscribe", {"category": "markets"}, channel_id=601, **a))
     await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, channel_id=700, **b))
-    listed_a = await discord_bot.text(slash("news", "list", {"server": True}, channel_id=600, **a))
+    # Listing the whole server needs Manage Server (issue 19: Manage Channels in one
+    # channel showed channels the manager could not see).
+    a_server = {"guild_id": 500, "permissions": MANAGE_GUILD}
+    b_server = {"guild_id": 501, "permissions": MANAGE_GUILD}
+    listed_a = await discord_bot.text(
+        slash("news", "list", {"server": True}, channel_id=600, **a_server)
+    )
     assert "<#600>" in listed_a and "<#601>" in listed_a and "<#700>" not in listed_a
-    listed_b = await discord_bot.text(slash("news", "list", {"server": True}, channel_id=700, **b))
+    listed_b = await discord_bot.text(
+        slash("news", "list", {"server": True}, channel_id=700, **b_server)
+    )
     assert "<#700>" in listed_b and "<#600>" not in listed_b
     # A plain member may not list the whole server.
     refused = await discord_bot.text(
         slash("news", "list", {"server": True}, channel_id=600, permissions=0)
     )
-    assert "Manage Channels" in refused
+    assert "Manage Server" in refused
     # Server A's admin role means nothing in server B.
     await discord_bot.text(
         slash("news", "admin-role", {"role": role(77)}, guild_id=500, permissions=MANAGE_GUILD)
@@ -297,7 +305,8 @@ async def test_server_commands_in_a_dm_say_where_they_work(
 
 async def test_the_server_list_shows_each_channels_state(discord_bot: Bot, now: datetime) -> None:
     manager = {"permissions": MANAGE_CHANNELS}
-    assert await discord_bot.text(slash("news", "list", {"server": True}, **manager)) == (
+    owner = {"permissions": MANAGE_GUILD}
+    assert await discord_bot.text(slash("news", "list", {"server": True}, **owner)) == (
         "No channel of this server subscribes."
     )
     for channel in (600, 601, 602):
@@ -308,7 +317,7 @@ async def test_the_server_list_shows_each_channels_state(discord_bot: Bot, now: 
     gone = await discord_bot.store.find_subscriber("discord", "602")
     assert gone is not None
     await discord_bot.store.deactivate(gone.id, reason="missing access", now=now)
-    listed = await discord_bot.text(slash("news", "list", {"server": True}, **manager))
+    listed = await discord_bot.text(slash("news", "list", {"server": True}, **owner))
     lines = listed.splitlines()
     assert lines[0] == "• <#600>: climate; 08:00 UTC (every day)"
     assert lines[1].endswith("— paused") and lines[2].endswith("— inactive")
