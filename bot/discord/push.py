@@ -12,6 +12,7 @@ from typing import Any
 import discord
 
 from bot.discord.context import (
+    actor_of,
     allowed,
     check_bot_admin,
     ctx_of,
@@ -25,7 +26,10 @@ from digests.store import NotFound, PushBusy
 
 Button = discord.ui.Button[Any]
 PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
-PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>\d{1,18})"
+# Any short word after the prefix, so that a forged id (``abc``, twenty digits) reaches
+# the button and is answered "no such push" rather than never answered; ``push_id_of``
+# then parses it strictly.
+PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>[\w-]{1,40})"
 # An interaction's token lets the bot edit its answer for 15 minutes.
 PROGRESS_FOR_SECONDS = 14 * 60
 
@@ -55,7 +59,13 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
         if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
             return
         ctx = ctx_of(interaction)
-        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=ctx.clock.now())
+        now = ctx.clock.now()
+        waiting = ctx.pending_pushes.peek(self.token, now=now)
+        if waiting is not None and waiting.admin_id != interaction.user.id:
+            # Another admin's confirmation: refused, audited, and left for its admin.
+            await refuse(interaction, "another admin's push confirmation")
+            return
+        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=now)
         if pending is None:
             language = language_of(interaction, await find(interaction))
             await interaction.response.edit_message(
@@ -68,7 +78,7 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
 class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
     """Stops a push that is going out."""
 
-    def __init__(self, push_id: int, label: str = "") -> None:
+    def __init__(self, push_id: int | None, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
                 label=label or "Cancel",
@@ -82,12 +92,42 @@ class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PushCancelButton:
-        return cls(int(match["push"]))
+        return cls(push_id_of(match["push"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_bot_admin(interaction, "breaking.cancel")):
             return
+        if self.push_id is None:
+            await no_such_push(interaction)
+            return
         await cancel_push(interaction, self.push_id)
+
+
+def push_id_of(text: str) -> int | None:
+    """A push id as a cancel button carries it: ASCII digits that fit SQLite's integers."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
+async def no_such_push(interaction: discord.Interaction) -> None:
+    language = language_of(interaction, await find(interaction))
+    await reply(interaction, t(language, "No such push."))
+
+
+async def refuse(interaction: discord.Interaction, detail: str) -> None:
+    """Tell a bot admin that this push is not theirs to confirm, and audit the press."""
+    ctx = ctx_of(interaction)
+    await ctx.store.audit(
+        actor=actor_of(interaction),
+        platform="discord",
+        action="breaking",
+        outcome="refused",
+        detail=detail,
+        now=ctx.clock.now(),
+    )
+    language = language_of(interaction, await find(interaction))
+    await reply(interaction, t(language, "Only the admin who previewed this push may send it."))
 
 
 async def preview_push(
@@ -193,7 +233,11 @@ async def cancel_push(interaction: discord.Interaction, push_id: int) -> None:
     """Stop a push that is going out, and say so in its message (audited)."""
     ctx = ctx_of(interaction)
     now = ctx.clock.now()
-    report = await breaking.cancel(ctx.store, push_id, now=now)
+    try:
+        report = await breaking.cancel(ctx.store, push_id, now=now)
+    except NotFound:
+        await no_such_push(interaction)
+        return
     await ctx.store.audit(
         actor=f"discord:{interaction.user.id}",
         platform="discord",

@@ -3,6 +3,7 @@ in the same message and cancelled from it; /news stats."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
@@ -100,6 +101,11 @@ async def test_closing_the_client_stops_following_pushes(discord_bot: Bot, now: 
         slash("news", "breaking", {"category": "climate", "article": "1"}, user_id=BOT_ADMIN)
     )
     await discord_bot.run(press(buttons(preview)[0][0], user_id=BOT_ADMIN))
+    # The answer is recorded a moment before the button's callback starts the following.
+    for _ in range(100):
+        if discord_bot.client.background:
+            break
+        await asyncio.sleep(0.01)
     (following,) = discord_bot.client.background
     await discord_bot.client.close()
     assert following.cancelled() and not discord_bot.client.background
