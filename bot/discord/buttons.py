@@ -18,9 +18,13 @@ from bot.discord.context import (
     draft,
     find,
     language_of,
+    place_of,
     posting_warning,
+    reply,
 )
+from bot.discord.spelling import SPELLING
 from digests import actions
+from digests.confirm import Outcome
 from digests.i18n import t
 from digests.models import Subscriber
 from digests.store import Store
@@ -28,7 +32,9 @@ from digests.store import Store
 MAX_BUTTONS = 25  # 5 rows of 5: Discord's limit for one message
 Button = discord.ui.Button[Any]
 CATEGORY_ID = r"news:cat:(?P<slug>[a-z0-9-]{1,48})"
-FORGET_ID = r"news:forget:(?P<answer>yes|no)"
+# "yes" carries the token of the /news forget that asked; a "yes" without one (a button
+# from before tokens, or forged) is answered as expired and deletes nothing.
+FORGET_ID = r"news:forget:(?P<answer>yes|no)(?::(?P<token>[\w-]{1,20}))?"
 
 
 class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
@@ -79,25 +85,29 @@ async def category_view(store: Store, subscriber: Subscriber | None) -> discord.
 
 
 class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
-    """The confirmation of /news forget."""
+    """The answer to /news forget: "yes" deletes only with the token of a /news forget
+    asked in this channel, still fresh, pressed by whoever may confirm it (the asker in a
+    DM, any manager of a server channel)."""
 
-    def __init__(self, answer: str, label: str = "") -> None:
+    def __init__(self, answer: str, label: str = "", token: str = "") -> None:
+        suffix = f":{token}" if token else ""
         super().__init__(
             discord.ui.Button(
                 label=label or answer,
                 style=discord.ButtonStyle.danger
                 if answer == "yes"
                 else discord.ButtonStyle.secondary,
-                custom_id=f"news:forget:{answer}",
+                custom_id=f"news:forget:{answer}{suffix}",
             )
         )
         self.answer = answer
+        self.token = token
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ForgetButton:
-        return cls(match["answer"])
+        return cls(match["answer"], token=match["token"] or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_manages_channel(interaction)):
@@ -106,21 +116,53 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         subscriber = await find(interaction)
         language = language_of(interaction, subscriber)
         if self.answer != "yes":
-            text = t(language, "Nothing was deleted.")
-        elif subscriber is None:
+            await interaction.response.edit_message(
+                content=t(language, "Nothing was deleted."), view=None
+            )
+            return
+        chat, _ = place_of(interaction)
+        # The manager check above ran already: in a server channel any manager may confirm.
+        outcome = ctx.confirmations.take(
+            self.token, chat, actor_of(interaction), True, ctx.clock.now()
+        )
+        if outcome is not Outcome.OK:
+            await reply(interaction, refusal(outcome, language))
+            return
+        if subscriber is None:
             text = t(language, "There was nothing stored about this chat.")
         else:
             text = await actions.forget(ctx.store, subscriber, by=actor_of(interaction))
-        if self.answer == "yes" and interaction.guild_id is None:
+        if interaction.guild_id is None:
             # In a DM the member forgets themselves: their id goes from the channels they
             # set up in servers too (the channels keep their digests).
-            await ctx.store.forget_user("discord", str(interaction.user.id))
+            channels = await ctx.store.forget_user("discord", str(interaction.user.id))
+            text += "\n" + forgotten_member(language, channels)
         await interaction.response.edit_message(content=text, view=None)
 
 
-def forget_view(language: str) -> discord.ui.View:
+def refusal(outcome: Outcome, language: str) -> str:
+    if outcome is Outcome.REFUSED:
+        return t(language, "This confirmation is not yours.")
+    return t(
+        language,
+        "This confirmation has expired: run %(command)s again.",
+        command=SPELLING.command("forget"),
+    )
+
+
+def forgotten_member(language: str, channels: int) -> str:
+    """What a DM forget did beyond the DM: what it removed, and what it keeps."""
+    return t(
+        language,
+        "Your id was removed from the %(count)d server channels you set up (they keep "
+        "their digests). The audit log keeps its record of changes made, with who made them.",
+        count=channels,
+    )
+
+
+def forget_view(language: str, token: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton("yes", t(language, "Yes, delete everything")))
+    view.add_item(ForgetButton("yes", t(language, "Yes, delete everything"), token))
     view.add_item(ForgetButton("no", t(language, "No, keep it")))
     return view
 

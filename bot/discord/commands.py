@@ -27,6 +27,7 @@ from bot.discord.context import (
     find,
     language_of,
     manages_channel,
+    place_of,
     posting_warning,
     reply,
 )
@@ -235,7 +236,12 @@ def add_chat_commands(group: app_commands.Group) -> None:
     @group.command(name="forget", description=_("delete everything stored about this chat"))
     @manages_channel()
     async def forget(interaction: discord.Interaction) -> None:
+        ctx = ctx_of(interaction)
         language = language_of(interaction, await find(interaction))
+        chat, guild = place_of(interaction)
+        # In a DM only the asker may confirm; in a server channel, any of its managers.
+        owner = actor_of(interaction) if guild is None else None
+        token = ctx.confirmations.create(chat, owner, ctx.clock.now())
         await reply(
             interaction,
             t(
@@ -243,7 +249,7 @@ def add_chat_commands(group: app_commands.Group) -> None:
                 "Delete everything stored about this chat: "
                 "subscriptions, schedule and delivery history?",
             ),
-            view=forget_view(language),
+            view=forget_view(language, token),
         )
 
     @group.command(name="help", description=_("what I can do"))

@@ -25,6 +25,7 @@ from bot.discord.access import (
 from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
 from digests.breaking import PendingPushes
+from digests.confirm import Confirmations
 from digests.errors import UserFacingError
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
@@ -53,6 +54,8 @@ class DiscordContext:
     progress_every_s: float = 2.0
     # Pushes shown to an admin and waiting for their confirmation.
     pending_pushes: PendingPushes = field(default_factory=PendingPushes)
+    # /news forget questions waiting for their answer (the token their "yes" carries).
+    confirmations: Confirmations = field(default_factory=Confirmations)
 
 
 class NotAllowed(app_commands.CheckFailure, UserFacingError):

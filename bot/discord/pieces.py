@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from digests.i18n import t
 
-# One answer and four follow-ups: enough for a server's ~150 channels, few enough that a
-# reply never floods the asker's view.
-MAX_PIECES = 5
+# One answer and nine follow-ups: 20,000 characters, a server's ~130 channels with their
+# last change, few enough that one reply never floods the asker's view.
+MAX_PIECES = 10
 
 
 def _lines(text: str, limit: int) -> list[str]:

@@ -25,6 +25,7 @@ from bot.discord.context import (
 )
 from bot.discord.translator import _
 from digests import actions
+from digests.echo import excerpt
 from digests.i18n import t
 from digests.models import Subscriber
 
@@ -60,18 +61,25 @@ def role_problem(
 
 
 def _last_change(sub: Subscriber, language: str) -> str:
-    """Who last changed a channel's digest, and when (empty before any recorded change)."""
+    """What last changed a channel's digest, who changed it and when (empty before any
+    recorded change), so a server's managers can find out who changed what."""
+    what = getattr(sub, "last_change", None)
     changed_by = getattr(sub, "changed_by", None)
     changed_at = getattr(sub, "changed_at", None)
-    if not changed_by or changed_at is None:
+    if not what or changed_at is None:
         return ""
+    when = f"<t:{int(changed_at.timestamp())}:R>"  # shown in the reader's own time
+    if not changed_by:
+        return " — " + t(language, "last change: %(what)s %(when)s", what=excerpt(what), when=when)
     who = changed_by.removeprefix(f"{PLATFORM}:")
-    shown = f"<@{who}>" if who.isdigit() else changed_by
+    # A member as a mention (replies mention nobody, so it only shows their name).
+    shown = f"<@{who}>" if who.isascii() and who.isdigit() else excerpt(changed_by)
     return " — " + t(
         language,
-        "last change %(when)s by %(who)s",
-        when=f"<t:{int(changed_at.timestamp())}:R>",
+        "last change: %(what)s, by %(who)s %(when)s",
+        what=excerpt(what),
         who=shown,
+        when=when,
     )
 
 

@@ -319,8 +319,8 @@ async def test_the_server_list_shows_each_channels_state(discord_bot: Bot, now: 
     await discord_bot.store.deactivate(gone.id, reason="missing access", now=now)
     listed = await discord_bot.text(slash("news", "list", {"server": True}, **owner))
     lines = listed.splitlines()
-    assert lines[0] == "• <#600>: climate; 08:00 UTC (every day)"
-    assert lines[1].endswith("— paused") and lines[2].endswith("— inactive")
+    assert lines[0].startswith("• <#600>: climate; 08:00 UTC (every day) — last change")
+    assert "— paused" in lines[1] and "— inactive" in lines[2]
 
 
 async def test_too_many_categories_for_buttons_are_listed_as_text(discord_bot: Bot) -> None:
@@ -337,7 +337,9 @@ async def test_forget_buttons_check_who_presses(discord_bot: Bot) -> None:
 
     refused = await discord_bot.text(press("news:forget:yes", permissions=0))
     assert "Manage Channels" in refused
-    nothing = await discord_bot.run(press("news:forget:yes", permissions=MANAGE_CHANNELS))
+    asked = await discord_bot.run(slash("news", "forget", permissions=MANAGE_CHANNELS))
+    yes = asked["data"]["components"][0]["components"][0]["custom_id"]
+    nothing = await discord_bot.run(press(yes, permissions=MANAGE_CHANNELS))
     assert nothing["data"]["content"] == "There was nothing stored about this chat."
 
 

@@ -155,8 +155,10 @@ async def test_a_long_server_list_goes_on_in_follow_ups(discord_bot: Bot, now: d
         slash("news", "list", {"server": True}, permissions=MANAGE_GUILD)
     )
     first = answer["data"]["content"]
-    # 64 lines of about 80 characters: the answer and two follow-ups.
-    followups = await discord_bot.fake.wait_for("followups", 2)
+    # 64 lines of 80 to 150 characters (with the last change): the answer and follow-ups.
+    followups = await discord_bot.fake.wait_for("followups", 1)
+    while sum(len(f["content"].splitlines()) for f in followups) < 64 - len(first.splitlines()):
+        followups = await discord_bot.fake.wait_for("followups", len(followups) + 1)
     pieces = [first, *(f["content"] for f in followups)]
     assert all(len(piece) <= 2000 for piece in pieces)
     assert all(f["flags"] & 64 for f in followups)  # private, like the answer
@@ -164,3 +166,17 @@ async def test_a_long_server_list_goes_on_in_follow_ups(discord_bot: Bot, now: d
     for number in range(64):
         assert f"<#{100_000_000_000_000_000 + number}>" in listed
     assert len(listed.splitlines()) == 64
+
+
+async def test_the_server_list_shows_the_last_change_and_who_made_it(discord_bot: Bot) -> None:
+    await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, user_id=42, **MANAGER)
+    )
+    await discord_bot.text(slash("news", "pause", user_id=43, **MANAGER))
+    listed = await discord_bot.text(
+        slash("news", "list", {"server": True}, permissions=MANAGE_GUILD)
+    )
+    assert "last change: paused, by <@43> <t:" in listed
+    # The channel's own list (the core's describe) names them too.
+    own = await discord_bot.text(slash("news", "list"))
+    assert "discord:43" in own
