@@ -23,6 +23,7 @@ from bot.discord.group import DYNAMIC_ITEMS, build_group
 from bot.discord.sender import DiscordSender
 from bot.discord.spelling import SPELLING
 from bot.discord.translator import CatalogTranslator
+from bot.discord.tree import DigestTree
 from digests.delivery_errors import DeliveryError
 from digests.i18n import t
 from digests.outgoing import Destination, OutgoingMessage
@@ -67,7 +68,7 @@ class DigestClient(discord.AutoShardedClient):
         self.digest = ctx
         self.guild_ids = guild_ids
         self.background: set[asyncio.Task[Any]] = set()
-        self.tree = discord.app_commands.CommandTree(self)
+        self.tree = DigestTree(self)
         self.tree.add_command(build_group())
         self.tree.error(on_command_error)
         self.synced: list[str] = []

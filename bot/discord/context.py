@@ -37,6 +37,8 @@ from digests.timeutil import Clock
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# The key of a "welcome back" note (``tree.welcome_back``) waiting for the next reply.
+WELCOME_BACK = "digestbot.welcome_back"
 T = TypeVar("T")
 
 
@@ -138,6 +140,9 @@ def actor_of(interaction: discord.Interaction) -> str:
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
     """Answer privately (only the asker sees it), with no mentions. A reply longer than
     one message goes on in follow-ups; buttons and embeds (``kwargs``) go with the last."""
+    note = interaction.extras.pop(WELCOME_BACK, None)
+    if note:
+        text = f"{note}\n{text}"
     pieces = split_reply(text, CONTENT_LIMIT, language_of(interaction, None))
     for number, piece in enumerate(pieces, start=1):
         extra = kwargs if number == len(pieces) else {}
