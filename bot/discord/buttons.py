@@ -31,7 +31,9 @@ from digests.store import Store
 
 MAX_BUTTONS = 25  # 5 rows of 5: Discord's limit for one message
 Button = discord.ui.Button[Any]
-CATEGORY_ID = r"news:cat:(?P<slug>[a-z0-9-]{1,48})"
+# A picker button carries the state it asks for (``:1`` subscribe, ``:0`` leave), so a
+# double tap subscribes once; an id without it (a picker sent before) still toggles.
+CATEGORY_ID = r"news:cat:(?P<slug>[a-z0-9-]{1,48})(?::(?P<wanted>[01]))?"
 # "yes" carries the token of the /news forget that asked; a "yes" without one (a button
 # from before tokens, or forged) is answered as expired and deletes nothing.
 FORGET_ID = r"news:forget:(?P<answer>yes|no)(?::(?P<token>[\w-]{1,20}))?"
@@ -40,31 +42,42 @@ FORGET_ID = r"news:forget:(?P<answer>yes|no)(?::(?P<token>[\w-]{1,20}))?"
 class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
     """One category of the picker: pressing it subscribes or unsubscribes the channel."""
 
-    def __init__(self, slug: str, label: str = "", subscribed: bool = False) -> None:
+    def __init__(
+        self, slug: str, label: str = "", subscribed: bool = False, wanted: bool | None = None
+    ) -> None:
+        """``subscribed``: how the button shows; ``wanted``: what a press asks for (the
+        opposite of what it shows; None for an old id without it, which toggles)."""
+        state = "" if wanted is None else f":{int(wanted)}"
         super().__init__(
             discord.ui.Button(
                 label=(label or slug)[:80],
                 emoji="✅" if subscribed else None,
                 style=discord.ButtonStyle.success if subscribed else discord.ButtonStyle.secondary,
-                custom_id=f"news:cat:{slug}",
+                custom_id=f"news:cat:{slug}{state}",
             )
         )
         self.slug = slug
+        self.wanted = wanted
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CategoryButton:
-        return cls(match["slug"])
+        wanted = match["wanted"]
+        return cls(match["slug"], wanted=None if wanted is None else wanted == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_manages_channel(interaction)):
             return
         ctx = ctx_of(interaction)
         subscriber = await draft(interaction)
-        text = await actions.toggle(
-            ctx.store, subscriber, self.slug, now=ctx.clock.now(), by=actor_of(interaction)
-        )
+        now, by = ctx.clock.now(), actor_of(interaction)
+        if self.wanted is None:
+            text = await actions.toggle(ctx.store, subscriber, self.slug, now=now, by=by)
+        else:
+            text = await actions.choose(
+                ctx.store, subscriber, self.slug, self.wanted, now=now, by=by
+            )
         refreshed = await find(interaction)
         if refreshed is not None and self.slug in refreshed.categories:
             text += posting_warning(interaction, refreshed.language)
@@ -80,7 +93,9 @@ async def category_view(store: Store, subscriber: Subscriber | None) -> discord.
         return None
     view = discord.ui.View(timeout=None)
     for toggle in toggles:
-        view.add_item(CategoryButton(toggle.slug, toggle.name, toggle.subscribed))
+        view.add_item(
+            CategoryButton(toggle.slug, toggle.name, toggle.subscribed, not toggle.subscribed)
+        )
     return view
 
 

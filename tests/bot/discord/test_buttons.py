@@ -9,16 +9,17 @@ from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
 
 async def test_the_category_picker_toggles_and_redraws(discord_bot: Bot) -> None:
     answer = await discord_bot.run(slash("news", "categories"))
+    # Each button carries the state a press asks for (1: subscribe).
     assert [cid for cid, _ in buttons(answer)] == [
-        "news:cat:ai-frontier",
-        "news:cat:climate",
-        "news:cat:markets",
+        "news:cat:ai-frontier:1",
+        "news:cat:climate:1",
+        "news:cat:markets:1",
     ]
     # A plain member's press changes nothing.
-    refused = await discord_bot.text(press("news:cat:climate", permissions=0))
+    refused = await discord_bot.text(press("news:cat:climate:1", permissions=0))
     assert "Manage Channels" in refused
     assert await discord_bot.store.find_subscriber("discord", "600") is None
-    pressed = await discord_bot.run(press("news:cat:climate", permissions=MANAGE_CHANNELS))
+    pressed = await discord_bot.run(press("news:cat:climate:1", permissions=MANAGE_CHANNELS))
     assert pressed["type"] == 7  # the picker message is updated in place
     assert pressed["data"]["content"] == "Subscribed to Climate."
     styles = {
@@ -26,11 +27,28 @@ async def test_the_category_picker_toggles_and_redraws(discord_bot: Bot) -> None
         for row in pressed["data"]["components"]
         for c in row["components"]
     }
-    assert styles["news:cat:climate"] == 3 and styles["news:cat:markets"] == 2
+    assert styles["news:cat:climate:0"] == 3 and styles["news:cat:markets:1"] == 2
     subscriber = await discord_bot.store.find_subscriber("discord", "600")
     assert subscriber is not None and subscriber.categories == ("climate",)
-    again = await discord_bot.run(press("news:cat:climate", permissions=MANAGE_CHANNELS))
+    again = await discord_bot.run(press("news:cat:climate:0", permissions=MANAGE_CHANNELS))
     assert again["data"]["content"] == "Unsubscribed from Climate."
+
+
+async def test_a_double_tap_on_the_picker_leaves_the_state_it_asked_for(
+    discord_bot: Bot,
+) -> None:
+    manager = {"permissions": MANAGE_CHANNELS}
+    for _ in range(2):  # the same button, pressed twice before the picker was redrawn
+        await discord_bot.run(press("news:cat:climate:1", **manager))
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None and subscriber.categories == ("climate",)
+    for _ in range(2):
+        await discord_bot.run(press("news:cat:climate:0", **manager))
+    subscriber = await discord_bot.store.find_subscriber("discord", "600")
+    assert subscriber is not None and subscriber.categories == ()
+    # A picker sent before buttons carried their state still toggles.
+    old = await discord_bot.run(press("news:cat:markets", **manager))
+    assert old["data"]["content"] == "Subscribed to Markets."
 
 
 async def test_forget_asks_first_and_a_dm_forgets_the_member_everywhere(
