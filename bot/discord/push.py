@@ -21,6 +21,7 @@ from bot.discord.context import (
     reply,
 )
 from digests import breaking
+from digests.echo import excerpt
 from digests.i18n import t
 from digests.store import NotFound, PushBusy
 
@@ -30,6 +31,8 @@ PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
 # the button and is answered "no such push" rather than never answered; ``push_id_of``
 # then parses it strictly.
 PUSH_CANCEL_ID = r"news:pushcancel:(?P<push>[\w-]{1,40})"
+# How much of a refusal's reason is shown (it may quote what the admin typed).
+REASON_CHARS = 300
 # An interaction's token lets the bot edit its answer for 15 minutes.
 PROGRESS_FOR_SECONDS = 14 * 60
 
@@ -150,7 +153,8 @@ async def preview_push(
             story_window=ctx.settings.story_window,
         )
     except (breaking.BreakingError, NotFound) as exc:
-        await reply(interaction, str(exc))
+        # The reason may quote the admin's input (a 4,000-character URL): an excerpt.
+        await reply(interaction, excerpt(str(exc), REASON_CHARS))
         return
     token = ctx.pending_pushes.add(category, proposal.article.id, interaction.user.id, now=now)
     view = discord.ui.View(timeout=None)

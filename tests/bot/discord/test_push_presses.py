@@ -73,3 +73,19 @@ async def test_a_cancelled_push_shows_its_final_counts(discord_bot: Bot, now: da
         await fake.wait_for("edits", len(fake.edits) + 1)
     assert fake.edits[-1]["content"] == final + ", 0 failed, 0 pending"
     assert fake.edits[-1]["components"] == []  # nothing left to cancel
+
+
+async def test_a_huge_url_is_quoted_as_an_excerpt(discord_bot: Bot) -> None:
+    url = "ftp://a.example/" + "\u202e" + "x" * 4_000  # refused, and quoted
+    answer = await discord_bot.run(
+        slash(
+            "news",
+            "breaking",
+            {"category": "climate", "article": url, "title": "T"},
+            user_id=BOT_ADMIN,
+        )
+    )
+    text = answer["data"]["content"]
+    assert len(text) <= 300 and text.endswith("…")
+    assert "\u202e" not in text
+    assert discord_bot.fake.followups == []  # one message, not a split 4,000 characters
