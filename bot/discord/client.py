@@ -18,6 +18,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.discord import flood
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.group import DYNAMIC_ITEMS, build_group
 from bot.discord.sender import DiscordSender
@@ -72,6 +73,8 @@ class DigestClient(discord.AutoShardedClient):
         self.tree.add_command(build_group())
         self.tree.error(on_command_error)
         self.synced: list[str] = []
+        # Flood limits, in front of every command, button and autocomplete.
+        self.flood = flood.install(self)
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` (following a push) until done or until the client closes."""

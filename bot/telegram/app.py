@@ -24,6 +24,7 @@ from telegram.ext import (
 from bot.telegram import admin, buttons, keyboards, membership, reader
 from bot.telegram.commands import COMMANDS, bot_commands
 from bot.telegram.context import CONTEXT_TYPES, BotContext, DigestContext
+from bot.telegram.flood import ChatLanes
 from bot.telegram.ratelimit import PacerRateLimiter
 from digests import actions
 from digests.i18n import SUPPORTED_LANGUAGES
@@ -65,16 +66,22 @@ def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
     ]
 
 
-def build_application(ctx: BotContext, token: str, base_url: str, pacer: Pacer) -> Application:  # type: ignore[type-arg]
+def build_application(
+    ctx: BotContext, token: str, base_url: str, pacer: Pacer, *, lanes: ChatLanes | None = None
+) -> Application:  # type: ignore[type-arg]
+    """The application; updates run in one lane per chat, with flood limits (``lanes``: a
+    test's own ChatLanes, on a fake clock)."""
+    lanes = lanes or ChatLanes()
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .rate_limiter(PacerRateLimiter(pacer))
-        .concurrent_updates(8)
+        .concurrent_updates(lanes)
         .context_types(CONTEXT_TYPES)
         .build()
     )
+    lanes.application = application
     application.bot_data.ctx = ctx
     application.add_handler(TypeHandler(Update, drop_unreadable), group=GUARD_GROUP)
     application.add_handlers(handlers())

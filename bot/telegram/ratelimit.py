@@ -1,15 +1,18 @@
 """A python-telegram-bot rate limiter fed by the same Pacer as delivery, so command replies
-and digests share one budget and neither pushes the other over Telegram's limits."""
+and digests share one budget and neither pushes the other over Telegram's limits.
+
+A reply that must wait for its pace waits in its chat's lane (``bot.telegram.flood``): the
+shared update slot is lent to other chats meanwhile, so one chat's pace never holds them."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.flood import pause
 from digests.pacing import Pacer
 
 # Methods that post or change a message in a chat: these count against the flood limits.
@@ -50,5 +53,5 @@ class PacerRateLimiter(BaseRateLimiter[None]):
         if endpoint in PACED and chat_id is not None:
             wait = self._pacer.reserve("telegram", str(chat_id), self._monotonic())
             if wait > 0:
-                await asyncio.sleep(wait)
+                await pause(wait)
         return await callback(*args, **kwargs)

@@ -1,0 +1,133 @@
+"""One Discord member never stalls the others: every interaction is counted against its
+member and its channel (``digests.flood.Admission``) before discord.py runs a command, a
+button or an autocomplete, and the excess is answered at once without running it.
+
+Discord wants every interaction answered within 3 s, so nothing is dropped silently: an
+excess command gets a private (ephemeral) "slow down"; an excess press gets the same once
+a minute, and otherwise a silent acknowledgement (the button stops spinning, nothing
+changes); excess autocomplete gets no suggestions. None of these touch the store, so a
+flood costs one small HTTP answer per interaction, and the others' commands keep their
+pace. The bot's administrators (DISCORD_ADMIN_IDS) are never held.
+
+The hook sits where discord.py turns a gateway event into work: the connection's
+``INTERACTION_CREATE`` parser, the one place commands, components and modals all pass
+through before a task is started for them (``CommandTree.interaction_check`` covers only
+commands; a DynamicItem's check only its own kind).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from digests.flood import Admission, FloodLimits, NoticeGate, Refused
+from digests.i18n import normalise_language, t
+
+log = logging.getLogger(__name__)
+
+# Discord answers interactions without a channel's message pace, so a channel shared by a
+# busy server takes more than a Telegram group; one member still gets 30 a minute.
+DISCORD_LIMITS = FloodLimits(
+    chat_per_minute=60.0, chat_burst=20.0, user_per_minute=30.0, user_burst=10.0
+)
+# Autocomplete fires on every keystroke: a limit of its own, and generous.
+AUTOCOMPLETE_LIMITS = FloodLimits(
+    chat_per_minute=600.0, chat_burst=100.0, user_per_minute=120.0, user_burst=30.0
+)
+SLOW_DOWN = "Slow down: too many commands and presses at once. Please wait a moment and try again."
+COMMAND, AUTOCOMPLETE, COMPONENT, MODAL = 2, 4, 3, 5
+
+
+def who_and_where(data: dict[str, Any]) -> tuple[str | None, str]:
+    """(member id, channel id) of a raw interaction payload."""
+    user = (data.get("member") or {}).get("user") or data.get("user") or {}
+    channel = data.get("channel_id") or (data.get("channel") or {}).get("id") or "?"
+    return (str(user["id"]) if "id" in user else None), str(channel)
+
+
+class FloodGuard:
+    """Admission for one client's interactions; see the module's docstring."""
+
+    def __init__(
+        self,
+        admin_ids: frozenset[int] = frozenset(),
+        *,
+        limits: FloodLimits = DISCORD_LIMITS,
+        monotonic: Callable[[], float] = time.monotonic,
+        default_language: str = "en",
+    ) -> None:
+        self.admin_ids = admin_ids
+        self.admission = Admission(limits)
+        self.autocomplete = Admission(AUTOCOMPLETE_LIMITS)
+        self.notices = NoticeGate()
+        self._monotonic = monotonic
+        self._default_language = default_language
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.dropped = 0
+
+    def refusal(self, data: dict[str, Any]) -> Refused | None:
+        """None if this interaction may run, else why not (its tokens are taken if so)."""
+        kind = data.get("type")
+        if kind not in (COMMAND, AUTOCOMPLETE, COMPONENT, MODAL):
+            return None
+        user, channel = who_and_where(data)
+        if user is not None and user.isdigit() and int(user) in self.admin_ids:
+            return None
+        admission = self.autocomplete if kind == AUTOCOMPLETE else self.admission
+        return admission.admit(channel, user, self._monotonic())
+
+    def install(self, client: discord.Client) -> None:
+        """Put the guard in front of ``client``'s interaction parser (the gateway looks
+        the parser up in ``parsers``; a test may call ``parse_interaction_create``)."""
+        state = client._connection
+        parse = state.parse_interaction_create
+
+        def guarded(data: Any) -> None:
+            refused = self.refusal(data)
+            if refused is None:
+                parse(data)
+                return
+            self.dropped += 1
+            interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
+            task = asyncio.get_running_loop().create_task(self._answer(interaction, refused))
+            self._tasks.add(task)  # held until done, so it is not collected mid-way
+            task.add_done_callback(self._tasks.discard)
+
+        state.parse_interaction_create = guarded  # type: ignore[method-assign]
+        state.parsers["INTERACTION_CREATE"] = guarded
+
+    async def _answer(self, interaction: discord.Interaction[Any], refused: Refused) -> None:
+        """Acknowledge an interaction that is not run: see the module's docstring."""
+        tell = self.notices.allow(refused.notice_key, self._monotonic())
+        if tell:
+            log.info(
+                "flood: %s %s held for %.0f s (interactions dropped so far: %d)",
+                refused.scope,
+                refused.key,
+                refused.retry_after,
+                self.dropped,
+            )
+        response = interaction.response
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await response.autocomplete([])
+            elif interaction.type is discord.InteractionType.component and not tell:
+                await response.defer()
+            else:
+                language = normalise_language(str(interaction.locale.value), self._default_language)
+                await response.send_message(t(language, SLOW_DOWN), ephemeral=True)
+        except discord.HTTPException as exc:
+            log.info("could not tell a member to slow down: %s", exc)
+
+
+def install(client: Any) -> FloodGuard:
+    """The guard for a DigestClient (its context's admins and default language)."""
+    ctx = client.digest
+    guard = FloodGuard(ctx.admin_ids, default_language=ctx.settings.default_language)
+    guard.install(client)
+    return guard
