@@ -9,10 +9,12 @@ the ``Spelling`` of their commands for the replies that tell the reader what to 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
+from digests.echo import excerpt, excerpts
 from digests.i18n import t
-from digests.models import Category, Subscriber
+from digests.keywords import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, split_keywords
+from digests.models import BLOCKED_REASON, Category, Subscriber
 from digests.overview import (
     Toggle,
     category_toggles,
@@ -20,6 +22,7 @@ from digests.overview import (
     frequency_text,
     no_subscriptions,
 )
+from digests.replies import answers_gone, gone, quote
 from digests.schedule_actions import (
     pause,
     resume,
@@ -29,19 +32,23 @@ from digests.schedule_actions import (
     set_timezone,
 )
 from digests.spelling import Spelling
-from digests.store import Store
+from digests.store import NotFound, Store, SubscriberGone
 
 # Re-exported: adapters read these from here.
 __all__ = [
     "CHANGES",
+    "MAX_KEYWORDS",
+    "MAX_KEYWORD_LENGTH",
     "Spelling",
     "Toggle",
     "category_toggles",
+    "choose",
     "describe",
     "forget",
     "frequency_text",
     "no_subscriptions",
     "pause",
+    "reactivate",
     "resume",
     "set_filter",
     "set_frequency",
@@ -53,30 +60,69 @@ __all__ = [
     "unsubscribe",
 ]
 
-MAX_KEYWORDS = 20
-MAX_KEYWORD_LENGTH = 50
+
+@answers_gone
+async def choose(
+    store: Store,
+    subscriber: Subscriber,
+    slug: str,
+    subscribed: bool,
+    *,
+    now: datetime,
+    by: str | None = None,
+) -> str:
+    """Make one subscription what a picker button says (the button carries the state it
+    asks for, so a double tap subscribes once). One transaction in the store: it holds
+    across processes, and a chat deleted meanwhile is answered, not stored again."""
+    lang = subscriber.language
+    known = {c.slug: c for c in await store.list_categories()}
+    if slug not in known:
+        return t(lang, "That category no longer exists.")
+    name = excerpt(known[slug].name)
+    if not subscribed and not subscriber.id:
+        # A chat never stored subscribes to nothing; leaving stores nothing.
+        return t(lang, "Unsubscribed from %(name)s.", name=name)
+    subscriber = await store.stored(subscriber)
+    try:
+        await store.set_subscription(subscriber.id, slug, subscribed, now=now, by=by)
+    except SubscriberGone:
+        raise
+    except NotFound:  # retired between the read above and the write
+        return t(lang, "That category no longer exists.")
+    if subscribed:
+        return t(lang, "Subscribed to %(name)s.", name=name)
+    return t(lang, "Unsubscribed from %(name)s.", name=name)
 
 
+@answers_gone
 async def toggle(
     store: Store, subscriber: Subscriber, slug: str, *, now: datetime, by: str | None = None
 ) -> str:
-    """Flip one subscription (a picker button was pressed)."""
+    """Flip one subscription (a picker button of the old kind, which carries no state):
+    flipped as stored at the moment of the write, not as the adapter read it."""
+    lang = subscriber.language
     known = {c.slug: c for c in await store.list_categories()}
     if slug not in known:
-        return t(subscriber.language, "That category no longer exists.")
-    if slug in subscriber.categories:
-        subscriber = await store.stored(subscriber)
-        await store.unsubscribe(subscriber.id, [slug])
-        return t(subscriber.language, "Unsubscribed from %(name)s.", name=known[slug].name)
+        return t(lang, "That category no longer exists.")
     subscriber = await store.stored(subscriber)
-    await store.subscribe(subscriber.id, [slug], now=now)
-    return t(subscriber.language, "Subscribed to %(name)s.", name=known[slug].name)
+    try:
+        now_subscribed = await store.toggle_subscription(subscriber.id, slug, now=now, by=by)
+    except SubscriberGone:
+        raise
+    except NotFound:
+        return t(lang, "That category no longer exists.")
+    name = excerpt(known[slug].name)
+    if now_subscribed:
+        return t(lang, "Subscribed to %(name)s.", name=name)
+    return t(lang, "Unsubscribed from %(name)s.", name=name)
 
 
 def _slugs(args: list[str]) -> list[str]:
-    return [s.strip().lower() for a in args for s in a.split(",") if s.strip()]
+    """The category names typed, lower-cased, each once."""
+    return list(dict.fromkeys(s.strip().lower() for a in args for s in a.split(",") if s.strip()))
 
 
+@answers_gone
 async def subscribe(
     store: Store,
     subscriber: Subscriber,
@@ -102,14 +148,21 @@ async def subscribe(
         return t(
             lang,
             "Unknown category: %(names)s. Available: %(list)s",
-            names=", ".join(unknown),
+            names=quote(lang, unknown),
             list=_list(categories),
         )
     subscriber = await store.stored(subscriber)
-    await store.subscribe(subscriber.id, wanted, now=now)
-    return t(lang, "Subscribed to %(names)s.", names=", ".join(known[s].name for s in wanted))
+    try:
+        await store.subscribe(subscriber.id, wanted, now=now, by=by)
+    except SubscriberGone:
+        raise
+    except NotFound:  # retired between the read above and the write
+        return t(lang, "That category no longer exists.")
+    names = [known[s].name for s in wanted]
+    return t(lang, "Subscribed to %(names)s.", names=quote(lang, names, count=MAX_LISTED))
 
 
+@answers_gone
 async def unsubscribe(
     store: Store,
     subscriber: Subscriber,
@@ -129,17 +182,20 @@ async def unsubscribe(
         )
     if wanted == ["all"]:
         # A chat never stored has nothing to leave, and leaving stores nothing.
-        removed = await store.unsubscribe(subscriber.id, None) if subscriber.id else 0
+        removed = (
+            await store.unsubscribe(subscriber.id, None, now=now, by=by) if subscriber.id else 0
+        )
         return t(lang, "Unsubscribed from everything (%(count)d categories).", count=removed)
     mine = set(subscriber.categories)
     missing = [s for s in wanted if s not in mine]
     if missing:
-        return t(lang, "You are not subscribed to: %(names)s.", names=", ".join(missing))
+        return t(lang, "You are not subscribed to: %(names)s.", names=quote(lang, missing))
     subscriber = await store.stored(subscriber)
-    await store.unsubscribe(subscriber.id, wanted)
-    return t(lang, "Unsubscribed from %(names)s.", names=", ".join(wanted))
+    await store.unsubscribe(subscriber.id, wanted, now=now, by=by)
+    return t(lang, "Unsubscribed from %(names)s.", names=quote(lang, wanted, count=MAX_LISTED))
 
 
+@answers_gone
 async def set_filter(
     store: Store,
     subscriber: Subscriber,
@@ -162,13 +218,15 @@ async def set_filter(
         )
     slug = args[0].lower()
     if slug not in subscriber.categories:
-        return t(lang, "You are not subscribed to: %(names)s.", names=slug)
+        return t(lang, "You are not subscribed to: %(names)s.", names=quote(lang, [slug]))
     rest = " ".join(args[1:]).strip()
     if not rest or rest.lower() == "off":
         subscriber = await store.stored(subscriber)
-        await store.set_keywords(subscriber.id, slug, [])
+        await store.set_keywords(subscriber.id, slug, [], now=now, by=by)
         return t(lang, "Filter removed: you get every story of %(name)s.", name=slug)
-    keywords = [k.strip() for k in rest.split(",") if k.strip()]
+    # Commas and line breaks both separate keywords: a line break inside one would
+    # otherwise make several of it once stored (they are stored one a line).
+    keywords = split_keywords(rest)
     if len(keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD_LENGTH for k in keywords):
         return t(
             lang,
@@ -177,14 +235,22 @@ async def set_filter(
             length=MAX_KEYWORD_LENGTH,
         )
     subscriber = await store.stored(subscriber)
-    await store.set_keywords(subscriber.id, slug, keywords)
-    return t(
-        lang, "%(name)s: only stories mentioning %(words)s.", name=slug, words=", ".join(keywords)
-    )
+    stored = await store.set_keywords(subscriber.id, slug, keywords, now=now, by=by)
+    words = quote(lang, stored, limit=MAX_KEYWORD_LENGTH, count=MAX_KEYWORDS)
+    return t(lang, "%(name)s: only stories mentioning %(words)s.", name=slug, words=words)
 
 
-async def forget(store: Store, subscriber: Subscriber, *, by: str | None = None) -> str:
-    report = await store.forget_subscriber(subscriber.id)
+async def forget(
+    store: Store, subscriber: Subscriber, *, by: str | None = None, now: datetime | None = None
+) -> str:
+    """Delete everything stored about the chat. A group or channel forgotten leaves an
+    audit row naming ``by``; a chat already gone is answered, not an error."""
+    if not subscriber.id:
+        return gone(subscriber.language)
+    try:
+        report = await store.forget_subscriber(subscriber.id, by=by, now=now or _utcnow())
+    except NotFound:  # deleted meanwhile (another admin's forget, a double tap)
+        return gone(subscriber.language)
     return t(
         subscriber.language,
         "Done: everything stored about this chat was deleted "
@@ -194,8 +260,32 @@ async def forget(store: Store, subscriber: Subscriber, *, by: str | None = None)
     )
 
 
+async def reactivate(store: Store, subscriber: Subscriber, *, now: datetime) -> str | None:
+    """A reader whose chat was made inactive because delivery was refused (they blocked
+    the bot) writes to it again: deliver again, and return the reply telling them; None
+    when the chat was not stopped that way (nothing changes, nothing to say)."""
+    if not subscriber.id or subscriber.active:
+        return None
+    if not (subscriber.inactive_reason or "").startswith(BLOCKED_REASON):
+        return None
+    if not await store.reactivate(subscriber.id, now=now):
+        return None  # another update from the same reader did it first
+    return t(subscriber.language, "Welcome back: your digests resume.")
+
+
+def _utcnow() -> datetime:
+    # Only for callers that do not pass ``now`` yet: an audit row's time is a record,
+    # not a decision.
+    return datetime.now(UTC)
+
+
+# How many names a confirmation lists (categories subscribed, left) before "…".
+MAX_LISTED = 10
+
+
 def _list(categories: list[Category]) -> str:
-    return ", ".join(c.slug for c in categories) or "—"
+    """The live categories' slugs for "Available: …", at most MAX_LISTED * 2 of them."""
+    return excerpts([c.slug for c in categories], count=MAX_LISTED * 2) or "—"
 
 
 async def _language(

@@ -1,7 +1,8 @@
 """Read ``feeds.toml`` (categories and the feeds that fill them) and apply it to the store.
 
 Parsing is pure and reports every problem with where it is; applying adds and updates
-feeds and disables the ones that left the file, never deleting their articles.
+feeds and disables the ones that left the file, never deleting their articles, and retires
+the categories that left it, keeping their subscriptions dormant.
 """
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ class SyncReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
+    # Categories that left the file (retired) or came back, each with its subscribers.
+    retired: dict[str, int] = field(default_factory=dict)
+    returned: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def subscribers_touched(self) -> int:
+        """Subscriptions made dormant or woken up by this sync."""
+        return sum(self.retired.values()) + sum(self.returned.values())
 
 
 def validate_slug(slug: str) -> str:
@@ -256,11 +265,21 @@ def load_feeds_file(path: Path) -> FeedsConfig:
 async def apply_feeds_config(
     store: Store, config: FeedsConfig, *, now: datetime, default_interval: timedelta
 ) -> SyncReport:
-    """Make the store match the file: categories upserted, feeds added or updated, feeds
-    missing from the file disabled (their articles are kept)."""
+    """Make the store match the file: categories upserted (a retired one returns),
+    categories missing from the file retired, feeds added or updated, feeds missing from
+    the file disabled (their articles are kept)."""
     report = SyncReport(categories=len(config.categories))
+    was_retired = {c.slug for c in await store.list_categories(retired=True) if c.retired_at}
     for category in config.categories:
         await store.upsert_category(category)
+    back = [c.slug for c in config.categories if c.slug in was_retired]
+    if back:
+        counts = await store.category_subscribers(back)
+        report.returned = {slug: counts.get(slug, 0) for slug in back}
+    # A category that left the file leaves the bot: retired, its subscriptions kept dormant.
+    report.retired = await store.retire_categories_except(
+        [c.slug for c in config.categories], now=now
+    )
     before = {f.url: f for f in await store.list_feeds()}
     for spec in config.feeds:
         await store.upsert_feed(

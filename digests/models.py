@@ -29,6 +29,8 @@ class Category:
     name: str
     description: str = ""
     position: int = 0
+    # When the category left the feeds file; readers see only categories without one.
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,14 @@ class Subscription:
     keywords: tuple[str, ...] = ()
 
 
+# How a chat made inactive because delivery was refused (blocked, kicked) is marked:
+# digests.deliver writes "delivery refused <n> times: <why>" as its inactive_reason.
+BLOCKED_REASON = "delivery refused"
+
+# How much of a change's description (``Subscriber.last_change``) is kept.
+CHANGE_CHARS = 120
+
+
 @dataclass(frozen=True)
 class Subscriber:
     id: int
@@ -157,10 +167,20 @@ class Subscriber:
     subscriptions: tuple[Subscription, ...] = field(default=())
     set_up_by: str | None = None
     breaking_role: str | None = None
+    # The last change to this chat's digest: what (short), who ("telegram:123"), when.
+    last_change: str | None = None
+    changed_by: str | None = None
+    changed_at: datetime | None = None
 
     @property
     def categories(self) -> tuple[str, ...]:
         return tuple(s.category for s in self.subscriptions)
+
+    @property
+    def shared(self) -> bool:
+        """A group, channel or server channel rather than one person's private chat:
+        Telegram gives groups and channels negative ids, Discord DMs have no server."""
+        return self.guild_id is not None or self.chat_id.startswith("-")
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ changes the store, short.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
+from digests.echo import excerpt
 from digests.i18n import t
-from digests.models import Frequency, Subscriber
+from digests.models import CHANGE_CHARS, Frequency, Subscriber
 from digests.schedule import WEEKDAYS
 from digests.spelling import Spelling
 from digests.store import Store
@@ -62,7 +64,28 @@ async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) 
         )
     elif not subscriber.active:
         state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
-    return f"{head}\n\n{schedule}{state}"
+    return f"{head}\n\n{schedule}{state}{last_change_text(subscriber)}"
+
+
+def last_change_text(subscriber: Subscriber) -> str:
+    """ "Last change: … by … at …" on a line of its own, or "" when none was recorded, so
+    a group's moderators can find out who changed its digest."""
+    if not subscriber.last_change or subscriber.changed_at is None:
+        return ""
+    lang = subscriber.language
+    when = subscriber.changed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    what = excerpt(subscriber.last_change, CHANGE_CHARS)
+    if subscriber.changed_by:
+        text = t(
+            lang,
+            "Last change: %(what)s by %(who)s at %(when)s",
+            what=what,
+            who=excerpt(subscriber.changed_by),
+            when=when,
+        )
+    else:
+        text = t(lang, "Last change: %(what)s at %(when)s", what=what, when=when)
+    return "\n" + text
 
 
 def no_subscriptions(language: str, spelling: Spelling) -> str:

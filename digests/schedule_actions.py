@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from digests.echo import excerpt
 from digests.i18n import SUPPORTED_LANGUAGES, t
 from digests.models import Frequency, Subscriber
 from digests.overview import frequency_text
-from digests.schedule import parse_weekday
+from digests.replies import answers_gone, gone, quote
+from digests.schedule import WEEKDAYS, parse_weekday
 from digests.settings import validate_digest_time
 from digests.spelling import Spelling
-from digests.store import Store
-from digests.zones import resolve_zone
+from digests.store import Store, SubscriberGone
+from digests.zones import offset_zones, resolve_zone
 
 
+@answers_gone
 async def set_time(
     store: Store,
     subscriber: Subscriber,
@@ -36,12 +39,15 @@ async def set_time(
             command=spelling.command("time", "07:30"),
         )
     subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, digest_time=value)
+    await store.update_subscriber(
+        subscriber.id, now=now, change=f"time {value}", by=by, digest_time=value
+    )
     return t(
         lang, "Your digest will come at %(time)s (%(zone)s).", time=value, zone=subscriber.timezone
     )
 
 
+@answers_gone
 async def set_timezone(
     store: Store,
     subscriber: Subscriber,
@@ -61,23 +67,14 @@ async def set_timezone(
         )
     zone, suggestions = resolve_zone(text)
     if zone is None:
-        if suggestions:
-            return t(
-                lang,
-                "Unknown time zone %(zone)s. Did you mean: %(names)s?",
-                zone=text,
-                names=", ".join(suggestions),
-            )
-        return t(
-            lang,
-            "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
-            zone=text,
-        )
+        return _unknown_zone(lang, text, suggestions, now)
     subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, timezone=zone)
+    await store.update_subscriber(
+        subscriber.id, now=now, change=f"time zone {zone}", by=by, timezone=zone
+    )
     note = ""
     if zone.lower() != text.replace(" ", "_").lower():
-        note = " " + t(lang, "(%(old)s is now called %(zone)s.)", old=text, zone=zone)
+        note = " " + t(lang, "(%(old)s is now called %(zone)s.)", old=excerpt(text), zone=zone)
     return (
         t(
             lang,
@@ -89,6 +86,41 @@ async def set_timezone(
     )
 
 
+def _unknown_zone(lang: str, text: str, suggestions: list[str], now: datetime) -> str:
+    """The answer to a time zone that is no zone name: the zones at an offset typed as
+    one (``UTC+7``), with why ``Etc/GMT+7`` is not it; else close names, or an example."""
+    offset = offset_zones(text, now)
+    if offset is not None:
+        reply = t(
+            lang,
+            "%(offset)s is an offset, not a time zone. Zones at %(offset)s today: %(names)s.",
+            offset=offset.label,
+            names=", ".join(offset.zones) or "—",
+        )
+        if offset.etc is not None and offset.etc != "Etc/GMT":
+            reply += " " + t(
+                lang,
+                "(%(etc)s also means %(offset)s: the sign of Etc/GMT names is inverted.)",
+                etc=offset.etc,
+                offset=offset.label,
+            )
+        return reply
+    quoted = quote(lang, [text])
+    if suggestions:
+        return t(
+            lang,
+            "Unknown time zone %(zone)s. Did you mean: %(names)s?",
+            zone=quoted,
+            names=", ".join(suggestions),
+        )
+    return t(
+        lang,
+        "Unknown time zone %(zone)s. Use a name like Europe/London or Asia/Ho_Chi_Minh.",
+        zone=quoted,
+    )
+
+
+@answers_gone
 async def set_frequency(
     store: Store,
     subscriber: Subscriber,
@@ -121,11 +153,15 @@ async def set_frequency(
     elif len(words) > 1:
         return usage
     subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, frequency=frequency.value, weekly_day=day)
     updated = Subscriber(**{**subscriber.__dict__, "frequency": frequency, "weekly_day": day})
+    change = f"frequency {frequency.value}" + (f" {WEEKDAYS[day]}" if day is not None else "")
+    await store.update_subscriber(
+        subscriber.id, now=now, change=change, by=by, frequency=frequency.value, weekly_day=day
+    )
     return t(lang, "You will get a digest %(frequency)s.", frequency=frequency_text(updated))
 
 
+@answers_gone
 async def pause(
     store: Store,
     subscriber: Subscriber,
@@ -135,7 +171,7 @@ async def pause(
     by: str | None = None,
 ) -> str:
     subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, paused=True)
+    await store.update_subscriber(subscriber.id, now=now, change="paused", by=by, paused=True)
     return t(
         subscriber.language,
         "Paused. Use %(command)s to start again.",
@@ -143,12 +179,19 @@ async def pause(
     )
 
 
+@answers_gone
 async def resume(
     store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
 ) -> str:
     subscriber = await store.stored(subscriber)
     await store.update_subscriber(
-        subscriber.id, now=now, paused=False, active=True, inactive_reason=None
+        subscriber.id,
+        now=now,
+        change="resumed",
+        by=by,
+        paused=False,
+        active=True,
+        inactive_reason=None,
     )
     return t(
         subscriber.language,
@@ -178,5 +221,10 @@ async def set_language(
         )
         return usage, subscriber.language
     subscriber = await store.stored(subscriber)
-    await store.update_subscriber(subscriber.id, now=now, language=code)
+    try:
+        await store.update_subscriber(
+            subscriber.id, now=now, change=f"language {code}", by=by, language=code
+        )
+    except SubscriberGone:
+        return gone(subscriber.language), subscriber.language
     return t(code, "I will speak English with you."), code

@@ -71,7 +71,20 @@ async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int
     )
     for url in report.disabled:
         out.write(f"  disabled (no longer in {app.settings.feeds_file}): {url}\n")
+    for slug, count in report.retired.items():
+        out.write(
+            f"  retired category {slug} (no longer in {app.settings.feeds_file}); "
+            f"{count} {_subscribers(count)} kept dormant\n"
+        )
+    for slug, count in report.returned.items():
+        out.write(f"  category {slug} is back; {count} {_subscribers(count)} resume\n")
+    if report.retired or report.returned:
+        out.write(f"subscribers touched: {report.subscribers_touched}\n")
     return 0
+
+
+def _subscribers(count: int) -> str:
+    return "subscriber" if count == 1 else "subscribers"
 
 
 async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
@@ -151,6 +164,8 @@ async def cmd_feeds_remove(args: argparse.Namespace, app: App, out: TextIO) -> i
 
 
 async def cmd_categories_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    # Retired categories (gone from the feeds file) are not listed: readers cannot pick
+    # them, and 'feeds sync' said when each went.
     categories = await app.store.list_categories()
     if not categories:
         out.write("no categories yet; declare them in the feeds file and run 'feeds sync'\n")

@@ -3,8 +3,9 @@
 ``Store`` is one class assembled from parts split by domain. Where new methods go:
 categories and feeds in ``_catalog``; storing articles and reading them for digests in
 ``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of recent
-stories in ``_recent``); subscribers, subscriptions, their lifecycle (deactivation, chat
-migration) and the schedule status in ``_subscribers``; the delivery log in
+stories in ``_recent``); subscribers, their lifecycle (deactivation, chat migration) and the
+schedule status in ``_subscribers``; subscriptions and the record of who changed a chat in
+``_subscriptions``; the delivery log in
 ``_deliveries``; queueing and claiming outbox entries in ``_outbox``; what became of a
 claimed entry (part sent, sent, retry, given up) in ``_outcomes``; breaking pushes and the
 audit log in ``_admin``. Helpers shared by the parts are in ``_base``; schema changes are
@@ -22,6 +23,7 @@ from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._outcomes import OutcomeStore
 from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
+from digests.store._subscriptions import SubscriberGone
 
 
 class Store(
@@ -49,6 +51,7 @@ __all__ = [
     "PushBusy",
     "Store",
     "StoreError",
+    "SubscriberGone",
     "feed_scope",
     "import_scope",
 ]

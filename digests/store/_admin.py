@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -16,6 +16,9 @@ from digests.store._base import StoreBase, StoreError, placeholders
 from digests.store._outbox import OutboxItem, insert_entries
 from digests.store._stories import Grouping
 from digests.timeutil import from_db, to_db
+
+# A refused actor gets one audit row in this window, counting the attempts.
+REFUSAL_WINDOW = timedelta(minutes=1)
 
 # SQL: the push row ``pushes`` has no entry left to send.
 NOTHING_PENDING = """NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.push_id = pushes.id
@@ -66,6 +69,7 @@ class AuditEntry:
     target: str | None
     outcome: str
     detail: str | None
+    count: int = 1  # attempts a refusal row stands for (one row per actor a minute)
 
 
 # What a push sends, worked out once its article is stored: (story id, its entries).
@@ -287,6 +291,41 @@ class AdminStore(StoreBase):
                 (to_db(now), actor, platform, action, target, outcome, detail),
             )
 
+    async def audit_refusal(
+        self,
+        *,
+        actor: str,
+        platform: str,
+        action: str,
+        now: datetime,
+        detail: str | None = None,
+        target: str | None = None,
+        count: int = 1,
+    ) -> bool:
+        """Audit a refused command or press at most once per actor a minute: within a
+        minute of the actor's last refusal row, its count grows by ``count`` instead
+        (one statement either way, so several processes share the row). The row keeps
+        the first refusal's action and detail. Returns True when a new row was written.
+
+        Both bots and the admin API's refused attempts come through here, so a flood of
+        forged presses or refused commands costs one row a minute, not one each."""
+        since = to_db(now - REFUSAL_WINDOW)
+        async with self._transaction() as db:
+            bumped = await db.execute(
+                """UPDATE audit SET count = count + ? WHERE id = (
+                       SELECT id FROM audit WHERE actor = ? AND platform = ?
+                         AND outcome = 'refused' AND at > ? ORDER BY at DESC, id DESC LIMIT 1)""",
+                (count, actor, platform, since),
+            )
+            if bumped.rowcount:
+                return False
+            await db.execute(
+                """INSERT INTO audit (at, actor, platform, action, target, outcome, detail,
+                       count) VALUES (?, ?, ?, ?, ?, 'refused', ?, ?)""",
+                (to_db(now), actor, platform, action, target, detail, count),
+            )
+            return True
+
     async def audit_log(self, limit: int = 100) -> list[AuditEntry]:
         rows = await self._fetchall("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
         return [
@@ -298,6 +337,7 @@ class AdminStore(StoreBase):
                 r["target"],
                 r["outcome"],
                 r["detail"],
+                r["count"],
             )
             for r in rows
         ]

@@ -18,26 +18,66 @@ class CatalogStore(StoreBase):
     # --- categories -------------------------------------------------------------------
 
     async def upsert_category(self, category: Category) -> None:
+        """Add or update a category; a retired one comes back, with its subscriptions."""
         async with self._transaction() as db:
             await db.execute(
                 """INSERT INTO categories (slug, name, description, position) VALUES (?, ?, ?, ?)
                    ON CONFLICT (slug) DO UPDATE SET name = excluded.name,
-                       description = excluded.description, position = excluded.position""",
+                       description = excluded.description, position = excluded.position,
+                       retired_at = NULL""",
                 (category.slug, category.name, category.description, category.position),
             )
 
-    async def list_categories(self) -> list[Category]:
+    async def list_categories(self, *, retired: bool = False) -> list[Category]:
+        """The live categories, what readers may see and choose; with ``retired=True`` the
+        retired ones too (they carry ``retired_at``)."""
         rows = await self._fetchall(
-            "SELECT slug, name, description, position FROM categories ORDER BY position, slug"
+            "SELECT slug, name, description, position, retired_at FROM categories "
+            + ("" if retired else "WHERE retired_at IS NULL ")
+            + "ORDER BY position, slug"
         )
-        return [Category(r["slug"], r["name"], r["description"], r["position"]) for r in rows]
+        return [
+            Category(
+                r["slug"], r["name"], r["description"], r["position"], from_db(r["retired_at"])
+            )
+            for r in rows
+        ]
 
     async def require_categories(self, slugs: Sequence[str]) -> None:
-        """Raise NotFound naming every slug that is not a known category."""
+        """Raise NotFound naming every slug that is not a live category."""
         known = {c.slug for c in await self.list_categories()}
         missing = [s for s in slugs if s not in known]
         if missing:
             raise NotFound(f"unknown category: {', '.join(missing)}")
+
+    async def retire_categories_except(
+        self, slugs: Sequence[str], *, now: datetime
+    ) -> dict[str, int]:
+        """Retire every live category not in ``slugs`` (it left the feeds file): readers
+        no longer see it and its subscriptions lie dormant until it returns. Returns each
+        retired slug with how many subscribers it had, in one transaction."""
+        keep = set(slugs)
+        async with self._transaction() as db:
+            async with db.execute(
+                """SELECT c.slug, (SELECT COUNT(*) FROM subscriptions s
+                       WHERE s.category = c.slug)
+                   FROM categories c WHERE c.retired_at IS NULL ORDER BY c.position, c.slug"""
+            ) as cursor:
+                gone = {r[0]: int(r[1]) for r in await cursor.fetchall() if r[0] not in keep}
+            await db.executemany(
+                "UPDATE categories SET retired_at = ? WHERE slug = ?",
+                [(to_db(now), slug) for slug in gone],
+            )
+        return gone
+
+    async def category_subscribers(self, slugs: Sequence[str]) -> dict[str, int]:
+        """How many subscribers each of these categories has (dormant ones included)."""
+        rows = await self._fetchall(
+            f"SELECT category, COUNT(*) FROM subscriptions WHERE category IN "
+            f"({placeholders(slugs)}) GROUP BY category",
+            list(slugs),
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     # --- feeds ----------------------------------------------------------------------
 

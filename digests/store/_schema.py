@@ -340,4 +340,19 @@ MIGRATIONS: tuple[str, ...] = (
     # cannot pose as a file name or another link.
     _strip_bidi("articles", "title", "summary", "source", "author")
     + _strip_bidi("stories", "title"),
+    # 7: chat surfaces against hostile members (issue 19).
+    """
+    -- A category that left feeds.toml is retired, not deleted: readers no longer see it,
+    -- and its subscriptions wait, dormant, in case it comes back.
+    ALTER TABLE categories ADD COLUMN retired_at TEXT;
+
+    -- The last change to a chat's digest and who made it, written with the change.
+    ALTER TABLE subscribers ADD COLUMN last_change TEXT;
+    ALTER TABLE subscribers ADD COLUMN changed_by TEXT;
+    ALTER TABLE subscribers ADD COLUMN changed_at TEXT;
+
+    -- Refusals are one row per actor a minute, counting the attempts.
+    ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX audit_actor ON audit (actor, platform, at);
+    """,
 )

@@ -8,10 +8,11 @@ from datetime import datetime
 
 import aiosqlite
 
-from digests.models import Frequency, Subscriber, Subscription
+from digests.models import BLOCKED_REASON, Frequency, Subscriber, Subscription
 from digests.store._admin import finish_pushes
-from digests.store._base import NotFound, StoreBase, placeholders
+from digests.store._base import NotFound, placeholders
 from digests.store._outbox import FINAL
+from digests.store._subscriptions import SubscriptionStore, record_change
 from digests.timeutil import from_db, to_db
 
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
@@ -26,7 +27,7 @@ class ForgetReport:
     sent_stories: int
 
 
-class SubscriberStore(StoreBase):
+class SubscriberStore(SubscriptionStore):
     async def upsert_subscriber(
         self,
         platform: str,
@@ -148,55 +149,20 @@ class SubscriberStore(StoreBase):
                 result.setdefault(row[0], set()).add(row[1])
         return result
 
-    async def subscribe(
-        self, subscriber_id: int, categories: Sequence[str], *, now: datetime
-    ) -> None:
-        """Add subscriptions (existing ones keep their keyword filters).
-
-        Raises NotFound when a category does not exist.
-        """
-        await self.require_categories(categories)  # type: ignore[attr-defined]
-        async with self._transaction() as db:
-            await db.executemany(
-                """INSERT INTO subscriptions (subscriber_id, category, created_at)
-                   VALUES (?, ?, ?) ON CONFLICT DO NOTHING""",
-                [(subscriber_id, c, to_db(now)) for c in categories],
-            )
-
-    async def unsubscribe(self, subscriber_id: int, categories: Sequence[str] | None) -> int:
-        """Remove the named subscriptions, or all of them with ``None``; return how many."""
-        async with self._transaction() as db:
-            if categories is None:
-                cursor = await db.execute(
-                    "DELETE FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
-                )
-            else:
-                cursor = await db.execute(
-                    f"DELETE FROM subscriptions WHERE subscriber_id = ? AND category IN "
-                    f"({placeholders(categories)})",
-                    (subscriber_id, *categories),
-                )
-            return cursor.rowcount
-
-    async def set_keywords(
-        self, subscriber_id: int, category: str, keywords: Sequence[str]
-    ) -> None:
-        """Set the keyword filter of one subscription; raises NotFound if not subscribed."""
-        cleaned = "\n".join(k.strip() for k in keywords if k.strip())
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE subscriptions SET keywords = ? WHERE subscriber_id = ? AND category = ?",
-                (cleaned, subscriber_id, category),
-            )
-            if cursor.rowcount == 0:
-                raise NotFound(f"not subscribed to {category}")
-
     async def update_subscriber(
-        self, subscriber_id: int, *, now: datetime, **fields: object
+        self,
+        subscriber_id: int,
+        *,
+        now: datetime,
+        change: str | None = None,
+        by: str | None = None,
+        **fields: object,
     ) -> None:
         """Change schedule and state fields (language, timezone, digest_time, frequency,
         weekly_day, paused, active, inactive_reason, guild_id, next_digest_at,
-        breaking_role)."""
+        breaking_role). A person's change names itself in ``change`` (and who in ``by``):
+        it is recorded on the row in the same transaction, and a subscriber that no longer
+        exists raises SubscriberGone."""
         allowed = {
             "language",
             "timezone",
@@ -220,6 +186,8 @@ class SubscriberStore(StoreBase):
             values["next_digest_at"] = None
         assignments = ", ".join(f"{k} = ?" for k in values)
         async with self._transaction() as db:
+            if change is not None:
+                await record_change(db, subscriber_id, what=change, by=by, now=now)
             await db.execute(
                 f"UPDATE subscribers SET {assignments}, updated_at = ? WHERE id = ?",
                 (*values.values(), to_db(now), subscriber_id),
@@ -238,9 +206,16 @@ class SubscriberStore(StoreBase):
                 (article_id, to_db(digest_at), subscriber_id),
             )
 
-    async def forget_subscriber(self, subscriber_id: int) -> ForgetReport:
-        """Delete a subscriber and everything stored about it; raises NotFound if unknown."""
+    async def forget_subscriber(
+        self, subscriber_id: int, *, by: str | None = None, now: datetime | None = None
+    ) -> ForgetReport:
+        """Delete a subscriber and everything stored about it; raises NotFound if unknown.
+
+        A group or channel forgotten by someone (``by``, at ``now``) leaves an audit row
+        naming them; a private chat leaves nothing."""
         async with self._transaction() as db:
+            if by and now is not None:
+                await _audit_forget(db, subscriber_id, by=by, now=now)
             counts = []
             for table in ("subscriptions", "deliveries", "sent_stories"):
                 row = await (
@@ -264,27 +239,6 @@ class SubscriberStore(StoreBase):
             )
             return cursor.rowcount
 
-    async def admin_role(self, platform: str, guild_id: str) -> str | None:
-        """The role whose members may change this server's channels, if one was set."""
-        row = await self._fetchone(
-            "SELECT admin_role FROM guild_settings WHERE platform = ? AND guild_id = ?",
-            (platform, guild_id),
-        )
-        return row[0] if row else None
-
-    async def set_admin_role(
-        self, platform: str, guild_id: str, role: str | None, *, now: datetime
-    ) -> None:
-        """Set (or with ``None`` clear) a server's admin role."""
-        async with self._transaction() as db:
-            await db.execute(
-                """INSERT INTO guild_settings (platform, guild_id, admin_role, updated_at)
-                   VALUES (?, ?, ?, ?)
-                   ON CONFLICT (platform, guild_id) DO UPDATE
-                   SET admin_role = excluded.admin_role, updated_at = excluded.updated_at""",
-                (platform, guild_id, role, to_db(now)),
-            )
-
     async def deactivate(self, subscriber_id: int, *, reason: str, now: datetime) -> bool:
         """Stop delivering to a subscriber, keeping its settings; pending entries are
         cancelled with the reason. Returns True only for the call that made an active
@@ -301,6 +255,18 @@ class SubscriberStore(StoreBase):
                 (reason, to_db(now), subscriber_id, *FINAL),
             )
             await finish_pushes(db, "subscriber_id = ?", (subscriber_id,), to_db(now))
+            return changed.rowcount == 1
+
+    async def reactivate(self, subscriber_id: int, *, now: datetime) -> bool:
+        """Deliver again to a chat made inactive because delivery was refused (the reader
+        blocked the bot, and now writes to it again); True only for the call that did it."""
+        async with self._transaction() as db:
+            changed = await db.execute(
+                "UPDATE subscribers SET active = 1, inactive_reason = NULL, "
+                "next_digest_at = NULL, delivery_failures = 0, updated_at = ? "
+                "WHERE id = ? AND active = 0 AND inactive_reason LIKE ?",
+                (to_db(now), subscriber_id, BLOCKED_REASON + "%"),
+            )
             return changed.rowcount == 1
 
     async def migrate_chat(self, subscriber_id: int, new_chat_id: str, *, now: datetime) -> None:
@@ -365,6 +331,7 @@ class SubscriberStore(StoreBase):
             f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
                 JOIN categories c ON c.slug = s.category
                 WHERE s.subscriber_id IN (SELECT id FROM subscribers {where})
+                  AND c.retired_at IS NULL
                 ORDER BY c.position, c.slug""",
             params,
         ):
@@ -395,4 +362,23 @@ def _subscriber(row: aiosqlite.Row, subscriptions: tuple[Subscription, ...]) -> 
         subscriptions=subscriptions,
         set_up_by=row["set_up_by"],
         breaking_role=row["breaking_role"],
+        last_change=row["last_change"],
+        changed_by=row["changed_by"],
+        changed_at=from_db(row["changed_at"]),
+    )
+
+
+async def _audit_forget(
+    db: aiosqlite.Connection, subscriber_id: int, *, by: str, now: datetime
+) -> None:
+    async with db.execute(
+        "SELECT platform, chat_id, guild_id FROM subscribers WHERE id = ?", (subscriber_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or not (row[2] is not None or str(row[1]).startswith("-")):
+        return
+    await db.execute(
+        """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
+           VALUES (?, ?, ?, 'forget', ?, 'ok', 'everything stored about the chat deleted')""",
+        (to_db(now), by, row[0], f"{row[0]}:{row[1]}"),
     )

@@ -72,12 +72,12 @@ async def test_an_older_database_is_upgraded_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import digests.store._base as base
-    from digests.models import Category
 
     path = tmp_path / "old.db"
     monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:1])
     old = await Store.open(path)
-    await old.upsert_category(Category("climate", "Climate"))
+    # Raw SQL: today's store methods may name columns a later migration adds.
+    await old._db.execute("INSERT INTO categories (slug, name) VALUES ('climate', 'Climate')")
     await old._db.execute(
         "INSERT INTO subscribers (platform, chat_id, created_at, updated_at) "
         "VALUES ('telegram', '1', 'x', 'x')"
@@ -133,13 +133,14 @@ async def test_migration_5_recomputes_url_keys_and_merges_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import digests.store._base as base
-    from digests.models import Category
 
     path = tmp_path / "v4.db"
     monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:4])
     old = await Store.open(path)
     for slug in ("climate", "markets"):
-        await old.upsert_category(Category(slug, slug.title()))
+        await old._db.execute(
+            "INSERT INTO categories (slug, name) VALUES (?, ?)", (slug, slug.title())
+        )
     at = "2026-11-27T10:00:00+00:00"
     await old._db.executescript(
         f"""
