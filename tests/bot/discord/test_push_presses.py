@@ -64,6 +64,13 @@ async def test_a_cancelled_push_shows_its_final_counts(discord_bot: Bot, now: da
     assert len(in_flight) == 2
     cancelled = await discord_bot.run(press("news:pushcancel:1", user_id=BOT_ADMIN))
     assert "2 pending" in cancelled["data"]["content"]
+    # The follower has shown the cancelled push with its two sends still under way...
+    for _ in range(200):
+        if fake.edits and "cancelled" in fake.edits[-1]["content"]:
+            break
+        await fake.wait_for("edits", len(fake.edits) + 1)
+    assert fake.edits[-1]["content"].endswith("2 pending")
+    # ...and they finish afterwards: the message must not freeze at "2 pending".
     for number, entry in enumerate(in_flight):
         await store.complete(entry, now=now, last_part=(0, f"m{number}"))
     final = "push #1 (climate, cancelled): 5 subscribers: 2 delivered, 3 blocked or cancelled"
