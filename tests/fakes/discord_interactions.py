@@ -255,6 +255,11 @@ def _base(
                 type=11,
                 parent_id=str(thread_of),
                 owner_id=str(user_id),
+                message_count=0,
+                member_count=1,
+                rate_limit_per_user=0,
+                flags=0,
+                last_message_id=None,
                 thread_metadata={
                     "archived": False,
                     "auto_archive_duration": 1440,

@@ -180,3 +180,23 @@ async def test_the_server_list_shows_the_last_change_and_who_made_it(discord_bot
     # The channel's own list (the core's describe) names them too.
     own = await discord_bot.text(slash("news", "list"))
     assert "discord:43" in own
+
+
+async def test_a_thread_is_a_channel_of_its_own_with_its_parents_overwrites(
+    discord_bot: Bot,
+) -> None:
+    # The bot may view and send in the parent, but not in its threads; the member manages
+    # channels through an overwrite of the parent that the thread inherits.
+    in_thread = {
+        "channel_id": 610,
+        "thread_of": 600,
+        "roles": (31,),
+        "overwrites": [overwrite(31, allow=MANAGE_CHANNELS)],
+        "app_permissions": 1 << 10 | 1 << 11 | 1 << 14,  # no Send Messages in Threads
+    }
+    text = await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **in_thread))
+    assert text.startswith("Subscribed to Climate.")
+    assert "Send Messages in Threads" in text
+    thread = await discord_bot.store.find_subscriber("discord", "610")
+    assert thread is not None and thread.categories == ("climate",)
+    assert await discord_bot.store.find_subscriber("discord", "600") is None
