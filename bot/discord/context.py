@@ -27,6 +27,7 @@ from bot.discord.sender import CONTENT_LIMIT
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
 from digests.errors import UserFacingError
+from digests.flood import NoticeGate
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -58,6 +59,8 @@ class DiscordContext:
     pending_pushes: PendingPushes = field(default_factory=PendingPushes)
     # /news forget questions waiting for their answer (the token their "yes" carries).
     confirmations: Confirmations = field(default_factory=Confirmations)
+    # Refused commands and presses: one audit row per member a minute, with a count.
+    refusal_audits: NoticeGate = field(default_factory=NoticeGate)
 
 
 class NotAllowed(app_commands.CheckFailure, UserFacingError):
@@ -212,16 +215,27 @@ async def check_bot_admin(interaction: discord.Interaction, action: str | None =
     if interaction.user.id in ctx.admin_ids:
         return True
     command = action or (interaction.command.name if interaction.command else "?")
-    await ctx.store.audit(
-        actor=f"{PLATFORM}:{interaction.user.id}",
-        platform=PLATFORM,
-        action=command,
-        outcome="refused",
-        detail="not a bot admin",
-        now=ctx.clock.now(),
-    )
+    await audit_refusal(interaction, command, "not a bot admin")
     language = language_of(interaction, await find(interaction))
     raise NotAllowed(t(language, "This command is for the bot's administrators."))
+
+
+async def audit_refusal(interaction: discord.Interaction, action: str, detail: str) -> None:
+    """Audit a refused command or press, at most one row per member a minute: the row
+    counts the refusals held since the last one (500 forged presses made 500 rows)."""
+    ctx = ctx_of(interaction)
+    now = ctx.clock.now()
+    count = ctx.refusal_audits.allow(interaction.user.id, now.timestamp())
+    if not count:
+        return
+    await ctx.store.audit(
+        actor=actor_of(interaction),
+        platform=PLATFORM,
+        action=action,
+        outcome="refused",
+        detail=detail if count == 1 else f"{detail} ({count} refusals in the last minute)",
+        now=now,
+    )
 
 
 def bot_admin() -> Callable[[T], T]:

@@ -12,8 +12,8 @@ from typing import Any
 import discord
 
 from bot.discord.context import (
-    actor_of,
     allowed,
+    audit_refusal,
     check_bot_admin,
     ctx_of,
     find,
@@ -120,15 +120,7 @@ async def no_such_push(interaction: discord.Interaction) -> None:
 
 async def refuse(interaction: discord.Interaction, detail: str) -> None:
     """Tell a bot admin that this push is not theirs to confirm, and audit the press."""
-    ctx = ctx_of(interaction)
-    await ctx.store.audit(
-        actor=actor_of(interaction),
-        platform="discord",
-        action="breaking",
-        outcome="refused",
-        detail=detail,
-        now=ctx.clock.now(),
-    )
+    await audit_refusal(interaction, "breaking", detail)
     language = language_of(interaction, await find(interaction))
     await reply(interaction, t(language, "Only the admin who previewed this push may send it."))
 

@@ -5,10 +5,11 @@ message ends at its final counts once the sends under way have finished."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
+from digests.timeutil import FakeClock
 from tests.bot.discord.conftest import BOT_ADMIN, Bot, buttons
 from tests.builders import add_article
 from tests.fakes.discord_interactions import press, slash
@@ -96,3 +97,24 @@ async def test_a_huge_url_is_quoted_as_an_excerpt(discord_bot: Bot) -> None:
     assert len(text) <= 300 and text.endswith("…")
     assert "\u202e" not in text
     assert discord_bot.fake.followups == []  # one message, not a split 4,000 characters
+
+
+async def test_refusals_are_audited_once_per_member_a_minute_with_a_count(
+    discord_bot: Bot,
+) -> None:
+    for _ in range(3):
+        await discord_bot.text(slash("news", "stats", user_id=8))
+    for _ in range(2):  # forged presses by the same member, within the same minute
+        await discord_bot.text(press("news:pushcancel:1", user_id=8))
+    (row,) = await discord_bot.store.audit_log()
+    assert (row.actor, row.action, row.outcome) == ("discord:8", "stats", "refused")
+    clock = discord_bot.ctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(seconds=61))
+    await discord_bot.text(slash("news", "stats", user_id=8))
+    rows = await discord_bot.store.audit_log()
+    assert len(rows) == 2
+    assert "not a bot admin (5 refusals in the last minute)" in {r.detail for r in rows}
+    # Another member's refusal is audited at once.
+    await discord_bot.text(slash("news", "stats", user_id=11))
+    assert len(await discord_bot.store.audit_log()) == 3
