@@ -247,10 +247,12 @@ class AdminStore(StoreBase):
             return cursor.rowcount
 
     async def active_subscribers_of(self, category: str) -> list[tuple[int, str, str, str]]:
-        """(id, platform, language, timezone) of active, unpaused subscribers of a category."""
+        """(id, platform, language, timezone) of active, unpaused subscribers of a live
+        category (a retired one's subscriptions are dormant)."""
         rows = await self._fetchall(
             """SELECT s.id, s.platform, s.language, s.timezone FROM subscribers s
                JOIN subscriptions sub ON sub.subscriber_id = s.id
+               JOIN categories c ON c.slug = sub.category AND c.retired_at IS NULL
                WHERE sub.category = ? AND s.active = 1 AND s.paused = 0 ORDER BY s.id""",
             (category,),
         )
