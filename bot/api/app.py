@@ -15,11 +15,11 @@ from bot.api.articles import post_articles
 from bot.api.body import MAX_BODY
 from bot.api.breaking import get_push, post_push
 from bot.api.deps import DEPS, Deps
-from bot.api.errors import Handler, errors, expect, printable
+from bot.api.errors import Handler, errors, expect
 from bot.api.health import healthz, metrics, stats
 from bot.api.openapi import openapi
 from bot.api.protocol_log import quiet_client_faults
-from bot.api.refusals import RefusalLog
+from bot.api.refusals import RefusalLog, audit_refused
 from digests.errors import UnavailableError
 from digests.render import Renderer
 from digests.settings import Settings
@@ -120,14 +120,7 @@ class Api:
         return await handler(request)
 
     async def _audit_refused(self, address: str, action: str, count: int, now: datetime) -> None:
-        await self.store.audit(
-            actor=f"api:{address}",
-            platform="api",
-            action=printable(action),
-            outcome="refused",
-            detail=REFUSED if count == 1 else f"{REFUSED} ({count} attempts)",
-            now=now,
-        )
+        await audit_refused(self.store, address, action, count, now, detail=REFUSED)
 
     @web.middleware
     async def writable(self, request: web.Request, handler: Handler) -> web.StreamResponse:

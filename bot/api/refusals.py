@@ -1,11 +1,19 @@
 """Which refused API attempts (a missing or wrong token) get an audit row: anyone who can
-reach the port could otherwise grow the database without limit."""
+reach the port could otherwise grow the database without limit.
+
+``RefusalLog`` decides in memory when to write (at most once a minute per address, with
+caps over all addresses); ``audit_refused`` writes through the store's one refusal audit
+(``Store.audit_refusal``, which the chat bots use too): a row per actor a minute whose
+count grows, shared by every process."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from bot.api.errors import printable
+from digests.store import Store
 
 AGGREGATE = "*"  # the entry that counts the refusals of addresses beyond the caps
 MAX_ROWS = 50  # audit rows a window, over all addresses (the aggregate row aside)
@@ -77,3 +85,18 @@ class RefusalLog:
         for address in [a for a, e in self._seen.items() if not e.held]:
             if now - self._seen[address].since >= self.window:
                 del self._seen[address]
+
+
+async def audit_refused(
+    store: Store, address: str, action: str, count: int, now: datetime, *, detail: str
+) -> None:
+    """Write ``count`` refused attempts from ``address`` (``"*"`` for the aggregate) to the
+    audit log, merged into that actor's refusal row of the last minute if there is one."""
+    await store.audit_refusal(
+        actor=f"api:{address}",
+        platform="api",
+        action=printable(action),
+        detail=detail,
+        count=count,
+        now=now,
+    )

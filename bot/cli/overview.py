@@ -41,6 +41,8 @@ async def cmd_audit(args: argparse.Namespace, app: App, out: TextIO) -> int:
         # Every field but the time can come from an unauthenticated request (a path, a
         # user name): escaped, so it cannot colour or clear the terminal or forge a line.
         detail = f" — {printable(entry.detail)}" if entry.detail else ""
+        if entry.count > 1:  # refusals: one row per actor a minute, counting them
+            detail += f" (×{entry.count})"
         out.write(
             f"{entry.at.isoformat()}  {printable(entry.actor):<16} "
             f"{printable(entry.action):<16} {printable(entry.target):<16} "
