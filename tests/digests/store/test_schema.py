@@ -257,3 +257,43 @@ async def test_migration_6_removes_bidi_controls_from_stored_text(
         assert story[0] == "Invoice fdp.exe note"
     finally:
         await store.close()
+
+
+async def test_migration_7_keeps_categories_live_and_chats_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+
+    path = tmp_path / "v6.db"
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:6])
+    old = await Store.open(path)
+    at = "2026-11-27T10:00:00+00:00"
+    await old._db.execute("INSERT INTO categories (slug, name) VALUES ('climate', 'Climate')")
+    await old._db.execute(
+        "INSERT INTO subscribers (id, platform, chat_id, created_at, updated_at) "
+        "VALUES (1, 'telegram', '-5', ?, ?)",
+        (at, at),
+    )
+    await old._db.execute(
+        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (1, 'climate', ?)",
+        (at,),
+    )
+    await old._db.execute(
+        "INSERT INTO audit (at, actor, platform, action, outcome) "
+        "VALUES (?, 'telegram:9', 'telegram', 'press', 'refused')",
+        (at,),
+    )
+    await old.close()
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == 7
+        [category] = await store.list_categories()
+        assert (category.slug, category.retired_at) == ("climate", None)
+        sub = await store.get_subscriber(1)
+        assert sub.categories == ("climate",)
+        assert (sub.last_change, sub.changed_by, sub.changed_at) == (None, None, None)
+        [entry] = await store.audit_log()
+        assert entry.count == 1
+    finally:
+        await store.close()
