@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from digests.echo import excerpt, excerpts
 from digests.i18n import t
 from digests.keywords import MAX_KEYWORD_LENGTH, MAX_KEYWORDS, split_keywords
-from digests.models import BLOCKED_REASON, Category, Subscriber
+from digests.models import BLOCKED_REASONS, Category, Subscriber
 from digests.overview import (
     Toggle,
     category_toggles,
@@ -266,7 +266,7 @@ async def reactivate(store: Store, subscriber: Subscriber, *, now: datetime) -> 
     when the chat was not stopped that way (nothing changes, nothing to say)."""
     if not subscriber.id or subscriber.active:
         return None
-    if not (subscriber.inactive_reason or "").startswith(BLOCKED_REASON):
+    if not (subscriber.inactive_reason or "").startswith(BLOCKED_REASONS):
         return None
     if not await store.reactivate(subscriber.id, now=now):
         return None  # another update from the same reader did it first

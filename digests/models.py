@@ -137,9 +137,10 @@ class Subscription:
     keywords: tuple[str, ...] = ()
 
 
-# How a chat made inactive because delivery was refused (blocked, kicked) is marked:
-# digests.deliver writes "delivery refused <n> times: <why>" as its inactive_reason.
-BLOCKED_REASON = "delivery refused"
+# How a chat made inactive because the reader blocked the bot starts its inactive_reason:
+# digests.deliver writes "delivery refused <n> times: <why>", the Telegram adapter "blocked
+# by the user" when told so. A message from that chat shows it is open again.
+BLOCKED_REASONS = ("delivery refused", "blocked by the user")
 
 # How much of a change's description (``Subscriber.last_change``) is kept.
 CHANGE_CHARS = 120

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from digests.models import BLOCKED_REASON, Frequency, Subscriber, Subscription
+from digests.models import BLOCKED_REASONS, Frequency, Subscriber, Subscription
 from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, placeholders
 from digests.store._outbox import FINAL
@@ -264,8 +264,10 @@ class SubscriberStore(SubscriptionStore):
             changed = await db.execute(
                 "UPDATE subscribers SET active = 1, inactive_reason = NULL, "
                 "next_digest_at = NULL, delivery_failures = 0, updated_at = ? "
-                "WHERE id = ? AND active = 0 AND inactive_reason LIKE ?",
-                (to_db(now), subscriber_id, BLOCKED_REASON + "%"),
+                "WHERE id = ? AND active = 0 AND ("
+                + " OR ".join("inactive_reason LIKE ?" for _ in BLOCKED_REASONS)
+                + ")",
+                (to_db(now), subscriber_id, *(reason + "%" for reason in BLOCKED_REASONS)),
             )
             return changed.rowcount == 1
 

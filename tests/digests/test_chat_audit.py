@@ -123,6 +123,10 @@ async def test_a_blocked_reader_who_writes_again_is_reactivated(store: Store) ->
     assert sorted(replies, key=str) == [None, "Welcome back: your digests resume."]
     back = await store.get_subscriber(sub.id)
     assert back.active and back.inactive_reason is None
+    # Telegram told the bot it was blocked (a my_chat_member update), the unblock was missed.
+    await store.deactivate(sub.id, reason="blocked by the user", now=NOW)
+    reply = await actions.reactivate(store, await store.get_subscriber(sub.id), now=NOW)
+    assert reply == "Welcome back: your digests resume."
     # Stopped for another reason (an operator, a migration): writing does not restart it.
     await store.update_subscriber(sub.id, now=NOW, active=False, inactive_reason="by the admin")
     assert await actions.reactivate(store, await store.get_subscriber(sub.id), now=NOW) is None
