@@ -321,8 +321,8 @@ async def follow(
     for_s: float,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Report | None:
-    """Call ``show`` with the push's report whenever it changes, until the push is no
-    longer sending or ``for_s`` seconds passed (how long a chat lets the bot edit the
+    """Call ``show`` with the push's report whenever it changes, until nothing of the push
+    is pending any more or ``for_s`` seconds passed (how long a chat lets the bot edit the
     message); returns the last report. A ``show`` that fails is logged, not fatal."""
     shown = ""
     report = None
@@ -337,7 +337,8 @@ async def follow(
                 await show(report)
             except Exception:  # a chat hiccup must not end the following
                 log.warning("could not show the progress of push %s", push_id, exc_info=True)
-        if report.status != "sending":
+        # A cancelled push's sends already under way still finish: shown until they have.
+        if report.status != "sending" and report.pending == 0:
             break
     return report
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.telegram.context import (
+    NOT_MODIFIED,
     PLATFORM,
     BotContext,
     DigestContext,
     actor_of,
+    answer,
+    edit_text,
     find,
     is_bot_admin,
     language_of,
@@ -21,12 +25,13 @@ from bot.telegram.context import (
 )
 from bot.telegram.keyboards import push_buttons, push_cancel_button
 from digests import breaking
+from digests.echo import excerpt
 from digests.i18n import t
-from digests.render.markup import clip
 from digests.stats import stats_lines
 from digests.store import NotFound, PushBusy
 
 PROGRESS_FOR_SECONDS = 900.0
+# What a refusal quotes of the command (a URL of 4,000 characters would not fit).
 ERROR_LENGTH = 300
 FOR_ADMINS = "This command is for the bot's administrators."
 
@@ -52,7 +57,7 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
             actor=actor_of(update),
             platform=PLATFORM,
             action="breaking",
-            target=args[0] if args else None,
+            target=excerpt(args[0]) if args else None,
             outcome="refused",
             detail="not a bot admin",
             now=now,
@@ -80,7 +85,7 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
         )
     except (breaking.BreakingError, NotFound) as exc:
         # The message may quote what was typed, up to Telegram's whole message length.
-        await reply(update, clip(str(exc), ERROR_LENGTH))
+        await reply(update, excerpt(str(exc), ERROR_LENGTH))
         return
     await reply(update, proposal.shown.text, parse_mode=ParseMode.HTML)
     token = ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
@@ -94,7 +99,7 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
         t(
             language,
             "Push this to every subscriber of %(category)s on every platform?",
-            category=category,
+            category=excerpt(category),
         ),
         reply_markup=buttons,
     )
@@ -108,8 +113,8 @@ async def confirm_push(
     language = language_of(ctx, update, await find(ctx, update))
     article = await ctx.store.get_article(pending.article_id)
     if article is None:  # removed by retention while the push waited
-        await query.answer()
-        await query.edit_message_text(t(language, "Not sent."))
+        await answer(query)
+        await edit_text(query, t(language, "Not sent."))
         return
     try:
         report = await breaking.start_audited_push(
@@ -122,11 +127,11 @@ async def confirm_push(
             now=ctx.clock.now(),
         )
     except PushBusy as exc:
-        await query.answer(str(exc), show_alert=True)
+        await answer(query, str(exc), alert=True)
         return
-    await query.answer()
+    await answer(query)
     cancel_button = push_cancel_button(t(language, "Cancel the push"), report.push_id)
-    await query.edit_message_text(report.line(), reply_markup=cancel_button)
+    await edit_text(query, report.line(), reply_markup=cancel_button)
     message = query.message
     if message is not None:
         context.application.create_task(
@@ -143,8 +148,9 @@ async def cancel_push(
     now = ctx.clock.now()
     try:
         report = await breaking.cancel(ctx.store, push_id, now=now)
-    except NotFound as exc:  # a forged button: answered, so it stops spinning
-        await query.answer(str(exc), show_alert=True)
+    except NotFound:  # a forged button: answered, so it stops spinning
+        language = language_of(ctx, update, await find(ctx, update))
+        await answer(query, t(language, "No such push."), alert=True)
         return
     await ctx.store.audit(
         actor=actor_of(update),
@@ -154,8 +160,9 @@ async def cancel_push(
         outcome="ok",
         now=now,
     )
-    await query.answer()
-    await query.edit_message_text(report.line())
+    await answer(query)
+    # Sends under way finish after this: the following goes on until they have.
+    await edit_text(query, report.line())
 
 
 async def follow_push(
@@ -169,12 +176,16 @@ async def follow_push(
     """Edit the admin's message with the push's progress until it is finished."""
 
     async def show(report: breaking.Report) -> None:
-        await context.bot.edit_message_text(
-            report.line(),
-            chat_id=chat_id,
-            message_id=message_id,
-            reply_markup=None if report.status != "sending" else buttons,
-        )
+        try:
+            await context.bot.edit_message_text(
+                report.line(),
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=None if report.status != "sending" else buttons,
+            )
+        except BadRequest as exc:  # a cancel press showed the same counts already
+            if NOT_MODIFIED not in exc.message.lower():
+                raise
 
     await breaking.follow(
         ctx.store,

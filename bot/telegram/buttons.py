@@ -12,16 +12,23 @@ from bot.telegram.context import (
     PLATFORM,
     DigestContext,
     actor_of,
+    answer,
     draft,
+    edit_markup,
+    edit_text,
     find,
+    forget_key,
     group_refusal,
     is_bot_admin,
     language_of,
     may_change,
 )
-from bot.telegram.keyboards import category_keyboard
+from bot.telegram.keyboards import category_keyboard, push_id_of
 from digests import actions
+from digests.confirm import Outcome
 from digests.i18n import t
+
+OTHERS_PUSH = "Only the admin who previewed this push may send it."
 
 
 def query_of(update: Update) -> CallbackQuery:
@@ -42,7 +49,7 @@ async def _allowed_to_change(update: Update, context: DigestContext) -> bool:
         return True
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
-    await query_of(update).answer(group_refusal(language), show_alert=True)
+    await answer(query_of(update), group_refusal(language), alert=True)
     return False
 
 
@@ -57,14 +64,15 @@ async def category_pressed(update: Update, context: DigestContext) -> None:
         ctx.store, subscriber, field_of(context, "slug"), now=ctx.clock.now(), by=actor_of(update)
     )
     refreshed = await find(ctx, update)
-    await query.answer(text)
-    await query.edit_message_reply_markup(
-        category_keyboard(await actions.category_toggles(ctx.store, refreshed))
+    await answer(query, text)
+    await edit_markup(
+        query, category_keyboard(await actions.category_toggles(ctx.store, refreshed))
     )
 
 
 async def forget_pressed(update: Update, context: DigestContext) -> None:
-    """The answer to /forget's question."""
+    """The answer to /forget's question: "yes" deletes only with the token of a /forget
+    asked in this chat, still fresh, pressed by whoever may confirm it."""
     if not await _allowed_to_change(update, context):
         return
     ctx = context.digest
@@ -72,13 +80,37 @@ async def forget_pressed(update: Update, context: DigestContext) -> None:
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
     if field_of(context, "answer") != "yes":
-        text = t(language, "Nothing was deleted.")
-    elif subscriber is None:
+        await answer(query)
+        await edit_text(query, t(language, "Nothing was deleted."))
+        return
+    outcome = await _confirmed(update, context, field_of(context, "token") or "")
+    if outcome is Outcome.REFUSED:
+        await answer(query, t(language, "This confirmation is not yours."), alert=True)
+        return
+    if outcome is Outcome.EXPIRED:
+        refusal = t(language, "This confirmation has expired: send /forget again.")
+        await answer(query, refusal, alert=True)
+        return
+    if subscriber is None:
         text = t(language, "There was nothing stored about this chat.")
     else:
         text = await actions.forget(ctx.store, subscriber, by=actor_of(update))
-    await query.answer()
-    await query.edit_message_text(text)
+    await answer(query, text)  # seen even where the question can no longer be edited
+    await edit_text(query, text)
+
+
+async def _confirmed(update: Update, context: DigestContext, token: str) -> Outcome:
+    """Whether this press confirms the /forget that made ``token``. Its chat is the chat
+    as it is now or, for a question asked before the group became a supergroup, the id
+    the question was asked in (the pressed message's chat)."""
+    ctx = context.digest
+    now = ctx.clock.now()
+    asker = actor_of(update)
+    outcome = ctx.confirmations.take(token, await forget_key(ctx, update), asker, True, now)
+    if outcome is Outcome.REFUSED:
+        asked_in = await forget_key(ctx, update, followed=False)
+        outcome = ctx.confirmations.take(token, asked_in, asker, True, now)
+    return outcome
 
 
 async def _allowed_to_push(update: Update, context: DigestContext) -> bool:
@@ -86,43 +118,61 @@ async def _allowed_to_push(update: Update, context: DigestContext) -> bool:
     ctx = context.digest
     if is_bot_admin(ctx, update):
         return True
+    await _refuse_push(update, context, "button pressed by a non-admin", FOR_ADMINS)
+    return False
+
+
+async def _refuse_push(update: Update, context: DigestContext, detail: str, text: str) -> None:
+    ctx = context.digest
     await ctx.store.audit(
         actor=actor_of(update),
         platform=PLATFORM,
         action="breaking",
         outcome="refused",
-        detail="button pressed by a non-admin",
+        detail=detail,
         now=ctx.clock.now(),
     )
     language = language_of(ctx, update, await find(ctx, update))
-    await query_of(update).answer(t(language, FOR_ADMINS), show_alert=True)
-    return False
+    await answer(query_of(update), t(language, text), alert=True)
 
 
 async def push_pressed(update: Update, context: DigestContext) -> None:
-    """Send the push the admin previewed, if the token is theirs and still fresh."""
+    """Send the push the admin previewed, if the token is theirs and still fresh. Another
+    admin's press is refused and audited, and leaves the push for its admin."""
     if not await _allowed_to_push(update, context):
         return
     ctx = context.digest
     query = query_of(update)
     user = update.effective_user
     assert user is not None  # a bot admin pressed it
-    pending = ctx.pending_pushes.take(field_of(context, "token"), user.id, now=ctx.clock.now())
+    token, now = field_of(context, "token"), ctx.clock.now()
+    waiting = ctx.pending_pushes.peek(token, now=now)
+    if waiting is not None and waiting.admin_id != user.id:
+        await _refuse_push(update, context, "another admin's push confirmation", OTHERS_PUSH)
+        return
+    pending = ctx.pending_pushes.take(token, user.id, now=now)
     if pending is None:
         language = language_of(ctx, update, await find(ctx, update))
-        await query.answer()
-        await query.edit_message_text(t(language, "Not sent."))
+        await answer(query)
+        await edit_text(query, t(language, "Not sent."))
         return
     await confirm_push(update, context, query, pending)
 
 
 async def push_cancel_pressed(update: Update, context: DigestContext) -> None:
-    """Stop a push that is going out."""
+    """Stop a push that is going out; a press naming no push is told so."""
     if not await _allowed_to_push(update, context):
         return
-    await cancel_push(update, context, query_of(update), int(field_of(context, "push")))
+    query = query_of(update)
+    push_id = push_id_of(field_of(context, "push"))
+    if push_id is None:
+        ctx = context.digest
+        language = language_of(ctx, update, await find(ctx, update))
+        await answer(query, t(language, "No such push."), alert=True)
+        return
+    await cancel_push(update, context, query, push_id)
 
 
 async def stale_pressed(update: Update, context: DigestContext) -> None:
     """A button of no kind this bot knows (from an older version): only acknowledged."""
-    await query_of(update).answer()
+    await answer(query_of(update))

@@ -8,16 +8,19 @@ A leaf of ``bot.telegram``: the handler modules import it, it imports none of th
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
-from telegram import Chat, ChatMember, Message, Update
+from telegram import CallbackQuery, Chat, ChatMember, Message, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, ChatMigrated, TelegramError
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
+from bot.telegram import migration
 from digests.breaking import PendingPushes
+from digests.confirm import Confirmations
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -48,6 +51,8 @@ class BotContext:
     _admins: TTLCache[tuple[int, int], bool] = field(init=False, repr=False)
     # Pushes shown to an admin and waiting for their confirmation.
     pending_pushes: PendingPushes = field(default_factory=PendingPushes)
+    # /forget's questions waiting for their confirmation.
+    confirmations: Confirmations = field(default_factory=Confirmations)
 
     def __post_init__(self) -> None:
         self._admins = TTLCache(
@@ -56,16 +61,20 @@ class BotContext:
             timer=lambda: self.clock.now().timestamp(),
         )
 
-    async def is_chat_admin(self, chat: Chat, user_id: int, bot: Any) -> bool:
+    async def is_chat_admin(self, chat: Chat | int, user_id: int, bot: Any) -> bool:
         """Whether ``user_id`` administers ``chat`` (getChatMember, its answer kept for 5
         min). When Telegram cannot answer, the answer is no, and it is not kept: the next
-        try asks again."""
-        key = (chat.id, user_id)
+        try asks again. A group that became a supergroup is followed and asked again."""
+        chat_id = chat.id if isinstance(chat, Chat) else chat
+        key = (chat_id, user_id)
         cached = self._admins.get(key)
         if cached is not None:
             return cached
         try:
-            member = await bot.get_chat_member(chat.id, user_id)
+            member = await bot.get_chat_member(chat_id, user_id)
+        except ChatMigrated as exc:
+            await migration.follow(self.store, chat_id, exc.new_chat_id, now=self.clock.now())
+            return await self.is_chat_admin(exc.new_chat_id, user_id, bot)
         except TelegramError as exc:
             log.warning("cannot tell whether %s administers chat %s: %s", user_id, chat.id, exc)
             return False
@@ -102,11 +111,26 @@ def thread_of(message: Message | None) -> str | None:
     return None
 
 
-async def find(ctx: BotContext, update: Update) -> Subscriber | None:
+async def chat_id_of(ctx: BotContext, update: Update) -> int:
+    """The id of the update's chat as it is now (a group that became a supergroup has a
+    new one; updates from its old id may still arrive)."""
     chat = update.effective_chat
     assert chat is not None
+    return await migration.current_chat_id(ctx.store, chat)
+
+
+async def forget_key(ctx: BotContext, update: Update, *, followed: bool = True) -> str:
+    """The chat (and forum topic) a /forget confirmation belongs to, as ``digests.confirm``
+    keys it: the chat as it is now, or with ``followed`` false the update's own chat id."""
+    chat = update.effective_chat
+    assert chat is not None
+    chat_id = await chat_id_of(ctx, update) if followed else chat.id
+    return f"{PLATFORM}:{chat_id}:{thread_of(update.effective_message) or ''}"
+
+
+async def find(ctx: BotContext, update: Update) -> Subscriber | None:
     return await ctx.store.find_subscriber(
-        PLATFORM, str(chat.id), thread_of(update.effective_message)
+        PLATFORM, str(await chat_id_of(ctx, update)), thread_of(update.effective_message)
     )
 
 
@@ -123,12 +147,10 @@ async def draft(ctx: BotContext, update: Update) -> Subscriber:
     existing = await find(ctx, update)
     if existing is not None:
         return existing
-    chat = update.effective_chat
-    assert chat is not None
     return Subscriber(
         id=0,
         platform=PLATFORM,
-        chat_id=str(chat.id),
+        chat_id=str(await chat_id_of(ctx, update)),
         thread_id=thread_of(update.effective_message),
         language=language_of(ctx, update, None),
         timezone=ctx.settings.default_timezone,
@@ -138,21 +160,27 @@ async def draft(ctx: BotContext, update: Update) -> Subscriber:
 
 
 async def may_change(update: Update, context: DigestContext) -> bool:
-    """Private chats: yes. Channels: only admins can post, so yes. Groups: only the chat's
-    administrators (an anonymous admin posts as the group itself)."""
+    """Private chats: yes. Groups and channels: only the chat's administrators. A message
+    posted as the chat itself (a channel post, an anonymous group admin) comes from one;
+    a button press always names the member who pressed it, whoever posted the message
+    under which the button is (in a channel, the bot's post is the channel's own)."""
     chat = update.effective_chat
     assert chat is not None
-    if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+    if chat.type == ChatType.PRIVATE:
         return True
     message = update.effective_message
     if (
-        message is not None
+        update.callback_query is None
+        and message is not None
         and message.sender_chat is not None
         and message.sender_chat.id == chat.id
     ):
         return True
     user = update.effective_user
-    return user is not None and await context.digest.is_chat_admin(chat, user.id, context.bot)
+    if user is None:
+        return False
+    ctx = context.digest
+    return await ctx.is_chat_admin(await chat_id_of(ctx, update), user.id, context.bot)
 
 
 def group_refusal(language: str) -> str:
@@ -172,6 +200,57 @@ def actor_of(update: Update) -> str:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the update's chat, or where it went if it became a supergroup meanwhile."""
     message = update.effective_message
-    if message is not None:
+    if message is None:
+        return
+    try:
         await message.reply_text(text, do_quote=False, **kwargs)
+    except ChatMigrated as exc:
+        await message.get_bot().send_message(
+            exc.new_chat_id, text, message_thread_id=message.message_thread_id, **kwargs
+        )
+
+
+# Telegram's answer to an edit that would change nothing (a double tap): already done.
+NOT_MODIFIED = "message is not modified"
+# A callback answer's text is at most this long.
+ANSWER_CHARS = 200
+# Its answer to a callback answered late, or twice: nothing more can be said to it.
+TOO_OLD = "query is too old"
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Stop the button's spinner (with a toast, or an alert only the presser sees); an
+    answer that came too late is dropped."""
+    if text is not None and len(text) > ANSWER_CHARS:
+        text = text[: ANSWER_CHARS - 1] + "…"
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        if TOO_OLD not in exc.message.lower():
+            raise
+        log.info("a button press was answered too late: %s", exc.message)
+
+
+async def edit_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+    """Change the pressed message's text; see ``_edited``."""
+    await _edited(query.edit_message_text(text, **kwargs))
+
+
+async def edit_markup(query: CallbackQuery, markup: Any) -> None:
+    """Change the pressed message's buttons; see ``_edited``."""
+    await _edited(query.edit_message_reply_markup(markup))
+
+
+async def _edited(edit: Awaitable[Any]) -> None:
+    """An edit to what the message already shows (a double tap) is done; a message left
+    in a group that became a supergroup cannot be edited any more (the press was answered
+    all the same)."""
+    try:
+        await edit
+    except ChatMigrated:
+        log.info("a message of a group that became a supergroup was not edited")
+    except BadRequest as exc:
+        if NOT_MODIFIED not in exc.message.lower():
+            raise

@@ -2,8 +2,10 @@
 
 Each button kind has a pattern; ``bot.telegram.app`` routes each to its callback with one
 ``CallbackQueryHandler(callback, pattern=…)`` (python-telegram-bot's ``inlinekeyboard2``
-shape), and the callback reads the named groups from ``context.matches``. Callback data is
-at most 64 bytes: a slug, a yes/no, a 12-character token or a push id.
+shape), and the callback reads the named groups from ``context.matches``. A pattern takes
+everything of its kind's prefix, so a forged or malformed press of that kind reaches its
+callback, which parses the rest strictly and answers ("no such push"). Callback data is
+at most 64 bytes: a slug, a yes/no with a 12-character token, a token or a push id.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from digests import actions
 
 # A category slug is whatever the store holds; a removed one still reaches the callback,
 # which says the category no longer exists.
-CATEGORY = re.compile(r"cat:(?P<slug>.+)\Z")
-FORGET = re.compile(r"forget:(?P<answer>yes|no)\Z")
+CATEGORY = re.compile(r"cat:(?P<slug>.+)\Z", re.S)
+# "yes" carries the token /forget made; a "yes" without one (an old button, a forged
+# press) reaches the callback too, which refuses it.
+FORGET = re.compile(r"forget:(?P<answer>.*?)(?::(?P<token>[^:]*))?\Z", re.S)
 # "push:no" is the preview's cancel button: no pending push has that token.
-PUSH = re.compile(r"push:(?P<token>[\w-]{1,40})\Z")
-PUSH_CANCEL = re.compile(r"pushcancel:(?P<push>\d{1,18})\Z")
+PUSH = re.compile(r"push:(?P<token>.*)\Z", re.S)
+PUSH_CANCEL = re.compile(r"pushcancel:(?P<push>.*)\Z", re.S)
+# A push id as a cancel button carries it: what SQLite's integers hold.
+PUSH_ID = re.compile(r"[1-9][0-9]{0,17}\Z")
 
 
 def category_keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
@@ -49,8 +55,14 @@ def confirm_buttons(yes: str, yes_data: str, no: str, no_data: str) -> InlineKey
     )
 
 
-def forget_buttons(yes: str, no: str) -> InlineKeyboardMarkup:
-    return confirm_buttons(yes, "forget:yes", no, "forget:no")
+def forget_buttons(yes: str, no: str, token: str) -> InlineKeyboardMarkup:
+    """/forget's question: "yes" carries the token of this request (``digests.confirm``)."""
+    return confirm_buttons(yes, f"forget:yes:{token}", no, "forget:no")
+
+
+def push_id_of(data: str) -> int | None:
+    """The push a cancel button names, or None for anything else (forged, malformed)."""
+    return int(data) if PUSH_ID.match(data) else None
 
 
 def push_buttons(send: str, token: str, cancel: str) -> InlineKeyboardMarkup:

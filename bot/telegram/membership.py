@@ -7,6 +7,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
 
+from bot.telegram import migration
 from bot.telegram.context import PLATFORM, DigestContext
 
 
@@ -34,12 +35,17 @@ async def membership(update: Update, context: DigestContext) -> None:
 
 
 async def migrated(update: Update, context: DigestContext) -> None:
-    """A group became a supergroup: follow it to its new id."""
+    """A group became a supergroup: follow it to its new id, and remember the move so
+    that updates still arriving from the old id act on the new chat. Telegram says it
+    twice (``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id`` in the new)."""
     ctx = context.digest
     message = update.effective_message
-    if message is None or not message.migrate_to_chat_id:
+    if message is None:
         return
-    for subscriber in await ctx.store.subscribers_of_chat(PLATFORM, str(message.chat.id)):
-        await ctx.store.migrate_chat(
-            subscriber.id, str(message.migrate_to_chat_id), now=ctx.clock.now()
-        )
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await migration.follow(ctx.store, old, new, now=ctx.clock.now())

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import Bot, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatType, ParseMode
 
 from bot.telegram.context import (
     PLATFORM,
@@ -17,11 +17,13 @@ from bot.telegram.context import (
     actor_of,
     draft,
     find,
+    forget_key,
     group_refusal,
     language_of,
     may_change,
     reply,
 )
+from bot.telegram.flood import once_a_minute, refusal_key
 from bot.telegram.keyboards import category_keyboard, forget_buttons
 from bot.telegram.spelling import SPELLING
 from digests import actions
@@ -30,6 +32,7 @@ from digests.i18n import t
 from digests.models import Subscriber
 from digests.outgoing import Destination, OutgoingMessage
 from digests.render import Presentation
+from digests.render.split import TELEGRAM_LIMIT, Block, pack, utf16_length
 
 Handler = Callable[[Update, DigestContext], Awaitable[None]]
 
@@ -76,7 +79,28 @@ async def mysubs(update: Update, context: DigestContext) -> None:
     if subscriber is None:
         await _no_subscriptions(ctx, update, None)
         return
-    await reply(update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
+    await reply_long(update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
+
+
+def pieces(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Plain text cut into messages of at most ``limit`` UTF-16 units, between lines (as
+    digests are cut between stories); a line too long on its own is cut where it must."""
+    lines = [Block(line, None) for line in text.split("\n")]
+
+    def shrink(block: Block) -> Block:
+        cut = block.text
+        while utf16_length(cut) > limit:
+            cut = cut[: len(cut) - (utf16_length(cut) - limit) - 1] + "…"
+        return Block(cut, None)
+
+    packed = pack(lines, limit=limit, measure=utf16_length, shrink=shrink)
+    return ["\n".join(b.text for b in group) for group in packed if any(b.text for b in group)]
+
+
+async def reply_long(update: Update, text: str) -> None:
+    """A reply that may be longer than one message, sent in as many as it needs."""
+    for piece in pieces(text):
+        await reply(update, piece)
 
 
 def changing(action: str) -> Handler:
@@ -85,8 +109,9 @@ def changing(action: str) -> Handler:
     async def handler(update: Update, context: DigestContext) -> None:
         ctx = context.digest
         if not await may_change(update, context):
-            language = language_of(ctx, update, await find(ctx, update))
-            await reply(update, group_refusal(language))
+            if once_a_minute(context.application, refusal_key(update)):  # one per member
+                language = language_of(ctx, update, await find(ctx, update))
+                await reply(update, group_refusal(language))
             return
         subscriber = await draft(ctx, update)
         args = list(context.args or [])
@@ -137,13 +162,20 @@ class ContextSender:
 
 
 async def forget(update: Update, context: DigestContext) -> None:
-    """Ask first: the yes button (``bot.telegram.buttons.forget_pressed``) deletes."""
+    """Ask first: the yes button (``bot.telegram.buttons.forget_pressed``) deletes, with
+    the token of this question (a private chat's asker or a group's admins confirm it)."""
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
     if not await may_change(update, context):
-        await reply(update, group_refusal(language))
+        if once_a_minute(context.application, refusal_key(update)):  # one per member
+            await reply(update, group_refusal(language))
         return
-    buttons = forget_buttons(t(language, "Yes, delete everything"), t(language, "No, keep it"))
+    chat = update.effective_chat
+    owner = actor_of(update) if chat is not None and chat.type == ChatType.PRIVATE else None
+    token = ctx.confirmations.create(await forget_key(ctx, update), owner, ctx.clock.now())
+    buttons = forget_buttons(
+        t(language, "Yes, delete everything"), t(language, "No, keep it"), token
+    )
     await reply(
         update,
         t(
@@ -155,7 +187,19 @@ async def forget(update: Update, context: DigestContext) -> None:
     )
 
 
+def addressed_elsewhere(message: Message | None, username: str) -> bool:
+    """A command for another bot (``/start@other_bot``): not ours to answer."""
+    if message is None or not message.text or not message.text.startswith("/"):
+        return False
+    word = message.text.split(maxsplit=1)[0]
+    _, at, addressee = word.partition("@")
+    return bool(at) and addressee.lower() != username.lower()
+
+
 async def unknown(update: Update, context: DigestContext) -> None:
+    """A command this bot does not have; one for another bot is left alone."""
+    if addressed_elsewhere(update.effective_message, context.bot.username):
+        return
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
     await reply(update, t(language, "I don't know that command. /help lists what I can do."))

@@ -1,8 +1,9 @@
 """A local fake of the Telegram Bot API for tests and benchmarks (aiohttp, 127.0.0.1).
 
 It enforces Telegram's flood limits (answering 429 with ``retry_after`` beyond them),
-rejects what Telegram rejects (bad HTML, text over 4096 after entity parsing), plays
-blocked users, missing chats and migrated groups, and records what it accepted.
+rejects what Telegram rejects (bad HTML, text over 4096 after entity parsing, an edit that
+changes nothing, a callback answered twice or too late), plays blocked users, missing
+chats and migrated groups, and records what it accepted.
 
 Run it alone for a benchmark: ``python -m tests.fakes.telegram_api --rate 30`` prints
 ``PORT <n>`` and serves ``GET /_stats`` with the counts.
@@ -56,6 +57,11 @@ class FakeTelegram:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     chat_types: dict[str, str] = field(default_factory=dict)
     admins: dict[str, set[int]] = field(default_factory=dict)
+    # Callback query ids answered already, and those the test made too old to answer.
+    answered: set[str] = field(default_factory=set)
+    too_old: set[str] = field(default_factory=set)
+    # What each message (chat, message id) shows now: (text, reply markup).
+    contents: dict[tuple[str, int], tuple[str, Any]] = field(default_factory=dict)
     _update_id: int = 0
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
     _global: deque[float] = field(default_factory=deque)
@@ -106,7 +112,15 @@ class FakeTelegram:
             self.calls.append((method, params))
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method in ("deleteWebhook", "setWebhook", "answerCallbackQuery"):
+        if method in ("deleteWebhook", "setWebhook"):
+            return web.json_response({"ok": True, "result": True})
+        if method == "answerCallbackQuery":
+            query = str(params.get("callback_query_id", ""))
+            if query in self.answered or query in self.too_old:
+                return _error(400, TOO_OLD)
+            if len(str(params.get("text", ""))) > 200:
+                return _error(400, "Bad Request: MESSAGE_TOO_LONG")
+            self.answered.add(query)
             return web.json_response({"ok": True, "result": True})
         if method == "setMyCommands":
             commands = params.get("commands")
@@ -115,6 +129,8 @@ class FakeTelegram:
             return web.json_response({"ok": True, "result": True})
         if method == "getChatMember":
             chat, user = str(params.get("chat_id")), int(params.get("user_id", 0))
+            if chat in self.migrated:
+                return self._migrated(chat)
             status = "administrator" if user in self.admins.get(chat, set()) else "member"
             member: dict[str, Any] = {
                 "status": status,
@@ -142,15 +158,7 @@ class FakeTelegram:
                 )
             return web.json_response({"ok": True, "result": member})
         if method in ("editMessageText", "editMessageReplyMarkup"):
-            chat = str(params.get("chat_id", ""))
-            return web.json_response(
-                {
-                    "ok": True,
-                    "result": self._message(
-                        int(params.get("message_id", 0)), chat, str(params.get("text", ""))
-                    ),
-                }
-            )
+            return self._edit(method, params)
         if method != "sendMessage":
             return _error(404, "Not Found: method not found")
         self.requests += 1
@@ -176,11 +184,7 @@ class FakeTelegram:
         if chat in self.missing:
             return _error(400, "Bad Request: chat not found")
         if chat in self.migrated:
-            return _error(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": int(self.migrated[chat])},
-            )
+            return self._migrated(chat)
         if params.get("parse_mode") == "HTML":
             try:
                 check(text)
@@ -213,6 +217,30 @@ class FakeTelegram:
             }
         )
         self.per_chat[chat] += 1
+        self.contents[(chat, message_id)] = (text, _parsed(markup))
+        return web.json_response({"ok": True, "result": self._message(message_id, chat, text)})
+
+    def _migrated(self, chat: str) -> web.Response:
+        return _error(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": int(self.migrated[chat])},
+        )
+
+    def _edit(self, method: str, params: dict[str, Any]) -> web.Response:
+        """An edit of a message's text or buttons; one that changes nothing is refused as
+        Telegram refuses it. A message the fake never sent is taken as it is edited."""
+        chat, message_id = str(params.get("chat_id", "")), int(params.get("message_id", 0))
+        if chat in self.migrated:
+            return self._migrated(chat)
+        markup = _parsed(params.get("reply_markup"))
+        shown = self.contents.get((chat, message_id))
+        text = str(params.get("text", "")) if method == "editMessageText" else None
+        if text is None:
+            text = shown[0] if shown is not None else ""
+        if shown is not None and shown == (text, markup):
+            return _error(400, NOT_MODIFIED)
+        self.contents[(chat, message_id)] = (text, markup)
         return web.json_response({"ok": True, "result": self._message(message_id, chat, text)})
 
     def _message(self, message_id: int, chat: str, text: str) -> dict[str, Any]:
@@ -251,6 +279,18 @@ class FakeTelegram:
         return _error(
             429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
         )
+
+
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+def _parsed(markup: Any) -> Any:
+    """A reply markup as sent (JSON text in a form post, or already decoded)."""
+    return json.loads(markup) if isinstance(markup, str) else markup
 
 
 def echo_request(request: web.Request) -> str:

@@ -70,20 +70,27 @@ def press(
     message_id: int,
     kind: str = "private",
     language: str = "en",
+    query_id: str | None = None,
 ) -> dict[str, Any]:
+    """A press of a button under the bot's message. In a channel that message is a channel
+    post (the channel its sender, no ``from``); the press names the member all the same."""
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": chat(chat_id, kind),
+        "text": "…",
+    }
+    if kind == "channel":
+        message["sender_chat"] = chat(chat_id, kind)
+    else:
+        message["from"] = BOT_USER
     return {
         "callback_query": {
-            "id": str(next(_ids)),
+            "id": query_id or str(next(_ids)),
             "from": user(user_id, language),
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "from": BOT_USER,
-                "chat": chat(chat_id, kind),
-                "text": "…",
-            },
+            "message": message,
         }
     }
 
@@ -107,6 +114,7 @@ def bot_status(
 
 
 def migrate(*, chat_id: int, to: int) -> dict[str, Any]:
+    """The service message in the old group: it became the supergroup ``to``."""
     return {
         "message": {
             "message_id": next(_ids),
@@ -114,5 +122,18 @@ def migrate(*, chat_id: int, to: int) -> dict[str, Any]:
             "chat": chat(chat_id, "group"),
             "from": user(1),
             "migrate_to_chat_id": to,
+        }
+    }
+
+
+def migrated_from(*, chat_id: int, old: int) -> dict[str, Any]:
+    """The service message in the new supergroup: it was the group ``old``."""
+    return {
+        "message": {
+            "message_id": next(_ids),
+            "date": int(time.time()),
+            "chat": chat(chat_id, "supergroup"),
+            "from": user(1),
+            "migrate_from_chat_id": old,
         }
     }

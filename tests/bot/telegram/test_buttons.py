@@ -68,18 +68,19 @@ async def test_forget_asks_first(telegram_bot: TelegramBot) -> None:
     bot = telegram_bot
     await bot.say(tu.command("/subscribe climate", chat_id=100))
     asked = await bot.say(tu.command("/forget", chat_id=100))
-    assert keyboard(asked) == [
-        [("Yes, delete everything", "forget:yes"), ("No, keep it", "forget:no")]
-    ]
+    [(yes_label, yes), no] = keyboard(asked)[0]
+    assert yes_label == "Yes, delete everything" and no == ("No, keep it", "forget:no")
+    assert yes.startswith("forget:yes:") and len(yes.encode()) <= 64
     press = {"chat_id": 100, "user_id": 100, "message_id": asked["message_id"]}
     _, kept = await bot.press(tu.press("forget:no", **press))
     assert kept["text"] == "Nothing was deleted."
     assert await bot.store.find_subscriber("telegram", "100") is not None
-    _, gone = await bot.press(tu.press("forget:yes", **press))
+    _, gone = await bot.press(tu.press(yes, **press))
     assert gone["text"].startswith("Done: everything stored about this chat")
     assert await bot.store.find_subscriber("telegram", "100") is None
-    _, again = await bot.press(tu.press("forget:yes", **press))
-    assert again["text"] == "There was nothing stored about this chat."
+    # The token is spent: a second press of the same button deletes nothing more.
+    again, edit = await bot.press(tu.press(yes, **press))
+    assert alerted(again) and "expired" in again["text"] and not edit
 
 
 # --- a bot admin's breaking push ---------------------------------------------------------
@@ -153,12 +154,23 @@ async def test_a_push_is_not_sent_when_dropped_late_or_by_another_admin(
     bot.clock.advance(timedelta(seconds=PUSH_CONFIRM_SECONDS + 1))
     _, edit = await bot.press(tu.press(late, **ADMIN))
     assert edit["text"] == "Not sent."
-    other = await preview(bot, audience=0)
-    _, edit = await bot.press(tu.press(other, chat_id=998, user_id=998, message_id=1))
-    assert edit["text"] == "Not sent."
-    _, edit = await bot.press(tu.press(other, **ADMIN))  # spent by the other admin's press
-    assert edit["text"] == "Not sent."
     assert await bot.store._fetchall("SELECT id FROM pushes") == []
+
+
+async def test_another_admins_press_is_refused_audited_and_leaves_the_push(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    bot.ctx.admin_ids = frozenset({BOT_ADMIN, 998})
+    other = await preview(bot, audience=0)
+    answer, edit = await bot.press(tu.press(other, chat_id=BOT_ADMIN, user_id=998, message_id=1))
+    assert alerted(answer) and "previewed this push" in answer["text"] and not edit
+    assert await bot.store._fetchall("SELECT id FROM pushes") == []
+    # The push waits for its own admin, whose press sends it.
+    _, edit = await bot.press(tu.press(other, **ADMIN))
+    assert edit["text"].startswith("push #1 (climate")
+    refused = ("telegram:998", "breaking", "refused", "another admin's push confirmation")
+    assert (await audit(bot))[0] == refused
 
 
 async def test_a_second_push_of_a_category_waits_for_the_first(telegram_bot: TelegramBot) -> None:
@@ -188,8 +200,10 @@ async def test_forged_and_unreadable_buttons_are_only_acknowledged(
     telegram_bot: TelegramBot,
 ) -> None:
     bot = telegram_bot
-    answer, edit = await bot.press(tu.press("pushcancel:" + "9" * 18, **ADMIN))
-    assert alerted(answer) and answer["text"] == "no breaking push " + "9" * 18 and not edit
+    # Every malformed or unknown push id is answered, one route for the button kind.
+    for forged in ("9" * 18, "abc", "9" * 20, "", "0", "-1", "1\n", "١"):
+        answer, edit = await bot.press(tu.press("pushcancel:" + forged, **ADMIN))
+        assert alerted(answer) and answer["text"] == "No such push." and not edit
     answer, edit = await bot.press(tu.press("cat:\ud800", chat_id=100, user_id=100, message_id=1))
     assert "text" not in answer and not edit
     assert await bot.store.find_subscriber("telegram", "100") is None
