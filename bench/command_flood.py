@@ -36,6 +36,7 @@ TELEGRAM_TOKEN = "123456789:flood-bench-token-for-the-local-fake-only"
 DISCORD_TOKEN = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.flood-bench-token-for-the-local-fake"
 CATEGORIES = ("ai-frontier", "climate", "markets")
 FLOODER = 5_000_001
+WARM_UP = 6_999_999
 COMMANDS, PRESSES = 300, 40
 # The others' replies are waited for this long; one not answered by then counts as this.
 PATIENCE_S = 60.0
@@ -120,6 +121,8 @@ async def telegram(others: int) -> None:
 
     try:
         await until(lambda: "vi" in fake.commands, 60)
+        fake.push(tu.command("/start", chat_id=WARM_UP))  # polling has started
+        await until(lambda: str(WARM_UP) in replied, 60)
         await spread(interleave(flood, chats), send)
         presses = {u["callback_query"]["id"] for u in flood if "callback_query" in u}
 
@@ -196,7 +199,9 @@ async def discord(others: int) -> None:
 
     try:
         await until(lambda: fake.connected >= 1, 60)
-        await asyncio.sleep(1)  # the commands synced
+        warm_up = slash("news", "list", user_id=99, channel_id=999)
+        await fake.dispatch("INTERACTION_CREATE", warm_up)  # the client is ready
+        await until(lambda: warm_up["id"] in acked, 60)
         await spread(interleave(flood, mine), send)
         await until(lambda: all(p["id"] in acked for p in [*flood, *mine]), 30)
     finally:

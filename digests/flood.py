@@ -33,7 +33,7 @@ class FloodLimits:
     # Admitted updates waiting in one chat at once; a press needs a shorter queue, as it
     # must be answered while the member still looks at the button.
     max_waiting: int = 6
-    press_waiting: int = 2
+    press_waiting: int = 3
 
 
 @dataclass(frozen=True)

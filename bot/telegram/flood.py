@@ -241,6 +241,12 @@ class ChatLanes(BaseUpdateProcessor):
             )
 
 
+def refusal_key(update: Update) -> tuple[str, int, str | None]:
+    """The key of a refusal's notice: one per member and chat (see ``once_a_minute``)."""
+    chat = update.effective_chat
+    return ("refusal", chat.id if chat is not None else 0, sender_of(update))
+
+
 def once_a_minute(application: Any, key: object, now: float | None = None) -> int:
     """For a handler's notices (a refusal to a command in a group): truthy at most once a
     minute per ``key``, e.g. ``("refusal", chat.id, user.id)``; the count is how many were

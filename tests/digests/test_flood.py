@@ -56,7 +56,7 @@ def test_a_channel_post_without_member_counts_against_the_chat_only() -> None:
 
 @pytest.mark.parametrize(
     ("waiting", "press", "refused"),
-    [(0, False, False), (5, False, False), (6, False, True), (1, True, False), (2, True, True)],
+    [(0, False, False), (5, False, False), (6, False, True), (2, True, False), (3, True, True)],
 )
 def test_a_long_queue_refuses_more_and_presses_sooner(
     waiting: int, press: bool, refused: bool

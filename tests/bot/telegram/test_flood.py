@@ -209,3 +209,25 @@ async def test_once_a_minute_is_the_lanes_gate(unpaced: Harness, clock: Monotoni
     assert [once_a_minute(application, key) for _ in range(3)] == [1, 0, 0]
     clock.now += 60
     assert once_a_minute(application, key) == 3
+
+
+async def test_a_group_refuses_a_members_commands_once_a_minute(
+    unpaced: Harness, clock: Monotonic
+) -> None:
+    refusal = "Only this group's administrators can change its digest."
+
+    async def member_sends(user: int, count: int) -> None:
+        command = tu.command("/subscribe climate", chat_id=GROUP, user_id=user, kind="group")
+        await unpaced.send(*(dict(command) for _ in range(count)))
+        await unpaced.application.update_queue.join()
+        lanes = unpaced.application.update_processor
+        assert isinstance(lanes, ChatLanes)
+        await unpaced.until(lambda: lanes.waiting(GROUP) == 0, timeout=2.0)
+
+    await member_sends(555, 5)
+    assert unpaced.texts(GROUP).count(refusal) == 1  # before: one refusal per command
+    await member_sends(556, 1)  # another member is told too
+    assert unpaced.texts(GROUP).count(refusal) == 2
+    clock.now += 61
+    await member_sends(555, 1)
+    assert unpaced.texts(GROUP).count(refusal) == 3
