@@ -21,6 +21,7 @@ from bot.discord.context import (
     place_of,
     posting_warning,
     reply,
+    with_note,
 )
 from bot.discord.spelling import SPELLING
 from digests import actions
@@ -82,7 +83,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         if refreshed is not None and self.slug in refreshed.categories:
             text += posting_warning(interaction, refreshed.language)
         await interaction.response.edit_message(
-            content=text, view=await category_view(ctx.store, refreshed)
+            content=with_note(interaction, text), view=await category_view(ctx.store, refreshed)
         )
 
 

@@ -24,6 +24,7 @@ from bot.discord.access import (
 )
 from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
+from digests import actions
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
 from digests.errors import UserFacingError
@@ -38,7 +39,7 @@ from digests.timeutil import Clock
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-# The key of a "welcome back" note (``tree.welcome_back``) waiting for the next reply.
+# The key of a "welcome back" note (``welcome_back``) waiting for the next answer.
 WELCOME_BACK = "digestbot.welcome_back"
 T = TypeVar("T")
 
@@ -140,12 +141,31 @@ def actor_of(interaction: discord.Interaction) -> str:
     return f"{PLATFORM}:{interaction.user.id}"
 
 
+async def welcome_back(interaction: discord.Interaction) -> None:
+    """In a DM: a reader whose digests stopped because Discord refused them and who uses
+    the bot again is reactivated; the note waits in the interaction's extras for the
+    answer (``with_note``). A server channel comes back with /news resume instead."""
+    if interaction.guild_id is not None:
+        return
+    subscriber = await find(interaction)
+    if subscriber is None:
+        return
+    ctx = ctx_of(interaction)
+    note = await actions.reactivate(ctx.store, subscriber, now=ctx.clock.now())
+    if note:
+        interaction.extras[WELCOME_BACK] = note
+
+
+def with_note(interaction: discord.Interaction, text: str) -> str:
+    """``text`` after the "welcome back" note waiting for this answer, if any."""
+    note = interaction.extras.pop(WELCOME_BACK, None)
+    return f"{note}\n{text}" if note else text
+
+
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
     """Answer privately (only the asker sees it), with no mentions. A reply longer than
     one message goes on in follow-ups; buttons and embeds (``kwargs``) go with the last."""
-    note = interaction.extras.pop(WELCOME_BACK, None)
-    if note:
-        text = f"{note}\n{text}"
+    text = with_note(interaction, text)
     pieces = split_reply(text, CONTENT_LIMIT, language_of(interaction, None))
     for number, piece in enumerate(pieces, start=1):
         extra = kwargs if number == len(pieces) else {}
@@ -196,12 +216,15 @@ async def check_manages_channel(interaction: discord.Interaction) -> bool:
 
 async def allowed(interaction: discord.Interaction, check: Awaitable[bool]) -> bool:
     """For buttons (which app_commands checks do not cover): run ``check`` and show its
-    refusal, if any, to whoever pressed."""
+    refusal, if any, to whoever pressed. A DM reader coming back is welcomed back."""
     try:
-        return await check
+        ok = await check
     except NotAllowed as refusal:
         await reply(interaction, str(refusal))
         return False
+    if ok:
+        await welcome_back(interaction)
+    return ok
 
 
 def manages_channel() -> Callable[[T], T]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.bot.discord.conftest import Bot
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
 
 REFUSED = "delivery refused 3 times: cannot send messages to this user (50007)"
 
@@ -40,3 +40,18 @@ async def test_a_server_channel_stopped_by_discord_is_not_reactivated_by_a_comma
     assert "Welcome back" not in text
     stopped = await store.find_subscriber("discord", "600")
     assert stopped is not None and not stopped.active
+
+
+async def test_a_blocked_dm_reader_who_presses_the_picker_is_welcomed_back(
+    discord_bot: Bot, now: datetime
+) -> None:
+    store = discord_bot.store
+    reader = await store.upsert_subscriber("discord", "9011", now=now)
+    await store.subscribe(reader.id, ["climate"], now=now)
+    await store.deactivate(reader.id, reason=REFUSED, now=now)
+    pressed = await discord_bot.run(press("news:cat:markets:1", guild_id=None, channel_id=9011))
+    assert (
+        pressed["data"]["content"] == "Welcome back: your digests resume.\nSubscribed to Markets."
+    )
+    back = await store.find_subscriber("discord", "9011")
+    assert back is not None and back.active and back.categories == ("climate", "markets")
