@@ -21,7 +21,12 @@ from tests.telegram_html import InvalidTelegramHTML, check
 
 RENDERER = Renderer()
 LIMITS = DigestLimits(per_category=40, overall=120)
-text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=400)
+# The story markers' own characters are left out: an article's text drawn as "§2¤" would
+# count as a second copy of story 2.
+text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="§¤"),
+    max_size=400,
+)
 
 
 @st.composite
