@@ -107,6 +107,15 @@ class Pacer:
             bucket.take(at)
         return at - now
 
+    def own_wait(self, platform: str, chat_id: str, now: float) -> float:
+        """Seconds until the chat's own buckets (not the platform's global one) have a
+        token; nothing is taken. A sender that waits this out before ``reserve`` does not
+        book a global token at its chat's future turn, which would hold every other chat
+        until then (one bucket remembers one instant, not the gaps before it)."""
+        policy = self._policies.get(platform, unlimited_policy)
+        own = [self._bucket(platform, limit) for limit in policy(chat_id) if limit.key != "global"]
+        return max((b.earliest(now) for b in own), default=now) - now
+
     def penalise(self, platform: str, chat_id: str, retry_after: float, now: float) -> None:
         """After a 429: the chat waits ``retry_after`` and the platform's pace slows a bit."""
         policy = self._policies.get(platform, unlimited_policy)

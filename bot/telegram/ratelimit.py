@@ -51,6 +51,11 @@ class PacerRateLimiter(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
         if endpoint in PACED and chat_id is not None:
+            # The chat's own pace first, then the shared budget: booked at once, a chat's
+            # turn a second away would hold the global bucket for every chat until then.
+            own = self._pacer.own_wait("telegram", str(chat_id), self._monotonic())
+            if own > 0:
+                await pause(own)
             wait = self._pacer.reserve("telegram", str(chat_id), self._monotonic())
             if wait > 0:
                 await pause(wait)

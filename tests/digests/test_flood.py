@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digests.flood import Admission, FloodLimits, NoticeGate, Refused
+from digests.pacing import Pacer, telegram_policy
 
 LIMITS = FloodLimits(
     chat_per_minute=20, chat_burst=8, user_per_minute=30, user_burst=10, max_waiting=6
@@ -93,3 +94,17 @@ def test_notice_gate_forgets_old_keys() -> None:
     gate.allow("late", 100.0)
     assert len(gate._last) == 1
     assert gate.allow(3, 100.0) == 1
+
+
+def test_a_chats_own_pace_waited_out_first_does_not_hold_the_global_bucket() -> None:
+    pacer = Pacer({"telegram": telegram_policy(30)})
+    now = 0.0
+    for _ in range(5):  # a flooding chat sends as its pace allows: waits, then books
+        now += pacer.own_wait("telegram", "1", now)
+        assert pacer.reserve("telegram", "1", now) == 0
+    now += 0.01
+    assert pacer.own_wait("telegram", "1", now) == pytest.approx(1 / 0.9 - 0.01)
+    assert pacer.reserve("telegram", "2", now) < 1 / 28  # another chat: at the global pace
+    # Booking the flooder's next turn at once holds everyone until then (the old way).
+    pacer.reserve("telegram", "1", now)
+    assert pacer.reserve("telegram", "3", now) > 1.0
