@@ -177,12 +177,6 @@ class Subscriber:
     def categories(self) -> tuple[str, ...]:
         return tuple(s.category for s in self.subscriptions)
 
-    @property
-    def shared(self) -> bool:
-        """A group, channel or server channel rather than one person's private chat:
-        Telegram gives groups and channels negative ids, Discord DMs have no server."""
-        return self.guild_id is not None or self.chat_id.startswith("-")
-
 
 @dataclass(frozen=True)
 class OutboxEntry:
