@@ -12,7 +12,7 @@ from digests.models import BLOCKED_REASONS, Frequency, Subscriber, Subscription
 from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, placeholders
 from digests.store._outbox import FINAL
-from digests.store._subscriptions import SubscriptionStore, record_change
+from digests.store._subscriptions import SubscriptionStore, record_change, shared_chat
 from digests.timeutil import from_db, to_db
 
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
@@ -377,7 +377,7 @@ async def _audit_forget(
         "SELECT platform, chat_id, guild_id FROM subscribers WHERE id = ?", (subscriber_id,)
     ) as cursor:
         row = await cursor.fetchone()
-    if row is None or not (row[2] is not None or str(row[1]).startswith("-")):
+    if row is None or not shared_chat(str(row[1]), row[2]):
         return
     await db.execute(
         """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)

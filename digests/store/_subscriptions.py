@@ -42,12 +42,19 @@ async def record_change(
     if not rows:
         raise SubscriberGone("this chat's settings were deleted")
     platform, chat_id, guild_id = rows[0]
-    if by and (guild_id is not None or str(chat_id).startswith("-")):
+    if by and shared_chat(str(chat_id), guild_id):
         await db.execute(
             """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
                VALUES (?, ?, ?, 'change', ?, 'ok', ?)""",
             (stamp, by, platform, f"{platform}:{chat_id}", what),
         )
+
+
+def shared_chat(chat_id: str, guild_id: str | None) -> bool:
+    """A group, channel or server channel rather than one person's private chat (whose
+    changes and forget leave no audit row): Telegram gives groups and channels negative
+    ids, a Discord DM has no server."""
+    return guild_id is not None or chat_id.startswith("-")
 
 
 async def require_subscriber(db: aiosqlite.Connection, subscriber_id: int) -> None:
