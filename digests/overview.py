@@ -12,7 +12,9 @@ from datetime import UTC
 
 from digests.echo import excerpt
 from digests.i18n import t
+from digests.keywords import MAX_KEYWORD_LENGTH, MAX_KEYWORDS
 from digests.models import CHANGE_CHARS, Frequency, Subscriber
+from digests.replies import quote
 from digests.schedule import WEEKDAYS
 from digests.spelling import Spelling
 from digests.store import Store
@@ -41,7 +43,10 @@ async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) 
     for sub in subscriber.subscriptions:
         line = f"• {names.get(sub.category, sub.category)}"
         if sub.keywords:
-            line += " — " + t(lang, "only: %(words)s", words=", ".join(sub.keywords))
+            # At most the keywords a filter may have now (one stored before the limit held
+            # for line breaks may carry hundreds), each quoted short.
+            words = quote(lang, sub.keywords, limit=MAX_KEYWORD_LENGTH, count=MAX_KEYWORDS)
+            line += " — " + t(lang, "only: %(words)s", words=words)
         lines.append(line)
     head = (
         (t(lang, "Your categories:") + "\n" + "\n".join(lines))

@@ -9,7 +9,7 @@ import pytest
 
 from digests import actions
 from digests.keywords import KeywordError, clean_keywords, split_keywords
-from digests.models import Subscriber
+from digests.models import Category, Subscriber
 from digests.store import Store
 from tests.conftest import NOW
 
@@ -123,3 +123,17 @@ def test_keywords_split_at_commas_and_every_line_break() -> None:
     assert clean_keywords(["  sea \t level "]) == ["sea level"]
     with pytest.raises(KeywordError):
         clean_keywords(["x" * 51])
+
+
+async def test_mysubs_quotes_a_filter_stored_before_the_limit_held(store: Store) -> None:
+    # 500 keywords stored one a line by the old code, bidi and all.
+    await store.upsert_category(Category("climate", "Climate"))
+    sub = await store.upsert_subscriber("telegram", "3", now=NOW)
+    await store.subscribe(sub.id, ["climate"], now=NOW)
+    await store._db.execute(
+        "UPDATE subscriptions SET keywords = ?",
+        ("\n".join(f"w{i}{BIDI}" + "x" * 60 for i in range(500)),),
+    )
+    text = await actions.describe(store, await store.get_subscriber(sub.id), spelling=SLASH)
+    _fits(text)
+    assert "(shortened)" in text and text.count("w") == 20
