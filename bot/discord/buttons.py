@@ -147,7 +147,9 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         if subscriber is None:
             text = t(language, "There was nothing stored about this chat.")
         else:
-            text = await actions.forget(ctx.store, subscriber, by=actor_of(interaction))
+            text = await actions.forget(
+                ctx.store, subscriber, by=actor_of(interaction), now=ctx.clock.now()
+            )
         if interaction.guild_id is None:
             # In a DM the member forgets themselves: their id goes from the channels they
             # set up in servers too (the channels keep their digests).

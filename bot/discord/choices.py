@@ -65,5 +65,5 @@ async def timezone_choices(
 ) -> list[app_commands.Choice[str]]:
     return [
         app_commands.Choice(name=zone, value=zone)
-        for zone in zone_choices(current, AUTOCOMPLETE_LIMIT)
+        for zone in zone_choices(current, AUTOCOMPLETE_LIMIT, now=ctx_of(interaction).clock.now())
     ]

@@ -28,7 +28,6 @@ from digests import actions
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
 from digests.errors import UserFacingError
-from digests.flood import NoticeGate
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
 from digests.render import Renderer
@@ -61,7 +60,6 @@ class DiscordContext:
     # /news forget questions waiting for their answer (the token their "yes" carries).
     confirmations: Confirmations = field(default_factory=Confirmations)
     # Refused commands and presses: one audit row per member a minute, with a count.
-    refusal_audits: NoticeGate = field(default_factory=NoticeGate)
 
 
 class NotAllowed(app_commands.CheckFailure, UserFacingError):
@@ -244,20 +242,16 @@ async def check_bot_admin(interaction: discord.Interaction, action: str | None =
 
 
 async def audit_refusal(interaction: discord.Interaction, action: str, detail: str) -> None:
-    """Audit a refused command or press, at most one row per member a minute: the row
-    counts the refusals held since the last one (500 forged presses made 500 rows)."""
+    """Audit a refused command or press: the store keeps one row per member a minute and
+    counts the refusals on it (500 forged presses made 500 rows), the same mechanism as
+    Telegram's and the admin API's refusals."""
     ctx = ctx_of(interaction)
-    now = ctx.clock.now()
-    count = ctx.refusal_audits.allow(interaction.user.id, now.timestamp())
-    if not count:
-        return
-    await ctx.store.audit(
+    await ctx.store.audit_refusal(
         actor=actor_of(interaction),
         platform=PLATFORM,
         action=action,
-        outcome="refused",
-        detail=detail if count == 1 else f"{detail} ({count} refusals in the last minute)",
-        now=now,
+        detail=detail,
+        now=ctx.clock.now(),
     )
 
 
