@@ -5,7 +5,7 @@ one per chat, and a flood is held at the door.
 chat run one at a time in that chat's lane, so a flooding chat waits for its own replies'
 pace (about 1/s, 20 a minute in groups) in one lane instead of in every update slot.
 A lane holds one of the shared slots only while it works: while a reply waits for its pace
-(``pause``, called by the rate limiter) the slot is lent to the other chats.
+and goes out (``slot_lent``, in the rate limiter) the slot is lent to the other chats.
 
 Before a command or a press joins its lane, ``digests.flood.Admission`` counts it against
 the chat and the member (across chats). The excess is dropped: a press is still answered
@@ -18,11 +18,12 @@ at once, as before, so a breaking-push confirmation never waits behind a flood.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -35,9 +36,11 @@ from digests.i18n import t
 
 log = logging.getLogger(__name__)
 
-# Lanes working at once (their replies' pauses do not count). PTB's own limit only
-# covers handing an update to its lane, or running an unlaned update.
-LANE_SLOTS = 16
+# Lanes working at once (a wait for the chat's own pace does not count). Each may hold a
+# booking of the global budget while it waits for it: with more, sends booked apart bunch
+# when the loop is busy (16 drew a 429 in one burst of 60 /start out of five). PTB's own
+# limit only covers handing an update to its lane, or running an unlaned update.
+LANE_SLOTS = 8
 HANDOFF_SLOTS = 256
 # Application.stop() waits for the lanes; at shutdown, what is left (a lane started while
 # stopping) gets this long, then is cancelled.
@@ -65,29 +68,28 @@ class Slot:
             self.held = False
             self._semaphore.release()
 
-    async def pause(self, seconds: float) -> None:
+    def lendable(self) -> bool:
         # Only the lane's own task lends its slot: a task the handler started inherits
         # the context variable but holds nothing.
-        if not self.held or asyncio.current_task() is not self._task:
-            await asyncio.sleep(seconds)
-            return
-        self.release()
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            await self.acquire()
+        return self.held and asyncio.current_task() is self._task
 
 
 _SLOT: contextvars.ContextVar[Slot | None] = contextvars.ContextVar("lane_slot", default=None)
 
 
-async def pause(seconds: float) -> None:
-    """Wait ``seconds`` for a reply's pace, without holding a shared slot meanwhile."""
+@contextlib.asynccontextmanager
+async def slot_lent() -> AsyncIterator[None]:
+    """Within: the current lane's shared slot is lent to the other chats (a reply waiting
+    for its pace); taken back on the way out. Outside a lane, nothing happens."""
     slot = _SLOT.get()
-    if slot is None:
-        await asyncio.sleep(seconds)
-    else:
-        await slot.pause(seconds)
+    if slot is None or not slot.lendable():
+        yield
+        return
+    slot.release()
+    try:
+        yield
+    finally:
+        await slot.acquire()
 
 
 def counted(update: Update) -> bool:

@@ -231,3 +231,18 @@ async def test_a_group_refuses_a_members_commands_once_a_minute(
     clock.now += 61
     await member_sends(555, 1)
     assert unpaced.texts(GROUP).count(refusal) == 3
+
+
+@pytest.fixture
+async def strict(categorised_store: Store, local_server: Any) -> AsyncIterator[Harness]:
+    """Paced as in production, against a fake that allows one message a second."""
+    pacer = Pacer({"telegram": telegram_policy(30)})
+    async for h in harness(categorised_store, local_server, pacer, ChatLanes()):
+        h.fake.limits = Limits(global_per_second=1)
+        yield h
+
+
+async def test_a_reply_refused_with_429_is_sent_again_after_the_pause(strict: Harness) -> None:
+    await strict.send(tu.command("/help", chat_id=OTHER), tu.command("/help", chat_id=FLOODER))
+    await strict.until(lambda: strict.texts(OTHER) and strict.texts(FLOODER), timeout=3.0)
+    assert strict.fake.too_many == 1  # the second chat's reply; before, lost with a traceback
