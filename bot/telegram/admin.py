@@ -53,12 +53,11 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
     now = ctx.clock.now()
     user = update.effective_user
     if user is None or not is_bot_admin(ctx, update):
-        await ctx.store.audit(
+        await ctx.store.audit_refusal(
             actor=actor_of(update),
             platform=PLATFORM,
             action="breaking",
             target=excerpt(args[0]) if args else None,
-            outcome="refused",
             detail="not a bot admin",
             now=now,
         )

@@ -37,11 +37,15 @@ log = logging.getLogger(__name__)
 FRESH = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 # The guard runs before every other handler (lower groups first).
 GUARD_GROUP = -1
+# After the handlers of group 0: a reader who blocked the bot and writes again.
+WELCOME_BACK_GROUP = 1
 
 
-def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
-    """Every handler, in the order they are tried: commands, then chat events, then the
-    catch-all for unknown commands; buttons by kind, then the catch-all for stale ones."""
+def handlers() -> dict[int, list[BaseHandler[Any, DigestContext, Any]]]:
+    """Every handler by group, each group's in the order they are tried: commands, then
+    chat events, then the catch-all for unknown commands; buttons by kind, then the
+    catch-all for stale ones. After them (a group of its own, so it runs beside whichever
+    handled the update), a reader who blocked the bot and writes again is welcomed back."""
     commands = {
         "start": reader.start,
         "help": reader.help_command,
@@ -53,7 +57,7 @@ def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
         "breaking": admin.breaking_command,
         **{name: reader.changing(name) for name in actions.CHANGES},
     }
-    return [
+    main: list[BaseHandler[Any, DigestContext, Any]] = [
         *(CommandHandler(name, callback, filters=FRESH) for name, callback in commands.items()),
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated),
         MessageHandler(filters.COMMAND & FRESH, reader.unknown),
@@ -64,6 +68,7 @@ def handlers() -> list[BaseHandler[Any, DigestContext, Any]]:
         CallbackQueryHandler(buttons.stale_pressed),
         ChatMemberHandler(membership.membership, ChatMemberHandler.MY_CHAT_MEMBER),
     ]
+    return {0: main, WELCOME_BACK_GROUP: [TypeHandler(Update, membership.written_again)]}
 
 
 def build_application(

@@ -60,9 +60,16 @@ async def category_pressed(update: Update, context: DigestContext) -> None:
     ctx = context.digest
     query = query_of(update)
     subscriber = await draft(ctx, update)
-    text = await actions.toggle(
-        ctx.store, subscriber, field_of(context, "slug"), now=ctx.clock.now(), by=actor_of(update)
+    slug, want, now, by = (
+        field_of(context, "slug"),
+        field_of(context, "want"),
+        ctx.clock.now(),
+        actor_of(update),
     )
+    if want is None:  # a button drawn before buttons carried their state
+        text = await actions.toggle(ctx.store, subscriber, slug, now=now, by=by)
+    else:
+        text = await actions.choose(ctx.store, subscriber, slug, want == "1", now=now, by=by)
     refreshed = await find(ctx, update)
     await answer(query, text)
     await edit_markup(
@@ -123,12 +130,12 @@ async def _allowed_to_push(update: Update, context: DigestContext) -> bool:
 
 
 async def _refuse_push(update: Update, context: DigestContext, detail: str, text: str) -> None:
+    """Refused with an alert; audited at most once per member a minute, with a count."""
     ctx = context.digest
-    await ctx.store.audit(
+    await ctx.store.audit_refusal(
         actor=actor_of(update),
         platform=PLATFORM,
         action="breaking",
-        outcome="refused",
         detail=detail,
         now=ctx.clock.now(),
     )

@@ -17,8 +17,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from digests import actions
 
 # A category slug is whatever the store holds; a removed one still reaches the callback,
-# which says the category no longer exists.
-CATEGORY = re.compile(r"cat:(?P<slug>.+)\Z", re.S)
+# which says the category no longer exists. A picker button carries the state it asks for
+# (":1" subscribe, ":0" unsubscribe), so a double tap does it once; an older button
+# without it toggles.
+CATEGORY = re.compile(r"cat:(?P<slug>.+?)(?::(?P<want>[01]))?\Z", re.S)
 # "yes" carries the token /forget made; a "yes" without one (an old button, a forged
 # press) reaches the callback too, which refuses it.
 FORGET = re.compile(r"forget:(?P<answer>.*?)(?::(?P<token>[^:]*))?\Z", re.S)
@@ -30,12 +32,13 @@ PUSH_ID = re.compile(r"[1-9][0-9]{0,17}\Z")
 
 
 def category_keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
-    """The picker: one button per category, ticked when the chat is subscribed."""
+    """The picker: one button per category, ticked when the chat is subscribed; each
+    asks for the other state."""
     rows = [
         [
             InlineKeyboardButton(
                 ("✅ " if item.subscribed else "▫️ ") + item.name,
-                callback_data=f"cat:{item.slug}",
+                callback_data=f"cat:{item.slug}:{0 if item.subscribed else 1}",
             )
         ]
         for item in toggles

@@ -8,7 +8,8 @@ from telegram import ChatMember, Update
 from telegram.constants import ChatType
 
 from bot.telegram import migration
-from bot.telegram.context import PLATFORM, DigestContext
+from bot.telegram.context import PLATFORM, DigestContext, find
+from digests import actions
 
 
 async def membership(update: Update, context: DigestContext) -> None:
@@ -32,6 +33,21 @@ async def membership(update: Update, context: DigestContext) -> None:
             await ctx.store.update_subscriber(
                 subscriber.id, now=now, active=True, inactive_reason=None, paused=subscriber.paused
             )
+
+
+async def written_again(update: Update, context: DigestContext) -> None:
+    """A reader whose chat stopped because they blocked the bot writes to it again (a
+    command, a message, a press): their digests resume, and they are told so."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE or update.my_chat_member is not None:
+        return
+    ctx = context.digest
+    subscriber = await find(ctx, update)
+    if subscriber is None or subscriber.active:
+        return
+    text = await actions.reactivate(ctx.store, subscriber, now=ctx.clock.now())
+    if text:
+        await context.bot.send_message(chat.id, text)
 
 
 async def migrated(update: Update, context: DigestContext) -> None:

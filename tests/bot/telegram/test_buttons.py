@@ -29,15 +29,16 @@ def alerted(answer: dict[str, Any]) -> bool:
 
 
 async def test_the_picker_toggles_and_redraws(telegram_bot: TelegramBot) -> None:
+    """An old button (no state in its data) still toggles."""
     bot = telegram_bot
     answer, edit = await bot.press(tu.press("cat:climate", chat_id=100, user_id=100, message_id=1))
     assert answer["text"] == "Subscribed to Climate." and not alerted(answer)
-    assert keyboard(edit)[1] == [("✅ Climate", "cat:climate")]
+    assert keyboard(edit)[1] == [("✅ Climate", "cat:climate:0")]
     subscriber = await bot.store.find_subscriber("telegram", "100")
     assert subscriber is not None and subscriber.categories == ("climate",)
-    answer, edit = await bot.press(tu.press("cat:climate", chat_id=100, user_id=100, message_id=1))
+    answer, edit = await bot.press(tu.press("cat:climate", chat_id=100, user_id=100, message_id=2))
     assert answer["text"] == "Unsubscribed from Climate."
-    assert keyboard(edit)[1] == [("▫️ Climate", "cat:climate")]
+    assert keyboard(edit)[1] == [("▫️ Climate", "cat:climate:1")]
 
 
 async def test_a_removed_category_and_a_stale_button(telegram_bot: TelegramBot) -> None:

@@ -26,9 +26,9 @@ async def test_start_welcomes_with_the_category_picker(telegram_bot: TelegramBot
     welcome = await telegram_bot.say(tu.command("/start", chat_id=100))
     assert "Welcome to digestbot!" in welcome["text"] and welcome["parse_mode"] == "HTML"
     assert picker(welcome) == [
-        ("▫️ AI Frontier", "cat:ai-frontier"),
-        ("▫️ Climate", "cat:climate"),
-        ("▫️ Markets", "cat:markets"),
+        ("▫️ AI Frontier", "cat:ai-frontier:1"),
+        ("▫️ Climate", "cat:climate:1"),
+        ("▫️ Markets", "cat:markets:1"),
     ]
     # /start only shows: nothing is stored until the reader chooses.
     assert await telegram_bot.store.find_subscriber("telegram", "100") is None
@@ -46,7 +46,7 @@ async def test_a_reader_subscribes_sets_a_time_and_lists_it(telegram_bot: Telegr
     assert "Climate" in listed["text"] and "07:30 (Asia/Ho_Chi_Minh)" in listed["text"]
     again = await bot.say(tu.command("/categories", chat_id=100))
     assert again["text"] == "Tap to subscribe or unsubscribe:"
-    assert ("✅ Climate", "cat:climate") in picker(again)
+    assert ("✅ Climate", "cat:climate:0") in picker(again)
     paused = await bot.say(tu.command("/pause", chat_id=100))
     assert paused["text"]
     subscriber = await bot.store.find_subscriber("telegram", "100")

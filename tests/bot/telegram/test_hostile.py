@@ -284,3 +284,54 @@ async def test_invalid_input_and_forged_buttons_from_a_new_chat_store_nothing(
     await bot.handle(tu.press("forget:yes", chat_id=557, user_id=557, message_id=1))
     rows = await bot.store._fetchall("SELECT chat_id FROM subscribers")
     assert rows == []
+
+
+# --- picker buttons carry the state they ask for; refusals are audited once a minute ------
+
+
+async def test_a_double_tap_on_the_picker_subscribes_once(
+    telegram_bot: TelegramBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = telegram_bot
+    shown = await bot.say(tu.command("/categories", chat_id=100))
+    data = keyboard(shown)[1][0][1]
+    assert data == "cat:climate:1"
+    press = {"chat_id": 100, "user_id": 100, "message_id": shown["message_id"]}
+    for _ in range(2):  # the second press redraws the same keyboard: "not modified"
+        answer, _ = await bot.press(tu.press(data, **press))
+        assert answer["text"] == "Subscribed to Climate."
+    assert await categories_of(bot, 100) == ("climate",)
+    answer, _ = await bot.press(tu.press("cat:climate:0", **press))
+    assert await categories_of(bot, 100) == ()
+    assert errors(caplog) == []
+
+
+async def test_forged_push_presses_are_audited_once_a_minute_with_a_count(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    for n in range(30):
+        answer, _ = await bot.press(
+            tu.press(f"push:forged{n}", chat_id=101, user_id=101, message_id=1)
+        )
+        assert alerted(answer)
+    rows = await bot.store._fetchall("SELECT actor, outcome, count FROM audit")
+    assert [tuple(r) for r in rows] == [("telegram:101", "refused", 30)]
+
+
+async def test_a_reader_who_blocked_the_bot_and_writes_again_is_welcomed_back(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    await bot.say(tu.command("/subscribe climate", chat_id=100))
+    await bot.handle(tu.bot_status("kicked", chat_id=100))
+    stopped = await bot.store.find_subscriber("telegram", "100")
+    assert stopped is not None and not stopped.active
+    before = len(bot.fake.messages)
+    await bot.handle(tu.command("/mysubs", chat_id=100))
+    texts = [m["text"] for m in bot.fake.messages[before:]]
+    assert "Welcome back: your digests resume." in texts and len(texts) == 2
+    back = await bot.store.find_subscriber("telegram", "100")
+    assert back is not None and back.active
+    # Said once: the next command gets only its own answer.
+    assert "Climate" in (await bot.say(tu.command("/mysubs", chat_id=100)))["text"]
