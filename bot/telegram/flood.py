@@ -4,8 +4,8 @@ one per chat, and a flood is held at the door.
 ``ChatLanes`` is the application's update processor. Commands and button presses of one
 chat run one at a time in that chat's lane, so a flooding chat waits for its own replies'
 pace (about 1/s, 20 a minute in groups) in one lane instead of in every update slot.
-A lane holds one of the shared slots only while it works: while a reply waits for its pace
-and goes out (``slot_lent``, in the rate limiter) the slot is lent to the other chats.
+A lane holds one of the shared slots only while it works: while a reply waits for its
+chat's own pace (``slot_lent``, in the rate limiter) the slot is lent to the other chats.
 
 Before a command or a press joins its lane, ``digests.flood.Admission`` counts it against
 the chat and the member (across chats). The excess is dropped: a press is still answered
@@ -51,7 +51,7 @@ SLOW_PRESSES = "Too many presses at once: please wait a moment."
 
 
 class Slot:
-    """A lane's hold on one of the shared slots; lent back while its reply waits."""
+    """A lane's hold on one of the shared slots; lent while its reply waits for its pace."""
 
     def __init__(self, semaphore: asyncio.Semaphore) -> None:
         self._semaphore = semaphore

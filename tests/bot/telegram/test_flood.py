@@ -246,3 +246,24 @@ async def test_a_reply_refused_with_429_is_sent_again_after_the_pause(strict: Ha
     await strict.send(tu.command("/help", chat_id=OTHER), tu.command("/help", chat_id=FLOODER))
     await strict.until(lambda: strict.texts(OTHER) and strict.texts(FLOODER), timeout=3.0)
     assert strict.fake.too_many == 1  # the second chat's reply; before, lost with a traceback
+
+
+@pytest.fixture
+async def deep(categorised_store: Store, local_server: Any) -> AsyncIterator[Harness]:
+    """Paced as in production."""
+    pacer = Pacer({"telegram": telegram_policy(30)})
+    lanes = ChatLanes(Admission(FloodLimits()))
+    async for h in harness(categorised_store, local_server, pacer, lanes):
+        yield h
+
+
+async def test_chats_waiting_for_their_own_pace_hold_no_update_slot(deep: Harness) -> None:
+    groups = [-3000 - i for i in range(10)]  # more than the 8 lanes at work at once
+    await deep.send(
+        *(tu.command("/help", chat_id=g, user_id=-g, kind="group") for g in groups for _ in "ab")
+    )
+    await deep.until(lambda: all(deep.texts(g) for g in groups), timeout=2.0)
+    await deep.send(tu.command("/start", chat_id=OTHER))
+    # Each group's second reply waits about 3 s for the group's pace (20 a minute);
+    # holding their slots meanwhile, they would keep /start out until then.
+    await deep.until(lambda: deep.texts(OTHER), timeout=1.5)
