@@ -282,6 +282,8 @@ async def test_invalid_input_and_forged_buttons_from_a_new_chat_store_nothing(
     answer, _ = await bot.press(tu.press("cat:gone", chat_id=556, user_id=556, message_id=1))
     assert answer["text"] == "That category no longer exists."
     await bot.handle(tu.press("forget:yes", chat_id=557, user_id=557, message_id=1))
+    answer, _ = await bot.press(tu.press("cat:climate:0", chat_id=558, user_id=558, message_id=1))
+    assert answer["text"] == "Unsubscribed from Climate."  # nothing to leave, nothing stored
     rows = await bot.store._fetchall("SELECT chat_id FROM subscribers")
     assert rows == []
 
