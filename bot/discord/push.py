@@ -26,7 +26,9 @@ from digests.i18n import t
 from digests.store import NotFound, PushBusy
 
 Button = discord.ui.Button[Any]
-PUSH_ID = r"news:push:(?P<token>[\w-]{1,40})"
+# ``news:push:<token>`` sends; ``news:push:no:<token>`` drops that preview, so its "send"
+# is dead after (``news:push:no`` alone: a preview's cancel from before it carried one).
+PUSH_ID = r"news:push:(?P<no>no:)?(?P<token>[\w-]{1,40})"
 # Any short word after the prefix, so that a forged id (``abc``, twenty digits) reaches
 # the button and is answered "no such push" rather than never answered; ``push_id_of``
 # then parses it strictly.
@@ -38,25 +40,25 @@ PROGRESS_FOR_SECONDS = 14 * 60
 
 
 class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
-    """Confirms (or, with the token ``no``, drops) a breaking push an admin previewed."""
+    """Confirms (or, ``cancel``, drops) the breaking push an admin previewed."""
 
-    def __init__(self, token: str, label: str = "") -> None:
+    def __init__(self, token: str, label: str = "", *, cancel: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label or token,
-                style=discord.ButtonStyle.danger
-                if token != "no"
-                else discord.ButtonStyle.secondary,
-                custom_id=f"news:push:{token}",
+                style=discord.ButtonStyle.secondary if cancel else discord.ButtonStyle.danger,
+                custom_id=f"news:push:no:{token}" if cancel else f"news:push:{token}",
             )
         )
         self.token = token
+        # A bare ``news:push:no`` (token "no") cancels too: it names no preview.
+        self.cancel = cancel or token == "no"
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PushButton:
-        return cls(match["token"])
+        return cls(match["token"], cancel=bool(match["no"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
@@ -68,11 +70,21 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
             # Another admin's confirmation: refused, audited, and left for its admin.
             await refuse(interaction, "another admin's push confirmation")
             return
+        # Taken at most once, by its admin: a cancel drops it, so a replayed or stale
+        # "send" of the same preview finds nothing.
         pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=now)
-        if pending is None:
-            language = language_of(interaction, await find(interaction))
+        language = language_of(interaction, await find(interaction))
+        if self.cancel:
             await interaction.response.edit_message(
                 content=t(language, "Not sent."), embeds=[], view=None
+            )
+            return
+        if pending is None:
+            # Used (a double tap: the first press's message shows the push), cancelled or
+            # expired. Said privately, so the message keeps what it shows.
+            await reply(
+                interaction,
+                t(language, "Not sent: this confirmation was already used, cancelled or expired."),
             )
             return
         await confirm_push(interaction, category=pending.category, article_id=pending.article_id)
@@ -156,7 +168,7 @@ async def preview_push(
             t(language, "Send to %(count)d subscribers", count=proposal.audience),
         )
     )
-    view.add_item(PushButton("no", t(language, "Cancel")))
+    view.add_item(PushButton(token, t(language, "Cancel"), cancel=True))
     await reply(
         interaction,
         t(
