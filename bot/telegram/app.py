@@ -61,10 +61,15 @@ def handlers() -> dict[int, list[BaseHandler[Any, DigestContext, Any]]]:
         *(CommandHandler(name, callback, filters=FRESH) for name, callback in commands.items()),
         MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated),
         MessageHandler(filters.COMMAND & FRESH, reader.unknown),
-        CallbackQueryHandler(buttons.category_pressed, pattern=keyboards.CATEGORY),
-        CallbackQueryHandler(buttons.forget_pressed, pattern=keyboards.FORGET),
-        CallbackQueryHandler(buttons.push_pressed, pattern=keyboards.PUSH),
-        CallbackQueryHandler(buttons.push_cancel_pressed, pattern=keyboards.PUSH_CANCEL),
+        *(
+            CallbackQueryHandler(buttons.always_answered(callback), pattern=pattern)
+            for callback, pattern in (
+                (buttons.category_pressed, keyboards.CATEGORY),
+                (buttons.forget_pressed, keyboards.FORGET),
+                (buttons.push_pressed, keyboards.PUSH),
+                (buttons.push_cancel_pressed, keyboards.PUSH_CANCEL),
+            )
+        ),
         CallbackQueryHandler(buttons.stale_pressed),
         ChatMemberHandler(membership.membership, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

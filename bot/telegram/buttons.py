@@ -5,7 +5,12 @@ by its pattern (``bot.telegram.keyboards``) and reads what it acts on from
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Awaitable, Callable
+
 from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 
 from bot.telegram.admin import FOR_ADMINS, cancel_push, confirm_push
 from bot.telegram.context import (
@@ -28,7 +33,25 @@ from digests import actions
 from digests.confirm import Outcome
 from digests.i18n import t
 
+Callback = Callable[[Update, DigestContext], Awaitable[None]]
 OTHERS_PUSH = "Only the admin who previewed this push may send it."
+
+
+def always_answered(callback: Callback) -> Callback:
+    """``callback``, with its press answered even when it fails (the error still goes to
+    the error handler): a press never answered spins in the reader's chat. An answer that
+    was already given is refused by Telegram as "too old" and dropped by ``answer``."""
+
+    @functools.wraps(callback)
+    async def wrapped(update: Update, context: DigestContext) -> None:
+        try:
+            await callback(update, context)
+        except Exception:
+            with contextlib.suppress(TelegramError):
+                await answer(query_of(update))
+            raise
+
+    return wrapped
 
 
 def query_of(update: Update) -> CallbackQuery:

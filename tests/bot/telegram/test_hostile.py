@@ -337,3 +337,19 @@ async def test_a_reader_who_blocked_the_bot_and_writes_again_is_welcomed_back(
     assert back is not None and back.active
     # Said once: the next command gets only its own answer.
     assert "Climate" in (await bot.say(tu.command("/mysubs", chat_id=100)))["text"]
+
+
+async def test_a_press_whose_handler_fails_is_still_answered(
+    telegram_bot: TelegramBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = telegram_bot
+
+    async def broken() -> None:
+        raise RuntimeError("the store failed once")
+
+    monkeypatch.setattr(bot.store, "list_categories", broken)
+    answer, edit = await bot.press(
+        tu.press("cat:climate:1", chat_id=100, user_id=100, message_id=1)
+    )
+    assert "text" not in answer and not edit
+    assert any("the store failed once" in line for line in errors(caplog))
