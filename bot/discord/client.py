@@ -26,7 +26,7 @@ from bot.discord.spelling import SPELLING
 from bot.discord.translator import CatalogTranslator
 from bot.discord.tree import DigestTree
 from digests.delivery_errors import DeliveryError
-from digests.i18n import t
+from digests.i18n import normalise_language, t
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import NotFound
 
@@ -108,6 +108,25 @@ class DigestClient(discord.AutoShardedClient):
 
     # --- gateway events --------------------------------------------------------------
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a press whose custom id no button kind matches (forged, or a button of an
+        older version): discord.py runs only the kinds whose pattern matches, so nothing
+        else answers it, and Discord would show "This interaction failed"."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if isinstance(custom_id, str) and known_button(custom_id):
+            return
+        language = normalise_language(
+            str(interaction.locale.value), self.digest.settings.default_language
+        )
+        try:
+            await interaction.response.send_message(
+                t(language, "This button is no longer valid."), ephemeral=True
+            )
+        except discord.HTTPException as exc:
+            log.info("could not answer an unknown button: %s", exc)
+
     async def on_ready(self) -> None:
         """Every shard is connected and has listed its servers: any server that still has
         active channels here but is not on the list removed the bot while it was down."""
@@ -187,3 +206,9 @@ class DigestClient(discord.AutoShardedClient):
         except (discord.HTTPException, DeliveryError) as exc:
             log.info("could not tell server %s about %s: %s", subscriber.guild_id, reason, exc)
         return False
+
+
+def known_button(custom_id: str) -> bool:
+    """Whether a registered button kind (a DynamicItem's pattern) takes ``custom_id``,
+    as discord.py matches it (the whole id)."""
+    return any(item.__discord_ui_compiled_template__.fullmatch(custom_id) for item in DYNAMIC_ITEMS)

@@ -27,6 +27,7 @@ from bot.discord.sender import CONTENT_LIMIT
 from digests import actions
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
+from digests.echo import excerpt
 from digests.errors import UserFacingError
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
@@ -271,9 +272,47 @@ async def on_command_error(
     if isinstance(error, NotAllowed):
         await reply(interaction, str(error))
         return
+    mistake = member_mistake(error, language_of(interaction, None))
+    if mistake is not None:
+        # Forged or stale command data (a modified client, commands not synced yet): the
+        # member's mistake, not the bot's; one short line, never the whole value.
+        log.warning("a Discord command was refused: %s", excerpt(describe_mistake(error), 200))
+        try:
+            await reply(interaction, mistake)
+        except discord.HTTPException as exc:
+            log.info("could not answer a refused command: %s", exc)
+        return
     log.error("a Discord command failed: %s", error, exc_info=error)
     language = language_of(interaction, None)
     try:
         await reply(interaction, t(language, "Something went wrong; please try again."))
     except discord.HTTPException:
         log.warning("could not tell the member that the command failed")
+
+
+# Command data that no synced command of this bot sends: a command or option that is not
+# (or no longer) there, or a value outside its choices or type.
+STALE_COMMAND = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+)
+
+
+def member_mistake(error: app_commands.AppCommandError, language: str) -> str | None:
+    """The one-line answer to forged or stale command data, or None for other errors."""
+    if isinstance(error, app_commands.TransformerError):
+        return t(language, "That option's value is not one of its choices.")
+    if isinstance(error, STALE_COMMAND):
+        return t(language, "This command changed; try again in a minute.")
+    return None
+
+
+def describe_mistake(error: app_commands.AppCommandError) -> str:
+    """What was wrong, for the log, without the value's whole text."""
+    if isinstance(error, app_commands.TransformerError):
+        return f"{error.type.name} option value {excerpt(str(error.value), 40)!r} not accepted"
+    if isinstance(error, app_commands.CommandNotFound):
+        return f"unknown command {excerpt(' '.join([*error.parents, error.name]), 60)!r}"
+    if isinstance(error, app_commands.CommandSignatureMismatch):
+        return f"options of {excerpt(error.command.qualified_name, 60)!r} do not match"
+    return type(error).__name__

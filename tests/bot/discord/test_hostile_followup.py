@@ -86,3 +86,106 @@ async def test_a_double_tap_on_send_does_not_say_not_sent(discord_bot: Bot, now:
     assert "Not sent." not in contents, contents
     late = a2 if a1["type"] == 7 else a1
     assert late["type"] == 4 and late["data"]["flags"] & 64, late
+
+
+# --- item 4: a custom id that no button kind matches ----------------------------------------
+
+FORGED_IDS = [
+    "news:pushcancel:" + "9" * 41,
+    "news:pushcancel:",
+    "news:push:" + "x" * 41,
+    "news:push:a b",
+    "news:cat:Climate",
+    "news:cat:climate:2",
+    "news:cat:" + "a" * 49,
+    "news:forget:yes:" + "x" * 21,
+    "news:forget:maybe",
+    "news:forget:yes:\ud800",
+    "news:cat:climate\u202e",
+    "garbage",
+]
+
+
+@pytest.mark.parametrize("custom_id", FORGED_IDS)
+async def test_a_forged_or_stale_id_is_answered_once(discord_bot: Bot, custom_id: str) -> None:
+    payload = press(custom_id, user_id=BOT_ADMIN, permissions=MANAGE_CHANNELS)
+    answer = await answer_or_none(discord_bot, payload, timeout=1.5)
+    assert answer is not None, f"{custom_id!r} never answered ('This interaction failed')"
+    assert answer["type"] == 4 and answer["data"]["flags"] & 64
+    assert answer["data"]["content"] == "This button is no longer valid."
+    await asyncio.sleep(0.1)
+    assert [a for a in discord_bot.fake.responses if a["interaction"] == payload["id"]] == [answer]
+
+
+async def test_a_forged_id_is_answered_in_vietnamese(discord_bot: Bot) -> None:
+    answer = await answer_or_none(discord_bot, press("garbage", locale="vi"), timeout=1.5)
+    assert answer is not None
+    assert answer["data"]["content"] == "Nút này không còn hiệu lực."
+
+
+async def test_a_valid_id_gets_only_its_buttons_answer(discord_bot: Bot) -> None:
+    payload = press("news:cat:climate:1", **MANAGER)
+    answer = await discord_bot.run(payload)
+    assert answer["type"] == 7 and "Subscribed" in answer["data"]["content"]
+    await asyncio.sleep(0.1)
+    assert len([a for a in discord_bot.fake.responses if a["interaction"] == payload["id"]]) == 1
+
+
+# --- item 5: forged or stale command data is the member's mistake ---------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"how": "monthly"},
+        {"how": "weekly", "day": "funday"},
+        {"how": "\ud800" * 3000},
+        {"how": "x" * 5000},
+    ],
+)
+async def test_a_forged_choice_is_answered_without_a_traceback(
+    discord_bot: Bot, options: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    payload = slash("news", "frequency", options, **MANAGER)
+    answer = await answer_or_none(discord_bot, payload, timeout=4)
+    assert answer is not None
+    assert answer["data"]["content"] == "That option's value is not one of its choices."
+    assert tracebacks(caplog) == []
+    assert all(len(r.getMessage()) < 300 for r in caplog.records), "the whole value was logged"
+    assert await discord_bot.store.find_subscriber("discord", "600") is None
+
+
+async def test_a_forged_language_is_answered_in_vietnamese(
+    discord_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    payload = slash("news", "language", {"language": "fr"}, locale="vi", **MANAGER)
+    answer = await answer_or_none(discord_bot, payload, timeout=4)
+    assert answer is not None
+    assert answer["data"]["content"] == "Giá trị của tùy chọn này không nằm trong các lựa chọn."
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "subcommand,options,answered",
+    [
+        ("nonexistent", {}, "This command changed; try again in a minute."),
+        ("subscribe", {}, "This command changed; try again in a minute."),
+        # Handled before: an extra option is ignored, a bare id is no role, "yes" is truthy.
+        ("subscribe", {"category": "climate", "extra": "x"}, "Subscribed to Climate."),
+        ("list", {"server": "yes"}, "Listing every channel of this server needs"),
+        ("breaking-role", {"role": "not-a-role"}, "I could not read that role"),
+    ],
+)
+async def test_a_stale_command_is_answered_without_a_traceback(
+    discord_bot: Bot,
+    subcommand: str,
+    options: dict[str, str],
+    answered: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    answer = await answer_or_none(discord_bot, slash("news", subcommand, options, **MANAGER), 3)
+    assert answer is not None
+    assert tracebacks(caplog) == []
+    assert answer["data"]["content"].startswith(answered), answer
