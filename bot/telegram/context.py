@@ -74,13 +74,19 @@ class BotContext:
             member = await bot.get_chat_member(chat_id, user_id)
         except ChatMigrated as exc:
             await migration.follow(self.store, chat_id, exc.new_chat_id, now=self.clock.now())
+            if exc.new_chat_id == chat_id or await self._moved_on(exc.new_chat_id):
+                return False
             return await self.is_chat_admin(exc.new_chat_id, user_id, bot)
         except TelegramError as exc:
-            log.warning("cannot tell whether %s administers chat %s: %s", user_id, chat.id, exc)
+            log.warning("cannot tell whether %s administers chat %s: %s", user_id, chat_id, exc)
             return False
         allowed = member.status in (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
         self._admins[key] = allowed
         return allowed
+
+    async def _moved_on(self, new: int) -> bool:
+        """Whether ``new`` itself is recorded as migrated (a loop: no more asking)."""
+        return await migration.current_chat_id(self.store, new) != new
 
 
 class DigestData:
