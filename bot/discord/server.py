@@ -15,9 +15,10 @@ from discord import app_commands
 from bot.discord.access import may_list_server, may_set_admin_role
 from bot.discord.context import (
     PLATFORM,
+    actor_of,
     asker_of,
     ctx_of,
-    ensure,
+    draft,
     find,
     language_of,
     manages_channel,
@@ -28,6 +29,8 @@ from digests import actions
 from digests.echo import excerpt
 from digests.i18n import t
 from digests.models import Subscriber
+from digests.replies import gone
+from digests.store import SubscriberGone
 
 
 def role_problem(
@@ -159,11 +162,19 @@ def add_server_commands(group: app_commands.Group) -> None:
                 "Members with %(role)s can now change this server's digests.",
                 role=role.mention,
             )
+        now = ctx.clock.now()
         await ctx.store.set_admin_role(
-            PLATFORM,
-            str(interaction.guild_id),
-            str(role.id) if role else None,
-            now=ctx.clock.now(),
+            PLATFORM, str(interaction.guild_id), str(role.id) if role else None, now=now
+        )
+        # Who may change every channel of a server: the audit log says who granted it.
+        await ctx.store.audit(
+            actor=actor_of(interaction),
+            platform=PLATFORM,
+            action="admin-role",
+            target=f"{PLATFORM}:guild:{interaction.guild_id}",
+            outcome="ok",
+            now=now,
+            detail=f"role {role.id}" if role else "no role",
         )
         await reply(interaction, text)
 
@@ -177,9 +188,11 @@ def add_server_commands(group: app_commands.Group) -> None:
 
 
 async def set_breaking_role(interaction: discord.Interaction, role: discord.Role | None) -> None:
-    """The channel's breaking-news ping: checked in full, then written."""
+    """The channel's breaking-news ping: checked in full, then written (and recorded as
+    the channel's last change)."""
     ctx = ctx_of(interaction)
-    language = language_of(interaction, await find(interaction))
+    subscriber = await find(interaction)
+    language = language_of(interaction, subscriber)
     if interaction.guild_id is None:
         await reply(interaction, t(language, "This works in a server channel."))
         return
@@ -206,8 +219,19 @@ async def set_breaking_role(interaction: discord.Interaction, role: discord.Role
                 "That role cannot be mentioned: make it mentionable, or give me the "
                 "Mention All Roles permission.",
             )
-    subscriber = await ensure(interaction)
-    await ctx.store.update_subscriber(
-        subscriber.id, now=ctx.clock.now(), breaking_role=str(role.id) if role else None
-    )
+    if subscriber is None and role is None:
+        # Nothing to clear in a channel never stored: stored only when something is written.
+        await reply(interaction, text)
+        return
+    subscriber = await ctx.store.stored(subscriber or await draft(interaction))
+    try:
+        await ctx.store.update_subscriber(
+            subscriber.id,
+            now=ctx.clock.now(),
+            change="breaking role: " + (f"<@&{role.id}>" if role else "none"),
+            by=actor_of(interaction),
+            breaking_role=str(role.id) if role else None,
+        )
+    except SubscriberGone:  # forgotten (/news forget) between the read and the write
+        text = gone(language)
     await reply(interaction, text)

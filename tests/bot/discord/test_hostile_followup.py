@@ -16,7 +16,7 @@ import pytest
 
 from tests.bot.discord.conftest import BOT_ADMIN, Bot, buttons
 from tests.builders import add_article
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, MANAGE_GUILD, press, role, slash
 
 MANAGER = {"permissions": MANAGE_CHANNELS}
 
@@ -189,3 +189,79 @@ async def test_a_stale_command_is_answered_without_a_traceback(
     assert answer is not None
     assert tracebacks(caplog) == []
     assert answer["data"]["content"].startswith(answered), answer
+
+
+# --- items 6, 7, 8: the role commands record who changed what, and store only a change -----
+
+
+def hold(obj: Any, name: str) -> tuple[asyncio.Event, asyncio.Event]:
+    """Make ``obj.name`` wait (once) until released; returns (reached, release)."""
+    original = getattr(obj, name)
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        if not reached.is_set():
+            reached.set()
+            await release.wait()
+        return await original(*args, **kwargs)
+
+    setattr(obj, name, held)
+    return reached, release
+
+
+async def forget_now(bot: Bot) -> None:
+    yes = buttons(await bot.run(slash("news", "forget", user_id=43, **MANAGER)))[0][0]
+    done = await bot.run(press(yes, user_id=43, **MANAGER))
+    assert done["data"]["content"].startswith("Done"), done
+
+
+async def test_a_forget_racing_breaking_role_is_told_nothing_changed(
+    discord_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **MANAGER))
+    reached, release = hold(discord_bot.store, "update_subscriber")
+    payload = slash("news", "breaking-role", {"role": role(77)}, **MANAGER)
+    discord_bot.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+    await asyncio.wait_for(reached.wait(), 3)
+    await forget_now(discord_bot)
+    release.set()
+    answer = await wait_answer(discord_bot, payload, 3)
+    assert answer is not None
+    assert answer["data"]["content"] == "This chat's settings were deleted; nothing was changed."
+    assert await discord_bot.store.find_subscriber("discord", "600") is None
+    assert tracebacks(caplog) == []
+
+
+async def test_breaking_role_is_recorded_as_the_last_change(discord_bot: Bot) -> None:
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **MANAGER))
+    text = await discord_bot.text(
+        slash("news", "breaking-role", {"role": role(77)}, user_id=56, **MANAGER)
+    )
+    assert text == "Breaking news here will ping <@&77>."
+    sub = await discord_bot.store.find_subscriber("discord", "600")
+    assert sub is not None and sub.breaking_role == "77"
+    assert (sub.last_change, sub.changed_by) == ("breaking role: <@&77>", "discord:56")
+    rows = await discord_bot.store.audit_log()
+    assert any(r.actor == "discord:56" and "breaking role" in (r.detail or "") for r in rows)
+
+
+async def test_admin_role_change_is_audited(discord_bot: Bot) -> None:
+    await discord_bot.text(
+        slash("news", "admin-role", {"role": role(77)}, permissions=MANAGE_GUILD, user_id=55)
+    )
+    await discord_bot.text(slash("news", "admin-role", permissions=MANAGE_GUILD, user_id=57))
+    rows = [r for r in await discord_bot.store.audit_log() if r.action == "admin-role"]
+    assert sorted((r.actor, r.detail, r.outcome) for r in rows) == [
+        ("discord:55", "role 77", "ok"),
+        ("discord:57", "no role", "ok"),
+    ]
+
+
+async def test_breaking_role_cleared_in_a_new_channel_stores_nothing(discord_bot: Bot) -> None:
+    text = await discord_bot.text(slash("news", "breaking-role", **MANAGER))
+    assert text == "Breaking news here will ping nobody."
+    assert await discord_bot.store.find_subscriber("discord", "600") is None
+    # A role for a new channel is something to store.
+    await discord_bot.text(slash("news", "breaking-role", {"role": role(77)}, **MANAGER))
+    sub = await discord_bot.store.find_subscriber("discord", "600")
+    assert sub is not None and sub.breaking_role == "77"
