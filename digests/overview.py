@@ -7,6 +7,7 @@ changes the store, short.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -35,8 +36,15 @@ async def category_toggles(store: Store, subscriber: Subscriber | None) -> list[
     return [Toggle(c.slug, c.name, c.slug in mine) for c in await store.list_categories()]
 
 
-async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) -> str:
-    """The subscriber's subscriptions and schedule (``mysubs``)."""
+async def describe(
+    store: Store,
+    subscriber: Subscriber,
+    *,
+    spelling: Spelling,
+    actor_shown: Callable[[str], str] | None = None,
+) -> str:
+    """The subscriber's subscriptions and schedule (``mysubs``); ``actor_shown`` names
+    who made the last change as the platform shows a member (see ``last_change_text``)."""
     lang = subscriber.language
     names = {c.slug: c.name for c in await store.list_categories()}
     lines = []
@@ -69,12 +77,16 @@ async def describe(store: Store, subscriber: Subscriber, *, spelling: Spelling) 
         )
     elif not subscriber.active:
         state = "\n" + t(lang, "Inactive: %(reason)s", reason=subscriber.inactive_reason or "")
-    return f"{head}\n\n{schedule}{state}{last_change_text(subscriber)}"
+    return f"{head}\n\n{schedule}{state}{last_change_text(subscriber, actor_shown)}"
 
 
-def last_change_text(subscriber: Subscriber) -> str:
+def last_change_text(
+    subscriber: Subscriber, actor_shown: Callable[[str], str] | None = None
+) -> str:
     """ "Last change: … by … at …" on a line of its own, or "" when none was recorded, so
-    a group's moderators can find out who changed its digest."""
+    a group's moderators can find out who changed its digest. ``actor_shown`` turns who
+    did it, as the audit log names them ("discord:43"), into how the platform shows them
+    (Discord: a mention, ``<@43>``); without it the audit log's name is shown, excerpted."""
     if not subscriber.last_change or subscriber.changed_at is None:
         return ""
     lang = subscriber.language
@@ -85,7 +97,9 @@ def last_change_text(subscriber: Subscriber) -> str:
             lang,
             "Last change: %(what)s by %(who)s at %(when)s",
             what=what,
-            who=excerpt(subscriber.changed_by),
+            who=actor_shown(subscriber.changed_by)
+            if actor_shown
+            else excerpt(subscriber.changed_by),
             when=when,
         )
     else:

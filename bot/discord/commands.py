@@ -21,6 +21,7 @@ from bot.discord.choices import (
 from bot.discord.context import (
     PLATFORM,
     actor_of,
+    actor_shown,
     bot_cannot_post,
     ctx_of,
     draft,
@@ -122,7 +123,9 @@ def add_subscription_commands(group: app_commands.Group) -> None:
                 interaction, actions.no_subscriptions(language_of(interaction, None), SPELLING)
             )
             return
-        described = await actions.describe(ctx_of(interaction).store, subscriber, spelling=SPELLING)
+        described = await actions.describe(
+            ctx_of(interaction).store, subscriber, spelling=SPELLING, actor_shown=actor_shown
+        )
         await reply(interaction, described)
 
     @group.command(name="categories", description=_("choose categories with buttons"))

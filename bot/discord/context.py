@@ -140,6 +140,16 @@ def actor_of(interaction: discord.Interaction) -> str:
     return f"{PLATFORM}:{interaction.user.id}"
 
 
+def actor_shown(by: str) -> str:
+    """Who did it, as a reply shows them: a member of Discord as a mention, which shows
+    their name (replies mention nobody: ``reply`` sends them with no allowed mentions);
+    anyone else (the CLI, the admin API) as the audit log names them, excerpted."""
+    member = by.removeprefix(f"{PLATFORM}:")
+    if member != by and member.isascii() and member.isdigit():
+        return f"<@{member}>"
+    return excerpt(by)
+
+
 async def welcome_back(interaction: discord.Interaction) -> None:
     """In a DM: a reader whose digests stopped because Discord refused them and who uses
     the bot again is reactivated; the note waits in the interaction's extras for the

@@ -16,6 +16,7 @@ from bot.discord.access import may_list_server, may_set_admin_role
 from bot.discord.context import (
     PLATFORM,
     actor_of,
+    actor_shown,
     asker_of,
     ctx_of,
     draft,
@@ -74,14 +75,11 @@ def _last_change(sub: Subscriber, language: str) -> str:
     when = f"<t:{int(changed_at.timestamp())}:R>"  # shown in the reader's own time
     if not changed_by:
         return " — " + t(language, "last change: %(what)s %(when)s", what=excerpt(what), when=when)
-    who = changed_by.removeprefix(f"{PLATFORM}:")
-    # A member as a mention (replies mention nobody, so it only shows their name).
-    shown = f"<@{who}>" if who.isascii() and who.isdigit() else excerpt(changed_by)
     return " — " + t(
         language,
         "last change: %(what)s, by %(who)s %(when)s",
         what=excerpt(what),
-        who=shown,
+        who=actor_shown(changed_by),
         when=when,
     )
 

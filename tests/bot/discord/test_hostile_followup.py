@@ -265,3 +265,21 @@ async def test_breaking_role_cleared_in_a_new_channel_stores_nothing(discord_bot
     await discord_bot.text(slash("news", "breaking-role", {"role": role(77)}, **MANAGER))
     sub = await discord_bot.store.find_subscriber("discord", "600")
     assert sub is not None and sub.breaking_role == "77"
+
+
+# --- item 9: /news list names the member who changed it as Discord shows them -------------
+
+
+async def test_list_names_the_last_changer_as_a_mention(discord_bot: Bot) -> None:
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **MANAGER))
+    await discord_bot.run(press("news:cat:markets:1", user_id=43, **MANAGER))
+    answer = await discord_bot.run(slash("news", "list"))
+    listed = answer["data"]["content"]
+    assert "Last change: subscribed: markets by <@43> at" in listed, listed
+    assert "discord:43" not in listed
+    # The mention only shows the name: replies mention nobody.
+    assert answer["data"]["allowed_mentions"] == {"parse": []}
+    server = await discord_bot.text(
+        slash("news", "list", {"server": True}, permissions=MANAGE_GUILD)
+    )
+    assert "by <@43>" in server

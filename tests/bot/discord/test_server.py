@@ -177,9 +177,9 @@ async def test_the_server_list_shows_the_last_change_and_who_made_it(discord_bot
         slash("news", "list", {"server": True}, permissions=MANAGE_GUILD)
     )
     assert "last change: paused, by <@43> <t:" in listed
-    # The channel's own list (the core's describe) names them too.
+    # The channel's own list (the core's describe) names them the same way.
     own = await discord_bot.text(slash("news", "list"))
-    assert "discord:43" in own
+    assert "by <@43> at" in own
 
 
 async def test_a_thread_is_a_channel_of_its_own_with_its_parents_overwrites(
