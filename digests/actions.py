@@ -181,7 +181,8 @@ async def unsubscribe(
             command=spelling.command("unsubscribe", "all"),
         )
     if wanted == ["all"]:
-        # A chat never stored has nothing to leave, and leaving stores nothing.
+        # A chat never stored has nothing to leave, and leaving stores nothing. The count
+        # is of what the reader sees: dormant subscriptions of retired categories stay.
         removed = (
             await store.unsubscribe(subscriber.id, None, now=now, by=by) if subscriber.id else 0
         )

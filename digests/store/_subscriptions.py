@@ -108,16 +108,20 @@ class SubscriptionStore(StoreBase):
         now: datetime | None = None,
         by: str | None = None,
     ) -> int:
-        """Remove the named subscriptions, or all of them (dormant ones of retired
-        categories included) with ``None``; return how many. With ``now`` the change is
-        recorded, and a subscriber that does not exist raises SubscriberGone."""
+        """Remove the named subscriptions, or with ``None`` all those the reader sees;
+        return how many. ``None`` leaves the dormant subscriptions of retired categories
+        (the reader sees none of them), so they come back if their category does. With
+        ``now`` the change is recorded, and a subscriber that does not exist raises
+        SubscriberGone."""
         async with self._transaction() as db:
             if now is not None:
                 what = "unsubscribed: " + (", ".join(categories) if categories else "all")
                 await record_change(db, subscriber_id, what=what, by=by, now=now)
             if categories is None:
                 cursor = await db.execute(
-                    "DELETE FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
+                    """DELETE FROM subscriptions WHERE subscriber_id = ? AND category IN
+                       (SELECT slug FROM categories WHERE retired_at IS NULL)""",
+                    (subscriber_id,),
                 )
             else:
                 cursor = await db.execute(

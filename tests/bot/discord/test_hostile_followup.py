@@ -283,3 +283,18 @@ async def test_list_names_the_last_changer_as_a_mention(discord_bot: Bot) -> Non
         slash("news", "list", {"server": True}, permissions=MANAGE_GUILD)
     )
     assert "by <@43>" in server
+
+
+# --- item 11: unsubscribe all counts what the reader sees ----------------------------------
+
+
+async def test_unsubscribe_all_leaves_a_retired_categorys_subscription(
+    discord_bot: Bot, now: datetime
+) -> None:
+    store = discord_bot.store
+    await discord_bot.text(slash("news", "subscribe", {"category": "markets,climate"}, **MANAGER))
+    assert await store.retire_categories_except(["ai-frontier", "climate"], now=now) == {
+        "markets": 1
+    }
+    text = await discord_bot.text(slash("news", "unsubscribe", {"category": "all"}, **MANAGER))
+    assert text == "Unsubscribed from everything (1 categories)."
