@@ -30,6 +30,10 @@ class FloodLimits:
     chat_burst: float = 8.0
     user_per_minute: float = 30.0  # across every chat the member writes in
     user_burst: float = 10.0
+    # Each member's own share of a chat: admitted even when a crowd has spent the chat's
+    # limit, so two or three flooding accounts cannot lock the chat's moderators out.
+    share_per_minute: float = 3.0
+    share_burst: float = 3.0
     # Admitted updates waiting in one chat at once; a press needs a shorter queue, as it
     # must be answered while the member still looks at the button.
     max_waiting: int = 6
@@ -78,14 +82,27 @@ class Admission:
         if len(self._buckets) > self._max_keys:
             self.prune(now)
         chat_bucket = self._bucket("chat", chat, limits.chat_per_minute, limits.chat_burst)
-        buckets = [("chat", chat, chat_bucket)]
-        if user is not None:
-            user_bucket = self._bucket("user", user, limits.user_per_minute, limits.user_burst)
-            buckets.append(("user", user, user_bucket))
+        if user is None:
+            return self._take(now, [("chat", chat, chat_bucket)])
+        user_bucket = self._bucket("user", user, limits.user_per_minute, limits.user_burst)
+        share = self._bucket(
+            "share", f"{chat}\x00{user}", limits.share_per_minute, limits.share_burst
+        )
+        if chat_bucket.earliest(now) > now and share.earliest(now) <= now:
+            # The crowd spent the chat's limit, not this member: their own share of it.
+            return self._take(now, [("user", user, user_bucket), ("share", chat, share)])
+        refused = self._take(now, [("chat", chat, chat_bucket), ("user", user, user_bucket)])
+        if refused is None and share.earliest(now) <= now:
+            share.take(now)  # a member's share counts what they sent while the chat had room
+        return refused
+
+    @staticmethod
+    def _take(now: float, buckets: list[tuple[str, str, TokenBucket]]) -> Refused | None:
+        """Take a token from each bucket if all have one, else say which has none."""
         for scope, key, bucket in buckets:
             earliest = bucket.earliest(now)
             if earliest > now:
-                return Refused(scope, key, earliest - now)
+                return Refused("chat" if scope == "share" else scope, key, earliest - now)
         for _, _, bucket in buckets:
             bucket.take(now)
         return None

@@ -38,7 +38,21 @@ def test_other_chats_and_members_are_unaffected() -> None:
     admission = Admission(LIMITS)
     admitted(admission, "1", "1", [0.0] * 300)
     assert admission.admit("2", "2", 0.0) is None
-    assert admission.admit("1", "3", 0.0) is not None  # the flooded chat is full for all
+    # The flooded chat is full, but another member still has their own share of it.
+    assert admitted(admission, "1", "3", [0.0] * 10) == 3
+
+
+def test_flooding_accounts_cannot_lock_a_chats_moderator_out() -> None:
+    admission = Admission(LIMITS)
+    moderator = flooders = 0
+    for second in range(120):  # two accounts each at their own limit, for two minutes
+        for member in ("a", "b"):
+            flooders += admission.admit("-1", member, float(second)) is None
+        if second % 20 == 0:  # a moderator's command every 20 s
+            moderator += admission.admit("-1", "mod", second + 0.5) is None
+    assert moderator == 6
+    # The flooders got the chat's limit (8 at once, 20 a minute) and their own shares.
+    assert flooders <= 8 + 40 + 2 * (3 + 6)
 
 
 def test_one_member_flooding_many_chats_is_held_by_the_member_limit() -> None:
@@ -73,7 +87,7 @@ def test_idle_buckets_are_pruned_and_start_full() -> None:
     for chat in range(150):
         admission.admit(str(chat), str(chat), 0.0)
     admission.admit("x", "x", 3600.0)  # over max_keys: the full ones are forgotten
-    assert len(admission._buckets) == 2
+    assert len(admission._buckets) == 3  # x's chat, member and share buckets
     assert admitted(admission, "1", "1", [3600.0] * 20) == 8
 
 
