@@ -261,6 +261,14 @@ class DeliveryWorker:
                 raise LookupError(f"message body {entry.payload_ids[part]} is missing")
             if plain:
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
+            # The chat's own pace first, then the platform's: booked at once, a chat's next
+            # part a second away would hold the global budget, and every other chat, until then.
+            own = self._pacer.own_wait(entry.platform, destination.chat_id, self._monotonic())
+            if own > 0:
+                await self._sleep(own)
+                if self._stopping:
+                    await self._store.release(entry.id, now=self._clock.now())
+                    return
             wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())
             if wait > 0:
                 await self._sleep(wait)

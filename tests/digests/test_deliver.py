@@ -374,3 +374,21 @@ async def test_a_chat_that_keeps_migrating_is_not_followed_forever(store: Store)
     row = await store.outbox_entry(entry)
     assert row["status"] == "dead" and "migrated twice" in row["last_error"]
     assert sender.sent == []
+
+
+async def test_a_chats_next_part_does_not_hold_the_other_chats(store: Store) -> None:
+    await subscriber_with_entry(store, chat="1", parts=2)
+    harness = Harness(store, ScriptedSender())
+    others: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        # While chat 1 waits for its next part, another chat (a command's reply, another
+        # digest) asks the same pacer for a turn.
+        others.append(harness.pacer.reserve("telegram", "2", harness.mono))
+        harness.mono += seconds
+
+    harness.worker._sleep = sleep
+    assert await harness.worker.run_once() == 1
+    # Chat 1's second part waited its chat's second; the other chat got the platform's
+    # pace, not chat 1's turn (booked at once, the global budget held it for ~1.1 s).
+    assert others and others[0] < 0.1
