@@ -240,6 +240,20 @@ class DeliveryWorker:
             entry.id
         )
 
+    async def _wait_turn(self, entry: OutboxEntry, chat_id: str) -> bool:
+        """Wait for the chat's turn; False (the entry released) if the worker is stopping.
+
+        The chat's own pace first, then the platform's: booked at once, a chat's next part
+        a second away would hold the global budget, and every other chat, until then."""
+        for wait_of in (self._pacer.own_wait, self._pacer.reserve):
+            wait = wait_of(entry.platform, chat_id, self._monotonic())
+            if wait > 0:
+                await self._sleep(wait)
+                if self._stopping:
+                    await self._store.release(entry.id, now=self._clock.now())
+                    return False
+        return True
+
     async def _deliver(self, entry: OutboxEntry, bodies: Bodies) -> None:
         sender = self._senders[entry.platform]
         destination = Destination(
@@ -261,20 +275,8 @@ class DeliveryWorker:
                 raise LookupError(f"message body {entry.payload_ids[part]} is missing")
             if plain:
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
-            # The chat's own pace first, then the platform's: booked at once, a chat's next
-            # part a second away would hold the global budget, and every other chat, until then.
-            own = self._pacer.own_wait(entry.platform, destination.chat_id, self._monotonic())
-            if own > 0:
-                await self._sleep(own)
-                if self._stopping:
-                    await self._store.release(entry.id, now=self._clock.now())
-                    return
-            wait = self._pacer.reserve(entry.platform, destination.chat_id, self._monotonic())
-            if wait > 0:
-                await self._sleep(wait)
-                if self._stopping:
-                    await self._store.release(entry.id, now=self._clock.now())
-                    return
+            if not await self._wait_turn(entry, destination.chat_id):
+                return
             if await self._gone(entry):
                 return
             try:
