@@ -9,7 +9,7 @@ the ``Spelling`` of their commands for the replies that tell the reader what to 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from digests.echo import excerpt, excerpts
 from digests.i18n import t
@@ -242,14 +242,14 @@ async def set_filter(
 
 
 async def forget(
-    store: Store, subscriber: Subscriber, *, by: str | None = None, now: datetime | None = None
+    store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
 ) -> str:
     """Delete everything stored about the chat. A group or channel forgotten leaves an
     audit row naming ``by``; a chat already gone is answered, not an error."""
     if not subscriber.id:
         return gone(subscriber.language)
     try:
-        report = await store.forget_subscriber(subscriber.id, by=by, now=now or _utcnow())
+        report = await store.forget_subscriber(subscriber.id, by=by, now=now)
     except NotFound:  # deleted meanwhile (another admin's forget, a double tap)
         return gone(subscriber.language)
     return t(
@@ -272,12 +272,6 @@ async def reactivate(store: Store, subscriber: Subscriber, *, now: datetime) -> 
     if not await store.reactivate(subscriber.id, now=now):
         return None  # another update from the same reader did it first
     return t(subscriber.language, "Welcome back: your digests resume.")
-
-
-def _utcnow() -> datetime:
-    # Only for callers that do not pass ``now`` yet: an audit row's time is a record,
-    # not a decision.
-    return datetime.now(UTC)
 
 
 # How many names a confirmation lists (categories subscribed, left) before "…".

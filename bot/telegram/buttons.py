@@ -124,7 +124,7 @@ async def forget_pressed(update: Update, context: DigestContext) -> None:
     if subscriber is None:
         text = t(language, "There was nothing stored about this chat.")
     else:
-        text = await actions.forget(ctx.store, subscriber, by=actor_of(update))
+        text = await actions.forget(ctx.store, subscriber, by=actor_of(update), now=ctx.clock.now())
     await answer(query, text)  # seen even where the question can no longer be edited
     await edit_text(query, text)
 

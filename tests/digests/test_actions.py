@@ -158,7 +158,7 @@ async def test_pause_resume_language_and_forget_in_vietnamese(categorised_store:
     assert (reply, lang) == ("I will speak English with you.", "en")
     reply, lang = await actions.set_language(store, sub, ["fr"], now=NOW, spelling=SLASH)
     assert lang == "vi" and "/language" in reply
-    reply = await actions.forget(store, await reload(store, sub))
+    reply = await actions.forget(store, await reload(store, sub), now=NOW)
     assert "deleted" in reply
     assert await store.find_subscriber("telegram", "1") is None
 
