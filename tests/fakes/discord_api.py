@@ -4,7 +4,12 @@ REST: it checks what Discord checks for a message (content ≤ 2000, ≤ 10 embe
 characters across them, title ≤ 256, description ≤ 4096), records the allowed_mentions,
 answers 429 beyond 5 messages per 5 s in a channel, and plays channels the bot may not
 post in (403 50013 / 50001), that were deleted (404 10003), and members whose DMs are
-closed (403 50007). Interaction answers, follow-ups and edits are recorded.
+closed (403 50007). Interaction answers, follow-ups and edits are recorded, and checked
+as Discord checks them: the same limits (400 50035, recorded in ``refused``), a second
+answer to one interaction (400 40060 "Interaction has already been acknowledged."), and an
+answer later than 3 s after the interaction was created (404 10062 "Unknown interaction";
+the creation time is read from the interaction's id, a snowflake, as the builders in
+``discord_interactions`` make it).
 
 Gateway: ``/gateway`` speaks enough of Discord's protocol for discord.py (HELLO, IDENTIFY →
 READY and a GUILD_CREATE per server, heartbeats); ``await fake.dispatch(event, data)``
@@ -46,6 +51,10 @@ class FakeDiscord:
     global_per_second: float | None = None  # Discord's 50/s for bots, when a test wants it
     followups: list[dict[str, Any]] = field(default_factory=list)  # follow-up messages
     edits: list[dict[str, Any]] = field(default_factory=list)  # edited interaction answers
+    # Answers, follow-ups and edits Discord would refuse: {"why": code, ...the request}.
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    # Discord's 3 s to answer an interaction (None: not checked).
+    answer_within: float | None = 3.0
     dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> user id
     dm_closed: set[str] = field(default_factory=set)  # users who accept no DMs
     # id -> {"system_channel": id, "roles": [role(...), ...], "name": ...}
@@ -90,13 +99,54 @@ class FakeDiscord:
 
     async def followup(self, request: web.Request) -> web.Response:
         body = await _body(request)
+        problem = _check(body, needs=("content", "embeds", "components"))
+        if problem:
+            return self._refused("followup", body, 400, 50035, f"Invalid Form Body: {problem}")
         self.followups.append({"token": request.match_info["token"], **body})
         return self._message("600", body)
 
     async def edit(self, request: web.Request) -> web.Response:
         body = await _body(request)
+        problem = _check(body, needs=())
+        if problem:
+            return self._refused("edit", body, 400, 50035, f"Invalid Form Body: {problem}")
         self.edits.append({"token": request.match_info["token"], **body})
         return self._message("edited", body)
+
+    def _refused(
+        self, kind: str, body: dict[str, Any], status: int, code: int, message: str
+    ) -> web.Response:
+        self.refused.append({"kind": kind, "code": code, **body})
+        return _error(status, code, message)
+
+    def _answer_problem(
+        self, interaction: str, body: dict[str, Any]
+    ) -> tuple[int, int, str] | None:
+        """Why Discord would refuse this answer to ``interaction``: (status, code, message)."""
+        if any(a["interaction"] == interaction for a in self.responses):
+            return 400, 40060, "Interaction has already been acknowledged."
+        created = snowflake_time(interaction)
+        if (
+            self.answer_within is not None
+            and created is not None
+            and time.time() - created > self.answer_within
+        ):
+            return 404, 10062, "Unknown interaction"
+        data = body.get("data") or {}
+        kind = body.get("type")
+        if kind == 8:
+            choices = data.get("choices") or []
+            if len(choices) > 25 or any(
+                len(c["name"]) > 100 or len(str(c["value"])) > 100 for c in choices
+            ):
+                return 400, 50035, "Invalid Form Body: autocomplete choices too long"
+            return None
+        if kind in (4, 7):
+            needs = ("content", "embeds", "components") if kind == 4 else ()
+            problem = _check(data, needs=needs)
+            if problem:
+                return 400, 50035, f"Invalid Form Body: {problem}"
+        return None
 
     async def wait_for(self, what: str, count: int, timeout: float = 5.0) -> list[Any]:
         """Wait until ``count`` items were recorded in ``what`` (responses, messages…)."""
@@ -219,6 +269,12 @@ class FakeDiscord:
     async def callback(self, request: web.Request) -> web.Response:
         """An interaction answered (a reply, an ephemeral reply, autocomplete choices)."""
         body = await _body(request)
+        problem = self._answer_problem(request.match_info["id"], body)
+        if problem:
+            status, code, message = problem
+            return self._refused(
+                "response", {"interaction": request.match_info["id"], **body}, status, code, message
+            )
         self.responses.append({"interaction": request.match_info["id"], **body})
         if request.query.get("with_response") not in ("1", "true"):
             return web.Response(status=204)
@@ -305,10 +361,12 @@ class FakeDiscord:
         )
 
 
-def _check(body: dict[str, Any]) -> str | None:
+def _check(body: dict[str, Any], needs: tuple[str, ...] = ("content", "embeds")) -> str | None:
+    """What Discord refuses in a message body, or None. ``needs``: the fields of which a
+    new message must have one (an edit needs none)."""
     content = body.get("content") or ""
     embeds = body.get("embeds") or []
-    if not content and not embeds:
+    if needs and not any(body.get(name) for name in needs):
         return "cannot send an empty message"
     if len(content) > 2000:
         return "content over 2000"
@@ -323,6 +381,23 @@ def _check(body: dict[str, Any]) -> str | None:
     if total > 6000:
         return "embeds over 6000 characters"
     return None
+
+
+# Discord's epoch (2015-01-01), in milliseconds: a snowflake's top bits count from it.
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+
+def snowflake(at: float, sequence: int) -> int:
+    """A snowflake id created at ``at`` (Unix seconds), as Discord makes them."""
+    return (int(at * 1000) - DISCORD_EPOCH_MS) << 22 | (sequence & 0xFFF)
+
+
+def snowflake_time(value: str) -> float | None:
+    """When a snowflake id was created (Unix seconds); None for an id that is not one
+    (a small test id)."""
+    if not value.isdigit() or int(value) < 1 << 32:
+        return None
+    return ((int(value) >> 22) + DISCORD_EPOCH_MS) / 1000
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -6,9 +6,10 @@ gateway: ``discord.Interaction(data=payload, state=client._connection)``, then
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
-from tests.fakes.discord_api import message_payload
+from tests.fakes.discord_api import message_payload, snowflake
 
 ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
@@ -209,7 +210,8 @@ def _base(
         "global_name": None,
     }
     payload: dict[str, Any] = {
-        "id": str(next(_ids)),
+        # A snowflake of now, as Discord's: the fake refuses an answer 3 s after it.
+        "id": str(snowflake(time.time(), next(_ids))),
         "application_id": "4243",
         "attachment_size_limit": 10 * 1024 * 1024,
         "token": f"tok{next(_ids)}",

@@ -80,6 +80,10 @@ async def discord_bot(
     await client.login(TOKEN)
     try:
         yield Bot(client, fake, categorised_store, ctx)
+        # Discord refuses an answer over its limits, a second answer and a late one: the
+        # bot never sends one (a test that means to sets ``fake.refused_expected``).
+        refused = [(r["kind"], r["code"]) for r in fake.refused]
+        assert not refused or getattr(fake, "refused_expected", False), refused
     finally:
         await client.close()
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original

@@ -1,0 +1,87 @@
+"""The fake Discord API refuses interaction answers as Discord does, so a bot bug shows
+in tests: content over 2,000 characters or embeds over their limits in an answer, a
+follow-up or an edit (400 50035), a second answer to one interaction (400 40060), and an
+answer later than 3 s after the interaction was created (404 10062)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+
+from tests.fakes.discord_api import FakeDiscord, snowflake, snowflake_time
+
+API = "/api/v10"
+
+
+async def send(
+    session: aiohttp.ClientSession, method: str, url: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    async with session.request(method, url, json=body) as response:
+        data = await response.json() if response.status != 204 else {}
+        return response.status, data
+
+
+def message(content: str) -> dict[str, Any]:
+    return {"type": 4, "data": {"content": content, "flags": 64}}
+
+
+async def test_answers_follow_ups_and_edits_over_the_limits_are_refused(local_server) -> None:  # type: ignore[no-untyped-def]
+    fake = FakeDiscord()
+    base = await local_server(fake.app())
+    now = str(snowflake(time.time(), 1))
+    async with aiohttp.ClientSession(base) as session:
+        status, error = await send(
+            session, "POST", f"{API}/interactions/{now}/tok/callback", message("x" * 2001)
+        )
+        assert (status, error["code"]) == (400, 50035)
+        assert fake.responses == []
+        status, _ = await send(
+            session, "POST", f"{API}/interactions/{now}/tok/callback", message("x" * 2000)
+        )
+        assert status == 204 and len(fake.responses) == 1
+        status, error = await send(
+            session, "POST", f"{API}/webhooks/1/tok", {"content": "y" * 2001}
+        )
+        assert (status, error["code"]) == (400, 50035)
+        big_embed = {"embeds": [{"title": "t", "description": "d" * 4097}]}
+        status, error = await send(
+            session, "PATCH", f"{API}/webhooks/1/tok/messages/@original", big_embed
+        )
+        assert (status, error["code"]) == (400, 50035)
+        status, _ = await send(
+            session, "PATCH", f"{API}/webhooks/1/tok/messages/@original", {"components": []}
+        )
+        assert status == 200
+    assert fake.followups == [] and len(fake.edits) == 1
+    assert [r["kind"] for r in fake.refused] == ["response", "followup", "edit"]
+
+
+async def test_a_second_or_late_answer_is_refused(local_server) -> None:  # type: ignore[no-untyped-def]
+    fake = FakeDiscord()
+    base = await local_server(fake.app())
+    fresh = str(snowflake(time.time(), 2))
+    stale = str(snowflake(time.time() - 4, 3))
+    async with aiohttp.ClientSession(base) as session:
+        assert (await send(session, "POST", f"{API}/interactions/{fresh}/t/callback", {"type": 6}))[
+            0
+        ] == 204
+        status, error = await send(
+            session, "POST", f"{API}/interactions/{fresh}/t/callback", message("again")
+        )
+        assert (status, error) == (
+            400,
+            {"code": 40060, "message": "Interaction has already been acknowledged."},
+        )
+        status, error = await send(
+            session, "POST", f"{API}/interactions/{stale}/t/callback", message("late")
+        )
+        assert (status, error["code"]) == (404, 10062)
+    assert [r["interaction"] for r in fake.responses] == [fresh]
+
+
+def test_snowflakes_carry_their_time() -> None:
+    at = 1_764_000_000.25
+    assert snowflake_time(str(snowflake(at, 7))) == at
+    assert snowflake_time("10075") is None
