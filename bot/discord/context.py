@@ -22,6 +22,7 @@ from bot.discord.access import (
     may_change_channel,
     missing_rights,
 )
+from bot.discord.mistakes import describe_mistake, member_mistake
 from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
 from digests import actions
@@ -282,7 +283,7 @@ async def on_command_error(
     if isinstance(error, NotAllowed):
         await reply(interaction, str(error))
         return
-    mistake = member_mistake(error, language_of(interaction, None))
+    mistake = member_mistake(interaction, error, language_of(interaction, None))
     if mistake is not None:
         # Forged or stale command data (a modified client, commands not synced yet): the
         # member's mistake, not the bot's; one short line, never the whole value.
@@ -298,31 +299,3 @@ async def on_command_error(
         await reply(interaction, t(language, "Something went wrong; please try again."))
     except discord.HTTPException:
         log.warning("could not tell the member that the command failed")
-
-
-# Command data that no synced command of this bot sends: a command or option that is not
-# (or no longer) there, or a value outside its choices or type.
-STALE_COMMAND = (
-    app_commands.CommandNotFound,
-    app_commands.CommandSignatureMismatch,
-)
-
-
-def member_mistake(error: app_commands.AppCommandError, language: str) -> str | None:
-    """The one-line answer to forged or stale command data, or None for other errors."""
-    if isinstance(error, app_commands.TransformerError):
-        return t(language, "That option's value is not one of its choices.")
-    if isinstance(error, STALE_COMMAND):
-        return t(language, "This command changed; try again in a minute.")
-    return None
-
-
-def describe_mistake(error: app_commands.AppCommandError) -> str:
-    """What was wrong, for the log, without the value's whole text."""
-    if isinstance(error, app_commands.TransformerError):
-        return f"{error.type.name} option value {excerpt(str(error.value), 40)!r} not accepted"
-    if isinstance(error, app_commands.CommandNotFound):
-        return f"unknown command {excerpt(' '.join([*error.parents, error.name]), 60)!r}"
-    if isinstance(error, app_commands.CommandSignatureMismatch):
-        return f"options of {excerpt(error.command.qualified_name, 60)!r} do not match"
-    return type(error).__name__

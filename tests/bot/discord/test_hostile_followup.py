@@ -150,7 +150,10 @@ async def test_a_forged_choice_is_answered_without_a_traceback(
     payload = slash("news", "frequency", options, **MANAGER)
     answer = await answer_or_none(discord_bot, payload, timeout=4)
     assert answer is not None
-    assert answer["data"]["content"] == "That option's value is not one of its choices."
+    assert answer["data"]["content"] == (
+        "That option's value is not one of its choices. Choose from the list: /news frequency "
+        "how:daily|weekdays|weekly day:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    )
     assert tracebacks(caplog) == []
     assert all(len(r.getMessage()) < 300 for r in caplog.records), "the whole value was logged"
     assert await discord_bot.store.find_subscriber("discord", "600") is None
@@ -162,7 +165,10 @@ async def test_a_forged_language_is_answered_in_vietnamese(
     payload = slash("news", "language", {"language": "fr"}, locale="vi", **MANAGER)
     answer = await answer_or_none(discord_bot, payload, timeout=4)
     assert answer is not None
-    assert answer["data"]["content"] == "Giá trị của tùy chọn này không nằm trong các lựa chọn."
+    assert answer["data"]["content"] == (
+        "Giá trị của tùy chọn này không nằm trong các lựa chọn. "
+        "Hãy chọn trong danh sách: /news language language:en|vi"
+    )
     assert tracebacks(caplog) == []
 
 
