@@ -131,16 +131,18 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
         ctx = ctx_of(interaction)
         subscriber = await find(interaction)
         language = language_of(interaction, subscriber)
+        chat, _ = place_of(interaction)
+        # The manager check above ran already: in a server channel any manager may confirm.
+        # "No" takes the token too (when it is theirs to take), so a stale or replayed "yes"
+        # of a request answered "no" deletes nothing.
+        outcome = ctx.confirmations.take(
+            self.token, chat, actor_of(interaction), True, ctx.clock.now()
+        )
         if self.answer != "yes":
             await interaction.response.edit_message(
                 content=t(language, "Nothing was deleted."), view=None
             )
             return
-        chat, _ = place_of(interaction)
-        # The manager check above ran already: in a server channel any manager may confirm.
-        outcome = ctx.confirmations.take(
-            self.token, chat, actor_of(interaction), True, ctx.clock.now()
-        )
         if outcome is not Outcome.OK:
             await reply(interaction, refusal(outcome, language))
             return
@@ -181,7 +183,7 @@ def forgotten_member(language: str, channels: int) -> str:
 def forget_view(language: str, token: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(ForgetButton("yes", t(language, "Yes, delete everything"), token))
-    view.add_item(ForgetButton("no", t(language, "No, keep it")))
+    view.add_item(ForgetButton("no", t(language, "No, keep it"), token))
     return view
 
 

@@ -61,10 +61,16 @@ async def test_forget_asks_first_and_a_dm_forgets_the_member_everywhere(
     )
     answer = await discord_bot.run(slash("news", "forget", **dm))
     yes, no = [cid for cid, _ in buttons(answer)]
-    assert yes.startswith("news:forget:yes:") and no == "news:forget:no"
+    assert yes.startswith("news:forget:yes:") and no == "news:forget:no:" + yes.split(":")[-1]
     kept = await discord_bot.run(press(no, **dm))
     assert kept["data"]["content"] == "Nothing was deleted."
     assert await discord_bot.store.find_subscriber("discord", "9003") is not None
+    # "No" answered that request: its "yes", pressed later (stale, replayed), is dead.
+    stale = await discord_bot.text(press(yes, **dm))
+    assert stale.startswith("This confirmation has expired")
+    assert await discord_bot.store.find_subscriber("discord", "9003") is not None
+    answer = await discord_bot.run(slash("news", "forget", **dm))
+    yes, _ = [cid for cid, _ in buttons(answer)]
     gone = await discord_bot.run(press(yes, **dm))
     assert gone["data"]["content"].startswith("Done: everything stored about this chat")
     assert await discord_bot.store.find_subscriber("discord", "9003") is None
