@@ -289,6 +289,10 @@ async def on_command_error(
         # member's mistake, not the bot's; one short line, never the whole value.
         log.warning("a Discord command was refused: %s", excerpt(describe_mistake(error), 200))
         try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                # Autocomplete is answered with suggestions only: none.
+                await interaction.response.autocomplete([])
+                return
             await reply(interaction, mistake)
         except discord.HTTPException as exc:
             log.info("could not answer a refused command: %s", exc)

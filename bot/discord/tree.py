@@ -8,15 +8,34 @@ resume``, which checks the bot can post there again."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.discord.context import welcome_back
+from digests.echo import excerpt
+
+log = logging.getLogger(__name__)
 
 
 class DigestTree(app_commands.CommandTree[Any]):
+    async def _call(self, interaction: discord.Interaction, /) -> None:
+        """An autocomplete request whose focused option the command does not complete (a
+        modified client) gets no suggestions: discord.py would log a traceback and leave
+        it unanswered. (``_call`` is the one place the tree resolves the command first.)"""
+        if interaction.type is discord.InteractionType.autocomplete:
+            command, options = self._get_app_command_options(interaction.data)  # type: ignore[arg-type]
+            focused = next((o.get("name") for o in options if o.get("focused")), None)
+            if not completes(command, focused):
+                log.warning(
+                    "autocomplete for an option that has none: %s", excerpt(str(focused), 40)
+                )
+                await interaction.response.autocomplete([])
+                return
+        await super()._call(interaction)
+
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         if (
             interaction.guild_id is None
@@ -24,3 +43,11 @@ class DigestTree(app_commands.CommandTree[Any]):
         ):
             await welcome_back(interaction)
         return True
+
+
+def completes(command: object, option: object) -> bool:
+    """Whether ``command`` has an option named ``option`` (as Discord names it) that
+    offers suggestions."""
+    if not isinstance(command, app_commands.Command) or not isinstance(option, str):
+        return False
+    return any(p.display_name == option and p.autocomplete for p in command.parameters)

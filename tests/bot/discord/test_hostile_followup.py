@@ -304,3 +304,28 @@ async def test_unsubscribe_all_leaves_a_retired_categorys_subscription(
     }
     text = await discord_bot.text(slash("news", "unsubscribe", {"category": "all"}, **MANAGER))
     assert text == "Unsubscribed from everything (1 categories)."
+
+
+# --- beside item 5: forged autocomplete requests get no suggestions, not a traceback -------
+
+
+@pytest.mark.parametrize(
+    "subcommand,options,focused",
+    [
+        ("subscribe", {"nope": "a"}, "nope"),  # an option the command does not have
+        ("time", {"at": "07"}, "at"),  # an option that offers no suggestions
+        ("nonexistent", {"x": "a"}, "x"),  # a command that is not there
+    ],
+)
+async def test_a_forged_autocomplete_gets_no_suggestions(
+    discord_bot: Bot,
+    subcommand: str,
+    options: dict[str, str],
+    focused: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    payload = slash("news", subcommand, options, autocomplete=focused, **MANAGER)
+    answer = await answer_or_none(discord_bot, payload)
+    assert answer is not None
+    assert answer["type"] == 8 and answer["data"]["choices"] == []
+    assert tracebacks(caplog) == []
