@@ -131,11 +131,6 @@ async def draft(interaction: discord.Interaction) -> Subscriber:
     )
 
 
-async def ensure(interaction: discord.Interaction) -> Subscriber:
-    """The subscriber for this channel or DM, stored now if it was not."""
-    return await ctx_of(interaction).store.stored(await draft(interaction))
-
-
 def actor_of(interaction: discord.Interaction) -> str:
     """Who did it, as the audit log names them."""
     return f"{PLATFORM}:{interaction.user.id}"
