@@ -215,8 +215,19 @@ async def check_manages_channel(interaction: discord.Interaction) -> bool:
         admin_role = int(role) if role else None
     if may_change_channel(asker_of(interaction), admin_role):
         return True
+    # Audited as the bot admins' refusals are: one row per member a minute, with a count.
+    await audit_refusal(interaction, refused_action(interaction), "not a channel manager")
     language = language_of(interaction, await find(interaction))
     raise NotAllowed(channel_refusal(language, admin_role))
+
+
+def refused_action(interaction: discord.Interaction) -> str:
+    """What a refused member tried, for the audit log: the command, or the button's kind
+    (``news:forget``; never the rest of a custom id, which a forger chooses)."""
+    if interaction.command is not None:
+        return interaction.command.name
+    custom_id = str((interaction.data or {}).get("custom_id", ""))
+    return ":".join(custom_id.split(":")[:2])[:40] or "?"
 
 
 async def allowed(interaction: discord.Interaction, check: Awaitable[bool]) -> bool:

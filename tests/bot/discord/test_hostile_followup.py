@@ -329,3 +329,20 @@ async def test_a_forged_autocomplete_gets_no_suggestions(
     assert answer is not None
     assert answer["type"] == 8 and answer["data"]["choices"] == []
     assert tracebacks(caplog) == []
+
+
+# --- beside: a refused member's commands and presses are audited, once a minute -----------
+
+
+async def test_refusals_to_a_member_who_manages_nothing_are_audited(discord_bot: Bot) -> None:
+    await discord_bot.text(slash("news", "subscribe", {"category": "climate"}, **MANAGER))
+    yes = buttons(await discord_bot.run(slash("news", "forget", **MANAGER)))[0][0]
+    text = await discord_bot.text(press(yes, user_id=77))
+    assert "Manage Channels" in text
+    for _ in range(3):
+        await discord_bot.text(slash("news", "pause", user_id=77))
+    assert await discord_bot.store.find_subscriber("discord", "600") is not None
+    refused = [r for r in await discord_bot.store.audit_log() if r.outcome == "refused"]
+    assert [(r.actor, r.action, r.detail, r.count) for r in refused] == [
+        ("discord:77", "news:forget", "not a channel manager", 4)
+    ]
