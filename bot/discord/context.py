@@ -278,6 +278,11 @@ def bot_admin() -> Callable[[T], T]:
     return app_commands.check(check_bot_admin)
 
 
+# Discord's codes for an interaction that can no longer be answered: Unknown interaction
+# (its 3 s passed) and Interaction has already been acknowledged.
+GONE_INTERACTION = frozenset({10062, 40060})
+
+
 async def on_command_error(
     interaction: discord.Interaction, error: app_commands.AppCommandError
 ) -> None:
@@ -288,6 +293,17 @@ async def on_command_error(
         error = error.original
     if isinstance(error, NotAllowed):
         await reply(interaction, str(error))
+        return
+    original = getattr(error, "original", error)
+    if isinstance(original, discord.HTTPException) and original.code in GONE_INTERACTION:
+        # Answered after Discord's 3 s (or twice): nothing can be said to the member any
+        # more, and a traceback per late answer would only slow the next ones down.
+        log.warning(
+            "a Discord interaction could not be answered (%s %s): %s",
+            original.code,
+            original.text,
+            interaction.command.qualified_name if interaction.command else "?",
+        )
         return
     mistake = member_mistake(interaction, error, language_of(interaction, None))
     if mistake is not None:

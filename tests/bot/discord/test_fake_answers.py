@@ -5,12 +5,14 @@ answer later than 3 s after the interaction was created (404 10062)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import aiohttp
 
 from tests.fakes.discord_api import FakeDiscord, snowflake, snowflake_time
+from tests.fakes.discord_interactions import slash
 
 API = "/api/v10"
 
@@ -85,3 +87,25 @@ def test_snowflakes_carry_their_time() -> None:
     at = 1_764_000_000.25
     assert snowflake_time(str(snowflake(at, 7))) == at
     assert snowflake_time("10075") is None
+
+
+async def test_a_late_answer_is_one_log_line_without_a_traceback(  # type: ignore[no-untyped-def]
+    discord_bot, caplog
+) -> None:
+    # An interaction Discord created 10 s ago (a backlog under a burst): its answer is
+    # refused with 10062, and the bot says so in one line instead of logging a traceback
+    # per late answer, which slowed every later answer of a burst.
+    discord_bot.fake.refused_expected = True
+    payload = slash("news", "list")
+    payload["id"] = str(snowflake(time.time() - 10, 1))
+    before = len(discord_bot.fake.refused)
+    discord_bot.client._connection.parse_interaction_create(payload)
+    refused = await discord_bot.fake.wait_for("refused", before + 1)
+    assert refused[-1]["code"] == 10062
+    for _ in range(50):  # the error handler runs after the refused answer comes back
+        if any("could not be answered" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
+    lines = [r for r in caplog.records if r.name.startswith("bot.discord")]
+    assert [r.levelname for r in lines] == ["WARNING"]
+    assert "10062" in lines[0].getMessage() and lines[0].exc_info is None
