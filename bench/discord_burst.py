@@ -60,6 +60,8 @@ async def prepare(path: Path) -> None:
     await store.close()
 
 
+# Each interaction from its own member: a burst of the whole community, not one member's
+# flood (which the flood limits hold, see bench/command_flood.py).
 def burst(count: int) -> list[dict[str, Any]]:
     payloads = []
     for i in range(count):
@@ -72,14 +74,21 @@ def burst(count: int) -> list[dict[str, Any]]:
                     {"category": CATEGORIES[i % 3]},
                     channel_id=900_000 + i,
                     permissions=MANAGE_CHANNELS,
+                    user_id=10_000 + i,
                 )
             )
         elif kind < 7:
-            payloads.append(slash("news", "list", channel_id=800_000 + i % 100))
+            payloads.append(slash("news", "list", channel_id=800_000 + i % 100, user_id=10_000 + i))
         elif kind < 9:
-            payloads.append(slash("news", "timezone", {"zone": "asia/h"}, autocomplete="zone"))
+            payloads.append(
+                slash(
+                    "news", "timezone", {"zone": "asia/h"}, autocomplete="zone", user_id=10_000 + i
+                )
+            )
         else:
-            payloads.append(slash("news", "digest", channel_id=800_000 + i % 100))
+            payloads.append(
+                slash("news", "digest", channel_id=800_000 + i % 100, user_id=10_000 + i)
+            )
     return payloads
 
 
