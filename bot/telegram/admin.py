@@ -17,6 +17,7 @@ from bot.telegram.context import (
     DigestContext,
     actor_of,
     answer,
+    audit_refused,
     edit_text,
     find,
     is_bot_admin,
@@ -39,9 +40,10 @@ FOR_ADMINS = "This command is for the bot's administrators."
 async def stats(update: Update, context: DigestContext) -> None:
     ctx = context.digest
     if not is_bot_admin(ctx, update):
-        await reply(update, t(language_of(ctx, update, None), FOR_ADMINS))
+        await audit_refused(ctx, update, "stats", "command sent by a non-admin")
+        await reply(ctx, update, t(language_of(ctx, update, None), FOR_ADMINS))
         return
-    await reply(update, "\n".join(await stats_lines(ctx.store)))
+    await reply(ctx, update, "\n".join(await stats_lines(ctx.store)))
 
 
 async def breaking_command(update: Update, context: DigestContext) -> None:
@@ -61,10 +63,11 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
             detail="not a bot admin",
             now=now,
         )
-        await reply(update, t(language, FOR_ADMINS))
+        await reply(context.digest, update, t(language, FOR_ADMINS))
         return
     if len(args) < 2:
         await reply(
+            context.digest,
             update,
             t(language, "Use /breaking <category> <article id or URL> [title of a new article]"),
         )
@@ -84,9 +87,9 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
         )
     except (breaking.BreakingError, NotFound) as exc:
         # The message may quote what was typed, up to Telegram's whole message length.
-        await reply(update, excerpt(str(exc), ERROR_LENGTH))
+        await reply(context.digest, update, excerpt(str(exc), ERROR_LENGTH))
         return
-    await reply(update, proposal.shown.text, parse_mode=ParseMode.HTML)
+    await reply(context.digest, update, proposal.shown.text, parse_mode=ParseMode.HTML)
     token = ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
     buttons = push_buttons(
         t(language, "Send to %(count)d subscribers", count=proposal.audience),
@@ -94,6 +97,7 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
         t(language, "Cancel"),
     )
     await reply(
+        context.digest,
         update,
         t(
             language,
@@ -113,7 +117,7 @@ async def confirm_push(
     article = await ctx.store.get_article(pending.article_id)
     if article is None:  # removed by retention while the push waited
         await answer(query)
-        await edit_text(query, t(language, "Not sent."))
+        await edit_text(context.digest, query, t(language, "Not sent."))
         return
     try:
         report = await breaking.start_audited_push(
@@ -130,7 +134,7 @@ async def confirm_push(
         return
     await answer(query)
     cancel_button = push_cancel_button(t(language, "Cancel the push"), report.push_id)
-    await edit_text(query, report.line(), reply_markup=cancel_button)
+    await edit_text(context.digest, query, report.line(), reply_markup=cancel_button)
     message = query.message
     if message is not None:
         context.application.create_task(
@@ -161,7 +165,7 @@ async def cancel_push(
     )
     await answer(query)
     # Sends under way finish after this: the following goes on until they have.
-    await edit_text(query, report.line())
+    await edit_text(context.digest, query, report.line())
 
 
 async def follow_push(

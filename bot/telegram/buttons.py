@@ -18,6 +18,7 @@ from bot.telegram.context import (
     DigestContext,
     actor_of,
     answer,
+    audit_refused,
     draft,
     edit_markup,
     edit_text,
@@ -27,6 +28,7 @@ from bot.telegram.context import (
     is_bot_admin,
     language_of,
     may_change,
+    topic_unknown,
 )
 from bot.telegram.keyboards import category_keyboard, push_id_of
 from digests import actions
@@ -35,6 +37,7 @@ from digests.i18n import t
 
 Callback = Callable[[Update, DigestContext], Awaitable[None]]
 OTHERS_PUSH = "Only the admin who previewed this push may send it."
+TOO_OLD_BUTTON = "This button is too old; send /categories again."
 
 
 def always_answered(callback: Callback) -> Callback:
@@ -66,11 +69,18 @@ def field_of(context: DigestContext, name: str) -> str:
     return context.matches[0][name]
 
 
-async def _allowed_to_change(update: Update, context: DigestContext) -> bool:
-    """In groups only administrators press the chat's buttons; others get an alert."""
+async def _allowed_to_change(update: Update, context: DigestContext, kind: str) -> bool:
+    """In groups and channels only administrators press the chat's buttons; others get an
+    alert, and the refusal is audited. A press in a forum whose topic cannot be known (a
+    message too old for Telegram to show) changes nothing."""
+    ctx = context.digest
+    if topic_unknown(update):
+        language = language_of(ctx, update, None)
+        await answer(query_of(update), t(language, TOO_OLD_BUTTON), alert=True)
+        return False
     if await may_change(update, context):
         return True
-    ctx = context.digest
+    await audit_refused(ctx, update, kind, "button pressed by a non-admin")
     language = language_of(ctx, update, await find(ctx, update))
     await answer(query_of(update), group_refusal(language), alert=True)
     return False
@@ -78,7 +88,7 @@ async def _allowed_to_change(update: Update, context: DigestContext) -> bool:
 
 async def category_pressed(update: Update, context: DigestContext) -> None:
     """Subscribe or unsubscribe the chat, and redraw the picker."""
-    if not await _allowed_to_change(update, context):
+    if not await _allowed_to_change(update, context, "subscribe"):
         return
     ctx = context.digest
     query = query_of(update)
@@ -96,24 +106,30 @@ async def category_pressed(update: Update, context: DigestContext) -> None:
     refreshed = await find(ctx, update)
     await answer(query, text)
     await edit_markup(
-        query, category_keyboard(await actions.category_toggles(ctx.store, refreshed))
+        context.digest,
+        query,
+        category_keyboard(await actions.category_toggles(ctx.store, refreshed)),
     )
 
 
 async def forget_pressed(update: Update, context: DigestContext) -> None:
     """The answer to /forget's question: "yes" deletes only with the token of a /forget
     asked in this chat, still fresh, pressed by whoever may confirm it."""
-    if not await _allowed_to_change(update, context):
+    if not await _allowed_to_change(update, context, "forget"):
         return
     ctx = context.digest
     query = query_of(update)
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)
+    # "No" takes the token too (when it is the presser's to take), so a stale or replayed
+    # "yes" of a question answered "no" deletes nothing.
+    outcome = await _confirmed(update, context, field_of(context, "token") or "")
     if field_of(context, "answer") != "yes":
         await answer(query)
-        await edit_text(query, t(language, "Nothing was deleted."))
+        await edit_text(ctx, query, t(language, "Nothing was deleted."))
         return
-    outcome = await _confirmed(update, context, field_of(context, "token") or "")
+    if outcome is not Outcome.OK:  # forged, another's, spent or too old
+        await audit_refused(ctx, update, "forget", f"confirmation {outcome.value}")
     if outcome is Outcome.REFUSED:
         await answer(query, t(language, "This confirmation is not yours."), alert=True)
         return
@@ -126,7 +142,7 @@ async def forget_pressed(update: Update, context: DigestContext) -> None:
     else:
         text = await actions.forget(ctx.store, subscriber, by=actor_of(update), now=ctx.clock.now())
     await answer(query, text)  # seen even where the question can no longer be edited
-    await edit_text(query, text)
+    await edit_text(context.digest, query, text)
 
 
 async def _confirmed(update: Update, context: DigestContext, token: str) -> Outcome:
@@ -180,11 +196,13 @@ async def push_pressed(update: Update, context: DigestContext) -> None:
     if waiting is not None and waiting.admin_id != user.id:
         await _refuse_push(update, context, "another admin's push confirmation", OTHERS_PUSH)
         return
+    # Taken at most once, by its admin: "cancel" drops it, so a stale or replayed "send"
+    # of the same preview finds nothing.
     pending = ctx.pending_pushes.take(token, user.id, now=now)
-    if pending is None:
+    if pending is None or field_of(context, "no"):
         language = language_of(ctx, update, await find(ctx, update))
         await answer(query)
-        await edit_text(query, t(language, "Not sent."))
+        await edit_text(context.digest, query, t(language, "Not sent."))
         return
     await confirm_push(update, context, query, pending)
 

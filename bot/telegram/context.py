@@ -205,17 +205,45 @@ def actor_of(update: Update) -> str:
     return f"{PLATFORM}:{user.id if user else '?'}"
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
-    """Answer in the update's chat, or where it went if it became a supergroup meanwhile."""
+async def reply(ctx: BotContext, update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the update's chat, or where it went if it became a supergroup meanwhile
+    (Telegram's refusal says where; the move is followed, so a change this update made to
+    the old chat's row goes with it)."""
     message = update.effective_message
     if message is None:
         return
     try:
         await message.reply_text(text, do_quote=False, **kwargs)
     except ChatMigrated as exc:
+        await migration.follow(ctx.store, message.chat.id, exc.new_chat_id, now=ctx.clock.now())
         await message.get_bot().send_message(
             exc.new_chat_id, text, message_thread_id=message.message_thread_id, **kwargs
         )
+
+
+async def audit_refused(ctx: BotContext, update: Update, action: str, detail: str) -> None:
+    """Audit a refused command or press: the store keeps one row per member a minute and
+    counts the refusals on it, the same mechanism as Discord's and the admin API's."""
+    await ctx.store.audit_refusal(
+        actor=actor_of(update),
+        platform=PLATFORM,
+        action=action,
+        detail=detail,
+        now=ctx.clock.now(),
+    )
+
+
+def topic_unknown(update: Update) -> bool:
+    """A press in a forum whose message Telegram no longer shows (after 48 h it sends only
+    the chat and the message id, date 0: an InaccessibleMessage, which python-telegram-bot
+    parses as a Message that is not ``is_accessible``, or gives none): which topic's picker
+    it was cannot be known, and guessing the general chat would change the whole group's
+    digest."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None or not chat.is_forum:
+        return False
+    message = query.message
+    return message is None or not message.is_accessible
 
 
 # Telegram's answer to an edit that would change nothing (a double tap): already done.
@@ -239,24 +267,27 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
         log.info("a button press was answered too late: %s", exc.message)
 
 
-async def edit_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+async def edit_text(ctx: BotContext, query: CallbackQuery, text: str, **kwargs: Any) -> None:
     """Change the pressed message's text; see ``_edited``."""
-    await _edited(query.edit_message_text(text, **kwargs))
+    await _edited(ctx, query, query.edit_message_text(text, **kwargs))
 
 
-async def edit_markup(query: CallbackQuery, markup: Any) -> None:
+async def edit_markup(ctx: BotContext, query: CallbackQuery, markup: Any) -> None:
     """Change the pressed message's buttons; see ``_edited``."""
-    await _edited(query.edit_message_reply_markup(markup))
+    await _edited(ctx, query, query.edit_message_reply_markup(markup))
 
 
-async def _edited(edit: Awaitable[Any]) -> None:
+async def _edited(ctx: BotContext, query: CallbackQuery, edit: Awaitable[Any]) -> None:
     """An edit to what the message already shows (a double tap) is done; a message left
     in a group that became a supergroup cannot be edited any more (the press was answered
-    all the same)."""
+    all the same), and the move Telegram names is followed."""
     try:
         await edit
-    except ChatMigrated:
+    except ChatMigrated as exc:
         log.info("a message of a group that became a supergroup was not edited")
+        if query.message is not None:
+            old = query.message.chat.id
+            await migration.follow(ctx.store, old, exc.new_chat_id, now=ctx.clock.now())
     except BadRequest as exc:
         if NOT_MODIFIED not in exc.message.lower():
             raise

@@ -24,8 +24,9 @@ CATEGORY = re.compile(r"cat:(?P<slug>.+?)(?::(?P<want>[01]))?\Z", re.S)
 # "yes" carries the token /forget made; a "yes" without one (an old button, a forged
 # press) reaches the callback too, which refuses it.
 FORGET = re.compile(r"forget:(?P<answer>.*?)(?::(?P<token>[^:]*))?\Z", re.S)
-# "push:no" is the preview's cancel button: no pending push has that token.
-PUSH = re.compile(r"push:(?P<token>.*)\Z", re.S)
+# "push:no:<token>" is the preview's cancel button: it drops that preview, so a stale or
+# replayed "send" of it finds nothing ("push:no" alone: a cancel drawn before it did).
+PUSH = re.compile(r"push:(?:(?P<no>no)(?::|\Z))?(?P<token>.*)\Z", re.S)
 PUSH_CANCEL = re.compile(r"pushcancel:(?P<push>.*)\Z", re.S)
 # A push id as a cancel button carries it: what SQLite's integers hold.
 PUSH_ID = re.compile(r"[1-9][0-9]{0,17}\Z")
@@ -60,7 +61,8 @@ def confirm_buttons(yes: str, yes_data: str, no: str, no_data: str) -> InlineKey
 
 def forget_buttons(yes: str, no: str, token: str) -> InlineKeyboardMarkup:
     """/forget's question: "yes" carries the token of this request (``digests.confirm``)."""
-    return confirm_buttons(yes, f"forget:yes:{token}", no, "forget:no")
+    # "no" carries it too: answering "no" spends the token, so a stale "yes" does nothing.
+    return confirm_buttons(yes, f"forget:yes:{token}", no, f"forget:no:{token}")
 
 
 def push_id_of(data: str) -> int | None:
@@ -70,7 +72,7 @@ def push_id_of(data: str) -> int | None:
 
 def push_buttons(send: str, token: str, cancel: str) -> InlineKeyboardMarkup:
     """Under a push's preview: send it (the pending push's token) or drop it."""
-    return confirm_buttons(send, f"push:{token}", cancel, "push:no")
+    return confirm_buttons(send, f"push:{token}", cancel, f"push:no:{token}")
 
 
 def push_cancel_button(label: str, push_id: int) -> InlineKeyboardMarkup:

@@ -15,6 +15,7 @@ from bot.telegram.context import (
     BotContext,
     DigestContext,
     actor_of,
+    audit_refused,
     draft,
     find,
     forget_key,
@@ -43,13 +44,20 @@ async def start(update: Update, context: DigestContext) -> None:
     language = language_of(ctx, update, subscriber)
     text = ctx.renderer.render_text(PLATFORM, "welcome", Presentation(language))
     toggles = await actions.category_toggles(ctx.store, subscriber)
-    await reply(update, text, parse_mode=ParseMode.HTML, reply_markup=category_keyboard(toggles))
+    await reply(
+        context.digest,
+        update,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=category_keyboard(toggles),
+    )
 
 
 async def help_command(update: Update, context: DigestContext) -> None:
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
     await reply(
+        context.digest,
         update,
         ctx.renderer.render_text(PLATFORM, "help", Presentation(language)),
         parse_mode=ParseMode.HTML,
@@ -62,6 +70,7 @@ async def categories(update: Update, context: DigestContext) -> None:
     language = language_of(ctx, update, subscriber)
     toggles = await actions.category_toggles(ctx.store, subscriber)
     await reply(
+        context.digest,
         update,
         t(language, "Tap to subscribe or unsubscribe:"),
         reply_markup=category_keyboard(toggles),
@@ -70,7 +79,7 @@ async def categories(update: Update, context: DigestContext) -> None:
 
 async def _no_subscriptions(ctx: BotContext, update: Update, subscriber: Subscriber | None) -> None:
     language = language_of(ctx, update, subscriber)
-    await reply(update, actions.no_subscriptions(language, SPELLING))
+    await reply(ctx, update, actions.no_subscriptions(language, SPELLING))
 
 
 async def mysubs(update: Update, context: DigestContext) -> None:
@@ -79,7 +88,7 @@ async def mysubs(update: Update, context: DigestContext) -> None:
     if subscriber is None:
         await _no_subscriptions(ctx, update, None)
         return
-    await reply_long(update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
+    await reply_long(ctx, update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
 
 
 def pieces(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -97,10 +106,10 @@ def pieces(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return ["\n".join(b.text for b in group) for group in packed if any(b.text for b in group)]
 
 
-async def reply_long(update: Update, text: str) -> None:
+async def reply_long(ctx: BotContext, update: Update, text: str) -> None:
     """A reply that may be longer than one message, sent in as many as it needs."""
     for piece in pieces(text):
-        await reply(update, piece)
+        await reply(ctx, update, piece)
 
 
 def changing(action: str) -> Handler:
@@ -109,16 +118,17 @@ def changing(action: str) -> Handler:
     async def handler(update: Update, context: DigestContext) -> None:
         ctx = context.digest
         if not await may_change(update, context):
+            await audit_refused(ctx, update, action, "command sent by a non-admin")
             if once_a_minute(context.application, refusal_key(update)):  # one per member
                 language = language_of(ctx, update, await find(ctx, update))
-                await reply(update, group_refusal(language))
+                await reply(context.digest, update, group_refusal(language))
             return
         subscriber = await draft(ctx, update)
         args = list(context.args or [])
         now = ctx.clock.now()
         change = actions.CHANGES[action]
         text = await change(ctx.store, subscriber, args, now, SPELLING, actor_of(update))
-        await reply(update, text)
+        await reply(context.digest, update, text)
 
     return handler
 
@@ -167,8 +177,9 @@ async def forget(update: Update, context: DigestContext) -> None:
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
     if not await may_change(update, context):
+        await audit_refused(ctx, update, "forget", "command sent by a non-admin")
         if once_a_minute(context.application, refusal_key(update)):  # one per member
-            await reply(update, group_refusal(language))
+            await reply(ctx, update, group_refusal(language))
         return
     chat = update.effective_chat
     owner = actor_of(update) if chat is not None and chat.type == ChatType.PRIVATE else None
@@ -177,6 +188,7 @@ async def forget(update: Update, context: DigestContext) -> None:
         t(language, "Yes, delete everything"), t(language, "No, keep it"), token
     )
     await reply(
+        context.digest,
         update,
         t(
             language,
@@ -202,4 +214,6 @@ async def unknown(update: Update, context: DigestContext) -> None:
         return
     ctx = context.digest
     language = language_of(ctx, update, await find(ctx, update))
-    await reply(update, t(language, "I don't know that command. /help lists what I can do."))
+    await reply(
+        context.digest, update, t(language, "I don't know that command. /help lists what I can do.")
+    )

@@ -11,6 +11,7 @@ import aiosqlite
 from digests.models import BLOCKED_REASONS, Frequency, Subscriber, Subscription
 from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, placeholders
+from digests.store._migrate import migration_key, move_chat
 from digests.store._outbox import FINAL
 from digests.store._subscriptions import SubscriptionStore, record_change, shared_chat
 from digests.timeutil import from_db, to_db
@@ -272,27 +273,25 @@ class SubscriberStore(SubscriptionStore):
             return changed.rowcount == 1
 
     async def migrate_chat(self, subscriber_id: int, new_chat_id: str, *, now: datetime) -> None:
-        """A Telegram group became a supergroup: its subscriber continues under the new id.
-        If the new chat already has a subscriber (set up again by hand), this one goes."""
+        """The subscriber's chat moved to ``new_chat_id`` (a Telegram group that became a
+        supergroup): record the move and follow it (``_migrate.move_chat``), in one
+        transaction."""
         async with self._transaction() as db:
             async with db.execute(
-                "SELECT platform, thread_id FROM subscribers WHERE id = ?", (subscriber_id,)
+                "SELECT platform, chat_id FROM subscribers WHERE id = ?", (subscriber_id,)
             ) as cursor:
                 row = await cursor.fetchone()
-            if row is None:
-                return
-            async with db.execute(
-                "SELECT id FROM subscribers WHERE platform = ? AND chat_id = ? AND thread_id = ?",
-                (row[0], new_chat_id, row[1]),
-            ) as cursor:
-                clash = await cursor.fetchone()
-            if clash is not None:
-                await db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
-                return
-            await db.execute(
-                "UPDATE subscribers SET chat_id = ?, updated_at = ? WHERE id = ?",
-                (new_chat_id, to_db(now), subscriber_id),
-            )
+            if row is not None:
+                await move_chat(db, str(row[0]), str(row[1]), new_chat_id, now=now)
+
+    async def migrate_chat_id(self, platform: str, old: str, new: str, *, now: datetime) -> None:
+        """The chat ``old`` is now ``new``: record it and move its subscribers, if any."""
+        async with self._transaction() as db:
+            await move_chat(db, platform, old, new, now=now)
+
+    async def migrated_to(self, platform: str, chat_id: str) -> str | None:
+        """Where the chat ``chat_id`` moved, if it did."""
+        return await self.get_meta(migration_key(platform, chat_id))
 
     async def inactive_by_platform(self) -> dict[str, int]:
         rows = await self._fetchall(

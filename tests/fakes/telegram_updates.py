@@ -71,16 +71,26 @@ def press(
     kind: str = "private",
     language: str = "en",
     query_id: str | None = None,
+    forum: bool = False,
+    thread: int | None = None,
+    inaccessible: bool = False,
 ) -> dict[str, Any]:
     """A press of a button under the bot's message. In a channel that message is a channel
-    post (the channel its sender, no ``from``); the press names the member all the same."""
+    post (the channel its sender, no ``from``); the press names the member all the same.
+    With ``inaccessible`` the message is older than Telegram shows (48 h): an
+    InaccessibleMessage, only its chat and id, date 0."""
     message: dict[str, Any] = {
         "message_id": message_id,
         "date": int(time.time()),
-        "chat": chat(chat_id, kind),
+        "chat": chat(chat_id, kind, **({"is_forum": True} if forum else {})),
         "text": "…",
     }
-    if kind == "channel":
+    if thread is not None:
+        message["message_thread_id"] = thread
+        message["is_topic_message"] = True
+    if inaccessible:
+        message = {"chat": message["chat"], "message_id": message_id, "date": 0}
+    elif kind == "channel":
         message["sender_chat"] = chat(chat_id, kind)
     else:
         message["from"] = BOT_USER

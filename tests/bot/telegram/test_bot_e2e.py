@@ -132,7 +132,7 @@ async def test_reader_journey(bot: Bot) -> None:
     )
     confirm = await bot.say(tu.command("/forget", chat_id=100), "100")
     yes, no = [b["callback_data"] for b in confirm["reply_markup"]["inline_keyboard"][0]]
-    assert yes.startswith("forget:yes:") and no == "forget:no"
+    assert yes.startswith("forget:yes:") and no == "forget:no:" + yes.split(":")[2]
     fake.push(tu.press(yes, chat_id=100, user_id=100, message_id=confirm["message_id"]))
     await bot.until(lambda: [c for m, c in fake.calls if m == "editMessageText"])
     await bot.until(lambda: not bot.sql("SELECT 1 FROM subscribers WHERE chat_id = '100'"))

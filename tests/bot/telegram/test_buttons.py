@@ -70,9 +70,11 @@ async def test_forget_asks_first(telegram_bot: TelegramBot) -> None:
     await bot.say(tu.command("/subscribe climate", chat_id=100))
     asked = await bot.say(tu.command("/forget", chat_id=100))
     [(yes_label, yes), no] = keyboard(asked)[0]
-    assert yes_label == "Yes, delete everything" and no == ("No, keep it", "forget:no")
+    token = yes.removeprefix("forget:yes:")
+    assert yes_label == "Yes, delete everything" and no == ("No, keep it", f"forget:no:{token}")
     assert yes.startswith("forget:yes:") and len(yes.encode()) <= 64
     press = {"chat_id": 100, "user_id": 100, "message_id": asked["message_id"]}
+    # A "no" drawn before it carried the token spends none.
     _, kept = await bot.press(tu.press("forget:no", **press))
     assert kept["text"] == "Nothing was deleted."
     assert await bot.store.find_subscriber("telegram", "100") is not None
@@ -94,7 +96,8 @@ async def preview(bot: TelegramBot, url: str = "https://n.example/flood", audien
     assert "Breaking news" in shown["text"] and "Floods close" in shown["text"]
     assert question["text"] == "Push this to every subscriber of climate on every platform?"
     ((send, data), cancel) = keyboard(question)[0]
-    assert send == f"Send to {audience} subscribers" and cancel == ("Cancel", "push:no")
+    token = data.removeprefix("push:")
+    assert send == f"Send to {audience} subscribers" and cancel == ("Cancel", f"push:no:{token}")
     assert data.startswith("push:") and len(data.encode()) <= 64
     return data
 
