@@ -314,6 +314,6 @@ CHANGES: dict[str, Change] = {
     ),
     "filter": lambda st, sub, a, now, sp, by: set_filter(st, sub, a, now=now, spelling=sp, by=by),
     "pause": lambda st, sub, a, now, sp, by: pause(st, sub, now=now, spelling=sp, by=by),
-    "resume": lambda st, sub, a, now, sp, by: resume(st, sub, now=now, by=by),
+    "resume": lambda st, sub, a, now, sp, by: resume(st, sub, now=now, spelling=sp, by=by),
     "language": _language,
 }

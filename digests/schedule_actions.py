@@ -170,7 +170,8 @@ async def pause(
     spelling: Spelling,
     by: str | None = None,
 ) -> str:
-    subscriber = await store.stored(subscriber)
+    if not subscriber.id:  # a chat never stored: nothing to pause, and nothing stored
+        return nothing_yet(subscriber.language, spelling, "pause")
     await store.update_subscriber(subscriber.id, now=now, change="paused", by=by, paused=True)
     return t(
         subscriber.language,
@@ -181,9 +182,15 @@ async def pause(
 
 @answers_gone
 async def resume(
-    store: Store, subscriber: Subscriber, *, now: datetime, by: str | None = None
+    store: Store,
+    subscriber: Subscriber,
+    *,
+    now: datetime,
+    by: str | None = None,
+    spelling: Spelling | None = None,
 ) -> str:
-    subscriber = await store.stored(subscriber)
+    if not subscriber.id:  # a chat never stored has no digest to resume
+        return nothing_yet(subscriber.language, spelling or Spelling(), "resume")
     await store.update_subscriber(
         subscriber.id,
         now=now,
@@ -199,6 +206,15 @@ async def resume(
         time=subscriber.digest_time,
         zone=subscriber.timezone,
     )
+
+
+def nothing_yet(language: str, spelling: Spelling, what: str) -> str:
+    """The answer to /pause or /resume (``what``) from a chat with no digest yet."""
+    if what == "pause":
+        text = "There is no digest to pause yet. Use %(command)s to pick some categories."
+    else:
+        text = "There is no digest to resume yet. Use %(command)s to pick some categories."
+    return t(language, text, command=spelling.command("categories"))
 
 
 async def set_language(

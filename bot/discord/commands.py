@@ -199,7 +199,7 @@ def add_schedule_commands(group: app_commands.Group) -> None:
             )
             return
         resumed = await actions.resume(
-            ctx.store, subscriber, now=ctx.clock.now(), by=actor_of(interaction)
+            ctx.store, subscriber, now=ctx.clock.now(), by=actor_of(interaction), spelling=SPELLING
         )
         await reply(interaction, resumed)
 
