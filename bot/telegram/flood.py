@@ -220,10 +220,13 @@ class ChatLanes(BaseUpdateProcessor):
                 del self._lanes[chat]
 
     async def _refuse(self, update: Update, refused: Refused) -> None:
-        """Answer a dropped press at once; tell the chat once a minute per chat or member."""
-        tell = self.notices.allow(refused.notice_key, self._monotonic())
-        ctx = self._ctx()
+        """Answer a dropped press at once; tell the chat once a minute per chat or member.
+        Presses and commands count apart: a press's refusal is its own answer, so it must
+        not spend the once-a-minute notice a flood of commands should still get."""
         query = update.callback_query
+        lane = "press" if query is not None else "command"
+        tell = self.notices.allow((lane, refused.notice_key), self._monotonic())
+        ctx = self._ctx()
         try:
             if query is not None:
                 language = language_of(ctx, update, None) if ctx else "en"
