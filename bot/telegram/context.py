@@ -19,6 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, TelegramError
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.telegram import migration
+from bot.telegram.actors import actor_of
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
 from digests.i18n import normalise_language, t
@@ -197,12 +198,6 @@ def is_bot_admin(ctx: BotContext, update: Update) -> bool:
     """One of the bot's administrators (TELEGRAM_ADMIN_IDS)."""
     user = update.effective_user
     return user is not None and user.id in ctx.admin_ids
-
-
-def actor_of(update: Update) -> str:
-    """Who did it, as the audit log names them."""
-    user = update.effective_user
-    return f"{PLATFORM}:{user.id if user else '?'}"
 
 
 async def reply(ctx: BotContext, update: Update, text: str, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatType, ParseMode
 
+from bot.telegram.actors import actor_shown_in
 from bot.telegram.context import (
     PLATFORM,
     BotContext,
@@ -88,7 +89,9 @@ async def mysubs(update: Update, context: DigestContext) -> None:
     if subscriber is None:
         await _no_subscriptions(ctx, update, None)
         return
-    await reply_long(ctx, update, await actions.describe(ctx.store, subscriber, spelling=SPELLING))
+    shown = actor_shown_in(subscriber.language)
+    described = await actions.describe(ctx.store, subscriber, spelling=SPELLING, actor_shown=shown)
+    await reply_long(ctx, update, described)
 
 
 def pieces(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
