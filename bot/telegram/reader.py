@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Bot, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import ChatMigrated
 
+from bot.telegram import migration
 from bot.telegram.actors import actor_shown_in
 from bot.telegram.context import (
     PLATFORM,
@@ -146,7 +148,9 @@ async def digest(update: Update, context: DigestContext) -> None:
     await send_digest_now(
         ctx.store,
         ctx.renderer,
-        ContextSender(context.bot),
+        ContextSender(
+            context.bot, ctx, chat_id=update.effective_chat.id if update.effective_chat else 0
+        ),
         subscriber,
         now=ctx.clock.now(),
         limits=ctx.settings.digest,
@@ -156,22 +160,39 @@ async def digest(update: Update, context: DigestContext) -> None:
 
 class ContextSender:
     """Sends a /digest preview through the application's bot (paced by its rate limiter);
-    a failure is the command's (logged by the error handler), not a delivery to retry."""
+    a failure is the command's (logged by the error handler), not a delivery to retry. A
+    chat that became a supergroup meanwhile is followed there (``migration.follow``), as
+    the command's other replies are."""
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, ctx: BotContext, *, chat_id: int) -> None:
         self._bot = bot
+        self._ctx = ctx
+        self._asked_in = chat_id
 
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
-        sent = await self._bot.send_message(
-            chat_id=int(destination.chat_id),
+        chat_id = int(destination.chat_id)
+        try:
+            sent = await self._send(chat_id, destination, message)
+        except ChatMigrated as exc:
+            now = self._ctx.clock.now()
+            await migration.follow(self._ctx.store, chat_id, exc.new_chat_id, now=now)
+            if self._asked_in != chat_id:
+                await migration.follow(self._ctx.store, self._asked_in, exc.new_chat_id, now=now)
+            sent = await self._send(exc.new_chat_id, destination, message)
+        return str(sent.message_id)
+
+    async def _send(
+        self, chat_id: int, destination: Destination, message: OutgoingMessage
+    ) -> Message:
+        return await self._bot.send_message(
+            chat_id=chat_id,
             text=message.text,
             parse_mode=message.parse_mode,
             message_thread_id=int(destination.thread_id) if destination.thread_id else None,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
-        return str(sent.message_id)
 
 
 async def forget(update: Update, context: DigestContext) -> None:

@@ -78,3 +78,15 @@ async def test_a_supergroup_set_up_first_is_merged_not_dropped(telegram_bot: Tel
     merged = await bot.store.find_subscriber("telegram", str(SUPER))
     assert merged is not None and set(merged.categories) == {"climate", "ai-frontier"}
     assert [s.keywords for s in merged.subscriptions if s.category == "climate"] == [("heat",)]
+
+
+async def test_a_digest_preview_refused_by_the_migration_follows_it(
+    telegram_bot: TelegramBot,
+) -> None:
+    bot = telegram_bot
+    supergroup(bot)
+    await bot.say(tu.command("/subscribe climate", **OLD_GROUP))
+    bot.fake.migrated[str(GROUP)] = str(SUPER)
+    await bot.handle(tu.command("/digest", **OLD_GROUP))
+    assert bot.fake.sent_to(str(SUPER))
+    assert await chats(bot) == [str(SUPER)]
