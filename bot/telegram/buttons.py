@@ -74,7 +74,7 @@ async def _allowed_to_change(update: Update, context: DigestContext, kind: str) 
     alert, and the refusal is audited. A press in a forum whose topic cannot be known (a
     message too old for Telegram to show) changes nothing."""
     ctx = context.digest
-    if topic_unknown(update):
+    if await topic_unknown(ctx, update):
         language = language_of(ctx, update, None)
         await answer(query_of(update), t(language, TOO_OLD_BUTTON), alert=True)
         return False

@@ -228,17 +228,23 @@ async def audit_refused(ctx: BotContext, update: Update, action: str, detail: st
     )
 
 
-def topic_unknown(update: Update) -> bool:
+async def topic_unknown(ctx: BotContext, update: Update) -> bool:
     """A press in a forum whose message Telegram no longer shows (after 48 h it sends only
     the chat and the message id, date 0: an InaccessibleMessage, which python-telegram-bot
     parses as a Message that is not ``is_accessible``, or gives none): which topic's picker
     it was cannot be known, and guessing the general chat would change the whole group's
-    digest."""
+    digest. A supergroup is taken for a forum when Telegram says so (``is_forum``) or when
+    one of its topics is stored."""
     query, chat = update.callback_query, update.effective_chat
-    if query is None or chat is None or not chat.is_forum:
+    if query is None or chat is None or chat.type != ChatType.SUPERGROUP:
         return False
     message = query.message
-    return message is None or not message.is_accessible
+    if message is not None and message.is_accessible:
+        return False
+    if chat.is_forum:
+        return True
+    stored = await ctx.store.subscribers_of_chat(PLATFORM, str(chat.id))
+    return any(subscriber.thread_id for subscriber in stored)
 
 
 # Telegram's answer to an edit that would change nothing (a double tap): already done.

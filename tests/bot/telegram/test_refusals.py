@@ -41,6 +41,22 @@ async def test_an_old_press_in_a_forum_changes_nothing(telegram_bot: TelegramBot
     assert await bot.store.find_subscriber("telegram", str(FORUM)) is None
 
 
+async def test_an_old_press_where_a_topic_is_stored_changes_nothing(
+    telegram_bot: TelegramBot,
+) -> None:
+    """The press's chat does not say it is a forum, but one of its topics is stored: the
+    topic is still unknown, and the general chat is left alone."""
+    bot = telegram_bot
+    bot.fake.chat_types[str(FORUM)] = "supergroup"
+    bot.fake.admins[str(FORUM)] = {GROUP_ADMIN}
+    await bot.say(tu.command("/subscribe climate", thread=7, forum=True, **IN_FORUM))
+    answer, edit = await bot.press(
+        tu.press("cat:markets:1", message_id=1, inaccessible=True, **IN_FORUM)
+    )
+    assert alerted(answer) and "too old" in answer["text"] and not edit
+    assert await bot.store.find_subscriber("telegram", str(FORUM)) is None
+
+
 async def test_an_old_press_outside_a_forum_still_acts(telegram_bot: TelegramBot) -> None:
     bot = telegram_bot
     await bot.press(
