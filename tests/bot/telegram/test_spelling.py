@@ -22,7 +22,11 @@ from tests.fakes import telegram_updates as tu
         ),
         ("/unsubscribe", "en", "Name the categories to leave, or: /unsubscribe all"),
         ("/language fr", "en", "Use /language en or /language vi"),
-        ("/pause", "en", "Paused. Use /resume to start again."),
+        (
+            "/pause",
+            "en",
+            "There is no digest to pause yet. Use /categories to pick some categories.",
+        ),
     ],
 )
 async def test_usage_hints_name_the_telegram_command(
@@ -33,7 +37,9 @@ async def test_usage_hints_name_the_telegram_command(
 
 
 async def test_a_paused_chats_list_says_how_to_resume(telegram_bot: TelegramBot) -> None:
-    await telegram_bot.say(tu.command("/pause", chat_id=100))
+    await telegram_bot.say(tu.command("/subscribe climate", chat_id=100))
+    paused = await telegram_bot.say(tu.command("/pause", chat_id=100))
+    assert paused["text"] == "Paused. Use /resume to start again."
     listed = await telegram_bot.say(tu.command("/mysubs", chat_id=100))
     assert "Paused: use /resume to receive digests again." in listed["text"]
 
