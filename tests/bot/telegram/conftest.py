@@ -4,6 +4,7 @@ once the handler has finished, so a test reads what the bot sent without waiting
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -62,7 +63,14 @@ class TelegramBot:
         the one change it made to the message (an edit of its text or its keyboard)."""
         calls = await self.handle(update)
         (answer,) = [c for m, c in calls if m == "answerCallbackQuery"]
-        edits = [c for m, c in calls if m.startswith("editMessage")]
+        # Only edits of the pressed message: a push's progress, followed in the background,
+        # may edit its own message meanwhile.
+        pressed = str(update["callback_query"]["message"]["message_id"])
+        edits = [
+            c
+            for m, c in calls
+            if m.startswith("editMessage") and str(c.get("message_id")) == pressed
+        ]
         assert len(edits) <= 1, edits
         return answer, edits[0] if edits else {}
 
@@ -91,5 +99,7 @@ async def telegram_bot(
     try:
         yield TelegramBot(application, fake, categorised_store, ctx, clock)
     finally:
-        await application.stop()
+        # stop() awaits the tasks the application made (a push's following): a test that
+        # leaves one running fails here instead of hanging the suite.
+        await asyncio.wait_for(application.stop(), timeout=30)
         await application.shutdown()

@@ -183,9 +183,12 @@ async def test_a_second_push_of_a_category_waits_for_the_first(telegram_bot: Tel
     await bot.store.subscribe(reader.id, ["climate"], now=NOW)
     first, second = await preview(bot), await preview(bot, "https://n.example/second")
     await bot.handle(tu.press(first, **ADMIN))
-    answer, edit = await bot.press(tu.press(second, **ADMIN))
-    assert alerted(answer) and answer["text"] and not edit
-    await bot.handle(tu.press("pushcancel:1", **ADMIN))  # ends the first push's following
+    try:
+        # The second preview is another message; the first push's progress edits its own.
+        answer, edit = await bot.press(tu.press(second, **{**ADMIN, "message_id": 2}))
+        assert alerted(answer) and answer["text"] and not edit
+    finally:  # ends the first push's following, which the application's stop awaits
+        await bot.handle(tu.press("pushcancel:1", **ADMIN))
 
 
 async def test_a_push_whose_article_was_removed_meanwhile_is_not_sent(
