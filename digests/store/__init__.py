@@ -4,7 +4,8 @@
 categories and feeds in ``_catalog``; storing articles and reading them for digests in
 ``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of recent
 stories in ``_recent``); subscribers, their lifecycle (deactivation, chat migration) and the
-schedule status in ``_subscribers``; subscriptions and the record of who changed a chat in
+schedule status in ``_subscribers`` (a chat's move to a new id, and its record, in
+``_migrate``); subscriptions and the record of who changed a chat in
 ``_subscriptions``; the delivery log in
 ``_deliveries``; queueing and claiming outbox entries in ``_outbox``; what became of a
 claimed entry (part sent, sent, retry, given up) in ``_outcomes``; breaking pushes and the
