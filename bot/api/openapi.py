@@ -71,7 +71,8 @@ OPENAPI: dict[str, Any] = {
     "paths": {
         "/healthz": {
             "get": {
-                "summary": "Whether the database file is still the one opened, and answers",
+                "summary": "Whether the database file is still the one opened and answers, and "
+                "the delivery worker runs",
                 "security": [],
                 "responses": {
                     "200": {
@@ -79,7 +80,8 @@ OPENAPI: dict[str, Any] = {
                         "content": {"application/json": {"schema": _HEALTH}},
                     },
                     "503": {
-                        "description": "the database is lost or does not answer",
+                        "description": "the database is lost or does not answer, or the delivery "
+                        "worker is down (it is being restarted)",
                         "content": {"application/json": {"schema": _HEALTH}},
                     },
                 },
