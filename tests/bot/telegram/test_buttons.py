@@ -128,7 +128,7 @@ async def test_a_preview_is_confirmed_followed_and_cancelled(telegram_bot: Teleg
     assert alerted(answer) and answer["text"] == FOR_ADMINS and not edit
     calls = await bot.handle(tu.press(data, **ADMIN))
     # The confirmation's own edit comes first; the following may already edit after it.
-    edit = [c for m, c in calls if m == "editMessageText"][0]
+    edit = next(c for m, c in calls if m == "editMessageText")
     assert edit["text"].startswith("push #1 (climate, sending): 1 subscribers")
     assert keyboard(edit) == [[("Cancel the push", "pushcancel:1")]]
     # The progress is followed in the same message until the push is over.
