@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import signal
 import statistics
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.common import add_categories, options, scratch, serve, start_run
+from bench.common import add_categories, options, scratch, serve, start_run, stop_run
 from digests.store import Store
 from tests.fakes import telegram_updates as tu
 from tests.fakes.discord_api import FakeDiscord
@@ -134,12 +133,7 @@ async def telegram(others: int) -> None:
         await until(lambda: all(c in replied for c in chats), PATIENCE_S)
         await until(lambda: answered() == presses, 5)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(bot.wait(), 30)
-        except TimeoutError:
-            bot.kill()
-            await bot.wait()
+        await stop_run(bot)
         await runner.cleanup()
     waits = [replied.get(c, asked[c] + PATIENCE_S) - asked[c] for c in chats]
     late = sum(c not in replied for c in chats)
@@ -205,12 +199,7 @@ async def discord(others: int) -> None:
         await spread(interleave(flood, mine), send)
         await until(lambda: all(p["id"] in acked for p in [*flood, *mine]), 30)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(bot.wait(), 30)
-        except TimeoutError:
-            bot.kill()
-            await bot.wait()
+        await stop_run(bot)
         await runner.cleanup()
     waits = [acked.get(i, asked[i] + 30) - asked[i] for i in asked]
     presses = [p["id"] for p in flood if p["type"] == 3]

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -228,3 +229,14 @@ async def start_run(
         stdout=stdout,
         stderr=stderr,
     )
+
+
+async def stop_run(bot: asyncio.subprocess.Process, timeout: float = 30) -> None:
+    """Stop a ``start_run`` process as an operator would (SIGTERM), killing it if it has
+    not finished within ``timeout`` seconds."""
+    bot.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(bot.wait(), timeout)
+    except TimeoutError:
+        bot.kill()
+        await bot.wait()
