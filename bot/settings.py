@@ -70,6 +70,7 @@ SECTIONS = (
     Section("digests", "digests"),
     Section("fetching", "fetching feeds"),
     Section("delivery", "scheduling and delivery (`digestbot run`)"),
+    Section("reach", "links and pictures"),
     Section(
         "telegram",
         "Telegram",

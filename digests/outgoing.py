@@ -22,6 +22,9 @@ class OutgoingMessage:
     story_ids: tuple[int, ...] = ()
     disable_preview: bool = True
     template: str = ""
+    # Telegram: preview this link, large and above the text (the lead story's page, whose
+    # og:image Telegram draws); the message's other links stay without a preview.
+    preview_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Destination:
     # A role to ping with this message (a Discord channel's breaking-news role): the only
     # mention a message may ever make.
     ping_role: str | None = None
+    # A Discord announcement channel: a message accepted there is then published to the
+    # servers that follow the channel (best effort, within Discord's hourly limit).
+    publish: bool = False
 
 
 class Sender(Protocol):

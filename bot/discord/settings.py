@@ -51,6 +51,14 @@ class DiscordSettings:
         "Number of gateway shards; empty: one, or as many as Discord says the bot needs",
         section="discord",
     )
+    application_id: str | None = setting(
+        "DISCORD_APPLICATION_ID",
+        Text(r"[1-9]\d{0,19}", must="must be the application's id (digits)"),
+        None,
+        "The bot's application id, for the install link of `digestbot links` without a "
+        "connection (`digestbot run` learns it from Discord)",
+        section="discord",
+    )
     api_base_url: str = setting(
         "DISCORD_API_BASE_URL",
         Url(),

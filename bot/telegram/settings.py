@@ -44,6 +44,14 @@ class TelegramSettings:
         "Telegram user ids (comma-separated) allowed to use /stats and /breaking",
         section="telegram",
     )
+    bot_username: str | None = setting(
+        "TELEGRAM_BOT_USERNAME",
+        Text(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", must="must be a Telegram username"),
+        None,
+        "The bot's username, for `digestbot links` without a connection (`digestbot run` "
+        "asks Telegram with getMe)",
+        section="telegram",
+    )
     webhook_url: str | None = setting(
         "TELEGRAM_WEBHOOK_URL",
         Text(r"(?s)https://.*", must="must be an https:// URL"),

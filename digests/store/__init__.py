@@ -2,17 +2,17 @@
 
 ``Store`` is one class assembled from parts split by domain. Where new methods go:
 categories and feeds in ``_catalog``; storing articles and reading them for digests in
-``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of recent
-stories in ``_recent``); subscribers, their lifecycle (deactivation, chat migration) and the
-schedule status in ``_subscribers`` (a chat's move to a new id, and its record, in
-``_migrate``); subscriptions and the record of who changed a chat in
-``_subscriptions``; the delivery log in
-``_deliveries``; queueing and claiming outbox entries in ``_outbox``; what became of a
-claimed entry (part sent, sent, retry, given up) in ``_outcomes``; breaking pushes and the
-audit log in ``_admin``. Helpers shared by the parts are in ``_base``; schema changes are
-new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes
-with the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
-subscriber's lifecycle).
+``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of
+recent stories in ``_recent``); subscribers, their lifecycle (deactivation, chat
+migration) and the schedule status in ``_subscribers`` (a chat's move to a new id, and
+its record, in ``_migrate``); subscriptions and the record of who changed a chat in
+``_subscriptions``; the delivery log in ``_deliveries``; queueing and claiming outbox
+entries in ``_outbox``; what became of a claimed entry (part sent, sent, retry, given
+up) in ``_outcomes``; breaking pushes and the audit log in ``_admin``; subscribe links
+and sign-ups in ``_links``. Helpers shared by the parts are in ``_base``; schema changes
+are new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables
+goes with the domain whose state it changes (``deactivate`` cancels outbox entries, but
+it is a subscriber's lifecycle).
 """
 
 from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
@@ -20,6 +20,7 @@ from digests.store._articles import ArticleStore, Ingested, feed_scope, import_s
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._deliveries import DeliveryStore
+from digests.store._links import LinkStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._outcomes import OutcomeStore
 from digests.store._stories import Grouping
@@ -35,6 +36,7 @@ class Store(
     OutboxStore,
     OutcomeStore,
     AdminStore,
+    LinkStore,
 ):
     """The one store; open it with ``await Store.open(path)`` and close it when done."""
 

@@ -355,4 +355,52 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
     CREATE INDEX audit_actor ON audit (actor, platform, at);
     """,
+    # 8: reach (issue 18): subscribe links, sign-ups, feed origins, announcement channels.
+    """
+    -- Codes made by `digestbot links add`: a payload of t.me/<bot>?start=<code>.
+    -- categories is a JSON list of slugs; a retired code is kept so that a reader who taps
+    -- an old link is told so, and a code is never handed out twice.
+    CREATE TABLE links (
+        code       TEXT PRIMARY KEY,
+        categories TEXT NOT NULL,
+        source     TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        retired_at TEXT
+    );
+    -- Which link brought a chat in: at most one row per chat, gone with the chat.
+    -- link is a code or a category slug; source is the code's source ('' for a slug).
+    CREATE TABLE signups (
+        subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
+        link          TEXT NOT NULL,
+        source        TEXT NOT NULL DEFAULT '',
+        at            TEXT NOT NULL
+    );
+    CREATE INDEX signups_link ON signups (link, source);
+
+    -- Where a feed came from decides who may disable it: `feeds sync` disables only
+    -- feeds that came from feeds.toml. Feeds stored before this migration came from the
+    -- file or from `feeds add`; which one is not recorded, so they count as the file's
+    -- (what sync did to them until now).
+    ALTER TABLE feeds ADD COLUMN origin TEXT NOT NULL DEFAULT 'file'
+        CHECK (origin IN ('file', 'cli', 'import', 'api'));
+
+    -- A Discord announcement channel: its digests are published to the servers that
+    -- follow it.
+    ALTER TABLE subscribers ADD COLUMN announcement INTEGER NOT NULL DEFAULT 0;
+    -- Every publish attempt, so that the per-channel hourly limit survives a restart;
+    -- gone with the chat.
+    CREATE TABLE publishes (
+        id            INTEGER PRIMARY KEY,
+        subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        message_id    TEXT NOT NULL,
+        at            TEXT NOT NULL,
+        outcome       TEXT NOT NULL CHECK (outcome IN ('published', 'limited', 'failed'))
+    );
+    CREATE INDEX publishes_subscriber ON publishes (subscriber_id, at);
+    -- A channel Discord told to wait (429 on publish) is not asked again before until.
+    CREATE TABLE publish_holds (
+        subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
+        until         TEXT NOT NULL
+    );
+    """,
 )

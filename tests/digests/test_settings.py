@@ -11,6 +11,7 @@ from digests.settings import (
     DeliveryLimits,
     DigestLimits,
     FetchLimits,
+    Reach,
     Settings,
     SettingsError,
     bind_address,
@@ -125,13 +126,13 @@ def test_each_field_is_declared_once_as_a_setting_or_group() -> None:
     # Fields that are not read from the environment, on purpose.
     fixed = {"user_agent", "backoff_base", "backoff_cap"}
     names = []
-    for cls in (Settings, DigestLimits, FetchLimits, DeliveryLimits):
+    for cls in (Settings, DigestLimits, FetchLimits, DeliveryLimits, Reach):
         for one in dataclasses.fields(cls):
             kinds = {"digestbot.setting", "digestbot.group"} & set(one.metadata)
             assert len(kinds) == 1 or one.name in fixed, f"{cls.__name__}.{one.name}"
         names += [spec.env for spec, _ in declared(cls)]
     core = [spec.env for spec, _ in declared(Settings)]
-    assert len(core) == len(set(core)) == 32
+    assert len(core) == len(set(core)) == 35
     assert set(names) == set(core)
 
 
@@ -180,3 +181,33 @@ def test_bounds_are_part_of_the_declaration() -> None:
     assert load_settings({"DISPATCH_INTERVAL_SECONDS": "60"}).delivery.dispatch_interval == (
         timedelta(minutes=1)
     )
+
+
+def test_link_tags_and_hosts_are_read_and_shown_back() -> None:
+    reach = load_settings(
+        {
+            "LINK_TAGS": "utm_source=digestbot&utm_medium={platform}",
+            "LINK_TAG_HOSTS": "News.Example., www.paper.example",
+        }
+    ).reach
+    assert reach.link_tags == (("utm_source", "digestbot"), ("utm_medium", "{platform}"))
+    assert reach.link_tag_hosts == {"news.example", "www.paper.example"}
+    assert reach.pictures is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LINK_TAGS", "utm_source"),
+        ("LINK_TAGS", "utm_source=a b"),
+        ("LINK_TAGS", "utm_source=\u202e"),
+        ("LINK_TAGS", "&".join(f"k{n}=v" for n in range(21))),
+        ("LINK_TAG_HOSTS", "news.example/path"),
+        ("LINK_TAG_HOSTS", "-bad.example"),
+        ("DIGEST_PICTURES", "maybe"),
+    ],
+)
+def test_bad_reach_settings_are_refused_in_one_line(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name) as caught:
+        load_settings({name: value})
+    assert "\n" not in str(caught.value)
