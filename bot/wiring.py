@@ -18,6 +18,16 @@ from digests.timeutil import Clock, SystemClock
 
 
 @dataclass
+class Identity:
+    """Who the bots are on their platforms, for the links that lead readers to them: from
+    TELEGRAM_BOT_USERNAME and DISCORD_APPLICATION_ID, then from the platforms themselves
+    once ``digestbot run`` has connected (getMe; Discord's login)."""
+
+    telegram_username: str | None = None
+    discord_application_id: str | None = None
+
+
+@dataclass
 class App:
     settings: Settings
     store: Store
@@ -26,6 +36,12 @@ class App:
     transport: httpx.AsyncBaseTransport | None = None
     # The chat adapters' own settings (TELEGRAM_*, DISCORD_*); the core never reads them.
     platforms: PlatformSettings = field(default_factory=PlatformSettings)
+    identity: Identity = field(default_factory=Identity)
+
+    def __post_init__(self) -> None:
+        username = self.platforms.telegram.bot_username
+        self.identity.telegram_username = username.lstrip("@") if username else None
+        self.identity.discord_application_id = self.platforms.discord.application_id
 
     def http_client(self) -> httpx.AsyncClient:
         return build_client(self.settings.fetch, self.transport)

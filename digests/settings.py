@@ -13,7 +13,6 @@ declarations. ``load_settings`` is called once at start-up (by the CLI, through
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +37,7 @@ from digests.envfields import (
 from digests.envfields import SettingsError as SettingsError
 from digests.envfields import bind_address as bind_address
 from digests.i18n import SUPPORTED_LANGUAGES
+from digests.reach_settings import Reach
 from digests.timeutil import check_feed_interval
 from digests.zones import resolve_zone
 
@@ -263,73 +263,6 @@ class DeliveryLimits:
     # Not settings: how retries back off.
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
-
-
-TAG_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-TAG_VALUE = re.compile(r"[A-Za-z0-9_.~{}-]{0,128}")
-LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-HOST = re.compile(rf"(?=.{{1,253}}$){LABEL}(\.{LABEL})*")
-
-
-def _link_tags(name: str, text: str) -> tuple[tuple[str, str], ...]:
-    # key=value&key=value; {platform} in a value becomes telegram or discord.
-    pairs = []
-    for part in text.split("&"):
-        key, sep, value = part.partition("=")
-        if not sep or not TAG_KEY.fullmatch(key) or not TAG_VALUE.fullmatch(value):
-            raise SettingsError(
-                f"{name} must look like utm_source=digestbot&utm_medium={{platform}} "
-                f"(keys and values of A-Z a-z 0-9 _ . - ~), got {show(text)}"
-            )
-        pairs.append((key, value))
-    if len(pairs) > 20:
-        raise SettingsError(f"{name}: at most 20 tags, got {len(pairs)}")
-    return tuple(pairs)
-
-
-def _show_tags(tags: tuple[tuple[str, str], ...]) -> str:
-    return "&".join(f"{key}={value}" for key, value in tags)
-
-
-def _hosts(name: str, text: str) -> frozenset[str]:
-    hosts = {h.strip().lower().rstrip(".") for h in text.split(",") if h.strip()}
-    for host in hosts:
-        if not HOST.fullmatch(host):
-            raise SettingsError(
-                f"{name} must be host names separated by commas (such as news.example), "
-                f"got {show(host)}"
-            )
-    return frozenset(hosts)
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Links back to the newsroom and pictures in digests."""
-
-    link_tags: tuple[tuple[str, str], ...] = setting(
-        "LINK_TAGS",
-        Checked(_link_tags, shown=_show_tags),
-        (),
-        "Analytics tags added to outgoing links to LINK_TAG_HOSTS, such as "
-        "utm_source=digestbot&utm_medium={platform}; stored URLs stay untagged",
-        section="reach",
-    )
-    link_tag_hosts: frozenset[str] = setting(
-        "LINK_TAG_HOSTS",
-        Checked(_hosts, shown=lambda hosts: ",".join(sorted(hosts))),
-        frozenset(),
-        "The newsroom's hosts whose links get LINK_TAGS (comma-separated; a host also "
-        "covers its subdomains)",
-        section="reach",
-    )
-    pictures: bool = setting(
-        "DIGEST_PICTURES",
-        Flag(),
-        True,
-        "Show the lead story's picture: a large link preview on Telegram, the first "
-        "embed's image on Discord (on/off)",
-        section="reach",
-    )
 
 
 @dataclass(frozen=True)

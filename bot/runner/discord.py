@@ -58,6 +58,8 @@ async def start_discord(
         with contextlib.suppress(Exception):
             await client.close()
         return None
+    if client.application_id is not None:
+        app.identity.discord_application_id = str(client.application_id)
     gateway = asyncio.create_task(_gateway(client, out))
     synced = ", ".join(client.synced) or "not synced"
     out.write(f"discord on as {client.user} (commands: {synced})\n")

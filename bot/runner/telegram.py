@@ -72,6 +72,7 @@ async def start_telegram(app: App, pacer: Pacer, out: TextIO) -> TelegramRunning
         with contextlib.suppress(Exception):
             await application.shutdown()
         return None
+    app.identity.telegram_username = application.bot.username
     out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
     out.flush()
     return TelegramRunning(application)

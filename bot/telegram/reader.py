@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, LinkPreviewOptions, Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import ChatMigrated
 
@@ -29,6 +29,7 @@ from bot.telegram.context import (
 )
 from bot.telegram.flood import once_a_minute, refusal_key
 from bot.telegram.keyboards import category_keyboard, forget_buttons
+from bot.telegram.sender import link_preview
 from bot.telegram.spelling import SPELLING
 from digests import actions
 from digests.compose import send_digest_now
@@ -191,7 +192,7 @@ class ContextSender:
             text=message.text,
             parse_mode=message.parse_mode,
             message_thread_id=int(destination.thread_id) if destination.thread_id else None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=link_preview(message),
         )
 
 

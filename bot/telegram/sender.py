@@ -63,6 +63,16 @@ def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
     return TransientError(f"{type(exc).__name__}: {message}")
 
 
+def link_preview(message: OutgoingMessage) -> LinkPreviewOptions | None:
+    """The preview a message asks for: its ``preview_url`` large and above the text (a
+    digest's lead story), else none when previews are off, else Telegram's own choice."""
+    if message.preview_url:
+        return LinkPreviewOptions(
+            url=message.preview_url, prefer_large_media=True, show_above_text=True
+        )
+    return LinkPreviewOptions(is_disabled=True) if message.disable_preview else None
+
+
 def chat_ref(chat_id: str) -> int | str:
     """Numeric ids as numbers, @channel usernames as they are."""
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
@@ -94,9 +104,7 @@ class TelegramSender:
                 text=message.text,
                 parse_mode=message.parse_mode,
                 message_thread_id=int(destination.thread_id) if destination.thread_id else None,
-                link_preview_options=LinkPreviewOptions(is_disabled=True)
-                if message.disable_preview
-                else None,
+                link_preview_options=link_preview(message),
             )
         except tg.TelegramError as exc:
             raise classify(exc, self.bot.token) from exc

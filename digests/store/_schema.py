@@ -4,6 +4,8 @@ Add new migrations at the end; never edit one that has shipped. ``PRAGMA user_ve
 how many have been applied, and each runs in its own transaction.
 """
 
+# long module: the schema's history, one migration after another, reads best whole
+
 from __future__ import annotations
 
 # Bidi marks, embeddings, overrides and isolates: ingest removes them from text

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from digests.envfields import Spec, declared
+from digests.reach_settings import Reach
 from digests.settings import (
     DeliveryLimits,
     DigestLimits,
     FetchLimits,
-    Reach,
     Settings,
     SettingsError,
     bind_address,
