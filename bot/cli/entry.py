@@ -26,6 +26,7 @@ from bot.cli.feeds import (
     cmd_feeds_sync,
     cmd_init,
 )
+from bot.cli.links import cmd_links, cmd_links_add, cmd_links_list, cmd_links_remove
 from bot.cli.overview import cmd_audit, cmd_stats
 from bot.cli.parser import build_parser
 from bot.demo import run_demo
@@ -36,7 +37,9 @@ from bot.wiring import App, open_app
 from digests.errors import InputError
 
 # Commands that only read: they must not create an empty database where they run.
-READ_ONLY_COMMANDS = frozenset({"stats", "preview", "audit", "feeds list", "categories list"})
+READ_ONLY_COMMANDS = frozenset(
+    {"stats", "preview", "audit", "feeds list", "categories list"} | {"links", "links list"}
+)
 
 Handler = Callable[[argparse.Namespace, App, TextIO], Awaitable[int]]
 
@@ -128,4 +131,8 @@ HANDLERS: dict[str, Handler] = {
     "run": cmd_run,
     "breaking": cmd_breaking,
     "audit": cmd_audit,
+    "links": cmd_links,
+    "links add": cmd_links_add,
+    "links remove": cmd_links_remove,
+    "links list": cmd_links_list,
 }

@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(commands, "stats", "counts of feeds, articles, stories, subscribers and deliveries")
     _command(commands, "run", "run the bot: poll feeds, send digests on schedule (until SIGTERM)")
     _add_breaking(commands)
+    _add_links(commands)
     audit = _command(commands, "audit", "list admin actions, newest first")
     audit.add_argument(
         "--limit",
@@ -163,6 +164,29 @@ def _add_content(commands: Any) -> None:
         "--timezone", default=None, help="IANA time zone for dates (default: DEFAULT_TIMEZONE)"
     )
     preview.add_argument("--json", action="store_true", help="print raw message JSON")
+
+
+def _add_links(commands: Any) -> None:
+    """``links [--qr-dir DIR] [--only SLUG|CODE]`` and ``links add|remove|list``."""
+    links = _command(
+        commands,
+        "links",
+        "print the subscribe links for each category and code, with QR codes (--qr-dir)",
+    )
+    links.add_argument(
+        "--qr-dir", help="write one QR code per link there, as PNG and SVG (created if missing)"
+    )
+    links.add_argument("--only", help="only this category slug or link code")
+    actions = links.add_subparsers(dest="links_command", metavar="ACTION", required=False)
+    add = _command(actions, "add", "make a link code for several categories and print its links")
+    add.add_argument("--categories", required=True, help="comma-separated category slugs")
+    add.add_argument(
+        "--source", default="", help="the page or campaign that carries it, e.g. website"
+    )
+    remove = _command(actions, "remove", "retire a link code (a tap on it gets a friendly reply)")
+    remove.add_argument("code", help="the code, as 'links list' shows it")
+    listing = _command(actions, "list", "list the link codes with their sign-ups")
+    listing.add_argument("--retired", action="store_true", help="include retired codes")
 
 
 def _add_breaking(commands: Any) -> None:

@@ -1,0 +1,218 @@
+"""``links``, ``links add|remove|list``: the subscribe links a newsroom puts on its pages,
+with a QR code per link (segno, PNG and SVG) for print and slides, and the codes that
+name several categories and the page that carries them (``--source``)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import segno
+from tqdm import tqdm
+
+from bot.cli.feeds import require_categories
+from bot.links import Links, build_links, code_target, link_targets, missing_settings
+from bot.wiring import App
+from digests.errors import InputError
+from digests.links import check_source, payload_kind
+from digests.terminal import printable, unsafe_char
+from digests.timeutil import short
+
+# What a QR code's file name may be made of: slugs are [a-z0-9-], codes [A-Za-z0-9]; the
+# underscore, in neither, separates the parts so no two targets can share a name.
+SAFE_STEM = re.compile(r"[A-Za-z0-9-]{1,64}")
+# Pixels per module, and the quiet zone in modules that scanners need around the code.
+QR_SCALE = 10
+QR_BORDER = 4
+LABEL_WIDTH = 16
+
+
+def qr_stem(kind: str, payload: str, platform: str) -> str:
+    """The file name (without extension) of one link's QR code; ValueError for a payload
+    that could not be a file name (pure). The Discord install link is the same for every
+    target, so it has one file."""
+    if platform == "discord":
+        return "discord_install"
+    if not SAFE_STEM.fullmatch(payload):
+        raise ValueError(f"no safe file name for {short(payload)}")
+    return f"code_{payload}_{platform}" if kind == "code" else f"{payload}_{platform}"
+
+
+def qr_folder(raw: str) -> Path:
+    """``--qr-dir`` as a folder that exists; InputError (one line) when it cannot."""
+    bad = unsafe_char(raw)
+    if bad is not None:
+        raise InputError(f"--qr-dir contains a control or bidi character ({bad})")
+    folder = Path(raw)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    # A file in the way or no permission (OSError), an encoding the file system refuses
+    # (UnicodeError), a NUL byte (ValueError).
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InputError(f"cannot create the QR folder {short(raw, 80)}: {reason}") from None
+    return folder
+
+
+def write_qr(url: str, folder: Path, stem: str) -> Path:
+    """Write ``stem``.png and ``stem``.svg for ``url``; returns the PNG's path."""
+    # A regular QR code, never a Micro QR: phone cameras do not read those.
+    code = segno.make_qr(url)
+    png = folder / f"{stem}.png"
+    try:
+        code.save(png, kind="png", scale=QR_SCALE, border=QR_BORDER)
+        code.save(folder / f"{stem}.svg", kind="svg", scale=QR_SCALE, border=QR_BORDER)
+    except (OSError, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise InputError(f"cannot write QR codes to {short(str(folder), 80)}: {reason}") from None
+    return png
+
+
+def write_qr_codes(
+    links: Sequence[Links], folder: Path, progress: Callable[[], object] = lambda: None
+) -> dict[str, list[Path]]:
+    """One QR code per link (PNG and SVG), by target payload: the PNGs written for it."""
+    written: dict[str, list[Path]] = {}
+    done: dict[str, Path] = {}  # stem → PNG, for the Discord link every target shares
+    for item in links:
+        target = item.target
+        paths = written.setdefault(target.payload, [])
+        for platform, url in item.urls():
+            try:
+                stem = qr_stem(target.kind, target.payload, platform)
+            except ValueError:
+                continue
+            if stem not in done:
+                done[stem] = write_qr(url, folder, stem)
+            paths.append(done[stem])
+        progress()
+    return written
+
+
+def _line(out: TextIO, label: str, value: str) -> None:
+    out.write(f"  {label:<{LABEL_WIDTH}}{printable(value)}\n")
+
+
+def print_links(out: TextIO, item: Links, qr: Sequence[Path] = ()) -> None:
+    """One target's block: its heading, then one labelled line per link."""
+    target = item.target
+    if target.kind == "category":
+        out.write(f"{target.payload}  {printable(target.title)}\n")
+    else:
+        source = f"  (source {target.source})" if target.source else ""
+        out.write(f"code {target.payload}{source}  {printable(target.title)}\n")
+    if item.telegram and item.telegram_group:
+        _line(out, "telegram", item.telegram)
+        _line(out, "telegram group", item.telegram_group)
+    if item.discord_install:
+        _line(out, "discord install", item.discord_install)
+    _line(out, "discord command", item.discord_command)
+    if item.html:
+        _line(out, "html", item.html)
+    if qr:
+        _line(out, "qr codes", ", ".join(f"{p.with_suffix('')}.{{png,svg}}" for p in qr))
+
+
+async def cmd_links(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    only = args.only
+    if only is not None and payload_kind(only) == "invalid":
+        raise InputError(f"not a category slug or link code: {short(only)}")
+    targets = await link_targets(app.store, only)
+    if only is not None and not targets:
+        raise InputError(f"no live category or link code {short(only)}")
+    links = [build_links(t, app.identity) for t in targets]
+    qr: dict[str, list[Path]] = {}
+    if args.qr_dir is not None:
+        folder = qr_folder(args.qr_dir)
+        with tqdm(
+            total=len(links),
+            unit="link",
+            desc="QR codes",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            qr = write_qr_codes(links, folder, progress=lambda: bar.update(1))
+    for line in missing_settings(app.identity):
+        out.write(f"note: {line}\n")
+    if not links:
+        out.write("no categories yet; add some with 'digestbot feeds sync'\n")
+    for index, item in enumerate(links):
+        if index:
+            out.write("\n")
+        print_links(out, item, qr.get(item.target.payload, ()))
+    return 0
+
+
+def parse_categories(raw: str) -> list[str]:
+    """``--categories a,b`` as a list of slugs, each once; InputError when empty."""
+    slugs = list(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
+    if not slugs:
+        raise InputError("--categories needs at least one category slug")
+    return slugs
+
+
+async def cmd_links_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    slugs = parse_categories(args.categories)
+    try:
+        source = check_source(args.source) if args.source else ""
+    except ValueError as exc:
+        raise InputError(f"--source {short(args.source)}: {exc}") from None
+    await require_categories(app, slugs)
+    link = await app.store.add_link(slugs, source=source, now=app.clock.now())
+    names = {c.slug: c.name for c in await app.store.list_categories()}
+    out.write(f"added link code {link.code}\n\n")
+    for line in missing_settings(app.identity):
+        out.write(f"note: {line}\n")
+    print_links(out, build_links(code_target(link, names), app.identity))
+    return 0
+
+
+def check_code(raw: str) -> str:
+    """A code as ``links remove`` takes it; InputError saying what it is instead."""
+    kind = payload_kind(raw)
+    if kind == "slug":
+        raise InputError(
+            f"{short(raw)} is not a link code; a category's link lasts as long as the "
+            "category (see 'digestbot links list' for the codes)"
+        )
+    if kind == "invalid":
+        raise InputError(
+            f"not a link code: {short(raw)} (see 'digestbot links list' for the codes)"
+        )
+    return raw
+
+
+async def cmd_links_remove(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    code = check_code(args.code)
+    now = app.clock.now()
+    link = await app.store.retire_link(code, now=now)
+    if link.retired_at is not None and link.retired_at < now:
+        out.write(f"link code {code} was already retired on {link.retired_at.isoformat()}\n")
+        return 0
+    out.write(
+        f"retired link code {code} ({', '.join(link.categories)}); a reader who taps it "
+        "now gets a friendly reply, and nothing changes\n"
+    )
+    return 0
+
+
+async def cmd_links_list(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    links = await app.store.list_links(retired=args.retired)
+    if not links:
+        out.write("no link codes yet; make one with 'digestbot links add --categories ...'\n")
+        return 0
+    signups: dict[str, int] = {}
+    for count in await app.store.signup_counts():
+        signups[count.link] = signups.get(count.link, 0) + count.count
+    out.write(f"{'code':<9}{'source':<16}{'sign-ups':>8}  {'made':<11}categories\n")
+    for link in links:
+        state = f" (retired {link.retired_at.date().isoformat()})" if link.retired_at else ""
+        out.write(
+            f"{link.code:<9}{printable(link.source) or '-':<16}{signups.get(link.code, 0):>8}  "
+            f"{link.created_at.date().isoformat():<11}{', '.join(link.categories)}{state}\n"
+        )
+    return 0
