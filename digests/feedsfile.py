@@ -267,7 +267,9 @@ async def apply_feeds_config(
 ) -> SyncReport:
     """Make the store match the file: categories upserted (a retired one returns),
     categories missing from the file retired, feeds added or updated, feeds missing from
-    the file disabled (their articles are kept)."""
+    the file disabled (their articles are kept). A feed the file names becomes the
+    file's, wherever it came from; feeds added otherwise (command line, import, API) and
+    not named are left alone."""
     report = SyncReport(categories=len(config.categories))
     was_retired = {c.slug for c in await store.list_categories(retired=True) if c.retired_at}
     for category in config.categories:
@@ -289,6 +291,7 @@ async def apply_feeds_config(
             name=spec.name,
             interval=spec.interval or default_interval,
             priority=spec.priority,
+            origin="file",
         )
         (report.updated if spec.url in before else report.added).append(spec.url)
     report.disabled = await store.disable_feeds_except([s.url for s in config.feeds])

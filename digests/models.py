@@ -51,6 +51,9 @@ class Feed:
     next_fetch_at: datetime | None
     disabled: bool
     disabled_reason: str | None
+    # Who added it ('file', 'cli', 'import', 'api'): only the feeds file's own are
+    # disabled when they leave the file.
+    origin: str = "file"
 
     @property
     def display_name(self) -> str:

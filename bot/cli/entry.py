@@ -27,6 +27,7 @@ from bot.cli.feeds import (
     cmd_init,
 )
 from bot.cli.links import cmd_links, cmd_links_add, cmd_links_list, cmd_links_remove
+from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
 from bot.cli.overview import cmd_audit, cmd_stats
 from bot.cli.parser import build_parser
 from bot.demo import run_demo
@@ -38,7 +39,8 @@ from digests.errors import InputError
 
 # Commands that only read: they must not create an empty database where they run.
 READ_ONLY_COMMANDS = frozenset(
-    {"stats", "preview", "audit", "feeds list", "categories list"} | {"links", "links list"}
+    {"stats", "preview", "audit", "feeds list", "feeds export", "categories list"}
+    | {"links", "links list"}
 )
 
 Handler = Callable[[argparse.Namespace, App, TextIO], Awaitable[int]]
@@ -123,6 +125,8 @@ HANDLERS: dict[str, Handler] = {
     "feeds list": cmd_feeds_list,
     "feeds add": cmd_feeds_add,
     "feeds remove": cmd_feeds_remove,
+    "feeds import": cmd_feeds_import,
+    "feeds export": cmd_feeds_export,
     "categories list": cmd_categories_list,
     "ingest": cmd_ingest,
     "import": cmd_import,

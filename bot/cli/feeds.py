@@ -21,6 +21,9 @@ from digests.terminal import printable
 from digests.timeutil import check_feed_interval, format_duration, parse_duration
 from digests.urls import canonical_url
 
+# How ``feeds list`` names each origin.
+ORIGINS = {"file": "feeds file", "cli": "feeds add", "import": "OPML import", "api": "API"}
+
 
 async def require_categories(app: App, slugs: Sequence[str]) -> None:
     """Raise InputError for an unknown slug, suggesting the closest known ones."""
@@ -55,7 +58,10 @@ def prune_everything(enabled: Sequence[str], kept: Sequence[str], path: object) 
 async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int:
     config = load_feeds_file(app.settings.feeds_file)
     if not getattr(args, "prune", False):  # `init` syncs too, and never prunes everything
-        enabled = [f.url for f in await app.store.list_feeds() if not f.disabled]
+        # Only the file's own feeds can be disabled by it (see disable_feeds_except).
+        enabled = [
+            f.url for f in await app.store.list_feeds() if not f.disabled and f.origin == "file"
+        ]
         problem = prune_everything(enabled, [s.url for s in config.feeds], app.settings.feeds_file)
         if problem:
             raise InputError(problem)
@@ -95,10 +101,12 @@ async def cmd_feeds_list(args: argparse.Namespace, app: App, out: TextIO) -> int
         state = "disabled: " + (feed.disabled_reason or "") if feed.disabled else "ok"
         if not feed.disabled and feed.consecutive_errors:
             state = f"failing ({feed.consecutive_errors}x): {feed.last_error}"
+        origin = ORIGINS.get(feed.origin, feed.origin)
         # The title and the error come from the feed's server: escaped before printing.
         out.write(
             f"{printable(feed.display_name)}  [{', '.join(feed.categories)}]  every "
-            f"{format_duration(feed.interval)}  {printable(state)}\n    {printable(feed.url)}\n"
+            f"{format_duration(feed.interval)}  {printable(state)}  (from {origin})"
+            f"\n    {printable(feed.url)}\n"
         )
     return 0
 
@@ -146,6 +154,7 @@ async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
         interval=interval,
         priority=priority,
         enable=True,
+        origin="cli",
     )
     summary = f"{', '.join(feed.categories)}, every {format_duration(feed.interval)}"
     if before is None:

@@ -124,6 +124,12 @@ def _add_feeds(commands: Any) -> None:
     )
     remove = _command(feed_actions, "remove", "stop polling a feed (its articles stay)")
     remove.add_argument("url", help="the feed's URL as listed by 'feeds list'")
+    imp = _command(feed_actions, "import", "add the feeds of an OPML file (a reader's export)")
+    imp.add_argument("file", help="the OPML file; its folders name the categories")
+    imp.add_argument("--category", help="category slug for the feeds no folder matches")
+    export = _command(feed_actions, "export", "write the enabled feeds as OPML 2.0")
+    export.add_argument("--category", help="only this category's feeds")
+    export.add_argument("--output", help="write to this file instead of the standard output")
 
     categories = _command(commands, "categories", "show the categories readers can follow")
     category_actions = categories.add_subparsers(

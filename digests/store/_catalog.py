@@ -91,21 +91,38 @@ class CatalogStore(StoreBase):
         interval: timedelta,
         priority: int = 0,
         enable: bool = False,
+        origin: str = "file",
     ) -> Feed:
         """Add a feed or update its settings; its categories become exactly ``categories``.
 
         A feed disabled because it left the feed list comes back on its own; one disabled
         for errors comes back only with ``enable=True`` (an operator's explicit add).
+        ``origin`` says who added it ('file', 'cli', 'import', 'api'), which decides who
+        may disable it: the feeds file claims every feed it names, and an explicit
+        ``enable=True`` of a disabled feed makes it the enabler's (so that ``feeds sync``
+        does not disable again a feed the operator just turned back on).
         Raises NotFound when a category does not exist.
         """
         await self.require_categories(categories)
         async with self._transaction() as db:
             await db.execute(
-                """INSERT INTO feeds (url, name, interval_s, priority, next_fetch_at, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
+                """INSERT INTO feeds
+                       (url, name, interval_s, priority, next_fetch_at, created_at, origin)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (url) DO UPDATE SET name = excluded.name,
-                       interval_s = excluded.interval_s, priority = excluded.priority""",
-                (url, name, int(interval.total_seconds()), priority, to_db(now), to_db(now)),
+                       interval_s = excluded.interval_s, priority = excluded.priority,
+                       origin = CASE WHEN excluded.origin = 'file' OR (disabled = 1 AND ?)
+                           THEN excluded.origin ELSE origin END""",
+                (
+                    url,
+                    name,
+                    int(interval.total_seconds()),
+                    priority,
+                    to_db(now),
+                    to_db(now),
+                    origin,
+                    int(enable),
+                ),
             )
             row = await (await db.execute("SELECT id FROM feeds WHERE url = ?", (url,))).fetchone()
             assert row is not None
@@ -124,6 +141,36 @@ class CatalogStore(StoreBase):
         feed = await self.get_feed(url)
         assert feed is not None
         return feed
+
+    async def add_new_feeds(
+        self,
+        feeds: Sequence[tuple[str, str | None, Sequence[str]]],
+        *,
+        now: datetime,
+        interval: timedelta,
+        origin: str,
+    ) -> list[str]:
+        """Add each (url, name, categories) that is not a feed yet, in one transaction;
+        a known URL is left exactly as it is. Returns the URLs added. Raises NotFound when
+        a category does not exist (then nothing is added)."""
+        await self.require_categories(sorted({c for _, _, cats in feeds for c in cats}))
+        added: list[str] = []
+        async with self._transaction() as db:
+            for url, name, categories in feeds:
+                cursor = await db.execute(
+                    """INSERT INTO feeds
+                           (url, name, interval_s, priority, next_fetch_at, created_at, origin)
+                       VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (url) DO NOTHING""",
+                    (url, name, int(interval.total_seconds()), to_db(now), to_db(now), origin),
+                )
+                if cursor.rowcount != 1:
+                    continue
+                await db.executemany(
+                    "INSERT INTO feed_categories (feed_id, category) VALUES (?, ?)",
+                    [(cursor.lastrowid, c) for c in dict.fromkeys(categories)],
+                )
+                added.append(url)
+        return added
 
     async def get_feed(self, url: str) -> Feed | None:
         """Return the feed with this URL, or None when there is none."""
@@ -148,8 +195,12 @@ class CatalogStore(StoreBase):
             )
 
     async def disable_feeds_except(self, urls: Sequence[str]) -> list[str]:
-        """Disable every enabled feed not in ``urls`` (they left the feed list); return them."""
-        rows = await self._fetchall("SELECT id, url FROM feeds WHERE disabled = 0")
+        """Disable every enabled feed from the feeds file not in ``urls`` (they left it);
+        return them. Feeds added by the command line, an import or the API are not the
+        file's to disable."""
+        rows = await self._fetchall(
+            "SELECT id, url FROM feeds WHERE disabled = 0 AND origin = 'file'"
+        )
         keep = set(urls)
         gone = [r for r in rows if r["url"] not in keep]
         for row in gone:
@@ -248,4 +299,5 @@ def _feed(row: aiosqlite.Row) -> Feed:
         next_fetch_at=from_db(row["next_fetch_at"]),
         disabled=bool(row["disabled"]),
         disabled_reason=row["disabled_reason"],
+        origin=row["origin"],
     )

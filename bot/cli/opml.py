@@ -1,0 +1,147 @@
+"""``feeds import FILE.opml`` and ``feeds export``: feeds in from another reader's OPML
+export, sorted into the categories its folders name, and out again as OPML 2.0.
+
+The file is read as bytes under a size cap (a larger one is refused from its size, never
+read); the checks and the parsing are :mod:`digests.opml`'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.cli.feeds import require_categories
+from bot.wiring import App
+from digests.errors import InputError
+from digests.models import Category
+from digests.opml import (
+    MAX_OPML_BYTES,
+    ExportFeed,
+    OpmlError,
+    OpmlFeed,
+    assign_categories,
+    build_opml,
+    parse_opml,
+    too_large,
+)
+from digests.terminal import printable
+
+# Feeds added per transaction: the progress bar moves between them.
+CHUNK = 500
+
+
+def read_capped(path: Path) -> bytes:
+    """The file's bytes; OpmlError when it cannot be read or is larger than the cap
+    (checked from its size first, then by reading at most one byte past the cap, for a
+    pipe or a file growing meanwhile)."""
+    try:
+        size = path.stat().st_size
+        if path.is_file() and size > MAX_OPML_BYTES:
+            raise OpmlError(f"{path}: {too_large(size)}")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_OPML_BYTES + 1)
+    except OSError as exc:
+        raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_OPML_BYTES:
+        raise OpmlError(f"{path}: the file is larger than {MAX_OPML_BYTES:,} bytes")
+    return data
+
+
+def plan_import(
+    feeds: tuple[OpmlFeed, ...], categories: list[Category], fallback: str | None
+) -> tuple[list[tuple[OpmlFeed, tuple[str, ...]]], list[OpmlFeed]]:
+    """Each feed with the categories it goes to, and the feeds that match none (pure);
+    with a fallback slug, none is left unmatched."""
+    planned: list[tuple[OpmlFeed, tuple[str, ...]]] = []
+    unmatched: list[OpmlFeed] = []
+    for feed in feeds:
+        slugs = assign_categories(feed.paths, categories) or ((fallback,) if fallback else ())
+        if slugs:
+            planned.append((feed, slugs))
+        else:
+            unmatched.append(feed)
+    return planned, unmatched
+
+
+async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    path = Path(args.file)
+    data = read_capped(path)
+    try:
+        parsed = parse_opml(data)
+    except OpmlError as exc:
+        raise OpmlError(f"{path}: {exc}") from None
+    if args.category:
+        await require_categories(app, [args.category])
+    categories = await app.store.list_categories()
+    planned, unmatched = plan_import(parsed.feeds, categories, args.category)
+    if unmatched:
+        for feed in unmatched:
+            folders = " / ".join(" > ".join(p) for p in feed.paths) or "no folder"
+            out.write(f"  no category: {printable(feed.url)} ({printable(folders)})\n")
+        raise InputError(
+            f"{len(unmatched)} of {len(parsed.feeds)} feeds in {path} match no category by "
+            "folder; name one for them with --category SLUG (nothing was imported)"
+        )
+    known = {f.url: f for f in await app.store.list_feeds()}
+    new = [(f, slugs) for f, slugs in planned if f.url not in known]
+    added: set[str] = set()
+    with tqdm(
+        total=len(new), unit="feed", desc="importing", file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+        for start in range(0, len(new), CHUNK):
+            chunk = new[start : start + CHUNK]
+            added.update(
+                await app.store.add_new_feeds(
+                    [(f.url, f.name, slugs) for f, slugs in chunk],
+                    now=app.clock.now(),
+                    interval=app.settings.fetch.default_interval,
+                    origin="import",
+                )
+            )
+            bar.update(len(chunk))
+    already = 0
+    for feed, slugs in planned:
+        if feed.url in added:
+            out.write(f"  added: {printable(feed.url)} in {', '.join(slugs)}\n")
+            continue
+        already += 1
+        before = known.get(feed.url)
+        state = f"in {', '.join(before.categories)}" if before else "added meanwhile"
+        if before and before.disabled:
+            state += ", disabled"
+        out.write(f"  already known, left as it is: {printable(feed.url)} ({state})\n")
+    for skip in parsed.skipped:
+        out.write(f"  skipped: {printable(skip.url) or '(no URL)'}: {skip.reason}\n")
+    out.write(
+        f"{path}: {len(added)} added, {already} already known, {len(parsed.skipped)} skipped\n"
+    )
+    return 0
+
+
+async def cmd_feeds_export(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    categories = await app.store.list_categories()
+    if args.category:
+        await require_categories(app, [args.category])
+        categories = [c for c in categories if c.slug == args.category]
+    feeds = [f for f in await app.store.list_feeds() if not f.disabled]
+    groups = [
+        (c, [ExportFeed(f.url, f.display_name) for f in feeds if c.slug in f.categories])
+        for c in categories
+    ]
+    text = build_opml(groups, created=app.clock.now())
+    if not args.output:
+        out.write(text)
+        return 0
+    target = Path(args.output)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    count = sum(len(g[1]) for g in groups)
+    out.write(f"wrote {count} feeds in {len(groups)} categories to {printable(str(target))}\n")
+    return 0
