@@ -261,6 +261,9 @@ class DeliveryWorker:
             entry.chat_id,
             entry.thread_id,
             ping_role=entry.breaking_role if entry.kind == "breaking" else None,
+            # Published after each accepted part, by the sender, best effort: a refusal
+            # to publish never comes back here as a failed send.
+            publish=entry.announcement,
         )
         part = entry.parts_sent
         plain = entry.plain_fallback

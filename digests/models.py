@@ -201,3 +201,5 @@ class OutboxEntry:
     plain_fallback: bool
     status: str = "sending"
     breaking_role: str | None = None
+    # A Discord announcement channel: what is accepted there is then published.
+    announcement: bool = False

@@ -9,7 +9,8 @@ its record, in ``_migrate``); subscriptions and the record of who changed a chat
 ``_subscriptions``; the delivery log in ``_deliveries``; queueing and claiming outbox
 entries in ``_outbox``; what became of a claimed entry (part sent, sent, retry, given
 up) in ``_outcomes``; breaking pushes and the audit log in ``_admin``; subscribe links
-and sign-ups in ``_links``. Helpers shared by the parts are in ``_base``; schema changes
+and sign-ups in ``_links``; Discord announcement channels and their publishes in
+``_publishes``. Helpers shared by the parts are in ``_base``; schema changes
 are new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables
 goes with the domain whose state it changes (``deactivate`` cancels outbox entries, but
 it is a subscriber's lifecycle).
@@ -23,6 +24,7 @@ from digests.store._deliveries import DeliveryStore
 from digests.store._links import LinkStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._outcomes import OutcomeStore
+from digests.store._publishes import PublishStore, Reservation
 from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
 from digests.store._subscriptions import SubscriberGone
@@ -37,6 +39,7 @@ class Store(
     OutcomeStore,
     AdminStore,
     LinkStore,
+    PublishStore,
 ):
     """The one store; open it with ``await Store.open(path)`` and close it when done."""
 
@@ -52,6 +55,7 @@ __all__ = [
     "OutboxItem",
     "Push",
     "PushBusy",
+    "Reservation",
     "Store",
     "StoreError",
     "SubscriberGone",

@@ -144,7 +144,8 @@ class OutboxStore(StoreBase):
             return []
         async with self._transaction() as db:
             async with db.execute(
-                f"""SELECT o.*, s.chat_id, s.thread_id, s.breaking_role FROM outbox o
+                f"""SELECT o.*, s.chat_id, s.thread_id, s.breaking_role, s.announcement
+                    FROM outbox o
                     JOIN subscribers s ON s.id = o.subscriber_id
                     WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
                       AND o.platform IN ({placeholders(platforms)})
@@ -173,6 +174,7 @@ class OutboxStore(StoreBase):
                 attempts=row["attempts"],
                 plain_fallback=bool(row["plain_fallback"]),
                 breaking_role=row["breaking_role"],
+                announcement=bool(row["announcement"]),
             )
             for row in rows
         ]
