@@ -188,11 +188,11 @@ def check_code(raw: str) -> str:
 
 async def cmd_links_remove(args: argparse.Namespace, app: App, out: TextIO) -> int:
     code = check_code(args.code)
-    now = app.clock.now()
-    link = await app.store.retire_link(code, now=now)
-    if link.retired_at is not None and link.retired_at < now:
-        out.write(f"link code {code} was already retired on {link.retired_at.isoformat()}\n")
+    before = await app.store.get_link(code)
+    if before is not None and before.retired_at is not None:
+        out.write(f"link code {code} was already retired on {before.retired_at.isoformat()}\n")
         return 0
+    link = await app.store.retire_link(code, now=app.clock.now())  # NotFound: no such code
     out.write(
         f"retired link code {code} ({', '.join(link.categories)}); a reader who taps it "
         "now gets a friendly reply, and nothing changes\n"
