@@ -74,7 +74,7 @@ async def open_app(
         yield App(
             settings,
             store,
-            Renderer(settings.templates_dir),
+            Renderer(settings.templates_dir, settings.reach),
             clock or SystemClock(),
             transport,
             platforms or PlatformSettings(),

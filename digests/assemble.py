@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 
 from digests.models import Article, Category, Subscriber
+from digests.pictures import picture_url
 from digests.settings import DigestLimits
 
 RECENCY_HALF_LIFE_HOURS = 12.0
@@ -50,6 +51,16 @@ class Story:
     @property
     def word_count(self) -> int:
         return self.lead.word_count
+
+    @cached_property
+    def picture(self) -> str | None:
+        """The story's picture: its lead article's, else the first of its other sources'
+        that has one (checked again: a row stored by an older version may hold any)."""
+        for article in (self.lead, *self.articles):
+            url = picture_url(article.image_url)
+            if url is not None:
+                return url
+        return None
 
 
 @dataclass(frozen=True)

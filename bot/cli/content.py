@@ -19,6 +19,7 @@ from digests.errors import InputError
 from digests.ingest.importer import ImportFileError, import_records, iter_records
 from digests.ingest.pipeline import poll_feeds
 from digests.models import Subscriber, Subscription
+from digests.pictures import MAX_PICTURE_CHARS
 from digests.render import Presentation
 from digests.terminal import printable
 from digests.timeutil import parse_iso
@@ -59,6 +60,11 @@ async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
     )
     if report.skipped_items:
         out.write(f"  {report.skipped_items} items left out as unusable\n")
+    if report.pictures_dropped:
+        out.write(
+            f"  {report.pictures_dropped} pictures left out (not an image, not http(s), "
+            f"or over {MAX_PICTURE_CHARS:,} characters)\n"
+        )
     for url, error in report.failed:
         out.write(f"  failed: {printable(url)}: {printable(error)}\n")
     for url, reason in report.disabled:

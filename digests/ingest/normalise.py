@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from digests.ingest.cluster import title_key
 from digests.models import NewArticle
+from digests.pictures import picture_url
 from digests.timeutil import ensure_utc
 
 # Links are canonicalised in digests.urls (the store uses it too); re-exported for ingest.
@@ -210,12 +211,9 @@ def entry_to_article(
     published, known = resolve_published(
         entry.published, now=now, first_import=first_import, feed_updated=feed_updated
     )
-    image = None
-    if entry.image:
-        try:
-            image = canonical_url(entry.image)
-        except InvalidURL:
-            image = None
+    # Checked again here (parse already did): whatever builds a RawEntry, no picture but an
+    # http(s) address of at most 2,048 characters is stored.
+    image = picture_url(entry.image)
     return NewArticle(
         url=url,
         title=title,

@@ -21,6 +21,7 @@ import feedparser
 
 from digests.errors import DigestbotError
 from digests.ingest.dates import json_date, xml_date
+from digests.pictures import is_image_media, picture_url
 from digests.safejson import JSONInputError, find_problem, loads
 
 
@@ -38,6 +39,8 @@ class RawEntry:
     author: str | None
     published: datetime | None
     image: str | None
+    # Pictures the item offered that are none (a video, ``javascript:``, too long): 0 or 1.
+    pictures_dropped: int = 0
 
 
 @dataclass(frozen=True)
@@ -119,16 +122,7 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         if part.get("value"):
             content = part["value"]
             break
-    image = None
-    for media in (entry.get("media_content") or []) + (entry.get("media_thumbnail") or []):
-        if media.get("url"):
-            image = media["url"]
-            break
-    if image is None:
-        for enclosure in entry.get("enclosures") or []:
-            if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href"):
-                image = enclosure["href"]
-                break
+    image, dropped = _first_picture(_xml_pictures(entry), base)
     link = entry.get("link")
     if not link:
         for candidate in entry.get("links") or []:
@@ -146,7 +140,36 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         author=_author_name(entry.get("author")),
         published=_entry_date(entry),
         image=image,
+        pictures_dropped=dropped,
     )
+
+
+def _xml_pictures(entry: Any) -> list[object]:
+    """What an entry offers as its picture, in order; a ``media:content`` that is not an
+    image (a video, a podcast's audio) is offered as None, so that it counts as dropped."""
+    offered: list[object] = [
+        media["url"] if is_image_media(media.get("medium"), media.get("type")) else None
+        for media in entry.get("media_content") or []
+        if media.get("url")
+    ]
+    offered += [media["url"] for media in entry.get("media_thumbnail") or [] if media.get("url")]
+    offered += [
+        enclosure["href"]
+        for enclosure in entry.get("enclosures") or []
+        if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href")
+    ]
+    return offered
+
+
+def _first_picture(offered: list[object], base: str) -> tuple[str | None, int]:
+    """The first usable picture among those offered, and 1 when some were offered but
+    none was usable (not text, not http(s), too long, not an image), else 0."""
+    for raw in offered:
+        if isinstance(raw, str) and not find_problem(raw):
+            url = picture_url(_resolve(raw, base))
+            if url is not None:
+                return url, 0
+    return None, 1 if offered else 0
 
 
 _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")
@@ -277,6 +300,7 @@ def _cut_items(text: str) -> tuple[str, list[str]] | None:
     return text[:begin] + "[]" + text[after:], pieces
 
 
+_PICTURE_FIELDS = ("image", "banner_image")
 _TEXT_FIELDS = (
     "url",
     "external_url",
@@ -284,8 +308,6 @@ _TEXT_FIELDS = (
     "content_html",
     "content_text",
     "summary",
-    "image",
-    "banner_image",
     "date_published",
     "date_modified",
 )
@@ -299,7 +321,9 @@ def _json_entry(item: Any, base: str) -> RawEntry:
     """
     if not isinstance(item, dict):
         raise _BadItem("not an object")
-    problem = find_problem(item)
+    # A bad picture costs the item its picture only (counted), not the item.
+    offered = [item[name] for name in _PICTURE_FIELDS if item.get(name) not in (None, "")]
+    problem = find_problem({k: v for k, v in item.items() if k not in _PICTURE_FIELDS})
     if problem:
         raise _BadItem(problem)
     for name in _TEXT_FIELDS:
@@ -319,6 +343,7 @@ def _json_entry(item: Any, base: str) -> RawEntry:
         raise _BadItem("author is not an object with a text name")
     author = next((a["name"] for a in authors if a.get("name")), None)
     content_text = item.get("content_text")
+    image, dropped = _first_picture(offered, base)
     return RawEntry(
         guid=str(raw_id) if raw_id is not None and str(raw_id) else None,
         link=_resolve(item.get("url") or item.get("external_url"), base),
@@ -328,7 +353,8 @@ def _json_entry(item: Any, base: str) -> RawEntry:
         or (escape(content_text, quote=False) if content_text else ""),
         author=escape(author, quote=False) if author else None,
         published=json_date(item.get("date_published") or item.get("date_modified")),
-        image=_resolve(item.get("image") or item.get("banner_image"), base),
+        image=image,
+        pictures_dropped=dropped,
     )
 
 

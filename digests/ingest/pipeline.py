@@ -45,6 +45,9 @@ class PollReport:
     counts: IngestCounts = field(default_factory=IngestCounts)
     skipped_items: int = 0
     stories_new: int = 0
+    # Items whose offered picture was refused (not an image, not http(s), too long); the
+    # item itself was kept without a picture.
+    pictures_dropped: int = 0
 
 
 def plan_retry(
@@ -146,6 +149,7 @@ async def _poll_one(
                 len(parsed.skipped),
                 "; ".join(parsed.skipped[:3]),
             )
+        report.pictures_dropped += sum(entry.pictures_dropped for entry in parsed.entries)
         for entry in parsed.entries:
             try:
                 article = entry_to_article(

@@ -24,7 +24,9 @@ from digests.errors import UserFacingError
 from digests.ingest.normalise import read_minutes
 from digests.models import Category
 from digests.outgoing import OutgoingMessage
+from digests.reach_settings import Reach
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
+from digests.render.reach import lead_story, preview_url, shown_picture, tagged_story
 from digests.render.sample import sample_story
 from digests.render.split import (
     DISCORD_CONTENT_LIMIT,
@@ -78,8 +80,13 @@ def _failure(where: str, exc: BaseException) -> TemplateError:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(self, templates_dir: Path | None = None, reach: Reach | None = None) -> None:
         self._override = templates_dir
+        # Link tags and pictures (settings.reach): the defaults show pictures, tag nothing.
+        self._reach = reach if reach is not None else Reach()
+        # Each story as one platform's readers see it (its links tagged), kept like
+        # ``_stories`` so that the view of a story is one object for the story cache.
+        self._views: dict[tuple[str, int], tuple[Story, Story]] = {}
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
         # Rendered story blocks, keyed by the Story object itself (kept alive here, so its
         # id cannot be reused): one story appears in thousands of digests of a dispatch.
@@ -134,6 +141,7 @@ class Renderer:
                 for name in ("help", "welcome"):
                     self.render_text(platform, name, reader)
         self._stories.clear()
+        self._views.clear()
         if self._override is None:
             return
         for platform in PLATFORMS:
@@ -171,6 +179,24 @@ class Renderer:
         self._stories[key] = (story, text)
         return text
 
+    def _view(self, story: Story, platform: str) -> Story:
+        """``story`` with its links tagged for ``platform`` (the same object each time)."""
+        key = (platform, id(story))
+        hit = self._views.get(key)
+        if hit is not None and hit[0] is story:
+            return hit[1]
+        view = tagged_story(story, self._reach, platform)
+        if len(self._views) >= STORY_CACHE_SIZE:
+            self._views.clear()
+        self._views[key] = (story, view)
+        return view
+
+    def _sections(self, plan: DigestPlan, platform: str) -> tuple[Section, ...]:
+        return tuple(
+            Section(s.category, tuple(self._view(story, platform) for story in s.stories))
+            for s in plan.sections
+        )
+
     def _context(self, reader: Presentation, now: datetime, platform: str = "") -> dict[str, Any]:
         day = i18n.local_date(now, reader.timezone)
         context: dict[str, Any] = {
@@ -203,19 +229,31 @@ class Renderer:
     def render_digest(
         self, plan: DigestPlan, platform: str, reader: Presentation
     ) -> list[OutgoingMessage]:
-        """The digest as messages for ``platform`` (telegram, discord or plain)."""
+        """The digest as messages for ``platform`` (telegram, discord or plain).
+
+        The lead story's picture: Telegram's first message previews the lead story's page
+        large above its text (every other message has previews off), Discord's first embed
+        shows the stored picture, plain text names it (``picture``, ``lead`` in templates).
+        """
+        sections = self._sections(plan, platform)
+        lead = lead_story(sections)
         if platform == "discord":
-            return self._discord_digest(plan, reader)
+            return self._discord_digest(plan, sections, reader)
         name = "digest.html.j2" if platform == "telegram" else "digest.txt.j2"
         rendered = self._render(
             platform,
             name,
             reader,
-            sections=plan.sections,
+            sections=sections,
             empty=plan.is_empty,
+            lead=lead,
+            picture=shown_picture(lead, self._reach),
             **self._context(reader, plan.generated_at, platform),
         )
-        return self._split_text(platform, name, parse_blocks(rendered), reader)
+        messages = self._split_text(platform, name, parse_blocks(rendered), reader)
+        if platform == "telegram" and (url := preview_url(lead, self._reach)):
+            messages[0] = replace(messages[0], preview_url=url)
+        return messages
 
     def _split_text(
         self, platform: str, name: str, blocks: list[Block], reader: Presentation
@@ -243,14 +281,20 @@ class Renderer:
             for part in pack(blocks, limit=limit, measure=measure, shrink=shrink)
         ]
 
-    def _discord_digest(self, plan: DigestPlan, reader: Presentation) -> list[OutgoingMessage]:
+    def _discord_digest(
+        self, plan: DigestPlan, sections: tuple[Section, ...], reader: Presentation
+    ) -> list[OutgoingMessage]:
         context = self._context(reader, plan.generated_at)
+        lead = lead_story(sections)
+        picture = shown_picture(lead, self._reach)
         intro = self._render(
             "discord",
             "digest.md.j2",
             reader,
-            sections=plan.sections,
+            sections=sections,
             empty=plan.is_empty,
+            lead=lead,
+            picture=picture,
             **context,
         ).strip()
         intro = clip(intro, DISCORD_CONTENT_LIMIT)
@@ -278,7 +322,7 @@ class Renderer:
             return embed
 
         continued = i18n.gettext(reader.language, "(continued)")
-        for section in plan.sections:
+        for section in sections:
             title = strip_control(section.category.name)
             embed: dict[str, Any] | None = None
             for story in section.stories:
@@ -297,6 +341,9 @@ class Renderer:
                 ids[-1].append(story.story_id)
         if plan.is_empty or not messages[0]:
             return [OutgoingMessage(text=intro, template="discord/digest.md.j2")]
+        if picture:
+            # The first embed opens with the lead story: the picture goes with it.
+            messages[0][0]["image"] = {"url": picture}
         result = []
         for index, (embeds, story_ids) in enumerate(zip(messages, ids, strict=True)):
             result.append(
@@ -323,21 +370,28 @@ class Renderer:
     def render_breaking(
         self, story: Story, platform: str, reader: Presentation, now: datetime
     ) -> OutgoingMessage:
-        """One breaking-news item as a single message."""
+        """One breaking-news item as a single message, with its story's picture (as a
+        digest shows its lead story's)."""
         context = self._context(reader, now)
+        story = self._view(story, platform)
+        picture = shown_picture(story, self._reach)
         if platform == "discord":
             text = self._discord_story(story, reader, context)
             title = i18n.gettext(reader.language, "Breaking news")
+            embed: dict[str, Any] = {"title": title, "description": text, "color": BREAKING_COLOUR}
+            if picture:
+                embed["image"] = {"url": picture}
             return OutgoingMessage(
                 text="",
-                embeds=({"title": title, "description": text, "color": BREAKING_COLOUR},),
+                embeds=(embed,),
                 story_ids=(story.story_id,),
                 template="discord/story.md.j2",
             )
         name = "breaking.html.j2" if platform == "telegram" else "breaking.txt.j2"
-        rendered = self._render(platform, name, reader, story=story, **context)
+        rendered = self._render(platform, name, reader, story=story, picture=picture, **context)
         messages = self._split_text(platform, name, parse_blocks(rendered), reader)
-        return replace(messages[0], story_ids=(story.story_id,))
+        shown = preview_url(story, self._reach) if platform == "telegram" else None
+        return replace(messages[0], story_ids=(story.story_id,), preview_url=shown)
 
     def render_text(self, platform: str, name: str, reader: Presentation, **context: Any) -> str:
         """A fixed text (``welcome``, ``help``) for a platform, in the reader's language."""

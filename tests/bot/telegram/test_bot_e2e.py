@@ -122,7 +122,12 @@ async def test_reader_journey(bot: Bot) -> None:
     text = digest[0]["text"]
     assert '<a href="https://wired.example/meta">Wired AI</a>' in text
     assert '<a href="https://ledger.example/meta">Tech Ledger</a>' in text
-    assert digest[0]["link_preview_options"] == {"is_disabled": True}
+    # The digest's one message previews its lead story (issue 18: pictures).
+    assert digest[0]["link_preview_options"] == {
+        "url": "https://wired.example/meta",
+        "prefer_large_media": True,
+        "show_above_text": True,
+    }
 
     preview = await bot.say(tu.command("/digest", chat_id=100), "100")
     assert "Nothing new" in preview["text"]  # already received; the cursor did not move back

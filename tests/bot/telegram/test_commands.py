@@ -80,7 +80,12 @@ async def test_digest_previews_without_moving_the_schedule(telegram_bot: Telegra
     before = await bot.store.find_subscriber("telegram", "100")
     preview = await bot.say(tu.command("/digest", chat_id=100))
     assert "Your news digest" in preview["text"] and "Heat record" in preview["text"]
-    assert preview["link_preview_options"] == {"is_disabled": True}
+    # The same rule as a delivered digest: the lead story previewed, large, above the text.
+    assert preview["link_preview_options"] == {
+        "url": "https://a.example/heat",
+        "prefer_large_media": True,
+        "show_above_text": True,
+    }
     after = await bot.store.find_subscriber("telegram", "100")
     assert before is not None and after is not None
     assert after.next_digest_at == before.next_digest_at

@@ -212,7 +212,9 @@ async def test_bad_items_are_skipped_and_counted_and_their_feed_stays_ok(
     async with build_client(settings.fetch) as client:
         report = await poll_feeds(store, client, settings, now=NOW)
     assert report.failed == [] and report.fetched == 1
-    assert report.counts.new == 4 and report.skipped_items == 9
+    # The item whose JSON Feed image is an object keeps its place, without a picture.
+    assert report.counts.new == 5 and report.skipped_items == 8
+    assert report.pictures_dropped == 1
     state = await store.get_feed(feed.url)
     assert state is not None and state.consecutive_errors == 0 and state.last_error is None
     relative = await store.find_article_by_url("https://hostile.example/news/2026/relative")
