@@ -1,6 +1,7 @@
 """The Discord bot: a discord.py client holding the ``/news`` commands and buttons, the
-gateway events that matter to delivery (the bot removed from a server, a channel deleted),
-and telling whoever set a channel up when the bot can no longer post there.
+gateway events that matter to delivery (the bot removed from a server, a channel deleted,
+a channel made an announcement channel or a text channel again), and telling whoever
+set a channel up when the bot can no longer post there.
 
 ``AutoShardedClient`` throughout: with ``DISCORD_SHARD_COUNT`` it opens that many shards,
 otherwise as many as Discord recommends (one, until the bot is in thousands of servers).
@@ -21,13 +22,14 @@ from discord.http import Route
 from bot.discord import flood
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.group import DYNAMIC_ITEMS, build_group
-from bot.discord.sender import DiscordSender
+from bot.discord.sender import MAX_RATELIMIT_WAIT_S, DiscordSender
 from bot.discord.spelling import SPELLING
 from bot.discord.translator import CatalogTranslator
 from bot.discord.tree import DigestTree
 from digests.delivery_errors import DeliveryError
 from digests.i18n import normalise_language, t
 from digests.outgoing import Destination, OutgoingMessage
+from digests.publishing import announcement_changes, is_announcement
 from digests.store import NotFound
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,10 @@ class DigestClient(discord.AutoShardedClient):
             # Members and presences are never needed: interactions carry the member.
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            # A 429 asking for a long wait raises rather than sleeping in discord.py: the
+            # delivery worker decides, and a publish refused for an hour (Discord's limit
+            # in announcement channels) holds up nothing.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S,
         )
         self.digest = ctx
         self.guild_ids = guild_ids
@@ -154,6 +160,40 @@ class DigestClient(discord.AutoShardedClient):
         if stopped:
             log.info("removed from server %s: %d channels deactivated", guild_id, stopped)
         return stopped
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server listed at ready (or back from an outage), with its channels."""
+        await self.check_announcements(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.check_announcements(guild)
+
+    async def check_announcements(self, guild: discord.Guild) -> int:
+        """Bring the stored kind of a server's subscribed channels (announcement or not)
+        in line with its channel list; return how many changed."""
+        store = self.digest.store
+        present = {str(c.id): is_announcement(c.type.value) for c in guild.channels}
+        stored = await store.announcements_of_guild(PLATFORM, str(guild.id))
+        changes = announcement_changes(stored, present)
+        for chat_id, announcement in sorted(changes.items()):
+            await store.set_announcement(PLATFORM, chat_id, announcement)
+            log.info(
+                "channel %s: announcement channel %s", chat_id, "on" if announcement else "off"
+            )
+        return len(changes)
+
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        """A channel made an announcement channel, or a text channel again: its digests
+        are published from then on, or no longer."""
+        if before.type == after.type:
+            return
+        announcement = is_announcement(after.type.value)
+        if await self.digest.store.set_announcement(PLATFORM, str(after.id), announcement):
+            log.info(
+                "channel %s: announcement channel %s", after.id, "on" if announcement else "off"
+            )
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         await self.channel_gone(str(channel.id))

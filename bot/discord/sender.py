@@ -1,10 +1,16 @@
 """Send messages to Discord through discord.py's HTTP client, translating its errors into
 the core's delivery errors. discord.py honours Discord's rate-limit bucket headers itself;
-the Pacer keeps us under the documented limits so those buckets are rarely hit."""
+the Pacer keeps us under the documented limits so those buckets are rarely hit.
+
+In an announcement channel a message accepted by Discord is then published to the servers
+that follow the channel: best effort, within the hourly limit counted in the store. Nothing
+about a publish (our limit, Discord's 429, an error, a time-out) ever fails the send: the
+message is posted, and a send that raised would be sent again."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import aiohttp
@@ -20,8 +26,21 @@ from digests.delivery_errors import (
     TransientError,
 )
 from digests.outgoing import Destination, OutgoingMessage
+from digests.publishing import hold_for
+from digests.store import Reservation, Store
+from digests.timeutil import Clock, SystemClock
 
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
 CONTENT_LIMIT = 2000
+# A 429 asking to wait longer than this raises (discord.RateLimited) instead of sleeping
+# inside discord.py (30 s is the least discord.py accepts): the delivery worker, and the
+# publish, decide what to do about it without holding a send for up to an hour.
+MAX_RATELIMIT_WAIT_S = 30.0
+# The longest a publish may hold up the next part of its channel (a short 429 that
+# discord.py waits out, a slow answer); after it the message stays unpublished.
+PUBLISH_TIMEOUT_S = 10.0
 
 # Discord's JSON error codes that mean "not ours to post in any more".
 GONE_CODES = {
@@ -49,6 +68,22 @@ def classify(exc: Exception, token: str | None = None) -> DeliveryError:
     return TransientError(redact(f"{type(exc).__name__}: {exc}", [token]))
 
 
+def publish_retry_after(exc: Exception) -> float | None:
+    """The wait a refused publish asked for (a 429), or None for any other failure.
+
+    discord.py raises RateLimited for a 429 longer than it may wait; a 429 without the
+    proxy header it expects comes as a plain HTTPException, whose Retry-After is read."""
+    if isinstance(exc, discord.RateLimited):
+        return float(exc.retry_after)
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        header = exc.response.headers.get("Retry-After", "") if exc.response else ""
+        try:
+            return float(header[:20])
+        except ValueError:
+            return -1.0  # a 429 with no readable wait: the default hold
+    return None
+
+
 def with_ping(text: str, role: str | None) -> tuple[str, discord.AllowedMentions]:
     """The content and allowed mentions of a message: nobody is ever pinged, except the
     one role a channel chose for breaking news."""
@@ -68,24 +103,32 @@ def with_ping(text: str, role: str | None) -> tuple[str, discord.AllowedMentions
 class DiscordSender:
     """The Discord implementation of the core's Sender protocol."""
 
-    platform = "discord"
+    platform = PLATFORM
 
-    def __init__(self, http: HTTPClient) -> None:
+    def __init__(
+        self, http: HTTPClient, store: Store | None = None, clock: Clock | None = None
+    ) -> None:
+        """``store`` keeps the count of publishes in announcement channels; without it
+        nothing is published."""
         self.http = http
+        self._store = store
+        self._clock = clock or SystemClock()
 
     @classmethod
-    async def start(cls, token: str, base_url: str) -> DiscordSender:
+    async def start(
+        cls, token: str, base_url: str, store: Store | None = None, clock: Clock | None = None
+    ) -> DiscordSender:
         """Log in over REST (no gateway needed to post). Raises DeliveryError on failure."""
         # discord.py builds every REST URL from this class attribute; a self-hosted proxy
         # or a test's fake server replaces it.
         Route.BASE = base_url.rstrip("/")
-        http = HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=30.0)
+        http = HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S)
         try:
             await http.static_login(token)
         except (discord.HTTPException, aiohttp.ClientError) as exc:
             await http.close()
             raise classify(exc, token) from exc
-        return cls(http)
+        return cls(http, store, clock)
 
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
         # A thread or forum post is a channel of its own.
@@ -102,7 +145,64 @@ class DiscordSender:
                 sent: dict[str, Any] = await self.http.send_message(channel, params=params)
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError) as exc:
             raise classify(exc, self.http.token) from exc
-        return str(sent["id"])
+        message_id = str(sent["id"])
+        # A thread (even one of an announcement channel) has no followers.
+        if destination.publish and destination.thread_id is None:
+            await self.publish(channel, message_id)
+        return message_id
+
+    async def publish(self, channel: str, message_id: str) -> bool:
+        """Publish a message posted in an announcement channel, if the channel's hourly
+        limit allows; whether it was published. Never raises: a message that could not be
+        published stays posted, with one log line."""
+        if self._store is None:
+            return False
+        try:
+            reservation = await self._store.reserve_publish(
+                PLATFORM, channel, message_id, now=self._clock.now()
+            )
+        except Exception as exc:  # the store failing must not fail a send that went out
+            log.warning("not publishing message %s in %s: %s", message_id, channel, exc)
+            return False
+        if reservation is None:
+            return False  # no longer an announcement channel (or forgotten meanwhile)
+        if not reservation.verdict.allowed:
+            until = reservation.verdict.until
+            log.info(
+                "not publishing message %s in %s: %s (until %s)",
+                message_id,
+                channel,
+                reservation.verdict.reason,
+                until.strftime("%H:%M UTC") if until else "?",
+            )
+            return False
+        try:
+            await asyncio.wait_for(
+                self.http.publish_message(int(channel), int(message_id)), PUBLISH_TIMEOUT_S
+            )
+        except Exception as exc:  # best effort: every failure is one log line, no raise
+            await self._publish_failed(reservation, channel, message_id, exc)
+            return False
+        return True
+
+    async def _publish_failed(
+        self, reservation: Reservation, channel: str, message_id: str, exc: Exception
+    ) -> None:
+        retry_after = publish_retry_after(exc)
+        limited = retry_after is not None
+        hold = hold_for(retry_after, self._clock.now()) if limited else None
+        why = (
+            f"Discord asked to wait {retry_after:.0f} s"
+            if limited
+            else redact(f"{type(exc).__name__}: {exc}", [self.http.token])[:300]
+        )
+        log.info("message %s in %s stays unpublished: %s", message_id, channel, why)
+        try:
+            await self._store.publish_refused(  # type: ignore[union-attr]
+                reservation, limited=limited, hold_until=hold
+            )
+        except Exception as again:  # the count stays as reserved: counted, on the safe side
+            log.warning("could not record the refused publish in %s: %s", channel, again)
 
     async def close(self) -> None:
         await self.http.close()

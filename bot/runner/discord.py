@@ -64,7 +64,9 @@ async def start_discord(
     synced = ", ".join(client.synced) or "not synced"
     out.write(f"discord on as {client.user} (commands: {synced})\n")
     out.flush()
-    return DiscordRunning(client, DiscordSender(client.http), gateway)
+    # The store counts publishes in announcement channels (Discord's hourly limit).
+    sender = DiscordSender(client.http, app.store, app.clock)
+    return DiscordRunning(client, sender, gateway)
 
 
 async def _gateway(client: DigestClient, out: TextIO) -> None:

@@ -2,14 +2,22 @@
 
 REST: it checks what Discord checks for a message (content ≤ 2000, ≤ 10 embeds, ≤ 6000
 characters across them, title ≤ 256, description ≤ 4096), records the allowed_mentions,
-answers 429 beyond 5 messages per 5 s in a channel, and plays channels the bot may not
-post in (403 50013 / 50001), that were deleted (404 10003), and members whose DMs are
-closed (403 50007). Interaction answers, follow-ups and edits are recorded, and checked
-as Discord checks them: the same limits (400 50035, recorded in ``refused``), a second
+answers 429 beyond 5 messages per 5 s in a channel (``per_channel``), and plays channels
+the bot may not post in (403 50013 / 50001), that were deleted (404 10003), and members
+whose DMs are closed (403 50007). Interaction answers, follow-ups and edits are recorded,
+and checked as Discord checks them: the same limits (400 50035, recorded in ``refused``), a second
 answer to one interaction (400 40060 "Interaction has already been acknowledged."), and an
 answer later than 3 s after the interaction was created (404 10062 "Unknown interaction";
 the creation time is read from the interaction's id, a snowflake, as the builders in
 ``discord_interactions`` make it).
+
+Announcement channels (``announcement``, type 5; a server's ``"channels"`` list them in its
+GUILD_CREATE): a message posted there can be published (crossposted, recorded in
+``published``), once; Discord's hourly limit per channel is played (``publish_per_hour``,
+counted in ``publish_refusals``), and ``publish_retry_after`` makes every publish in a
+channel answer 429 with that wait, as Discord sends it (``global`` false, ``Via`` and the
+rate-limit headers). ``await fake.convert(channel, guild, type)`` changes a channel's kind
+and sends CHANNEL_UPDATE.
 
 Gateway: ``/gateway`` speaks enough of Discord's protocol for discord.py (HELLO, IDENTIFY →
 READY and a GUILD_CREATE per server, heartbeats); ``await fake.dispatch(event, data)``
@@ -57,7 +65,8 @@ class FakeDiscord:
     answer_within: float | None = 3.0
     dms: dict[str, str] = field(default_factory=dict)  # DM channel id -> user id
     dm_closed: set[str] = field(default_factory=set)  # users who accept no DMs
-    # id -> {"system_channel": id, "roles": [role(...), ...], "name": ...}
+    # id -> {"system_channel": id, "roles": [role(...), ...], "name": ...,
+    #        "channels": {channel id: type}}
     guilds: dict[str, dict[str, Any]] = field(default_factory=dict)
     identified: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads
     # Answer every request with this status and an error echoing the request line and
@@ -69,11 +78,22 @@ class FakeDiscord:
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _global: deque[float] = field(default_factory=deque)
     _next: int = 9_000_000
+    announcement: set[str] = field(default_factory=set)  # channels of type 5
+    published: list[dict[str, str]] = field(default_factory=list)  # {"channel", "message"}
+    publish_per_hour: int | None = 10
+    publish_retry_after: dict[str, float] = field(default_factory=dict)  # channel -> 429 wait
+    publish_refusals: int = 0  # 429s answered to publishes
+    posted: dict[str, str] = field(default_factory=dict)  # message id -> channel
+    per_channel: int = 5  # messages per 5 s in a channel before a 429
+    _publish_times: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._refuse])
         app.router.add_get("/api/v10/users/@me", self.me)
         app.router.add_post("/api/v10/channels/{channel}/messages", self.post)
+        app.router.add_post(
+            "/api/v10/channels/{channel}/messages/{message}/crosspost", self.crosspost
+        )
         app.router.add_get("/api/v10/oauth2/applications/@me", self.application)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self.callback)
         app.router.add_put("/api/v10/applications/{app}/commands", self.sync)
@@ -184,7 +204,67 @@ class FakeDiscord:
             (g for g, info in self.guilds.items() if info.get("system_channel") == channel_id),
             "500",
         )
-        return _json(_text_channel(channel_id, guild_id))
+        kind = 5 if self.is_announcement(channel_id) else 0
+        return _json(_text_channel(channel_id, guild_id, kind))
+
+    def is_announcement(self, channel: str) -> bool:
+        """In ``announcement``, or listed as type 5 among a server's channels."""
+        return channel in self.announcement or any(
+            info.get("channels", {}).get(channel) == 5 for info in self.guilds.values()
+        )
+
+    async def convert(self, channel: str, guild: str, kind: int) -> None:
+        """Make a channel an announcement channel (5) or a text channel (0), as a server's
+        manager does, and tell the connected shards (CHANNEL_UPDATE)."""
+        if kind == 5:
+            self.announcement.add(channel)
+        else:
+            self.announcement.discard(channel)
+        info = self.guilds.setdefault(guild, {})
+        info.setdefault("channels", {})[channel] = kind
+        await self.dispatch("CHANNEL_UPDATE", _text_channel(channel, guild, kind))
+
+    async def crosspost(self, request: web.Request) -> web.Response:
+        """Publish a message of an announcement channel to the servers following it."""
+        if not self._authorised(request):
+            return _error(401, 0, "401: Unauthorized")
+        channel, message = request.match_info["channel"], request.match_info["message"]
+        if self.posted.get(message) != channel:
+            return _error(404, 10008, "Unknown Message")
+        if not self.is_announcement(channel):
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        if any(p["message"] == message for p in self.published):
+            return _error(400, 40033, "This message has already been crossposted.")
+        now = time.monotonic()
+        times = self._publish_times[channel]
+        while times and times[0] <= now - 3600:
+            times.popleft()
+        wait = self.publish_retry_after.get(channel)
+        if (
+            wait is None
+            and self.publish_per_hour is not None
+            and len(times) >= self.publish_per_hour
+        ):
+            wait = round(times[0] + 3600 - now, 3)
+        if wait is not None:
+            self.publish_refusals += 1
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+                status=429,
+                headers={
+                    "Retry-After": str(int(wait) + 1),
+                    "X-RateLimit-Limit": str(self.publish_per_hour or 10),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(wait),
+                    "X-RateLimit-Bucket": "crosspost",
+                    "X-RateLimit-Scope": "user",
+                    # discord.py takes a 429 without it for Cloudflare's, not Discord's.
+                    "Via": "1.1 google",
+                },
+            )
+        times.append(now)
+        self.published.append({"channel": channel, "message": message})
+        return _json(message_payload(message, channel, flags=1))  # 1: CROSSPOSTED
 
     # --- gateway ---------------------------------------------------------------------
 
@@ -334,7 +414,7 @@ class FakeDiscord:
         recent = self._recent[channel]
         while recent and recent[0] <= now - 5:
             recent.popleft()
-        if len(recent) >= 5:
+        if len(recent) >= self.per_channel:
             self.too_many += 1
             return _json(
                 {"message": "You are being rate limited.", "retry_after": 1.0, "global": False},
@@ -347,6 +427,7 @@ class FakeDiscord:
         recent.append(now)
         self._global.append(now)
         self.messages.append({"channel": channel, **body})
+        self.posted[str(self._next + 1)] = channel  # the id _message gives it
         return self._message(channel, body)
 
     def _message(self, channel: str, body: dict[str, Any]) -> web.Response:
@@ -482,16 +563,20 @@ def _guild(guild_id: str, info: dict[str, Any]) -> dict[str, Any]:
         "nsfw_level": 0,
         "member_count": 2,
         "members": [],
-        "channels": [],
+        "channels": [
+            _text_channel(channel, guild_id, kind)
+            for channel, kind in info.get("channels", {}).items()
+        ],
         "threads": [],
         "unavailable": False,
     }
 
 
-def _text_channel(channel_id: str, guild_id: str) -> dict[str, Any]:
+def _text_channel(channel_id: str, guild_id: str, kind: int = 0) -> dict[str, Any]:
+    """A server's text channel (``kind`` 0) or announcement channel (5)."""
     return {
         "id": channel_id,
-        "type": 0,
+        "type": kind,
         "guild_id": guild_id,
         "name": "general",
         "position": 0,
