@@ -28,6 +28,7 @@ from bot.discord.context import (
     find,
     language_of,
     manages_channel,
+    note_announcement,
     place_of,
     posting_warning,
     reply,
@@ -79,6 +80,7 @@ async def change(interaction: discord.Interaction, action: str, *args: str) -> N
     )
     if action == "subscribe":
         text += posting_warning(interaction, subscriber.language)
+        text += await note_announcement(interaction, subscriber.language)
     await reply(interaction, text)
 
 

@@ -206,6 +206,30 @@ def posting_warning(interaction: discord.Interaction, language: str) -> str:
     )
 
 
+def in_announcement_channel(interaction: discord.Interaction) -> bool:
+    """Whether the command ran in an announcement channel (the interaction carries the
+    channel and its type)."""
+    return getattr(interaction.channel, "type", None) is discord.ChannelType.news
+
+
+async def note_announcement(interaction: discord.Interaction, language: str) -> str:
+    """After a subscription: record whether the channel is an announcement channel and,
+    if it is, say that its digests will be published (empty when nothing is stored)."""
+    subscriber = await find(interaction)
+    if subscriber is None or not subscriber.subscriptions or interaction.guild_id is None:
+        return ""
+    announcement = in_announcement_channel(interaction)
+    await ctx_of(interaction).store.set_announcement(PLATFORM, subscriber.chat_id, announcement)
+    if not announcement:
+        return ""
+    return "\n" + t(
+        language,
+        "This is an announcement channel: I will also publish each digest and breaking "
+        "item to the servers that follow it (Discord allows about 10 an hour; beyond that "
+        "they are posted here only).",
+    )
+
+
 async def check_manages_channel(interaction: discord.Interaction) -> bool:
     """Raise NotAllowed unless the asker may change this channel's digest."""
     ctx = ctx_of(interaction)
