@@ -45,6 +45,15 @@ class SignupCount:
     count: int
 
 
+@dataclass(frozen=True)
+class LinkJoin:
+    """What one tap of a link did to a chat: the subscriptions it added (those the chat
+    had already are not repeated) and whether it counted as the chat's sign-up."""
+
+    added: tuple[str, ...]
+    signed_up: bool
+
+
 PayloadKind = Literal["code", "slug", "invalid"]
 
 

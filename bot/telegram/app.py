@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import admin, buttons, keyboards, membership, reader
+from bot.telegram import admin, buttons, keyboards, membership, reader, subscribe_links
 from bot.telegram.commands import COMMANDS, bot_commands
 from bot.telegram.context import CONTEXT_TYPES, BotContext, DigestContext
 from bot.telegram.flood import ChatLanes
@@ -65,6 +65,9 @@ def handlers() -> dict[int, list[BaseHandler[Any, DigestContext, Any]]]:
             CallbackQueryHandler(buttons.always_answered(callback), pattern=pattern)
             for callback, pattern in (
                 (buttons.category_pressed, keyboards.CATEGORY),
+                (buttons.page_pressed, keyboards.CATEGORY_PAGE),
+                (buttons.zone_pressed, keyboards.ZONE),
+                (buttons.digest_now_pressed, keyboards.DIGEST_NOW),
                 (buttons.forget_pressed, keyboards.FORGET),
                 (buttons.push_pressed, keyboards.PUSH),
                 (buttons.push_cancel_pressed, keyboards.PUSH_CANCEL),
@@ -102,13 +105,18 @@ def build_application(
 async def drop_unreadable(update: Update, context: DigestContext) -> None:
     """An update with text no reply could carry back (a lone surrogate, which JSON can
     encode and UTF-8 cannot) goes no further: a handler echoing it would fail to send.
-    A button press is still acknowledged, so the reader's button stops spinning."""
+    A button press is still acknowledged, so the reader's button stops spinning, and a
+    subscribe link's /start is told the link does not work (it came from a web page)."""
     problem = find_problem(update.to_dict())
     if problem is None:
         return
     log.warning("Telegram update %s dropped: %s", update.update_id, problem)
     if update.callback_query is not None:
         await update.callback_query.answer()
+    elif subscribe_links.is_link_start(update.message) and not reader.addressed_elsewhere(
+        update.message, context.bot.username
+    ):
+        await subscribe_links.unreadable(update, context)
     raise ApplicationHandlerStop
 
 

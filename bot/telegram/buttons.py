@@ -1,5 +1,6 @@
-"""The callbacks of the inline buttons, one per button kind: the category picker, the
-/forget confirmation, and a bot admin's push confirmation and cancel buttons. Each is routed
+"""The callbacks of the inline buttons, one per button kind: the category picker and its
+pages, a subscribe link's time zone and "digest now" buttons, the /forget confirmation,
+and a bot admin's push confirmation and cancel buttons. Each is routed
 by its pattern (``bot.telegram.keyboards``) and reads what it acts on from
 ``context.matches``; the buttons hold no state of their own."""
 
@@ -15,6 +16,7 @@ from telegram.error import TelegramError
 from bot.telegram.admin import FOR_ADMINS, cancel_push, confirm_push
 from bot.telegram.context import (
     PLATFORM,
+    BotContext,
     DigestContext,
     actor_of,
     answer,
@@ -30,10 +32,23 @@ from bot.telegram.context import (
     may_change,
     topic_unknown,
 )
-from bot.telegram.keyboards import category_keyboard, push_id_of
+from bot.telegram.keyboards import (
+    Shown,
+    category_keyboard,
+    page_number,
+    page_of,
+    push_id_of,
+    shown_on,
+)
+from bot.telegram.reader import ContextSender
+from bot.telegram.spelling import SPELLING
+from bot.telegram.subscribe_links import link_markup
 from digests import actions
+from digests.compose import send_digest_now
 from digests.confirm import Outcome
 from digests.i18n import t
+from digests.models import Subscriber
+from digests.zones import resolve_zone
 
 Callback = Callable[[Update, DigestContext], Awaitable[None]]
 OTHERS_PUSH = "Only the admin who previewed this push may send it."
@@ -105,10 +120,86 @@ async def category_pressed(update: Update, context: DigestContext) -> None:
         text = await actions.choose(ctx.store, subscriber, slug, want == "1", now=now, by=by)
     refreshed = await find(ctx, update)
     await answer(query, text)
-    await edit_markup(
-        context.digest,
-        query,
-        category_keyboard(await actions.category_toggles(ctx.store, refreshed)),
+    await _redraw(ctx, query, refreshed, shown_on(query.message), slug=slug)
+
+
+async def _redraw(
+    ctx: BotContext,
+    query: CallbackQuery,
+    subscriber: Subscriber | None,
+    shown: Shown,
+    *,
+    slug: str | None = None,
+    page: int | None = None,
+) -> None:
+    """Redraw the pressed message's keyboard for the chat as it is now: the picker page
+    showing ``slug`` (or ``page``), and a link reply's time zone and digest buttons when
+    the message had them."""
+    toggles = await actions.category_toggles(ctx.store, subscriber)
+    page = page if page is not None else page_of(toggles, slug)
+    if shown.zones is None or subscriber is None:
+        markup = category_keyboard(toggles, page)
+    else:
+        markup = await link_markup(ctx, subscriber, None, zones=shown.zones, page=page)
+    await edit_markup(ctx, query, markup)
+
+
+async def page_pressed(update: Update, context: DigestContext) -> None:
+    """Show another page of the picker (a group's picker is its admins' to turn)."""
+    if not await _allowed_to_change(update, context, "subscribe"):
+        return
+    ctx = context.digest
+    query = query_of(update)
+    page = page_number(field_of(context, "page"))
+    subscriber = await find(ctx, update)
+    if page is None:
+        await answer(query, t(language_of(ctx, update, subscriber), TOO_OLD_BUTTON), alert=True)
+        return
+    await answer(query)
+    await _redraw(ctx, query, subscriber, shown_on(query.message), page=page)
+
+
+async def zone_pressed(update: Update, context: DigestContext) -> None:
+    """A subscribe link's time zone button: set the chat's zone, tick it."""
+    if not await _allowed_to_change(update, context, "timezone"):
+        return
+    ctx = context.digest
+    query = query_of(update)
+    zone = field_of(context, "zone")
+    subscriber = await draft(ctx, update)
+    if resolve_zone(zone) != (zone, []):  # forged, or a zone tzdata no longer has
+        await answer(query, t(subscriber.language, TOO_OLD_BUTTON), alert=True)
+        return
+    text = await actions.set_timezone(
+        ctx.store, subscriber, [zone], now=ctx.clock.now(), spelling=SPELLING, by=actor_of(update)
+    )
+    await answer(query, text)
+    shown = shown_on(query.message)
+    await _redraw(ctx, query, await find(ctx, update), shown, slug=shown.first_slug)
+
+
+async def digest_now_pressed(update: Update, context: DigestContext) -> None:
+    """A subscribe link's "send today's digest now": the /digest preview (the schedule's
+    cursor does not move); in a group only its admins may send it there."""
+    if not await _allowed_to_change(update, context, "digest"):
+        return
+    ctx = context.digest
+    query = query_of(update)
+    subscriber = await find(ctx, update)
+    language = language_of(ctx, update, subscriber)
+    if subscriber is None or not subscriber.subscriptions:
+        await answer(query, actions.no_subscriptions(language, SPELLING), alert=True)
+        return
+    await answer(query, t(language, "Sending today's digest…"))
+    chat = update.effective_chat
+    await send_digest_now(
+        ctx.store,
+        ctx.renderer,
+        ContextSender(context.bot, ctx, chat_id=chat.id if chat else 0),
+        subscriber,
+        now=ctx.clock.now(),
+        limits=ctx.settings.digest,
+        preview=True,
     )
 
 

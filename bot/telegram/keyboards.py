@@ -5,14 +5,21 @@ Each button kind has a pattern; ``bot.telegram.app`` routes each to its callback
 shape), and the callback reads the named groups from ``context.matches``. A pattern takes
 everything of its kind's prefix, so a forged or malformed press of that kind reaches its
 callback, which parses the rest strictly and answers ("no such push"). Callback data is
-at most 64 bytes: a slug, a yes/no with a 12-character token, a token or a push id.
+at most 64 bytes: a slug (at most 48 characters), a page number, a time zone name, a
+yes/no with a 12-character token, a token or a push id.
+
+The picker shows at most ``PICKER_PAGE`` categories, with buttons to the previous and
+next pages when there are more (Telegram refuses a keyboard of about 100 buttons). A
+subscribe link's reply (``link_keyboard``) adds time zone buttons and "send today's
+digest now" under the picker; a press on its picker keeps them.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message
 
 from digests import actions
 
@@ -30,11 +37,46 @@ PUSH = re.compile(r"push:(?:(?P<no>no)(?::|\Z))?(?P<token>.*)\Z", re.S)
 PUSH_CANCEL = re.compile(r"pushcancel:(?P<push>.*)\Z", re.S)
 # A push id as a cancel button carries it: what SQLite's integers hold.
 PUSH_ID = re.compile(r"[1-9][0-9]{0,17}\Z")
+# The picker's previous/next buttons: the page they show (parsed by ``page_number``).
+CATEGORY_PAGE = re.compile(r"catp:(?P<page>.*)\Z", re.S)
+PAGE_NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,3})\Z")
+# A time zone button under a subscribe link's reply: the zone's IANA name (at most 32
+# characters in tzdata), checked again by the callback.
+ZONE = re.compile(r"tz:(?P<zone>.*)\Z", re.S)
+# "Send today's digest now" under a subscribe link's reply.
+DIGEST_NOW = re.compile(r"now(?::.*)?\Z", re.S)
+# Categories on one page of the picker: with the link reply's other buttons, well under
+# the about 100 buttons Telegram takes in one keyboard.
+PICKER_PAGE = 80
+# Time zone buttons in a row.
+ZONES_PER_ROW = 3
+MAX_DATA_BYTES = 64
 
 
-def category_keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
-    """The picker: one button per category, ticked when the chat is subscribed; each
-    asks for the other state."""
+def page_count(toggles: list[actions.Toggle]) -> int:
+    return max(1, -(-len(toggles) // PICKER_PAGE))
+
+
+def page_of(toggles: list[actions.Toggle], slug: str | None) -> int:
+    """The page that shows ``slug`` (the first page for a slug it does not show)."""
+    for index, item in enumerate(toggles):
+        if item.slug == slug:
+            return index // PICKER_PAGE
+    return 0
+
+
+def page_number(data: str) -> int | None:
+    """The page a previous/next button names, or None for anything else (forged)."""
+    return int(data) if PAGE_NUMBER.match(data) else None
+
+
+def picker_rows(toggles: list[actions.Toggle], page: int = 0) -> list[list[InlineKeyboardButton]]:
+    """One page of the picker: a button per category, ticked when the chat is subscribed
+    (each asks for the other state), and the previous/next buttons when there are more
+    pages. A page past the last shows the last."""
+    pages = page_count(toggles)
+    page = min(max(page, 0), pages - 1)
+    shown = toggles[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
     rows = [
         [
             InlineKeyboardButton(
@@ -42,9 +84,79 @@ def category_keyboard(toggles: list[actions.Toggle]) -> InlineKeyboardMarkup:
                 callback_data=f"cat:{item.slug}:{0 if item.subscribed else 1}",
             )
         ]
-        for item in toggles
+        for item in shown
     ]
+    turns = []
+    if page > 0:
+        turns.append(InlineKeyboardButton(f"◀️ {page}/{pages}", callback_data=f"catp:{page - 1}"))
+    if page < pages - 1:
+        turns.append(
+            InlineKeyboardButton(f"{page + 2}/{pages} ▶️", callback_data=f"catp:{page + 1}")
+        )
+    if turns:
+        rows.append(turns)
+    return rows
+
+
+def category_keyboard(toggles: list[actions.Toggle], page: int = 0) -> InlineKeyboardMarkup:
+    """The picker (one page of it)."""
+    return InlineKeyboardMarkup(picker_rows(toggles, page))
+
+
+def zone_label(zone: str) -> str:
+    """A zone as its button shows it: its place ("Ho Chi Minh"), or UTC."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def link_keyboard(
+    toggles: list[actions.Toggle],
+    page: int,
+    zones: list[str],
+    current_zone: str,
+    digest_now: str,
+) -> InlineKeyboardMarkup:
+    """Under a subscribe link's reply: the picker, a button per time zone (the chat's
+    own ticked), and "send today's digest now"."""
+    rows = picker_rows(toggles, page)
+    buttons = [
+        InlineKeyboardButton(
+            ("✅ " if zone == current_zone else "") + zone_label(zone), callback_data=f"tz:{zone}"
+        )
+        for zone in zones
+        if len(f"tz:{zone}".encode()) <= MAX_DATA_BYTES
+    ]
+    rows += [buttons[i : i + ZONES_PER_ROW] for i in range(0, len(buttons), ZONES_PER_ROW)]
+    rows.append([InlineKeyboardButton(digest_now, callback_data="now")])
     return InlineKeyboardMarkup(rows)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a pressed message's keyboard shows: the first category of its picker page,
+    and a link reply's time zones (None for a plain picker)."""
+
+    first_slug: str | None = None
+    zones: list[str] | None = None
+
+
+def shown_on(message: Message | MaybeInaccessibleMessage | None) -> Shown:
+    """Read off the pressed message, so that a redraw keeps its page and, for a link
+    reply, its other buttons; a message Telegram no longer shows gives a plain picker."""
+    markup = getattr(message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return Shown()
+    first, zones, link_reply = None, [], False
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data if isinstance(button.callback_data, str) else ""
+            found = CATEGORY.match(data)
+            if found and first is None:
+                first = found["slug"]
+            elif data.startswith("tz:"):
+                zones.append(data.removeprefix("tz:"))
+            elif DIGEST_NOW.match(data):
+                link_reply = True
+    return Shown(first, zones if link_reply else None)
 
 
 def confirm_buttons(yes: str, yes_data: str, no: str, no_data: str) -> InlineKeyboardMarkup:

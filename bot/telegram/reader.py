@@ -11,7 +11,7 @@ from telegram import Bot, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import ChatMigrated
 
-from bot.telegram import migration
+from bot.telegram import migration, subscribe_links
 from bot.telegram.actors import actor_shown_in
 from bot.telegram.context import (
     PLATFORM,
@@ -43,6 +43,12 @@ Handler = Callable[[Update, DigestContext], Awaitable[None]]
 
 
 async def start(update: Update, context: DigestContext) -> None:
+    """The welcome and the picker; with a payload (a subscribe link's
+    ``?start=``/``?startgroup=``), the link's subscription (``subscribe_links``)."""
+    payload = " ".join(context.args or [])
+    if payload:
+        await subscribe_links.start_link(update, context, payload)
+        return
     ctx = context.digest
     subscriber = await find(ctx, update)
     language = language_of(ctx, update, subscriber)

@@ -1,5 +1,6 @@
-"""Store part for subscribe links: codes made by ``digestbot links add`` and the one
-sign-up row per chat that says which link brought it in."""
+"""Store part for subscribe links: codes made by ``digestbot links add``, the one
+sign-up row per chat that says which link brought it in, and a link tap's subscription
+(``subscribe_through_link``: the subscriptions and the sign-up in one transaction)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,24 @@ from datetime import datetime
 
 import aiosqlite
 
-from digests.links import Link, SignupCount, new_code
+from digests.links import Link, LinkJoin, SignupCount, new_code
 from digests.store._base import NotFound, StoreBase, StoreError, placeholders
+from digests.store._subscriptions import record_change, require_live, require_subscriber
 from digests.timeutil import from_db, to_db
 
 # Tries before giving up on finding a free code (57^6 codes per first letter).
 CODE_TRIES = 20
+
+
+async def _insert_signup(
+    db: aiosqlite.Connection, subscriber_id: int, link: str, source: str, now: datetime
+) -> bool:
+    """Inside a transaction: the chat's one sign-up row, unless it has one already."""
+    cursor = await db.execute(
+        "INSERT OR IGNORE INTO signups (subscriber_id, link, source, at) VALUES (?, ?, ?, ?)",
+        (subscriber_id, link, source, to_db(now)),
+    )
+    return cursor.rowcount == 1
 
 
 def _link(row: aiosqlite.Row) -> Link:
@@ -90,12 +103,59 @@ class LinkStore(StoreBase):
         """Remember which link brought this chat in; False when one already did (a chat
         counts once, however often it taps)."""
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "INSERT OR IGNORE INTO signups (subscriber_id, link, source, at) "
-                "VALUES (?, ?, ?, ?)",
-                (subscriber_id, link, source, to_db(now)),
-            )
-            return cursor.rowcount == 1
+            return await _insert_signup(db, subscriber_id, link, source, now)
+
+    async def subscribe_through_link(
+        self,
+        subscriber_id: int,
+        categories: Sequence[str],
+        *,
+        link: str,
+        source: str = "",
+        now: datetime,
+        by: str | None = None,
+    ) -> LinkJoin:
+        """A link tap: add the subscriptions the chat lacks (removing none) and, when the
+        chat had no subscription at all before this tap, record its sign-up through
+        ``link`` (once per chat: a sign-up row already there stays). One transaction, so
+        taps of the same link at once add each subscription once and sign up once: only
+        the first to write finds the chat without subscriptions.
+
+        Raises NotFound naming a category that is not live, SubscriberGone when the chat
+        was forgotten meanwhile."""
+        wanted = list(dict.fromkeys(categories))
+        async with self._transaction() as db:
+            await require_live(db, wanted)
+            await require_subscriber(db, subscriber_id)
+            row = await (
+                await db.execute(
+                    "SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
+                )
+            ).fetchone()
+            first = not (row and row[0])
+            added = []
+            for slug in wanted:
+                cursor = await db.execute(
+                    """INSERT INTO subscriptions (subscriber_id, category, created_at)
+                       VALUES (?, ?, ?) ON CONFLICT DO NOTHING""",
+                    (subscriber_id, slug, to_db(now)),
+                )
+                if cursor.rowcount == 1:
+                    added.append(slug)
+            if added:  # a repeated tap changes nothing, and records no change
+                what = f"subscribed through link {link}: " + ", ".join(added)
+                await record_change(db, subscriber_id, what=what, by=by, now=now)
+            signed_up = first and await _insert_signup(db, subscriber_id, link, source, now)
+        return LinkJoin(tuple(added), signed_up)
+
+    async def popular_zones(self, limit: int) -> list[str]:
+        """The time zones most chats have, most first (offered under a link's reply)."""
+        rows = await self._fetchall(
+            "SELECT timezone, COUNT(*) AS n FROM subscribers GROUP BY timezone "
+            "ORDER BY n DESC, timezone LIMIT ?",
+            (limit,),
+        )
+        return [str(r[0]) for r in rows]
 
     async def signup_counts(self) -> list[SignupCount]:
         """Sign-ups per link and source, most first."""
