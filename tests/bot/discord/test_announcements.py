@@ -20,6 +20,7 @@ from digests.dispatch import dispatch_due
 from digests.models import Category
 from digests.outgoing import Destination, OutgoingMessage
 from digests.pacing import Pacer, unlimited_policy
+from digests.publishing import MAX_HOLD
 from digests.render import RenderCache, Renderer
 from digests.settings import DeliveryLimits, Settings
 from digests.store import BREAKING_PRIORITY, OutboxItem, Store
@@ -191,3 +192,16 @@ async def test_a_channel_made_a_text_channel_stops_publishing(discord_bot: Bot) 
     assert posted_in(fake, "555") == ["before", "after"]
     assert len(fake.published) == 1
     assert len(await store.publishes_of(channel.id)) == 1
+
+
+async def test_a_wild_retry_after_holds_the_channel_for_at_most_two_hours(
+    discord_bot: Bot,
+) -> None:
+    fake, store = discord_bot.fake, discord_bot.store
+    fake.announcement.add("555")
+    fake.publish_retry_after["555"] = 1e300
+    channel = await store.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+    await store.set_announcement("discord", "555", True)
+    sender = DiscordSender(discord_bot.client.http, store, FakeClock(NOW))
+    await sender.send(Destination("discord", "555", publish=True), OutgoingMessage("x"))
+    assert await store.publish_hold(channel.id) == NOW + MAX_HOLD
