@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from digests.links import SignupCount
+from digests.models import Category
 from tests.bot.telegram.conftest import GROUP, GROUP_ADMIN, TelegramBot
 from tests.builders import add_article
 from tests.conftest import NOW
@@ -29,7 +30,9 @@ def buttons(message: dict[str, Any]) -> list[list[tuple[str, str]]]:
 def pressed(data: str, message: dict[str, Any], **where: Any) -> dict[str, Any]:
     """A press of a button under ``message``, which Telegram sends with its keyboard."""
     update = tu.press(data, message_id=message["message_id"], **where)
-    update["callback_query"]["message"]["reply_markup"] = message["reply_markup"]
+    markup = message["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    update["callback_query"]["message"]["reply_markup"] = markup
     return update
 
 
@@ -216,3 +219,38 @@ async def test_forget_deletes_the_signup(telegram_bot: TelegramBot) -> None:
     await bot.press(tu.press(yes, chat_id=100, user_id=100, message_id=asked["message_id"]))
     assert await bot.store.find_subscriber("telegram", "100") is None
     assert await signups(bot) == []
+
+
+async def test_the_picker_pages_150_categories(telegram_bot: TelegramBot) -> None:
+    bot = telegram_bot
+    for number in range(147):  # 150 with the three of the fixture, slugs of 48 characters
+        slug = f"c{number:03d}-" + "x" * 43
+        await bot.store.upsert_category(Category(slug, f"Category {number}", "", 10 + number))
+    picker = await bot.say(tu.command("/categories", chat_id=100))
+    rows = buttons(picker)
+    assert len(rows) == 81 and rows[-1] == [("2/2 ▶️", "catp:1")]
+    assert sum(len(row) for row in rows) <= 100
+    assert all(len(data.encode()) <= 64 for row in rows for _, data in row)
+    where = {"chat_id": 100, "user_id": 100}
+    _, edit = await bot.press(pressed("catp:1", picker, **where))
+    second = buttons(edit)
+    assert len(second) == 71 and second[-1] == [("◀️ 1/2", "catp:0")]
+    last = second[-2][0][1]
+    assert last == "cat:c146-" + "x" * 43 + ":1"
+    # A press on the second page redraws the second page.
+    answer, edit = await bot.press(
+        pressed(last, {**picker, "reply_markup": edit["reply_markup"]}, **where)
+    )
+    assert answer["text"] == "Subscribed to Category 146."
+    assert buttons(edit)[-2][0][0] == "✅ Category 146"
+    # A link to a category of the second page opens the reply on it.
+    reply = await bot.say(tu.command("/start c120-" + "x" * 43, chat_id=100))
+    shown = buttons(reply)
+    assert ("✅ Category 120", "cat:c120-" + "x" * 43 + ":0") in [b for row in shown for b in row]
+    assert [text for row in shown for text, data in row if data.startswith("catp:")] == ["◀️ 1/2"]
+    assert sum(len(row) for row in shown) <= 100
+    # A forged page number is refused; one past the end shows the last page.
+    answer, edit = await bot.press(pressed("catp:x", picker, **where))
+    assert "too old" in answer["text"] and not edit
+    _, edit = await bot.press(pressed("catp:9", picker, **where))
+    assert buttons(edit)[-1] == [("◀️ 1/2", "catp:0")]
