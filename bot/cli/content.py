@@ -4,6 +4,7 @@ digest a subscriber would get out of them now."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import replace
@@ -19,6 +20,7 @@ from digests.errors import InputError
 from digests.ingest.importer import ImportFileError, import_records, iter_records
 from digests.ingest.pipeline import poll_feeds
 from digests.models import Subscriber, Subscription
+from digests.outgoing import OutgoingMessage
 from digests.pictures import MAX_PICTURE_CHARS
 from digests.render import Presentation
 from digests.terminal import printable
@@ -152,5 +154,23 @@ async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
     )
     plan = await plan_for(app.store, subscriber, now=now, limits=limits)
     for message in app.renderer.render_digest(plan, args.platform, reader):
-        out.write(format_message(message, as_json=args.json) + "\n")
+        out.write(shown(message, as_json=args.json) + "\n")
     return 0
+
+
+def shown(message: OutgoingMessage, *, as_json: bool) -> str:
+    """A previewed message as the console shows it, naming its picture: the link Telegram
+    previews (large, above the text) and the Discord embed's image (the plain text names
+    its own in a line)."""
+    if as_json:
+        data = json.loads(format_message(message, as_json=True))
+        data["preview_url"] = message.preview_url
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    lines = [format_message(message)]
+    if message.preview_url:
+        lines.append(f"[link preview, large, above the text: {printable(message.preview_url)}]")
+    for number, embed in enumerate(message.embeds, 1):
+        image = embed.get("image") or {}
+        if image.get("url"):
+            lines.append(f"[embed {number}'s picture: {printable(str(image['url']))}]")
+    return "\n".join(lines)
