@@ -17,9 +17,11 @@ from bot.api.breaking import get_push, post_push
 from bot.api.deps import DEPS, Deps
 from bot.api.errors import Handler, errors, expect
 from bot.api.health import healthz, metrics, stats
+from bot.api.links import get_links
 from bot.api.openapi import openapi
 from bot.api.protocol_log import quiet_client_faults
 from bot.api.refusals import RefusalLog, audit_refused
+from bot.wiring import Identity
 from digests.errors import UnavailableError
 from digests.render import Renderer
 from digests.settings import Settings
@@ -55,6 +57,7 @@ class Api:
         settings: Settings,
         clock: Clock,
         on_push: Callable[[], None] | None = None,
+        identity: Identity | None = None,
     ) -> None:
         assert settings.api_token
         self.store = store
@@ -62,6 +65,8 @@ class Api:
         self.settings = settings
         self.clock = clock
         self.on_push = on_push or (lambda: None)
+        # The running bot's own object, so the links follow what getMe answered.
+        self.identity = identity if identity is not None else Identity()
         self._token = settings.api_token.encode()
         self.refusals = RefusalLog()
 
@@ -69,7 +74,9 @@ class Api:
         app = web.Application(
             client_max_size=MAX_BODY, middlewares=[errors, self.auth, self.writable]
         )
-        app[DEPS] = Deps(self.store, self.renderer, self.settings, self.clock, self.on_push)
+        app[DEPS] = Deps(
+            self.store, self.renderer, self.settings, self.clock, self.on_push, self.identity
+        )
         app.on_response_prepare.append(_server_header)
         _hide_server_versions()
         quiet_client_faults()
@@ -82,6 +89,7 @@ class Api:
             ("POST", "/api/breaking", post_push),
             ("GET", "/api/breaking/{id}", get_push),
             ("GET", "/api/stats", stats),
+            ("GET", "/api/links", get_links),
         ]
         for method, path, handler in routes:
             if method == "GET":

@@ -1,18 +1,20 @@
 """GET /healthz (is the database still the one opened, and answering; is the delivery
-worker running), /metrics (Prometheus) and /api/stats: read-only views of the store."""
+worker running), /metrics (Prometheus) and /api/stats: read-only views of the store,
+sign-ups through subscribe links among them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.api.deps import deps
 from bot.supervise import Liveness
+from digests.links import SignupCount
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +24,15 @@ class _Snapshot:
     every label value ever set, so a status no longer in the outbox would be reported
     forever with its last value; this reports only what the store holds now."""
 
-    def __init__(self, counts: Mapping[str, int], outbox: Mapping[str, Mapping[str, int]]) -> None:
+    def __init__(
+        self,
+        counts: Mapping[str, int],
+        outbox: Mapping[str, Mapping[str, int]],
+        signups: Sequence[SignupCount] = (),
+    ) -> None:
         self.counts = counts
         self.outbox = outbox
+        self.signups = signups
 
     def collect(self) -> Iterator[Metric]:
         counts = self.counts
@@ -48,6 +56,16 @@ class _Snapshot:
             for status, value in sorted(row.items()):
                 outbox.add_metric([platform, status], value)
         yield outbox
+        # One row per chat, deleted with the chat (/forget): it can go down, which
+        # Prometheus's rate() reads as a reset, the closest a counter comes to the truth.
+        signups = CounterMetricFamily(
+            "digestbot_signups",
+            "Chats whose first subscription came through a subscribe link (Telegram)",
+            labels=["link", "source"],
+        )
+        for row in self.signups:
+            signups.add_metric([row.link, row.source], row.count)
+        yield signups
 
 
 # Set by ``digestbot run`` (bot.runner.api): which of its long-lived parts are down.
@@ -69,7 +87,9 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     store = deps(request).store
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(await store.counts(), await store.outbox_counts()))
+    registry.register(
+        _Snapshot(await store.counts(), await store.outbox_counts(), await store.signup_counts())
+    )
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )
@@ -82,5 +102,9 @@ async def stats(request: web.Request) -> web.Response:
             "counts": await store.counts(),
             "outbox": await store.outbox_counts(),
             "last_dispatch_at": await store.get_meta("last_dispatch_at"),
+            "signups": [
+                {"link": c.link, "source": c.source, "count": c.count}
+                for c in await store.signup_counts()
+            ],
         }
     )

@@ -56,6 +56,66 @@ _HEALTH = {
 }
 
 
+_NULLABLE_URL = {"type": "string", "nullable": True}
+_LINK = {
+    "type": "object",
+    "required": ["kind", "payload", "name", "categories", "source", "telegram", "discord", "html"],
+    "properties": {
+        "kind": {"type": "string", "enum": ["category", "code"]},
+        # the /start payload: a category's slug or a code from `digestbot links add`
+        "payload": {"type": "string"},
+        "name": {"type": "string"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "source": {"type": "string"},
+        # null without TELEGRAM_BOT_USERNAME before the bot has connected
+        "telegram": {
+            "type": "object",
+            "nullable": True,
+            "required": ["private", "group"],
+            "properties": {"private": {"type": "string"}, "group": {"type": "string"}},
+        },
+        "discord": {
+            "type": "object",
+            "required": ["install", "command"],
+            "properties": {"install": _NULLABLE_URL, "command": {"type": "string"}},
+        },
+        # an <a> button for the article template, every value HTML-escaped
+        "html": _NULLABLE_URL,
+    },
+}
+_LINKS = {
+    "type": "object",
+    "required": ["telegram_username", "discord_application_id", "missing", "links"],
+    "properties": {
+        "telegram_username": {"type": "string", "nullable": True},
+        "discord_application_id": {"type": "string", "nullable": True},
+        # one line per kind of link that cannot be made yet, naming the setting
+        "missing": {"type": "array", "items": {"type": "string"}},
+        "links": {"type": "array", "items": _LINK},
+    },
+}
+_SIGNUP = {
+    "type": "object",
+    "required": ["link", "source", "count"],
+    "properties": {
+        "link": {"type": "string"},
+        "source": {"type": "string"},
+        "count": {"type": "integer"},
+    },
+}
+_STATS = {
+    "type": "object",
+    "required": ["counts", "outbox", "last_dispatch_at", "signups"],
+    "properties": {
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "outbox": {"type": "object"},
+        "last_dispatch_at": {"type": "string", "nullable": True},
+        # chats whose first subscription came through a Telegram subscribe link
+        "signups": {"type": "array", "items": _SIGNUP},
+    },
+}
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     return {
         str(c): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
@@ -190,9 +250,25 @@ OPENAPI: dict[str, Any] = {
         "/api/stats": {
             "get": {
                 "responses": {
-                    "200": {"description": "counts", "content": {"application/json": {}}},
+                    "200": {
+                        "description": "counts",
+                        "content": {"application/json": {"schema": _STATS}},
+                    },
                     **_errors(401),
                 }
+            }
+        },
+        "/api/links": {
+            "get": {
+                "summary": "The subscribe links of every live category and link code, as "
+                "`digestbot links` prints them, without the QR codes",
+                "responses": {
+                    "200": {
+                        "description": "links",
+                        "content": {"application/json": {"schema": _LINKS}},
+                    },
+                    **_errors(401),
+                },
             }
         },
     },

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.wiring import App
+from digests.links import SignupCount
 from digests.terminal import printable
 
 
@@ -26,11 +28,27 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
             f"{row.get('retrying', 0):>9} {row.get('sent', 0):>8} {row.get('dead', 0):>5} "
             f"{row.get('cancelled', 0):>10} {inactive.get(platform, 0):>9}\n"
         )
+    write_signups(out, await app.store.signup_counts())
     last = await app.store.get_meta("last_dispatch_at")
     upcoming = await app.store.next_due_at()
     out.write(f"\nlast dispatch  {last or 'never'}\n")
     out.write(f"next due       {upcoming.isoformat() if upcoming else 'none scheduled'}\n")
     return 0
+
+
+def write_signups(out: TextIO, counts: Sequence[SignupCount]) -> None:
+    """The chats each subscribe link brought in, per link and source (Telegram only:
+    Discord reports an install to nobody, so its sign-ups are its new channels)."""
+    if not counts:
+        out.write("\nsign-ups     none yet\n")
+        return
+    width = max(len("link"), *(len(c.link) for c in counts))
+    out.write(f"\nsign-ups     {'link':<{width}}  {'source':<16} chats\n")
+    for count in counts:
+        out.write(
+            f"{'':<12} {printable(count.link):<{width}}  "
+            f"{printable(count.source) or '-':<16} {count.count:>5}\n"
+        )
 
 
 async def cmd_audit(args: argparse.Namespace, app: App, out: TextIO) -> int:

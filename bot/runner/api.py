@@ -21,7 +21,7 @@ async def start_api(
     SettingsError when it cannot listen there (port in use, no such host). ``/healthz``
     reads ``liveness`` (which long-lived parts are down) beside the store's health."""
     settings = app.settings
-    api = Api(app.store, app.renderer, settings, app.clock, on_push=on_push)
+    api = Api(app.store, app.renderer, settings, app.clock, on_push=on_push, identity=app.identity)
     web_app = api.app()
     if liveness is not None:
         web_app[LIVENESS] = liveness
