@@ -1,8 +1,8 @@
 """The callbacks of the inline buttons, one per button kind: the category picker and its
 pages, a subscribe link's time zone and "digest now" buttons, the /forget confirmation,
-and a bot admin's push confirmation and cancel buttons. Each is routed
-by its pattern (``bot.telegram.keyboards``) and reads what it acts on from
-``context.matches``; the buttons hold no state of their own."""
+and a bot admin's push confirmation and cancel buttons. Each is routed by its pattern
+(``bot.telegram.keyboards``) and reads what it acts on from ``context.matches``; the
+buttons hold no state of their own (a redraw reads the pressed message's keyboard)."""
 
 from __future__ import annotations
 
