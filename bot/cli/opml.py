@@ -37,13 +37,17 @@ CHUNK = 500
 def read_capped(path: Path) -> bytes:
     """The file's bytes; OpmlError when it cannot be read or is larger than the cap
     (checked from its size first, then by reading at most one byte past the cap, for a
-    pipe or a file growing meanwhile)."""
+    pipe or a file growing meanwhile). One read into a buffer of the size needed: a
+    read of n bytes allocates n at once, so a small file is not read into 8 MiB."""
     try:
+        regular = path.is_file()
         size = path.stat().st_size
-        if path.is_file() and size > MAX_OPML_BYTES:
+        if regular and size > MAX_OPML_BYTES:
             raise OpmlError(f"{path}: {too_large(size)}")
         with path.open("rb") as stream:
-            data = stream.read(MAX_OPML_BYTES + 1)
+            data = stream.read((size if regular else MAX_OPML_BYTES) + 1)
+            if regular and len(data) > size:  # it grew meanwhile: read on, to the cap
+                data += stream.read(MAX_OPML_BYTES + 1 - len(data))
     except OSError as exc:
         raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_OPML_BYTES:

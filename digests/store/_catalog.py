@@ -152,25 +152,35 @@ class CatalogStore(StoreBase):
     ) -> list[str]:
         """Add each (url, name, categories) that is not a feed yet, in one transaction;
         a known URL is left exactly as it is. Returns the URLs added. Raises NotFound when
-        a category does not exist (then nothing is added)."""
+        a category does not exist (then nothing is added). Pass at most a few hundred
+        feeds per call (their URLs are the parameters of one query)."""
         await self.require_categories(sorted({c for _, _, cats in feeds for c in cats}))
-        added: list[str] = []
+        if not feeds:
+            return []
         async with self._transaction() as db:
-            for url, name, categories in feeds:
-                cursor = await db.execute(
-                    """INSERT INTO feeds
-                           (url, name, interval_s, priority, next_fetch_at, created_at, origin)
-                       VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (url) DO NOTHING""",
-                    (url, name, int(interval.total_seconds()), to_db(now), to_db(now), origin),
-                )
-                if cursor.rowcount != 1:
-                    continue
-                await db.executemany(
-                    "INSERT INTO feed_categories (feed_id, category) VALUES (?, ?)",
-                    [(cursor.lastrowid, c) for c in dict.fromkeys(categories)],
-                )
-                added.append(url)
-        return added
+            # BEGIN IMMEDIATE: no other writer until COMMIT, so what is not known now is
+            # new. Three round trips in all, whatever the number of feeds.
+            urls = [url for url, _, _ in feeds]
+            async with db.execute(
+                f"SELECT url FROM feeds WHERE url IN ({placeholders(urls)})", urls
+            ) as cursor:
+                known = {row[0] for row in await cursor.fetchall()}
+            new = {url: (name, cats) for url, name, cats in feeds if url not in known}
+            await db.executemany(
+                """INSERT INTO feeds
+                       (url, name, interval_s, priority, next_fetch_at, created_at, origin)
+                   VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (url) DO NOTHING""",
+                [
+                    (url, name, int(interval.total_seconds()), to_db(now), to_db(now), origin)
+                    for url, (name, _) in new.items()
+                ],
+            )
+            await db.executemany(
+                """INSERT INTO feed_categories (feed_id, category)
+                   SELECT id, ? FROM feeds WHERE url = ?""",
+                [(c, url) for url, (_, cats) in new.items() for c in dict.fromkeys(cats)],
+            )
+        return list(new)
 
     async def get_feed(self, url: str) -> Feed | None:
         """Return the feed with this URL, or None when there is none."""
