@@ -4,8 +4,10 @@ size without being read."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tracemalloc
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ import pytest
 from bot.cli import main
 from bot.cli.opml import read_capped
 from digests.opml import MAX_DEPTH, MAX_OPML_BYTES, MAX_OUTLINES, OpmlError
+from digests.store import Store
+from tests.conftest import NOW
 
 FEEDS = """
 [categories.climate]
@@ -141,3 +145,42 @@ def test_an_unreadable_path_is_one_line(
     code, _ = run("feeds", "import", name)
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("digestbot: error: cannot read") and err.count("\n") == 1
+
+
+def test_an_export_stays_valid_xml_whatever_a_feed_server_titled_it(
+    workdir: Path, tmp_path: Path
+) -> None:
+    url = "https://odd.example/rss"
+    assert run("feeds", "add", url, "--category", "climate")[0] == 0
+
+    async def retitle() -> None:
+        store = await Store.open(workdir / "digestbot.db")
+        try:
+            feed = await store.get_feed(url)
+            assert feed is not None
+            await store.record_fetch_success(
+                feed.id,
+                now=NOW,
+                next_fetch_at=NOW,
+                etag=None,
+                last_modified=None,
+                title='Odd\x00 \x1b[31m"feed" & <b>\u202e\x0c',
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(retitle())
+    code, text = run("feeds", "export")
+    assert code == 0
+    root = ET.fromstring(text.encode("utf-8"))
+    [feed] = list(root.iter("outline"))[1:]
+    assert feed.get("xmlUrl") == url
+    assert feed.get("text") == 'Odd [31m"feed" & <b>\u202e'
+
+
+def test_an_unwritable_output_is_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run("feeds", "export", "--output", str(workdir / "no" / "such" / "dir.opml"))
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("digestbot: error: cannot write") and err.count("\n") == 1
