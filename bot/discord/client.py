@@ -109,7 +109,7 @@ class DigestClient(discord.AutoShardedClient):
             else:
                 await self.tree.sync()
                 self.synced.append("global")
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, discord.RateLimited) as exc:
             log.error("could not sync the slash commands: %s", exc)
 
     # --- gateway events --------------------------------------------------------------
@@ -130,7 +130,7 @@ class DigestClient(discord.AutoShardedClient):
             await interaction.response.send_message(
                 t(language, "This button is no longer valid."), ephemeral=True
             )
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, discord.RateLimited) as exc:
             log.info("could not answer an unknown button: %s", exc)
 
     async def on_ready(self) -> None:
@@ -235,7 +235,7 @@ class DigestClient(discord.AutoShardedClient):
                 dm = await self.http.start_private_message(int(subscriber.set_up_by))
                 await sender.send(Destination(PLATFORM, str(dm["id"])), message)
                 return True
-            except (discord.HTTPException, DeliveryError) as exc:
+            except (discord.HTTPException, discord.RateLimited, DeliveryError) as exc:
                 log.info("could not DM the member who set up %s: %s", subscriber.chat_id, exc)
         try:
             guild = await self.http.get_guild(int(subscriber.guild_id))
@@ -243,7 +243,7 @@ class DigestClient(discord.AutoShardedClient):
             if fallback and str(fallback) != subscriber.chat_id:
                 await sender.send(Destination(PLATFORM, str(fallback)), message)
                 return True
-        except (discord.HTTPException, DeliveryError) as exc:
+        except (discord.HTTPException, discord.RateLimited, DeliveryError) as exc:
             log.info("could not tell server %s about %s: %s", subscriber.guild_id, reason, exc)
         return False
 

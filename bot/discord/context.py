@@ -340,12 +340,12 @@ async def on_command_error(
                 await interaction.response.autocomplete([])
                 return
             await reply(interaction, mistake)
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, discord.RateLimited) as exc:
             log.info("could not answer a refused command: %s", exc)
         return
     log.error("a Discord command failed: %s", error, exc_info=error)
     language = language_of(interaction, None)
     try:
         await reply(interaction, t(language, "Something went wrong; please try again."))
-    except discord.HTTPException:
+    except (discord.HTTPException, discord.RateLimited):
         log.warning("could not tell the member that the command failed")

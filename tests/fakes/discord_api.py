@@ -17,7 +17,7 @@ GUILD_CREATE): a message posted there can be published (crossposted, recorded in
 counted in ``publish_refusals``), and ``publish_retry_after`` makes every publish in a
 channel answer 429 with that wait, as Discord sends it (``global`` false, ``Via`` and the
 rate-limit headers). ``await fake.convert(channel, guild, type)`` changes a channel's kind
-and sends CHANNEL_UPDATE.
+and sends CHANNEL_UPDATE. ``slow_down`` answers any route with such a 429 (by its path).
 
 Gateway: ``/gateway`` speaks enough of Discord's protocol for discord.py (HELLO, IDENTIFY →
 READY and a GUILD_CREATE per server, heartbeats); ``await fake.dispatch(event, data)``
@@ -83,6 +83,8 @@ class FakeDiscord:
     publish_per_hour: int | None = 10
     publish_retry_after: dict[str, float] = field(default_factory=dict)  # channel -> 429 wait
     publish_refusals: int = 0  # 429s answered to publishes
+    # A route (its path after /api/v10) answered 429 with this wait, as Discord sends it.
+    slow_down: dict[str, float] = field(default_factory=dict)
     posted: dict[str, str] = field(default_factory=dict)  # message id -> channel
     per_channel: int = 5  # messages per 5 s in a channel before a 429
     _publish_times: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
@@ -110,6 +112,9 @@ class FakeDiscord:
 
     @web.middleware
     async def _refuse(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        wait = self.slow_down.get(request.path.removeprefix("/api/v10"))
+        if wait is not None:
+            return _too_many(wait)
         if self.refuse is None:
             return await handler(request)
         self.echoed += 1
@@ -248,20 +253,7 @@ class FakeDiscord:
             wait = round(times[0] + 3600 - now, 3)
         if wait is not None:
             self.publish_refusals += 1
-            return _json(
-                {"message": "You are being rate limited.", "retry_after": wait, "global": False},
-                status=429,
-                headers={
-                    "Retry-After": str(int(wait) + 1),
-                    "X-RateLimit-Limit": str(self.publish_per_hour or 10),
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset-After": str(wait),
-                    "X-RateLimit-Bucket": "crosspost",
-                    "X-RateLimit-Scope": "user",
-                    # discord.py takes a 429 without it for Cloudflare's, not Discord's.
-                    "Via": "1.1 google",
-                },
-            )
+            return _too_many(wait, limit=self.publish_per_hour or 10, bucket="crosspost")
         times.append(now)
         self.published.append({"channel": channel, "message": message})
         return _json(message_payload(message, channel, flags=1))  # 1: CROSSPOSTED
@@ -487,6 +479,24 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         body=json.dumps(data).encode(),
         status=status,
         headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def _too_many(wait: float, *, limit: int = 5, bucket: str = "route") -> web.Response:
+    """A 429 as Discord sends it for a route's (not the global) limit."""
+    return _json(
+        {"message": "You are being rate limited.", "retry_after": wait, "global": False},
+        status=429,
+        headers={
+            "Retry-After": str(int(wait) + 1),
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(wait),
+            "X-RateLimit-Bucket": bucket,
+            "X-RateLimit-Scope": "user",
+            # discord.py takes a 429 without it for Cloudflare's, not Discord's.
+            "Via": "1.1 google",
+        },
     )
 
 
