@@ -180,10 +180,13 @@ def _add_links(commands: Any) -> None:
         "print the subscribe links for each category and code, with QR codes (--qr-dir)",
     )
     links.add_argument(
-        "--qr-dir", help="write one QR code per link there, as PNG and SVG (created if missing)"
+        "--qr-dir",
+        metavar="DIR",
+        help="write one QR code per link there, as PNG and SVG (created if missing)",
     )
-    links.add_argument("--only", help="only this category slug or link code")
-    actions = links.add_subparsers(dest="links_command", metavar="ACTION", required=False)
+    links.add_argument("--only", metavar="SLUG|CODE", help="only this category or link code")
+    # Without an action, `links` prints the links.
+    actions = links.add_subparsers(dest="links_command", metavar="[ACTION]", required=False)
     add = _command(actions, "add", "make a link code for several categories and print its links")
     add.add_argument("--categories", required=True, help="comma-separated category slugs")
     add.add_argument(
