@@ -239,3 +239,24 @@ def test_the_export_is_opml_2_that_listparser_reads_back() -> None:
         "climate",
     )
     assert by_url["https://a.example/feed?x=1&y=2"].name == "Lab Notes & more"
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Fri, 31 Dec 9999 23:59:59 -1200",
+        "Mon, 01 Jan 0001 00:00:00 +1400",
+        "9" * 5000,
+        "Sat, 99 Foo 99999999999999999999 99:99:99 +9999",
+    ],
+)
+def test_head_dates_and_character_references_never_stop_an_import(date: str) -> None:
+    data = (
+        f'<opml version="2.0"><head><dateCreated>{date}</dateCreated>'
+        f"<dateModified>{date}</dateModified></head><body>"
+        '<outline text="x&#0;&#xD800;" xmlUrl="https://a.example/&#xD800;"/></body></opml>'
+    ).encode()
+    [parsed] = parse_opml(data).feeds
+    assert parsed.url == "https://a.example/%EF%BF%BD"  # a lone surrogate is no character
+    assert parsed.name is not None and "\x00" not in parsed.name
+    parsed.name.encode()  # stores and prints as UTF-8
