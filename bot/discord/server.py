@@ -84,13 +84,16 @@ def _last_change(sub: Subscriber, language: str) -> str:
     )
 
 
-def channel_line(sub: Subscriber, language: str) -> str:
-    """One line of ``/news list server:True``."""
+def channel_line(sub: Subscriber, language: str, announcement: bool = False) -> str:
+    """One line of ``/news list server:True``; ``announcement``: its digests are published
+    to the servers that follow it."""
     state = ""
     if sub.paused:
         state = " — " + t(language, "paused")
     elif not sub.active:
         state = " — " + t(language, "inactive")
+    if announcement:
+        state += " — " + t(language, "published to followers")
     categories = ", ".join(sub.categories) or "—"
     return (
         f"• <#{sub.chat_id}>: {categories}; {sub.digest_time} {sub.timezone}"
@@ -121,7 +124,9 @@ async def list_server(interaction: discord.Interaction) -> None:
     if not channels:
         await reply(interaction, t(language, "No channel of this server subscribes."))
         return
-    await reply(interaction, "\n".join(channel_line(sub, language) for sub in channels))
+    published = await ctx.store.announcements_of_guild(PLATFORM, str(interaction.guild_id))
+    lines = [channel_line(sub, language, published.get(sub.chat_id, False)) for sub in channels]
+    await reply(interaction, "\n".join(lines))
 
 
 def add_server_commands(group: app_commands.Group) -> None:

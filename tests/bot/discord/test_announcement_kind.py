@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from tests.bot.discord.conftest import Bot
 from tests.conftest import NOW
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, MANAGE_GUILD, slash
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
@@ -88,3 +88,16 @@ async def test_vietnamese_readers_are_told_in_vietnamese(discord_bot: Bot) -> No
     payload["channel"]["type"] = 5
     answer = await discord_bot.text(payload)
     assert "kênh thông báo" in answer
+
+
+async def test_the_server_list_marks_channels_published_to_followers(discord_bot: Bot) -> None:
+    manager = {"permissions": MANAGE_CHANNELS | MANAGE_GUILD, "guild_id": 500}
+    news = slash("news", "subscribe", {"category": "climate"}, channel_id=555, **manager)
+    news["channel"]["type"] = 5
+    await discord_bot.text(news)
+    await discord_bot.text(
+        slash("news", "subscribe", {"category": "climate"}, channel_id=666, **manager)
+    )
+    listing = await discord_bot.text(slash("news", "list", {"server": True}, **manager))
+    (published,) = [line for line in listing.splitlines() if "published to followers" in line]
+    assert published.startswith("• <#555>")
