@@ -9,9 +9,12 @@ another entry point), so what a reader sees never depends on where an article ca
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from digests.urls import InvalidURL, canonical_url
 
 MAX_PICTURE_CHARS = 2048
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 
 
 def picture_url(raw: object) -> str | None:
@@ -27,14 +30,22 @@ def picture_url(raw: object) -> str | None:
     return url if len(url) <= MAX_PICTURE_CHARS else None
 
 
-def is_image_media(medium: object, mime: object) -> bool:
+def is_image_media(medium: object, mime: object, url: object = "") -> bool:
     """Whether a ``media:content`` element is an image, by its ``medium`` or ``type``.
 
     One of them must say image, and neither may say something else (``medium="video"``
     with an image type is a video's poster frame mislabelled, not the article's picture).
+    When both are missing (The Guardian's feeds, among others, write only the address),
+    an address whose path ends in an image file's extension counts.
     """
     kind = str(medium or "").strip().lower()
     media_type = str(mime or "").strip().lower()
+    if not kind and not media_type:
+        try:
+            path = urlsplit(url).path.lower() if isinstance(url, str) else ""
+        except ValueError:  # "http://[::1": no address, so no picture
+            return False
+        return path.endswith(IMAGE_EXTENSIONS)
     says_image = kind == "image" or media_type.startswith("image/")
     says_other = bool(kind and kind != "image") or bool(
         media_type and not media_type.startswith("image/")

@@ -148,7 +148,9 @@ def _xml_pictures(entry: Any) -> list[object]:
     """What an entry offers as its picture, in order; a ``media:content`` that is not an
     image (a video, a podcast's audio) is offered as None, so that it counts as dropped."""
     offered: list[object] = [
-        media["url"] if is_image_media(media.get("medium"), media.get("type")) else None
+        media["url"]
+        if is_image_media(media.get("medium"), media.get("type"), media["url"])
+        else None
         for media in entry.get("media_content") or []
         if media.get("url")
     ]

@@ -63,6 +63,28 @@ def test_the_longest_picture_kept() -> None:
 )
 def test_is_image_media(medium: str | None, mime: str | None, image: bool) -> None:
     assert is_image_media(medium, mime) is image
+    assert is_image_media(medium, mime, "https://img.example/a.jpg") is (
+        image or not (medium or mime)
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "image"),
+    [
+        ("https://i.guim.co.uk/img/media/abc/master/1000.jpg?width=140&s=ff", True),
+        ("https://img.example/a.JPEG", True),
+        ("https://img.example/a.webp", True),
+        ("https://cdn.example/clip.mp4", False),
+        ("https://cdn.example/pod.mp3", False),
+        ("https://cdn.example/image", False),
+        ("https://cdn.example/a.mp4?x=.jpg", False),
+        ("http://[::1", False),
+        (None, False),
+    ],
+)
+def test_media_that_says_nothing_is_an_image_by_its_address(url: object, image: bool) -> None:
+    """Some feeds write only the address (``<media:content url="…" width="140"/>``)."""
+    assert is_image_media(None, None, url) is image
 
 
 def test_a_story_shows_its_leads_picture_else_the_first_sources(

@@ -45,8 +45,14 @@ def rss(media: str) -> bytes:
             None,
             1,
         ),
-        # Says nothing of what it is: not taken for a picture.
+        # Says nothing of what it is: an image only when its address names an image file.
         ('<media:content url="https://cdn.example/thing"/>', None, 1),
+        ('<media:content url="https://cdn.example/v.mp4"/>', None, 1),
+        (
+            '<media:content width="140" url="https://i.example/m/1000.jpg?width=140"/>',
+            "https://i.example/m/1000.jpg?width=140",
+            0,
+        ),
         # A video next to a thumbnail: the thumbnail is the picture, nothing is lost.
         (
             '<media:content url="https://cdn.example/v.mp4" medium="video"/>'
