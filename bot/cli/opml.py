@@ -43,15 +43,15 @@ def read_capped(path: Path) -> bytes:
         regular = path.is_file()
         size = path.stat().st_size
         if regular and size > MAX_OPML_BYTES:
-            raise OpmlError(f"{path}: {too_large(size)}")
+            raise OpmlError(f"{printable(str(path))}: {too_large(size)}")
         with path.open("rb") as stream:
             data = stream.read((size if regular else MAX_OPML_BYTES) + 1)
             if regular and len(data) > size:  # it grew meanwhile: read on, to the cap
                 data += stream.read(MAX_OPML_BYTES + 1 - len(data))
     except OSError as exc:
-        raise OpmlError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise OpmlError(f"cannot read {printable(str(path))}: {exc.strerror or exc}") from None
     if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"{path}: the file is larger than {MAX_OPML_BYTES:,} bytes")
+        raise OpmlError(f"{printable(str(path))}: the file is larger than {MAX_OPML_BYTES:,} bytes")
     return data
 
 
@@ -74,10 +74,11 @@ def plan_import(
 async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
     path = Path(args.file)
     data = read_capped(path)
+    shown = printable(str(path))  # a file name may hold anything, escapes included
     try:
         parsed = parse_opml(data)
     except OpmlError as exc:
-        raise OpmlError(f"{path}: {exc}") from None
+        raise OpmlError(f"{shown}: {exc}") from None
     if args.category:
         await require_categories(app, [args.category])
     categories = await app.store.list_categories()
@@ -87,7 +88,7 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
             folders = " / ".join(" > ".join(p) for p in feed.paths) or "no folder"
             out.write(f"  no category: {printable(feed.url)} ({printable(folders)})\n")
         raise InputError(
-            f"{len(unmatched)} of {len(parsed.feeds)} feeds in {path} match no category by "
+            f"{len(unmatched)} of {len(parsed.feeds)} feeds in {shown} match no category by "
             "folder; name one for them with --category SLUG (nothing was imported)"
         )
     known = {f.url: f for f in await app.store.list_feeds()}
@@ -122,7 +123,7 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
     for skip in parsed.skipped:
         out.write(f"  skipped: {printable(skip.url) or '(no URL)'}: {skip.reason}\n")
     out.write(
-        f"{path}: {len(added)} added, {already} already known, {len(parsed.skipped)} skipped\n"
+        f"{shown}: {len(added)} added, {already} already known, {len(parsed.skipped)} skipped\n"
     )
     return 0
 
@@ -145,7 +146,7 @@ async def cmd_feeds_export(args: argparse.Namespace, app: App, out: TextIO) -> i
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {printable(str(target))}: {exc.strerror or exc}") from None
     count = sum(len(g[1]) for g in groups)
     out.write(f"wrote {count} feeds in {len(groups)} categories to {printable(str(target))}\n")
     return 0
