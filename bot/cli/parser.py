@@ -94,7 +94,9 @@ def _add_feeds(commands: Any) -> None:
     """``feeds sync|list|add|remove`` and ``categories list``."""
     feeds = _command(commands, "feeds", "manage the feeds that fill the categories")
     feed_actions = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
-    sync = _command(feed_actions, "sync", "apply FEEDS_FILE: add, update, disable removed feeds")
+    sync = _command(
+        feed_actions, "sync", "apply FEEDS_FILE: add, update, disable the file's feeds it dropped"
+    )
     sync.add_argument(
         "--prune",
         action="store_true",
@@ -125,11 +127,13 @@ def _add_feeds(commands: Any) -> None:
     remove = _command(feed_actions, "remove", "stop polling a feed (its articles stay)")
     remove.add_argument("url", help="the feed's URL as listed by 'feeds list'")
     imp = _command(feed_actions, "import", "add the feeds of an OPML file (a reader's export)")
-    imp.add_argument("file", help="the OPML file; its folders name the categories")
-    imp.add_argument("--category", help="category slug for the feeds no folder matches")
+    imp.add_argument("file", metavar="FILE", help="the OPML file; its folders name the categories")
+    imp.add_argument("--category", metavar="SLUG", help="category for the feeds no folder matches")
     export = _command(feed_actions, "export", "write the enabled feeds as OPML 2.0")
-    export.add_argument("--category", help="only this category's feeds")
-    export.add_argument("--output", help="write to this file instead of the standard output")
+    export.add_argument("--category", metavar="SLUG", help="only this category's feeds")
+    export.add_argument(
+        "--output", metavar="FILE", help="write to this file instead of the standard output"
+    )
 
     categories = _command(commands, "categories", "show the categories readers can follow")
     category_actions = categories.add_subparsers(
