@@ -92,11 +92,12 @@ def admin_notifier(
 def _log_poll(feed: Feed, report: PollReport) -> None:
     if report.fetched or report.failed or report.skipped_items:
         log.info(
-            "poll %s: %s, %d new articles, %d items left out",
+            "poll %s: %s, %d new articles, %d items left out, %d pictures left out",
             feed.url,
             "failed: " + report.failed[0][1] if report.failed else "fetched",
             report.counts.new,
             report.skipped_items,
+            report.pictures_dropped,
         )
 
 
