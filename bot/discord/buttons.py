@@ -18,6 +18,7 @@ from bot.discord.context import (
     draft,
     find,
     language_of,
+    note_announcement,
     place_of,
     posting_warning,
     reply,
@@ -82,6 +83,9 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         refreshed = await find(interaction)
         if refreshed is not None and self.slug in refreshed.categories:
             text += posting_warning(interaction, refreshed.language)
+            # Recorded here too: a channel subscribed only through the picker would
+            # otherwise wait for the next ready or CHANNEL_UPDATE to be published.
+            text += await note_announcement(interaction, refreshed.language)
         await interaction.response.edit_message(
             content=with_note(interaction, text), view=await category_view(ctx.store, refreshed)
         )
