@@ -5,16 +5,31 @@ http(s) address of at most MAX_PICTURE_CHARS counts: ``javascript:``, ``data:`` 
 ``file:`` never reach a reader, and an address longer than any real image's is noise. The
 same check runs at ingest (what is stored) and at rendering (rows stored before it, or by
 another entry point), so what a reader sees never depends on where an article came from.
+
+Its host must be a real host name or a public IP address. A name with quotes, markup or
+control characters makes Discord refuse the whole message (a malformed embed URL). A
+loopback, private or link-local address (``127.0.0.1``, ``[::1]``, ``169.254.169.254``,
+``localhost``) is no picture anyone can load: Discord fetches embed images through its
+media proxy on the public internet, and Telegram draws its preview from the article's
+page. Nothing in digestbot ever fetches a picture, so this is about readers, not SSRF.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from digests.urls import InvalidURL, canonical_url
 
 MAX_PICTURE_CHARS = 2048
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+# A host name's labels as a canonical URL writes them (lower case, IDN as punycode); "_"
+# appears in real CDN names.
+_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?")
+# A last label of digits or hex (1.2.3, 0x7f.1, 2130706433) is an IPv4 address in some
+# shorthand that browsers and proxies expand: only the dotted-quad form is accepted.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 
 
 def picture_url(raw: object) -> str | None:
@@ -27,7 +42,29 @@ def picture_url(raw: object) -> str | None:
         url = canonical_url(raw)
     except InvalidURL:
         return None
-    return url if len(url) <= MAX_PICTURE_CHARS else None
+    if len(url) > MAX_PICTURE_CHARS or not shown_host(url, public=True):
+        return None
+    return url
+
+
+def shown_host(url: str, *, public: bool) -> bool:
+    """Whether a canonical http(s) ``url`` names a host a reader's client can use: a DNS
+    name of letters, digits, ``-`` and ``_``, or an IP address (with ``public``: neither
+    a name for this machine nor a loopback, private, link-local or reserved address)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        if not all(_LABEL.fullmatch(label) for label in labels):
+            return False
+        if _NUMERIC_LABEL.fullmatch(labels[-1]):
+            return False
+        return not (public and labels[-1] == "localhost")
+    return address.is_global or not public
 
 
 def is_image_media(medium: object, mime: object, url: object = "") -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from digests.assemble import make_story
-from digests.pictures import MAX_PICTURE_CHARS, is_image_media, picture_url
+from digests.pictures import MAX_PICTURE_CHARS, is_image_media, picture_url, shown_host
 from tests.conftest import NOW, ArticleFactory
 
 SHORT = "https://img.example/a.jpg"
@@ -109,3 +109,43 @@ def test_a_stored_picture_that_is_none_is_not_shown(make_article: ArticleFactory
     good = make_article(story_id=1, source="Good", image_url=SHORT)
     assert make_story([bad, good], NOW).picture == SHORT
     assert make_story([bad], NOW).picture is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        # A host Discord's embed check refuses: the whole message would be rejected.
+        ('https://"><b>x</b>.example/a.jpg', None),
+        ("https://img\x01.example/a.jpg", None),
+        ("https://-img.example/a.jpg", None),
+        # Nobody's client can load these: loopback, private, link-local, this machine.
+        ("http://127.0.0.1/admin.jpg", None),
+        ("http://[::1]/a.jpg", None),
+        ("http://[::ffff:127.0.0.1]/a.jpg", None),
+        ("http://10.0.0.7/a.jpg", None),
+        ("http://192.168.1.1/a.jpg", None),
+        ("http://169.254.169.254/latest/a.jpg", None),
+        ("http://[fe80::1%25eth0]/a.jpg", None),
+        ("http://localhost/a.jpg", None),
+        ("http://img.localhost/a.jpg", None),
+        # IPv4 shorthands that browsers expand (to 127.0.0.1 here).
+        ("http://0x7f.1/a.jpg", None),
+        ("http://2130706433/a.jpg", None),
+        ("http://127.1/a.jpg", None),
+        # Real hosts stay: public addresses, IDN (as punycode), "_" in a CDN's name.
+        ("http://93.184.216.34/a.jpg", "http://93.184.216.34/a.jpg"),
+        ("http://[2606:2800:220:1::1]/a.jpg", "http://[2606:2800:220:1::1]/a.jpg"),
+        ("https://bücher.example/a.jpg", "https://xn--bcher-kva.example/a.jpg"),
+        ("https://img_cdn.example/a.jpg", "https://img_cdn.example/a.jpg"),
+        ("https://IMG.example./a.jpg", "https://img.example/a.jpg"),
+    ],
+)
+def test_a_picture_needs_a_host_readers_can_load(raw: str, kept: str | None) -> None:
+    assert picture_url(raw) == kept
+
+
+def test_shown_host_without_public_accepts_private_addresses() -> None:
+    """The preview link (an article's own page) is checked for its form only."""
+    assert shown_host("http://127.0.0.1/a", public=False)
+    assert shown_host("http://localhost/a", public=False)
+    assert not shown_host('http://"><b>.example/a', public=False)
