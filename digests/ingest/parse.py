@@ -168,10 +168,22 @@ def _first_picture(offered: list[object], base: str) -> tuple[str | None, int]:
     none was usable (not text, not http(s), too long, not an image), else 0."""
     for raw in offered:
         if isinstance(raw, str) and not find_problem(raw):
-            url = picture_url(_resolve(raw, base))
+            url = picture_url(_resolve_picture(raw, base))
             if url is not None:
                 return url, 0
     return None, 1 if offered else 0
+
+
+def _resolve_picture(raw: str, base: str) -> str | None:
+    """A picture's address made absolute against ``base`` only when it names no scheme
+    (``/img/a.jpg``, ``//cdn.example/a.jpg``). One that does is taken as written:
+    ``urljoin`` would make ``https:`` the feed's own address and ``https:///a.jpg`` a
+    path on the feed's host, where no picture was named."""
+    try:
+        scheme = urlsplit(raw.strip()).scheme
+    except ValueError:
+        return None
+    return raw if scheme else _resolve(raw, base)
 
 
 _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")

@@ -5,6 +5,7 @@ is not text costs the item its picture, not the item, and each refusal is counte
 from __future__ import annotations
 
 import json
+from html import unescape
 
 import pytest
 
@@ -136,3 +137,31 @@ def test_a_json_feed_items_picture(
     (entry,) = parsed.entries
     assert entry.title == "One"
     assert (entry.image, entry.pictures_dropped) == (picture, dropped)
+
+
+@pytest.mark.parametrize(
+    ("address", "picture", "dropped"),
+    [
+        # A scheme without a host names no picture: never the feed's own address, nor a
+        # path guessed on the feed's host.
+        ("https:", None, 1),
+        ("https:///img/a.jpg", None, 1),
+        ("https:img/a.jpg", None, 1),
+        ("HTTPS:", None, 1),
+        # No scheme: the feed's, as written relative to it.
+        ("//cdn.example/a.jpg", "https://cdn.example/a.jpg", 0),
+        ("/img/a.jpg", "https://feeds.example/img/a.jpg", 0),
+        # Markup in the host, a private address: left out, and counted.
+        ("https://&quot;&gt;&lt;b&gt;.example/a.jpg", None, 1),
+        ("http://127.0.0.1/admin.jpg", None, 1),
+        ("http://[::1]/a.jpg", None, 1),
+    ],
+)
+def test_a_picture_address_with_a_scheme_is_taken_as_written(
+    address: str, picture: str | None, dropped: int
+) -> None:
+    media = f'<media:content url="{address}" medium="image"/>'
+    (entry,) = parse_feed(rss(media), url=FEED_URL).entries
+    assert (entry.image, entry.pictures_dropped) == (picture, dropped)
+    (item,) = parse_feed(json_feed(image=unescape(address)), url=FEED_URL).entries
+    assert (item.image, item.pictures_dropped) == (picture, dropped)
