@@ -28,4 +28,8 @@ def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
         text = discord_plain(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return replace(message, text=text, parse_mode=None, embeds=())
+    # No link preview either: a preview link Telegram refused would refuse the fallback
+    # too, and the reader would lose the message for the sake of its picture.
+    return replace(
+        message, text=text, parse_mode=None, embeds=(), preview_url=None, disable_preview=True
+    )

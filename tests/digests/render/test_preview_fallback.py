@@ -1,0 +1,61 @@
+"""A picture or preview problem never costs the reader the message (issue 18): the
+plain-text fallback that delivery resends after a refusal carries no link preview and no
+embed image, so a preview link Telegram refuses (or an image Discord refuses) is dropped
+with the markup, and the digest is still delivered."""
+
+from __future__ import annotations
+
+from digests.delivery_errors import MessageRejected
+from digests.outgoing import Destination, OutgoingMessage
+from digests.render.plain import as_plain
+from digests.store import OutboxItem, Store
+from tests.conftest import NOW
+from tests.digests.test_deliver import Harness, ScriptedSender
+
+PREVIEW = "https://www.news.example/lead?utm_source=digestbot"
+
+
+def test_the_plain_fallback_has_no_preview_and_no_image() -> None:
+    message = OutgoingMessage(
+        text="<b>Lead</b>",
+        parse_mode="HTML",
+        preview_url=PREVIEW,
+        disable_preview=True,
+        embeds=({"title": "T", "description": "d", "image": {"url": "https://i.example/a.jpg"}},),
+    )
+    plain = as_plain(message)
+    assert plain.preview_url is None and plain.disable_preview and plain.embeds == ()
+    assert "Lead" in plain.text and "i.example" not in plain.text
+
+
+class RefusesPreviews(ScriptedSender):
+    """Telegram answering 400 to any message whose preview link it will not take."""
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        if message.preview_url:
+            self.attempts += 1
+            raise MessageRejected("Bad Request: wrong HTTP URL specified")
+        return await super().send(destination, message)
+
+
+async def test_a_refused_preview_still_delivers_the_digest(store: Store) -> None:
+    sub = await store.upsert_subscriber("telegram", "42", now=NOW)
+    first = OutgoingMessage(
+        text="<b>Your news digest</b>\n<a href='https://www.news.example/lead'>Lead</a>",
+        parse_mode="HTML",
+        story_ids=(1,),
+        preview_url=PREVIEW,
+        template="telegram/digest.html.j2",
+    )
+    second = OutgoingMessage(text="<b>Second</b>", parse_mode="HTML", story_ids=(2,))
+    await store.enqueue(
+        [OutboxItem(sub.id, "digest", "2026-11-27", "telegram", [first, second], (1, 2), 9)],
+        now=NOW,
+    )
+    sender = RefusesPreviews()
+    await Harness(store, sender).worker.run_once()
+    texts = [message.text for _, message in sender.sent]
+    assert len(texts) == 2 and "Lead" in texts[0] and "Second" in texts[1]
+    assert all(message.preview_url is None for _, message in sender.sent)
+    assert sender.attempts == 3  # refused once, then the plain fallback and the second part
+    assert await store.sent_story_ids(sub.id) == {1, 2}
