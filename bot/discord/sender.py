@@ -52,12 +52,44 @@ GONE_CODES = {
 }
 
 
+# How long a send waits after a 429 whose wait is missing or nonsense (NaN, negative), and
+# the longest it ever waits: 1e309 arrives as infinity, and the worker would hold the
+# channel's slot for ever.
+DEFAULT_SEND_WAIT_S = 5.0
+MAX_SEND_WAIT_S = 3600.0
+
+
+def send_wait(retry_after: object) -> float:
+    """The wait a send's 429 asked for, as a number the worker can sleep on."""
+    try:
+        wait = float(retry_after)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_SEND_WAIT_S
+    if wait != wait or wait < 0:  # NaN too
+        return DEFAULT_SEND_WAIT_S
+    return min(wait, MAX_SEND_WAIT_S)
+
+
+def header_wait(exc: discord.HTTPException) -> float | None:
+    """A 429's Retry-After header (seconds), None when it has none that reads."""
+    header = exc.response.headers.get("Retry-After", "") if exc.response else ""
+    try:
+        return float(header[:20])
+    except ValueError:
+        return None
+
+
 def classify(exc: Exception, token: str | None = None) -> DeliveryError:
     """The delivery error a discord.py (or aiohttp) exception stands for. Its text is kept
     (in the outbox, in notes to admins), so the token is redacted from it: an error page
     can echo the request's ``Authorization: Bot <token>`` header."""
     if isinstance(exc, discord.RateLimited):
-        return RateLimited(exc.retry_after)
+        return RateLimited(send_wait(exc.retry_after))
+    if isinstance(exc, discord.HTTPException) and exc.status == 429:
+        # discord.py gave up on it (five 429s in a row, or one it took for Cloudflare's):
+        # still a wait, never a refused message that would be resent as plain text and
+        # then dead-lettered.
+        return RateLimited(send_wait(header_wait(exc)))
     if isinstance(exc, discord.HTTPException):
         text = redact(exc.text, [token])
         if exc.code in GONE_CODES or exc.status in (403, 404):
@@ -76,11 +108,8 @@ def publish_retry_after(exc: Exception) -> float | None:
     if isinstance(exc, discord.RateLimited):
         return float(exc.retry_after)
     if isinstance(exc, discord.HTTPException) and exc.status == 429:
-        header = exc.response.headers.get("Retry-After", "") if exc.response else ""
-        try:
-            return float(header[:20])
-        except ValueError:
-            return -1.0  # a 429 with no readable wait: the default hold
+        wait = header_wait(exc)
+        return -1.0 if wait is None else wait  # no readable wait: the default hold
     return None
 
 

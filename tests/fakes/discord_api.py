@@ -483,12 +483,14 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 def _too_many(wait: float, *, limit: int = 5, bucket: str = "route") -> web.Response:
-    """A 429 as Discord sends it for a route's (not the global) limit."""
+    """A 429 as Discord sends it for a route's (not the global) limit. A test's hostile
+    ``wait`` (NaN, infinity, as JSON writes them) keeps a header that reads."""
+    finite = wait == wait and abs(wait) != float("inf")
     return _json(
         {"message": "You are being rate limited.", "retry_after": wait, "global": False},
         status=429,
         headers={
-            "Retry-After": str(int(wait) + 1),
+            "Retry-After": str(int(wait) + 1) if finite else "60",
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset-After": str(wait),
