@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from telegram.helpers import create_deep_linked_url
@@ -150,17 +150,28 @@ def code_target(link: Link, names: dict[str, str]) -> LinkTarget:
 
 
 async def link_targets(store: Store, only: str | None = None) -> list[LinkTarget]:
-    """Each live category, then each live code; ``only`` keeps the one with that payload."""
+    """Each live category, then each live code with the categories a tap on it still
+    subscribes to (``digests.signup.resolve``): its retired ones left out, and a code left
+    out whose categories are all retired, since a tap on it is refused. ``only`` keeps the
+    one with that payload, a slug in any case, as a tap matches it."""
     categories = await store.list_categories(retired=True)
     names = {c.slug: c.name for c in categories}
+    live = {c.slug for c in categories if c.retired_at is None}
     targets = [
         LinkTarget("category", c.slug, c.name, (c.slug,))
         for c in categories
         if c.retired_at is None
     ]
-    targets += [code_target(link, names) for link in await store.list_links()]
+    for link in await store.list_links():
+        kept = tuple(slug for slug in link.categories if slug in live)
+        if kept:
+            targets.append(code_target(replace(link, categories=kept), names))
     if only is not None:
-        targets = [t for t in targets if t.payload == only]
+        targets = [
+            t
+            for t in targets
+            if t.payload == only or (t.kind == "category" and t.payload == only.lower())
+        ]
     return targets
 
 

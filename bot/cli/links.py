@@ -5,7 +5,11 @@ name several categories and the page that carries them (``--source``)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
 import re
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,10 +51,14 @@ def qr_folder(raw: str) -> Path:
     bad = unsafe_char(raw)
     if bad is not None:
         raise InputError(f"--qr-dir contains a control or bidi character ({bad})")
+    if not raw.strip():  # Path("") is the current folder: never write there unasked
+        raise InputError("--qr-dir needs a folder name")
     folder = Path(raw)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    # A file in the way or no permission (OSError), an encoding the file system refuses
+    except FileExistsError:
+        raise InputError(f"cannot create the QR folder {short(raw, 80)}: not a folder") from None
+    # No permission or a file on the way (OSError), an encoding the file system refuses
     # (UnicodeError), a NUL byte (ValueError).
     except (OSError, UnicodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
@@ -58,26 +66,54 @@ def qr_folder(raw: str) -> Path:
     return folder
 
 
-def write_qr(url: str, folder: Path, stem: str) -> Path:
-    """Write ``stem``.png and ``stem``.svg for ``url``; returns the PNG's path."""
+def replace_file(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` through a new file in the same folder renamed over it,
+    so that a full disk or any other failure leaves the old file or none, never half of
+    one, and a symlink planted at that name is replaced, not written through. True when
+    something was there before. The file's mode follows the umask, as ``open`` does."""
+    existed = path.is_symlink() or path.exists()
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return existed
+
+
+def _render(code: segno.QRCode, kind: str) -> bytes:
+    buffer = io.BytesIO()
+    code.save(buffer, kind=kind, scale=QR_SCALE, border=QR_BORDER)
+    return buffer.getvalue()
+
+
+def write_qr(url: str, folder: Path, stem: str) -> tuple[Path, int]:
+    """Write ``stem``.png and ``stem``.svg for ``url``, each whole or not at all; returns
+    the PNG's path and how many of the two replaced a file already there."""
     # A regular QR code, never a Micro QR: phone cameras do not read those.
     code = segno.make_qr(url)
     png = folder / f"{stem}.png"
     try:
-        code.save(png, kind="png", scale=QR_SCALE, border=QR_BORDER)
-        code.save(folder / f"{stem}.svg", kind="svg", scale=QR_SCALE, border=QR_BORDER)
+        replaced = replace_file(png, _render(code, "png"))
+        replaced += replace_file(folder / f"{stem}.svg", _render(code, "svg"))
     except (OSError, UnicodeError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         raise InputError(f"cannot write QR codes to {short(str(folder), 80)}: {reason}") from None
-    return png
+    return png, replaced
 
 
 def write_qr_codes(
     links: Sequence[Links], folder: Path, progress: Callable[[], object] = lambda: None
-) -> dict[str, list[Path]]:
-    """One QR code per link (PNG and SVG), by target payload: the PNGs written for it."""
+) -> tuple[dict[str, list[Path]], int]:
+    """One QR code per link (PNG and SVG): the PNGs written for each target payload, and
+    how many files replaced ones already there."""
     written: dict[str, list[Path]] = {}
     done: dict[str, Path] = {}  # stem → PNG, for the Discord link every target shares
+    replaced = 0
     for item in links:
         target = item.target
         paths = written.setdefault(target.payload, [])
@@ -87,10 +123,11 @@ def write_qr_codes(
             except ValueError:
                 continue
             if stem not in done:
-                done[stem] = write_qr(url, folder, stem)
+                done[stem], count = write_qr(url, folder, stem)
+                replaced += count
             paths.append(done[stem])
         progress()
-    return written
+    return written, replaced
 
 
 def _line(out: TextIO, label: str, value: str) -> None:
@@ -101,7 +138,7 @@ def print_links(out: TextIO, item: Links, qr: Sequence[Path] = ()) -> None:
     """One target's block: its heading, then one labelled line per link."""
     target = item.target
     if target.kind == "category":
-        out.write(f"{target.payload}  {printable(target.title)}\n")
+        out.write(f"{printable(target.payload)}  {printable(target.title)}\n")
     else:
         source = f"  (source {target.source})" if target.source else ""
         out.write(f"code {target.payload}{source}  {printable(target.title)}\n")
@@ -135,7 +172,12 @@ async def cmd_links(args: argparse.Namespace, app: App, out: TextIO) -> int:
             file=sys.stderr,
             disable=not sys.stderr.isatty(),
         ) as bar:
-            qr = write_qr_codes(links, folder, progress=lambda: bar.update(1))
+            qr, replaced = write_qr_codes(links, folder, progress=lambda: bar.update(1))
+        if replaced:
+            files = "file" if replaced == 1 else "files"
+            out.write(
+                f"note: replaced {replaced} QR code {files} already in {printable(str(folder))}\n"
+            )
     for line in missing_settings(app.identity):
         out.write(f"note: {line}\n")
     if not links:
