@@ -47,6 +47,21 @@ def picture_url(raw: object) -> str | None:
     return url
 
 
+def preview_link(url: object) -> str | None:
+    """``url`` when Telegram can be asked to preview it, else None (no preview, the message
+    still goes): an absolute http(s) address of at most MAX_PICTURE_CHARS with a well-formed
+    host. An article's page may be on any host, so a private one is not refused here."""
+    if not isinstance(url, str) or len(url) > MAX_PICTURE_CHARS:
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or url != url.strip():
+        return None
+    return url if shown_host(url, public=False) else None
+
+
 def shown_host(url: str, *, public: bool) -> bool:
     """Whether a canonical http(s) ``url`` names a host a reader's client can use: a DNS
     name of letters, digits, ``-`` and ``_``, or an IP address (with ``public``: neither

@@ -20,6 +20,7 @@ from digests.delivery_errors import (
     TransientError,
 )
 from digests.outgoing import Destination, OutgoingMessage
+from digests.pictures import preview_link
 
 # Bad Request descriptions that mean "this chat is not ours to post in any more".
 _GONE = (
@@ -66,10 +67,10 @@ def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
 def link_preview(message: OutgoingMessage) -> LinkPreviewOptions | None:
     """The preview a message asks for: its ``preview_url`` large and above the text (a
     digest's lead story), else none when previews are off, else Telegram's own choice."""
-    if message.preview_url:
-        return LinkPreviewOptions(
-            url=message.preview_url, prefer_large_media=True, show_above_text=True
-        )
+    # Checked again here: a message stored in the outbox by an older version, or built by
+    # another caller, must not ask Telegram for a preview it refuses with the message.
+    if url := preview_link(message.preview_url):
+        return LinkPreviewOptions(url=url, prefer_large_media=True, show_above_text=True)
     return LinkPreviewOptions(is_disabled=True) if message.disable_preview else None
 
 

@@ -10,6 +10,8 @@ from dataclasses import replace
 from digests.assemble import Section, Story
 from digests.linktags import tag_link
 from digests.models import Article
+from digests.outgoing import OutgoingMessage
+from digests.pictures import preview_link
 from digests.reach_settings import Reach
 
 
@@ -47,4 +49,19 @@ def preview_url(story: Story | None, reach: Reach) -> str | None:
     """The link Telegram previews large above a message's text: the story's own page (as
     readers get it, tagged), whether or not a picture is stored for it: Telegram draws the
     preview from the page, usually its og:image, and a feed often names no picture."""
-    return story.lead.url if story is not None and reach.pictures else None
+    # An address Telegram cannot preview (4,000 characters, a malformed host from an
+    # older row) gets no preview rather than a refused message.
+    return preview_link(story.lead.url) if story is not None and reach.pictures else None
+
+
+def with_preview(
+    messages: list[OutgoingMessage], lead: Story | None, reach: Reach
+) -> list[OutgoingMessage]:
+    """A Telegram digest's messages with the lead story's preview on the message that
+    shows it: the first, unless an operator's long header filled that one alone (its
+    preview would be of a story it does not show). Every other message has none."""
+    url = preview_url(lead, reach)
+    if lead is None or url is None:
+        return messages
+    index = next((i for i, m in enumerate(messages) if lead.story_id in m.story_ids), 0)
+    return [replace(m, preview_url=url) if i == index else m for i, m in enumerate(messages)]

@@ -26,7 +26,7 @@ from digests.models import Category
 from digests.outgoing import OutgoingMessage
 from digests.reach_settings import Reach
 from digests.render.markup import clip, discord_escape, discord_url, one_line, strip_control
-from digests.render.reach import lead_story, preview_url, shown_picture, tagged_story
+from digests.render.reach import lead_story, preview_url, shown_picture, tagged_story, with_preview
 from digests.render.sample import sample_story
 from digests.render.split import (
     DISCORD_CONTENT_LIMIT,
@@ -251,9 +251,7 @@ class Renderer:
             **self._context(reader, plan.generated_at, platform),
         )
         messages = self._split_text(platform, name, parse_blocks(rendered), reader)
-        if platform == "telegram" and (url := preview_url(lead, self._reach)):
-            messages[0] = replace(messages[0], preview_url=url)
-        return messages
+        return with_preview(messages, lead, self._reach) if platform == "telegram" else messages
 
     def _split_text(
         self, platform: str, name: str, blocks: list[Block], reader: Presentation

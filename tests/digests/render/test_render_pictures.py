@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from digests.assemble import DigestPlan, build_pool, make_story, plan_digest
 from digests.models import Article
 from digests.reach_settings import Reach
 from digests.render import Presentation, Renderer
+from digests.render.templates import bundled_templates_dir
 from digests.settings import DigestLimits
 from tests.conftest import CATEGORIES, NOW, ArticleFactory, make_subscriber
 
@@ -154,3 +156,46 @@ def test_a_hostile_stored_picture_appears_nowhere(make_article: ArticleFactory) 
                 Renderer().render_breaking(story, platform, READER, NOW),
             ]
             assert bad[:30] not in repr(messages) and "Picture" not in repr(messages)
+
+
+def test_a_lead_address_telegram_cannot_preview_gets_no_preview(
+    make_article: ArticleFactory,
+) -> None:
+    """A stored address of 2,049 characters (the store takes 4,096), or one that link
+    tags lengthen past 2,048, or one with a malformed host: the message goes without a
+    preview rather than be refused for it."""
+    long_url = "https://www.news.example/" + "a" * (2049 - len("https://www.news.example/"))
+    almost = long_url[:2040]  # fits alone; LINK_TAGS make it too long
+    for url, reach in (
+        (long_url, Reach()),
+        (almost, TAGS),
+        ('https://"><b>.news.example/x', Reach()),
+    ):
+        article = make_article(url=url, image_url=PICTURE)
+        story = make_story([article], NOW)
+        renderer = Renderer(reach=reach)
+        messages = [
+            *renderer.render_digest(digest_of([article]), "telegram", READER),
+            renderer.render_breaking(story, "telegram", READER, NOW),
+        ]
+        assert all(m.preview_url is None and m.disable_preview for m in messages)
+    (first,) = Renderer().render_digest(digest_of([make_article(url=almost)]), "telegram", READER)
+    assert first.preview_url == almost
+
+
+def test_the_preview_goes_on_the_message_that_shows_the_lead_story(
+    make_article: ArticleFactory, tmp_path: Path
+) -> None:
+    """An operator's digest template whose header fills the first message alone."""
+    folder = tmp_path / "telegram"
+    folder.mkdir()
+    header = "<b>Header</b>\n" + "word " * 800
+    builtin = (bundled_templates_dir() / "telegram" / "digest.html.j2").read_text(encoding="utf-8")
+    (folder / "digest.html.j2").write_text(
+        builtin.replace("<i>{{ date }}</i>", "<i>{{ date }}</i>\n" + header), encoding="utf-8"
+    )
+    messages = Renderer(tmp_path).render_digest(long_digest(make_article), "telegram", READER)
+    assert messages[0].story_ids == () and messages[0].preview_url is None
+    assert "Lead story" in messages[1].text
+    assert messages[1].preview_url == "https://www.news.example/lead"
+    assert [m.preview_url for m in messages].count(None) == len(messages) - 1
