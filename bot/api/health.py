@@ -56,11 +56,13 @@ class _Snapshot:
             for status, value in sorted(row.items()):
                 outbox.add_metric([platform, status], value)
         yield outbox
-        # One row per chat, deleted with the chat (/forget): it can go down, which
-        # Prometheus's rate() reads as a reset, the closest a counter comes to the truth.
+        # The all-time totals, not the rows /forget deletes: a counter that went down
+        # would be read by rate() and increase() as a reset, every sign-up left counted
+        # again as new.
         signups = CounterMetricFamily(
             "digestbot_signups",
-            "Chats whose first subscription came through a subscribe link (Telegram)",
+            "Chats whose first subscription came through a subscribe link (Telegram), "
+            "ever counted; /forget does not lower it",
             labels=["link", "source"],
         )
         for row in self.signups:
@@ -88,7 +90,7 @@ async def metrics(request: web.Request) -> web.Response:
     store = deps(request).store
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
-        _Snapshot(await store.counts(), await store.outbox_counts(), await store.signup_counts())
+        _Snapshot(await store.counts(), await store.outbox_counts(), await store.signup_totals())
     )
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}

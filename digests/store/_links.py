@@ -18,17 +18,28 @@ from digests.timeutil import from_db, to_db
 
 # Tries before giving up on finding a free code (57^6 codes per first letter).
 CODE_TRIES = 20
+# Meta keys of the sign-ups ever counted, one per link and source (JSON after the prefix).
+SIGNUP_TOTAL = "signups_total "
 
 
 async def _insert_signup(
     db: aiosqlite.Connection, subscriber_id: int, link: str, source: str, now: datetime
 ) -> bool:
-    """Inside a transaction: the chat's one sign-up row, unless it has one already."""
+    """Inside a transaction: the chat's one sign-up row, unless it has one already, and
+    one more in the link's all-time total (``signup_totals``), which /forget's cascade
+    does not lower: /metrics' counter must never go down."""
     cursor = await db.execute(
         "INSERT OR IGNORE INTO signups (subscriber_id, link, source, at) VALUES (?, ?, ?, ?)",
         (subscriber_id, link, source, to_db(now)),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    await db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') "
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (SIGNUP_TOTAL + json.dumps([link, source]),),
+    )
+    return True
 
 
 def _link(row: aiosqlite.Row) -> Link:
@@ -164,3 +175,15 @@ class LinkStore(StoreBase):
             "ORDER BY n DESC, link, source"
         )
         return [SignupCount(r["link"], r["source"], r["n"]) for r in rows]
+
+    async def signup_totals(self) -> list[SignupCount]:
+        """Sign-ups ever counted per link and source, most first: unlike the rows
+        (``signup_counts``), a chat's /forget does not lower them, and a chat forgotten
+        that signs up again counts twice."""
+        rows = await self._fetchall(
+            "SELECT key, value FROM meta WHERE key GLOB ?", (SIGNUP_TOTAL + "*",)
+        )
+        totals = [
+            SignupCount(*json.loads(r["key"][len(SIGNUP_TOTAL) :]), int(r["value"])) for r in rows
+        ]
+        return sorted(totals, key=lambda c: (-c.count, c.link, c.source))
