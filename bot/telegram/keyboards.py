@@ -8,10 +8,11 @@ callback, which parses the rest strictly and answers ("no such push"). Callback 
 at most 64 bytes: a slug (at most 48 characters), a page number, a time zone name, a
 yes/no with a 12-character token, a token or a push id.
 
-The picker shows at most ``PICKER_PAGE`` categories, with buttons to the previous and
-next pages when there are more (Telegram refuses a keyboard of about 100 buttons). A
-subscribe link's reply (``link_keyboard``) adds time zone buttons and "send today's
-digest now" under the picker; a press on its picker keeps them.
+The picker shows at most ``PICKER_PAGE`` categories, fewer when their buttons are large
+(``PICKER_BYTES``), with buttons to the previous and next pages when there are more:
+Telegram refuses a keyboard of about 100 buttons, and one whose buttons are too large
+together. A subscribe link's reply (``link_keyboard``) adds time zone buttons and "send
+today's digest now" under the picker; a press on its picker keeps them.
 """
 
 from __future__ import annotations
@@ -48,20 +49,55 @@ DIGEST_NOW = re.compile(r"now(?::.*)?\Z", re.S)
 # Categories on one page of the picker: with the link reply's other buttons, well under
 # the about 100 buttons Telegram takes in one keyboard.
 PICKER_PAGE = 80
+# Telegram also refuses a keyboard whose buttons are too large together ("reply markup is
+# too long"). It publishes no figure; reports put the refusal near 8 KB of labels and data
+# (99 buttons of 64-byte data, 100 of 60-character labels), which 80 categories with long
+# slugs and names exceed. A page takes categories while their buttons (``_cost``) stay
+# under PICKER_BYTES, leaving room for a link reply's time zone and digest buttons.
+PICKER_BYTES = 5_500
+# What a button costs beyond its label and data, as Telegram stores it.
+BUTTON_BYTES = 16
+# A category's button shows at most this much of its name (a phone shows less).
+LABEL_CHARS = 64
 # Time zone buttons in a row.
 ZONES_PER_ROW = 3
 MAX_DATA_BYTES = 64
 
 
+def _name(item: actions.Toggle) -> str:
+    name = item.name
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+
+
+def _cost(item: actions.Toggle) -> int:
+    """A category button's size in either state (the wider mark), so that ticking a
+    category never moves the pages' bounds."""
+    data = f"cat:{item.slug}:0"
+    return len(f"▫️ {_name(item)}".encode()) + len(data.encode()) + BUTTON_BYTES
+
+
+def page_starts(toggles: list[actions.Toggle]) -> list[int]:
+    """Where each page of the picker starts: a page holds at most PICKER_PAGE categories
+    whose buttons cost at most PICKER_BYTES together (one at least, whatever it costs)."""
+    starts, size = [0], 0
+    for index, item in enumerate(toggles):
+        cost = _cost(item)
+        if index > starts[-1] and (index - starts[-1] >= PICKER_PAGE or size + cost > PICKER_BYTES):
+            starts.append(index)
+            size = 0
+        size += cost
+    return starts
+
+
 def page_count(toggles: list[actions.Toggle]) -> int:
-    return max(1, -(-len(toggles) // PICKER_PAGE))
+    return len(page_starts(toggles))
 
 
 def page_of(toggles: list[actions.Toggle], slug: str | None) -> int:
     """The page that shows ``slug`` (the first page for a slug it does not show)."""
     for index, item in enumerate(toggles):
         if item.slug == slug:
-            return index // PICKER_PAGE
+            return sum(1 for start in page_starts(toggles) if start <= index) - 1
     return 0
 
 
@@ -74,13 +110,14 @@ def picker_rows(toggles: list[actions.Toggle], page: int = 0) -> list[list[Inlin
     """One page of the picker: a button per category, ticked when the chat is subscribed
     (each asks for the other state), and the previous/next buttons when there are more
     pages. A page past the last shows the last."""
-    pages = page_count(toggles)
+    starts = page_starts(toggles)
+    pages = len(starts)
     page = min(max(page, 0), pages - 1)
-    shown = toggles[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
+    shown = toggles[starts[page] : starts[page + 1] if page + 1 < pages else len(toggles)]
     rows = [
         [
             InlineKeyboardButton(
-                ("✅ " if item.subscribed else "▫️ ") + item.name,
+                ("✅ " if item.subscribed else "▫️ ") + _name(item),
                 callback_data=f"cat:{item.slug}:{0 if item.subscribed else 1}",
             )
         ]

@@ -195,6 +195,8 @@ class FakeTelegram:
             length = len(text.encode("utf-16-le")) // 2
         if not text.strip():
             return _error(400, "Bad Request: message text is empty")
+        if problem := markup_problem(_parsed(params.get("reply_markup"))):
+            return _error(400, problem)
         if length > 4096:
             return _error(400, "Bad Request: message is too long")
         self._global.append(now)
@@ -234,6 +236,8 @@ class FakeTelegram:
         if chat in self.migrated:
             return self._migrated(chat)
         markup = _parsed(params.get("reply_markup"))
+        if problem := markup_problem(markup):
+            return _error(400, problem)
         shown = self.contents.get((chat, message_id))
         text = str(params.get("text", "")) if method == "editMessageText" else None
         if text is None:
@@ -291,6 +295,28 @@ NOT_MODIFIED = (
 def _parsed(markup: Any) -> Any:
     """A reply markup as sent (JSON text in a form post, or already decoded)."""
     return json.loads(markup) if isinstance(markup, str) else markup
+
+
+# An inline keyboard Telegram refuses: more than 100 buttons, callback data over 64 bytes,
+# or buttons too large together. Telegram publishes no figure for the last; reports put
+# it near 8 KB of labels and data (a button costing about 16 bytes more).
+MAX_BUTTONS = 100
+MAX_MARKUP_BYTES = 8_000
+
+
+def markup_problem(markup: Any) -> str | None:
+    """Why Telegram would refuse this reply markup, or None."""
+    buttons = [b for row in (markup or {}).get("inline_keyboard", []) for b in row]
+    data = [str(b.get("callback_data", "")).encode() for b in buttons]
+    if any(len(d) > 64 for d in data):
+        return "Bad Request: BUTTON_DATA_INVALID"
+    size = sum(
+        len(str(b.get("text", "")).encode()) + len(d) + 16
+        for b, d in zip(buttons, data, strict=True)
+    )
+    if len(buttons) > MAX_BUTTONS or size > MAX_MARKUP_BYTES:
+        return "Bad Request: reply markup is too long"
+    return None
 
 
 def echo_request(request: web.Request) -> str:
