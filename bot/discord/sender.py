@@ -38,9 +38,14 @@ CONTENT_LIMIT = 2000
 # inside discord.py (30 s is the least discord.py accepts): the delivery worker, and the
 # publish, decide what to do about it without holding a send for up to an hour.
 MAX_RATELIMIT_WAIT_S = 30.0
-# The longest a publish may hold up the next part of its channel (a short 429 that
-# discord.py waits out, a slow answer); after it the message stays unpublished.
+# The longest a publish is waited for (a short 429 that discord.py waits out, a slow
+# answer, 5xx retries); after it the message counts as unpublished. Publishes run beside
+# the sends, so this delays no part; the request itself is never cancelled half-way: one
+# cancelled while discord.py waits out a global 429 would leave every later request of
+# the session waiting for ever.
 PUBLISH_TIMEOUT_S = 10.0
+# Publishes under way at once, over all channels (one at a time in each channel).
+PUBLISH_CONCURRENCY = 4
 
 # Discord's JSON error codes that mean "not ours to post in any more".
 GONE_CODES = {
@@ -142,6 +147,12 @@ class DiscordSender:
         self.http = http
         self._store = store
         self._clock = clock or SystemClock()
+        # Publishes waiting or under way, and the requests they made (a request outlives
+        # a publish that stopped waiting for it): held, so the tasks are not collected.
+        self._publishing: set[asyncio.Task[Any]] = set()
+        # Each channel's turn, and how many publishes wait for it (gone at none).
+        self._turns: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
 
     @classmethod
     async def start(
@@ -176,9 +187,42 @@ class DiscordSender:
             raise classify(exc, self.http.token) from exc
         message_id = str(sent["id"])
         # A thread (even one of an announcement channel) has no followers.
-        if destination.publish and destination.thread_id is None:
-            await self.publish(channel, message_id)
+        if destination.publish and destination.thread_id is None and self._store is not None:
+            self._publish_later(channel, message_id)
         return message_id
+
+    def _publish_later(self, channel: str, message_id: str) -> None:
+        """Publish beside the sends: the next part goes out without waiting for it."""
+        self._hold(
+            asyncio.get_running_loop().create_task(self._publish_in_turn(channel, message_id))
+        )
+
+    def _hold(self, task: asyncio.Task[Any]) -> None:
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def _publish_in_turn(self, channel: str, message_id: str) -> None:
+        """One publish at a time in a channel, in the order of its parts: a 429 on one
+        sets the hold before the next asks Discord."""
+        turn, waiting = self._turns.setdefault(channel, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with turn, self._slots:
+                await self.publish(channel, message_id)
+        finally:
+            waiting[0] -= 1
+            if not waiting[0]:
+                del self._turns[channel]
+
+    async def settle(self, timeout: float | None = None) -> None:
+        """Wait for the publishes under way (at most ``timeout`` seconds)."""
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + timeout
+        while self._publishing:
+            left = None if end is None else end - loop.time()
+            if left is not None and left <= 0:
+                return
+            await asyncio.wait(set(self._publishing), timeout=left)
 
     async def publish(self, channel: str, message_id: str) -> bool:
         """Publish a message posted in an announcement channel, if the channel's hourly
@@ -206,9 +250,12 @@ class DiscordSender:
             )
             return False
         try:
-            await asyncio.wait_for(
-                self.http.publish_message(int(channel), int(message_id)), PUBLISH_TIMEOUT_S
+            request = asyncio.ensure_future(
+                self.http.publish_message(int(channel), int(message_id))
             )
+            self._hold(request)
+            request.add_done_callback(_retrieved)
+            await asyncio.wait_for(asyncio.shield(request), PUBLISH_TIMEOUT_S)
         except Exception as exc:  # best effort: every failure is one log line, no raise
             await self._publish_failed(reservation, channel, message_id, exc)
             return False
@@ -234,4 +281,16 @@ class DiscordSender:
             log.warning("could not record the refused publish in %s: %s", channel, again)
 
     async def close(self) -> None:
+        """Give the publishes under way their time, then close the HTTP session."""
+        await self.settle(PUBLISH_TIMEOUT_S)
+        for task in list(self._publishing):
+            task.cancel()
+        await asyncio.gather(*self._publishing, return_exceptions=True)
         await self.http.close()
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Take a background request's outcome, so asyncio does not log it as never retrieved
+    (a publish that stopped waiting for it told its failure already)."""
+    if not task.cancelled():
+        task.exception()

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.discord.client import DigestClient, point_at
 from bot.discord.context import DiscordContext
-from bot.discord.sender import DiscordSender
+from bot.discord.sender import PUBLISH_TIMEOUT_S, DiscordSender
 from bot.wiring import App
 
 log = logging.getLogger("digestbot.run")
@@ -27,7 +27,10 @@ class DiscordRunning:
     gateway: asyncio.Task[None]
 
     async def stop(self) -> None:
-        """Close the client (and with it the sender's HTTP session) and end the gateway."""
+        """Close the client (and with it the sender's HTTP session) and end the gateway.
+        The publishes under way (they run beside the sends) get their time first."""
+        with contextlib.suppress(Exception):
+            await self.sender.settle(PUBLISH_TIMEOUT_S)
         with contextlib.suppress(Exception):
             await self.client.close()
         self.gateway.cancel()

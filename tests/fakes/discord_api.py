@@ -16,7 +16,9 @@ GUILD_CREATE): a message posted there can be published (crossposted, recorded in
 ``published``), once; Discord's hourly limit per channel is played (``publish_per_hour``,
 counted in ``publish_refusals``), and ``publish_retry_after`` makes every publish in a
 channel answer 429 with that wait, as Discord sends it (``global`` false, ``Via`` and the
-rate-limit headers). ``await fake.convert(channel, guild, type)`` changes a channel's kind
+rate-limit headers). ``publish_delay`` makes each publish answer that many seconds late;
+``publish_global_once`` answers the next publish with a global 429 of that wait (once).
+``await fake.convert(channel, guild, type)`` changes a channel's kind
 and sends CHANNEL_UPDATE. ``slow_down`` answers any route with such a 429 (by its path).
 
 Gateway: ``/gateway`` speaks enough of Discord's protocol for discord.py (HELLO, IDENTIFY →
@@ -83,6 +85,8 @@ class FakeDiscord:
     publish_per_hour: int | None = 10
     publish_retry_after: dict[str, float] = field(default_factory=dict)  # channel -> 429 wait
     publish_refusals: int = 0  # 429s answered to publishes
+    publish_delay: float = 0.0  # seconds each publish takes to answer
+    publish_global_once: float | None = None  # the next publish: a global 429 of this wait
     # A route (its path after /api/v10) answered 429 with this wait, as Discord sends it.
     slow_down: dict[str, float] = field(default_factory=dict)
     posted: dict[str, str] = field(default_factory=dict)  # message id -> channel
@@ -234,6 +238,17 @@ class FakeDiscord:
         if not self._authorised(request):
             return _error(401, 0, "401: Unauthorized")
         channel, message = request.match_info["channel"], request.match_info["message"]
+        if self.publish_delay:
+            await asyncio.sleep(self.publish_delay)
+        if self.publish_global_once is not None:
+            wait, self.publish_global_once = self.publish_global_once, None
+            self.publish_refusals += 1
+            answer = _too_many(wait, bucket="crosspost")
+            answer.body = json.dumps(
+                {"message": "You are being rate limited.", "retry_after": wait, "global": True}
+            ).encode()
+            answer.headers["X-RateLimit-Global"] = "true"
+            return answer
         if self.posted.get(message) != channel:
             return _error(404, 10008, "Unknown Message")
         if not self.is_announcement(channel):

@@ -81,6 +81,7 @@ async def test_a_digest_is_published_and_the_hourly_limit_holds_across_a_restart
     assert (await dispatch_due(store, RenderCache(Renderer()), Settings(), now=NOW)).enqueued == 2
     sender = await DiscordSender.start(TOKEN, url, store, clock)
     await worker(store, sender, clock).run_once()
+    await sender.settle()  # publishes run beside the sends
 
     (digest,) = [m for m in fake.messages if m["channel"] == "555"]
     assert "Heat pumps win" in str(digest["embeds"])
@@ -93,6 +94,7 @@ async def test_a_digest_is_published_and_the_hourly_limit_holds_across_a_restart
     for n in range(9):
         await enqueue(store, news, "breaking", f"push-{n}", [f"Breaking {n}"])
     await worker(store, sender, clock).run_once()
+    await sender.settle()
     assert len(published_in(fake, "555")) == 10
     await sender.close()
     await store.close()
@@ -105,6 +107,7 @@ async def test_a_digest_is_published_and_the_hourly_limit_holds_across_a_restart
         await enqueue(store, news, "breaking", "push-after-restart", ["Breaking after"])
         with caplog.at_level(logging.INFO, logger="bot.discord.sender"):
             await worker(store, sender, clock).run_once()
+            await sender.settle()
         assert posted_in(fake, "555")[-1] == "Breaking after"  # posted,
         assert len(published_in(fake, "555")) == 10  # not published,
         assert fake.publish_refusals == 0  # and Discord was never asked to refuse it
@@ -137,6 +140,7 @@ async def test_a_one_hour_429_on_publish_delays_nothing_else(discord_bot: Bot) -
     started = time.monotonic()
     await asyncio.wait_for(worker(store, sender, clock).run_once(), 8)
     assert time.monotonic() - started < 3
+    await asyncio.wait_for(sender.settle(), 8)
 
     assert posted_in(fake, "555") == ["part 1", "part 2", "part 3"]  # each once
     assert posted_in(fake, "666") == ["other 1", "other 2"]
@@ -153,6 +157,7 @@ async def test_a_one_hour_429_on_publish_delays_nothing_else(discord_bot: Bot) -
     message_id = await sender.send(
         Destination("discord", "555", publish=True), OutgoingMessage("4")
     )
+    await sender.settle()
     assert published_in(fake, "555") == [message_id]
 
 
@@ -166,12 +171,14 @@ async def test_a_failed_publish_leaves_the_message_posted(discord_bot: Bot) -> N
     message_id = await sender.send(
         Destination("discord", "555", publish=True), OutgoingMessage("x")
     )
+    await sender.settle()
     assert fake.posted[message_id] == "555" and fake.published == []
     assert await store.publishes_of(channel.id) == [(message_id, "failed")]
     # A thread, even one of an announcement channel, has nobody following it.
     await sender.send(
         Destination("discord", "555", thread_id="556", publish=True), OutgoingMessage("y")
     )
+    await sender.settle()
     assert len(await store.publishes_of(channel.id)) == 1
 
 
@@ -185,10 +192,12 @@ async def test_a_channel_made_a_text_channel_stops_publishing(discord_bot: Bot) 
     sender = DiscordSender(discord_bot.client.http, store, clock)
     await enqueue(store, channel.id, "breaking", "push-1", ["before"])
     await worker(store, sender, clock).run_once()
+    await sender.settle()
     await store.set_announcement("discord", "555", False)  # what CHANNEL_UPDATE does
     fake.announcement.discard("555")
     await enqueue(store, channel.id, "breaking", "push-2", ["after"])
     await worker(store, sender, clock).run_once()
+    await sender.settle()
     assert posted_in(fake, "555") == ["before", "after"]
     assert len(fake.published) == 1
     assert len(await store.publishes_of(channel.id)) == 1
@@ -204,4 +213,5 @@ async def test_a_wild_retry_after_holds_the_channel_for_at_most_two_hours(
     await store.set_announcement("discord", "555", True)
     sender = DiscordSender(discord_bot.client.http, store, FakeClock(NOW))
     await sender.send(Destination("discord", "555", publish=True), OutgoingMessage("x"))
+    await sender.settle()
     assert await store.publish_hold(channel.id) == NOW + MAX_HOLD

@@ -93,6 +93,7 @@ async def test_the_running_bot_publishes_in_announcement_channels(
         )
         clock.advance(timedelta(seconds=1))
         assert await worker.run_once() == 2
+        await running.sender.settle()  # publishes run beside the sends
         assert {p["channel"] for p in fake.published} == {"600", "602"}
         for publish in fake.published:
             assert fake.posted[publish["message"]] == publish["channel"]

@@ -1,0 +1,94 @@
+"""Publishes run beside the sends: a slow publish delays no part of a digest, a channel's
+publishes go one at a time in the order of its parts, and a publish that stops waiting
+never cancels discord.py half-way through a global 429 (which left every later request
+of the session waiting for ever)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.discord import sender as sender_module
+from bot.discord.sender import DiscordSender
+from digests.deliver import DeliveryWorker
+from digests.outgoing import Destination, OutgoingMessage
+from digests.pacing import Pacer, unlimited_policy
+from digests.settings import DeliveryLimits
+from digests.store import OutboxItem
+from digests.timeutil import FakeClock
+from tests.bot.discord.conftest import Bot
+from tests.conftest import NOW
+
+
+async def test_a_slow_publish_delays_no_part_of_the_digest(discord_bot: Bot) -> None:
+    fake, store = discord_bot.fake, discord_bot.store
+    fake.per_channel = 100
+    fake.announcement.add("555")
+    fake.publish_delay = 1.0  # each publish answers a second late
+    channel = await store.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+    await store.set_announcement("discord", "555", True)
+    parts = [OutgoingMessage(f"part {n}") for n in range(1, 5)]
+    item = OutboxItem(channel.id, "digest", "2026-11-27", "discord", parts)
+    assert await store.enqueue([item], now=NOW) == 1
+    clock = FakeClock(NOW)
+    sender = DiscordSender(discord_bot.client.http, store, clock)
+    worker = DeliveryWorker(
+        store, {"discord": sender}, Pacer({"discord": unlimited_policy}), clock, DeliveryLimits()
+    )
+
+    started = time.monotonic()
+    await worker.run_once()
+    assert time.monotonic() - started < 1.5  # inline, four publishes took 4 s or more
+    assert (await store.outbox_counts())["discord"] == {"sent": 1}
+
+    await asyncio.wait_for(sender.settle(), 10)
+    posted = [m for m, c in fake.posted.items() if c == "555"]
+    assert [p["message"] for p in fake.published] == posted  # all, in the parts' order
+    assert [o for _, o in await store.publishes_of(channel.id)] == ["published"] * 4
+
+
+async def test_a_global_429_on_a_publish_that_stopped_waiting_stalls_nothing(
+    discord_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """discord.py waits out a global 429 of up to 30 s holding every request of the
+    session; the publish stops waiting after PUBLISH_TIMEOUT_S (made short here). Its
+    request must be left to finish, so that the session's requests go on once Discord's
+    wait is over."""
+    monkeypatch.setattr(sender_module, "PUBLISH_TIMEOUT_S", 0.2)
+    fake, store = discord_bot.fake, discord_bot.store
+    fake.per_channel = 100
+    fake.announcement.add("555")
+    fake.publish_global_once = 1.0
+    channel = await store.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+    await store.set_announcement("discord", "555", True)
+    sender = DiscordSender(discord_bot.client.http, store, FakeClock(NOW))
+
+    first = await sender.send(Destination("discord", "555", publish=True), OutgoingMessage("a"))
+    await asyncio.sleep(0.5)  # the publish has stopped waiting; discord.py still waits
+    started = time.monotonic()
+    await asyncio.wait_for(
+        sender.send(Destination("discord", "666"), OutgoingMessage("b")), 5
+    )  # held for what is left of Discord's second, not for ever
+    assert time.monotonic() - started < 2
+    await asyncio.wait_for(sender.settle(), 5)
+    assert fake.publish_refusals == 1
+    # The request went on after its 429 and published; the count took it as 'failed'
+    # (counted all the same), and it was asked of Discord once more, never sent again.
+    assert [p["message"] for p in fake.published] == [first]
+    assert await store.publishes_of(channel.id) == [(first, "failed")]
+    assert [m["content"] for m in fake.messages] == ["a", "b"]
+
+
+async def test_closing_the_sender_lets_the_publishes_under_way_finish(discord_bot: Bot) -> None:
+    fake, store = discord_bot.fake, discord_bot.store
+    fake.announcement.add("555")
+    fake.publish_delay = 0.3
+    await store.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+    await store.set_announcement("discord", "555", True)
+    sender = DiscordSender(discord_bot.client.http, store, FakeClock(NOW))
+    await sender.send(Destination("discord", "555", publish=True), OutgoingMessage("a"))
+    assert fake.published == []
+    await sender.settle(5)
+    assert len(fake.published) == 1
