@@ -52,10 +52,16 @@ def decide_publish(
     ``attempts`` are the channel's earlier publishes that reached Discord (any order; those
     outside the window are ignored), ``hold_until`` the end of the wait Discord last asked
     for (a 429), if any.
+
+    A clock set back (NTP, a host moved) leaves attempts and holds in the future. Discord
+    counts in its own time, in which they are recent: an attempt up to one window ahead
+    counts as made now, and a hold up to ``MAX_HOLD`` ahead holds. Beyond that the record
+    is the clock's mistake, not Discord's wait, and would stop publishing for as long as
+    the clock was off: it is ignored, and Discord's next 429, if any, says the truth.
     """
-    if hold_until is not None and hold_until > now:
+    if hold_until is not None and now < hold_until <= now + MAX_HOLD:
         return PublishVerdict(False, "Discord asked to wait (429)", hold_until)
-    recent = sorted(a for a in attempts if now - window < a <= now)
+    recent = sorted(min(a, now) for a in attempts if now - window < a <= now + window)
     if len(recent) >= limit:
         # Room again once the oldest attempt that keeps the count at the limit ages out.
         return PublishVerdict(False, f"{limit} publishes in the last hour", recent[-limit] + window)

@@ -28,13 +28,22 @@ MIN = timedelta(minutes=1)
         ([5 * MIN] * 10, None, False, NOW + 55 * MIN),
         # The oldest of the ten leaves the hour first: room again then.
         ([m * MIN for m in range(10, 60, 5)], None, False, NOW + 5 * MIN),
-        # Attempts an hour old or more, or in the future (a clock set back), do not count.
-        ([60 * MIN] * 10 + [-5 * MIN] * 3, None, True, None),
+        # Attempts an hour old or more do not count.
+        ([60 * MIN] * 10, None, True, None),
+        # A clock set back 10 minutes: the ten publishes it made "in the future" are
+        # Discord's last ten minutes; they count as made now (room in an hour at most).
+        ([-10 * MIN] * 10, None, False, NOW + 60 * MIN),
+        ([-10 * MIN] * 5 + [30 * MIN] * 5, None, False, NOW + 30 * MIN),
+        # A clock set back more than an hour: its records say nothing of Discord's hour.
+        ([-61 * MIN] * 10, None, True, None),
         ([59 * MIN] * 10, None, False, NOW + MIN),
         # Discord's 429 holds the channel even with no attempt counted.
         ([], NOW + 30 * MIN, False, NOW + 30 * MIN),
         ([], NOW - MIN, True, None),  # a hold that is over
         ([], NOW, True, None),
+        ([], NOW + MAX_HOLD, False, NOW + MAX_HOLD),  # the longest a 429 sets
+        # A hold longer than any 429 sets: the clock was set back; Discord decides.
+        ([], NOW + MAX_HOLD + MIN, True, None),
     ],
 )
 def test_decide_publish(

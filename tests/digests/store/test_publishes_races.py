@@ -1,0 +1,48 @@
+"""The publish count under pressure: two processes (two stores on one database file)
+racing for a channel's tenth publish of the hour, and a clock set back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from digests.store import Store
+from tests.conftest import NOW
+
+
+async def test_two_processes_racing_for_the_tenth_publish_get_one(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    first, second = await Store.open(path), await Store.open(path)
+    try:
+        await first.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+        await first.set_announcement("discord", "555", True)
+        for n in range(9):
+            reserved = await first.reserve_publish("discord", "555", f"m{n}", now=NOW)
+            assert reserved is not None and reserved.verdict.allowed
+        raced = await asyncio.gather(
+            *(
+                store.reserve_publish("discord", "555", f"race-{n}", now=NOW)
+                for n in range(10)
+                for store in (first, second)
+            )
+        )
+        assert sum(1 for r in raced if r is not None and r.verdict.allowed) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_clock_set_back_still_counts_the_hours_publishes(store: Store) -> None:
+    await store.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
+    await store.set_announcement("discord", "555", True)
+    for n in range(10):
+        await store.reserve_publish("discord", "555", f"m{n}", now=NOW)
+    # NTP steps the clock back ten minutes: in Discord's time the ten are a minute old.
+    back = NOW - timedelta(minutes=10)
+    refused = await store.reserve_publish("discord", "555", "m10", now=back)
+    assert refused is not None and not refused.verdict.allowed
+    assert refused.verdict.until == back + timedelta(hours=1)
+    # A clock set back a whole day: those records cannot tell Discord's hour any more.
+    day = await store.reserve_publish("discord", "555", "m11", now=NOW - timedelta(days=1))
+    assert day is not None and day.verdict.allowed
