@@ -89,6 +89,22 @@ async def test_retired_codes_and_categories_have_no_links(linked: httpx.AsyncCli
     assert payloads == ["climate", "tech"]
 
 
+async def test_a_code_lists_only_the_categories_a_tap_subscribes_to(
+    linked: httpx.AsyncClient,
+) -> None:
+    store: Store = linked.store  # type: ignore[attr-defined]
+    mixed = await store.add_link(["tech", "climate"], now=NOW)
+    dead = await store.add_link(["tech"], now=NOW)
+    await store.retire_categories_except(["climate"], now=NOW)
+    found = (await linked.get("/api/links", headers=ADMIN_AUTH)).json()["links"]
+    assert [item["payload"] for item in found] == ["climate", mixed.code]
+    assert dead.code not in {item["payload"] for item in found}
+    code = found[1]
+    assert code["categories"] == ["climate"]
+    assert code["discord"]["command"] == "/news subscribe category:climate"
+    assert "Tech" not in code["name"]
+
+
 def test_the_document_describes_links_and_signups() -> None:
     paths = OPENAPI["paths"]
     assert "/api/links" in paths
