@@ -30,8 +30,10 @@ from bot.telegram.context import (
     is_bot_admin,
     language_of,
     may_change,
+    thread_of,
     topic_unknown,
 )
+from bot.telegram.flood import once_a_minute
 from bot.telegram.keyboards import (
     Shown,
     category_keyboard,
@@ -52,6 +54,7 @@ from digests.zones import resolve_zone
 
 Callback = Callable[[Update, DigestContext], Awaitable[None]]
 OTHERS_PUSH = "Only the admin who previewed this push may send it."
+JUST_SENT = "Today's digest was just sent here. Try again in a minute."
 TOO_OLD_BUTTON = "This button is too old; send /categories again."
 
 
@@ -190,8 +193,14 @@ async def digest_now_pressed(update: Update, context: DigestContext) -> None:
     if subscriber is None or not subscriber.subscriptions:
         await answer(query, actions.no_subscriptions(language, SPELLING), alert=True)
         return
-    await answer(query, t(language, "Sending today's digest…"))
     chat = update.effective_chat
+    # Once a minute per chat (and topic): a button pressed again and again, or by several
+    # admins at once, would otherwise send the same digest again each time.
+    where = ("digest now", chat.id if chat else 0, thread_of(update.effective_message))
+    if not once_a_minute(context.application, where):
+        await answer(query, t(language, JUST_SENT))
+        return
+    await answer(query, t(language, "Sending today's digest…"))
     await send_digest_now(
         ctx.store,
         ctx.renderer,
