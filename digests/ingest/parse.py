@@ -10,6 +10,7 @@ other items still count). Nothing else is raised for anything a server sends.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,13 @@ import feedparser
 
 from digests.errors import DigestbotError
 from digests.ingest.dates import json_date, xml_date
-from digests.pictures import is_image_media, picture_url
+from digests.ingest.offered import (
+    JSON_PICTURE_FIELDS,
+    JSON_TOKEN,
+    first_picture,
+    without_pictures,
+    xml_pictures,
+)
 from digests.safejson import JSONInputError, find_problem, loads
 
 
@@ -122,7 +129,7 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         if part.get("value"):
             content = part["value"]
             break
-    image, dropped = _first_picture(_xml_pictures(entry), base)
+    image, dropped = first_picture(xml_pictures(entry), base)
     link = entry.get("link")
     if not link:
         for candidate in entry.get("links") or []:
@@ -142,48 +149,6 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         image=image,
         pictures_dropped=dropped,
     )
-
-
-def _xml_pictures(entry: Any) -> list[object]:
-    """What an entry offers as its picture, in order; a ``media:content`` that is not an
-    image (a video, a podcast's audio) is offered as None, so that it counts as dropped."""
-    offered: list[object] = [
-        media["url"]
-        if is_image_media(media.get("medium"), media.get("type"), media["url"])
-        else None
-        for media in entry.get("media_content") or []
-        if media.get("url")
-    ]
-    offered += [media["url"] for media in entry.get("media_thumbnail") or [] if media.get("url")]
-    offered += [
-        enclosure["href"]
-        for enclosure in entry.get("enclosures") or []
-        if str(enclosure.get("type", "")).startswith("image/") and enclosure.get("href")
-    ]
-    return offered
-
-
-def _first_picture(offered: list[object], base: str) -> tuple[str | None, int]:
-    """The first usable picture among those offered, and 1 when some were offered but
-    none was usable (not text, not http(s), too long, not an image), else 0."""
-    for raw in offered:
-        if isinstance(raw, str) and not find_problem(raw):
-            url = picture_url(_resolve_picture(raw, base))
-            if url is not None:
-                return url, 0
-    return None, 1 if offered else 0
-
-
-def _resolve_picture(raw: str, base: str) -> str | None:
-    """A picture's address made absolute against ``base`` only when it names no scheme
-    (``/img/a.jpg``, ``//cdn.example/a.jpg``). One that does is taken as written:
-    ``urljoin`` would make ``https:`` the feed's own address and ``https:///a.jpg`` a
-    path on the feed's host, where no picture was named."""
-    try:
-        scheme = urlsplit(raw.strip()).scheme
-    except ValueError:
-        return None
-    return raw if scheme else _resolve(raw, base)
 
 
 _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")
@@ -268,10 +233,11 @@ def _load_json_feed(content: bytes) -> tuple[Any, list[Any] | None]:
             items.append(loads(piece, check=False))
         except JSONInputError as exc:
             items.append(_Undecodable(exc))
+            salvaged = without_pictures(piece)  # the picture alone may be at fault
+            if salvaged is not None:
+                with contextlib.suppress(JSONInputError):
+                    items[-1] = loads(salvaged, check=False)
     return doc, items
-
-
-_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:,]', re.S)
 
 
 def _cut_items(text: str) -> tuple[str, list[str]] | None:
@@ -284,7 +250,7 @@ def _cut_items(text: str) -> tuple[str, list[str]] | None:
     start = -1  # where the items array opens, while inside it
     bounds: list[int] = []  # start and end of each element's text, in pairs
     found: tuple[int, int, list[int]] | None = None
-    for match in _JSON_TOKEN.finditer(text):
+    for match in JSON_TOKEN.finditer(text):
         token = match.group()
         if token in ("{", "["):
             depth += 1
@@ -314,7 +280,6 @@ def _cut_items(text: str) -> tuple[str, list[str]] | None:
     return text[:begin] + "[]" + text[after:], pieces
 
 
-_PICTURE_FIELDS = ("image", "banner_image")
 _TEXT_FIELDS = (
     "url",
     "external_url",
@@ -336,8 +301,8 @@ def _json_entry(item: Any, base: str) -> RawEntry:
     if not isinstance(item, dict):
         raise _BadItem("not an object")
     # A bad picture costs the item its picture only (counted), not the item.
-    offered = [item[name] for name in _PICTURE_FIELDS if item.get(name) not in (None, "")]
-    problem = find_problem({k: v for k, v in item.items() if k not in _PICTURE_FIELDS})
+    offered = [item[name] for name in JSON_PICTURE_FIELDS if item.get(name) not in (None, "")]
+    problem = find_problem({k: v for k, v in item.items() if k not in JSON_PICTURE_FIELDS})
     if problem:
         raise _BadItem(problem)
     for name in _TEXT_FIELDS:
@@ -357,7 +322,7 @@ def _json_entry(item: Any, base: str) -> RawEntry:
         raise _BadItem("author is not an object with a text name")
     author = next((a["name"] for a in authors if a.get("name")), None)
     content_text = item.get("content_text")
-    image, dropped = _first_picture(offered, base)
+    image, dropped = first_picture(offered, base)
     return RawEntry(
         guid=str(raw_id) if raw_id is not None and str(raw_id) else None,
         link=_resolve(item.get("url") or item.get("external_url"), base),

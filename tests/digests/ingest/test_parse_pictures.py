@@ -165,3 +165,48 @@ def test_a_picture_address_with_a_scheme_is_taken_as_written(
     assert (entry.image, entry.pictures_dropped) == (picture, dropped)
     (item,) = parse_feed(json_feed(image=unescape(address)), url=FEED_URL).entries
     assert (item.image, item.pictures_dropped) == (picture, dropped)
+
+
+def raw_json_feed(image: str, banner: str = '"https://img.example/b.jpg"') -> bytes:
+    """A JSON Feed whose first item's ``image`` is the JSON text ``image`` as written."""
+    return (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+        '{"id": "1", "url": "https://news.example/one", "title": "One", '
+        f'"image": {image}, "summary": "S", "banner_image": {banner}}},'
+        '{"id": "2", "url": "https://news.example/two", "title": "Two"}]}'
+    ).encode()
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+BANNER = '"https://img.example/b.jpg"'
+
+
+@pytest.mark.parametrize(
+    ("image", "banner", "picture", "dropped"),
+    [
+        (DEEP, BANNER, "https://img.example/b.jpg", 0),
+        ("9" * 5000, BANNER, "https://img.example/b.jpg", 0),
+        ("[1, 2,, 3]", BANNER, "https://img.example/b.jpg", 0),
+        ('{"a": ' * 50_000 + "1" + "}" * 50_000, "null", None, 1),
+        ('"https://img.example/a.jpg"', DEEP, "https://img.example/a.jpg", 0),
+        (DEEP, "9" * 5000, None, 1),
+    ],
+)
+def test_a_json_feed_image_that_cannot_be_decoded_costs_the_picture_only(
+    image: str, banner: str, picture: str | None, dropped: int
+) -> None:
+    """Nested 100,000 deep, 5,000 digits, broken: the item is kept with its other fields
+    (decoded with that picture field as a non-text value, counted when nothing is left)."""
+    parsed = parse_feed(raw_json_feed(image, banner), url=FEED_URL)
+    assert parsed.skipped == ()
+    one, two = parsed.entries
+    assert (one.title, one.summary_html, two.title) == ("One", "S", "Two")
+    assert (one.image, one.pictures_dropped) == (picture, dropped)
+
+
+def test_an_item_broken_elsewhere_is_still_skipped() -> None:
+    parsed = parse_feed(
+        raw_json_feed('"https://img.example/a.jpg", "id": 9' + "9" * 5000), url=FEED_URL
+    )
+    assert [e.title for e in parsed.entries] == ["Two"]
+    assert len(parsed.skipped) == 1 and parsed.skipped[0].startswith("item 1:")
