@@ -170,14 +170,25 @@ async def zone_pressed(update: Update, context: DigestContext) -> None:
     query = query_of(update)
     zone = field_of(context, "zone")
     subscriber = await draft(ctx, update)
-    if resolve_zone(zone) != (zone, []):  # forged, or a zone tzdata no longer has
+    # A button may name a zone by an old name (a chat's zone stored before old names were
+    # followed, offered as its own): set the current name, and tick it where it was.
+    current, _ = resolve_zone(zone)
+    if current is None:  # forged, or a zone tzdata no longer has
         await answer(query, t(subscriber.language, TOO_OLD_BUTTON), alert=True)
         return
     text = await actions.set_timezone(
-        ctx.store, subscriber, [zone], now=ctx.clock.now(), spelling=SPELLING, by=actor_of(update)
+        ctx.store,
+        subscriber,
+        [current],
+        now=ctx.clock.now(),
+        spelling=SPELLING,
+        by=actor_of(update),
     )
     await answer(query, text)
     shown = shown_on(query.message)
+    if shown.zones is not None:
+        zones = dict.fromkeys(current if z == zone else z for z in shown.zones)
+        shown = Shown(shown.first_slug, list(zones))
     await _redraw(ctx, query, await find(ctx, update), shown, slug=shown.first_slug)
 
 
