@@ -64,8 +64,8 @@ async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
         out.write(f"  {report.skipped_items} items left out as unusable\n")
     if report.pictures_dropped:
         out.write(
-            f"  {report.pictures_dropped} pictures left out (not an image, not http(s), "
-            f"or over {MAX_PICTURE_CHARS:,} characters)\n"
+            f"  {report.pictures_dropped} pictures left out (not an image, not a public "
+            f"http(s) address, or over {MAX_PICTURE_CHARS:,} characters)\n"
         )
     for url, error in report.failed:
         out.write(f"  failed: {printable(url)}: {printable(error)}\n")

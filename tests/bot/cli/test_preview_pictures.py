@@ -52,7 +52,10 @@ def newsroom(clean_cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 def test_ingest_counts_the_pictures_left_out(newsroom: Path) -> None:
     code, out = run("ingest")
     assert code == 0 and "25 new" in out
-    assert "7 pictures left out (not an image, not http(s), or over 2,048 characters)" in out
+    assert (
+        "7 pictures left out (not an image, not a public http(s) address, or over 2,048 characters)"
+        in out
+    )
 
 
 def test_preview_names_the_picture_on_every_platform(newsroom: Path) -> None:
