@@ -153,8 +153,11 @@ class LinkStore(StoreBase):
                 )
                 if cursor.rowcount == 1:
                     added.append(slug)
-            if added:  # a repeated tap changes nothing, and records no change
-                what = f"subscribed through link {link}: " + ", ".join(added)
+            # A repeated tap changes nothing, and records no change. The change (and a
+            # group's audit row, which outlives /forget) does not name the link: which link
+            # brought a chat in is kept in its one sign-up row only.
+            if added:
+                what = "subscribed through a link: " + ", ".join(added)
                 await record_change(db, subscriber_id, what=what, by=by, now=now)
             signed_up = first and await _insert_signup(db, subscriber_id, link, source, now)
         return LinkJoin(tuple(added), signed_up)
