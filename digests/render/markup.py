@@ -35,16 +35,19 @@ def discord_escape(text: str) -> str:
 _MD_PLAIN = re.compile(r"\\(.)|\[((?:\\.|[^\\\]])*)\]\(([^)\s]*)\)|\*\*", re.DOTALL)
 
 
-def discord_plain(markdown: str) -> str:
+def discord_plain(markdown: str, *, unfurl: bool = True) -> str:
     """Discord markdown made by our templates as plain text: ``[text](url)`` becomes
     ``text (url)``, bold markers go, and each escaped character is itself again (so an
-    article's own backslashes stay). The zero-width spaces that defuse mentions stay."""
+    article's own backslashes stay). The zero-width spaces that defuse mentions stay.
+    With ``unfurl=False`` each URL is written ``<url>``, which Discord shows as the link
+    alone, without the page's preview and picture."""
 
     def plain(match: re.Match[str]) -> str:
         if match.group(1) is not None:
             return match.group(1)
         if match.group(3) is not None:
-            return f"{discord_plain(match.group(2))} ({match.group(3)})"
+            url = match.group(3) if unfurl else f"<{match.group(3)}>"
+            return f"{discord_plain(match.group(2), unfurl=unfurl)} ({url})"
         return ""
 
     return _MD_PLAIN.sub(plain, markdown)

@@ -24,8 +24,10 @@ def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
         text = unescape(re.sub(r"<[^>]*>", "", text))
     elif message.embeds:
         # Discord markdown: drop the link syntax and escapes, keep the words and URLs
-        # (and an article's own backslashes).
-        text = discord_plain(text)
+        # (and an article's own backslashes). Each URL as <url>: Discord would otherwise
+        # unfurl the links of the content into page previews with pictures, which the
+        # embeds never showed (and DIGEST_PICTURES=off may have turned off).
+        text = discord_plain(text, unfurl=False)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     # No link preview either: a preview link Telegram refused would refuse the fallback

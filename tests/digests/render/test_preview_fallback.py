@@ -5,11 +5,17 @@ with the markup, and the digest is still delivered."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from digests.delivery_errors import MessageRejected
 from digests.outgoing import Destination, OutgoingMessage
-from digests.render.plain import as_plain
+from digests.reach_settings import Reach
+from digests.render import Presentation, Renderer
+from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain
 from digests.store import OutboxItem, Store
-from tests.conftest import NOW
+from tests.conftest import NOW, ArticleFactory
+from tests.digests.render.test_render import digest_of
 from tests.digests.test_deliver import Harness, ScriptedSender
 
 PREVIEW = "https://www.news.example/lead?utm_source=digestbot"
@@ -59,3 +65,19 @@ async def test_a_refused_preview_still_delivers_the_digest(store: Store) -> None
     assert all(message.preview_url is None for _, message in sender.sent)
     assert sender.attempts == 3  # refused once, then the plain fallback and the second part
     assert await store.sent_story_ids(sub.id) == {1, 2}
+
+
+def test_the_discord_fallback_does_not_unfurl_its_links(make_article: ArticleFactory) -> None:
+    """Discord turns a bare link in a message's content into the page's preview, picture
+    and all; the fallback writes each as <url>, which Discord shows as the link alone."""
+    articles = [
+        make_article(url=f"https://www.news.example/{n}", title=f"Story {n}", image_url=None)
+        for n in range(4)
+    ]
+    (message,) = Renderer(reach=replace(Reach(), pictures=False)).render_digest(
+        digest_of(articles), "discord", Presentation()
+    )
+    plain = as_plain(message, PLAIN_TEXT_LIMIT["discord"])
+    assert len(re.findall(r"\(<https://www\.news\.example/\d>\)", plain.text)) == 8
+    assert not re.search(r"(?<!<)https?://", plain.text)
+    assert "Story 3" in plain.text and plain.embeds == ()
