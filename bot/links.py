@@ -72,16 +72,25 @@ class Links:
 
 
 def missing_settings(identity: Identity) -> list[str]:
-    """One line per link kind the identity cannot make, naming the setting that would."""
+    """One line per link kind the identity cannot make, naming the setting that would
+    (also when it is set to what no link can be made of, rather than leave the link out
+    without a word)."""
     lines = []
     if not identity.telegram_username:
         lines.append(
             "no Telegram links: set TELEGRAM_BOT_USERNAME (a running bot learns it from Telegram)"
         )
+    elif _telegram(identity.telegram_username, "x", group=False) is None:
+        lines.append("no Telegram links: TELEGRAM_BOT_USERNAME is not a Telegram username")
     if not identity.discord_application_id:
         lines.append(
             "no Discord install link: set DISCORD_APPLICATION_ID (a running bot learns it "
             "from Discord)"
+        )
+    elif _discord(identity.discord_application_id) is None:
+        lines.append(
+            "no Discord install link: DISCORD_APPLICATION_ID is not an application id "
+            "(1-20 digits 0-9)"
         )
     return lines
 
