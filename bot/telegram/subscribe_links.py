@@ -36,8 +36,8 @@ from digests.i18n import t
 from digests.models import Subscriber
 from digests.zones import COMMON_ZONES
 
-# Time zone buttons under a link's reply: the zones most chats have, then the bot's
-# default, then the zones most readers are in (``digests.zones.COMMON_ZONES``).
+# Time zone buttons under a link's reply: the zones most of the latest chats have, then
+# the bot's default, then the zones most readers are in (``digests.zones.COMMON_ZONES``).
 LINK_ZONES = 6
 GROUP_LINK_REFUSAL = (
     "Only this group's administrators can subscribe it: ask one of them to open the link."
