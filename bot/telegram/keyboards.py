@@ -61,6 +61,8 @@ BUTTON_BYTES = 16
 LABEL_CHARS = 64
 # Time zone buttons in a row.
 ZONES_PER_ROW = 3
+# An offset zone ("Etc/GMT-7" is UTC+7: POSIX inverts the sign).
+ETC_OFFSET = re.compile(r"Etc/GMT(?P<sign>[+-])(?P<hours>[1-9][0-9]?)")
 MAX_DATA_BYTES = 64
 
 
@@ -141,7 +143,11 @@ def category_keyboard(toggles: list[actions.Toggle], page: int = 0) -> InlineKey
 
 
 def zone_label(zone: str) -> str:
-    """A zone as its button shows it: its place ("Ho Chi Minh"), or UTC."""
+    """A zone as its button shows it: its place ("Ho Chi Minh"), or UTC; an ``Etc/GMT``
+    zone as its offset from UTC ("UTC+7" for Etc/GMT-7, whose name has POSIX's sign)."""
+    offset = ETC_OFFSET.fullmatch(zone)
+    if offset is not None:
+        return f"UTC{'-' if offset['sign'] == '+' else '+'}{offset['hours']}"
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 

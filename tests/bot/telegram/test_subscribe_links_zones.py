@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.telegram.keyboards import zone_label
 from tests.bot.telegram.conftest import TelegramBot
 from tests.bot.telegram.test_subscribe_links import buttons, pressed
 from tests.conftest import NOW
@@ -44,3 +45,18 @@ async def test_forged_zones_change_nothing(telegram_bot: TelegramBot, data: str)
     answer, edit = await bot.press(pressed(data, reply, **WHERE))
     assert "too old" in answer["text"] and not edit
     assert await zone(bot) == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [
+        ("Asia/Ho_Chi_Minh", "Ho Chi Minh"),
+        ("America/Argentina/ComodRivadavia", "ComodRivadavia"),
+        ("UTC", "UTC"),
+        ("Etc/GMT-7", "UTC+7"),  # POSIX's sign: seven hours ahead of UTC
+        ("Etc/GMT+10", "UTC-10"),
+        ("Etc/GMT", "GMT"),
+    ],
+)
+def test_zone_labels(zone: str, label: str) -> None:
+    assert zone_label(zone) == label
