@@ -22,7 +22,7 @@ from discord.http import Route
 from bot.discord import flood
 from bot.discord.context import PLATFORM, DiscordContext, on_command_error
 from bot.discord.group import DYNAMIC_ITEMS, build_group
-from bot.discord.sender import MAX_RATELIMIT_WAIT_S, DiscordSender
+from bot.discord.sender import MAX_RATELIMIT_WAIT_S, DiscordSender, refuse_wild_json
 from bot.discord.spelling import SPELLING
 from bot.discord.translator import CatalogTranslator
 from bot.discord.tree import DigestTree
@@ -43,6 +43,7 @@ def point_at(api_base_url: str, gateway_url: str) -> None:
     attributes (process-wide), hence one Discord client per process."""
     Route.BASE = api_base_url.rstrip("/")
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    refuse_wild_json()
 
 
 class DigestClient(discord.AutoShardedClient):

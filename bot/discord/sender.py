@@ -10,6 +10,7 @@ message is posted, and a send that raised would be sent again."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -18,6 +19,7 @@ import discord
 from discord.http import HTTPClient, Route, handle_message_parameters
 
 from bot.logs import redact
+from digests import safejson
 from digests.delivery_errors import (
     DeliveryError,
     DestinationGone,
@@ -62,6 +64,16 @@ GONE_CODES = {
 # channel's slot for ever.
 DEFAULT_SEND_WAIT_S = 5.0
 MAX_SEND_WAIT_S = 3600.0
+
+
+def refuse_wild_json() -> None:
+    """Make discord.py decode Discord's answers with ``safejson`` (process-wide, as
+    ``Route.BASE`` is). Its own ``json.loads`` takes NaN, Infinity and 1e309: a 429 whose
+    retry_after is NaN made discord.py sleep for ever, holding the route's bucket and,
+    with ``global: true``, every request of the session. Numbers and constants are
+    checked; the walk for depth and lone surrogates is left out (message content is what
+    members wrote, and Discord's to check)."""
+    discord.utils._from_json = functools.partial(safejson.loads, check=False)
 
 
 def send_wait(retry_after: object) -> float:
@@ -162,6 +174,7 @@ class DiscordSender:
         # discord.py builds every REST URL from this class attribute; a self-hosted proxy
         # or a test's fake server replaces it.
         Route.BASE = base_url.rstrip("/")
+        refuse_wild_json()
         http = HTTPClient(asyncio.get_running_loop(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S)
         try:
             await http.static_login(token)
@@ -183,7 +196,12 @@ class DiscordSender:
         try:
             with params:
                 sent: dict[str, Any] = await self.http.send_message(channel, params=params)
-        except (TimeoutError, discord.DiscordException, aiohttp.ClientError) as exc:
+        except (
+            TimeoutError,
+            discord.DiscordException,
+            aiohttp.ClientError,
+            safejson.JSONInputError,  # an answer refused by refuse_wild_json: transient
+        ) as exc:
             raise classify(exc, self.http.token) from exc
         message_id = str(sent["id"])
         # A thread (even one of an announcement channel) has no followers.

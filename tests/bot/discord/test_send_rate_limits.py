@@ -12,7 +12,7 @@ import pytest
 
 from bot.discord.sender import DEFAULT_SEND_WAIT_S, MAX_SEND_WAIT_S, DiscordSender, classify
 from digests.deliver import DeliveryWorker
-from digests.delivery_errors import RateLimited
+from digests.delivery_errors import RateLimited, TransientError
 from digests.outgoing import Destination, OutgoingMessage
 from digests.pacing import Pacer, unlimited_policy
 from digests.settings import DeliveryLimits
@@ -51,9 +51,11 @@ def test_a_429_is_a_wait_the_worker_can_sleep_on(error: Exception, wait: float) 
     assert classified.retry_after == wait
 
 
-@pytest.mark.parametrize("wait", [40.0, float("inf")])
+# 40 s: a busy channel's ordinary 429, a wait (not an attempt). Infinity (JSON's 1e309):
+# an answer safejson refuses, a transient failure (an attempt), never a dead letter.
+@pytest.mark.parametrize(("wait", "attempts"), [(40.0, 0), (float("inf"), 1)])
 async def test_a_long_429_on_a_send_is_retried_later_not_dead_lettered(
-    discord_bot: Bot, wait: float
+    discord_bot: Bot, wait: float, attempts: int
 ) -> None:
     fake, store = discord_bot.fake, discord_bot.store
     fake.slow_down["/channels/555/messages"] = wait
@@ -76,7 +78,7 @@ async def test_a_long_429_on_a_send_is_retried_later_not_dead_lettered(
         sleep=sleep,
     )
     # discord.py raises at once (over 30 s) rather than sleeping it out.
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited if attempts == 0 else TransientError):
         await sender.send(Destination("discord", "555"), OutgoingMessage("y"))
     await worker.run_once()
 
@@ -84,7 +86,7 @@ async def test_a_long_429_on_a_send_is_retried_later_not_dead_lettered(
     (entry,) = await store.claim(
         now=NOW + DeliveryLimits().backoff_cap * 10, limit=5, platforms=["discord"]
     )
-    assert entry.attempts == 0  # a wait is not a failed attempt
+    assert entry.attempts == attempts  # a wait is not a failed attempt
     assert all(s <= MAX_SEND_WAIT_S for s in slept)
     refreshed = await store.get_subscriber(channel.id)
     assert refreshed.active  # and never "inactive"
