@@ -38,12 +38,14 @@ class Reservation:
 
 class PublishStore(StoreBase):
     async def set_announcement(self, platform: str, chat_id: str, announcement: bool) -> bool:
-        """Record whether a channel is an announcement channel; True if that changed."""
+        """Record whether a channel is an announcement channel; True if that changed. A
+        DM (no server) is never one: nothing can be published from it."""
         async with self._transaction() as db:
             cursor = await db.execute(
                 "UPDATE subscribers SET announcement = ? WHERE platform = ? AND chat_id = ? "
-                "AND thread_id = '' AND announcement != ?",
-                (int(announcement), platform, chat_id, int(announcement)),
+                "AND thread_id = '' AND announcement != ? "
+                "AND (guild_id IS NOT NULL OR ? = 0)",
+                (int(announcement), platform, chat_id, int(announcement), int(announcement)),
             )
             return cursor.rowcount > 0
 
@@ -79,7 +81,7 @@ class PublishStore(StoreBase):
         async with self._transaction() as db:
             async with db.execute(
                 "SELECT id FROM subscribers WHERE platform = ? AND chat_id = ? "
-                "AND thread_id = '' AND announcement = 1",
+                "AND thread_id = '' AND announcement = 1 AND guild_id IS NOT NULL",
                 (platform, chat_id),
             ) as cursor:
                 row = await cursor.fetchone()

@@ -46,3 +46,10 @@ async def test_a_clock_set_back_still_counts_the_hours_publishes(store: Store) -
     # A clock set back a whole day: those records cannot tell Discord's hour any more.
     day = await store.reserve_publish("discord", "555", "m11", now=NOW - timedelta(days=1))
     assert day is not None and day.verdict.allowed
+
+
+async def test_a_dm_is_never_an_announcement_channel(store: Store) -> None:
+    await store.upsert_subscriber("discord", "9003", now=NOW)  # a DM: no server
+    assert not await store.set_announcement("discord", "9003", True)
+    assert not await store.is_announcement("discord", "9003")
+    assert await store.reserve_publish("discord", "9003", "m1", now=NOW) is None
