@@ -36,6 +36,11 @@ _GONE = (
     "topic_deleted",
     "bot is not a member",
 )
+# Refusals of a message's link preview (a group whose members may not embed links:
+# CHAT_SEND_WEBPAGE_FORBIDDEN, which may come as a 403 or with "not enough rights"). The
+# chat is still ours: the message is resent as plain text, without the preview, and a
+# digest's first message never costs the group its subscription.
+_PREVIEW = ("webpage", "web page", "web_page", "link preview", "link_preview")
 
 
 def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
@@ -52,6 +57,10 @@ def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
         return RateLimited(seconds)
     if isinstance(exc, tg.ChatMigrated):
         return ChatMigrated(str(exc.new_chat_id))
+    if isinstance(exc, tg.Forbidden | tg.BadRequest) and any(
+        marker in message.lower() for marker in _PREVIEW
+    ):
+        return MessageRejected(message)
     if isinstance(exc, tg.Forbidden):
         return DestinationGone(message)
     if isinstance(exc, tg.BadRequest):
