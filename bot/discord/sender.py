@@ -49,6 +49,8 @@ PUBLISH_TIMEOUT_S = 10.0
 # Publishes under way at once, over all channels (one at a time in each channel).
 PUBLISH_CONCURRENCY = 4
 
+# Discord's answer to a publish in a channel that is no announcement channel.
+NOT_THIS_CHANNEL_TYPE = 50024
 # Discord's JSON error codes that mean "not ours to post in any more".
 GONE_CODES = {
     10003: "unknown channel",
@@ -295,6 +297,14 @@ class DiscordSender:
             await self._store.publish_refused(  # type: ignore[union-attr]
                 reservation, limited=limited, hold_until=hold
             )
+            if isinstance(exc, discord.HTTPException) and exc.code == NOT_THIS_CHANNEL_TYPE:
+                # Made a text channel while the gateway did not tell us: each later part
+                # would ask in vain (and use up the hour). The next ready or
+                # CHANNEL_UPDATE, or a subscribe there, turns it on again.
+                await self._store.set_announcement(  # type: ignore[union-attr]
+                    PLATFORM, channel, False
+                )
+                log.info("channel %s is no announcement channel any more", channel)
         except Exception as again:  # the count stays as reserved: counted, on the safe side
             log.warning("could not record the refused publish in %s: %s", channel, again)
 
