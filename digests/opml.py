@@ -4,43 +4,51 @@ bot's feeds and categories written back as OPML 2.0.
 
 Pure: bytes in, plain data out, and the reverse. Before any parser sees a file, a byte
 scan checks its size, nesting depth, element count and entity declarations, so a hostile
-file is refused in one line without building a tree. listparser is only ever given bytes,
-never a URL, so nothing is fetched; it parses with the standard library's HTML tokenizer
-(lxml is not installed), which neither expands declared entities nor loads external ones.
+file is refused in one line without building a tree. Then :mod:`digests.opml_text`
+decodes it, checks the caps again on what expat reads and rewrites it as plain markup,
+which is all listparser sees. listparser is given bytes, never a URL, so nothing is
+fetched.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import listparser
 
-from digests.errors import InputError
 from digests.feedsfile import MAX_NAME_CHARS, reject_credentials
 from digests.models import Category
+from digests.opml_text import (
+    DECLARATION_REFUSED,
+    MAX_DEPTH,
+    MAX_ELEMENTS,
+    MAX_OPML_BYTES,
+    MAX_OUTLINES,
+    NOT_XML,
+    OpmlError,
+    decode_opml,
+    rewrite_for_listparser,
+    too_large,
+)
 from digests.terminal import BIDI_CONTROLS
-from digests.urls import InvalidURL, canonical_url
-
-# The largest exports seen in the wild hold a few thousand feeds in well under 1 MB; these
-# caps leave room for ten times that and keep a hostile file cheap to refuse.
-MAX_OPML_BYTES = 8 * 1024 * 1024
-MAX_OUTLINES = 10_000
-MAX_DEPTH = 32
-# Elements of any kind (head, title, stray tags): bounds the scan's loop.
-MAX_ELEMENTS = 4 * MAX_OUTLINES + 100
+from digests.urls import MAX_URL_CHARS, InvalidURL, canonical_url
 
 # One tag: a start, end or empty tag (declarations, comments and processing instructions
 # do not match). Attribute values cannot hold "<" in XML, so every attempt stops at the
-# next "<" and the scan stays linear even in a file of unclosed quotes.
-_TAG = re.compile(rb"""<(/?)([A-Za-z_][^\s/<>"']*)((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
+# next "<" and the scan stays linear even in a file of unclosed quotes; possessive, so a
+# failed attempt (text="<") gives up at once instead of backtracking through the tag.
+_TAG = re.compile(rb"""<(/?)([A-Za-z_][^\s/<>"']*+)((?:[^<>"']++|"[^"<]*+"|'[^'<]*+')*+)>""")
 _DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_BOM = b"\xef\xbb\xbf"
-# Characters XML 1.0 cannot carry at all, not even as a character reference.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# feed://, itpc:// and pcast:// hand a feed to a reader app; the feed is at the same
+# address over http (feed:https://… wraps a whole address).
+_APP_SCHEME = re.compile(r"\s*(?:feed|itpc|pcast|podcast):", re.IGNORECASE)
+MAX_SHOWN_URL = 300
 _ATTR_ESCAPES = str.maketrans(
     {
         "&": "&amp;",
@@ -52,10 +60,6 @@ _ATTR_ESCAPES = str.maketrans(
         "\r": "&#13;",
     }
 )
-
-
-class OpmlError(InputError):
-    """The OPML file cannot be imported at all; the message says why in one line."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ def check_shape(data: bytes) -> None:
         raise OpmlError(too_large(len(data)))
     if _DECLARATION.search(data):
         # Exports never carry one; refusing them rules out entity expansion of any kind.
-        raise OpmlError("DOCTYPE and ENTITY declarations are not accepted in an OPML file")
+        raise OpmlError(DECLARATION_REFUSED)
     depth = elements = outlines = 0
     for match in _TAG.finditer(data):
         closing, name, rest = match.groups()
@@ -118,22 +122,14 @@ def check_shape(data: bytes) -> None:
                 raise OpmlError(f"outlines nested more than {MAX_DEPTH} deep")
 
 
-def too_large(size: int) -> str:
-    return f"the file is too large ({size:,} bytes; at most {MAX_OPML_BYTES:,})"
-
-
 def parse_opml(data: bytes) -> OpmlList:
     """The feeds of an OPML subscription list, each once under its canonical URL with
     every folder it was in, and the outlines skipped with their reasons. Raises OpmlError
     when the file as a whole cannot be used."""
     check_shape(data)
-    data = data.removeprefix(_BOM)
+    rewritten = rewrite_for_listparser(decode_opml(data))
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise OpmlError(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
-    try:
-        result = listparser.parse(data)
+        result = listparser.parse(rewritten)
     except Exception as exc:  # a third-party parser on hostile bytes: one line, whatever it is
         raise OpmlError(f"cannot parse the file as OPML: {type(exc).__name__}") from None
     if not str(result.get("version", "")).startswith("opml"):
@@ -144,9 +140,9 @@ def parse_opml(data: bytes) -> OpmlList:
         raw = str(entry.get("url", ""))
         try:
             reject_credentials(raw)
-            url = canonical_url(raw)
+            url = canonical_url(_web_url(raw))
         except ValueError as exc:  # InvalidURL included
-            skipped.append(Skipped(raw, _reason(exc)))
+            skipped.append(Skipped(shown_url(raw), _reason(exc, raw)))
             continue
         paths = tuple(tuple(str(p) for p in path) for path in entry.get("categories", ()))
         before = merged.get(url)
@@ -156,23 +152,50 @@ def parse_opml(data: bytes) -> OpmlList:
             continue
         merged[url] = OpmlFeed(url, safe_name(str(entry.get("title") or ""), url), paths)
     for entry in result["lists"]:
-        skipped.append(Skipped(str(entry.get("url", "")), "a link to another list, not fetched"))
+        shown = shown_url(str(entry.get("url", "")))
+        skipped.append(Skipped(shown, "a link to another list, not fetched"))
     for entry in result["opportunities"]:
-        skipped.append(Skipped(str(entry.get("url", "")), "a web page without a feed URL"))
+        shown = shown_url(str(entry.get("url", "")))
+        skipped.append(Skipped(shown, "a web page without a feed URL"))
     return OpmlList(tuple(merged.values()), tuple(skipped))
 
 
-def _reason(exc: ValueError) -> str:
-    if isinstance(exc, InvalidURL):
-        return "not an http(s) feed URL"
-    return "credentials in the URL"
+def _reason(exc: ValueError, raw: str) -> str:
+    if not isinstance(exc, InvalidURL):
+        return "credentials in the URL"
+    if len(raw.strip()) > MAX_URL_CHARS:
+        return f"longer than {MAX_URL_CHARS:,} characters"
+    return "not an http(s) feed URL"
+
+
+def _web_url(raw: str) -> str:
+    """``raw`` with a reader app's scheme (feed:, itpc:, pcast:, podcast:) made http."""
+    scheme = _APP_SCHEME.match(raw)
+    if not scheme:
+        return raw
+    rest = raw[scheme.end() :]
+    return rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+
+
+def shown_url(url: str) -> str:
+    """A skipped outline's URL as the report may show it: without a user name or
+    password (the report is printed and may be kept), and cut to MAX_SHOWN_URL."""
+    if "@" in url:
+        try:
+            parts = urlsplit(url)
+            url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        except ValueError:
+            return "(a URL with credentials)"
+    return url if len(url) <= MAX_SHOWN_URL else url[:MAX_SHOWN_URL] + "…"
 
 
 def safe_name(text: str, url: str) -> str | None:
     """A name readers may see, from an outline's text: control and bidi characters
     dropped (they could spoof it), cut to the longest name allowed; None when nothing
     is left or it only repeats the URL."""
-    name = "".join(c for c in text if c not in BIDI_CONTROLS and c.isprintable())
+    # White space of any kind (a no-break space, a tab) separates words: a space.
+    spaced = "".join(" " if c.isspace() else c for c in text)
+    name = "".join(c for c in spaced if c not in BIDI_CONTROLS and c.isprintable())
     name = " ".join(name.split())[:MAX_NAME_CHARS]
     if not name or name == url:
         return None
@@ -187,22 +210,28 @@ def assign_categories(
     Empty when no folder matches."""
     by_key: dict[str, str] = {}
     for category in categories:
-        by_key.setdefault(category.name.strip().casefold(), category.slug)
-        by_key[category.slug.casefold()] = category.slug
+        by_key.setdefault(_folder_key(category.name), category.slug)
+        by_key[_folder_key(category.slug)] = category.slug
     found: list[str] = []
     for path in paths:
         for folder in reversed(path):
-            slug = by_key.get(folder.strip().casefold())
+            slug = by_key.get(_folder_key(folder))
             if slug:
                 found.append(slug)
                 break
     return tuple(dict.fromkeys(found))
 
 
+def _folder_key(text: str) -> str:
+    """What a folder title and a category name are compared by: any case, any runs of
+    white space, and one Unicode form (a Mac's export writes "í" as "i" + an accent)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def xml_attr(value: str) -> str:
     """``value`` as the inside of a double-quoted XML attribute: characters XML cannot
     carry dropped, markup and white space escaped (so a newline survives a round trip)."""
-    return _NOT_XML.sub("", value).translate(_ATTR_ESCAPES)
+    return NOT_XML.sub("", value).translate(_ATTR_ESCAPES)
 
 
 def build_opml(
