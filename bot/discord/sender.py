@@ -308,12 +308,16 @@ class DiscordSender:
         except Exception as again:  # the count stays as reserved: counted, on the safe side
             log.warning("could not record the refused publish in %s: %s", channel, again)
 
-    async def close(self) -> None:
-        """Give the publishes under way their time, then close the HTTP session."""
-        await self.settle(PUBLISH_TIMEOUT_S)
+    async def stop_publishing(self, timeout: float = PUBLISH_TIMEOUT_S) -> None:
+        """Give the publishes under way ``timeout`` seconds, then drop the rest (their
+        messages stay posted, unpublished), before the HTTP session closes under them."""
+        await self.settle(timeout)
         for task in list(self._publishing):
             task.cancel()
         await asyncio.gather(*self._publishing, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.stop_publishing()
         await self.http.close()
 
 

@@ -30,7 +30,7 @@ class DiscordRunning:
         """Close the client (and with it the sender's HTTP session) and end the gateway.
         The publishes under way (they run beside the sends) get their time first."""
         with contextlib.suppress(Exception):
-            await self.sender.settle(PUBLISH_TIMEOUT_S)
+            await self.sender.stop_publishing(PUBLISH_TIMEOUT_S)
         with contextlib.suppress(Exception):
             await self.client.close()
         self.gateway.cancel()

@@ -6,6 +6,7 @@ of the session waiting for ever)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -92,3 +93,28 @@ async def test_closing_the_sender_lets_the_publishes_under_way_finish(discord_bo
     assert fake.published == []
     await sender.settle(5)
     assert len(fake.published) == 1
+
+
+async def test_stopping_drops_the_publishes_left_after_their_time(
+    discord_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At shutdown the publishes still waiting are dropped before the session closes,
+    rather than each failing on a closed session with a log line and a store write."""
+    fake, store = discord_bot.fake, discord_bot.store
+    fake.publish_delay = 0.5
+    channels = [str(560 + n) for n in range(12)]
+    fake.announcement.update(channels)
+    for chat in channels:
+        await store.upsert_subscriber("discord", chat, now=NOW, guild_id="500")
+        await store.set_announcement("discord", chat, True)
+    sender = DiscordSender(discord_bot.client.http, store, FakeClock(NOW))
+    for chat in channels:
+        await sender.send(Destination("discord", chat, publish=True), OutgoingMessage("x"))
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="bot.discord.sender"):
+        await sender.stop_publishing(0.2)
+        assert time.monotonic() - started < 1.5
+        await asyncio.sleep(0.7)  # anything left running would answer by now
+    assert len(fake.published) < len(channels)
+    assert not [r for r in caplog.records if "stays unpublished" in r.getMessage()]
+    await sender.settle(0)  # nothing is left to wait for
