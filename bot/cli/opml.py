@@ -32,6 +32,8 @@ from digests.terminal import printable
 
 # Feeds added per transaction: the progress bar moves between them.
 CHUNK = 500
+# The longest folder title the report shows (in characters).
+MAX_FOLDER_SHOWN = 80
 
 
 def read_capped(path: Path) -> bytes:
@@ -71,10 +73,35 @@ def plan_import(
     return planned, unmatched
 
 
+def folders_shown(feed: OpmlFeed) -> str:
+    """A feed's folder paths as the report names them, cut short: a folder's title can be
+    megabytes long and thousands of feeds share it, so the lines would multiply it."""
+    paths = [" > ".join(_cut(f, MAX_FOLDER_SHOWN) for f in p) for p in feed.paths]
+    shown = " / ".join(_cut(p, 3 * MAX_FOLDER_SHOWN) for p in paths[:3])
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return (shown + more) or "no folder"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_stdin() -> bytes:
+    """The standard input's bytes (``feeds import -``), read once up to the cap."""
+    try:
+        data = sys.stdin.buffer.read(MAX_OPML_BYTES + 1)
+    except (AttributeError, OSError, ValueError) as exc:  # none, closed, or text only
+        raise OpmlError(f"cannot read the standard input: {exc}") from None
+    if len(data) > MAX_OPML_BYTES:
+        raise OpmlError(f"the standard input is larger than {MAX_OPML_BYTES:,} bytes")
+    return data
+
+
 async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
     path = Path(args.file)
-    data = read_capped(path)
-    shown = printable(str(path))  # a file name may hold anything, escapes included
+    data = read_stdin() if args.file == "-" else read_capped(path)
+    # A file name may hold anything, escapes included.
+    shown = "standard input" if args.file == "-" else printable(str(path))
     try:
         parsed = parse_opml(data)
     except OpmlError as exc:
@@ -85,8 +112,7 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
     planned, unmatched = plan_import(parsed.feeds, categories, args.category)
     if unmatched:
         for feed in unmatched:
-            folders = " / ".join(" > ".join(p) for p in feed.paths) or "no folder"
-            out.write(f"  no category: {printable(feed.url)} ({printable(folders)})\n")
+            out.write(f"  no category: {printable(feed.url)} ({printable(folders_shown(feed))})\n")
         raise InputError(
             f"{len(unmatched)} of {len(parsed.feeds)} feeds in {shown} match no category by "
             "folder; name one for them with --category SLUG (nothing was imported)"

@@ -127,7 +127,11 @@ def _add_feeds(commands: Any) -> None:
     remove = _command(feed_actions, "remove", "stop polling a feed (its articles stay)")
     remove.add_argument("url", help="the feed's URL as listed by 'feeds list'")
     imp = _command(feed_actions, "import", "add the feeds of an OPML file (a reader's export)")
-    imp.add_argument("file", metavar="FILE", help="the OPML file; its folders name the categories")
+    imp.add_argument(
+        "file",
+        metavar="FILE",
+        help="the OPML file ('-': standard input); its folders name categories",
+    )
     imp.add_argument("--category", metavar="SLUG", help="category for the feeds no folder matches")
     export = _command(feed_actions, "export", "write the enabled feeds as OPML 2.0")
     export.add_argument("--category", metavar="SLUG", help="only this category's feeds")

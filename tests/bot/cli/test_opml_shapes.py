@@ -1,0 +1,100 @@
+"""``feeds import`` of the shapes real exports come in beyond the four readers' fixtures:
+an old desktop reader's Latin-1 OPML 1.0 file, the standard input, a URL with a password,
+and a folder title of a megabyte that the report must not repeat per feed."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "opml"
+
+FEEDS = """
+[categories.climate]
+name = "Climat & météo"
+
+[categories.markets]
+name = "Marchés"
+"""
+
+
+@pytest.fixture
+def workdir(clean_cwd: Path) -> Path:
+    (clean_cwd / "feeds.toml").write_text(FEEDS, encoding="utf-8")
+    assert run("init")[0] == 0
+    return clean_cwd
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+def listed() -> dict[str, str]:
+    """Each listed feed's URL → its categories as listed."""
+    lines = run("feeds", "list")[1].splitlines()
+    return {
+        url.strip(): head.split("[", 1)[1].split("]", 1)[0]
+        for head, url in zip(lines[::2], lines[1::2], strict=True)
+    }
+
+
+def test_an_old_desktop_readers_latin_1_opml_1_export_imports(workdir: Path) -> None:
+    code, out = run("feeds", "import", str(FIXTURES / "desktop-latin1.opml"))
+    assert code == 0, out
+    assert listed() == {
+        "http://meteo.example.fr/rss?lang=fr&region=all": "climate",  # url=, a bare "&"
+        "http://glaciers.example.org/feed.xml": "climate",
+        "http://bourse.example.fr/rss.xml": "markets",  # feed://
+    }
+    assert "skipped: http://friends.example.fr/blogroll.opml: a link to another list" in out
+    assert out.endswith("3 added, 0 already known, 1 skipped\n")
+    assert run("feeds", "list")[1].startswith("Météo France  [climate]")  # &nbsp; a space
+
+
+def test_the_standard_input_is_read_for_a_dash(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (FIXTURES / "desktop-latin1.opml").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out = run("feeds", "import", "-")
+    assert code == 0 and out.endswith("standard input: 3 added, 0 already known, 1 skipped\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, _ = run("feeds", "import", "-")
+    err = capsys.readouterr().err
+    assert code == 2 and err == "digestbot: error: standard input: the file is empty\n"
+
+
+def test_a_password_in_a_feed_url_is_never_printed(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workdir / "private.opml"
+    path.write_text(
+        '<opml version="2.0"><body><outline text="Marchés">'
+        '<outline text="paid" xmlUrl="https://reader:hunter2@paid.example/rss"/>'
+        "</outline></body></opml>"
+    )
+    code, out = run("feeds", "import", str(path))
+    assert code == 0
+    assert "skipped: https://paid.example/rss: credentials in the URL" in out
+    assert "hunter2" not in out + capsys.readouterr().err + run("feeds", "list")[1]
+
+
+def test_a_megabyte_folder_title_is_shown_cut_not_once_per_feed(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = workdir / "big-folder.opml"
+    feeds = "".join(f'<outline xmlUrl="https://f{i}.example/rss"/>' for i in range(200))
+    path.write_text(
+        f'<opml version="2.0"><body><outline text="{"F" * 1_000_000}">{feeds}</outline>'
+        "</body></opml>"
+    )
+    code, out = run("feeds", "import", str(path))
+    assert code == 2 and "200 of 200 feeds" in capsys.readouterr().err
+    # Was 200 MB: the whole title on each feed's line.
+    assert out.count("  no category: ") == 200 and len(out) < 200 * 150
