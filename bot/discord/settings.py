@@ -53,7 +53,7 @@ class DiscordSettings:
     )
     application_id: str | None = setting(
         "DISCORD_APPLICATION_ID",
-        Text(r"[1-9]\d{0,19}", must="must be the application's id (digits)"),
+        Text(r"[1-9][0-9]{0,19}", must="must be the application's id (digits)"),
         None,
         "The bot's application id, for the install link of `digestbot links` without a "
         "connection (`digestbot run` learns it from Discord)",

@@ -169,3 +169,9 @@ def test_reading_the_settings_loads_no_platform_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("value", ["1\u0662\u0663", "0123", "1" * 21, "12a"])
+def test_a_discord_application_id_is_ascii_digits(value: str) -> None:
+    with pytest.raises(SettingsError, match="DISCORD_APPLICATION_ID"):
+        load_bot_settings({"DISCORD_APPLICATION_ID": value})
