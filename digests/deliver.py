@@ -330,17 +330,14 @@ class DeliveryWorker:
     async def _judge(
         self, entry: OutboxEntry, chat_id: str, error: Exception, *, rate_limited: int, plain: bool
     ) -> Decision:
-        """Decide on a failed send (call it while handling ``error``): a refusal counts
-        against the subscriber, a rate limit slows the chat down, anything unexpected is
-        logged with its traceback."""
+        """Decide on a failed send (call it while handling ``error``): a refusal counts against
+        the subscriber, a rate limit pauses the chat, the unexpected is logged in full."""
         failures = 0
         if isinstance(error, DestinationGone):
             failures = await self._store.note_delivery_failure(entry.subscriber_id)
-        if isinstance(error, RateLimited):
-            self._pacer.penalise(entry.platform, chat_id, error.retry_after, self._monotonic())
         if not isinstance(error, DeliveryError):
             log.exception("sender for %s failed unexpectedly", entry.platform)
-        return decide_failure(
+        decision = decide_failure(
             error,
             attempts=entry.attempts,
             failures=failures,
@@ -350,6 +347,9 @@ class DeliveryWorker:
             limits=self._limits,
             jitter=self._rng.random(),
         )
+        if isinstance(error, RateLimited):
+            self._pacer.penalise(entry.platform, chat_id, decision.pause, self._monotonic())
+        return decision
 
     async def _settle(self, entry: OutboxEntry, decision: Decision, plain: bool) -> None:
         now = self._clock.now()

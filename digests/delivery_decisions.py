@@ -21,6 +21,13 @@ from digests.delivery_errors import (
 from digests.settings import DeliveryLimits
 
 RATE_LIMIT_RETRIES = 5
+# A 429 asking for longer than this is waited out in the queue, not asleep in a worker's
+# slot: a one-hour wait slept five times over held a slot (and the chat's next entries
+# theirs) for hours. The chat pauses this long at most before anything is tried there.
+LONG_RATE_LIMIT_S = 60.0
+# The longest a 429 delays an entry: a wild retry_after (1e20, infinity) must not
+# overflow the date, which dead-lettered the entry.
+MAX_RATE_LIMIT_WAIT_S = 86_400.0
 # The longest wait between two tries at reading an outbox that keeps failing.
 CLAIM_BACKOFF_CAP_S = 60.0
 
@@ -40,6 +47,8 @@ class Decision:
     reason: str
     at: datetime | None = None
     count_attempt: bool = True
+    # After a 429: how long the chat pauses before its next send (seconds).
+    pause: float = 0.0
 
 
 def backoff(attempt: int, limits: DeliveryLimits, jitter: float) -> timedelta:
@@ -66,13 +75,16 @@ def decide_failure(
     while sending this part.
     """
     if isinstance(error, RateLimited):
-        if rate_limited < RATE_LIMIT_RETRIES:
-            return Decision(Step.RETRY_NOW, str(error), count_attempt=False)
+        wait = rate_limit_wait(error.retry_after)
+        pause = min(wait, LONG_RATE_LIMIT_S)
+        if rate_limited < RATE_LIMIT_RETRIES and wait <= LONG_RATE_LIMIT_S:
+            return Decision(Step.RETRY_NOW, str(error), count_attempt=False, pause=pause)
         return Decision(
             Step.RETRY_LATER,
             str(error),
-            at=now + timedelta(seconds=error.retry_after),
+            at=now + timedelta(seconds=wait),
             count_attempt=False,
+            pause=pause,
         )
     if isinstance(error, ChatMigrated):
         return Decision(Step.MIGRATE, str(error))
@@ -89,6 +101,13 @@ def decide_failure(
     if attempts + 1 >= limits.max_attempts:
         return Decision(Step.DEAD, f"gave up after {attempts + 1} attempts: {reason}")
     return Decision(Step.RETRY_LATER, reason, at=now + backoff(attempts + 1, limits, jitter))
+
+
+def rate_limit_wait(retry_after: float) -> float:
+    """A 429's wait as seconds to wait: NaN or negative is none, the longest is capped."""
+    if not retry_after > 0:  # NaN too
+        return 0.0
+    return float(min(retry_after, MAX_RATE_LIMIT_WAIT_S))
 
 
 def claim_backoff(failures: int, idle_wait: float) -> float:
