@@ -135,6 +135,9 @@ def parse_opml(data: bytes) -> OpmlList:
     if not str(result.get("version", "")).startswith("opml"):
         raise OpmlError("not an OPML file (no <opml> element)")
     merged: dict[str, OpmlFeed] = {}
+    # Each feed's paths, in the order found: one dict per feed, so that many spellings of
+    # one feed cost no more than one spelling each.
+    paths_of: dict[str, dict[tuple[str, ...], None]] = {}
     skipped: list[Skipped] = []
     for entry in result["feeds"]:
         raw = str(entry.get("url", ""))
@@ -144,20 +147,19 @@ def parse_opml(data: bytes) -> OpmlList:
         except ValueError as exc:  # InvalidURL included
             skipped.append(Skipped(shown_url(raw), _reason(exc, raw)))
             continue
-        paths = tuple(tuple(str(p) for p in path) for path in entry.get("categories", ()))
-        before = merged.get(url)
-        if before is not None:  # the same feed twice (two folders, or two spellings)
-            paths = tuple(dict.fromkeys(before.paths + paths))
-            merged[url] = OpmlFeed(url, before.name, paths)
-            continue
-        merged[url] = OpmlFeed(url, safe_name(str(entry.get("title") or ""), url), paths)
+        paths = paths_of.setdefault(url, {})  # the same feed twice: two folders or spellings
+        found = entry.get("categories", ())
+        paths.update(dict.fromkeys(tuple(str(p) for p in path) for path in found))
+        if url not in merged:
+            merged[url] = OpmlFeed(url, safe_name(str(entry.get("title") or ""), url), ())
     for entry in result["lists"]:
         shown = shown_url(str(entry.get("url", "")))
         skipped.append(Skipped(shown, "a link to another list, not fetched"))
     for entry in result["opportunities"]:
         shown = shown_url(str(entry.get("url", "")))
         skipped.append(Skipped(shown, "a web page without a feed URL"))
-    return OpmlList(tuple(merged.values()), tuple(skipped))
+    feeds = (OpmlFeed(f.url, f.name, tuple(paths_of[f.url])) for f in merged.values())
+    return OpmlList(tuple(feeds), tuple(skipped))
 
 
 def _reason(exc: ValueError, raw: str) -> str:
