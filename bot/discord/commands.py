@@ -80,7 +80,7 @@ async def change(interaction: discord.Interaction, action: str, *args: str) -> N
     )
     if action == "subscribe":
         text += posting_warning(interaction, subscriber.language)
-        text += await note_announcement(interaction, subscriber.language)
+        text += await note_announcement(interaction, subscriber.language, subscriber.categories)
     await reply(interaction, text)
 
 

@@ -212,15 +212,18 @@ def in_announcement_channel(interaction: discord.Interaction) -> bool:
     return getattr(interaction.channel, "type", None) is discord.ChannelType.news
 
 
-async def note_announcement(interaction: discord.Interaction, language: str) -> str:
+async def note_announcement(
+    interaction: discord.Interaction, language: str, before: tuple[str, ...] | None = None
+) -> str:
     """After a subscription: record whether the channel is an announcement channel and,
-    if it is, say that its digests will be published (empty when nothing is stored)."""
+    if it is, say that its digests will be published (empty when nothing is stored, or
+    when the categories are still ``before``: a subscription refused or already there)."""
     subscriber = await find(interaction)
     if subscriber is None or not subscriber.subscriptions or interaction.guild_id is None:
         return ""
     announcement = in_announcement_channel(interaction)
     await ctx_of(interaction).store.set_announcement(PLATFORM, subscriber.chat_id, announcement)
-    if not announcement:
+    if not announcement or (before is not None and set(subscriber.categories) <= set(before)):
         return ""
     return "\n" + t(
         language,

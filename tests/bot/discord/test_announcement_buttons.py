@@ -5,7 +5,7 @@ it: its next digest is published without waiting for a ready or a CHANNEL_UPDATE
 from __future__ import annotations
 
 from tests.bot.discord.conftest import Bot
-from tests.fakes.discord_interactions import MANAGE_CHANNELS, press
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
 
 
 async def test_a_picker_press_in_an_announcement_channel_records_it(discord_bot: Bot) -> None:
@@ -49,3 +49,18 @@ async def test_a_channel_converted_since_is_corrected_by_the_next_press(discord_
     # Made a text channel again while the bot did not hear of it: the press says type 0.
     await discord_bot.run(press("news:cat:markets:1", **manager))
     assert not await store.is_announcement("discord", "555")
+
+
+async def test_the_note_comes_only_with_a_subscription_that_was_added(discord_bot: Bot) -> None:
+    manager = {"channel_id": 555, "permissions": MANAGE_CHANNELS}
+
+    async def subscribe(category: str) -> str:
+        payload = slash("news", "subscribe", {"category": category}, **manager)
+        payload["channel"]["type"] = 5
+        return await discord_bot.text(payload)
+
+    assert "announcement channel" in await subscribe("climate")
+    assert "announcement channel" not in await subscribe("no-such")  # refused
+    assert "announcement channel" not in await subscribe("climate")  # already there
+    assert "announcement channel" in await subscribe("markets")
+    assert await discord_bot.store.is_announcement("discord", "555")
