@@ -169,6 +169,12 @@ async def cmd_feeds_export(args: argparse.Namespace, app: App, out: TextIO) -> i
         out.write(text)
         return 0
     target = Path(args.output)
+    for kept, what in (
+        (app.settings.database_path, "database"),
+        (app.settings.feeds_file, "feeds file"),
+    ):
+        if _same_file(target, kept):  # a slip of the shell's completion would destroy it
+            raise InputError(f"{printable(str(target))} is the {what}; export to another file")
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -176,3 +182,10 @@ async def cmd_feeds_export(args: argparse.Namespace, app: App, out: TextIO) -> i
     count = sum(len(g[1]) for g in groups)
     out.write(f"wrote {count} feeds in {len(groups)} categories to {printable(str(target))}\n")
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False

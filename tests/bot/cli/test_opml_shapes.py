@@ -98,3 +98,15 @@ def test_a_megabyte_folder_title_is_shown_cut_not_once_per_feed(
     assert code == 2 and "200 of 200 feeds" in capsys.readouterr().err
     # Was 200 MB: the whole title on each feed's line.
     assert out.count("  no category: ") == 200 and len(out) < 200 * 150
+
+
+@pytest.mark.parametrize("name", ["digestbot.db", "feeds.toml"])
+def test_an_export_never_overwrites_the_database_or_the_feeds_file(
+    workdir: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    before = (workdir / name).read_bytes()
+    code, _ = run("feeds", "export", "--output", f"./{name}")
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "export to another file" in err
+    assert (workdir / name).read_bytes() == before
+    assert run("feeds", "list")[0] == 0
