@@ -55,6 +55,18 @@ def prune_everything(enabled: Sequence[str], kept: Sequence[str], path: object) 
     )
 
 
+def retire_everything(live: Sequence[str], declared: Sequence[str], path: object) -> str | None:
+    """Why a sync must be asked for with --prune: it would retire every live category (a
+    file emptied by mistake, while the enabled feeds came from the command line or an
+    import, so that prune_everything finds none of the file's own); None otherwise."""
+    if not live or set(live) & set(declared):
+        return None
+    return (
+        f"{path} declares none of the {len(live)} categories, so syncing would retire them "
+        "all; run 'digestbot feeds sync --prune' if that is what you want"
+    )
+
+
 async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int:
     config = load_feeds_file(app.settings.feeds_file)
     if not getattr(args, "prune", False):  # `init` syncs too, and never prunes everything
@@ -62,7 +74,11 @@ async def cmd_feeds_sync(args: argparse.Namespace, app: App, out: TextIO) -> int
         enabled = [
             f.url for f in await app.store.list_feeds() if not f.disabled and f.origin == "file"
         ]
-        problem = prune_everything(enabled, [s.url for s in config.feeds], app.settings.feeds_file)
+        path = app.settings.feeds_file
+        live = [c.slug for c in await app.store.list_categories()]
+        problem = prune_everything(enabled, [s.url for s in config.feeds], path) or (
+            retire_everything(live, [c.slug for c in config.categories], path)
+        )
         if problem:
             raise InputError(problem)
     report = await apply_feeds_config(

@@ -100,8 +100,8 @@ def _add_feeds(commands: Any) -> None:
     sync.add_argument(
         "--prune",
         action="store_true",
-        help="disable the feeds the file leaves out even when that is every enabled feed "
-        "(without it, a file naming none of them, e.g. only comments, is refused)",
+        help="disable the feeds and retire the categories the file leaves out even when that "
+        "is all of them (without it, a file naming none of them, e.g. only comments, is refused)",
     )
     _command(feed_actions, "list", "list feeds with their state")
     add = _command(feed_actions, "add", "add a feed, re-enable one, or change one with --update")

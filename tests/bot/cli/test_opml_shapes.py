@@ -110,3 +110,19 @@ def test_an_export_never_overwrites_the_database_or_the_feeds_file(
     assert code == 2 and err.count("\n") == 1 and "export to another file" in err
     assert (workdir / name).read_bytes() == before
     assert run("feeds", "list")[0] == 0
+
+
+def test_an_emptied_feeds_file_retires_no_category_of_imported_feeds(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file has no feeds of its own left to protect: the check for "would disable every
+    # enabled feed" saw none, and the sync retired every category the imports fill.
+    assert run("feeds", "import", str(FIXTURES / "desktop-latin1.opml"))[0] == 0
+    (workdir / "feeds.toml").write_text("# emptied by mistake\n")
+    for command in (["feeds", "sync"], ["init"]):
+        code, _ = run(*command)
+        err = capsys.readouterr().err
+        assert code == 2 and "declares none of the 2 categories" in err and "--prune" in err
+        assert run("categories", "list")[1].count("\n") == 2
+    code, out = run("feeds", "sync", "--prune")
+    assert code == 0 and "retired category climate" in out
