@@ -44,6 +44,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# "<" or white space in UTF-16 without a byte order mark, little- or big-endian.
+_UTF16_STARTS = frozenset(pair for c in b"<\t\n\r " for pair in (bytes((c, 0)), bytes((0, c))))
 _DECLARED = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.-]{0,39})["']""")
 # A reference as written, or a bare "&" (no group): exports built from strings leave the
 # "&" of a query string unescaped and use HTML's names (&nbsp;), which XML rejects.
@@ -67,10 +69,10 @@ def too_large(size: int) -> str:
 
 def decode_opml(data: bytes) -> str:
     """The file's text: decoded as its byte order mark says, as UTF-16 when it starts
-    with "<" beside a zero byte, else as its XML declaration names (some tools write
+    with "<" or white space beside a zero byte, else as its XML declaration names (some tools write
     ISO-8859-1 or windows-1252), else as UTF-8. OpmlError when it is not such text."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
-    if encoding is None and data[:2] in (b"<\x00", b"\x00<"):
+    if encoding is None and data[:2] in _UTF16_STARTS:
         encoding = "utf-16-le" if data[0] else "utf-16-be"
     if encoding is None:
         declared = _DECLARED.match(data, 0, 1024)

@@ -217,3 +217,10 @@ def test_a_feed_in_many_spellings_and_folders_keeps_each_path_once() -> None:
     assert time.perf_counter() - started < 2  # 5 s when each spelling copied the paths
     assert one.url == "https://a.example/"
     assert one.paths == tuple((f"f{i}",) for i in range(2500))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf_16_without_a_mark_or_declaration_starting_with_white_space(encoding: str) -> None:
+    text = "\n  " + HEAD + feed("https://a.example/", "Tin Khí hậu") + TAIL
+    [one] = parse_opml(text.encode(encoding)).feeds
+    assert one.name == "Tin Khí hậu"
