@@ -69,16 +69,21 @@ def too_large(size: int) -> str:
 
 def decode_opml(data: bytes) -> str:
     """The file's text: decoded as its byte order mark says, as UTF-16 when it starts
-    with "<" or white space beside a zero byte, else as its XML declaration names (some tools write
-    ISO-8859-1 or windows-1252), else as UTF-8. OpmlError when it is not such text."""
+    with "<" or white space beside a zero byte, else as UTF-8 when it is valid UTF-8, else
+    as its XML declaration names (some tools write ISO-8859-1 or windows-1252; others
+    declare it over UTF-8, which another encoding's text almost never passes for).
+    OpmlError when it is not such text."""
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
     if encoding is None and data[:2] in _UTF16_STARTS:
         encoding = "utf-16-le" if data[0] else "utf-16-be"
     if encoding is None:
-        declared = _DECLARED.match(data, 0, 1024)
-        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
-        if encoding.startswith(("utf-16", "utf16", "utf-32", "utf32")):
-            encoding = "utf-8"  # its declaration read as single bytes: it is not
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            declared = _DECLARED.match(data, 0, 1024)
+            encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+            if encoding.startswith(("utf-16", "utf16", "utf-32", "utf32")):
+                encoding = "utf-8"  # its declaration read as single bytes: it is not
     try:
         return data.decode(encoding)
     except LookupError:  # unknown, or no text encoding (rot13)

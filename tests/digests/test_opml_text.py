@@ -116,8 +116,8 @@ def test_byte_order_marks_and_utf_16_without_one(encoding: str) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b'<?xml version="1.0" encoding="x-nonesuch"?><opml/>', "unknown text encoding"),
-        (b'<?xml version="1.0" encoding="rot13"?><opml/>', "unknown text encoding"),
+        (b'<?xml version="1.0" encoding="x-nonesuch"?><opml t="\xe9"/>', "unknown text encoding"),
+        (b'<?xml version="1.0" encoding="rot13"?><opml t="\xe9"/>', "unknown text encoding"),
         (b'<?xml version="1.0" encoding="utf-8"?><opml t="\xe9"/>', "not UTF-8 text"),
         (b'<?xml version="1.0" encoding="ascii"?><opml t="\xe9"/>', "not ascii text"),
     ],
@@ -224,3 +224,16 @@ def test_utf_16_without_a_mark_or_declaration_starting_with_white_space(encoding
     text = "\n  " + HEAD + feed("https://a.example/", "Tin Khí hậu") + TAIL
     [one] = parse_opml(text.encode(encoding)).feeds
     assert one.name == "Tin Khí hậu"
+
+
+def test_utf_8_declared_as_latin_1_is_read_as_utf_8() -> None:
+    # Tools that write UTF-8 under a copied declaration: read as Latin-1, every accent
+    # would turn into two letters (Khí → KhÃ­).
+    text = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        + HEAD
+        + feed("https://a.example/", "Khí hậu")
+        + TAIL
+    )
+    [one] = parse_opml(text.encode("utf-8")).feeds
+    assert one.name == "Khí hậu"
