@@ -144,7 +144,7 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
         before = known.get(feed.url)
         state = f"in {', '.join(before.categories)}" if before else "added meanwhile"
         if before and before.disabled:
-            state += ", disabled"
+            state += ", disabled; 'feeds add' turns it back on"
         out.write(f"  already known, left as it is: {printable(feed.url)} ({state})\n")
     for skip in parsed.skipped:
         out.write(f"  skipped: {printable(skip.url) or '(no URL)'}: {skip.reason}\n")

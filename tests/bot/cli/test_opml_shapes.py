@@ -126,3 +126,18 @@ def test_an_emptied_feeds_file_retires_no_category_of_imported_feeds(
         assert run("categories", "list")[1].count("\n") == 2
     code, out = run("feeds", "sync", "--prune")
     assert code == 0 and "retired category climate" in out
+
+
+def test_a_removed_feed_imported_again_stays_off_and_the_report_says_how_to_turn_it_on(
+    workdir: Path,
+) -> None:
+    path = str(FIXTURES / "desktop-latin1.opml")
+    assert run("feeds", "import", path)[0] == 0
+    assert run("feeds", "remove", "http://glaciers.example.org/feed.xml")[0] == 0
+    code, out = run("feeds", "import", path)
+    assert code == 0 and out.endswith("0 added, 3 already known, 1 skipped\n")
+    assert (
+        "already known, left as it is: http://glaciers.example.org/feed.xml "
+        "(in climate, disabled; 'feeds add' turns it back on)" in out
+    )
+    assert "disabled" in run("feeds", "list")[1]
