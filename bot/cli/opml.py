@@ -165,7 +165,7 @@ async def cmd_feeds_export(args: argparse.Namespace, app: App, out: TextIO) -> i
         for c in categories
     ]
     text = build_opml(groups, created=app.clock.now())
-    if not args.output:
+    if not args.output or args.output == "-":  # "-": the standard output, as for import
         out.write(text)
         return 0
     target = Path(args.output)

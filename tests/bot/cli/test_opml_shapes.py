@@ -141,3 +141,10 @@ def test_a_removed_feed_imported_again_stays_off_and_the_report_says_how_to_turn
         "(in climate, disabled; 'feeds add' turns it back on)" in out
     )
     assert "disabled" in run("feeds", "list")[1]
+
+
+def test_export_to_a_dash_is_the_standard_output(workdir: Path) -> None:
+    assert run("feeds", "import", str(FIXTURES / "desktop-latin1.opml"))[0] == 0
+    code, out = run("feeds", "export", "--output", "-")
+    assert code == 0 and out.startswith("<?xml") and out.count("xmlUrl=") == 3
+    assert not (workdir / "-").exists()
