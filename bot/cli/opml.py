@@ -109,6 +109,11 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
     if args.category:
         await require_categories(app, [args.category])
     categories = await app.store.list_categories()
+    if not categories:  # nothing any folder could match, nor --category name
+        raise InputError(
+            "no categories yet: declare them in the feeds file and run 'digestbot feeds sync' "
+            "before importing"
+        )
     planned, unmatched = plan_import(parsed.feeds, categories, args.category)
     if unmatched:
         for feed in unmatched:

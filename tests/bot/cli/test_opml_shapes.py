@@ -148,3 +148,12 @@ def test_export_to_a_dash_is_the_standard_output(workdir: Path) -> None:
     code, out = run("feeds", "export", "--output", "-")
     assert code == 0 and out.startswith("<?xml") and out.count("xmlUrl=") == 3
     assert not (workdir / "-").exists()
+
+
+def test_an_import_before_any_category_says_to_declare_them(
+    clean_cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run("feeds", "import", str(FIXTURES / "desktop-latin1.opml"))
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "no categories yet" in err and "feeds sync" in err
