@@ -25,14 +25,14 @@ SIGNUP_TOTAL = "signups_total "
 
 
 async def _insert_signup(
-    db: aiosqlite.Connection, subscriber_id: int, link: str, source: str, now: datetime
+    db: aiosqlite.Connection, subscriber_id: int, link: str, source: str
 ) -> bool:
     """Inside a transaction: the chat's one sign-up row, unless it has one already, and
     one more in the link's all-time total (``signup_totals``), which /forget's cascade
     does not lower: /metrics' counter must never go down."""
     cursor = await db.execute(
-        "INSERT OR IGNORE INTO signups (subscriber_id, link, source, at) VALUES (?, ?, ?, ?)",
-        (subscriber_id, link, source, to_db(now)),
+        "INSERT OR IGNORE INTO signups (subscriber_id, link, source) VALUES (?, ?, ?)",
+        (subscriber_id, link, source),
     )
     if cursor.rowcount != 1:
         return False
@@ -110,13 +110,11 @@ class LinkStore(StoreBase):
         )
         return [_link(r) for r in rows]
 
-    async def record_signup(
-        self, subscriber_id: int, link: str, *, source: str = "", now: datetime
-    ) -> bool:
+    async def record_signup(self, subscriber_id: int, link: str, *, source: str = "") -> bool:
         """Remember which link brought this chat in; False when one already did (a chat
         counts once, however often it taps)."""
         async with self._transaction() as db:
-            return await _insert_signup(db, subscriber_id, link, source, now)
+            return await _insert_signup(db, subscriber_id, link, source)
 
     async def subscribe_through_link(
         self,
@@ -161,7 +159,7 @@ class LinkStore(StoreBase):
             if added:
                 what = "subscribed through a link: " + ", ".join(added)
                 await record_change(db, subscriber_id, what=what, by=by, now=now)
-            signed_up = first and await _insert_signup(db, subscriber_id, link, source, now)
+            signed_up = first and await _insert_signup(db, subscriber_id, link, source)
         return LinkJoin(tuple(added), signed_up)
 
     async def popular_zones(self, limit: int) -> list[str]:

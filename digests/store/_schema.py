@@ -369,13 +369,13 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         retired_at TEXT
     );
-    -- Which link brought a chat in: at most one row per chat, gone with the chat.
-    -- link is a code or a category slug; source is the code's source ('' for a slug).
+    -- Which link brought a chat in, and nothing more (not even when): at most one row
+    -- per chat, gone with the chat. link is a code or a category slug; source is the
+    -- code's source ('' for a slug).
     CREATE TABLE signups (
         subscriber_id INTEGER PRIMARY KEY REFERENCES subscribers (id) ON DELETE CASCADE,
         link          TEXT NOT NULL,
-        source        TEXT NOT NULL DEFAULT '',
-        at            TEXT NOT NULL
+        source        TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX signups_link ON signups (link, source);
 

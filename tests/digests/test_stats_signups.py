@@ -26,5 +26,5 @@ def test_signups_line_stays_short_with_many_links() -> None:
 async def test_stats_lines_end_with_the_signups(store: Store) -> None:
     await store.upsert_category(Category("climate", "Climate"))
     sub = await store.upsert_subscriber("telegram", "1", now=NOW)
-    await store.record_signup(sub.id, "climate", now=NOW)
+    await store.record_signup(sub.id, "climate")
     assert (await stats_lines(store))[-1] == "sign-ups: climate 1"

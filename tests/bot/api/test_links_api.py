@@ -123,9 +123,9 @@ async def test_signups_per_link_and_source_in_stats_and_metrics(
         ("3", code.code, "newsletter"),
     ]:
         sub = await store.upsert_subscriber("telegram", chat, now=NOW)
-        assert await store.record_signup(sub.id, link, source=source, now=NOW)
+        assert await store.record_signup(sub.id, link, source=source)
     # A chat counts once, however often it taps.
-    assert not await store.record_signup(sub.id, "climate", now=NOW)
+    assert not await store.record_signup(sub.id, "climate")
 
     stats = (await linked.get("/api/stats", headers=ADMIN_AUTH)).json()
     assert stats["signups"] == [

@@ -44,7 +44,7 @@ async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, str], float]:
 
 async def sign_up(store: Store, chat: str, link: str, source: str = "") -> int:
     sub = await store.upsert_subscriber("telegram", chat, now=NOW)
-    assert await store.record_signup(sub.id, link, source=source, now=NOW)
+    assert await store.record_signup(sub.id, link, source=source)
     return sub.id
 
 
@@ -74,7 +74,7 @@ async def test_taps_that_sign_up_nobody_count_nothing(store: Store) -> None:
     await store.upsert_category(Category("climate", "Climate"))
     chat = await sign_up(store, "1", "climate")
     for _ in range(3):
-        assert not await store.record_signup(chat, "climate", now=NOW)
+        assert not await store.record_signup(chat, "climate")
     join = await store.subscribe_through_link(chat, ["climate"], link="climate", now=NOW)
     assert not join.signed_up
     assert await store.signup_totals() == [SignupCount("climate", "", 1)]

@@ -22,7 +22,7 @@ async def sign_up(database: Path) -> str:
         code = await store.add_link(["climate"], source="website", now=NOW)
         for chat, link, source in [("1", "climate", ""), ("2", code.code, "website")]:
             sub = await store.upsert_subscriber("telegram", chat, now=NOW)
-            await store.record_signup(sub.id, link, source=source, now=NOW)
+            await store.record_signup(sub.id, link, source=source)
         return code.code
     finally:
         await store.close()

@@ -45,12 +45,15 @@ async def test_a_chat_signs_up_once_and_forgetting_it_drops_the_row(
     store = categorised_store
     reader = await store.upsert_subscriber("telegram", "7", now=NOW)
     other = await store.upsert_subscriber("telegram", "8", now=NOW)
-    results = await asyncio.gather(
-        *(store.record_signup(reader.id, "climate", now=NOW) for _ in range(50))
-    )
+    results = await asyncio.gather(*(store.record_signup(reader.id, "climate") for _ in range(50)))
     assert results.count(True) == 1
-    assert await store.record_signup(other.id, "K2abcde", source="website", now=NOW)
+    assert await store.record_signup(other.id, "K2abcde", source="website")
     counts = {(c.link, c.source): c.count for c in await store.signup_counts()}
     assert counts == {("climate", ""): 1, ("K2abcde", "website"): 1}
     await store.forget_subscriber(reader.id)
     assert [c.link for c in await store.signup_counts()] == ["K2abcde"]
+
+
+async def test_a_sign_up_keeps_which_link_and_nothing_more(categorised_store: Store) -> None:
+    rows = await categorised_store._fetchall("PRAGMA table_info(signups)")
+    assert {row["name"] for row in rows} == {"subscriber_id", "link", "source"}
