@@ -9,11 +9,16 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 from urllib.parse import quote
 
-# A Telegram bot token (digits:35 characters), and a Discord bot token (three base64url
-# parts separated by dots).
+# A Telegram bot token (digits:35 characters), a Discord bot token (three base64url
+# parts separated by dots), and a Discord interaction token in a route (it answers and
+# edits the interaction for 15 minutes; discord.py's 429 warning names the route).
 _TOKEN_SHAPES = (
     re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}"),
     re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}\b"),
+    re.compile(
+        r"(?<=/webhooks/)(?:\d+/)?[A-Za-z0-9_.-]{20,}"
+        r"|(?<=/interactions/)\d+/[A-Za-z0-9_.-]{20,}"
+    ),
 )
 REDACTED = "[REDACTED]"
 # A part of a secret between ':' or '.' this long is a secret itself: a Telegram token's

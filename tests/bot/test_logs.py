@@ -7,7 +7,7 @@ import pytest
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
-from bot.logs import REDACTED, RedactSecrets, setup_logging
+from bot.logs import REDACTED, RedactSecrets, redact, setup_logging
 
 TELEGRAM = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"
 DISCORD = "MTA4NzY1NDMyMTA5ODc2NTQzMg.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -138,3 +138,17 @@ def test_a_secret_is_redacted_in_any_case() -> None:
     redactor = RedactSecrets([TELEGRAM, "Api-Token-Value"])
     text = f"Part {part.lower()} and {part.upper()} and api-token-value"
     assert redactor.redact(text) == f"Part {REDACTED} and {REDACTED} and {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "We are being rate limited. PATCH https://discord.com/api/v10/webhooks/4243/"
+        "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OTpzZWNyZXQ/messages/@original responded "
+        "with 429",
+        "POST /api/v10/interactions/123456789012345678/aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEy/callback",
+    ],
+)
+def test_a_discord_interaction_token_in_a_route_is_redacted(line: str) -> None:
+    redacted = redact(line)
+    assert "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEy" not in redacted and "[REDACTED]" in redacted
