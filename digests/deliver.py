@@ -12,6 +12,8 @@ outbox that cannot be read is tried again with backoff. The entries of a chat fo
 while they were being sent are dropped, with one log line for the chat.
 """
 
+# long module: one worker loop and what it does with each outcome, read together
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +37,7 @@ from digests.delivery_errors import ChatMigrated, DeliveryError, DestinationGone
 from digests.models import OutboxEntry
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer
-from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain
+from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain, without_media
 from digests.settings import DeliveryLimits
 from digests.store import Store
 from digests.timeutil import Clock
@@ -266,7 +268,7 @@ class DeliveryWorker:
             publish=entry.announcement,
         )
         part = entry.parts_sent
-        plain = entry.plain_fallback
+        plain, bare = entry.plain_fallback, False
         rate_limited = 0
         migrated = False
         while part < len(entry.payload_ids):
@@ -276,6 +278,8 @@ class DeliveryWorker:
             message = bodies[part]
             if message is None:
                 raise LookupError(f"message body {entry.payload_ids[part]} is missing")
+            if bare or plain:
+                message = without_media(message) or message
             if plain:
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
             if not await self._wait_turn(entry, destination.chat_id):
@@ -303,13 +307,15 @@ class DeliveryWorker:
                     destination = replace(destination, chat_id=error.new_chat_id)
                     continue
                 if decision.step is Step.PLAIN:
+                    # First without its preview or pictures (the markup may be fine).
+                    bare, plain = True, bare or without_media(message) is None
                     log.warning(
-                        "%s rejected a message rendered from %s (%s); resending as plain text",
+                        "%s rejected a message rendered from %s (%s); resending %s",
                         entry.platform,
                         message.template or "?",
                         error,
+                        "as plain text" if plain else "without its preview or pictures",
                     )
-                    plain = True
                     continue
                 await self._settle(entry, decision, plain)
                 return

@@ -14,6 +14,20 @@ from digests.render.markup import discord_plain
 PLAIN_TEXT_LIMIT = {"telegram": 4000, "discord": 2000}
 
 
+def without_media(message: OutgoingMessage) -> OutgoingMessage | None:
+    """The same message without its link preview and embed pictures, or None when it has
+    neither: the first fallback when a platform rejects a message, since a chat that
+    forbids link previews, or a picture Discord will not take, says nothing of the markup."""
+    pictures = any("image" in embed or "thumbnail" in embed for embed in message.embeds)
+    if message.preview_url is None and not pictures:
+        return None
+    embeds = tuple(
+        {k: v for k, v in embed.items() if k not in ("image", "thumbnail")}
+        for embed in message.embeds
+    )
+    return replace(message, embeds=embeds, preview_url=None, disable_preview=True)
+
+
 def as_plain(message: OutgoingMessage, limit: int = 4000) -> OutgoingMessage:
     """The same message without markup: the fallback when a platform rejects the markup."""
     parts = [message.text] if message.text else []

@@ -1,7 +1,9 @@
 """A picture or preview problem never costs the reader the message (issue 18): the
 plain-text fallback that delivery resends after a refusal carries no link preview and no
 embed image, so a preview link Telegram refuses (or an image Discord refuses) is dropped
-with the markup, and the digest is still delivered."""
+with the markup, and the digest is still delivered. Before that, the message is sent
+again as it was without its preview or pictures (``without_media``): a chat that forbids
+previews says nothing against the markup."""
 
 from __future__ import annotations
 
@@ -61,9 +63,9 @@ async def test_a_refused_preview_still_delivers_the_digest(store: Store) -> None
     sender = RefusesPreviews()
     await Harness(store, sender).worker.run_once()
     texts = [message.text for _, message in sender.sent]
-    assert len(texts) == 2 and "Lead" in texts[0] and "Second" in texts[1]
+    assert texts == [first.text, second.text]  # the markup kept: only the preview went
     assert all(message.preview_url is None for _, message in sender.sent)
-    assert sender.attempts == 3  # refused once, then the plain fallback and the second part
+    assert sender.attempts == 3  # refused once, then without the preview, the second part
     assert await store.sent_story_ids(sub.id) == {1, 2}
 
 
@@ -81,3 +83,38 @@ def test_the_discord_fallback_does_not_unfurl_its_links(make_article: ArticleFac
     assert len(re.findall(r"\(<https://www\.news\.example/\d>\)", plain.text)) == 8
     assert not re.search(r"(?<!<)https?://", plain.text)
     assert "Story 3" in plain.text and plain.embeds == ()
+
+
+class RefusesPictures(ScriptedSender):
+    """Discord refusing any message with an embed picture, and then any markup too."""
+
+    platform = "discord"
+
+    def __init__(self, *, markup_too: bool) -> None:
+        super().__init__()
+        self.markup_too = markup_too
+
+    async def send(self, destination: Destination, message: OutgoingMessage) -> str:
+        if any("image" in embed for embed in message.embeds) or (
+            self.markup_too and message.embeds
+        ):
+            self.attempts += 1
+            raise MessageRejected("Invalid Form Body: embeds.0.image.url")
+        return await super().send(destination, message)
+
+
+async def test_a_refused_picture_is_left_out_then_the_markup(store: Store) -> None:
+    sub = await store.upsert_subscriber("discord", "7", now=NOW)
+    embed = {"title": "Climate", "description": "d", "image": {"url": "https://i.example/a.jpg"}}
+    message = OutgoingMessage(embeds=(embed,), story_ids=(1,))
+    for day, markup_too in (("2026-11-27", False), ("2026-11-28", True)):
+        await store.enqueue(
+            [OutboxItem(sub.id, "digest", day, "discord", [message], (1,), 9)], now=NOW
+        )
+        sender = RefusesPictures(markup_too=markup_too)
+        await Harness(store, sender).worker.run_once()
+        ((_, sent),) = sender.sent
+        if markup_too:  # refused bare too: plain text
+            assert sent.embeds == () and "Climate" in sent.text
+        else:
+            assert sent.embeds == ({"title": "Climate", "description": "d"},)
