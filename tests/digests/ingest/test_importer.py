@@ -46,6 +46,10 @@ def test_a_json_array_and_a_single_pretty_object() -> None:
         ({"published_at": "last tuesday"}, "published_at"),
         ({"title": "<b></b>"}, "title is empty"),
         ({"image": "nope"}, "image"),
+        # Pictures digests would never show (issue 18) are refused, not stored.
+        ({"image": "http://127.0.0.1/a.jpg"}, "image: not a public http"),
+        ({"image": "javascript:alert(1)"}, "image: not a public http"),
+        ({"image": "https://img.example/" + "a" * 2_100}, "image"),
     ],
 )
 def test_validation_errors_say_what_is_wrong(overrides: dict[str, object], message: str) -> None:
