@@ -8,8 +8,10 @@ Why not hand the file to listparser as it is: listparser parses with the standar
 library's HTML tokenizer (lxml is not installed), whose idea of a tag differs from XML's
 (``text="<"`` and ``text=a/>`` hid thousands of levels of nesting from a byte scan, and
 each feed copies its folder path) and which is quadratic on some malformed input (``</``
-or ``<?`` repeated: minutes for 400 KB). The rewrite holds no comments, CDATA,
-processing instructions or declarations, and every "<" in it starts a tag.
+or ``<?`` repeated: a minute for 400 KB). The rewrite holds no comments, CDATA,
+processing instructions or declarations, and every "<" in it starts a tag. listparser
+also checks each of a feed's folders and categories against the ones before, so the
+places one feed may be named in are capped too.
 """
 
 from __future__ import annotations
