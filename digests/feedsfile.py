@@ -22,7 +22,7 @@ from digests.store import Store
 from digests.terminal import unsafe_char
 from digests.timeutil import check_feed_interval, format_duration, parse_duration
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 # A feed's ranking boost; the bounds keep it a small integer SQLite can store.
 MIN_PRIORITY = -100
 MAX_PRIORITY = 100
@@ -73,7 +73,7 @@ class SyncReport:
 
 def validate_slug(slug: str) -> str:
     """Return the slug, or raise ValueError saying what a slug may contain."""
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         raise ValueError(f"bad category slug {slug!r}: use lower-case letters, digits and dashes")
     return slug
 

@@ -52,6 +52,7 @@ def test_parse_merges_one_url_listed_under_two_categories() -> None:
     [
         ("[categories", "not valid TOML"),
         ('[categories."Bad Slug"]\nname="x"', "bad category slug"),
+        ('[categories."ai\\n"]\nname="x"', "bad category slug"),  # $ let a newline end one
         ('[[feeds]]\nurl="https://x/"\ncategory="nope"', "unknown category nope"),
         ('[categories.a]\n[[feeds]]\ncategory="a"', "url is missing"),
         ('[categories.a]\n[[feeds]]\nurl="ftp://x/"\ncategory="a"', "not an http"),

@@ -11,7 +11,7 @@ from digests.links import check_source, new_code, payload_kind
 def test_codes_never_have_the_shape_of_a_slug() -> None:
     for _ in range(2_000):
         code = new_code()
-        assert payload_kind(code) == "code" and not SLUG.match(code)
+        assert payload_kind(code) == "code" and not SLUG.fullmatch(code)
 
 
 @pytest.mark.parametrize(
