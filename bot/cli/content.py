@@ -6,13 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from dataclasses import replace
 from typing import TextIO
 
-from tqdm import tqdm
-
 from bot.cli.feeds import require_categories
+from bot.cli.progress import progress_bar
 from bot.console import format_message
 from bot.wiring import App
 from digests.compose import plan_for
@@ -39,13 +37,7 @@ async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
     if not feeds:
         out.write("no feeds are due\n")
         return 0
-    with tqdm(
-        total=len(feeds),
-        unit="feed",
-        desc="polling",
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
+    with progress_bar(len(feeds), "feed", "polling") as bar:
         async with app.http_client() as client:
             report = await poll_feeds(
                 app.store,
@@ -85,14 +77,7 @@ async def cmd_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
         raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     with (
         handle,
-        tqdm(
-            total=size or None,
-            unit="B",
-            unit_scale=True,
-            desc="importing",
-            file=sys.stderr,
-            disable=not sys.stderr.isatty(),
-        ) as bar,
+        progress_bar(size or None, "B", "importing", unit_scale=True) as bar,
     ):
         try:
             report = await import_records(

@@ -10,15 +10,14 @@ import io
 import os
 import re
 import secrets
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import segno
-from tqdm import tqdm
 
 from bot.cli.feeds import require_categories
+from bot.cli.progress import progress_bar
 from bot.links import Links, build_links, code_target, link_targets, missing_settings
 from bot.wiring import App
 from digests.errors import InputError
@@ -165,13 +164,7 @@ async def cmd_links(args: argparse.Namespace, app: App, out: TextIO) -> int:
     qr: dict[str, list[Path]] = {}
     if args.qr_dir is not None:
         folder = qr_folder(args.qr_dir)
-        with tqdm(
-            total=len(links),
-            unit="link",
-            desc="QR codes",
-            file=sys.stderr,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
+        with progress_bar(len(links), "link", "QR codes") as bar:
             qr, replaced = write_qr_codes(links, folder, progress=lambda: bar.update(1))
         if replaced:
             files = "file" if replaced == 1 else "files"

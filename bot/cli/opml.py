@@ -12,9 +12,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tqdm import tqdm
-
 from bot.cli.feeds import require_categories
+from bot.cli.progress import progress_bar
 from bot.wiring import App
 from digests.errors import InputError
 from digests.models import Category
@@ -125,10 +124,7 @@ async def cmd_feeds_import(args: argparse.Namespace, app: App, out: TextIO) -> i
     known = {f.url: f for f in await app.store.list_feeds()}
     new = [(f, slugs) for f, slugs in planned if f.url not in known]
     added: set[str] = set()
-    with tqdm(
-        total=len(new), unit="feed", desc="importing", file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-    ) as bar:  # fmt: skip
+    with progress_bar(len(new), "feed", "importing") as bar:
         for start in range(0, len(new), CHUNK):
             chunk = new[start : start + CHUNK]
             added.update(
