@@ -5,8 +5,6 @@ wait (infinity, NaN, negative) must be a number the worker can sleep on."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import discord
 import pytest
 
@@ -19,16 +17,8 @@ from digests.settings import DeliveryLimits
 from digests.store import OutboxItem
 from digests.timeutil import FakeClock
 from tests.bot.discord.conftest import Bot
+from tests.bot.discord.test_publish_errors import Response
 from tests.conftest import NOW
-
-
-@dataclass
-class Response:
-    """The parts of an aiohttp response that discord.HTTPException reads."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    reason: str = "Too Many Requests"
 
 
 @pytest.mark.parametrize(
