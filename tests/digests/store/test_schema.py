@@ -297,3 +297,37 @@ async def test_migration_7_keeps_categories_live_and_chats_unchanged(
         assert entry.count == 1
     finally:
         await store.close()
+
+
+async def test_migration_8_keeps_feeds_syncable_and_chats_unpublished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import digests.store._base as base
+
+    path = tmp_path / "v7.db"
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:7])
+    old = await Store.open(path)
+    at = "2026-11-27T10:00:00+00:00"
+    await old._db.execute(
+        "INSERT INTO feeds (id, url, interval_s, created_at) "
+        "VALUES (1, 'https://a.example/feed', 1800, ?)",
+        (at,),
+    )
+    await old._db.execute(
+        "INSERT INTO subscribers (id, platform, chat_id, created_at, updated_at) "
+        "VALUES (1, 'discord', '77', ?, ?)",
+        (at, at),
+    )
+    await old.close()
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == len(MIGRATIONS) >= 8
+        # Feeds from before could have come from feeds.toml: a sync may still disable them.
+        [feed] = await store.list_feeds()
+        assert feed.origin == "file"
+        row = await store._fetchone("SELECT announcement FROM subscribers WHERE id = 1")
+        assert row is not None and row[0] == 0
+        assert await store.signup_counts() == [] and await store.list_links() == []
+    finally:
+        await store.close()
