@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import io
 import os
-import resource
-import signal
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,6 @@ import segno
 from bot.cli import main
 from bot.cli.links import QR_BORDER, QR_SCALE, print_links, write_qr
 from bot.links import Links, LinkTarget
-from digests.errors import InputError
 from tests.qr_png import read_qr
 
 FEEDS = """
@@ -62,27 +61,36 @@ def _size(kind: str) -> int:
     return len(buffer.getvalue())
 
 
-@pytest.fixture
-def file_size_limit() -> Iterator[None]:
-    """Files of this process may grow past the PNG's size but not to the SVG's: a write
-    beyond fails with EFBIG after part of it is on disk, as a full disk fails it."""
+# Run in a child process: the limit is the process's, and pytest's own output (or
+# coverage's data) written to a file past it would fail in this one.
+DISK_FILLS = """
+import resource, signal, sys
+from pathlib import Path
+from bot.cli.links import write_qr
+from digests.errors import InputError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a kill
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), resource.RLIM_INFINITY))
+try:
+    write_qr(sys.argv[2], Path(sys.argv[3]), "ai-frontier_telegram")
+except InputError as exc:
+    print(exc)
+"""
+
+
+def test_a_disk_that_fills_leaves_whole_files_or_none(tmp_path: Path) -> None:
+    # Files may grow past the PNG's size but not to the SVG's: a write beyond fails with
+    # EFBIG after part of it is on disk, as a full disk fails it.
     png, svg = _size("png"), _size("svg")
     assert png < svg
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a kill
-    resource.setrlimit(resource.RLIMIT_FSIZE, ((png + svg) // 2, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
-
-
-def test_a_disk_that_fills_leaves_whole_files_or_none(
-    tmp_path: Path, file_size_limit: None
-) -> None:
-    with pytest.raises(InputError, match=r"cannot write QR codes to .*: File too large"):
-        write_qr(URL, tmp_path, "ai-frontier_telegram")
+    limit = str((png + svg) // 2)
+    result = subprocess.run(
+        [sys.executable, "-c", DISK_FILLS, limit, URL, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert re.match(r"cannot write QR codes to .*: File too large", result.stdout), result
     # The PNG fitted and is whole; the SVG did not and is not there at all, nor is the
     # file it was being written to.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ai-frontier_telegram.png"]
