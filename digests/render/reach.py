@@ -4,6 +4,7 @@ first Discord embed's image, a line in plain text). Pure helpers for ``Renderer`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -45,13 +46,17 @@ def shown_picture(story: Story | None, reach: Reach) -> str | None:
     return story.picture if story is not None and reach.pictures else None
 
 
+# A dispatch asks this of the same few lead stories for thousands of digests.
+_preview_link = functools.lru_cache(maxsize=4096)(preview_link)
+
+
 def preview_url(story: Story | None, reach: Reach) -> str | None:
     """The link Telegram previews large above a message's text: the story's own page (as
     readers get it, tagged), whether or not a picture is stored for it: Telegram draws the
     preview from the page, usually its og:image, and a feed often names no picture."""
     # An address Telegram cannot preview (4,000 characters, a malformed host from an
     # older row) gets no preview rather than a refused message.
-    return preview_link(story.lead.url) if story is not None and reach.pictures else None
+    return _preview_link(story.lead.url) if story is not None and reach.pictures else None
 
 
 def with_preview(

@@ -192,6 +192,8 @@ class Renderer:
         return view
 
     def _sections(self, plan: DigestPlan, platform: str) -> tuple[Section, ...]:
+        if not self._reach.link_tags or not self._reach.link_tag_hosts:
+            return plan.sections  # nothing to tag: every story is its own view
         return tuple(
             Section(s.category, tuple(self._view(story, platform) for story in s.stories))
             for s in plan.sections
