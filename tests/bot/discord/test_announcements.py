@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -137,9 +136,7 @@ async def test_a_one_hour_429_on_publish_delays_nothing_else(discord_bot: Bot) -
     clock = FakeClock(NOW)
     sender = DiscordSender(discord_bot.client.http, store, clock)
 
-    started = time.monotonic()
-    await asyncio.wait_for(worker(store, sender, clock).run_once(), 8)
-    assert time.monotonic() - started < 3
+    await asyncio.wait_for(worker(store, sender, clock).run_once(), 8)  # not the hour
     await asyncio.wait_for(sender.settle(), 8)
 
     assert posted_in(fake, "555") == ["part 1", "part 2", "part 3"]  # each once
