@@ -38,14 +38,27 @@ def _show_tags(tags: tuple[tuple[str, str], ...]) -> str:
     return "&".join(f"{key}={value}" for key, value in tags)
 
 
+def _ascii_host(host: str) -> str:
+    # Stored links carry hosts in punycode (digests.urls.canonical_url): bücher.example
+    # is matched as xn--bcher-kva.example.
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host  # refused below, by its own spelling
+
+
 def _hosts(name: str, text: str) -> frozenset[str]:
-    hosts = {h.strip().lower().rstrip(".") for h in text.split(",") if h.strip()}
-    for host in hosts:
+    hosts = set()
+    for given in text.split(","):
+        host = _ascii_host(given.strip().lower().rstrip("."))
+        if not given.strip():
+            continue
         if not HOST.fullmatch(host):
             raise SettingsError(
                 f"{name} must be host names separated by commas (such as news.example), "
                 f"got {show(host)}"
             )
+        hosts.add(host)
     return frozenset(hosts)
 
 

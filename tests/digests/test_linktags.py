@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from digests.linktags import host_is_tagged, tag_link
+from digests.settings import load_settings
+from digests.urls import canonical_url
 
 TAGS = (("utm_source", "digestbot"), ("utm_medium", "{platform}"))
 HOSTS = frozenset({"news.example"})
@@ -68,3 +70,13 @@ def test_tagging_twice_changes_nothing_more() -> None:
 )
 def test_host_is_tagged(host: str, tagged: bool) -> None:
     assert host_is_tagged(host, HOSTS) is tagged
+
+
+def test_a_host_given_in_its_own_script_tags_the_stored_punycode_links() -> None:
+    reach = load_settings(
+        {"LINK_TAGS": "utm_source=digestbot", "LINK_TAG_HOSTS": "Bücher.Example"}
+    ).reach
+    assert reach.link_tag_hosts == {"xn--bcher-kva.example"}
+    url = canonical_url("https://bücher.example/a")
+    tagged = tag_link(url, reach.link_tags, reach.link_tag_hosts, platform="telegram")
+    assert tagged == "https://xn--bcher-kva.example/a?utm_source=digestbot"
