@@ -12,7 +12,7 @@ from datetime import datetime
 import aiosqlite
 
 from digests.links import Link, LinkJoin, SignupCount, new_code
-from digests.store._base import NotFound, StoreBase, StoreError, placeholders
+from digests.store._base import NotFound, StoreBase, StoreError
 from digests.store._subscriptions import record_change, require_live, require_subscriber
 from digests.timeutil import from_db, to_db
 
@@ -61,16 +61,7 @@ class LinkStore(StoreBase):
         if not slugs:
             raise StoreError("a link needs at least one category")
         async with self._transaction() as db:
-            rows = await (
-                await db.execute(
-                    f"SELECT slug FROM categories WHERE retired_at IS NULL "
-                    f"AND slug IN ({placeholders(slugs)})",
-                    slugs,
-                )
-            ).fetchall()
-            missing = [s for s in slugs if s not in {r[0] for r in rows}]
-            if missing:
-                raise NotFound(f"unknown category: {', '.join(missing)}")
+            await require_live(db, slugs)
             for _ in range(CODE_TRIES):
                 code = new_code()
                 try:
