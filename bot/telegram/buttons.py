@@ -42,11 +42,10 @@ from bot.telegram.keyboards import (
     push_id_of,
     shown_on,
 )
-from bot.telegram.reader import ContextSender
+from bot.telegram.reader import send_preview
 from bot.telegram.spelling import SPELLING
 from bot.telegram.subscribe_links import link_markup
 from digests import actions
-from digests.compose import send_digest_now
 from digests.confirm import Outcome
 from digests.i18n import t
 from digests.models import Subscriber
@@ -212,15 +211,7 @@ async def digest_now_pressed(update: Update, context: DigestContext) -> None:
         await answer(query, t(language, JUST_SENT))
         return
     await answer(query, t(language, "Sending today's digest…"))
-    await send_digest_now(
-        ctx.store,
-        ctx.renderer,
-        ContextSender(context.bot, ctx, chat_id=chat.id if chat else 0),
-        subscriber,
-        now=ctx.clock.now(),
-        limits=ctx.settings.digest,
-        preview=True,
-    )
+    await send_preview(context, subscriber, chat_id=chat.id if chat else 0)
 
 
 async def forget_pressed(update: Update, context: DigestContext) -> None:

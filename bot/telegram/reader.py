@@ -152,12 +152,18 @@ async def digest(update: Update, context: DigestContext) -> None:
     if subscriber is None or not subscriber.subscriptions:
         await _no_subscriptions(ctx, update, subscriber)
         return
+    chat = update.effective_chat
+    await send_preview(context, subscriber, chat_id=chat.id if chat else 0)
+
+
+async def send_preview(context: DigestContext, subscriber: Subscriber, *, chat_id: int) -> None:
+    """Send ``subscriber`` their digest now as a preview (the schedule's cursor does not
+    move), through the application's bot: /digest, and a link reply's button."""
+    ctx = context.digest
     await send_digest_now(
         ctx.store,
         ctx.renderer,
-        ContextSender(
-            context.bot, ctx, chat_id=update.effective_chat.id if update.effective_chat else 0
-        ),
+        ContextSender(context.bot, ctx, chat_id=chat_id),
         subscriber,
         now=ctx.clock.now(),
         limits=ctx.settings.digest,
