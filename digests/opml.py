@@ -36,7 +36,6 @@ from digests.opml_text import (
     rewrite_for_listparser,
     too_large,
 )
-from digests.terminal import BIDI_CONTROLS
 from digests.urls import MAX_URL_CHARS, InvalidURL, canonical_url
 
 # One tag: a start, end or empty tag (declarations, comments and processing instructions
@@ -197,7 +196,8 @@ def safe_name(text: str, url: str) -> str | None:
     is left or it only repeats the URL."""
     # White space of any kind (a no-break space, a tab) separates words: a space.
     spaced = "".join(" " if c.isspace() else c for c in text)
-    name = "".join(c for c in spaced if c not in BIDI_CONTROLS and c.isprintable())
+    # Every bidi control is unprintable (a Cf character), so isprintable() drops them too.
+    name = "".join(c for c in spaced if c.isprintable())
     name = " ".join(name.split())[:MAX_NAME_CHARS]
     if not name or name == url:
         return None

@@ -91,10 +91,6 @@ def page_starts(toggles: list[actions.Toggle]) -> list[int]:
     return starts
 
 
-def page_count(toggles: list[actions.Toggle]) -> int:
-    return len(page_starts(toggles))
-
-
 def page_of(toggles: list[actions.Toggle], slug: str | None) -> int:
     """The page that shows ``slug`` (the first page for a slug it does not show)."""
     for index, item in enumerate(toggles):
