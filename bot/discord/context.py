@@ -32,6 +32,7 @@ from digests.echo import excerpt
 from digests.errors import UserFacingError
 from digests.i18n import normalise_language, t
 from digests.models import Subscriber
+from digests.publishing import is_announcement
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.store import Store
@@ -209,7 +210,8 @@ def posting_warning(interaction: discord.Interaction, language: str) -> str:
 def in_announcement_channel(interaction: discord.Interaction) -> bool:
     """Whether the command ran in an announcement channel (the interaction carries the
     channel and its type)."""
-    return getattr(interaction.channel, "type", None) is discord.ChannelType.news
+    kind = getattr(interaction.channel, "type", None)
+    return kind is not None and is_announcement(kind.value)
 
 
 async def note_announcement(

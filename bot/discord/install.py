@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.discord.settings import APPLICATION_ID
 from bot.discord.spelling import SPELLING
 
 # What delivery needs in a channel and its threads, and nothing more: publishing the bot's
@@ -25,14 +26,12 @@ INSTALL_PERMISSIONS = discord.Permissions(
 )
 # ``applications.commands`` registers the /news commands in the server with the bot.
 INSTALL_SCOPES = ("bot", "applications.commands")
-# A snowflake, as DISCORD_APPLICATION_ID accepts it.
-APPLICATION_ID = re.compile(r"[1-9][0-9]{0,19}")
 
 
 def install_url(application_id: str) -> str:
     """The URL that adds the bot to a server; ValueError when the id is not a snowflake
     (only the settings' and Discord's own ids reach here, but a URL is no place to find out)."""
-    if not APPLICATION_ID.fullmatch(application_id):
+    if not re.fullmatch(APPLICATION_ID, application_id):
         raise ValueError("a Discord application id is 1-20 digits")
     return discord.utils.oauth_url(
         application_id, permissions=INSTALL_PERMISSIONS, scopes=INSTALL_SCOPES

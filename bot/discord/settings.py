@@ -13,6 +13,8 @@ from digests.envfields import Ids, Text, Whole, setting
 from digests.envurls import Url
 
 MAX_SHARDS = 1_000
+# A snowflake: the application id DISCORD_APPLICATION_ID takes and an install link needs.
+APPLICATION_ID = r"[1-9][0-9]{0,19}"
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class DiscordSettings:
     )
     application_id: str | None = setting(
         "DISCORD_APPLICATION_ID",
-        Text(r"[1-9][0-9]{0,19}", must="must be the application's id (digits)"),
+        Text(APPLICATION_ID, must="must be the application's id (digits)"),
         None,
         "The bot's application id, for the install link of `digestbot links` without a "
         "connection (`digestbot run` learns it from Discord)",
