@@ -278,10 +278,10 @@ class DeliveryWorker:
             message = bodies[part]
             if message is None:
                 raise LookupError(f"message body {entry.payload_ids[part]} is missing")
-            if bare or plain:
-                message = without_media(message) or message
-            if plain:
+            if plain:  # no preview or pictures either
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
+            elif bare:
+                message = without_media(message) or message
             if not await self._wait_turn(entry, destination.chat_id):
                 return
             if await self._gone(entry):
