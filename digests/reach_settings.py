@@ -90,3 +90,8 @@ class Reach:
         "embed's image on Discord (on/off)",
         section="reach",
     )
+
+    @property
+    def tags_links(self) -> bool:
+        """Whether some outgoing links get tags: both LINK_TAGS and LINK_TAG_HOSTS set."""
+        return bool(self.link_tags and self.link_tag_hosts)

@@ -20,7 +20,7 @@ def tagged_story(story: Story, reach: Reach, platform: str) -> Story:
     """The story as readers on ``platform`` see it: every article's link carries the
     newsroom's tags when its host is tagged. The story itself is left as it is (its URLs
     are the stored, canonical ones); without tags it is returned unchanged."""
-    if not reach.link_tags or not reach.link_tag_hosts:
+    if not reach.tags_links:
         return story
 
     def tagged(article: Article) -> Article:

@@ -192,7 +192,7 @@ class Renderer:
         return view
 
     def _sections(self, plan: DigestPlan, platform: str) -> tuple[Section, ...]:
-        if not self._reach.link_tags or not self._reach.link_tag_hosts:
+        if not self._reach.tags_links:
             return plan.sections  # nothing to tag: every story is its own view
         return tuple(
             Section(s.category, tuple(self._view(story, platform) for story in s.stories))
@@ -240,7 +240,7 @@ class Renderer:
         sections = self._sections(plan, platform)
         lead = lead_story(sections)
         if platform == "discord":
-            return self._discord_digest(plan, sections, reader)
+            return self._discord_digest(plan, sections, lead, reader)
         name = "digest.html.j2" if platform == "telegram" else "digest.txt.j2"
         rendered = self._render(
             platform,
@@ -282,10 +282,13 @@ class Renderer:
         ]
 
     def _discord_digest(
-        self, plan: DigestPlan, sections: tuple[Section, ...], reader: Presentation
+        self,
+        plan: DigestPlan,
+        sections: tuple[Section, ...],
+        lead: Story | None,
+        reader: Presentation,
     ) -> list[OutgoingMessage]:
         context = self._context(reader, plan.generated_at)
-        lead = lead_story(sections)
         picture = shown_picture(lead, self._reach)
         intro = self._render(
             "discord",
