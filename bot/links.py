@@ -18,7 +18,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.discord.install import install_url, subscribe_command
 from bot.wiring import Identity
-from digests.links import PAYLOAD, Link
+from digests.links import PAYLOAD, Link, live_categories
 from digests.store import Store
 
 TargetKind = Literal["category", "code"]
@@ -172,7 +172,7 @@ async def link_targets(store: Store, only: str | None = None) -> list[LinkTarget
         if c.retired_at is None
     ]
     for link in await store.list_links():
-        kept = tuple(slug for slug in link.categories if slug in live)
+        kept = live_categories(link, live)
         if kept:
             targets.append(code_target(replace(link, categories=kept), names))
     if only is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -55,6 +56,12 @@ class LinkJoin:
 
 
 PayloadKind = Literal["code", "slug", "invalid"]
+
+
+def live_categories(link: Link, live: Collection[str]) -> tuple[str, ...]:
+    """The categories a tap on ``link`` still subscribes to: those of them that are live,
+    in the link's order (none: the link is no longer in use)."""
+    return tuple(slug for slug in link.categories if slug in live)
 
 
 def new_code() -> str:

@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import Enum
 
 from digests.i18n import t
-from digests.links import payload_kind
+from digests.links import live_categories, payload_kind
 from digests.models import Subscriber
 from digests.overview import frequency_text
 from digests.replies import gone, quote
@@ -77,7 +77,7 @@ async def resolve(store: Store, payload: str) -> Target | Refusal:
     if kind == "code":
         link = await store.get_link(payload)
         if link is not None:
-            categories = tuple(c for c in link.categories if c in live)
+            categories = live_categories(link, live)
             if link.retired_at is not None or not categories:
                 return Refusal.RETIRED
             return Target(link.code, categories, link.source)
