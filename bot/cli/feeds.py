@@ -25,6 +25,15 @@ from digests.urls import canonical_url
 ORIGINS = {"file": "feeds file", "cli": "feeds add", "import": "OPML import", "api": "API"}
 
 
+def parse_categories(raw: str, option: str) -> tuple[str, ...]:
+    """``--category a,b`` (or ``--categories``) as slugs, each once; InputError when
+    it names none."""
+    slugs = tuple(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
+    if not slugs:
+        raise InputError(f"{option} needs at least one category slug")
+    return slugs
+
+
 async def require_categories(app: App, slugs: Sequence[str]) -> None:
     """Raise InputError for an unknown slug, suggesting the closest known ones."""
     known = [c.slug for c in await app.store.list_categories()]
@@ -136,9 +145,7 @@ async def cmd_feeds_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
             check_name(args.name)
     except ValueError as exc:  # InvalidURL included
         raise InputError(str(exc)) from None
-    categories = tuple(dict.fromkeys(c.strip() for c in args.category.split(",") if c.strip()))
-    if not categories:
-        raise InputError("--category needs at least one category slug")
+    categories = parse_categories(args.category, "--category")
     await require_categories(app, categories)
     before = await app.store.get_feed(url)
     changes: list[str] = []

@@ -16,7 +16,7 @@ from typing import TextIO
 
 import segno
 
-from bot.cli.feeds import require_categories
+from bot.cli.feeds import parse_categories, require_categories
 from bot.cli.progress import progress_bar
 from bot.links import Links, build_links, code_target, link_targets, missing_settings
 from bot.wiring import App
@@ -182,16 +182,8 @@ async def cmd_links(args: argparse.Namespace, app: App, out: TextIO) -> int:
     return 0
 
 
-def parse_categories(raw: str) -> list[str]:
-    """``--categories a,b`` as a list of slugs, each once; InputError when empty."""
-    slugs = list(dict.fromkeys(s.strip() for s in raw.split(",") if s.strip()))
-    if not slugs:
-        raise InputError("--categories needs at least one category slug")
-    return slugs
-
-
 async def cmd_links_add(args: argparse.Namespace, app: App, out: TextIO) -> int:
-    slugs = parse_categories(args.categories)
+    slugs = parse_categories(args.categories, "--categories")
     try:
         source = check_source(args.source) if args.source else ""
     except ValueError as exc:
