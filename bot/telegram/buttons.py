@@ -15,7 +15,6 @@ from telegram.error import TelegramError
 
 from bot.telegram.admin import FOR_ADMINS, cancel_push, confirm_push
 from bot.telegram.context import (
-    PLATFORM,
     BotContext,
     DigestContext,
     actor_of,
@@ -273,13 +272,7 @@ async def _allowed_to_push(update: Update, context: DigestContext) -> bool:
 async def _refuse_push(update: Update, context: DigestContext, detail: str, text: str) -> None:
     """Refused with an alert; audited at most once per member a minute, with a count."""
     ctx = context.digest
-    await ctx.store.audit_refusal(
-        actor=actor_of(update),
-        platform=PLATFORM,
-        action="breaking",
-        detail=detail,
-        now=ctx.clock.now(),
-    )
+    await audit_refused(ctx, update, "breaking", detail)
     language = language_of(ctx, update, await find(ctx, update))
     await answer(query_of(update), t(language, text), alert=True)
 
