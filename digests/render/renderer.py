@@ -238,9 +238,9 @@ class Renderer:
         shows the stored picture, plain text names it (``picture``, ``lead`` in templates).
         """
         sections = self._sections(plan, platform)
-        lead = lead_story(sections)
         if platform == "discord":
-            return self._discord_digest(plan, sections, lead, reader)
+            return self._discord_digest(plan, sections, reader)
+        lead = lead_story(sections)
         name = "digest.html.j2" if platform == "telegram" else "digest.txt.j2"
         rendered = self._render(
             platform,
@@ -282,13 +282,10 @@ class Renderer:
         ]
 
     def _discord_digest(
-        self,
-        plan: DigestPlan,
-        sections: tuple[Section, ...],
-        lead: Story | None,
-        reader: Presentation,
+        self, plan: DigestPlan, sections: tuple[Section, ...], reader: Presentation
     ) -> list[OutgoingMessage]:
         context = self._context(reader, plan.generated_at)
+        lead = lead_story(sections)
         picture = shown_picture(lead, self._reach)
         intro = self._render(
             "discord",
