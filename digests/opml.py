@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -204,16 +204,21 @@ def safe_name(text: str, url: str) -> str | None:
     return name
 
 
-def assign_categories(
-    paths: Sequence[Sequence[str]], categories: Sequence[Category]
-) -> tuple[str, ...]:
-    """The category slugs a feed goes to: for each of its paths, the innermost folder
-    whose title matches a category's slug or name (any case), else an outer one's.
-    Empty when no folder matches."""
+def folder_index(categories: Sequence[Category]) -> dict[str, str]:
+    """What folder titles name which category: its slug or its name, compared as
+    ``_folder_key`` compares them (a slug wins over another category's name). Built once
+    per import, however many feeds it holds."""
     by_key: dict[str, str] = {}
     for category in categories:
         by_key.setdefault(_folder_key(category.name), category.slug)
         by_key[_folder_key(category.slug)] = category.slug
+    return by_key
+
+
+def assign_categories(paths: Sequence[Sequence[str]], by_key: Mapping[str, str]) -> tuple[str, ...]:
+    """The category slugs a feed goes to: for each of its paths, the innermost folder
+    whose title matches a category's slug or name (any case, ``folder_index``), else an
+    outer one's. Empty when no folder matches."""
     found: list[str] = []
     for path in paths:
         for folder in reversed(path):

@@ -24,6 +24,7 @@ from digests.opml import (
     OpmlFeed,
     assign_categories,
     build_opml,
+    folder_index,
     parse_opml,
     too_large,
 )
@@ -63,8 +64,9 @@ def plan_import(
     with a fallback slug, none is left unmatched."""
     planned: list[tuple[OpmlFeed, tuple[str, ...]]] = []
     unmatched: list[OpmlFeed] = []
+    by_key = folder_index(categories)
     for feed in feeds:
-        slugs = assign_categories(feed.paths, categories) or ((fallback,) if fallback else ())
+        slugs = assign_categories(feed.paths, by_key) or ((fallback,) if fallback else ())
         if slugs:
             planned.append((feed, slugs))
         else:

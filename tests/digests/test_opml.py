@@ -21,6 +21,7 @@ from digests.opml import (
     assign_categories,
     build_opml,
     check_shape,
+    folder_index,
     parse_opml,
     safe_name,
     xml_attr,
@@ -204,7 +205,7 @@ def test_a_name_keeps_no_control_or_bidi_characters() -> None:
 def test_a_feed_goes_to_the_innermost_matching_folder_of_each_path(
     paths: list[tuple[str, ...]], expected: tuple[str, ...]
 ) -> None:
-    assert assign_categories(paths, CATEGORIES) == expected
+    assert assign_categories(paths, folder_index(CATEGORIES)) == expected
 
 
 def test_xml_attr_escapes_markup_and_drops_what_xml_cannot_carry() -> None:
@@ -241,7 +242,8 @@ def test_the_export_is_opml_2_that_listparser_reads_back() -> None:
         Category("ai-frontier", 'AI & "Frontier" <x>', "", 0),
         Category("climate", "Climate[31m", "", 1),
     ]
-    assert assign_categories(by_url["https://a.example/feed?x=1&y=2"].paths, cats) == (
+    paths = by_url["https://a.example/feed?x=1&y=2"].paths
+    assert assign_categories(paths, folder_index(cats)) == (
         "ai-frontier",
         "climate",
     )

@@ -11,7 +11,14 @@ import unicodedata
 import pytest
 
 from digests.models import Category
-from digests.opml import MAX_DEPTH, MAX_SHOWN_URL, OpmlError, assign_categories, parse_opml
+from digests.opml import (
+    MAX_DEPTH,
+    MAX_SHOWN_URL,
+    OpmlError,
+    assign_categories,
+    folder_index,
+    parse_opml,
+)
 from digests.opml_text import MAX_PLACES
 
 HEAD = '<opml version="2.0"><body>'
@@ -100,7 +107,7 @@ def test_a_file_in_the_encoding_its_declaration_names_is_decoded(
     data = text.encode(encoding)
     [one] = parse_opml(data).feeds
     assert unicodedata.normalize("NFC", one.name or "") == name
-    assert assign_categories(one.paths, CLIMATE) == ("climate",)
+    assert assign_categories(one.paths, folder_index(CLIMATE)) == ("climate",)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"])
@@ -186,7 +193,7 @@ def test_a_100_000_character_url_is_a_skip_shown_cut() -> None:
 def test_a_folder_matches_a_category_name_in_any_case_spacing_or_unicode_form(
     folder: str,
 ) -> None:
-    assert assign_categories([(folder,)], CLIMATE) == ("climate",)
+    assert assign_categories([(folder,)], folder_index(CLIMATE)) == ("climate",)
 
 
 def test_a_feed_named_in_too_many_places_is_refused() -> None:
