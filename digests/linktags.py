@@ -9,7 +9,9 @@ and only there, so the stored URL never carries them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from digests.urls import query_pairs_without
 
 PLATFORM_PLACEHOLDER = "{platform}"
 
@@ -44,11 +46,7 @@ def tag_link(
     if parts.scheme.lower() not in ("http", "https") or not host_is_tagged(host, hosts):
         return url
     names = {key for key, _ in tags}
-    kept = [
-        pair
-        for pair in parts.query.split("&")
-        if pair and unquote_plus(pair.split("=", 1)[0]) not in names
-    ]
+    kept = query_pairs_without(parts.query, names.__contains__)
     added = [
         f"{quote(key, safe='')}={quote(value.replace(PLATFORM_PLACEHOLDER, platform), safe='-._~')}"
         for key, value in tags

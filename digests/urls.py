@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from digests.errors import InputError
@@ -27,6 +28,14 @@ MAX_URL_CHARS = 4096
 
 class InvalidURL(InputError, ValueError):
     """A URL that is not an absolute http(s) address."""
+
+
+def query_pairs_without(query: str, drop: Callable[[str], bool]) -> list[str]:
+    """A query's ``key=value`` pairs as written, in order, without those whose decoded
+    key ``drop`` says (tracking parameters, a tag about to be set again)."""
+    return [
+        pair for pair in query.split("&") if pair and not drop(unquote_plus(pair.split("=", 1)[0]))
+    ]
 
 
 def canonical_url(url: str) -> str:
@@ -59,11 +68,7 @@ def canonical_url(url: str) -> str:
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     # Credentials never belong in a link shown to readers (or in a log): they are dropped.
     path = _remove_dot_segments(_escaped(parts.path, _PATH_SAFE) or "/")
-    kept = [
-        pair
-        for pair in parts.query.split("&")
-        if pair and not _is_tracking(unquote_plus(pair.split("=", 1)[0]).lower())
-    ]
+    kept = query_pairs_without(parts.query, lambda key: _is_tracking(key.lower()))
     query = _escaped("&".join(kept), _QUERY_SAFE)
     canonical = urlunsplit((scheme, netloc, path, query, ""))
     if len(canonical) > MAX_URL_CHARS:  # percent-encoding can triple a link's length
