@@ -85,7 +85,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
             text += posting_warning(interaction, refreshed.language)
             # Recorded here too: a channel subscribed only through the picker would
             # otherwise wait for the next ready or CHANNEL_UPDATE to be published.
-            text += await note_announcement(interaction, refreshed.language)
+            text += await note_announcement(interaction, refreshed, refreshed.language)
         await interaction.response.edit_message(
             content=with_note(interaction, text), view=await category_view(ctx.store, refreshed)
         )

@@ -80,7 +80,10 @@ async def change(interaction: discord.Interaction, action: str, *args: str) -> N
     )
     if action == "subscribe":
         text += posting_warning(interaction, subscriber.language)
-        text += await note_announcement(interaction, subscriber.language, subscriber.categories)
+        after = await find(interaction)
+        text += await note_announcement(
+            interaction, after, subscriber.language, subscriber.categories
+        )
     await reply(interaction, text)
 
 

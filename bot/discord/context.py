@@ -215,12 +215,15 @@ def in_announcement_channel(interaction: discord.Interaction) -> bool:
 
 
 async def note_announcement(
-    interaction: discord.Interaction, language: str, before: tuple[str, ...] | None = None
+    interaction: discord.Interaction,
+    subscriber: Subscriber | None,
+    language: str,
+    before: tuple[str, ...] | None = None,
 ) -> str:
-    """After a subscription: record whether the channel is an announcement channel and,
-    if it is, say that its digests will be published (empty when nothing is stored, or
-    when the categories are still ``before``: a subscription refused or already there)."""
-    subscriber = await find(interaction)
+    """After a subscription (``subscriber`` as stored now): record whether the channel is
+    an announcement channel and, if it is, say that its digests will be published (empty
+    when nothing is stored, or when the categories are still ``before``: a subscription
+    refused or already there)."""
     if subscriber is None or not subscriber.subscriptions or interaction.guild_id is None:
         return ""
     announcement = in_announcement_channel(interaction)
