@@ -141,7 +141,9 @@ async def _redraw(
     if shown.zones is None or subscriber is None:
         markup = category_keyboard(toggles, page)
     else:
-        markup = await link_markup(ctx, subscriber, None, zones=shown.zones, page=page)
+        markup = await link_markup(
+            ctx, subscriber, None, zones=shown.zones, page=page, toggles=toggles
+        )
     await edit_markup(ctx, query, markup)
 
 

@@ -67,11 +67,13 @@ async def start_link(update: Update, context: DigestContext, payload: str) -> No
     if isinstance(done, signup.Refusal):
         await refuse(ctx, update, subscriber, done)
         return
-    names = {c.slug: c.name for c in await ctx.store.list_categories()}
+    toggles = await actions.category_toggles(ctx.store, done.subscriber)
+    names = {toggle.slug: toggle.name for toggle in toggles}  # the live categories
     language = done.subscriber.language
     text = signup.joined_text(done, names, SPELLING) + "\n\n" + zone_hint(language)
     first = done.target.categories[0]
-    await reply(ctx, update, text, reply_markup=await link_markup(ctx, done.subscriber, first))
+    markup = await link_markup(ctx, done.subscriber, first, toggles=toggles)
+    await reply(ctx, update, text, reply_markup=markup)
 
 
 async def refuse(
@@ -125,11 +127,13 @@ async def link_markup(
     *,
     zones: list[str] | None = None,
     page: int | None = None,
+    toggles: list[actions.Toggle] | None = None,
 ) -> InlineKeyboardMarkup:
     """A link reply's keyboard for the chat as it is now: the picker page showing
     ``shown_slug`` (or ``page``), the zones (those given, or ``link_zones``) and the
-    digest button."""
-    toggles = await actions.category_toggles(ctx.store, subscriber)
+    digest button. ``toggles`` are the picker's, when the caller has read them already."""
+    if toggles is None:
+        toggles = await actions.category_toggles(ctx.store, subscriber)
     return link_keyboard(
         toggles,
         page if page is not None else page_of(toggles, shown_slug),
