@@ -16,6 +16,8 @@ from aiohttp import web
 from digests.models import Article, Category, Subscriber, Subscription
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import Store
+from digests.store._engine import PostgresUrl
+from tests import pg_server
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -44,9 +46,82 @@ def now() -> datetime:
     return NOW
 
 
+# Tests whose ``store`` runs on both engines: the store's own, delivery and dispatch, and
+# the end-to-end runs. Elsewhere ``store`` is SQLite only (the queries are the same ones).
+BOTH_ENGINES = (
+    "tests/digests/store/",
+    "tests/digests/test_deliver",
+    "tests/digests/test_dispatch",
+    "tests/digests/test_breaking",
+    "tests/digests/test_actions",
+    "tests/digests/test_signup",
+    "tests/e2e/",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    path = Path(str(metafunc.module.__file__)).as_posix()
+    if "store" in metafunc.fixturenames and any(part in path for part in BOTH_ENGINES):
+        metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "test.db")
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> AsyncIterator[pg_server.PostgresServer]:
+    """One PostgreSQL server for the whole run; a test that needs it fails (never skips)
+    when it cannot start."""
+    server = pg_server.start()
+    try:
+        yield server  # type: ignore[misc]
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: pg_server.PostgresServer) -> str:
+    """A migrated database that each test's database is copied from (faster than
+    migrating each)."""
+    import asyncio
+    import threading
+
+    name = postgres_server.create_database()
+
+    async def migrate() -> None:
+        opened = await Store.open(PostgresUrl(postgres_server.url(name)))
+        await opened.close()
+
+    # In a thread of its own: the first test to ask may already run in an event loop.
+    migrating = threading.Thread(target=asyncio.run, args=(migrate(),))
+    migrating.start()
+    migrating.join()
+    return name
+
+
+@pytest.fixture
+def postgres_url(
+    postgres_server: pg_server.PostgresServer, postgres_template: str
+) -> AsyncIterator[PostgresUrl]:
+    """A fresh, migrated PostgreSQL database for one test, dropped after it."""
+    name = postgres_server.create_database(postgres_template)
+    try:
+        yield PostgresUrl(postgres_server.url(name))  # type: ignore[misc]
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+async def store(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Store]:
+    if engine == "postgresql":
+        target: Path | PostgresUrl = request.getfixturevalue("postgres_url")
+    else:
+        target = tmp_path / "test.db"
+    opened = await Store.open(target)
     try:
         yield opened
     finally:

@@ -50,9 +50,10 @@ class ArticleStore(StoryStore):
     async def migrate(self) -> int:
         """Bring the schema up to date (``StoreBase.migrate``), with the SQL function
         ``digestbot_canonical_url`` that migrations recomputing stored URL keys call."""
-        await self._db.create_function(
-            "digestbot_canonical_url", 1, _canonical_or_same, deterministic=True
-        )
+        if not self.dialect.postgres:
+            await self._db.create_function(
+                "digestbot_canonical_url", 1, _canonical_or_same, deterministic=True
+            )
         return await super().migrate()
 
     async def ingest_articles(

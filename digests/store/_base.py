@@ -1,4 +1,5 @@
-"""Connection handling shared by the store's domain parts: opening, migrating, transactions."""
+"""Connection handling shared by the store's domain parts: opening either engine (SQLite
+through aiosqlite, PostgreSQL through ``_engine.PgConnection``), migrating, transactions."""
 
 from __future__ import annotations
 
@@ -13,7 +14,19 @@ from typing import Any
 import aiosqlite
 
 from digests.errors import NotFoundError, UserFacingError
-from digests.store._schema import MIGRATIONS
+from digests.store._engine import (
+    POSTGRES,
+    SQLITE,
+    WRITE_LOCK_KEY,
+    Dialect,
+    PgConnection,
+    PostgresUrl,
+    connect_error,
+    postgres_ddl,
+)
+from digests.store._schema import MIGRATIONS, POSTGRES_FORMS
+
+CONNECT_TIMEOUT_S = 10.0
 
 BEGIN_ATTEMPTS = 20
 
@@ -29,22 +42,35 @@ class NotFound(StoreError, NotFoundError):
 class StoreBase:
     """Owns the aiosqlite connection; the domain mixins use its helpers."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path | None) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path | PostgresUrl | None,
+        dialect: Dialect = SQLITE,
+    ) -> None:
         self._db = db
-        self.path = path
+        self.path = path  # printing it never shows a password
+        self.dialect = dialect
+        # Tables given explicit ids in this PostgreSQL transaction: their sequences are
+        # moved past them before it commits (SQLite's AUTOINCREMENT does that itself).
+        self._sequenced: set[str] = set()
         # One connection is shared by concurrent tasks: writes take turns so that one
         # task's BEGIN never swallows another task's statements.
         self._write_lock = asyncio.Lock()
         self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the open file
 
     @classmethod
-    async def open(cls, path: Path | str, *, create: bool = True) -> Any:
-        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+    async def open(cls, path: Path | str | PostgresUrl, *, create: bool = True) -> Any:
+        """Open (creating if needed) the database at ``path`` (a SQLite file, or a
+        PostgresUrl) and bring its schema up to date.
 
         With ``create=False`` (read-only commands) a missing file is an error, not a new
         empty database. Raises StoreError when the file cannot be opened, does not exist
-        and may not be created, or is not a digestbot database.
+        and may not be created, or is not a digestbot database; on PostgreSQL, when the
+        server cannot be reached or refuses the log-in.
         """
+        if isinstance(path, PostgresUrl):
+            return await cls._open_postgres(path)
         target = Path(path)
         if str(target) != ":memory:" and not create and not target.exists():
             raise StoreError(f"no database at {target}; create it with 'digestbot init'")
@@ -77,6 +103,27 @@ class StoreBase:
             raise StoreError(f"cannot use database {target}: {exc}") from exc
         return store
 
+    @classmethod
+    async def _open_postgres(cls, url: PostgresUrl) -> Any:
+        import asyncpg  # only loaded when PostgreSQL is used
+
+        async def connect() -> asyncpg.Connection:
+            return await asyncpg.connect(url.dsn, timeout=CONNECT_TIMEOUT_S)
+
+        try:
+            conn = await connect()
+        except Exception as exc:
+            raise StoreError(connect_error(url, exc)) from None
+        store = cls(PgConnection(connect, conn), url, POSTGRES)  # type: ignore[arg-type]
+        try:
+            await store.migrate()
+        except Exception as exc:
+            await store.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot use database {url}: {exc}") from exc
+        return store
+
     async def close(self) -> None:
         await self._db.close()
 
@@ -88,7 +135,7 @@ class StoreBase:
         writes (into the old, unlinked file nobody will read again), so the file at
         ``path`` must still be the one opened; and the database must answer.
         """
-        if self._identity is not None and self.path is not None:
+        if self._identity is not None and isinstance(self.path, Path):
             try:
                 now_there = _file_identity(self.path)
             except OSError as exc:
@@ -102,6 +149,12 @@ class StoreBase:
         return None
 
     async def schema_version(self) -> int:
+        if self.dialect.postgres:
+            row = await self._fetchone("SELECT to_regclass('schema_version') IS NOT NULL")
+            if not row or not row[0]:
+                return 0
+            row = await self._fetchone("SELECT MAX(version) FROM schema_version")
+            return int(row[0]) if row and row[0] is not None else 0
         row = await self._fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
@@ -113,6 +166,9 @@ class StoreBase:
                 f"database schema version {version} is newer than this digestbot "
                 f"({len(MIGRATIONS)}); upgrade digestbot"
             )
+        if self.dialect.postgres:
+            await self._migrate_postgres()
+            return len(MIGRATIONS)
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             try:
                 await self._db.executescript(
@@ -124,14 +180,46 @@ class StoreBase:
                 raise StoreError(f"migration {number} failed: {exc}") from exc
         return len(MIGRATIONS)
 
+    async def _migrate_postgres(self) -> None:
+        """PostgreSQL keeps the version in a table; each migration is one transaction under
+        the write lock, so processes starting together migrate once. A PostgreSQL database
+        is always created by this code, so the data repairs among the migrations (which
+        fix rows older versions wrote to SQLite) have their PostgreSQL forms in
+        ``POSTGRES_FORMS``."""
+        await self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+        )
+        while True:
+            async with self._transaction() as db:
+                row = await (await db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+                version = int(row[0]) if row and row[0] is not None else 0
+                if version > len(MIGRATIONS):
+                    raise StoreError(
+                        f"database schema version {version} is newer than this digestbot "
+                        f"({len(MIGRATIONS)}); upgrade digestbot"
+                    )
+                if version == len(MIGRATIONS):
+                    return
+                number = version + 1
+                script = POSTGRES_FORMS.get(number, MIGRATIONS[number - 1])
+                try:
+                    await db.executescript(postgres_ddl(script))  # type: ignore[attr-defined]
+                except Exception as exc:
+                    raise StoreError(f"migration {number} failed: {exc}") from exc
+                await db.execute("DELETE FROM schema_version")
+                await db.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._write_lock:
             await self._begin()
             try:
                 yield self._db
+                await self._sync_sequences()
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                self._sequenced.clear()
+                with contextlib.suppress(Exception):  # a lost connection rolled back itself
+                    await self._db.execute("ROLLBACK")
                 raise
             else:
                 await self._db.execute("COMMIT")
@@ -144,6 +232,15 @@ class StoreBase:
         connection writes; a few more tries, yielding to the event loop between them,
         let that writer finish instead of failing this one.
         """
+        if self.dialect.postgres:
+            await self._db.execute("BEGIN")
+            try:
+                await self._db.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self._db.execute("ROLLBACK")
+                raise
+            return
         for attempt in range(BEGIN_ATTEMPTS):
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
@@ -156,6 +253,16 @@ class StoreBase:
     async def _next_id(self, db: aiosqlite.Connection, table: str) -> int:
         """The id the next row of an AUTOINCREMENT table gets. Only call it inside a write
         transaction: it lets a batch insert with explicit ids in one round trip."""
+        if self.dialect.postgres:
+            self._sequenced.add(table)
+            row = await (
+                await db.execute(
+                    f"SELECT GREATEST(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+                    f"(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END "
+                    f"FROM {table}_id_seq))"
+                )
+            ).fetchone()
+            return int(row[0]) + 1 if row else 1
         row = await (
             await db.execute(
                 f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), "
@@ -164,6 +271,16 @@ class StoreBase:
             )
         ).fetchone()
         return int(row[0]) + 1 if row else 1
+
+    async def _sync_sequences(self) -> None:
+        """Move each sequence past the explicit ids this transaction gave (PostgreSQL), so
+        an id is never handed out twice, even after its row was deleted."""
+        while self._sequenced:
+            table = self._sequenced.pop()
+            await self._db.execute(
+                f"SELECT setval('{table}_id_seq', GREATEST((SELECT MAX(id) FROM {table}), "
+                f"(SELECT last_value FROM {table}_id_seq)))"
+            )
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._db.execute(sql, params) as cursor:

@@ -1,7 +1,9 @@
 """The database schema as an ordered list of migrations.
 
 Add new migrations at the end; never edit one that has shipped. ``PRAGMA user_version`` holds
-how many have been applied, and each runs in its own transaction.
+how many have been applied (on PostgreSQL, the ``schema_version`` table), and each runs in
+its own transaction. Migrations are written in SQLite's DDL; ``_engine.postgres_ddl`` spells
+them for PostgreSQL. Write new ones in what both engines share.
 """
 
 # long module: the schema's history, one migration after another, reads best whole
@@ -405,4 +407,53 @@ MIGRATIONS: tuple[str, ...] = (
         until         TEXT NOT NULL
     );
     """,
+    # 9: several processes on one database (issue 12).
+    """
+    -- Every running process, with the roles it holds, beating every few seconds.
+    CREATE TABLE processes (
+        name         TEXT PRIMARY KEY,
+        roles        TEXT NOT NULL DEFAULT '',
+        in_flight    INTEGER NOT NULL DEFAULT 0,
+        started_at   TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL
+    );
+    -- Run-once roles ('leader', 'sender:telegram', ...): one holder each, until it expires.
+    CREATE TABLE leases (
+        name   TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        since  TEXT NOT NULL,
+        until  TEXT NOT NULL
+    );
+    -- An outbox entry being sent belongs to claimed_by until lease_until; renewed while
+    -- sending, taken over by another process once it has expired.
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    CREATE INDEX outbox_leases ON outbox (status, lease_until);
+    -- A due feed is fetched by the one process that claimed it, until claim_until.
+    ALTER TABLE feeds ADD COLUMN claimed_by TEXT;
+    ALTER TABLE feeds ADD COLUMN claim_until TEXT;
+    -- Breaking pushes previewed in a chat, waiting for their admin's confirmation: kept
+    -- here so that a press after a restart, or taken by another process, still works.
+    CREATE TABLE pending_pushes (
+        token      TEXT PRIMARY KEY,
+        platform   TEXT NOT NULL,
+        category   TEXT NOT NULL,
+        article_id INTEGER NOT NULL,
+        admin_id   TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX pending_pushes_expiry ON pending_pushes (expires_at);
+    """,
 )
+
+# Migrations whose PostgreSQL form differs. A PostgreSQL database is always created by a
+# version that has every migration, so there is no old data to repair: 5 keeps only its
+# change of schema (one article per scope and URL), and 6 (bidi controls removed from
+# text stored before ingest removed them) has nothing to do.
+POSTGRES_FORMS: dict[int, str] = {
+    5: """
+    DROP INDEX articles_scope_url;
+    CREATE UNIQUE INDEX articles_scope_url ON articles (scope, url);
+    """,
+    6: "SELECT 1;",
+}

@@ -1,0 +1,461 @@
+"""The seam between the store's one set of SQL and its two engines, SQLite and PostgreSQL.
+
+The store writes every query once, in what SQLite (3.35 and later) and PostgreSQL share:
+``?`` placeholders, ``ON CONFLICT``, ``RETURNING``, ``CAST``, ``COALESCE``. The few
+fragments that differ (a two-argument maximum, string aggregation, reading a JSON list)
+come from ``Dialect``. On SQLite the store talks to aiosqlite directly; on PostgreSQL it
+talks to ``PgConnection``, which answers like an aiosqlite connection: it numbers the
+placeholders (``$1``), converts each argument to the type PostgreSQL inferred for it (SQLite
+would have stored a number in a text column, asyncpg refuses), and raises the DB-API
+exception classes of ``sqlite3`` (IntegrityError, OperationalError), so that a store method
+catches the same errors on both engines.
+
+Hand-written SQL behind a small seam, not SQLAlchemy Core: the store's 3,500 lines of
+SQL were tuned on SQLite (batched statements, covering indexes) and keep their speed there,
+and the differences between the engines fit in this one module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import asyncpg
+
+# Several processes write through the same PostgreSQL database; each write transaction
+# first takes this advisory lock, so write transactions run one at a time, as SQLite's
+# BEGIN IMMEDIATE makes them: a store method's check-then-write cannot interleave with
+# another process's. Reads never wait for it.
+WRITE_LOCK_KEY = 0x6469_6765_7374  # "digest"
+STATEMENT_CACHE = 512
+
+
+@dataclass(frozen=True)
+class PostgresUrl:
+    """A ``postgresql://`` DATABASE_URL. Printing it never shows the password."""
+
+    dsn: str
+
+    def __str__(self) -> str:
+        return redact_url(self.dsn)
+
+    def __repr__(self) -> str:
+        return f"PostgresUrl({redact_url(self.dsn)!r})"
+
+    @property
+    def password(self) -> str | None:
+        return urlsplit(self.dsn).password
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the password (if any) shown as ``***``."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "postgresql://…"
+    if not password:
+        return url
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def parse_database_url(url: str) -> Path | PostgresUrl:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or
+    ``postgresql://user:pass@host:5432/db`` (also ``postgres://``). Raises ValueError with
+    a one-line reason that never shows a password."""
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise ValueError(f"not a PostgreSQL URL ({exc})") from None
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("a PostgreSQL URL needs a host: postgresql://user:pass@host:5432/db")
+        if port == 0:
+            raise ValueError("port 0 is not a PostgreSQL port")
+        return PostgresUrl("postgresql://" + url.split("://", 1)[1])
+    raise ValueError(
+        "must be sqlite:///path/to/file.db or postgresql://user:password@host:5432/database"
+    )
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL fragments the two engines spell differently."""
+
+    name: str
+
+    @property
+    def postgres(self) -> bool:
+        return self.name == "postgresql"
+
+    def greatest(self, a: str, b: str) -> str:
+        """The larger of two values (both non-NULL)."""
+        return f"GREATEST({a}, {b})" if self.postgres else f"MAX({a}, {b})"
+
+    def group_concat(self, expr: str) -> str:
+        """The aggregate of ``expr`` joined with commas."""
+        return f"string_agg({expr}, ',')" if self.postgres else f"group_concat({expr}, ',')"
+
+    def json_list(self, column: str) -> str:
+        """A FROM item over the JSON list in ``column``, as ``json_each`` with a text
+        ``value`` column on both engines (cast it where a number is wanted)."""
+        if self.postgres:
+            return f"json_array_elements_text(CAST({column} AS json)) AS json_each(value)"
+        return f"json_each({column})"
+
+    def json_append(self, column: str) -> str:
+        """``column`` (a JSON list) with one more string, the next placeholder's value."""
+        if self.postgres:
+            return f"CAST(CAST({column} AS jsonb) || to_jsonb(CAST(? AS TEXT)) AS TEXT)"
+        return f"json_insert({column}, '$[#]', ?)"
+
+    @property
+    def skip_locked(self) -> str:
+        """Appended to a SELECT that claims rows: others' claims are skipped, not waited on."""
+        return " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+
+
+SQLITE = Dialect("sqlite")
+POSTGRES = Dialect("postgresql")
+
+
+@lru_cache(maxsize=4096)
+def numbered(sql: str) -> str:
+    """``sql`` with each ``?`` placeholder numbered (``$1``, ``$2``, …), leaving string
+    literals, quoted names and comments alone."""
+    out: list[str] = []
+    number = 0
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            end = i + 1
+            while end < n:
+                if sql[end] == ch:
+                    if end + 1 < n and sql[end + 1] == ch:  # '' inside a literal
+                        end += 2
+                        continue
+                    break
+                end += 1
+            out.append(sql[i : end + 1])
+            i = end + 1
+        elif ch == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end < 0 else end
+            out.append(sql[i:end])
+            i = end
+        elif ch == "?":
+            number += 1
+            out.append(f"${number}")
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+# DDL written for SQLite, as PostgreSQL spells it. Text compares byte by byte (COLLATE
+# "C") as it does in SQLite, so ordering and uniqueness do not depend on the server's
+# locale; INTEGER is 64-bit in SQLite, BIGINT here.
+_DDL_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b"),
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    ),
+    (
+        re.compile(r"\b(id\s+)INTEGER PRIMARY KEY\b(?!\s+REFERENCES)"),
+        r"\1BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    ),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+    (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
+)
+
+
+def postgres_ddl(script: str) -> str:
+    """A migration's SQLite DDL as PostgreSQL DDL."""
+    for pattern, replacement in _DDL_RULES:
+        script = pattern.sub(replacement, script)
+    return script
+
+
+# --- PostgreSQL through asyncpg, answering like aiosqlite ---------------------------------
+
+
+class PgIntegrityError(sqlite3.IntegrityError):
+    """PostgreSQL refused a write that breaks a constraint (unique, foreign key, check)."""
+
+
+class PgOperationalError(sqlite3.OperationalError):
+    """PostgreSQL could not be reached, or the connection broke."""
+
+
+class PgDatabaseError(sqlite3.DatabaseError):
+    """PostgreSQL refused a statement."""
+
+
+def _as_text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
+
+
+def _as_int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return value  # asyncpg's own error says what was wrong
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _as_float(value: Any) -> Any:
+    return float(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else value
+
+
+def _as_bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value
+
+
+def _as_bytes(value: Any) -> Any:
+    return value.encode() if isinstance(value, str) else value
+
+
+_COERCE: dict[str, Callable[[Any], Any]] = {
+    "text": _as_text,
+    "varchar": _as_text,
+    "bpchar": _as_text,
+    "name": _as_text,
+    "json": _as_text,
+    "jsonb": _as_text,
+    "int2": _as_int,
+    "int4": _as_int,
+    "int8": _as_int,
+    "float4": _as_float,
+    "float8": _as_float,
+    "numeric": _as_float,
+    "bool": _as_bool,
+    "bytea": _as_bytes,
+}
+
+
+def _status_count(status: str | None) -> int:
+    """The row count in a command tag such as ``UPDATE 3`` or ``INSERT 0 2``."""
+    if not status:
+        return -1
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else -1
+
+
+class PgCursor:
+    """The rows and row count of one statement, fetched at once."""
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+        self.lastrowid = None  # PostgreSQL has none: the store uses RETURNING
+
+    async def fetchall(self) -> list[Any]:
+        return self._rows
+
+    async def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    async def close(self) -> None:
+        return None
+
+
+class _Pending:
+    """What ``execute`` returns: awaited, or used as ``async with``, like aiosqlite's."""
+
+    def __init__(self, run: Callable[[], Any]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, PgCursor]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> PgCursor:
+        cursor: PgCursor = await self._run()
+        return cursor
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
+def _translate(exc: BaseException) -> BaseException:
+    import asyncpg
+
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return PgIntegrityError(str(exc))
+    if isinstance(
+        exc,
+        (
+            OSError,
+            asyncio.TimeoutError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.InterfaceError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.AdminShutdownError,
+        ),
+    ):
+        return PgOperationalError(f"database connection lost: {type(exc).__name__}: {exc}")
+    if isinstance(exc, asyncpg.PostgresError):
+        return PgDatabaseError(str(exc))
+    return exc
+
+
+class PgConnection:
+    """One asyncpg connection behind aiosqlite's API: statements take turns (asyncpg allows
+    one at a time per connection), and each SQL text is prepared once."""
+
+    def __init__(self, connect: Callable[[], Any], conn: asyncpg.Connection) -> None:
+        self._connect = connect
+        self._conn: asyncpg.Connection | None = conn
+        self._lock = asyncio.Lock()
+        self._statements: OrderedDict[str, tuple[Any, tuple[Callable[[Any], Any], ...]]] = (
+            OrderedDict()
+        )
+        self.in_transaction = False
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None or self._conn.is_closed()
+
+    async def _connection(self) -> asyncpg.Connection:
+        """The live connection; a lost one is replaced (outside a transaction, whose work
+        died with it)."""
+        if self._conn is not None and not self._conn.is_closed():
+            return self._conn
+        if self.in_transaction:
+            raise PgOperationalError("database connection lost in a transaction")
+        self._statements.clear()
+        self._conn = await self._connect()
+        return self._conn
+
+    async def _prepared(
+        self, conn: asyncpg.Connection, sql: str
+    ) -> tuple[Any, tuple[Callable[[Any], Any], ...]]:
+        found = self._statements.get(sql)
+        if found is not None:
+            self._statements.move_to_end(sql)
+            return found
+        statement = await conn.prepare(numbered(sql))
+        coercers = tuple(
+            _COERCE.get(kind.name, lambda value: value) for kind in statement.get_parameters()
+        )
+        self._statements[sql] = (statement, coercers)
+        if len(self._statements) > STATEMENT_CACHE:
+            self._statements.popitem(last=False)
+        return statement, coercers
+
+    async def _run(self, sql: str, params: Sequence[Any]) -> PgCursor:
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                if not params and _is_control(sql):
+                    status = await conn.execute(sql)
+                    self._track(sql)
+                    return PgCursor([], _status_count(status))
+                statement, coercers = await self._prepared(conn, sql)
+                args = [c(v) for c, v in zip(coercers, params, strict=False)]
+                rows = await statement.fetch(*args)
+                return PgCursor(list(rows), _status_count(statement.get_statusmsg()))
+            except Exception as exc:
+                translated = _translate(exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+    def _track(self, sql: str) -> None:
+        word = sql.strip().split(None, 1)[0].upper()
+        if word in ("BEGIN", "START"):
+            self.in_transaction = True
+        elif word in ("COMMIT", "ROLLBACK", "END"):
+            self.in_transaction = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Pending:
+        return _Pending(lambda: self._run(sql, params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                statement, coercers = await self._prepared(conn, sql)
+                await statement.executemany(
+                    [[c(v) for c, v in zip(coercers, row, strict=False)] for row in rows]
+                )
+            except Exception as exc:
+                translated = _translate(exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+    async def executescript(self, script: str) -> None:
+        """Run several statements without arguments (migrations)."""
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                await conn.execute(script)
+            except Exception as exc:
+                translated = _translate(exc)
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+    async def close(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            try:
+                await asyncio.wait_for(self._conn.close(), 5)
+            except Exception:  # closing a broken connection: nothing more to do
+                self._conn.terminate()
+        self._conn = None
+
+
+def _is_control(sql: str) -> bool:
+    word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    return word in ("BEGIN", "START", "COMMIT", "ROLLBACK", "END", "SET")
+
+
+def connect_error(url: PostgresUrl, exc: BaseException) -> str:
+    """One line saying why connecting to ``url`` failed, without its password."""
+    import asyncpg
+
+    where = str(url)
+    if isinstance(
+        exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    ):
+        return f"cannot log in to {where}: wrong user name or password"
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"cannot open {where}: no such database (create it with createdb)"
+    if isinstance(exc, (OSError, asyncio.TimeoutError)):
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return f"cannot reach PostgreSQL at {where}: {reason}"
+    text = str(exc).replace(url.password or "\0", "***") if url.password else str(exc)
+    return f"cannot open {where}: {type(exc).__name__}: {text}"[:300]
