@@ -72,6 +72,11 @@ SECTIONS = (
     Section("delivery", "scheduling and delivery (`digestbot run`)"),
     Section("reach", "links and pictures"),
     Section(
+        "processes",
+        "several processes on one database",
+        "Only matters when more than one `digestbot run` shares DATABASE_URL.",
+    ),
+    Section(
         "telegram",
         "Telegram",
         "Unset token: the Telegram adapter does not start. Tokens are secrets: never commit "

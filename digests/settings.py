@@ -19,6 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from digests import __version__
+from digests.cluster_settings import ClusterSettings
+from digests.dburl import PostgresUrl, parse_database_url, redact_url
 from digests.envfields import (
     Checked,
     Choice,
@@ -76,18 +78,19 @@ def _zone(name: str, text: str) -> str:
     return zone
 
 
-def database_path_from_url(url: str) -> Path:
-    """Turn ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` into a path."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or len(url) == len(prefix):
-        raise SettingsError(
-            f"DATABASE_URL must look like sqlite:///path/to/file.db, got {show(url)}"
-        )
-    return Path(url[len(prefix) :])
+def database_path_from_url(url: str) -> Path | PostgresUrl:
+    """Turn ``sqlite:///relative.db`` or ``sqlite:////abs/path.db`` into a path, and
+    ``postgresql://user:pass@host:5432/db`` into a PostgresUrl (which prints without its
+    password)."""
+    try:
+        return parse_database_url(url)
+    except ValueError as exc:
+        shown = show(redact_url(url)) if "://" in url else show(url)
+        raise SettingsError(f"DATABASE_URL {exc}, got {shown}") from None
 
 
-def _database_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def _database_url(target: Path | PostgresUrl) -> str:
+    return str(target) if isinstance(target, PostgresUrl) else f"sqlite:///{target}"
 
 
 @dataclass(frozen=True)
@@ -269,11 +272,13 @@ class DeliveryLimits:
 class Settings:
     """Everything the core (and the CLI, the API and the scheduler) is configured with."""
 
-    database_path: Path = setting(
+    database_path: Path | PostgresUrl = setting(
         "DATABASE_URL",
         Checked(lambda _name, url: database_path_from_url(url), shown=_database_url),
         Path("digestbot.db"),
-        "SQLite database: sqlite:///relative/path.db or sqlite:////absolute/path.db",
+        "SQLite database (sqlite:///relative/path.db or sqlite:////absolute/path.db), or "
+        "PostgreSQL for several processes (postgresql://user:password@host:5432/database; "
+        "the password is redacted from logs)",
         section="storage",
     )
     feeds_file: Path = setting(
@@ -326,6 +331,7 @@ class Settings:
     fetch: FetchLimits = group(FetchLimits)
     delivery: DeliveryLimits = group(DeliveryLimits)
     reach: Reach = group(Reach)
+    cluster: ClusterSettings = group(ClusterSettings)
     admin_log_chat: str | None = setting(
         "ADMIN_LOG_CHAT",
         # A chat id is at most 20 digits (64 bits); a Telegram channel may be its @username.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from digests.dburl import PostgresUrl
 from digests.models import Article, Category, Subscriber, Subscription
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import Store
-from digests.store._engine import PostgresUrl
 from tests import pg_server
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -10,7 +10,9 @@ its record, in ``_migrate``); subscriptions and the record of who changed a chat
 entries in ``_outbox``; what became of a claimed entry (part sent, sent, retry, given
 up) in ``_outcomes``; breaking pushes and the audit log in ``_admin``; subscribe links
 and sign-ups in ``_links``; Discord announcement channels and their publishes in
-``_publishes``. Helpers shared by the parts are in ``_base``; schema changes
+``_publishes``; processes sharing the database (heartbeats, role leases) in
+``_processes``; breaking pushes waiting for confirmation in ``_pending``. Helpers shared
+by the parts are in ``_base``; the seam between the two engines in ``_engine``; schema changes
 are new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables
 goes with the domain whose state it changes (``deactivate`` cancels outbox entries, but
 it is a subscriber's lifecycle).
@@ -24,6 +26,8 @@ from digests.store._deliveries import DeliveryStore
 from digests.store._links import LinkStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
 from digests.store._outcomes import OutcomeStore
+from digests.store._pending import PendingPushStore
+from digests.store._processes import ProcessStore
 from digests.store._publishes import PublishStore, Reservation
 from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
@@ -40,8 +44,11 @@ class Store(
     AdminStore,
     LinkStore,
     PublishStore,
+    ProcessStore,
+    PendingPushStore,
 ):
-    """The one store; open it with ``await Store.open(path)`` and close it when done."""
+    """The one store; open it with ``await Store.open(path)`` (a SQLite file, or a
+    ``digests.dburl.PostgresUrl``) and close it when done."""
 
 
 __all__ = [

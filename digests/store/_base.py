@@ -13,17 +13,10 @@ from typing import Any
 
 import aiosqlite
 
+from digests.dburl import PostgresUrl
 from digests.errors import NotFoundError, UserFacingError
-from digests.store._engine import (
-    POSTGRES,
-    SQLITE,
-    WRITE_LOCK_KEY,
-    Dialect,
-    PgConnection,
-    PostgresUrl,
-    connect_error,
-    postgres_ddl,
-)
+from digests.store._engine import POSTGRES, SQLITE, WRITE_LOCK_KEY, Dialect, postgres_ddl
+from digests.store._pg import PgConnection, connect_error
 from digests.store._schema import MIGRATIONS, POSTGRES_FORMS
 
 CONNECT_TIMEOUT_S = 10.0

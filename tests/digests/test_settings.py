@@ -55,7 +55,8 @@ def test_values_from_environment() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"DATABASE_URL": "postgres://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://u:pw@:5432/db"}, "DATABASE_URL"),
         ({"DIGEST_MAX_STORIES": "many"}, "DIGEST_MAX_STORIES"),
         ({"DIGEST_MAX_STORIES": "0"}, "DIGEST_MAX_STORIES"),
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "time zone"),
@@ -132,7 +133,7 @@ def test_each_field_is_declared_once_as_a_setting_or_group() -> None:
             assert len(kinds) == 1 or one.name in fixed, f"{cls.__name__}.{one.name}"
         names += [spec.env for spec, _ in declared(cls)]
     core = [spec.env for spec, _ in declared(Settings)]
-    assert len(core) == len(set(core)) == 35
+    assert len(core) == len(set(core)) == 38
     assert set(names) == set(core)
 
 
