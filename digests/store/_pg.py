@@ -201,6 +201,10 @@ class PgConnection:
 
     async def _run(self, sql: str, params: Sequence[Any]) -> PgCursor:
         async with self._lock:
+            if self.closed and sql.strip().upper() == "ROLLBACK":
+                # The server rolled the transaction back when the connection broke.
+                self.in_transaction = False
+                return PgCursor([], 0)
             try:
                 conn = await self._connection()
                 if not params and _is_control(sql):
