@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from digests.dburl import PostgresUrl
 from digests.ingest.importer import import_records
 from digests.models import Category
 from digests.store import Store
@@ -57,7 +58,7 @@ async def due_reader(
     return reader.id
 
 
-async def seed_newsroom(db: Path) -> None:
+async def seed_newsroom(db: Path | PostgresUrl) -> None:
     """A database file with two categories and three articles from an hour ago (the two
     Meta headlines form one story), for end-to-end runs of the real process."""
     now = datetime.now(UTC)

@@ -11,17 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from digests.dburl import PostgresUrl
+
 
 async def start_digestbot_run(
-    folder: Path, db: Path, settings: dict[str, str]
+    folder: Path, db: Path | PostgresUrl, settings: dict[str, str]
 ) -> asyncio.subprocess.Process:
-    """``digestbot run`` in ``folder`` on the database ``db`` with these settings (no feeds
-    file), its output captured."""
+    """``digestbot run`` in ``folder`` on the database ``db`` (a SQLite file or a
+    PostgreSQL URL) with these settings (no feeds file), its output captured."""
     exe = shutil.which("digestbot", path=str(Path(sys.executable).parent))
     assert exe, "digestbot is not installed next to this Python"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": db.dsn if isinstance(db, PostgresUrl) else f"sqlite:///{db}",
         "FEEDS_FILE": str(folder / "none.toml"),
         **settings,
     }

@@ -20,8 +20,10 @@ import pytest
 from bot.run import Runner
 from bot.settings import load_bot_settings
 from bot.wiring import open_app
+from digests.dburl import PostgresUrl
 from digests.timeutil import to_db
 from tests.builders import seed_newsroom as seed
+from tests.dbsql import run_sql
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
 from tests.processes import start_digestbot_run, until
@@ -30,7 +32,7 @@ TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
 
 
 class Bot:
-    def __init__(self, fake: FakeTelegram, db: Path) -> None:
+    def __init__(self, fake: FakeTelegram, db: Path | PostgresUrl) -> None:
         self.fake = fake
         self.db = db
 
@@ -45,24 +47,24 @@ class Bot:
         return (await self.until(lambda: self.fake.sent_to(chat)[before:]))[0]
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            return conn.execute(query, params).fetchall()
+        return run_sql(self.db, query, *params)
 
     def make_due(self, chat: str) -> None:
         past = to_db(datetime.now(UTC) - timedelta(minutes=1))
-        with sqlite3.connect(self.db, timeout=10) as conn:
-            conn.execute(
-                "UPDATE subscribers SET next_digest_at = ? WHERE chat_id = ?", (past, chat)
-            )
+        self.sql("UPDATE subscribers SET next_digest_at = ? WHERE chat_id = ?", past, chat)
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, local_server) -> AsyncIterator[Bot]:  # type: ignore[no-untyped-def]
+async def bot(  # type: ignore[no-untyped-def]
+    tmp_path: Path, local_server, engine: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Bot]:
     fake = FakeTelegram(token=TOKEN)
     fake.chat_types.update({"-200": "group", "-1003": "supergroup", "-500": "channel"})
     fake.admins["-200"] = {301}
     base = await local_server(fake.app())
-    db = tmp_path / "bot.db"
+    db: Path | PostgresUrl = (
+        request.getfixturevalue("postgres_url") if engine == "postgresql" else tmp_path / "bot.db"
+    )
     await seed(db)
     process = await start_digestbot_run(
         tmp_path,
@@ -88,6 +90,7 @@ async def bot(tmp_path: Path, local_server) -> AsyncIterator[Bot]:  # type: igno
         assert fake.too_many == 0
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
 async def test_reader_journey(bot: Bot) -> None:
     fake = bot.fake
     assert [c["command"] for c in fake.commands[""]][:3] == ["start", "help", "categories"]
@@ -287,6 +290,7 @@ async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: igno
             await asyncio.wait_for(task, 15)
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
 async def test_breaking_from_telegram(bot: Bot) -> None:
     fake = bot.fake
     await bot.say(tu.command("/subscribe climate", chat_id=100), "100")
