@@ -212,7 +212,7 @@ class PgConnection:
                     self._track(sql)
                     return PgCursor([], _status_count(status))
                 statement, coercers = await self._prepared(conn, sql)
-                args = [c(v) for c, v in zip(coercers, params, strict=False)]
+                args = _arguments(coercers, params)
                 rows = await statement.fetch(*args)
                 return PgCursor(list(rows), _status_count(statement.get_statusmsg()))
             except Exception as exc:
@@ -239,9 +239,7 @@ class PgConnection:
             try:
                 conn = await self._connection()
                 statement, coercers = await self._prepared(conn, sql)
-                await statement.executemany(
-                    [[c(v) for c, v in zip(coercers, row, strict=False)] for row in rows]
-                )
+                await statement.executemany([_arguments(coercers, row) for row in rows])
             except Exception as exc:
                 translated = _translate(exc)
                 if translated is exc:
@@ -267,6 +265,16 @@ class PgConnection:
             except Exception:  # closing a broken connection: nothing more to do
                 self._conn.terminate()
         self._conn = None
+
+
+def _arguments(coercers: Sequence[Callable[[Any], Any]], params: Sequence[Any]) -> list[Any]:
+    """``params`` converted for the statement; as in sqlite3, a count that does not match
+    the placeholders is an error, not silently cut."""
+    if len(params) != len(coercers):
+        raise PgDatabaseError(
+            f"Incorrect number of bindings supplied: {len(coercers)} wanted, {len(params)} given"
+        )
+    return [coerce(value) for coerce, value in zip(coercers, params, strict=True)]
 
 
 def _is_control(sql: str) -> bool:
