@@ -5,6 +5,15 @@ stopped (and the folder removed) at the end.
 ``initdb`` refuses to run as root, so as root both run as the ``postgres`` user through
 ``runuser``. There is no fallback and no skip: a test that needs PostgreSQL fails with
 the reason when the server cannot be started (``.ci/run`` installs the package).
+
+A run killed before it could stop its server leaves the server running and its folder
+behind. Each folder's name carries the id of the process that started it, so the next
+``start()`` stops and removes the servers of processes that are gone (and leaves the
+servers of runs still going alone).
+
+``DIGESTBOT_PG_BIN`` names the folder of PostgreSQL's programs instead of Debian's
+``/usr/lib/postgresql/*/bin`` and the ``PATH`` (a test points it nowhere to check that a
+missing PostgreSQL fails the tests that need it).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,8 +30,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+PREFIX = "digestbot-pg-"
 # Durability is not what a throwaway test server is for; speed is.
 FAST = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+# Three `digestbot run` processes, the benchmarks and the tests' own stores at once.
+SETTINGS = (*FAST, "-c", "max_connections=300")
 
 
 class PostgresMissing(RuntimeError):
@@ -29,12 +42,15 @@ class PostgresMissing(RuntimeError):
 
 
 def _bin(program: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{program}"), reverse=True)
+    chosen = os.environ.get("DIGESTBOT_PG_BIN")
+    if chosen is not None:
+        found = [str(Path(chosen) / program)] if (Path(chosen) / program).is_file() else []
+    else:
+        found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{program}"), reverse=True)
+        on_path = shutil.which(program)
+        found += [on_path] if on_path else []
     if found:
         return found[0]
-    on_path = shutil.which(program)
-    if on_path:
-        return on_path
     raise PostgresMissing(
         f"PostgreSQL's {program} is not installed (apt-get install postgresql); "
         "the tests that run on PostgreSQL cannot run without it"
@@ -48,7 +64,46 @@ def _free_port() -> int:
 
 
 def _as_postgres(command: list[str]) -> list[str]:
+    """``command`` as the ``postgres`` user when running as root (initdb and the server
+    refuse root), as is otherwise."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def _run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    # In the server's folder: the postgres user may not be allowed into the caller's.
+    return subprocess.run(
+        _as_postgres(command), cwd=folder, capture_output=True, text=True, check=False
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's, and running
+        return True
+    return True
+
+
+def _stop(folder: Path) -> None:
+    if (folder / "data" / "postmaster.pid").exists():
+        _run([_bin("pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"], folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_stale(base: Path | None = None) -> list[Path]:
+    """Stop and remove the servers whose starting process is gone; return their folders."""
+    base = base or Path(tempfile.gettempdir())
+    stale = []
+    for folder in base.glob(f"{PREFIX}*"):
+        owner = re.match(rf"{PREFIX}(\d+)-", folder.name)
+        if owner is None or not folder.is_dir() or _alive(int(owner.group(1))):
+            continue
+        with contextlib.suppress(OSError, PostgresMissing):
+            _stop(folder)
+            stale.append(folder)
+    return stale
 
 
 class PostgresServer:
@@ -62,28 +117,8 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        result = subprocess.run(
-            _as_postgres(
-                [
-                    _bin("psql"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-U",
-                    "postgres",
-                    "-d",
-                    database,
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-qAtc",
-                    sql,
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        where = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
+        result = _run([_bin("psql"), *where, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], self.folder)
         if result.returncode:
             raise RuntimeError(f"psql failed: {result.stderr.strip()}")
         return result.stdout
@@ -100,78 +135,38 @@ class PostgresServer:
             self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
-        subprocess.run(
-            [
-                *_as_postgres([_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate"]),
-                "stop",
-            ],
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(self.folder, ignore_errors=True)
+        _stop(self.folder)
 
 
 def start() -> PostgresServer:
     """Start a new server; raises PostgresMissing with the reason when it cannot."""
     initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
-    folder = Path(tempfile.mkdtemp(prefix="digestbot-pg-"))
-    data = folder / "data"
+    clean_stale()
+    folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    setup = subprocess.run(
-        _as_postgres(
-            [
-                initdb,
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    data = folder / "data"
+    initdb_options = ["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+    setup = _run([initdb, "-D", str(data), *initdb_options, "--no-sync"], folder)
     if setup.returncode:
         shutil.rmtree(folder, ignore_errors=True)
         raise PostgresMissing(f"initdb failed: {setup.stderr.strip()[-500:]}")
+    reason = ""
     for _ in range(5):  # another process may take the free port before the server does
         port = _free_port()
-        options = " ".join(
-            [
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-k",
-                str(folder),
-                *FAST,
-                "-c",
-                "max_connections=300",
-            ]
-        )
-        started = subprocess.run(
-            [
-                *_as_postgres([pg_ctl, "-D", str(data), "-o", options, "-w", "-t", "60"]),
-                "-l",
-                str(folder / "log"),
-                "start",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        options = " ".join(["-h", "127.0.0.1", "-p", str(port), "-k", str(folder), *SETTINGS])
+        log = folder / "log"
+        started = _run(
+            [pg_ctl, "-D", str(data), "-o", options, "-w", "-t", "60", "-l", str(log), "start"],
+            folder,
         )
         if started.returncode == 0:
             return PostgresServer(folder, port)
-    log = (folder / "log").read_text(errors="replace")[-500:] if (folder / "log").exists() else ""
-    shutil.rmtree(folder, ignore_errors=True)
-    raise PostgresMissing(f"PostgreSQL would not start: {started.stderr.strip()} {log}")
+        reason = (
+            started.stderr.strip() + " " + (log.read_text(errors="replace") if log.exists() else "")
+        )
+    _stop(folder)
+    raise PostgresMissing(f"PostgreSQL would not start: {reason.strip()[-500:]}")
 
 
 @contextlib.contextmanager
