@@ -103,10 +103,11 @@ async def _open_push(
     stamp = to_db(now)
     cursor = await db.execute(
         """INSERT INTO pushes (category, story_id, article_id, requested_by,
-               created_at) VALUES (?, ?, ?, ?, ?)""",
+               created_at) VALUES (?, ?, ?, ?, ?) RETURNING id""",
         (category, story_id, article_id, requested_by, stamp),
     )
-    push_id = int(cursor.lastrowid or 0)
+    row = await cursor.fetchone()
+    push_id = int(row[0]) if row else 0
     total = await insert_entries(db, items, now=now, push_id=push_id)
     await db.execute(
         "UPDATE pushes SET total = ?, status = CASE WHEN ? = 0 THEN 'done' "
@@ -261,14 +262,15 @@ class AdminStore(StoreBase):
     async def had_story(self, story_id: int, subscriber_ids: Sequence[int]) -> set[int]:
         """Which of these subscribers received the story or have it waiting."""
         found: set[int] = set()
+        stories = self.dialect.json_list("outbox.story_ids")
         for start in range(0, len(subscriber_ids), 500):
             part = list(subscriber_ids[start : start + 500])
             marks = placeholders(part)
             for row in await self._fetchall(
                 f"""SELECT subscriber_id FROM sent_stories
                     WHERE story_id = ? AND subscriber_id IN ({marks})
-                    UNION SELECT subscriber_id FROM outbox, json_each(outbox.story_ids)
-                    WHERE json_each.value = ? AND outbox.status NOT IN
+                    UNION SELECT subscriber_id FROM outbox, {stories}
+                    WHERE CAST(json_each.value AS INTEGER) = ? AND outbox.status NOT IN
                           ('sent', 'dead', 'cancelled') AND subscriber_id IN ({marks})""",
                 (story_id, *part, story_id, *part),
             ):

@@ -38,7 +38,8 @@ class DeliveryStore(StoreBase):
                 """INSERT INTO deliveries (subscriber_id, kind, period, status, story_count,
                        parts, error, created_at, sent_at)
                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
-                   WHERE EXISTS (SELECT 1 FROM subscribers WHERE id = ?)""",
+                   WHERE EXISTS (SELECT 1 FROM subscribers WHERE id = ?)
+                   RETURNING id""",
                 (
                     subscriber_id,
                     kind,
@@ -52,9 +53,10 @@ class DeliveryStore(StoreBase):
                     subscriber_id,
                 ),
             )
-            if cursor.rowcount == 0:
+            row = await cursor.fetchone()
+            if row is None:
                 return 0
-            delivery_id = int(cursor.lastrowid or 0)
+            delivery_id = int(row[0])
             if sent and kind != "preview":
                 await db.executemany(
                     """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)

@@ -57,8 +57,8 @@ class OutcomeStore(StoreBase):
             if await vanished(db, entry_id, to_db(now)):
                 return False
             await db.execute(
-                """UPDATE outbox SET parts_sent = ? + 1,
-                       message_ids = json_insert(message_ids, '$[#]', ?), updated_at = ?
+                f"""UPDATE outbox SET parts_sent = ? + 1,
+                       message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
                    WHERE id = ? AND parts_sent = ?""",
                 (part, message_id, to_db(now), entry_id, part),
             )
@@ -78,8 +78,8 @@ class OutcomeStore(StoreBase):
                 return False
             if last_part is not None:
                 await db.execute(
-                    """UPDATE outbox SET parts_sent = ? + 1,
-                           message_ids = json_insert(message_ids, '$[#]', ?)
+                    f"""UPDATE outbox SET parts_sent = ? + 1,
+                           message_ids = {self.dialect.json_append("message_ids")}
                        WHERE id = ? AND parts_sent = ?""",
                     (last_part[0], last_part[1], entry.id, last_part[0]),
                 )
@@ -90,7 +90,8 @@ class OutcomeStore(StoreBase):
             )
             cursor = await db.execute(
                 """INSERT INTO deliveries (subscriber_id, kind, period, status, story_count,
-                       parts, created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, ?)""",
+                       parts, created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, ?)
+                   RETURNING id""",
                 (
                     entry.subscriber_id,
                     entry.kind,
@@ -101,15 +102,18 @@ class OutcomeStore(StoreBase):
                     stamp,
                 ),
             )
+            row = await cursor.fetchone()
+            delivery_id = int(row[0]) if row else 0
             await db.executemany(
                 """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
                    VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-                [(entry.subscriber_id, s, cursor.lastrowid, stamp) for s in entry.story_ids],
+                [(entry.subscriber_id, s, delivery_id, stamp) for s in entry.story_ids],
             )
             if entry.kind == "digest" and entry.cursor is not None:
+                cursor_max = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
                 await db.execute(
-                    """UPDATE subscribers
-                       SET cursor_article_id = MAX(COALESCE(cursor_article_id, 0), ?),
+                    f"""UPDATE subscribers
+                       SET cursor_article_id = {cursor_max},
                            last_digest_at = ?
                        WHERE id = ?""",
                     (entry.cursor, stamp, entry.subscriber_id),
