@@ -4,6 +4,14 @@ The outbox is keyed by (subscriber, kind, period) so that neither a restart nor 
 dispatcher can make two digests for one period. What happens to a taken entry (each part
 recorded, then sent, retried or given up) is in ``_outcomes``; breaking pushes, which
 enqueue through ``insert_entries``, are in ``_admin``.
+
+Several processes may send from one outbox. An entry taken to send is 'sending', held by
+``claimed_by`` until ``lease_until``; its holder renews the lease while it sends. Another
+process takes it over once the lease has expired (at ``lease_until``, second precision),
+or at once when its holder's heartbeat row (``_processes``) is older than ``dead_after``:
+the holder died, and its sends will not finish. A claim is one write transaction (BEGIN
+IMMEDIATE on SQLite, the write lock and ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so
+two processes claiming at once never take the same entry.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -27,6 +35,9 @@ from digests.timeutil import to_db
 
 BREAKING_PRIORITY = 10
 FINAL = ("sent", "dead", "cancelled")
+
+# What a claim reads: the entry and where it goes.
+_CLAIMED = "o.*, s.chat_id, s.thread_id, s.breaking_role, s.announcement"
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,19 @@ async def insert_entries(
     return int(row[0]) if row else 0
 
 
+async def requeue_sending(db: aiosqlite.Connection, *, holder: str | None, now: datetime) -> int:
+    """Inside a write transaction: put the entries ``holder`` holds 'sending' (every
+    'sending' entry when ``holder`` is None) back in the queue untouched, their lease
+    cleared; return how many."""
+    where, params = ("", ()) if holder is None else (" AND claimed_by = ?", (holder,))
+    cursor = await db.execute(
+        "UPDATE outbox SET status = 'queued', claimed_by = NULL, lease_until = NULL, "
+        f"updated_at = ? WHERE status = 'sending'{where}",
+        (to_db(now), *params),
+    )
+    return cursor.rowcount
+
+
 class OutboxStore(StoreBase):
     async def enqueue(
         self,
@@ -136,26 +160,59 @@ class OutboxStore(StoreBase):
             return await insert_entries(db, items, now=now, reschedule=reschedule)
 
     async def claim(
-        self, *, now: datetime, limit: int, platforms: Sequence[str]
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        platforms: Sequence[str],
+        holder: str = "",
+        lease: timedelta = timedelta(seconds=60),
+        dead_after: timedelta = timedelta(seconds=15),
     ) -> list[OutboxEntry]:
-        """Take up to ``limit`` ready entries for these platforms, highest priority first,
-        and mark them as being sent."""
-        if not platforms:
+        """Take up to ``limit`` entries for these platforms, mark them 'sending', held by
+        ``holder`` until ``now + lease``: first those left 'sending' by another process
+        (lease expired or missing, or their holder's heartbeat older than ``dead_after``),
+        then ready ones, highest priority first.
+
+        A holder named '' (a single process without a heartbeat) is never taken to be
+        dead, and neither is ``holder`` itself: its own entries still in flight are left
+        to its renewals (only an expired lease of its own is taken again)."""
+        if not platforms or limit <= 0:
             return []
+        stamp = to_db(now)
+        platform_list = placeholders(platforms)
         async with self._transaction() as db:
+            # Abandoned entries are few (at most the sends in flight of the dead), and
+            # looked up through the (status, lease_until) index apart from the ready ones,
+            # so the usual claim keeps its own plan.
             async with db.execute(
-                f"""SELECT o.*, s.chat_id, s.thread_id, s.breaking_role, s.announcement
-                    FROM outbox o
+                f"""SELECT {_CLAIMED} FROM outbox o
                     JOIN subscribers s ON s.id = o.subscriber_id
-                    WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
-                      AND o.platform IN ({placeholders(platforms)})
-                    ORDER BY o.priority DESC, o.id LIMIT ?""",
-                (to_db(now), *platforms, limit),
+                    WHERE o.status = 'sending' AND o.platform IN ({platform_list})
+                      AND (o.lease_until IS NULL OR o.lease_until <= ?
+                           OR (o.claimed_by <> '' AND o.claimed_by <> ?
+                               AND NOT EXISTS (SELECT 1 FROM processes p
+                                               WHERE p.name = o.claimed_by
+                                                 AND p.heartbeat_at >= ?)))
+                    ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked}""",
+                (*platforms, stamp, holder, to_db(now - dead_after), limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
+            if len(rows) < limit:
+                async with db.execute(
+                    f"""SELECT {_CLAIMED} FROM outbox o
+                        JOIN subscribers s ON s.id = o.subscriber_id
+                        WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
+                          AND o.platform IN ({platform_list})
+                        ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked}""",
+                    (stamp, *platforms, limit - len(rows)),
+                ) as cursor:
+                    rows.extend(await cursor.fetchall())
+            until = to_db(now + lease)
             await db.executemany(
-                "UPDATE outbox SET status = 'sending', updated_at = ? WHERE id = ?",
-                [(to_db(now), row["id"]) for row in rows],
+                "UPDATE outbox SET status = 'sending', claimed_by = ?, lease_until = ?, "
+                "updated_at = ? WHERE id = ?",
+                [(holder, until, stamp, row["id"]) for row in rows],
             )
         return [
             OutboxEntry(
@@ -208,22 +265,45 @@ class OutboxStore(StoreBase):
         return await self._fetchone("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)) is not None
 
     async def release(self, entry_id: int, *, now: datetime) -> None:
-        """Put a claimed entry back in the queue untouched (shutting down)."""
+        """Put a claimed entry back in the queue untouched (shutting down), its lease cleared."""
         async with self._transaction() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'queued', updated_at = ? "
-                "WHERE id = ? AND status = 'sending'",
+                "UPDATE outbox SET status = 'queued', claimed_by = NULL, lease_until = NULL, "
+                "updated_at = ? WHERE id = ? AND status = 'sending'",
                 (to_db(now), entry_id),
             )
 
-    async def requeue_abandoned(self, *, now: datetime) -> int:
-        """Entries left 'sending' by a process that died go back to the queue (on start)."""
+    async def renew_leases(
+        self, holder: str, entry_ids: Sequence[int], *, now: datetime, lease: timedelta
+    ) -> int:
+        """Extend to ``now + lease`` the leases ``holder`` still has on these entries (it is
+        sending them); return how many. An entry finished meanwhile, or taken over by
+        another process after its lease expired, is not counted."""
+        if not entry_ids:
+            return 0
+        renewed = 0
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE outbox SET status = 'queued', updated_at = ? WHERE status = 'sending'",
-                (to_db(now),),
-            )
-            return cursor.rowcount
+            for part in chunks(sorted(entry_ids)):
+                cursor = await db.execute(
+                    f"""UPDATE outbox SET lease_until = ?
+                        WHERE status = 'sending' AND claimed_by = ?
+                          AND id IN ({placeholders(part)})""",
+                    (to_db(now + lease), holder, *part),
+                )
+                renewed += max(cursor.rowcount, 0)
+        return renewed
+
+    async def release_held(self, holder: str, *, now: datetime) -> int:
+        """Put every entry ``holder`` holds 'sending' back in the queue (a process stopping,
+        or starting again under the same name after a crash); return how many."""
+        async with self._transaction() as db:
+            return await requeue_sending(db, holder=holder, now=now)
+
+    # kept until bot/run.py moves to release_held
+    async def requeue_abandoned(self, *, now: datetime) -> int:
+        """Every entry left 'sending', whoever holds it, back to the queue (the old start)."""
+        async with self._transaction() as db:
+            return await requeue_sending(db, holder=None, now=now)
 
     async def outbox_counts(self) -> dict[str, dict[str, int]]:
         """Entries per platform and status, for ``digestbot stats``."""
@@ -248,7 +328,7 @@ class OutboxStore(StoreBase):
             )
             await db.execute("DELETE FROM deliveries WHERE created_at < ?", (to_db(cutoff),))
             await db.execute(
-                "DELETE FROM payloads WHERE id NOT IN "
-                "(SELECT value FROM outbox, json_each(outbox.payload_ids))"
+                "DELETE FROM payloads WHERE id NOT IN (SELECT CAST(value AS INTEGER) "
+                f"FROM outbox, {self.dialect.json_list('outbox.payload_ids')})"
             )
             return cursor.rowcount
