@@ -31,14 +31,14 @@ async def _insert_signup(
     one more in the link's all-time total (``signup_totals``), which /forget's cascade
     does not lower: /metrics' counter must never go down."""
     cursor = await db.execute(
-        "INSERT OR IGNORE INTO signups (subscriber_id, link, source) VALUES (?, ?, ?)",
+        "INSERT INTO signups (subscriber_id, link, source) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (subscriber_id, link, source),
     )
     if cursor.rowcount != 1:
         return False
     await db.execute(
         "INSERT INTO meta (key, value) VALUES (?, '1') "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
         (SIGNUP_TOTAL + json.dumps([link, source]),),
     )
     return True
@@ -161,7 +161,7 @@ class LinkStore(StoreBase):
         where a link's readers are."""
         rows = await self._fetchall(
             "SELECT timezone, COUNT(*) AS n FROM "
-            "(SELECT timezone FROM subscribers ORDER BY id DESC LIMIT ?) "
+            "(SELECT timezone FROM subscribers ORDER BY id DESC LIMIT ?) AS latest "
             "GROUP BY timezone ORDER BY n DESC, timezone LIMIT ?",
             (ZONE_SAMPLE, limit),
         )
@@ -179,8 +179,11 @@ class LinkStore(StoreBase):
         """Sign-ups ever counted per link and source, most first: unlike the rows
         (``signup_counts``), a chat's /forget does not lower them, and a chat forgotten
         that signs up again counts twice."""
+        # A prefix test both engines spell alike (no GLOB on PostgreSQL; LIKE would read
+        # the key's own '%' and '_' as wildcards).
         rows = await self._fetchall(
-            "SELECT key, value FROM meta WHERE key GLOB ?", (SIGNUP_TOTAL + "*",)
+            "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?",
+            (len(SIGNUP_TOTAL), SIGNUP_TOTAL),
         )
         totals = [
             SignupCount(*json.loads(r["key"][len(SIGNUP_TOTAL) :]), int(r["value"])) for r in rows

@@ -67,10 +67,10 @@ async def _move_one(
             has_own = await cursor.fetchone() is not None
         if has_own:
             await db.execute(
-                """INSERT OR IGNORE INTO subscriptions
-                       (subscriber_id, category, keywords, created_at)
+                """INSERT INTO subscriptions (subscriber_id, category, keywords, created_at)
                    SELECT ?, category, keywords, created_at FROM subscriptions
-                   WHERE subscriber_id = ?""",
+                   WHERE subscriber_id = ?
+                   ON CONFLICT DO NOTHING""",
                 (there, subscriber_id),
             )
             await db.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))

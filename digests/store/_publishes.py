@@ -109,7 +109,7 @@ class PublishStore(StoreBase):
             )
             cursor = await db.execute(
                 "INSERT INTO publishes (subscriber_id, message_id, at, outcome) "
-                "VALUES (?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?) RETURNING id",
                 (
                     subscriber_id,
                     message_id,
@@ -117,8 +117,10 @@ class PublishStore(StoreBase):
                     "published" if verdict.allowed else "limited",
                 ),
             )
+            inserted = await cursor.fetchone()
+            assert inserted is not None
             return Reservation(
-                subscriber_id, verdict, cursor.lastrowid if verdict.allowed else None
+                subscriber_id, verdict, int(inserted[0]) if verdict.allowed else None
             )
 
     async def publish_refused(

@@ -198,10 +198,11 @@ class SubscriberStore(SubscriptionStore):
         self, subscriber_id: int, *, article_id: int, digest_at: datetime
     ) -> None:
         """Move the digest cursor forward (never back) once a whole digest was delivered."""
+        later = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
         async with self._transaction() as db:
             await db.execute(
-                """UPDATE subscribers
-                   SET cursor_article_id = MAX(COALESCE(cursor_article_id, 0), ?),
+                f"""UPDATE subscribers
+                   SET cursor_article_id = {later},
                        last_digest_at = ?
                    WHERE id = ?""",
                 (article_id, to_db(digest_at), subscriber_id),
@@ -266,9 +267,15 @@ class SubscriberStore(SubscriptionStore):
                 "UPDATE subscribers SET active = 1, inactive_reason = NULL, "
                 "next_digest_at = NULL, delivery_failures = 0, updated_at = ? "
                 "WHERE id = ? AND active = 0 AND ("
-                + " OR ".join("inactive_reason LIKE ?" for _ in BLOCKED_REASONS)
+                + " OR ".join("substr(inactive_reason, 1, ?) = ?" for _ in BLOCKED_REASONS)
                 + ")",
-                (to_db(now), subscriber_id, *(reason + "%" for reason in BLOCKED_REASONS)),
+                # A prefix test that is case-sensitive on both engines, as actions.py's
+                # startswith(BLOCKED_REASONS) is (SQLite's LIKE ignores ASCII case).
+                (
+                    to_db(now),
+                    subscriber_id,
+                    *(part for r in BLOCKED_REASONS for part in (len(r), r)),
+                ),
             )
             return changed.rowcount == 1
 
