@@ -1,11 +1,13 @@
 """Benchmark: plan and render a Telegram digest for 100,000 subscribers.
 
 Usage: python -m bench.assembly [--subscribers N] [--articles N] [--uniform]
+                                [--database sqlite|postgresql]
 
 20 categories; each subscriber picks 3–5 of them (by default with Zipf-like popularity,
 as real category sign-ups are skewed; --uniform makes every combination equally likely,
 the worst case for sharing renders); 2,000 articles in the window, stored in a real
-SQLite database and read back the way a dispatcher reads them. Prints digests/s for
+database (SQLite, or with --database postgresql a throwaway PostgreSQL server) and read
+back the way a dispatcher reads them. Prints digests/s for
 planning and rendering (the target is ≥ 5,000/s) and the peak RSS (target ≤ 300 MB).
 """
 
@@ -18,8 +20,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import NOW, WORDS, options, scratch
+from bench.common import ENGINES, NOW, WORDS, database, options, scratch
 from digests.assemble import build_pool, plan_digest
+from digests.dburl import PostgresUrl
 from digests.ingest.importer import import_records
 from digests.models import Category, Subscriber, Subscription
 from digests.render import Presentation, RenderCache, Renderer, sharing_order
@@ -41,7 +44,10 @@ def rss_mb() -> float:
 
 
 async def load_articles(  # type: ignore[no-untyped-def]
-    n_articles: int, categories: list[Category], rng: random.Random, path: Path | None = None
+    n_articles: int,
+    categories: list[Category],
+    rng: random.Random,
+    path: Path | PostgresUrl | None = None,
 ):
     path = path or scratch("bench") / "bench.db"
     store = await Store.open(path)
@@ -104,12 +110,14 @@ def make_subscribers(
 
 
 def main() -> None:
-    args = options(__doc__, subscribers=100_000, articles=2_000, uniform=False)
+    args = options(__doc__, subscribers=100_000, articles=2_000, uniform=False, database=ENGINES)
     rng = random.Random(7)
     categories = [Category(f"cat-{i:02d}", f"Category {i}", "", i) for i in range(20)]
     limits = DigestLimits()
 
-    articles, read_s = asyncio.run(load_articles(args.articles, categories, rng))
+    with database(args.database, "bench") as target:
+        articles, read_s = asyncio.run(load_articles(args.articles, categories, rng, target))
+    engine = "PostgreSQL" if args.database == "postgresql" else "SQLite"
     subscribers = make_subscribers(args.subscribers, categories, rng, args.uniform)
     base_rss = rss_mb()
 
@@ -131,7 +139,7 @@ def main() -> None:
     total_s = time.perf_counter() - started
 
     rate = len(subscribers) / total_s
-    print(f"articles in window:     {len(articles)} (read from SQLite in {read_s * 1000:.0f} ms)")
+    print(f"articles in window:     {len(articles)} (read from {engine} in {read_s * 1000:.0f} ms)")
     print(f"pool built in:          {pool_s * 1000:.0f} ms")
     print(
         f"subscribers:            {len(subscribers)} "

@@ -1,6 +1,7 @@
-"""Set-up shared by the benchmarks: a scratch database, categories and subscribers inserted
-in bulk, outbox entries, a local server for a fake, the fake Bot API in its own process,
-``digestbot run`` as a child process, the argument parser and the fan-out report.
+"""Set-up shared by the benchmarks: a scratch database (SQLite, or a database on a throwaway
+PostgreSQL server), categories and subscribers inserted in bulk, outbox entries, a local
+server for a fake, the fake Bot API in its own process, ``digestbot run`` as a child
+process, the argument parser and the fan-out report.
 
 Run every benchmark from the project root as a module, ``python -m bench.NAME``: then
 ``bench``, ``tests.fakes`` and the project import as packages, with no ``sys.path`` edits.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -18,13 +20,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from digests.dburl import PostgresUrl
 from digests.deliver import DeliveryWorker
 from digests.models import Category
 from digests.outgoing import OutgoingMessage
@@ -47,12 +50,15 @@ SECRETS = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "API_TOKEN")
 def options(doc: str | None, **defaults: Any) -> argparse.Namespace:
     """The command line of a benchmark described by its docstring's first line: one
     ``--name`` per default, of the default's type (``True``/``False``: a flag; a
-    ``(type, default)`` pair where the default is None)."""
+    ``(type, default)`` pair where the default is None; a list: its values are the choices,
+    the first the default)."""
     parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
     for name, default in defaults.items():
         flag = f"--{name.replace('_', '-')}"
         if isinstance(default, bool):
             parser.add_argument(flag, action="store_true")
+        elif isinstance(default, list):
+            parser.add_argument(flag, choices=default, default=default[0])
         elif isinstance(default, tuple):
             parser.add_argument(flag, type=default[0], default=default[1])
         else:
@@ -63,6 +69,24 @@ def options(doc: str | None, **defaults: Any) -> argparse.Namespace:
 def scratch(prefix: str) -> Path:
     """A new empty folder for one run's database and logs (left behind for a look)."""
     return Path(tempfile.mkdtemp(prefix=f"digestbot-{prefix}-"))
+
+
+# The engines a benchmark with a ``--database`` option runs on; SQLite is the default.
+ENGINES = ["sqlite", "postgresql"]
+
+
+@contextlib.contextmanager
+def database(engine: str, prefix: str) -> Iterator[Path | PostgresUrl]:
+    """Where one run's store lives: a new SQLite file in a scratch folder, or (engine
+    ``postgresql``) a new database on a throwaway PostgreSQL server started for the run
+    and stopped after it (``tests/pg_server.py``)."""
+    if engine == "sqlite":
+        yield scratch(prefix) / "bench.db"
+        return
+    from tests import pg_server  # the tests' own throwaway server
+
+    with pg_server.running() as server:
+        yield PostgresUrl(server.url(server.create_database()))
 
 
 async def add_categories(store: Store, slugs: Sequence[str]) -> None:
@@ -78,23 +102,27 @@ async def insert_subscribers(
     subscriptions: Sequence[tuple[int, str]] = (),
 ) -> None:
     """Subscriber rows (columns by name, the same in every row; ``id``, ``platform`` and
-    ``chat_id`` at least) and (subscriber id, category) subscriptions, in one transaction:
-    a hundred thousand take seconds, where ``upsert_subscriber`` one by one takes minutes."""
+    ``chat_id`` at least) and (subscriber id, category) subscriptions, in one transaction
+    on either engine: a hundred thousand take seconds, where ``upsert_subscriber`` one by
+    one takes minutes."""
     if not rows:
         return
     stamp = to_db(now)
     columns = [*rows[0], "created_at", "updated_at"]
     marks = ", ".join("?" for _ in columns)
-    await store._db.execute("BEGIN")
-    await store._db.executemany(
-        f"INSERT INTO subscribers ({', '.join(columns)}) VALUES ({marks})",
-        [(*row.values(), stamp, stamp) for row in rows],
-    )
-    await store._db.executemany(
-        "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, ?, ?)",
-        [(subscriber_id, category, stamp) for subscriber_id, category in subscriptions],
-    )
-    await store._db.execute("COMMIT")
+    async with store._transaction() as db:
+        if store.dialect.postgres:
+            # Explicit ids: the transaction moves the id sequence past them before it
+            # commits, so a reader signing up later gets a new id.
+            store._sequenced.add("subscribers")
+        await db.executemany(
+            f"INSERT INTO subscribers ({', '.join(columns)}) VALUES ({marks})",
+            [(*row.values(), stamp, stamp) for row in rows],
+        )
+        await db.executemany(
+            "INSERT INTO subscriptions (subscriber_id, category, created_at) VALUES (?, ?, ?)",
+            [(subscriber_id, category, stamp) for subscriber_id, category in subscriptions],
+        )
 
 
 async def enqueue_digests(

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import add_categories, insert_subscribers, run_env
-from digests.store import Store
+from bench.common import ENGINES, add_categories, database, insert_subscribers, run_env
+from digests.dburl import PostgresUrl
+from digests.store import Store, StoreError
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SCRIPTS = sorted(p.stem for p in BENCH.glob("*.py") if p.stem not in {"__init__", "common"})
@@ -30,9 +31,13 @@ def test_a_benchmark_imports_as_a_module_without_editing_sys_path(name: str) -> 
     assert module.__doc__
 
 
-async def test_subscribers_inserted_in_bulk_are_read_back_by_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+async def test_subscribers_inserted_in_bulk_are_read_back_by_the_store(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
-    store = await Store.open(tmp_path / "bench.db")
+    where = request.getfixturevalue("postgres_url") if engine == "postgresql" else None
+    store = await Store.open(where or tmp_path / "bench.db")
     try:
         await add_categories(store, ["climate", "markets"])
         rows = [{"id": i, "platform": "telegram", "chat_id": str(100 + i)} for i in (1, 2)]
@@ -40,8 +45,23 @@ async def test_subscribers_inserted_in_bulk_are_read_back_by_the_store(tmp_path:
         first, second = await store.list_subscribers()
         assert (first.chat_id, first.categories) == ("101", ())
         assert (second.chat_id, second.categories) == ("102", ("markets",))
+        # A reader signing up afterwards gets a new id (PostgreSQL's sequence moved on).
+        later = await store.upsert_subscriber("telegram", "999", now=now)
+        assert later.id == 3
     finally:
         await store.close()
+
+
+async def test_a_benchmark_database_is_a_sqlite_file_or_a_throwaway_postgresql_one() -> None:
+    with database("sqlite", "test") as target:
+        assert isinstance(target, Path) and target.name == "bench.db"
+    with database("postgresql", "test") as url:
+        assert isinstance(url, PostgresUrl)
+        store = await Store.open(url)
+        assert await store.schema_version() > 0
+        await store.close()
+    with pytest.raises(StoreError, match="cannot reach PostgreSQL"):
+        await Store.open(url)  # the server stopped with the run
 
 
 def test_a_run_environment_keeps_no_token_of_the_callers(
