@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 
 from bot.cli.breaking import cmd_breaking
 from bot.cli.content import cmd_import, cmd_ingest, cmd_preview
+from bot.cli.db import cmd_db_copy
 from bot.cli.errors import fail
 from bot.cli.feeds import (
     cmd_categories_list,
@@ -92,6 +93,8 @@ def _main(argv: Sequence[str] | None, out: TextIO, redactor: RedactSecrets) -> i
     try:
         if args.command == "demo":
             return asyncio.run(run_demo(out, platform=args.platform))
+        if args.command == "db":  # names its databases itself: no settings read
+            return asyncio.run(cmd_db_copy(args, out, redactor))
         settings = load_bot_settings(read_environment(args.env_file))
         redactor.add(settings.secrets())
         return asyncio.run(_run(args, settings, out))

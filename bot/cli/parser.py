@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(commands, "run", "run the bot: poll feeds, send digests on schedule (until SIGTERM)")
     _add_breaking(commands)
     _add_links(commands)
+    _add_db(commands)
     audit = _command(commands, "audit", "list admin actions, newest first")
     audit.add_argument(
         "--limit",
@@ -204,6 +205,37 @@ def _add_links(commands: Any) -> None:
     remove.add_argument("code", help="the code, as 'links list' shows it")
     listing = _command(actions, "list", "list the link codes with their sign-ups")
     listing.add_argument("--retired", action="store_true", help="include retired codes")
+
+
+def _add_db(commands: Any) -> None:
+    """``db copy --from URL --to URL [--force]``: moving an installation."""
+    db = _command(commands, "db", "move an installation to another database")
+    actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = _command(
+        actions,
+        "copy",
+        "copy every table from one database into an empty one, keeping ids, and "
+        "check the counts on both sides",
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        required=True,
+        help="the database to copy: sqlite:///path.db or postgresql://user:pass@host/db",
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL",
+        required=True,
+        help="the database to fill (created and migrated if needed; must be empty)",
+    )
+    copy.add_argument(
+        "--force",
+        action="store_true",
+        help="replace what the target holds (emptied in the same transaction as the copy)",
+    )
 
 
 def _add_breaking(commands: Any) -> None:
