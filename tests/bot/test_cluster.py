@@ -243,3 +243,27 @@ async def test_a_failing_callback_does_not_stop_the_rounds(tmp_path: Path) -> No
         assert roles.held == {LEADER}
     finally:
         await store.close()
+
+
+async def test_a_postgresql_connection_the_server_ends_drops_the_roles_until_it_is_back(
+    postgres_url: PostgresUrl,
+) -> None:
+    clock = FakeClock(NOW)
+    events, liveness = Events(), Liveness()
+    store, admin = await Store.open(postgres_url), await Store.open(postgres_url)
+    try:
+        roles = process(store, "a", clock, events, liveness=liveness)
+        await roles.step()
+        assert roles.holds(LEADER)
+        pid = (await store._fetchone("SELECT pg_backend_pid()"))[0]  # type: ignore[index]
+        await admin._fetchone("SELECT pg_terminate_backend(CAST(? AS INTEGER))", (pid,))
+        assert await roles.step() == 0.5
+        assert roles.held == frozenset() and events.seen[-2:] == ["-leader", "-sender:telegram"]
+        assert (liveness.problem() or "").startswith(f"{DATABASE} is down")
+        # The next round connects again, and the leases (still this process's) are retaken.
+        clock.advance(timedelta(seconds=1))
+        await roles.step()
+        assert roles.holds(LEADER) and liveness.problem() is None
+    finally:
+        await admin.close()
+        await store.close()
