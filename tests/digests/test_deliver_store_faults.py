@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from digests.dburl import PostgresUrl
 from digests.deliver import DeliveryWorker
 from digests.models import OutboxEntry
 from digests.outgoing import Destination, OutgoingMessage
@@ -44,9 +45,16 @@ class FlakyStore(Store):
             raise sqlite3.OperationalError("disk I/O error")
 
 
-@pytest.fixture
-async def flaky(tmp_path: Path) -> AsyncIterator[FlakyStore]:
-    store = await FlakyStore.open(tmp_path / "flaky.db")
+# The faults are raised by the store's own methods, not by either engine's driver, so the
+# same tests run on both engines (the ``store`` fixture is not used: the store is a subclass).
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def flaky(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[FlakyStore]:
+    target: Path | PostgresUrl = (
+        request.getfixturevalue("postgres_url")
+        if request.param == "postgresql"
+        else tmp_path / "flaky.db"
+    )
+    store = await FlakyStore.open(target)
     store.fail_once = set()
     try:
         yield store
@@ -142,11 +150,48 @@ async def test_a_missing_message_body_dead_letters_only_its_entry(
     fine = await enqueue(flaky, "2", "fine")
     async with flaky._transaction() as db:  # the body went missing (a bug, a bad restore)
         await db.execute(
-            "DELETE FROM payloads WHERE id IN (SELECT value FROM outbox, json_each(payload_ids)"
-            " WHERE outbox.id = ?)",
+            "DELETE FROM payloads WHERE id IN (SELECT CAST(json_each.value AS INTEGER) FROM"
+            f" outbox, {flaky.dialect.json_list('payload_ids')} WHERE outbox.id = ?)",
             (broken,),
         )
     sender = Recording()
     await deliver_until(flaky, sender, lambda: sender.sent == ["fine"], asyncio.Event())
     assert (await flaky.outbox_entry(broken))["status"] == "dead"
     assert (await flaky.outbox_entry(fine))["status"] == "sent"
+
+
+async def test_a_statement_postgresql_refuses_rolls_back_and_the_next_entry_goes_out(
+    postgres_url: PostgresUrl, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL's counterpart of a failing disk: the server itself refuses a statement in
+    the middle of ``complete`` (a trigger raises "disk full"). That transaction is rolled
+    back whole, the connection is usable again (PostgreSQL refuses every statement of an
+    aborted transaction until its ROLLBACK), and only that entry is dead-lettered."""
+    store = await Store.open(postgres_url)
+    try:
+        first = await enqueue(store, "1", "first", kind="breaking")
+        second = await enqueue(store, "2", "second")
+        refused = (await store.outbox_entry(first))["subscriber_id"]
+        await store._db.executescript(
+            f"""CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'disk full' USING ERRCODE = 'disk_full'; END $$;
+                CREATE TRIGGER refuse BEFORE INSERT ON deliveries FOR EACH ROW
+                WHEN (NEW.status = 'sent' AND NEW.subscriber_id = {int(refused)})
+                EXECUTE FUNCTION refuse();"""
+        )
+        sender = Recording()
+        await deliver_until(store, sender, lambda: len(sender.sent) == 2, asyncio.Event())
+
+        dead = await store.outbox_entry(first)
+        assert dead["status"] == "dead" and "disk full" in dead["last_error"]
+        assert dead["parts_sent"] == 0  # the last part's record went with the rollback
+        assert (await store.outbox_entry(second))["status"] == "sent"
+        # The two chats are sent to at the same time: either may be logged first.
+        logged = await store._fetchall("SELECT subscriber_id, status FROM deliveries")
+        kept = (await store.outbox_entry(second))["subscriber_id"]
+        assert sorted((r[0], r[1]) for r in logged) == sorted([(refused, "failed"), (kept, "sent")])
+        (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert f"outbox entry {first} (breaking, telegram)" in line
+        assert "PgDatabaseError: disk full" in line and "\n" not in line
+    finally:
+        await store.close()
