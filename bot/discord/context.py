@@ -58,11 +58,15 @@ class DiscordContext:
     # Called after a breaking push was enqueued, to wake the delivery worker.
     on_push: Callable[[], None] = lambda: None
     progress_every_s: float = 2.0
-    # Pushes shown to an admin and waiting for their confirmation.
-    pending_pushes: PendingPushes = field(default_factory=PendingPushes)
+    # Pushes shown to an admin and waiting for their confirmation, kept in the store: a
+    # press after a restart, or reaching another process, still finds its push.
+    pending_pushes: PendingPushes = field(init=False, repr=False)
     # /news forget questions waiting for their answer (the token their "yes" carries).
     confirmations: Confirmations = field(default_factory=Confirmations)
     # Refused commands and presses: one audit row per member a minute, with a count.
+
+    def __post_init__(self) -> None:
+        self.pending_pushes = PendingPushes(self.store, PLATFORM)
 
 
 class NotAllowed(app_commands.CheckFailure, UserFacingError):

@@ -65,14 +65,14 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
             return
         ctx = ctx_of(interaction)
         now = ctx.clock.now()
-        waiting = ctx.pending_pushes.peek(self.token, now=now)
+        waiting = await ctx.pending_pushes.peek(self.token, now=now)
         if waiting is not None and waiting.admin_id != interaction.user.id:
             # Another admin's confirmation: refused, audited, and left for its admin.
             await refuse(interaction, "another admin's push confirmation")
             return
         # Taken at most once, by its admin: a cancel drops it, so a replayed or stale
         # "send" of the same preview finds nothing.
-        pending = ctx.pending_pushes.take(self.token, interaction.user.id, now=now)
+        pending = await ctx.pending_pushes.take(self.token, interaction.user.id, now=now)
         language = language_of(interaction, await find(interaction))
         if self.cancel:
             await interaction.response.edit_message(
@@ -160,7 +160,9 @@ async def preview_push(
         # The reason may quote the admin's input (a 4,000-character URL): an excerpt.
         await reply(interaction, excerpt(str(exc), REASON_CHARS))
         return
-    token = ctx.pending_pushes.add(category, proposal.article.id, interaction.user.id, now=now)
+    token = await ctx.pending_pushes.add(
+        category, proposal.article.id, interaction.user.id, now=now
+    )
     view = discord.ui.View(timeout=None)
     view.add_item(
         PushButton(

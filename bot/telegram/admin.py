@@ -90,7 +90,7 @@ async def breaking_command(update: Update, context: DigestContext) -> None:
         await reply(context.digest, update, excerpt(str(exc), ERROR_LENGTH))
         return
     await reply(context.digest, update, proposal.shown.text, parse_mode=ParseMode.HTML)
-    token = ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
+    token = await ctx.pending_pushes.add(category, proposal.article.id, user.id, now=now)
     buttons = push_buttons(
         t(language, "Send to %(count)d subscribers", count=proposal.audience),
         token,

@@ -289,13 +289,13 @@ async def push_pressed(update: Update, context: DigestContext) -> None:
     user = update.effective_user
     assert user is not None  # a bot admin pressed it
     token, now = field_of(context, "token"), ctx.clock.now()
-    waiting = ctx.pending_pushes.peek(token, now=now)
+    waiting = await ctx.pending_pushes.peek(token, now=now)
     if waiting is not None and waiting.admin_id != user.id:
         await _refuse_push(update, context, "another admin's push confirmation", OTHERS_PUSH)
         return
     # Taken at most once, by its admin: "cancel" drops it, so a stale or replayed "send"
     # of the same preview finds nothing.
-    pending = ctx.pending_pushes.take(token, user.id, now=now)
+    pending = await ctx.pending_pushes.take(token, user.id, now=now)
     if pending is None or field_of(context, "no"):
         language = language_of(ctx, update, await find(ctx, update))
         await answer(query)

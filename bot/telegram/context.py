@@ -50,12 +50,14 @@ class BotContext:
     progress_every_s: float = 2.0
     # Telegram's answers to getChatMember, bounded and expiring on the context's clock.
     _admins: TTLCache[tuple[int, int], bool] = field(init=False, repr=False)
-    # Pushes shown to an admin and waiting for their confirmation.
-    pending_pushes: PendingPushes = field(default_factory=PendingPushes)
+    # Pushes shown to an admin and waiting for their confirmation, kept in the store: a
+    # press after a restart, or reaching another process, still finds its push.
+    pending_pushes: PendingPushes = field(init=False, repr=False)
     # /forget's questions waiting for their confirmation.
     confirmations: Confirmations = field(default_factory=Confirmations)
 
     def __post_init__(self) -> None:
+        self.pending_pushes = PendingPushes(self.store, PLATFORM)
         self._admins = TTLCache(
             maxsize=ADMIN_CACHE_SIZE,
             ttl=ADMIN_CACHE_SECONDS,

@@ -368,12 +368,12 @@ async def test_a_push_left_sending_with_nothing_pending_blocks_no_other(
         (7, 10, "unknown", False),
     ],
 )
-def test_a_pending_push_is_confirmed_only_by_its_admin_in_time(
-    admin: int, after_s: int, token: str, confirmed: bool
+async def test_a_pending_push_is_confirmed_only_by_its_admin_in_time(
+    store: Store, admin: int, after_s: int, token: str, confirmed: bool
 ) -> None:
-    pending = breaking.PendingPushes()
-    own = pending.add("climate", 42, 7, now=NOW)
-    taken = pending.take(
+    pending = breaking.PendingPushes(store, "telegram")
+    own = await pending.add("climate", 42, 7, now=NOW)
+    taken = await pending.take(
         own if token == "own" else token, admin, now=NOW + timedelta(seconds=after_s)
     )
     if confirmed:
@@ -383,22 +383,24 @@ def test_a_pending_push_is_confirmed_only_by_its_admin_in_time(
     assert breaking.PUSH_CONFIRM_SECONDS == 600
 
 
-def test_a_pending_push_token_is_spent_only_by_its_admin() -> None:
-    pending = breaking.PendingPushes()
-    token = pending.add("climate", 42, 7, now=NOW)
-    other = pending.add("markets", 43, 7, now=NOW)
-    assert token != other and len(token) <= 40 and len(pending) == 2
-    assert pending.take(token, 8, now=NOW) is None  # another admin's press is refused
-    assert pending.peek(token, now=NOW) == ("climate", 42, 7, NOW + timedelta(seconds=600))
-    assert pending.take(token, 7, now=NOW) == ("climate", 42, 7, NOW + timedelta(seconds=600))
-    assert pending.take(token, 7, now=NOW) is None
-    assert pending.take(other, 7, now=NOW) == ("markets", 43, 7, NOW + timedelta(seconds=600))
-    assert pending.take(other, 7, now=NOW) is None  # once only
+async def test_a_pending_push_token_is_spent_only_by_its_admin(store: Store) -> None:
+    pending = breaking.PendingPushes(store, "telegram")
+    token = await pending.add("climate", 42, 7, now=NOW)
+    other = await pending.add("markets", 43, 7, now=NOW)
+    assert token != other and len(token) <= 40 and await pending.count(now=NOW) == 2
+    assert await pending.take(token, 8, now=NOW) is None  # another admin's press is refused
+    expected = ("climate", 42, 7, NOW + timedelta(seconds=600))
+    assert await pending.peek(token, now=NOW) == expected
+    assert await pending.take(token, 7, now=NOW) == expected
+    assert await pending.take(token, 7, now=NOW) is None
+    assert await pending.take(other, 7, now=NOW) == ("markets", 43, 7, expected[3])
+    assert await pending.take(other, 7, now=NOW) is None  # once only
 
 
-def test_pending_pushes_drop_expired_ones_when_adding() -> None:
-    pending = breaking.PendingPushes(ttl=timedelta(seconds=60))
-    old = pending.add("climate", 1, 7, now=NOW)
-    pending.add("climate", 2, 7, now=NOW + timedelta(seconds=61))
-    assert len(pending) == 1
-    assert pending.take(old, 7, now=NOW) is None
+async def test_pending_pushes_drop_expired_ones_when_adding(store: Store) -> None:
+    pending = breaking.PendingPushes(store, "telegram", ttl=timedelta(seconds=60))
+    old = await pending.add("climate", 1, 7, now=NOW)
+    await pending.add("climate", 2, 7, now=NOW + timedelta(seconds=61))
+    assert await store.purge_pending_pushes(now=NOW) == 0  # the add already dropped it
+    assert await pending.count(now=NOW) == 1  # only the new one, even seen from before
+    assert await pending.take(old, 7, now=NOW) is None

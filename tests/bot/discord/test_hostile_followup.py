@@ -67,7 +67,7 @@ async def test_a_cancelled_preview_cannot_be_sent_afterwards(
     again = await discord_bot.run(press(send, user_id=BOT_ADMIN))
     assert not again["data"].get("content", "").startswith("push #1"), again
     assert await discord_bot.store.claim(now=now, limit=10, platforms=["discord"]) == []
-    assert len(discord_bot.ctx.pending_pushes) == 0
+    assert await discord_bot.ctx.pending_pushes.count(now=now) == 0
 
 
 async def test_an_old_bare_cancel_is_still_answered(discord_bot: Bot) -> None:
