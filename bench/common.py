@@ -219,11 +219,15 @@ def fake_stats(base: str) -> dict[str, Any]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-def run_env(db: Path, **settings: str) -> dict[str, str]:
-    """The environment of a ``digestbot run`` on ``db`` with these settings; no token of
-    the caller's own environment leaks in, and no feeds file is read."""
+def run_env(db: Path | PostgresUrl, **settings: str) -> dict[str, str]:
+    """The environment of a ``digestbot run`` on ``db`` (a SQLite file or a PostgreSQL
+    database) with these settings; no token of the caller's own environment leaks in, and
+    no feeds file is read."""
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
-    env.update(DATABASE_URL=f"sqlite:///{db}", FEEDS_FILE=str(db.parent / "none.toml"))
+    if isinstance(db, PostgresUrl):
+        env.update(DATABASE_URL=db.dsn, FEEDS_FILE=str(Path(tempfile.gettempdir()) / "none.toml"))
+    else:
+        env.update(DATABASE_URL=f"sqlite:///{db}", FEEDS_FILE=str(db.parent / "none.toml"))
     env.update(settings)
     return env
 
@@ -233,13 +237,15 @@ def digestbot_command() -> list[str]:
     return [str(Path(sys.executable).parent / "digestbot"), "run"]
 
 
-def popen_run(db: Path, settings: Mapping[str, str], *, log: Path) -> subprocess.Popen[bytes]:
+def popen_run(
+    db: Path | PostgresUrl, settings: Mapping[str, str], *, log: Path
+) -> subprocess.Popen[bytes]:
     """``digestbot run`` on ``db`` as a child process of a benchmark without an event loop,
-    its output appended to ``log``."""
+    its output appended to ``log`` (in the database's folder, or the log's)."""
     with log.open("ab") as handle:
         return subprocess.Popen(
             digestbot_command(),
-            cwd=db.parent,
+            cwd=db.parent if isinstance(db, Path) else log.parent,
             env=run_env(db, **settings),
             stdout=handle,
             stderr=subprocess.STDOUT,
