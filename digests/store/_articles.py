@@ -153,8 +153,11 @@ class ArticleStore(StoryStore):
             "INSERT INTO article_categories (article_id, category) VALUES (?, ?)", plan.links
         )
         stories_new = 0
-        if grouping is not None and (plan.created or plan.orphans):
+        grouped = grouping is not None and bool(plan.created or plan.orphans)
+        if grouping is not None and grouped:
             stories_new = await self._group(db, [*plan.orphans, *plan.created], grouping, now=now)
+        if plan.updates or plan.inserts or grouped:
+            await self._stories_written(db)
         return Ingested(plan.counts, plan.created, stories_new)
 
     async def _existing(
@@ -229,12 +232,12 @@ class ArticleStore(StoryStore):
             f"""SELECT a.id, a.feed_id, a.url, a.title, a.summary, a.source, a.author,
                        a.image_url, a.word_count, a.published_at, a.fetched_at, a.story_id,
                        COALESCE(f.priority, 0) AS priority,
-                       group_concat(ac.category, ',') AS cats
+                       {self.dialect.group_concat("ac.category")} AS cats
                 FROM articles a
                 JOIN article_categories ac ON ac.article_id = a.id
                 LEFT JOIN feeds f ON f.id = a.feed_id
                 WHERE {where}
-                GROUP BY a.id ORDER BY a.id""",
+                GROUP BY a.id, f.priority ORDER BY a.id""",
             params,
         )
         return [
@@ -272,4 +275,5 @@ class ArticleStore(StoryStore):
                 "DELETE FROM stories WHERE id NOT IN "
                 "(SELECT story_id FROM articles WHERE story_id IS NOT NULL)"
             )
+            await self._stories_written(db)
             return cursor.rowcount

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from digests.models import Category, Feed
-from digests.store._base import NotFound, StoreBase, placeholders
+from digests.store._base import NotFound, StoreBase, chunks, placeholders
 from digests.timeutil import from_db, to_db
 
 REMOVED_REASON = "removed from the feed list"
@@ -111,8 +111,9 @@ class CatalogStore(StoreBase):
                    VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (url) DO UPDATE SET name = excluded.name,
                        interval_s = excluded.interval_s, priority = excluded.priority,
-                       origin = CASE WHEN excluded.origin = 'file' OR (disabled = 1 AND ?)
-                           THEN excluded.origin ELSE origin END""",
+                       origin = CASE WHEN excluded.origin = 'file'
+                           OR (feeds.disabled = 1 AND CAST(? AS INTEGER) = 1)
+                           THEN excluded.origin ELSE feeds.origin END""",
                 (
                     url,
                     name,
@@ -130,7 +131,7 @@ class CatalogStore(StoreBase):
             await db.execute(
                 """UPDATE feeds SET disabled = 0, disabled_reason = NULL, consecutive_errors = 0,
                        next_fetch_at = ? WHERE id = ? AND disabled = 1
-                       AND (disabled_reason = ? OR ?)""",
+                       AND (disabled_reason = ? OR CAST(? AS INTEGER) = 1)""",
                 (to_db(now), feed_id, REMOVED_REASON, int(enable)),
             )
             await db.execute("DELETE FROM feed_categories WHERE feed_id = ?", (feed_id,))
@@ -184,18 +185,55 @@ class CatalogStore(StoreBase):
 
     async def get_feed(self, url: str) -> Feed | None:
         """Return the feed with this URL, or None when there is none."""
-        feeds = await self._select_feeds("WHERE f.url = ?", (url,))
+        feeds = await self._select_feeds(self._db, "WHERE f.url = ?", (url,))
         return feeds[0] if feeds else None
 
     async def list_feeds(self) -> list[Feed]:
-        return await self._select_feeds("", ())
+        return await self._select_feeds(self._db, "", ())
 
-    async def due_feeds(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next fetch time has come (or was never set)."""
-        return await self._select_feeds(
-            "WHERE f.disabled = 0 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)",
-            (to_db(now),),
-        )
+    async def due_feeds(
+        self, now: datetime, *, holder: str = "", claim: timedelta | None = None
+    ) -> list[Feed]:
+        """Enabled feeds whose next fetch time has come (or was never set).
+
+        With ``claim``, the feeds are also claimed for ``holder`` until ``now + claim``, in
+        the same write transaction: a feed another holder claimed and whose claim is still
+        live is left out, so that several processes asking at once share the due feeds
+        and none is fetched twice. A holder's own live claims are renewed. Release each
+        with ``release_feed_claim`` once its fetch is recorded.
+        """
+        due = "f.disabled = 0 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
+        if claim is None:
+            return await self._select_feeds(self._db, f"WHERE {due}", (to_db(now),))
+        stamp = to_db(now)
+        async with self._transaction() as db:
+            # One UPDATE decides and claims: writes take turns (BEGIN IMMEDIATE on SQLite,
+            # the write lock on PostgreSQL), so no other holder claims between the two.
+            async with db.execute(
+                f"""UPDATE feeds SET claimed_by = ?, claim_until = ?
+                    WHERE id IN (SELECT f.id FROM feeds f WHERE {due}
+                        AND (f.claimed_by IS NULL OR f.claimed_by = ?
+                             OR f.claim_until IS NULL OR f.claim_until <= ?))
+                    RETURNING id""",
+                (holder, to_db(now + claim), stamp, holder, stamp),
+            ) as cursor:
+                ids = sorted(int(r[0]) for r in await cursor.fetchall())
+            if not ids:
+                return []
+            feeds: list[Feed] = []
+            for part in chunks(ids):
+                feeds += await self._select_feeds(db, f"WHERE f.id IN ({placeholders(part)})", part)
+            return feeds
+
+    async def release_feed_claim(self, feed_id: int, holder: str) -> None:
+        """Give up ``holder``'s claim on a feed (its fetch is done, or was given up); a
+        claim another holder took over in the meantime is left alone."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE feeds SET claimed_by = NULL, claim_until = NULL "
+                "WHERE id = ? AND claimed_by = ?",
+                (feed_id, holder),
+            )
 
     async def disable_feed(self, feed_id: int, reason: str) -> None:
         async with self._transaction() as db:
@@ -256,7 +294,7 @@ class CatalogStore(StoreBase):
             await db.execute(
                 """UPDATE feeds SET consecutive_errors = consecutive_errors + 1, last_error = ?,
                        last_error_at = ?, next_fetch_at = ?,
-                       disabled = CASE WHEN ? IS NULL THEN disabled ELSE 1 END,
+                       disabled = CASE WHEN CAST(? AS TEXT) IS NULL THEN disabled ELSE 1 END,
                        disabled_reason = COALESCE(?, disabled_reason)
                    WHERE id = ?""",
                 (
@@ -269,15 +307,18 @@ class CatalogStore(StoreBase):
                 ),
             )
 
-    async def _select_feeds(self, where: str, params: Sequence[object]) -> list[Feed]:
-        rows = await self._fetchall(
-            f"""SELECT f.*, (SELECT group_concat(category, ',') FROM
-                    (SELECT category FROM feed_categories fc WHERE fc.feed_id = f.id
-                     ORDER BY category)) AS cats
+    async def _select_feeds(
+        self, db: aiosqlite.Connection, where: str, params: Sequence[object]
+    ) -> list[Feed]:
+        """Feeds with their categories (sorted in Python: the aggregate's order is not
+        defined on either engine)."""
+        async with db.execute(
+            f"""SELECT f.*, (SELECT {self.dialect.group_concat("fc.category")}
+                    FROM feed_categories fc WHERE fc.feed_id = f.id) AS cats
                 FROM feeds f {where} ORDER BY f.id""",
             params,
-        )
-        return [_feed(r) for r in rows]
+        ) as cursor:
+            return [_feed(r) for r in await cursor.fetchall()]
 
     async def feed_categories(self, feed_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         rows = await self._fetchall(
@@ -295,7 +336,7 @@ def _feed(row: aiosqlite.Row) -> Feed:
     return Feed(
         id=row["id"],
         url=row["url"],
-        categories=tuple(row["cats"].split(",")) if row["cats"] else (),
+        categories=tuple(sorted(row["cats"].split(","))) if row["cats"] else (),
         name=row["name"],
         title=row["title"],
         interval=timedelta(seconds=row["interval_s"]),

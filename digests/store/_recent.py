@@ -23,7 +23,9 @@ class RecentStories:
     the cost of grouping a batch independent of how many stories are recent.
     """
 
-    def __init__(self, version: int, since: datetime) -> None:
+    def __init__(self, version: object, since: datetime) -> None:
+        # What StoryStore._version said when these were read (an int on SQLite, a text
+        # token on PostgreSQL).
         self.version = version
         self.since = since
         self.last_seen: dict[int, str] = {}

@@ -3,6 +3,7 @@ stores the articles or afterwards for articles left without one."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,10 @@ from digests.models import StoredArticleRef, StoryMember
 from digests.store._base import StoreBase
 from digests.store._recent import PRUNE_AFTER, RecentStories
 from digests.timeutil import from_db, to_db
+
+# The ``meta`` row whose value changes with every write of articles or stories on
+# PostgreSQL (see ``StoryStore._version``).
+STORIES_VERSION_KEY = "stories_version"
 
 Grouper = Callable[
     [Sequence[StoredArticleRef], Sequence[StoryMember]],
@@ -63,7 +68,9 @@ class StoryStore(StoreBase):
                 ]
             if not orphans:
                 return 0, 0
-            return len(orphans), await self._group(db, orphans, grouping, now=now)
+            stories_new = await self._group(db, orphans, grouping, now=now)
+            await self._stories_written(db)
+            return len(orphans), stories_new
 
     async def _group(
         self,
@@ -86,11 +93,9 @@ class StoryStore(StoreBase):
 
     async def _recent_stories(self, db: aiosqlite.Connection, since: datetime) -> RecentStories:
         """The members of stories seen since ``since``, from memory when nothing but this
-        connection wrote since they were read (``PRAGMA data_version`` tells), else read
-        again. Only call it inside a write transaction."""
-        async with db.execute("PRAGMA data_version") as cursor:
-            row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
+        store wrote articles or stories since they were read (``_version`` tells), else
+        read again. Only call it inside a write transaction."""
+        version = await self._version(db)
         recent = self._recent
         if recent is None or recent.version != version or since < recent.since:
             recent = RecentStories(version, since)
@@ -106,6 +111,46 @@ class StoryStore(StoreBase):
         elif since - recent.since > PRUNE_AFTER:
             recent.prune(since)
         return recent
+
+    async def _version(self, db: aiosqlite.Connection) -> object:
+        """What changes when another connection writes articles or stories.
+
+        SQLite's ``PRAGMA data_version`` changes whenever another connection commits
+        (this one's own commits leave it alone). PostgreSQL has no such counter, so each
+        write of articles or stories puts a new token in ``meta`` (``_stories_written``),
+        read here inside the write transaction, whose lock keeps it from changing before
+        the transaction ends.
+        """
+        if self.dialect.postgres:
+            async with db.execute(
+                "SELECT value FROM meta WHERE key = ?", (STORIES_VERSION_KEY,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            return row[0] if row else ""
+        async with db.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _stories_written(self, db: aiosqlite.Connection) -> None:
+        """Inside a write transaction that wrote articles or stories: on PostgreSQL, a new
+        version token, so that other stores read their recent stories again. This store's
+        own memory stays valid when it was current before this write (which kept it up to
+        date); otherwise it is dropped."""
+        if not self.dialect.postgres:
+            return  # SQLite's data_version moves for other connections by itself
+        before = await self._version(db)
+        version = secrets.token_hex(8)
+        await db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (STORIES_VERSION_KEY, version),
+        )
+        recent = self._recent
+        if recent is not None:
+            if recent.version == before:
+                recent.version = version
+            else:
+                self._recent = None
 
     async def recent_story_members(self, since: datetime) -> list[StoryMember]:
         """Articles of stories seen since ``since``: what new articles are clustered against."""
@@ -129,7 +174,9 @@ class StoryStore(StoreBase):
         """
         self._recent = None
         async with self._transaction() as db:
-            return await self._assign(db, assignments, now=now)
+            story_ids = await self._assign(db, assignments, now=now)
+            await self._stories_written(db)
+            return story_ids
 
     async def _assign(
         self,
@@ -162,7 +209,9 @@ class StoryStore(StoreBase):
             new_stories,
         )
         await db.executemany(
-            "UPDATE stories SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?", touched
+            f"UPDATE stories SET last_seen_at = {self.dialect.greatest('last_seen_at', '?')} "
+            "WHERE id = ?",
+            touched,
         )
         await db.executemany("UPDATE articles SET story_id = ? WHERE id = ?", members_of)
         return story_ids
