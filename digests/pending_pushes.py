@@ -11,6 +11,7 @@ database, still finds its push, and two presses at once (two processes) send it 
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -24,6 +25,10 @@ PUSH_CONFIRM_SECONDS = 600  # how long a previewed push waits for its admin's co
 # Tokens drawn before giving up on a free one (72 random bits each: a second draw is
 # already a once-in-the-universe event, so the bound only guards against a broken RNG).
 TOKEN_DRAWS = 5
+# What a token can be (``secrets.token_urlsafe``'s alphabet). A press's token comes from
+# a button anyone can forge: anything else names no push and is not looked up (PostgreSQL
+# refuses text with a NUL in it, which Telegram's callback data may carry).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class PendingPush(NamedTuple):
@@ -68,12 +73,16 @@ class PendingPushes:
 
     async def peek(self, token: str, *, now: datetime) -> PendingPush | None:
         """The live push ``token`` stands for, without taking it (to tell whose it is)."""
+        if not TOKEN.fullmatch(token):
+            return None
         return _pending(await self.store.peek_pending_push(token, platform=self.platform, now=now))
 
     async def take(self, token: str, admin_id: int, *, now: datetime) -> PendingPush | None:
         """The push ``token`` stands for, at most once (whichever process asks); None when
         the token is unknown, expired or another admin's. Another admin's press leaves it
         for its owner."""
+        if not TOKEN.fullmatch(token):
+            return None
         stored = await self.store.take_pending_push(
             token, platform=self.platform, admin_id=str(admin_id), now=now
         )
