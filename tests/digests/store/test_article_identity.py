@@ -8,7 +8,6 @@ import random
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -37,17 +36,15 @@ def article(
 
 
 @pytest.fixture
-async def two_stores(tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
-    """Two connections on one database file, as two processes would have."""
-    path = tmp_path / "shared.db"
-    first = await Store.open(path)
+async def two_stores(store: Store) -> AsyncIterator[tuple[Store, Store]]:
+    """Two connections on one database (a SQLite file, or a PostgreSQL database), as two
+    processes would have."""
     for category in CATEGORIES:
-        await first.upsert_category(category)
-    second = await Store.open(path)
+        await store.upsert_category(category)
+    second = await Store.open(store.path)
     try:
-        yield first, second
+        yield store, second
     finally:
-        await first.close()
         await second.close()
 
 
@@ -281,6 +278,59 @@ async def test_grouping_sees_stories_another_connection_made(
     rows = await first._fetchall("SELECT url, story_id FROM articles ORDER BY id")
     stories = {r[0]: r[1] for r in rows}
     assert stories["https://c.example/meta"] == stories["https://b.example/meta"]
+
+
+async def test_a_stores_own_writes_keep_its_recent_stories_and_anothers_renew_them(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+
+    async def put(store: Store, url: str, title: str) -> int:
+        scope = f"feed:{url[-1]}"  # articles of one feed never join each other
+        done = await store_and_group(
+            store, scope, [article(url, title)], ["climate"], now=NOW, window=WINDOW
+        )
+        return done.stories_new
+
+    assert await put(first, "https://a.example/1", "Harbour council approves budget") == 1
+    kept = first._recent
+    assert kept is not None
+    # Its own write: the memory is carried over, not read again.
+    assert await put(first, "https://a.example/2", "Storm closes the northern ferry") == 1
+    assert first._recent is kept
+    # Another store's write: read again, and the other's story is there to join.
+    title = "Meta pauses employee tracking program after internal data leak"
+    assert await put(second, "https://a.example/3", title) == 1
+    assert await put(first, "https://a.example/4", title.replace("internal ", "")) == 0
+    assert first._recent is not kept
+
+
+async def test_a_story_retention_deleted_through_another_store_is_not_joined(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    title = "Harbour council approves new budget"
+    old = NOW - timedelta(hours=2)
+    await store_and_group(
+        first,
+        "feed:1",
+        [article("https://a.example/old", title, published_at=old)],
+        ["climate"],
+        now=NOW,
+        window=WINDOW,
+    )
+    assert await second.delete_articles_before(NOW - timedelta(hours=1)) == 1
+    done = await store_and_group(
+        first,
+        "feed:2",
+        [article("https://b.example/new", title)],
+        ["climate"],
+        now=NOW,
+        window=WINDOW,
+    )
+    assert done.stories_new == 1  # the deleted story is not joined
+    rows = await first._fetchall("SELECT a.url FROM articles a JOIN stories s ON s.id = a.story_id")
+    assert [r[0] for r in rows] == ["https://b.example/new"]
 
 
 async def test_grouping_batch_by_batch_matches_grouping_against_every_recent_story(
