@@ -21,6 +21,16 @@ _TOKEN_SHAPES = (
     ),
 )
 REDACTED = "[REDACTED]"
+# The password in a URL's user part (postgresql://user:password@host/db): the way an
+# asyncpg error, a traceback or a log line may show a DATABASE_URL. Shown as ``***``, as
+# the store prints a PostgreSQL URL itself; ``***`` is left alone.
+# The password runs to the last '@' before the host, as urlsplit reads it: a raw '@' in
+# it does not end it.
+_URL_PASSWORD = re.compile(
+    r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@?#]*:)(?!\*\*\*@[^\s@/?#]*(?:[\s/?#]|$))"
+    r"([^\s/?#]+)(@)"
+)
+URL_PASSWORD_SHOWN = "***"
 # A part of a secret between ':' or '.' this long is a secret itself: a Telegram token's
 # part after the bot id (35 characters), a Discord token's first and last segments. A
 # server may echo a part alone, as in "Invalid port: '<secret half>'".
@@ -58,6 +68,8 @@ class RedactSecrets(logging.Filter):
         self._pattern = re.compile(alternatives, re.IGNORECASE) if alternatives else None
 
     def redact(self, text: str) -> str:
+        if "://" in text:  # first: a secret's [REDACTED] must not end a URL's password
+            text = _URL_PASSWORD.sub(rf"\1{URL_PASSWORD_SHOWN}\3", text)
         if self._pattern is not None:
             text = self._pattern.sub(REDACTED, text)
         for shape in _TOKEN_SHAPES:
@@ -120,6 +132,15 @@ def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
         ptb.removeFilter(old)  # set up again (tests): one filter, with the new secrets
     ptb.addFilter(OneLineNotJson(redactor))
     return redactor
+
+
+def database_secrets(database: object) -> list[str]:
+    """The DATABASE_URL's password, if it has one (a ``digests.dburl.PostgresUrl``'s): a
+    secret like the tokens. Within a URL it is redacted whatever its length (``redact``);
+    alone, like every secret, from 8 characters on (a shorter one would blank out
+    ordinary words)."""
+    password = getattr(database, "password", None)
+    return [password] if isinstance(password, str) and password else []
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

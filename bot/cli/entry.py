@@ -32,7 +32,7 @@ from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
 from bot.cli.overview import cmd_audit, cmd_stats
 from bot.cli.parser import build_parser
 from bot.demo import run_demo
-from bot.logs import RedactingWriter, RedactSecrets, setup_logging
+from bot.logs import RedactingWriter, RedactSecrets, database_secrets, setup_logging
 from bot.run import Runner
 from bot.settings import BotSettings, load_bot_settings
 from bot.wiring import App, open_app
@@ -96,7 +96,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, redactor: RedactSecrets) -> i
         if args.command == "db":  # names its databases itself: no settings read
             return asyncio.run(cmd_db_copy(args, out, redactor))
         settings = load_bot_settings(read_environment(args.env_file))
-        redactor.add(settings.secrets())
+        redactor.add(secrets_of(settings))
         return asyncio.run(_run(args, settings, out))
     except (Exception, KeyboardInterrupt) as exc:  # each kind's exit status: bot.cli.errors
         return fail(exc)
@@ -106,11 +106,16 @@ async def _run(args: argparse.Namespace, settings: BotSettings, out: TextIO) -> 
     name = _command_name(args)
     handler = HANDLERS[name]
     if args.command == "run":
-        setup_logging(settings.core.log_level, settings.secrets())
+        setup_logging(settings.core.log_level, secrets_of(settings))
     async with open_app(
         settings.core, platforms=settings.platforms, create=name not in READ_ONLY_COMMANDS
     ) as app:
         return await handler(args, app, out)
+
+
+def secrets_of(settings: BotSettings) -> list[str]:
+    """What output and logs must never show: the tokens, and the DATABASE_URL's password."""
+    return [*settings.secrets(), *database_secrets(settings.core.database_path)]
 
 
 def _command_name(args: argparse.Namespace) -> str:
