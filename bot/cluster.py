@@ -22,13 +22,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.supervise import Liveness, pause_unless_stopped
 from digests.delivery_decisions import one_line
+from digests.settings import SettingsError
+from digests.store import StoreError
 from digests.timeutil import Clock
+
+if TYPE_CHECKING:
+    from digests.store import Store
 
 log = logging.getLogger("digestbot.run")
 
@@ -209,3 +215,32 @@ class Roles:
     async def drop(self) -> None:
         """Give up every role locally (stopping: the callbacks stop the leader's jobs)."""
         await self._become(frozenset())
+
+
+async def join(store: Store, name: str, *, now: datetime, ttl: timedelta) -> int:
+    """A process's first writes at start: refuse a name that a live process uses (two
+    processes under one name would both hold its roles), beat, and put back in the queue
+    what an earlier run under this name left 'sending' (it died). Returns that count.
+
+    Raises SettingsError for a name in use."""
+    for other in await store.processes():
+        if other.name == name and other.heartbeat_at > now - ttl:
+            ago = max(0, int((now - other.heartbeat_at).total_seconds()))
+            raise SettingsError(
+                f"PROCESS_NAME {name} is in use by a running process (its last heartbeat "
+                f"was {ago} s ago); give each process a name of its own"
+            )
+    await store.beat(name, roles=(), in_flight=0, started_at=now, now=now)
+    return await store.release_held(name, now=now)
+
+
+async def leave(store: Store, name: str, *, now: datetime) -> None:
+    """A clean stop: the process's row and leases go and what it left 'sending' is queued
+    again at once; without the database, its leases run out on their own."""
+    try:
+        requeued = await store.end_process(name, now=now)
+    except (StoreError, sqlite3.Error) as exc:
+        log.warning("could not end this process's row (%s); its leases run out", exc)
+        return
+    if requeued:
+        log.info("%d unfinished deliveries queued again", requeued)

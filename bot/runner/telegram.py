@@ -1,15 +1,21 @@
 """Telegram's side of ``digestbot run``: take commands by long polling or a webhook, and
-stop again. Delivery to Telegram does not depend on it (``bot.telegram.sender``)."""
+stop again. Delivery to Telegram does not depend on it (``bot.telegram.sender``).
+
+Among several processes on one database, ``TelegramCommands`` decides where: a webhook is
+served by every process from the start (all may receive updates behind one load balancer);
+long polling runs only on the leader, since Telegram allows one ``getUpdates`` consumer per
+token. python-telegram-bot is loaded only once commands start.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bot.telegram.app import build_application, register_commands
-from bot.telegram.context import BotContext
 from bot.wiring import App
 from digests.pacing import Pacer
 from digests.settings import bind_address
@@ -39,6 +45,9 @@ async def start_telegram(app: App, pacer: Pacer, out: TextIO) -> TelegramRunning
     """Take commands from Telegram (long polling, or a webhook when configured); None when
     Telegram could not be reached or refused the token (said on ``out``; delivery still
     runs)."""
+    from bot.telegram.app import build_application, register_commands
+    from bot.telegram.context import BotContext
+
     telegram = app.platforms.telegram
     ctx = BotContext(
         app.store,
@@ -76,3 +85,58 @@ async def start_telegram(app: App, pacer: Pacer, out: TextIO) -> TelegramRunning
     out.write(f"telegram commands on ({mode}) as @{application.bot.username}\n")
     out.flush()
     return TelegramRunning(application)
+
+
+class TelegramCommands:
+    """Takes Telegram's updates where this process should (see the module's docstring)."""
+
+    def __init__(self, app: App, pacer: Pacer, out: TextIO) -> None:
+        self.app = app
+        self.pacer = pacer
+        self.out = out
+        self.running: TelegramRunning | None = None
+        self._lock = asyncio.Lock()  # starts and stops in the order they were asked for
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def webhook(self) -> bool:
+        return bool(
+            self.app.platforms.telegram.bot_token and self.app.platforms.telegram.webhook_url
+        )
+
+    async def start(self) -> None:
+        """Take commands now (nothing without TELEGRAM_BOT_TOKEN, or while already on)."""
+        if not self.app.platforms.telegram.bot_token or self.running is not None:
+            return
+        self.running = await start_telegram(self.app, self.pacer, self.out)
+
+    async def stop(self, why: str = "") -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            await running.stop()
+            if why:
+                self.out.write(f"telegram commands off ({why})\n")
+                self.out.flush()
+
+    def follow(self, leading: Callable[[], bool]) -> None:
+        """Start or stop long polling to match ``leading()`` (looked at once the earlier
+        changes are done), in a task of its own: reaching Telegram may take a while, and
+        the caller (the roles loop) must go on renewing its leases meanwhile."""
+        if self.webhook:
+            return
+        task = asyncio.create_task(self._follow(leading))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow(self, leading: Callable[[], bool]) -> None:
+        async with self._lock:
+            if leading():
+                await self.start()
+            else:
+                await self.stop("another process leads")
+
+    async def close(self) -> None:
+        """Wait for the changes under way, then stop taking commands."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        async with self._lock:
+            await self.stop()

@@ -15,6 +15,8 @@ from bot.cluster import (
     DATABASE,
     LEADER,
     Roles,
+    join,
+    leave,
     retry_delay,
     role_changes,
     sender_role,
@@ -23,6 +25,7 @@ from bot.cluster import (
 )
 from bot.supervise import Liveness
 from digests.dburl import PostgresUrl
+from digests.settings import SettingsError
 from digests.store import Store
 from digests.timeutil import FakeClock
 from tests.conftest import NOW
@@ -266,4 +269,23 @@ async def test_a_postgresql_connection_the_server_ends_drops_the_roles_until_it_
         assert roles.holds(LEADER) and liveness.problem() is None
     finally:
         await admin.close()
+        await store.close()
+
+
+async def test_a_name_a_live_process_uses_is_refused_until_its_heartbeat_is_old(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "names.db")
+    try:
+        await store.beat("a", roles=[LEADER], in_flight=0, started_at=NOW, now=NOW)
+        with pytest.raises(SettingsError, match=r"PROCESS_NAME a is in use .* 5 s ago"):
+            await join(store, "a", now=NOW + timedelta(seconds=5), ttl=TTL)
+        assert await join(store, "b", now=NOW + timedelta(seconds=5), ttl=TTL) == 0
+        # Silent for a whole lease: that process died, and its name may start again.
+        assert await join(store, "a", now=NOW + TTL, ttl=TTL) == 0
+        rows = {p.name: p for p in await store.processes()}
+        assert rows["a"].heartbeat_at == NOW + TTL and rows["a"].roles == ()
+        await leave(store, "a", now=NOW + TTL)
+        assert [p.name for p in await store.processes()] == ["b"]
+    finally:
         await store.close()
