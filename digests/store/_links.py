@@ -5,7 +5,6 @@ sign-up row per chat that says which link brought it in, and a link tap's subscr
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -64,15 +63,15 @@ class LinkStore(StoreBase):
             await require_live(db, slugs)
             for _ in range(CODE_TRIES):
                 code = new_code()
-                try:
-                    await db.execute(
-                        "INSERT INTO links (code, categories, source, created_at) "
-                        "VALUES (?, ?, ?, ?)",
-                        (code, json.dumps(list(slugs)), source, to_db(now)),
-                    )
-                except sqlite3.IntegrityError:
-                    continue
-                return Link(code, slugs, source, now)
+                # A taken code inserts nothing rather than failing: on PostgreSQL a failed
+                # statement ends the transaction, and the next try must still run in it.
+                cursor = await db.execute(
+                    "INSERT INTO links (code, categories, source, created_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (code, json.dumps(list(slugs)), source, to_db(now)),
+                )
+                if cursor.rowcount == 1:
+                    return Link(code, slugs, source, now)
         raise StoreError("could not find a free link code; try again")
 
     async def retire_link(self, code: str, *, now: datetime) -> Link:

@@ -61,3 +61,17 @@ async def test_a_sign_up_keeps_which_link_and_nothing_more(categorised_store: St
     rows = await categorised_store._fetchall("SELECT * FROM signups")
     assert len(rows) == 1
     assert set(rows[0].keys()) == {"subscriber_id", "link", "source"}
+
+
+async def test_a_code_that_is_taken_is_drawn_again_in_the_same_transaction(
+    categorised_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A collision must not end the transaction: PostgreSQL refuses every statement after a
+    # failed one in it, so the retry may not rely on a refused INSERT.
+    first = await categorised_store.add_link(["climate"], now=NOW)
+    drawn = iter([first.code, first.code, "Kfresh1"])
+    monkeypatch.setattr("digests.store._links.new_code", lambda: next(drawn))
+    second = await categorised_store.add_link(["markets"], source="print", now=NOW)
+    assert second.code == "Kfresh1"
+    assert await categorised_store.get_link("Kfresh1") == second
+    assert await categorised_store.get_link(first.code) == first
