@@ -248,6 +248,12 @@ class FeedPoller:
     most ``fetch.concurrency`` feeds are polled at a time, and each fetch ends within
     FETCH_TIMEOUT_SECONDS, so a feed waiting for a slot waits no longer than that. A task
     returns its feed's PollReport; it never raises.
+
+    With ``claim``, several processes polling one database share the due feeds: each tick
+    claims for ``holder``, until now + ``claim``, as many as it has free slots (renewing
+    the claims of feeds still in flight here), another process's live claims are left
+    alone, and a feed's claim is released when its poll ends. A process that dies leaves
+    its claims to expire.
     """
 
     def __init__(
@@ -258,8 +264,12 @@ class FeedPoller:
         clock: Clock,
         *,
         on_done: Callable[[Feed, PollReport], None] | None = None,
+        holder: str = "",
+        claim: timedelta | None = None,
     ) -> None:
         self.store = store
+        self.holder = holder
+        self.claim = claim
         self.client = client
         self.settings = settings
         self.clock = clock
@@ -275,13 +285,32 @@ class FeedPoller:
     async def tick(self) -> list[asyncio.Task[PollReport]]:
         """Start polling every due feed not already in flight; return the started tasks."""
         started = []
-        for feed in await self.store.due_feeds(self.clock.now()):
+        # With claims, take no more than there are free slots: the rest are left for other
+        # processes, and the feeds in flight here come back with their claims renewed.
+        free = self.settings.fetch.concurrency - len(self._in_flight)
+        due = await self.store.due_feeds(
+            self.clock.now(),
+            holder=self.holder,
+            claim=self.claim,
+            limit=None if self.claim is None else free,
+        )
+        for feed in due:
             if feed.id in self._in_flight:
                 continue
             task = asyncio.create_task(self._poll(feed), name=f"poll feed {feed.id}")
             self._in_flight[feed.id] = task
             started.append(task)
         return started
+
+    async def _release(self, feed: Feed) -> None:
+        """Give up this process's claim on ``feed`` (its poll is over); a failure only
+        leaves the claim to expire."""
+        if self.claim is None:
+            return
+        try:
+            await self.store.release_feed_claim(feed.id, self.holder)
+        except Exception:
+            log.exception("releasing the claim on %s failed", feed.url)
 
     async def wait(self) -> None:
         """Until every poll under way has finished (for tests and tools)."""
@@ -308,7 +337,12 @@ class FeedPoller:
             log.exception("polling %s failed", feed.url)
             report.failed.append((feed.url, f"internal error: {_one_line(exc)}"))
         finally:
-            self._in_flight.pop(feed.id, None)
+            # Released while still in flight here, so that a tick in between does not
+            # claim it again only to have that claim released.
+            try:
+                await self._release(feed)
+            finally:
+                self._in_flight.pop(feed.id, None)
         if self.on_done is not None:
             try:
                 self.on_done(feed, report)

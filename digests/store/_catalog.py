@@ -192,34 +192,45 @@ class CatalogStore(StoreBase):
         return await self._select_feeds(self._db, "", ())
 
     async def due_feeds(
-        self, now: datetime, *, holder: str = "", claim: timedelta | None = None
+        self,
+        now: datetime,
+        *,
+        holder: str = "",
+        claim: timedelta | None = None,
+        limit: int | None = None,
     ) -> list[Feed]:
         """Enabled feeds whose next fetch time has come (or was never set).
 
         With ``claim``, the feeds are also claimed for ``holder`` until ``now + claim``, in
         the same write transaction: a feed another holder claimed and whose claim is still
         live is left out, so that several processes asking at once share the due feeds
-        and none is fetched twice. A holder's own live claims are renewed. Release each
-        with ``release_feed_claim`` once its fetch is recorded.
+        and none is fetched twice. The holder's own claims on due feeds are renewed (and
+        returned) whatever ``limit`` says; ``limit`` bounds how many others it takes, the
+        longest due first, so that a process claims no more than it can fetch and the
+        rest stay for the others. Release each with ``release_feed_claim`` once its
+        fetch is recorded.
         """
         due = "f.disabled = 0 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
         if claim is None:
             return await self._select_feeds(self._db, f"WHERE {due}", (to_db(now),))
         stamp = to_db(now)
+        take = f"""SELECT f.id FROM feeds f WHERE {due}
+                   AND (f.claimed_by IS NULL OR f.claim_until IS NULL OR f.claim_until <= ?)"""
+        params: list[object] = [holder, to_db(now + claim), stamp, holder, stamp, stamp]
+        if limit is not None:
+            take += " ORDER BY COALESCE(f.next_fetch_at, ''), f.id LIMIT ?"
+            params.append(max(0, limit))
         async with self._transaction() as db:
             # One UPDATE decides and claims: writes take turns (BEGIN IMMEDIATE on SQLite,
-            # the write lock on PostgreSQL), so no other holder claims between the two.
+            # the write lock on PostgreSQL), so no other holder claims in between.
             async with db.execute(
                 f"""UPDATE feeds SET claimed_by = ?, claim_until = ?
-                    WHERE id IN (SELECT f.id FROM feeds f WHERE {due}
-                        AND (f.claimed_by IS NULL OR f.claimed_by = ?
-                             OR f.claim_until IS NULL OR f.claim_until <= ?))
+                    WHERE id IN (SELECT f.id FROM feeds f WHERE {due} AND f.claimed_by = ?)
+                       OR id IN ({take})
                     RETURNING id""",
-                (holder, to_db(now + claim), stamp, holder, stamp),
+                params,
             ) as cursor:
                 ids = sorted(int(r[0]) for r in await cursor.fetchall())
-            if not ids:
-                return []
             feeds: list[Feed] = []
             for part in chunks(ids):
                 feeds += await self._select_feeds(db, f"WHERE f.id IN ({placeholders(part)})", part)

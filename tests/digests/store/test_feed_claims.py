@@ -107,3 +107,25 @@ async def test_without_a_claim_due_feeds_only_lists_them(store: Store) -> None:
     assert [f.id for f in await store.due_feeds(NOW)] == feeds
     assert await ids(store, "a") == feeds
     assert await ids(store, "b", at=CLAIM) == feeds
+
+
+async def test_a_limit_leaves_the_rest_to_others_and_never_drops_ones_own(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    feeds = await add_feeds(first, 5)
+    late = feeds[3]  # due longest: taken first
+    await first.record_fetch_success(
+        late, now=NOW, next_fetch_at=NOW - EVERY, etag=None, last_modified=None, title=None
+    )
+
+    async def claim(store: Store, holder: str, limit: int) -> list[int]:
+        due = await store.due_feeds(NOW, holder=holder, claim=CLAIM, limit=limit)
+        return [f.id for f in due]
+
+    mine = [feeds[0], late]
+    assert await claim(first, "a", 2) == mine
+    assert await claim(second, "b", 10) == [feeds[1], feeds[2], feeds[4]]
+    # Its own claims come back (renewed) even when it may take no more.
+    assert await claim(first, "a", 0) == mine
+    assert await claim(second, "c", -1) == []
