@@ -140,11 +140,12 @@ async def test_half_sent_digest_resumes_at_the_first_unsent_part(store: Store) -
     row = await store.outbox_entry(entry)
     assert (row["status"], row["parts_sent"]) == ("retrying", 1)
     assert (await store.get_subscriber(sub)).cursor_article_id is None  # not moved yet
-    # A process killed mid-send leaves "sending": the next start puts it back.
+    # A process killed mid-send leaves "sending" under its lease; once the lease ran out,
+    # the next claim (by any process) takes the entry over where it stopped.
     await store._db.execute(
-        "UPDATE outbox SET status = 'sending', next_attempt_at = ?", ("2000-01-01T00:00:00+00:00",)
+        "UPDATE outbox SET status = 'sending', claimed_by = 'killed', lease_until = ?",
+        ("2000-01-01T00:00:00+00:00",),
     )
-    assert await store.requeue_abandoned(now=NOW) == 1
     resumed = ScriptedSender()
     await Harness(store, resumed).worker.run_once()
     assert [m.text for _, m in resumed.sent] == ["<b>part 1</b>", "<b>part 2</b>"]
