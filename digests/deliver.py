@@ -6,6 +6,12 @@ a whole digest went out. What to do about each kind of failure is decided by
 ``decide_failure`` (in ``digests.delivery_decisions``), a pure function; the worker only
 carries it out.
 
+Several processes may send from one outbox: each worker claims under its process's name
+(``holder``) with a lease, renews the leases of the entries it is sending every third of
+the lease (a background task of ``run``, timed by the worker's clock), and takes from the
+store only the platforms ``may_send`` allows it (one sending process per platform keeps a
+bot token's cap). An entry whose holder died is taken over by another process's claim.
+
 The worker never ends on an error: an entry whose delivery fails unexpectedly (the store
 failing, a bug) is logged in one line and dead-lettered, and the next one goes out; an
 outbox that cannot be read is tried again with backoff. The entries of a chat forgotten
@@ -21,8 +27,9 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
+from datetime import timedelta
 
 from digests.delivery_decisions import (
     RATE_LIMIT_RETRIES,
@@ -54,6 +61,10 @@ __all__ = ["RATE_LIMIT_RETRIES", "Decision", "DeliveryWorker", "Step", "backoff"
 class DeliveryWorker:
     """Claims ready outbox entries and delivers them, paced, with retries."""
 
+    # Real seconds between looks at the clock while waiting to renew leases: the clock
+    # may be moved by hand (a test's), or jump (NTP), so the wait is never one long sleep.
+    lease_poll = 1.0
+
     def __init__(
         self,
         store: Store,
@@ -67,6 +78,10 @@ class DeliveryWorker:
         notify_admin: Callable[[str], Awaitable[None]] | None = None,
         on_deactivated: Callable[[int, str], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
+        holder: str = "",
+        lease: timedelta = timedelta(seconds=60),
+        dead_after: timedelta = timedelta(seconds=15),
+        may_send: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self._store = store
         self._senders = senders  # not copied: an adapter may join after start
@@ -78,6 +93,13 @@ class DeliveryWorker:
         self._notify_admin = notify_admin
         self._on_deactivated = on_deactivated
         self._rng = rng or random.Random()
+        self._holder = holder
+        self._lease = lease
+        self._dead_after = dead_after
+        self._may_send = may_send
+        # Ids of the entries taken and not yet settled: their leases are renewed, and a
+        # claim that hands one back (its lease ran out meanwhile) does not send it twice.
+        self._held: set[int] = set()
         self._payloads: dict[int, OutgoingMessage] = {}
         # Subscribers found forgotten while their entries were being sent: said once each,
         # and their other taken entries are checked before anything more goes to them.
@@ -92,20 +114,37 @@ class DeliveryWorker:
         slowest = min(self._limits.telegram_max_rate, self._limits.discord_max_rate)
         return max(4, min(self._limits.concurrency, int(slowest / 2)))
 
+    def in_flight(self) -> int:
+        """Entries taken and not yet settled (sent, retried, given up or released)."""
+        return len(self._held)
+
     def stop(self) -> None:
         """Finish the sends under way, start no new ones; unsent entries go back to the
-        queue for the next start."""
+        queue, for this process's next start or another process."""
         self._stopping = True
         self.wakeup.set()
 
     async def _take(self, limit: int) -> list[tuple[OutboxEntry, Bodies]]:
         """Claim up to ``limit`` ready entries, each with its message bodies (None for a
         body that is missing: that entry is dead-lettered when it is delivered)."""
-        entries = await self._store.claim(
-            now=self._clock.now(), limit=limit, platforms=list(self._senders)
+        allowed = None if self._may_send is None else set(self._may_send())
+        platforms = [p for p in self._senders if allowed is None or p in allowed]
+        if not platforms:
+            return []
+        claimed = await self._store.claim(
+            now=self._clock.now(),
+            limit=limit,
+            platforms=platforms,
+            holder=self._holder,
+            lease=self._lease,
+            dead_after=self._dead_after,
         )
+        # One of ours handed back (its lease ran out while it was sent) is still ours,
+        # with its lease renewed by this claim: it is not sent a second time.
+        entries = [e for e in claimed if e.id not in self._held]
         if not entries:
             return []
+        self._held.update(e.id for e in entries)
         if len(self._payloads) > 10_000:
             self._payloads.clear()
         if len(self._vanished) > 10_000:
@@ -116,6 +155,7 @@ class DeliveryWorker:
         except Exception:
             # Taken but not sent: back to the queue (best effort) before the error is told.
             for entry in entries:
+                self._held.discard(entry.id)
                 with contextlib.suppress(Exception):
                     await self._store.release(entry.id, now=self._clock.now())
             raise
@@ -145,6 +185,7 @@ class DeliveryWorker:
         in_flight: set[asyncio.Task[None]] = set()
         failures = 0
         pruned_at = self._monotonic()
+        keeper = asyncio.create_task(self._keep_leases())
         try:
             while not stop.is_set() and not self._stopping:
                 self.wakeup.clear()  # before the claim: a wakeup during it is not lost
@@ -193,6 +234,44 @@ class DeliveryWorker:
                 task.cancel()
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_leases(self) -> None:
+        """Renew the leases of the entries being sent every third of the lease, by the
+        worker's clock, until ``run`` ends (sends still finishing after a stop included)."""
+        period = self._lease / 3
+        renewed_at = self._clock.now()
+        while True:
+            left = (renewed_at + period - self._clock.now()).total_seconds()
+            if left > 0:
+                await asyncio.sleep(min(left, self.lease_poll))
+                continue
+            renewed_at = self._clock.now()
+            await self.renew_leases()
+
+    async def renew_leases(self) -> int:
+        """Extend the leases of the entries being sent; how many the store still had as
+        ours. A store that fails is logged and tried again at the next turn."""
+        if not self._held:
+            return 0
+        held = sorted(self._held)
+        try:
+            renewed = await self._store.renew_leases(
+                self._holder, held, now=self._clock.now(), lease=self._lease
+            )
+        except Exception as error:  # the sends go on; the next turn tries again
+            log.warning(
+                "could not renew the leases of %d outbox entries being sent (%s)",
+                len(held),
+                one_line(error),
+            )
+            return 0
+        if renewed < len(held):
+            # Settled between the look and the renewal, or taken over after a lease ran out.
+            log.debug("renewed %d of %d outbox leases", renewed, len(held))
+        return renewed
 
     async def deliver(self, entry: OutboxEntry, bodies: Bodies | None = None) -> None:
         """Send an entry's remaining parts; every outcome is written to the store. Nothing
@@ -204,6 +283,8 @@ class DeliveryWorker:
             await self._deliver(entry, bodies)
         except Exception as error:  # one entry must never end the worker
             await self._dead_letter_unexpected(entry, error)
+        finally:
+            self._held.discard(entry.id)
 
     async def _dead_letter_unexpected(self, entry: OutboxEntry, error: Exception) -> None:
         reason = f"failed unexpectedly: {one_line(error)}"
@@ -217,7 +298,7 @@ class DeliveryWorker:
         log.debug("traceback of outbox entry %s", entry.id, exc_info=error)
         try:
             await self._store.give_up(entry.id, now=self._clock.now(), error=reason)
-        except Exception as again:  # it stays 'sending' and is queued again at the next start
+        except Exception as again:  # it stays 'sending' and is taken again once its lease ends
             log.error(
                 "outbox entry %s could not be dead-lettered either (%s)", entry.id, one_line(again)
             )
