@@ -1,11 +1,16 @@
-"""The bot-wide figures a bot admin asks a chat bot for (``/stats``, ``/news stats``)."""
+"""The bot-wide figures a bot admin asks a chat bot for (``/stats``, ``/news stats``),
+and the processes sharing the database as ``digestbot stats`` and ``/api/stats`` list them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from digests.links import SignupCount
 from digests.store import Store
+from digests.store._processes import ProcessInfo
 
 # A chat message has room for the links that brought most readers, not for every one.
 SIGNUPS_SHOWN = 10
@@ -34,3 +39,56 @@ async def stats_lines(store: Store) -> list[str]:
     ]
     lines.append(signups_line(await store.signup_counts()))
     return lines
+
+
+@dataclass(frozen=True)
+class ProcessView:
+    """One process sharing the database, as an operator reads it: ``silent`` is how long
+    since its last heartbeat, ``stale`` whether that is longer than a live process stays
+    quiet (it died, or lost the database; its row stays until it ends cleanly)."""
+
+    name: str
+    roles: tuple[str, ...]
+    in_flight: int
+    started_at: datetime
+    heartbeat_at: datetime
+    silent: timedelta
+    stale: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "in_flight": self.in_flight,
+            "started_at": self.started_at.isoformat(),
+            "heartbeat_at": self.heartbeat_at.isoformat(),
+            "seconds_since_heartbeat": int(self.silent.total_seconds()),
+            "stale": self.stale,
+        }
+
+
+def process_views(
+    processes: Sequence[ProcessInfo], *, now: datetime, stale_after: timedelta
+) -> list[ProcessView]:
+    """Each process with how long it has been silent (pure; a heartbeat ahead of this
+    machine's clock counts as just now), in the store's order (newest heartbeat first)."""
+    views = []
+    for process in processes:
+        silent = max(now - process.heartbeat_at, timedelta(0))
+        views.append(
+            ProcessView(
+                process.name,
+                process.roles,
+                process.in_flight,
+                process.started_at,
+                process.heartbeat_at,
+                silent,
+                silent > stale_after,
+            )
+        )
+    return views
+
+
+async def processes_of(store: Store, *, now: datetime, stale_after: timedelta) -> list[ProcessView]:
+    """The processes' heartbeat rows as ``process_views``."""
+    return process_views(await store.processes(), now=now, stale_after=stale_after)

@@ -1,10 +1,11 @@
 """GET /healthz (is the database still the one opened, and answering; is the delivery
 worker running), /metrics (Prometheus) and /api/stats: read-only views of the store,
-sign-ups through subscribe links among them."""
+sign-ups through subscribe links and the processes sharing the database among them."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from bot.api.deps import deps
 from bot.supervise import Liveness
 from digests.links import SignupCount
+from digests.stats import processes_of
 
 log = logging.getLogger(__name__)
 
@@ -70,19 +72,34 @@ class _Snapshot:
         yield signups
 
 
+# The address a refused connection names, as Python's socket errors show it
+# (``Connect call failed ('10.0.0.5', 5432)``; IPv6 tuples have four parts).
+_ADDRESS = re.compile(r"\s*\('[^']*'(?:, \d+)+\)")
+
+
+def public_problem(problem: str) -> str:
+    """``problem`` as the public /healthz shows it: without the database server's address
+    (the log line keeps it)."""
+    return _ADDRESS.sub("", problem)
+
+
 # Set by ``digestbot run`` (bot.runner.api): which of its long-lived parts are down.
 LIVENESS = web.AppKey("liveness", Liveness)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """503 while the database is lost or a long-lived part (the delivery worker) is down."""
+    """503 while the database is lost or does not answer (a PostgreSQL server down or
+    out of reach: the store's health check asks it), or a long-lived part (the delivery
+    worker) is down."""
     problem = await deps(request).store.health()
     liveness = request.app.get(LIVENESS)
     if problem is None and liveness is not None:
         problem = liveness.problem()
     if problem is not None:
         log.error("health check failed: %s", problem)
-        return web.json_response({"status": "unavailable", "error": problem}, status=503)
+        return web.json_response(
+            {"status": "unavailable", "error": public_problem(problem)}, status=503
+        )
     return web.json_response({"status": "ok"})
 
 
@@ -98,7 +115,11 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
-    store = deps(request).store
+    found = deps(request)
+    store = found.store
+    processes = await processes_of(
+        store, now=found.clock.now(), stale_after=found.settings.cluster.leader_lease
+    )
     return web.json_response(
         {
             "counts": await store.counts(),
@@ -108,5 +129,7 @@ async def stats(request: web.Request) -> web.Response:
                 {"link": c.link, "source": c.source, "count": c.count}
                 for c in await store.signup_counts()
             ],
+            # Every process sharing the database: its roles, sends in flight, heartbeat.
+            "processes": [p.as_json() for p in processes],
         }
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TextIO
 
 from bot.wiring import App
 from digests.links import SignupCount
+from digests.stats import ProcessView, processes_of
 from digests.terminal import printable
+from digests.timeutil import format_duration
 
 
 async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
@@ -33,7 +36,35 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
     upcoming = await app.store.next_due_at()
     out.write(f"\nlast dispatch  {last or 'never'}\n")
     out.write(f"next due       {upcoming.isoformat() if upcoming else 'none scheduled'}\n")
+    write_processes(
+        out,
+        await processes_of(
+            app.store, now=app.clock.now(), stale_after=app.settings.cluster.leader_lease
+        ),
+    )
     return 0
+
+
+def write_processes(out: TextIO, processes: Sequence[ProcessView]) -> None:
+    """The processes sharing the database: name, roles, sends in flight, last heartbeat
+    (a stale one is marked: it died or lost the database, and its sends are taken over)."""
+    if not processes:
+        out.write("\nprocesses    none running\n")
+        return
+    names = [printable(p.name) for p in processes]
+    roles = [printable(",".join(p.roles)) or "-" for p in processes]
+    width = max(len("name"), *(len(n) for n in names))
+    role_width = max(len("roles"), *(len(r) for r in roles))
+    out.write(
+        f"\nprocesses    {'name':<{width}}  {'roles':<{role_width}}  in flight  last heartbeat\n"
+    )
+    for process, name, role in zip(processes, names, roles, strict=True):
+        ago = format_duration(_rounded(process.silent)) + " ago"
+        ago += ", stale" if process.stale else ""
+        out.write(
+            f"{'':<12} {name:<{width}}  {role:<{role_width}}  {process.in_flight:>9}  "
+            f"{process.heartbeat_at.isoformat()} ({ago})\n"
+        )
 
 
 def write_signups(out: TextIO, counts: Sequence[SignupCount]) -> None:
@@ -49,6 +80,13 @@ def write_signups(out: TextIO, counts: Sequence[SignupCount]) -> None:
             f"{'':<12} {printable(count.link):<{width}}  "
             f"{printable(count.source) or '-':<16} {count.count:>5}\n"
         )
+
+
+def _rounded(silence: timedelta) -> timedelta:
+    """Whole minutes once it is an hour or more: '1d2h5m ago', not '1d2h5m17s ago'."""
+    if silence < timedelta(hours=1):
+        return silence
+    return timedelta(minutes=silence // timedelta(minutes=1))
 
 
 async def cmd_audit(args: argparse.Namespace, app: App, out: TextIO) -> int:
