@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
@@ -25,6 +26,25 @@ def _canonical_or_same(url: object) -> object:
         return canonical_url(url)
     except InvalidURL:
         return url
+
+
+# The text fields of an article. A NUL character in one (a feed's item may carry it in
+# its guid, as ``&#0;`` or ``\u0000``) cannot be stored on PostgreSQL, and would fail
+# the whole batch there while SQLite keeps it; the store removes it on both engines.
+_TEXT_FIELDS = ("url", "title", "summary", "source", "guid", "author", "image_url", "title_key")
+
+
+def _without_nul(article: NewArticle) -> NewArticle:
+    """``article`` with every NUL character removed from its text (itself when none)."""
+    changed = {
+        name: value.replace("\x00", "")
+        for name in _TEXT_FIELDS
+        if isinstance(value := getattr(article, name), str) and "\x00" in value
+    }
+    for name in ("guid", "author", "image_url"):
+        if changed.get(name) == "":
+            changed[name] = None  # nothing but NULs: as if none was given
+    return dataclasses.replace(article, **changed) if changed else article
 
 
 def feed_scope(feed_id: int) -> str:
@@ -94,10 +114,11 @@ class ArticleStore(StoryStore):
         turns and the same record stored by many of them at once is one article; unique
         indexes on (scope, guid) and (scope, url) make a duplicate impossible regardless.
         A stored article of the batch that has no story yet (left by an older version) is
-        grouped along with the new ones.
+        grouped along with the new ones. NUL characters are removed from the articles' text
+        (PostgreSQL cannot store them), on both engines alike.
         """
         unique: dict[str, NewArticle] = {}
-        for article in articles:
+        for article in map(_without_nul, articles):
             unique.setdefault(article.guid or article.url, article)
         batch = list(unique.values())
         try:

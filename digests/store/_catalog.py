@@ -309,7 +309,9 @@ class CatalogStore(StoreBase):
                        disabled_reason = COALESCE(?, disabled_reason)
                    WHERE id = ?""",
                 (
-                    error[:500],
+                    # A parse error may quote the document, NULs included: PostgreSQL
+                    # cannot store one.
+                    error.replace("\x00", "")[:500],
                     to_db(now),
                     to_db(next_fetch_at),
                     disable_reason,

@@ -410,3 +410,23 @@ async def test_stories_that_left_the_window_are_not_joined_and_come_back_for_an_
     ids = [first.created[0].id, late.created[0].id, back.created[0].id]
     assert story[ids[0]] != story[ids[1]]
     assert story[ids[2]] == story[ids[0]]  # equal scores: the older story wins
+
+
+async def test_nul_characters_are_removed_alike_on_both_engines(
+    categorised_store: Store,
+) -> None:
+    # A feed item may carry a NUL (``&#0;`` in its guid): PostgreSQL cannot store one, and
+    # it must not fail the rest of the batch there while SQLite keeps it.
+    store = categorised_store
+    hostile = article("https://a.example/x", "Harbour\x00 budget", guid="g\x00-1", author="\x00")
+    batch = [hostile, article("https://a.example/y", "Storm closes ferry", guid="\x00")]
+    done = await store_and_group(store, "feed:1", batch, ["climate"], now=NOW, window=WINDOW)
+    assert done.counts.new == 2
+    rows = await store._fetchall("SELECT guid, title, author FROM articles ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        ("g-1", "Harbour budget", None),
+        (None, "Storm closes ferry", None),
+    ]
+    # The same record again is the same article, unchanged.
+    again = await store_and_group(store, "feed:1", batch, ["climate"], now=NOW, window=WINDOW)
+    assert (again.counts.new, again.counts.unchanged) == (0, 2)

@@ -90,6 +90,21 @@ async def test_error_disabled_feed_comes_back_only_when_enabled_explicitly(
     assert not enabled.disabled and enabled.consecutive_errors == 0
 
 
+async def test_a_fetch_error_quoting_a_nul_is_recorded_without_it(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    feed = await store.upsert_feed(
+        "https://a.example/feed", ["climate"], now=NOW, interval=timedelta(minutes=5)
+    )
+    await store.record_fetch_failure(
+        feed.id, now=NOW, error="bad byte \x00 at 3", next_fetch_at=NOW, disable_reason=None
+    )
+    failed = await store.get_feed(feed.url)
+    assert failed is not None and failed.last_error == "bad byte  at 3"
+    assert not failed.disabled and failed.consecutive_errors == 1
+
+
 async def test_same_guid_or_url_in_a_scope_is_one_article(categorised_store: Store) -> None:
     store = categorised_store
     scope = "import:example"
