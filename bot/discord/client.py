@@ -5,6 +5,10 @@ set a channel up when the bot can no longer post there.
 
 ``AutoShardedClient`` throughout: with ``DISCORD_SHARD_COUNT`` it opens that many shards,
 otherwise as many as Discord recommends (one, until the bot is in thousands of servers).
+With ``DISCORD_SHARD_IDS`` as well it opens only those (one or several): processes split
+the shards between them, and the gateway sends each server's commands and events to the
+shard that owns the server, so to one process. What such a process does about servers as
+a whole (the servers missing at ready) it does only for its own shards' servers.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class DigestClient(discord.AutoShardedClient):
         ctx: DiscordContext,
         *,
         shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
         guild_ids: frozenset[int] = frozenset(),
     ) -> None:
         # The bot never joins voice: discord.py's warnings about voice libraries are noise.
@@ -64,6 +69,8 @@ class DigestClient(discord.AutoShardedClient):
         super().__init__(
             intents=intents,
             shard_count=shard_count,
+            # None: every shard. A list needs shard_count (the settings make sure of it).
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
             allowed_mentions=discord.AllowedMentions.none(),
             # Members and presences are never needed: interactions carry the member.
             chunk_guilds_at_startup=False,
@@ -140,12 +147,24 @@ class DigestClient(discord.AutoShardedClient):
         await self.reconcile_guilds({str(g.id) for g in self.guilds})
 
     async def reconcile_guilds(self, present: set[str]) -> int:
+        """Stop the channels of the servers missing from ``present``: only those of this
+        process's shards, since the other shards' servers are listed to other processes."""
         if not present:  # an empty list is more likely a glitch than removal from all
             return 0
         stopped = 0
         for guild_id in sorted(await self.digest.store.active_guilds(PLATFORM) - present):
-            stopped += await self.deactivate_guild(guild_id)
+            if self.owns_guild(guild_id):
+                stopped += await self.deactivate_guild(guild_id)
         return stopped
+
+    def owns_guild(self, guild_id: str) -> bool:
+        """Whether the gateway sends this server's events to one of this client's shards:
+        Discord puts a server on shard ``(id >> 22) % shard_count``."""
+        if self.shard_ids is None or not self.shard_count:
+            return True  # every shard is this process's
+        if not (guild_id.isascii() and guild_id.isdigit() and len(guild_id) <= 20):
+            return False  # not a server id: nobody's to stop
+        return (int(guild_id) >> 22) % self.shard_count in self.shard_ids
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Kicked or banned from a server (or the server deleted): its channels stop,

@@ -7,14 +7,44 @@ imports no Discord library, so the CLI can read it without loading one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from digests.envfields import Ids, Text, Whole, setting
+from digests.envfields import Ids, SettingsError, Text, Whole, setting, show
 from digests.envurls import Url
 
 MAX_SHARDS = 1_000
 # A snowflake: the application id DISCORD_APPLICATION_ID takes and an install link needs.
 APPLICATION_ID = r"[1-9][0-9]{0,19}"
+
+
+@dataclass(frozen=True)
+class ShardIds:
+    """Comma-separated gateway shard ids (``0,1``): whole numbers below MAX_SHARDS, each
+    once, kept in the order given."""
+
+    def parse(self, name: str, text: str) -> tuple[int, ...]:
+        ids: list[int] = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                raise SettingsError(f"{name} has an empty item between commas, got {show(text)}")
+            # At most 4 digits before int(): a 5,000-digit number is refused, not parsed.
+            if not re.fullmatch(r"[0-9]{1,4}", part):
+                raise SettingsError(
+                    f"{name} must be comma-separated shard ids (whole numbers from 0), "
+                    f"got {show(part)}"
+                )
+            shard = int(part)
+            if shard >= MAX_SHARDS:
+                raise SettingsError(f"{name}: shard {shard} is past the {MAX_SHARDS} allowed")
+            if shard in ids:
+                raise SettingsError(f"{name} names shard {shard} twice")
+            ids.append(shard)
+        return tuple(ids)
+
+    def show(self, value: tuple[int, ...] | None) -> str:
+        return ",".join(str(one) for one in value) if value else ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +83,17 @@ class DiscordSettings:
         "Number of gateway shards; empty: one, or as many as Discord says the bot needs",
         section="discord",
     )
+    # Several processes split the shards: each logs in with its own, and the gateway sends
+    # a server's commands and events to the shard (so the process) that owns the server.
+    shard_ids: tuple[int, ...] | None = setting(
+        "DISCORD_SHARD_IDS",
+        ShardIds(),
+        None,
+        "The gateway shards this process opens (comma-separated ids from 0, e.g. 0,1), "
+        "when several processes share the bot; needs DISCORD_SHARD_COUNT, the total. "
+        "Empty: all of them",
+        section="discord",
+    )
     application_id: str | None = setting(
         "DISCORD_APPLICATION_ID",
         Text(APPLICATION_ID, must="must be the application's id (digits)"),
@@ -75,3 +116,18 @@ class DiscordSettings:
         "Discord's gateway, a ws(s) URL (a proxy, or a local fake in tests)",
         section="discord",
     )
+
+    def __post_init__(self) -> None:
+        if self.shard_ids is None:
+            return
+        if self.shard_count is None:
+            raise SettingsError(
+                "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT, the total number of shards "
+                "across the processes"
+            )
+        past = [shard for shard in self.shard_ids if shard >= self.shard_count]
+        if past:
+            raise SettingsError(
+                f"DISCORD_SHARD_IDS: shard {past[0]} does not exist with "
+                f"DISCORD_SHARD_COUNT={self.shard_count} (ids are 0-{self.shard_count - 1})"
+            )

@@ -52,7 +52,12 @@ async def start_discord(
         admin_ids=discord.admin_ids,
         on_push=on_push,
     )
-    client = DigestClient(ctx, shard_count=discord.shard_count, guild_ids=discord.guild_ids)
+    client = DigestClient(
+        ctx,
+        shard_count=discord.shard_count,
+        shard_ids=discord.shard_ids,
+        guild_ids=discord.guild_ids,
+    )
     try:
         await client.login(discord.bot_token)
     except Exception as exc:  # Discord down or the token refused: the rest runs on
@@ -65,7 +70,10 @@ async def start_discord(
         app.identity.discord_application_id = str(client.application_id)
     gateway = asyncio.create_task(_gateway(client, out))
     synced = ", ".join(client.synced) or "not synced"
-    out.write(f"discord on as {client.user} (commands: {synced})\n")
+    shards = ""
+    if discord.shard_ids is not None:
+        shards = f"; shards {','.join(map(str, discord.shard_ids))} of {discord.shard_count}"
+    out.write(f"discord on as {client.user} (commands: {synced}{shards})\n")
     out.flush()
     # The store counts publishes in announcement channels (Discord's hourly limit).
     sender = DiscordSender(client.http, app.store, app.clock)
