@@ -82,13 +82,13 @@ def sustained_rate(samples: Sequence[tuple[float, int]]) -> float:
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
-def resumed_after(samples: Sequence[tuple[float, int]], killed_at: float) -> float | None:
-    """Seconds from ``killed_at`` until the accepted count first grew past its value at the
-    kill, or None if it never did."""
-    before = [count for at, count in samples if at <= killed_at]
-    base = before[-1] if before else 0
+def resumed_after(
+    samples: Sequence[tuple[float, int]], killed_at: float, at_kill: int
+) -> float | None:
+    """Seconds from ``killed_at`` until the accepted count first grew past ``at_kill`` (its
+    value once the killed process was gone), or None if it never did."""
     for at, count in samples:
-        if at > killed_at and count > base:
+        if at > killed_at and count > at_kill:
             return at - killed_at
     return None
 
@@ -109,7 +109,9 @@ class Cluster:
     apis: dict[str, str] = field(default_factory=dict)
     samples: list[tuple[float, int]] = field(default_factory=list)
 
-    def start(self, count: int) -> None:
+    async def start(self, count: int, *, leader_apart: bool = False) -> None:
+        """``count`` processes. With ``leader_apart`` the first runs without a Telegram
+        token and is started alone until it leads, so that another process sends."""
         for number in range(1, count + 1):
             name = f"bench-{number}"
             port = pg_server._free_port()
@@ -122,8 +124,12 @@ class Cluster:
                 "API_TOKEN": API_TOKEN,
                 "API_BIND": f"127.0.0.1:{port}",
             }
+            if leader_apart and number == 1:
+                del settings["TELEGRAM_BOT_TOKEN"]
             self.bots[name] = common.popen_run(self.url, settings, log=self.folder / f"{name}.log")
             self.apis[name] = f"http://127.0.0.1:{port}"
+            if leader_apart and number == 1:
+                await wait_for_roles(self.url, [LEADER])
 
     def poll(self) -> dict[str, Any]:
         stats = common.fake_stats(self.base)
@@ -131,12 +137,36 @@ class Cluster:
         return stats
 
     async def wait_for(self, accepted: int, timeout: float) -> bool:
+        """Until the server accepted ``accepted`` messages in all (False after ``timeout``)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if int(self.poll()["accepted"]) >= accepted:
                 return True
             await asyncio.sleep(POLL_S)
         return False
+
+    async def drained(self, chats: Sequence[str], timeout: float) -> bool:
+        """Until every chat got a message and the outbox holds nothing left to send (an
+        entry a killed process held is sent again once taken over: wait for that too)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            per_chat = self.poll()["per_chat"]
+            if all(per_chat.get(chat) for chat in chats) and not await unsent(self.url):
+                return True
+            await asyncio.sleep(POLL_S * 5)
+        return False
+
+    async def taken_over(self, lost: Sequence[str], victim: str, timeout: float = 120) -> float:
+        """When every role in ``lost`` had a holder other than ``victim`` (monotonic time;
+        infinity after ``timeout``), polling the server's count meanwhile."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll()
+            held = await roles(self.url)
+            if all(held.get(role) not in (None, victim) for role in lost):
+                return time.monotonic()
+            await asyncio.sleep(POLL_S)
+        return float("inf")
 
     def stop(self) -> None:
         for bot in self.bots.values():
@@ -203,6 +233,12 @@ async def recorded_sent(url: PostgresUrl) -> int:
         await store.close()
 
 
+async def unsent(url: PostgresUrl) -> int:
+    """Outbox entries still to be sent (queued, being sent, waiting for a retry)."""
+    counts = await outbox(url)
+    return sum(counts.get(status, 0) for status in ("queued", "sending", "retrying"))
+
+
 async def outbox(url: PostgresUrl) -> dict[str, int]:
     store = await Store.open(url)
     try:
@@ -229,14 +265,17 @@ def post_push(api: str) -> dict[str, object]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-async def wait_for_roles(url: PostgresUrl, timeout: float = 60) -> dict[str, str]:
+async def wait_for_roles(
+    url: PostgresUrl, wanted: Sequence[str] = (LEADER, SENDER), timeout: float = 60
+) -> dict[str, str]:
+    """The role holders, once every role in ``wanted`` is held."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         held = await roles(url)
-        if LEADER in held and SENDER in held:
+        if all(role in held for role in wanted):
             return held
         await asyncio.sleep(0.5)
-    raise SystemExit(f"no process took {LEADER!r} and {SENDER!r} within {timeout:.0f} s")
+    raise SystemExit(f"no process took {', '.join(wanted)} within {timeout:.0f} s")
 
 
 async def new_cluster(
@@ -254,8 +293,8 @@ async def fanout_phase(server: pg_server.PostgresServer, args: argparse.Namespac
     chats = await prepare(cluster.url, readers, alerts)
     print(f"\n== fan-out: {args.processes} processes, {readers} readers due, cap {rate:g} msg/s")
     try:
-        cluster.start(args.processes)
-        done = await cluster.wait_for(readers, readers / rate * 2 + 120)
+        await cluster.start(args.processes)
+        done = await cluster.drained(chats, readers / rate * 2 + 120)
         held = await roles(cluster.url)
         stats = cluster.poll()
         lost, once, extra = deliveries(stats["per_chat"], chats)
@@ -313,7 +352,9 @@ async def kill_phase(server: pg_server.PostgresServer, args: argparse.Namespace,
     chats = await prepare(cluster.url, readers, 0)
     print(f"\n== {label}: kill -9 the process holding {role!r} a third of the way through")
     try:
-        cluster.start(args.processes)
+        # The first process to start takes every role: killing the sender kills the
+        # leader too. To kill a leader that does not send, it runs without a token.
+        await cluster.start(args.processes, leader_apart=role == LEADER)
         await wait_for_roles(cluster.url)
         if not await cluster.wait_for(readers // 3, readers / rate + 120):
             print("the fan-out did not get a third of the way")
@@ -330,9 +371,11 @@ async def kill_phase(server: pg_server.PostgresServer, args: argparse.Namespace,
             f"killed:            {victim} holding {victim_roles}; server had accepted "
             f"{accepted}, database recorded {accepted - in_flight}, in flight {in_flight}"
         )
-        done = await cluster.wait_for(readers, readers / rate * 2 + 180)
-        resumed = resumed_after(cluster.samples, killed_at)
+        took_over = await cluster.taken_over(victim_roles, victim)
+        done = await cluster.drained(chats, readers / rate * 2 + 180)
+        resumed = resumed_after(cluster.samples, killed_at, accepted)
         after = await roles(cluster.url)
+        print(f"roles taken over:  {took_over - killed_at:.1f} s after the kill")
         stats = cluster.poll()
         lost, _once, extra = deliveries(stats["per_chat"], chats)
         print(f"roles after:       {after}")

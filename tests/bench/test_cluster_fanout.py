@@ -24,6 +24,7 @@ def test_no_rate_without_two_moving_samples() -> None:
 
 
 def test_resumed_after_is_the_wait_for_the_next_accepted_message() -> None:
-    samples = [(9.0, 100), (10.0, 105), (12.0, 105), (25.5, 105), (26.0, 106)]
-    assert resumed_after(samples, killed_at=10.5) == pytest.approx(15.5)
-    assert resumed_after(samples[:4], killed_at=10.5) is None
+    # Polled before the kill (100), then just after it (105: sent before it died).
+    samples = [(9.0, 100), (10.6, 105), (12.0, 105), (25.5, 105), (26.0, 106)]
+    assert resumed_after(samples, killed_at=10.5, at_kill=105) == pytest.approx(15.5)
+    assert resumed_after(samples[:4], killed_at=10.5, at_kill=105) is None
