@@ -1,13 +1,17 @@
 """Discord shards split between processes (issue 12): ``DISCORD_SHARD_IDS`` with
 ``DISCORD_SHARD_COUNT`` is read strictly (one-line errors), each process built by
 ``digestbot run``'s Discord side (``start_discord``) identifies on the fake gateway with
-only its shards, and a process stops the servers missing at ready only for its shards
-(the other shards' servers are listed to other processes)."""
+only its shards; with the gateway sending a server's commands and events to the shard
+that owns it (as Discord does; played by ``ShardedDiscord``), the process owning that shard
+handles them; and a process stops the servers missing at ready only for its shards (the
+other shards' servers are listed to other processes)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from discord.gateway import DiscordWebSocket
@@ -27,6 +31,7 @@ from digests.timeutil import FakeClock
 from tests.bot.discord.conftest import TOKEN
 from tests.conftest import NOW
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
 from tests.processes import until
 
 # Discord puts a server on shard (id >> 22) % count: with 2 shards, 500 is on shard 0.
@@ -135,6 +140,97 @@ async def test_each_process_opens_only_its_shards(
             await second.stop()
     finally:
         await first.stop()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original
+
+
+class ShardedDiscord(FakeDiscord):
+    """The fake, sending a server's events to the shard that owns it as Discord does (the
+    shared fake sends every event to every shard), and a DM's to shard 0."""
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        guild = data.get("guild_id", data.get("id") if event.startswith("GUILD_") else None)
+        # IDENTIFY payloads and sockets are recorded together (no shard left meanwhile).
+        assert len(self.identified) == len(self._sockets)
+        for identify, socket in zip(self.identified, self._sockets, strict=True):
+            shard, count = identify["shard"]
+            if shard == ((int(guild) >> 22) % count if guild else 0):
+                await self._send(socket, event, data)
+
+
+async def test_a_servers_command_is_answered_by_the_process_owning_its_shard(
+    categorised_store: Store,
+    local_server,  # type: ignore[no-untyped-def]
+) -> None:
+    fake = ShardedDiscord(token=TOKEN)
+    fake.guilds.update({ON_SHARD_0: {}, ON_SHARD_1: {}})  # listed at ready (to every shard)
+    base = await local_server(fake.app())
+    original = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    env = {
+        "DISCORD_BOT_TOKEN": TOKEN,
+        "DISCORD_API_BASE_URL": f"{base}/api/v10",
+        "DISCORD_GATEWAY_URL": base.replace("http://", "ws://") + "/gateway",
+        "DISCORD_SHARD_COUNT": "2",
+    }
+    processes: list[DiscordRunning] = []
+    seen: dict[int, list[str]] = {0: [], 1: []}
+    try:
+        for shard in (0, 1):
+            platforms = PlatformSettings(
+                discord=discord_of({**env, "DISCORD_SHARD_IDS": str(shard)})
+            )
+            app = App(
+                Settings(), categorised_store, Renderer(), FakeClock(NOW), platforms=platforms
+            )
+            running, _ = await start(app)
+            processes.append(running)
+            answer_first = running.client.on_interaction
+
+            async def record(
+                interaction: Any, shard: int = shard, then: Any = answer_first
+            ) -> None:
+                seen[shard].append(str(interaction.guild_id))
+                await then(interaction)
+
+            running.client.on_interaction = record  # type: ignore[method-assign]
+            remove_first = running.client.on_guild_remove
+
+            async def removed(guild: Any, shard: int = shard, then: Any = remove_first) -> None:
+                seen[shard].append(f"removed {guild.id}")
+                await then(guild)
+
+            running.client.on_guild_remove = removed  # type: ignore[method-assign]
+        await until(lambda: fake.connected == 2, timeout=20)
+        for guild, channel in ((ON_SHARD_1, 700), (ON_SHARD_0, 600)):
+            payload = slash(
+                "news",
+                "subscribe",
+                {"category": "climate"},
+                channel_id=channel,
+                guild_id=int(guild),
+                permissions=MANAGE_CHANNELS,
+            )
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            answer = await until(
+                lambda payload=payload: next(
+                    (r for r in fake.responses if r["interaction"] == payload["id"]), None
+                )
+            )
+            assert answer["data"]["content"] == "Subscribed to Climate."
+        assert seen == {0: [ON_SHARD_0], 1: [ON_SHARD_1]}
+        # Removed from the server on shard 1: that shard's process stops its channel.
+        await fake.dispatch("GUILD_DELETE", {"id": ON_SHARD_1})
+        for _ in range(500):  # the event reaches the store through the owning process
+            channel = await categorised_store.find_subscriber("discord", "700")
+            if channel is not None and not channel.active:
+                break
+            await asyncio.sleep(0.01)
+        assert channel is not None and not channel.active
+        assert seen[1] == [ON_SHARD_1, f"removed {ON_SHARD_1}"] and seen[0] == [ON_SHARD_0]
+        still = await categorised_store.find_subscriber("discord", "600")
+        assert still is not None and still.active
+    finally:
+        for running in processes:
+            await running.stop()
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = original
 
 
