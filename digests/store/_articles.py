@@ -249,16 +249,18 @@ class ArticleStore(StoryStore):
         return await self._select_articles("a.story_id = ?", [story_id])
 
     async def _select_articles(self, where: str, params: Sequence[object]) -> list[Article]:
+        # An article has one feed: MAX only makes its priority an aggregate, as PostgreSQL
+        # asks of a column outside GROUP BY (grouping by a.id alone keeps SQLite's plan).
         rows = await self._fetchall(
             f"""SELECT a.id, a.feed_id, a.url, a.title, a.summary, a.source, a.author,
                        a.image_url, a.word_count, a.published_at, a.fetched_at, a.story_id,
-                       COALESCE(f.priority, 0) AS priority,
+                       MAX(COALESCE(f.priority, 0)) AS priority,
                        {self.dialect.group_concat("ac.category")} AS cats
                 FROM articles a
                 JOIN article_categories ac ON ac.article_id = a.id
                 LEFT JOIN feeds f ON f.id = a.feed_id
                 WHERE {where}
-                GROUP BY a.id, f.priority ORDER BY a.id""",
+                GROUP BY a.id ORDER BY a.id""",
             params,
         )
         return [
