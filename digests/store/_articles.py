@@ -231,6 +231,8 @@ class ArticleStore(StoryStore):
         where = "a.published_at >= ? AND a.date_known = 1 AND a.story_id IS NOT NULL"
         params: list[object] = [to_db(published_since)]
         if categories is not None:
+            if not categories:
+                return []  # ``IN ()`` is an error on PostgreSQL
             where += f" AND ac.category IN ({placeholders(categories)})"
             params.extend(categories)
         return await self._select_articles(where, params)

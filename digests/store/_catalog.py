@@ -72,6 +72,8 @@ class CatalogStore(StoreBase):
 
     async def category_subscribers(self, slugs: Sequence[str]) -> dict[str, int]:
         """How many subscribers each of these categories has (dormant ones included)."""
+        if not slugs:
+            return {}  # ``IN ()`` is an error on PostgreSQL
         rows = await self._fetchall(
             f"SELECT category, COUNT(*) FROM subscriptions WHERE category IN "
             f"({placeholders(slugs)}) GROUP BY category",
@@ -334,6 +336,8 @@ class CatalogStore(StoreBase):
             return [_feed(r) for r in await cursor.fetchall()]
 
     async def feed_categories(self, feed_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        if not feed_ids:
+            return {}  # ``IN ()`` is an error on PostgreSQL
         rows = await self._fetchall(
             f"SELECT feed_id, category FROM feed_categories WHERE feed_id IN "
             f"({placeholders(feed_ids)}) ORDER BY category",

@@ -298,3 +298,10 @@ async def test_deactivate_reports_only_the_call_that_stopped_the_subscriber(
     assert not await categorised_store.deactivate(sub.id, reason="again", now=NOW)
     loaded = await categorised_store.get_subscriber(sub.id)
     assert loaded.inactive_reason == "missing access"
+
+
+async def test_empty_lists_ask_for_nothing_on_both_engines(categorised_store: Store) -> None:
+    store = categorised_store
+    assert await store.category_subscribers([]) == {}
+    assert await store.feed_categories([]) == {}
+    assert await store.candidate_articles(published_since=NOW, categories=[]) == []
