@@ -110,7 +110,8 @@ class ArticleStore(StoryStore):
         The same guid, or else the same canonical URL, within ``scope`` is one article: a
         repeat with changed text updates it in place (keeping its id and story), an identical
         repeat is left alone. Existing articles are looked up inside the write transaction
-        (``BEGIN IMMEDIATE``), so concurrent callers, in this process or another, take
+        (``BEGIN IMMEDIATE`` on SQLite, the write lock on PostgreSQL), so concurrent
+        callers, in this process or another, take
         turns and the same record stored by many of them at once is one article; unique
         indexes on (scope, guid) and (scope, url) make a duplicate impossible regardless.
         A stored article of the batch that has no story yet (left by an older version) is
