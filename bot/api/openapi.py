@@ -105,13 +105,29 @@ _SIGNUP = {
 }
 _STATS = {
     "type": "object",
-    "required": ["counts", "outbox", "last_dispatch_at", "signups"],
+    "required": ["counts", "outbox", "last_dispatch_at", "signups", "processes"],
     "properties": {
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "outbox": {"type": "object"},
         "last_dispatch_at": {"type": "string", "nullable": True},
         # chats whose first subscription came through a Telegram subscribe link
         "signups": {"type": "array", "items": _SIGNUP},
+        # every process sharing the database, with its roles and last heartbeat
+        "processes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "name",
+                    "roles",
+                    "in_flight",
+                    "started_at",
+                    "heartbeat_at",
+                    "seconds_since_heartbeat",
+                    "stale",
+                ],
+            },
+        },
     },
 }
 

@@ -11,7 +11,8 @@ a traceback: :mod:`bot.cli.errors` maps every error to an exit status in one pla
 - :mod:`bot.cli.feeds` — ``init``, ``feeds sync|list|add|remove``, ``categories list``;
 - :mod:`bot.cli.content` — ``ingest``, ``import``, ``preview``;
 - :mod:`bot.cli.breaking` — ``breaking`` (start, status, cancel);
-- :mod:`bot.cli.overview` — ``stats``, ``audit``.
+- :mod:`bot.cli.overview` — ``stats``, ``audit``;
+- :mod:`bot.cli.db` — ``db copy`` (from one database to another, either engine).
 """
 
 from bot.cli.entry import main

@@ -63,7 +63,7 @@ class StoreBase:
         server cannot be reached or refuses the log-in.
         """
         if isinstance(path, PostgresUrl):
-            return await cls._open_postgres(path)
+            return await cls._open_postgres(path, create=create)
         target = Path(path)
         if str(target) != ":memory:" and not create and not target.exists():
             raise StoreError(f"no database at {target}; create it with 'digestbot init'")
@@ -97,7 +97,7 @@ class StoreBase:
         return store
 
     @classmethod
-    async def _open_postgres(cls, url: PostgresUrl) -> Any:
+    async def _open_postgres(cls, url: PostgresUrl, *, create: bool) -> Any:
         import asyncpg  # only loaded when PostgreSQL is used
 
         async def connect() -> asyncpg.Connection:
@@ -109,6 +109,9 @@ class StoreBase:
             raise StoreError(connect_error(url, exc)) from None
         store = cls(PgConnection(connect, conn), url, POSTGRES)  # type: ignore[arg-type]
         try:
+            if not create and await store.schema_version() == 0:
+                # As a missing SQLite file: read-only commands do not set a database up.
+                raise StoreError(f"no digestbot database at {url}; create it with 'digestbot init'")
             await store.migrate()
         except Exception as exc:
             await store.close()
