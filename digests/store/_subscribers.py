@@ -13,7 +13,7 @@ from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, placeholders
 from digests.store._migrate import migration_key, move_chat
 from digests.store._outbox import FINAL
-from digests.store._subscriptions import SubscriptionStore, record_change, shared_chat
+from digests.store._subscriptions import SubscriptionStore, audit_forget, record_change
 from digests.timeutil import from_db, to_db
 
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
@@ -42,7 +42,10 @@ class SubscriberStore(SubscriptionStore):
         digest_time: str = "08:00",
         set_up_by: str | None = None,
     ) -> Subscriber:
-        """Return the subscriber for this chat (and thread), creating it with these defaults."""
+        """Return the subscriber for this chat (and thread), creating it with these defaults.
+
+        The row is read back in the same transaction: another process cannot forget the
+        chat between the insert and the read."""
         async with self._transaction() as db:
             await db.execute(
                 """INSERT INTO subscribers (platform, chat_id, thread_id, guild_id, language,
@@ -62,9 +65,12 @@ class SubscriberStore(SubscriptionStore):
                     to_db(now),
                 ),
             )
-        found = await self.find_subscriber(platform, chat_id, thread_id)
-        assert found is not None
-        return found
+            found = await self._select(
+                "WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (platform, chat_id, thread_id or ""),
+                db,
+            )
+        return found[0]
 
     async def stored(self, subscriber: Subscriber) -> Subscriber:
         """The stored subscriber for a draft (id 0: a chat never stored, drawn up by an
@@ -217,7 +223,7 @@ class SubscriberStore(SubscriptionStore):
         naming them; a private chat leaves nothing."""
         async with self._transaction() as db:
             if by and now is not None:
-                await _audit_forget(db, subscriber_id, by=by, now=now)
+                await audit_forget(db, subscriber_id, by=by, now=now)
             counts = []
             for table in ("subscriptions", "deliveries", "sent_stories"):
                 row = await (
@@ -328,21 +334,32 @@ class SubscriberStore(SubscriptionStore):
         )
         return from_db(row[0]) if row and row[0] else None
 
-    async def _select(self, where: str, params: Sequence[object]) -> list[Subscriber]:
-        rows = await self._fetchall(f"SELECT * FROM subscribers {where} ORDER BY id", params)
+    async def _select(
+        self,
+        where: str,
+        params: Sequence[object],
+        db: aiosqlite.Connection | None = None,
+    ) -> list[Subscriber]:
+        """The subscribers ``where`` selects, with their live subscriptions; inside a
+        transaction pass its ``db``."""
+        conn = db or self._db
+        async with conn.execute(f"SELECT * FROM subscribers {where} ORDER BY id", params) as cur:
+            rows = list(await cur.fetchall())
         if not rows:
             return []
         subs: dict[int, list[Subscription]] = {r["id"]: [] for r in rows}
         # One query for every subscription of the selected subscribers (a dispatch may
         # select a hundred thousand), in category order.
-        for s in await self._fetchall(
+        async with conn.execute(
             f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
                 JOIN categories c ON c.slug = s.category
                 WHERE s.subscriber_id IN (SELECT id FROM subscribers {where})
                   AND c.retired_at IS NULL
                 ORDER BY c.position, c.slug""",
             params,
-        ):
+        ) as cur:
+            found = list(await cur.fetchall())
+        for s in found:
             keywords = tuple(k for k in s[2].split("\n") if k) if s[2] else ()
             subs[s[0]].append(Subscription(s[1], keywords))
         return [_subscriber(r, tuple(subs[r["id"]])) for r in rows]
@@ -373,20 +390,4 @@ def _subscriber(row: aiosqlite.Row, subscriptions: tuple[Subscription, ...]) -> 
         last_change=row["last_change"],
         changed_by=row["changed_by"],
         changed_at=from_db(row["changed_at"]),
-    )
-
-
-async def _audit_forget(
-    db: aiosqlite.Connection, subscriber_id: int, *, by: str, now: datetime
-) -> None:
-    async with db.execute(
-        "SELECT platform, chat_id, guild_id FROM subscribers WHERE id = ?", (subscriber_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is None or not shared_chat(str(row[1]), row[2]):
-        return
-    await db.execute(
-        """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
-           VALUES (?, ?, ?, 'forget', ?, 'ok', 'everything stored about the chat deleted')""",
-        (to_db(now), by, row[0], f"{row[0]}:{row[1]}"),
     )

@@ -50,6 +50,24 @@ async def record_change(
         )
 
 
+async def audit_forget(
+    db: aiosqlite.Connection, subscriber_id: int, *, by: str, now: datetime
+) -> None:
+    """Inside the forget's transaction: an audit row naming who forgot a group or channel
+    (a private chat's forget leaves nothing)."""
+    async with db.execute(
+        "SELECT platform, chat_id, guild_id FROM subscribers WHERE id = ?", (subscriber_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or not shared_chat(str(row[1]), row[2]):
+        return
+    await db.execute(
+        """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
+           VALUES (?, ?, ?, 'forget', ?, 'ok', 'everything stored about the chat deleted')""",
+        (to_db(now), by, row[0], f"{row[0]}:{row[1]}"),
+    )
+
+
 def shared_chat(chat_id: str, guild_id: str | None) -> bool:
     """A group, channel or server channel rather than one person's private chat (whose
     changes and forget leave no audit row): Telegram gives groups and channels negative
