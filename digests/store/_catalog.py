@@ -222,6 +222,14 @@ class CatalogStore(StoreBase):
         if limit is not None:
             take += " ORDER BY COALESCE(f.next_fetch_at, ''), f.id LIMIT ?"
             params.append(max(0, limit))
+        # Most ticks find nothing due: a read says so without taking the write lock,
+        # which every process's writes share.
+        if not await self._fetchone(
+            f"""SELECT 1 FROM feeds f WHERE {due} AND (f.claimed_by = ? OR f.claimed_by IS NULL
+                   OR f.claim_until IS NULL OR f.claim_until <= ?) LIMIT 1""",
+            (stamp, holder, stamp),
+        ):
+            return []
         async with self._transaction() as db:
             # One UPDATE decides and claims: writes take turns (BEGIN IMMEDIATE on SQLite,
             # the write lock on PostgreSQL), so no other holder claims in between.
