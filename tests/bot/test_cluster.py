@@ -4,6 +4,7 @@ rounds driven one at a time under a fake clock: nothing here waits for a real le
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -248,7 +249,7 @@ async def test_a_failing_callback_does_not_stop_the_rounds(tmp_path: Path) -> No
         await store.close()
 
 
-async def test_a_postgresql_connection_the_server_ends_drops_the_roles_until_it_is_back(
+async def test_a_postgresql_server_out_of_reach_drops_the_roles_until_it_is_back(
     postgres_url: PostgresUrl,
 ) -> None:
     clock = FakeClock(NOW)
@@ -258,15 +259,32 @@ async def test_a_postgresql_connection_the_server_ends_drops_the_roles_until_it_
         roles = process(store, "a", clock, events, liveness=liveness)
         await roles.step()
         assert roles.holds(LEADER)
+        # The server ends the connection, and connecting again fails (it is out of reach).
+        connection = store._db
         pid = (await store._fetchone("SELECT pg_backend_pid()"))[0]  # type: ignore[index]
         await admin._fetchone("SELECT pg_terminate_backend(CAST(? AS INTEGER))", (pid,))
-        assert await roles.step() == 0.5
+        for _ in range(1000):
+            if connection.closed:  # type: ignore[attr-defined]
+                break
+            await asyncio.sleep(0.01)
+        assert connection.closed, "the server never ended the connection"  # type: ignore[attr-defined]
+        reconnect = connection._connect  # type: ignore[attr-defined]
+
+        async def unreachable() -> None:
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        connection._connect = unreachable  # type: ignore[attr-defined]
+        assert [await roles.step() for _ in range(2)] == [0.5, 1.0]
         assert roles.held == frozenset() and events.seen[-2:] == ["-leader", "-sender:telegram"]
         assert (liveness.problem() or "").startswith(f"{DATABASE} is down")
-        # The next round connects again, and the leases (still this process's) are retaken.
+        assert await store.health() is not None
+        # Reachable again: the next round connects, and the leases (still this process's)
+        # are taken again.
+        connection._connect = reconnect  # type: ignore[attr-defined]
         clock.advance(timedelta(seconds=1))
         await roles.step()
         assert roles.holds(LEADER) and liveness.problem() is None
+        assert await store.health() is None
     finally:
         await admin.close()
         await store.close()
