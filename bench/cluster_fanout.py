@@ -82,6 +82,20 @@ def sustained_rate(samples: Sequence[tuple[float, int]]) -> float:
     return (last[1] - first[1]) / (last[0] - first[0])
 
 
+def rate_profile(samples: Sequence[tuple[float, int]], every: float = 10.0) -> list[float]:
+    """Messages/s in each ``every`` seconds from the first accepted message on (a stall
+    shows as a dip)."""
+    moving = [s for s in samples if s[1] > 0]
+    if not moving:
+        return []
+    rates, start = [], moving[0]
+    for sample in moving[1:]:
+        if sample[0] - start[0] >= every:
+            rates.append((sample[1] - start[1]) / (sample[0] - start[0]))
+            start = sample
+    return rates
+
+
 def resumed_after(
     samples: Sequence[tuple[float, int]], killed_at: float, at_kill: int
 ) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cluster_fanout import deliveries, resumed_after, sustained_rate
+from bench.cluster_fanout import deliveries, rate_profile, resumed_after, sustained_rate
 
 
 def test_deliveries_count_readers_with_none_one_and_the_extra_copies() -> None:
@@ -28,3 +28,9 @@ def test_resumed_after_is_the_wait_for_the_next_accepted_message() -> None:
     samples = [(9.0, 100), (10.6, 105), (12.0, 105), (25.5, 105), (26.0, 106)]
     assert resumed_after(samples, killed_at=10.5, at_kill=105) == pytest.approx(15.5)
     assert resumed_after(samples[:4], killed_at=10.5, at_kill=105) is None
+
+
+def test_the_rate_profile_shows_a_stall_as_a_dip() -> None:
+    samples = [(0.0, 0), (1.0, 10), (11.0, 310), (21.0, 320), (31.0, 620)]
+    assert rate_profile(samples) == [30.0, 1.0, 30.0]
+    assert rate_profile([(0.0, 0)]) == []
