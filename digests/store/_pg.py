@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from digests.dburl import PostgresUrl
+from digests.errors import DigestbotError
 from digests.store._engine import numbered
 
 if TYPE_CHECKING:
@@ -23,15 +24,15 @@ if TYPE_CHECKING:
 STATEMENT_CACHE = 512
 
 
-class PgIntegrityError(sqlite3.IntegrityError):
+class PgIntegrityError(sqlite3.IntegrityError, DigestbotError):
     """PostgreSQL refused a write that breaks a constraint (unique, foreign key, check)."""
 
 
-class PgOperationalError(sqlite3.OperationalError):
+class PgOperationalError(sqlite3.OperationalError, DigestbotError):
     """PostgreSQL could not be reached, or the connection broke."""
 
 
-class PgDatabaseError(sqlite3.DatabaseError):
+class PgDatabaseError(sqlite3.DatabaseError, DigestbotError):
     """PostgreSQL refused a statement."""
 
 
