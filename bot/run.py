@@ -1,12 +1,18 @@
-"""``digestbot run``: the long-running process.
+"""``digestbot run``: the long-running process, one of several that may share a database.
 
 One asyncio loop: APScheduler (AsyncIOScheduler) ticks the dispatcher, the feed poller and
 retention clean-up, each calling core functions with the clock's ``now``; the delivery
 worker drains the outbox through the senders of the platforms that have tokens, supervised:
 if it ever ends, it is started again with backoff, and /healthz answers 503 meanwhile
-(``bot.supervise``). Every tick logs its failure and runs again at the next. SIGTERM or
-SIGINT stops taking work, lets sends under way finish (a short grace period), puts
-unsent entries back in the queue and closes the database.
+(``bot.supervise``). Every tick logs its failure and runs again at the next.
+
+Among processes (``bot.cluster``): the dispatch and retention ticks and Telegram long
+polling run only while this process holds 'leader'; it sends for a platform only while it
+holds 'sender:<platform>'; each due feed is claimed by one process; outbox entries are
+claimed with leases that another process takes over once they run out. SIGTERM or SIGINT
+stops taking work, lets sends under way finish (a short grace period), then ends this
+process's row (``end_process``: its leases go, unsent entries back in the queue) and closes
+the database.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.console import ConsoleSender
+from bot.cluster import LEADER, Roles, join, leave, sender_role
+from bot.runner.senders import admin_notifier, build_senders
+from bot.runner.telegram import TelegramCommands, TelegramRunning
 from bot.supervise import Liveness, supervise
 from bot.wiring import App
 from digests.deliver import DeliveryWorker
@@ -31,14 +39,12 @@ from digests.i18n import SUPPORTED_LANGUAGES
 from digests.ingest.pipeline import FeedPoller, PollReport
 from digests.ingest.stories import group_orphans
 from digests.models import Feed
-from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer, discord_policy, telegram_policy
 from digests.render import RenderCache
 from digests.store import StoreError
 
 if TYPE_CHECKING:  # only types: importing them at run time would load the platform libraries
     from bot.runner.discord import DiscordRunning
-    from bot.runner.telegram import TelegramRunning
 
 log = logging.getLogger("digestbot.run")
 
@@ -47,46 +53,6 @@ log = logging.getLogger("digestbot.run")
 POLL_TICK = timedelta(seconds=5)
 RETENTION_TICK = timedelta(hours=6)
 SHUTDOWN_GRACE_S = 10.0
-
-
-def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
-    """One Sender per platform that can be used, and a line saying what started."""
-    senders: dict[str, Sender] = {"console": ConsoleSender(out)}
-    notes = ["console"]
-    telegram = app.platforms.telegram
-    if telegram.bot_token:
-        from bot.telegram.sender import TelegramSender  # loads python-telegram-bot only if used
-
-        senders["telegram"] = TelegramSender.build(
-            telegram.bot_token,
-            telegram.api_base_url,
-            pool_size=max(8, app.settings.delivery.concurrency),
-        )
-        notes.append("telegram")
-    else:
-        notes.append("telegram off (no TELEGRAM_BOT_TOKEN)")
-    if not app.platforms.discord.bot_token:
-        notes.append("discord off (no DISCORD_BOT_TOKEN)")
-    return senders, notes
-
-
-def admin_notifier(
-    target: str | None, senders: dict[str, Sender]
-) -> Callable[[str], Awaitable[None]] | None:
-    """Sends operational notes to ADMIN_LOG_CHAT (platform:chat id), if configured."""
-    if not target:
-        return None
-    platform, chat_id = target.split(":", 1)
-
-    async def notify(text: str) -> None:
-        # Looked up when needed: Discord's sender joins once it has logged in.
-        sender = senders.get(platform)
-        if sender is None:
-            log.warning("ADMIN_LOG_CHAT names %s, which is not running", platform)
-            return
-        await sender.send(Destination(platform, chat_id), OutgoingMessage(text=text))
-
-    return notify
 
 
 def _log_poll(feed: Feed, report: PollReport) -> None:
@@ -110,6 +76,8 @@ class Runner:
         self.stop = asyncio.Event()
         self.senders, self.started = build_senders(app, out)
         delivery = app.settings.delivery
+        cluster = app.settings.cluster
+        self.name = cluster.name
         self.pacer = Pacer(
             {
                 "telegram": telegram_policy(delivery.telegram_max_rate),
@@ -124,11 +92,27 @@ class Runner:
             delivery,
             notify_admin=admin_notifier(app.settings.admin_log_chat, self.senders),
             on_deactivated=self._deactivated,
+            holder=self.name,
+            lease=cluster.lease,
+            dead_after=cluster.leader_lease,
+            may_send=self._sending_platforms,
         )
         self.liveness = Liveness()
+        self.roles = Roles(
+            app.store,
+            self.name,
+            ttl=cluster.leader_lease,
+            clock=app.clock,
+            platforms=lambda: list(self.senders),
+            in_flight=self.worker.in_flight,
+            on_gain=self._gained,
+            on_loss=self._lost,
+            liveness=self.liveness,
+        )
+        self.commands = TelegramCommands(app, self.pacer, out)
+        self.scheduler: AsyncIOScheduler | None = None
         self.http = app.http_client()
         self.jobs: set[asyncio.Task[object]] = set()
-        self.telegram: TelegramRunning | None = None
         self.discord: DiscordRunning | None = None
         self.api_runner: Any = None
 
@@ -155,7 +139,36 @@ class Runner:
 
         return run
 
+    def _sending_platforms(self) -> set[str]:
+        """The platforms whose 'sender:<platform>' role this process holds: one process
+        sends for each bot token, so the platform's rate cap holds across processes."""
+        return self.roles.sending_platforms()
+
+    @property
+    def telegram(self) -> TelegramRunning | None:
+        """Telegram's running application, while this process takes commands."""
+        return self.commands.running
+
+    async def _gained(self, role: str) -> None:
+        if role == LEADER:
+            self.commands.follow(self._leading)
+            # Dispatch at once rather than at the next tick: a take-over resumes promptly.
+            job = self.scheduler.get_job("dispatch") if self.scheduler is not None else None
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+        elif role.startswith(sender_role("")):
+            self.worker.wakeup.set()
+
+    async def _lost(self, role: str) -> None:
+        if role == LEADER:
+            self.commands.follow(self._leading)
+
+    def _leading(self) -> bool:
+        return self.roles.holds(LEADER) and not self.stop.is_set()
+
     async def dispatch(self) -> None:
+        if not self.roles.holds(LEADER):  # run once among the processes: by the leader
+            return
         # A fresh cache per tick: a story may have gained sources since the last one.
         report = await dispatch_due(
             self.app.store,
@@ -190,6 +203,9 @@ class Runner:
                 self.app.settings,
                 self.app.clock,
                 on_done=_log_poll,
+                # Each due feed is claimed by one process for as long as a send's lease.
+                holder=self.name,
+                claim=self.app.settings.cluster.lease,
             )
         if self.stop.is_set():
             return
@@ -198,6 +214,8 @@ class Runner:
             task.add_done_callback(self.jobs.discard)  # type: ignore[arg-type]
 
     async def retention(self) -> None:
+        if not self.roles.holds(LEADER):
+            return
         now = self.app.clock.now()
         settings = self.app.settings.delivery
         articles = await self.app.store.delete_articles_before(now - settings.retention)
@@ -210,14 +228,6 @@ class Runner:
                 entries,
                 audited,
             )
-
-    async def start_telegram(self) -> None:
-        """Take commands from Telegram when TELEGRAM_BOT_TOKEN is set."""
-        if not self.app.platforms.telegram.bot_token:
-            return
-        from bot.runner import telegram  # loads python-telegram-bot only when it is used
-
-        self.telegram = await telegram.start_telegram(self.app, self.pacer, self.out)
 
     async def start_discord(self) -> None:
         """Log in to Discord when DISCORD_BOT_TOKEN is set: delivery to Discord channels and
@@ -237,9 +247,10 @@ class Runner:
 
     async def _deliver(self) -> None:
         """Run the delivery worker (``supervise`` starts it again if it ends). At a restart,
-        what the ended run left 'sending' goes back to the queue, as at the process start."""
+        what the ended run left 'sending' under this process's name goes back to the queue
+        (others' leases are theirs)."""
         if self.worker_starts:
-            requeued = await self.app.store.requeue_abandoned(now=self.app.clock.now())
+            requeued = await self.app.store.release_held(self.name, now=self.app.clock.now())
             log.warning("delivery worker restarted; %d unfinished entries queued again", requeued)
         self.worker_starts += 1
         await self.worker.run(self.stop)
@@ -264,15 +275,14 @@ class Runner:
         if self.discord is not None:
             await self.discord.stop()
 
-    async def stop_telegram(self) -> None:
-        if self.telegram is not None:
-            await self.telegram.stop()
-
     def _announce(self, requeued: int) -> None:
         # Said once the API listens: an API_BIND it cannot use is then the only output.
-        self.out.write(f"digestbot running; adapters: {'; '.join(self.started)}\n")
+        self.out.write(f"digestbot running as {self.name}; adapters: {'; '.join(self.started)}\n")
         if requeued:
-            self.out.write(f"{requeued} unfinished deliveries from the last run are queued again\n")
+            self.out.write(
+                f"{requeued} unfinished deliveries from the last run of {self.name} "
+                "are queued again\n"
+            )
         self.out.flush()
 
     def _scheduler(self) -> AsyncIOScheduler:
@@ -306,7 +316,12 @@ class Runner:
         self.app.renderer.check(SUPPORTED_LANGUAGES)
         try:
             # The first write: a read-only database is found here, not at the first tick.
-            requeued = await store.requeue_abandoned(now=self.app.clock.now())
+            requeued = await join(
+                store,
+                self.name,
+                now=self.app.clock.now(),
+                ttl=self.app.settings.cluster.leader_lease,
+            )
             # Articles a crash or an older version left without a story reach digests again.
             await group_orphans(
                 store, now=self.app.clock.now(), window=self.app.settings.story_window
@@ -317,18 +332,21 @@ class Runner:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.stop.set)
-        scheduler = self._scheduler()
+        scheduler = self.scheduler = self._scheduler()
         worker: asyncio.Task[None] | None = None
+        roles: asyncio.Task[None] | None = None
         # Everything starts inside the try: when one part fails to start (the API's port is
         # taken), what already started is stopped again and the error is the only output.
         try:
             await self.start_api()
             self._announce(requeued)
             scheduler.start()
+            roles = asyncio.create_task(self.roles.run(self.stop))
             worker = asyncio.create_task(
                 supervise("delivery worker", self._deliver, self.stop, self.liveness)
             )
-            await self.start_telegram()
+            if self.commands.webhook:  # served by every process (behind one load balancer)
+                await self.commands.start()
             await self.start_discord()
             await self.stop.wait()
         finally:
@@ -340,15 +358,22 @@ class Runner:
             self.stop.set()
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            await self.stop_telegram()
+            if roles is not None:  # drops the roles: the leader's polling stops
+                # (unless a round hangs on a database that does not answer)
+                await asyncio.wait({roles}, timeout=SHUTDOWN_GRACE_S)
+                roles.cancel()
+                await asyncio.gather(roles, return_exceptions=True)
+            await self.commands.close()
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             self.worker.stop()
             pending = [task for task in (worker, *self.jobs) if task is not None]
             _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S) if pending else ((), ())
-            for task in late:  # abandoned sends stay 'sending' and are re-queued on start
+            for task in late:  # abandoned sends stay 'sending': end_process puts them back
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            # This process's row and leases go; what it left 'sending' is queued again.
+            await leave(self.app.store, self.name, now=self.app.clock.now())
             # Discord's sender shares the client's HTTP session: closed after the sends.
             await self.stop_discord()
             await self.http.aclose()

@@ -28,7 +28,11 @@ async def test_retention_purges_audit_entries_after_their_own_period(tmp_path: P
                 outcome="refused",
                 now=NOW - age,
             )
-        await Runner(app, io.StringIO()).retention()
+        runner = Runner(app, io.StringIO())
+        await runner.retention()  # not leading yet: nothing goes
+        assert len(await app.store.audit_log()) == 2
+        await runner.roles.step()  # alone on the database: it leads
+        await runner.retention()
         # Two days old: past article retention (1 day), within audit retention (30 days).
         assert [entry.at for entry in await app.store.audit_log()] == [NOW - timedelta(days=2)]
 
