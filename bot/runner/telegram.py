@@ -45,8 +45,8 @@ async def start_telegram(app: App, pacer: Pacer, out: TextIO) -> TelegramRunning
     """Take commands from Telegram (long polling, or a webhook when configured); None when
     Telegram could not be reached or refused the token (said on ``out``; delivery still
     runs)."""
-    from bot.telegram.app import build_application, register_commands
-    from bot.telegram.context import BotContext
+    from bot.telegram.app import build_application, register_commands  # loads PTB: if used
+    from bot.telegram.context import BotContext  # python-telegram-bot, only when used
 
     telegram = app.platforms.telegram
     ctx = BotContext(
