@@ -182,9 +182,8 @@ class StoreBase:
         is always created by this code, so the data repairs among the migrations (which
         fix rows older versions wrote to SQLite) have their PostgreSQL forms in
         ``POSTGRES_FORMS``."""
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-        )
+        async with self._transaction() as db:  # under the lock: two processes start at once
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         while True:
             async with self._transaction() as db:
                 row = await (await db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
