@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -56,65 +57,12 @@ TARGET_429 = 0.005
 TARGET_RESUME_S = 20.0
 
 
-# --- pure figures (tested in tests/bench/test_cluster_fanout.py) ---------------------------
-
-
-def deliveries(per_chat: Mapping[str, int], chats: Sequence[str]) -> tuple[int, int, int]:
-    """(readers who got nothing, readers who got exactly one, extra copies) over ``chats``."""
-    counts = [int(per_chat.get(chat, 0)) for chat in chats]
-    return (
-        sum(1 for c in counts if c == 0),
-        sum(1 for c in counts if c == 1),
-        sum(c - 1 for c in counts if c > 1),
-    )
-
-
-def sustained_rate(samples: Sequence[tuple[float, int]]) -> float:
-    """Messages/s between the first and the last sample that saw the count change: the
-    (time, accepted) pairs polled while the fan-out ran, start-up and tail left out."""
-    moving = [s for s in samples if s[1] > 0]
-    if len(moving) < 2:
-        return 0.0
-    first = moving[0]
-    last = next(s for s in moving if s[1] == moving[-1][1])
-    if last[0] <= first[0]:
-        return 0.0
-    return (last[1] - first[1]) / (last[0] - first[0])
-
-
-def rate_profile(samples: Sequence[tuple[float, int]], every: float = 10.0) -> list[float]:
-    """Messages/s in each ``every`` seconds from the first accepted message on (a stall
-    shows as a dip)."""
-    moving = [s for s in samples if s[1] > 0]
-    if not moving:
-        return []
-    rates, start = [], moving[0]
-    for sample in moving[1:]:
-        if sample[0] - start[0] >= every:
-            rates.append((sample[1] - start[1]) / (sample[0] - start[0]))
-            start = sample
-    return rates
-
-
-def resumed_after(
-    samples: Sequence[tuple[float, int]], killed_at: float, at_kill: int
-) -> float | None:
-    """Seconds from ``killed_at`` until the accepted count first grew past ``at_kill`` (its
-    value once the killed process was gone), or None if it never did."""
-    for at, count in samples:
-        if at > killed_at and count > at_kill:
-            return at - killed_at
-    return None
-
-
-# --- the cluster ----------------------------------------------------------------------------
-
-
 @dataclass
 class Cluster:
     """The fake Bot API and the ``digestbot run`` processes of one phase."""
 
     url: PostgresUrl
+    store: Store  # the bench's own connection, to look into the shared database
     folder: Path
     rate: float
     fake: subprocess.Popen[str]
@@ -143,7 +91,7 @@ class Cluster:
             self.bots[name] = common.popen_run(self.url, settings, log=self.folder / f"{name}.log")
             self.apis[name] = f"http://127.0.0.1:{port}"
             if leader_apart and number == 1:
-                await wait_for_roles(self.url, [LEADER])
+                await self.wait_for_roles([LEADER])
 
     def poll(self) -> dict[str, Any]:
         stats = common.fake_stats(self.base)
@@ -165,7 +113,7 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             per_chat = self.poll()["per_chat"]
-            if all(per_chat.get(chat) for chat in chats) and not await unsent(self.url):
+            if all(per_chat.get(chat) for chat in chats) and not await self.unsent():
                 return True
             await asyncio.sleep(POLL_S * 5)
         return False
@@ -176,13 +124,54 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.poll()
-            held = await roles(self.url)
+            held = await self.roles()
             if all(held.get(role) not in (None, victim) for role in lost):
                 return time.monotonic()
             await asyncio.sleep(POLL_S)
         return float("inf")
 
-    def stop(self) -> None:
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each live process has used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for name, bot in self.bots.items():
+            try:
+                stat = Path(f"/proc/{bot.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[name] = (int(stat[11]) + int(stat[12])) / tick
+        return used
+
+    async def roles(self) -> dict[str, str]:
+        """Role -> the process holding it now, from the leases table."""
+        return {r: held[0] for r, held in (await self.store.leases(now=datetime.now(UTC))).items()}
+
+    async def recorded_sent(self) -> int:
+        """Parts the database records as accepted by the server."""
+        row = await self.store._fetchone("SELECT COALESCE(SUM(parts_sent), 0) FROM outbox")
+        return int(row[0]) if row else 0
+
+    async def outbox(self) -> dict[str, int]:
+        return (await self.store.outbox_counts()).get("telegram", {})
+
+    async def unsent(self) -> int:
+        """Outbox entries still to be sent (queued, being sent, waiting for a retry)."""
+        counts = await self.outbox()
+        return sum(counts.get(status, 0) for status in ("queued", "sending", "retrying"))
+
+    async def wait_for_roles(
+        self, wanted: Sequence[str] = (LEADER, SENDER), timeout: float = 60
+    ) -> dict[str, str]:
+        """The role holders, once every role in ``wanted`` is held."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            held = await self.roles()
+            if all(role in held for role in wanted):
+                return held
+            await asyncio.sleep(0.5)
+        raise SystemExit(f"no process took {', '.join(wanted)} within {timeout:.0f} s")
+
+    async def stop(self) -> None:
         for bot in self.bots.values():
             if bot.poll() is None:
                 bot.send_signal(signal.SIGTERM)
@@ -194,71 +183,35 @@ class Cluster:
                 bot.wait()
         self.fake.terminate()
         self.fake.wait(5)
+        await self.store.close()
 
 
-async def prepare(url: PostgresUrl, readers: int, alerts: int) -> list[str]:
+async def prepare(store: Store, readers: int, alerts: int) -> list[str]:
     """A story in 'news', every reader subscribed to it with the digest due now, the first
     ``alerts`` also to 'alerts'; returns the readers' chat ids."""
     now = datetime.now(UTC)
-    store = await Store.open(url)
-    try:
-        await common.add_categories(store, ["news", "alerts"])
-        story = {
-            "url": "https://cms.example/story",
-            "title": "The one story everybody gets",
-            "category": "news",
-            "source": "Desk",
-            "published_at": (now - timedelta(hours=1)).isoformat(),
-        }
-        await import_records(store, [(1, story)], now=now, story_window=timedelta(hours=48))
-        due = to_db(now - timedelta(minutes=1))
-        await common.insert_subscribers(
-            store,
-            [
-                {"id": i, "platform": "telegram", "chat_id": str(CHAT_BASE + i)}
-                | {"next_digest_at": due}
-                for i in range(1, readers + 1)
-            ],
-            now=now,
-            subscriptions=[(i, "news") for i in range(1, readers + 1)]
-            + [(i, "alerts") for i in range(1, alerts + 1)],
-        )
-    finally:
-        await store.close()
-    return [str(CHAT_BASE + i) for i in range(1, readers + 1)]
-
-
-async def roles(url: PostgresUrl) -> dict[str, str]:
-    """Role -> the process holding it now, from the leases table."""
-    store = await Store.open(url)
-    try:
-        return {role: held[0] for role, held in (await store.leases(now=datetime.now(UTC))).items()}
-    finally:
-        await store.close()
-
-
-async def recorded_sent(url: PostgresUrl) -> int:
-    """Parts the database records as accepted by the server."""
-    store = await Store.open(url)
-    try:
-        row = await store._fetchone("SELECT COALESCE(SUM(parts_sent), 0) FROM outbox")
-        return int(row[0]) if row else 0
-    finally:
-        await store.close()
-
-
-async def unsent(url: PostgresUrl) -> int:
-    """Outbox entries still to be sent (queued, being sent, waiting for a retry)."""
-    counts = await outbox(url)
-    return sum(counts.get(status, 0) for status in ("queued", "sending", "retrying"))
-
-
-async def outbox(url: PostgresUrl) -> dict[str, int]:
-    store = await Store.open(url)
-    try:
-        return (await store.outbox_counts()).get("telegram", {})
-    finally:
-        await store.close()
+    await common.add_categories(store, ["news", "alerts"])
+    story = {
+        "url": "https://cms.example/story",
+        "title": "The one story everybody gets",
+        "category": "news",
+        "source": "Desk",
+        "published_at": (now - timedelta(hours=1)).isoformat(),
+    }
+    await import_records(store, [(1, story)], now=now, story_window=timedelta(hours=48))
+    due = to_db(now - timedelta(minutes=1))
+    chats = [str(CHAT_BASE + i) for i in range(1, readers + 1)]
+    await common.insert_subscribers(
+        store,
+        [
+            {"id": i, "platform": "telegram", "chat_id": chat, "next_digest_at": due}
+            for i, chat in enumerate(chats, start=1)
+        ],
+        now=now,
+        subscriptions=[(i, "news") for i in range(1, readers + 1)]
+        + [(i, "alerts") for i in range(1, alerts + 1)],
+    )
+    return chats
 
 
 def post_push(api: str) -> dict[str, object]:
@@ -279,40 +232,27 @@ def post_push(api: str) -> dict[str, object]:
         return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-async def wait_for_roles(
-    url: PostgresUrl, wanted: Sequence[str] = (LEADER, SENDER), timeout: float = 60
-) -> dict[str, str]:
-    """The role holders, once every role in ``wanted`` is held."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        held = await roles(url)
-        if all(role in held for role in wanted):
-            return held
-        await asyncio.sleep(0.5)
-    raise SystemExit(f"no process took {', '.join(wanted)} within {timeout:.0f} s")
-
-
 async def new_cluster(
     server: pg_server.PostgresServer, args: argparse.Namespace, label: str
 ) -> Cluster:
     url = PostgresUrl(server.url(server.create_database()))
+    store = await Store.open(url)
     fake, base = common.start_fake_telegram(args.rate)
-    folder = common.scratch(f"cluster-{label}")
-    return Cluster(url, folder, args.rate, fake, base)
+    return Cluster(url, store, common.scratch(f"cluster-{label}"), args.rate, fake, base)
 
 
 async def fanout_phase(server: pg_server.PostgresServer, args: argparse.Namespace) -> bool:
     readers, rate, alerts = args.readers, args.rate, args.alerts
     cluster = await new_cluster(server, args, "fanout")
-    chats = await prepare(cluster.url, readers, alerts)
+    chats = await prepare(cluster.store, readers, alerts)
     print(f"\n== fan-out: {args.processes} processes, {readers} readers due, cap {rate:g} msg/s")
     try:
         await cluster.start(args.processes)
         done = await cluster.drained(chats, readers / rate * 2 + 120)
-        held = await roles(cluster.url)
+        held = await cluster.roles()
         stats = cluster.poll()
-        lost, once, extra = deliveries(stats["per_chat"], chats)
-        combined = sustained_rate(cluster.samples)
+        lost, once, extra = common.deliveries(stats["per_chat"], chats)
+        combined = common.sustained_rate(cluster.samples)
         too_many, requests = int(stats["too_many"]), int(stats["requests"])
         share = too_many / max(1, requests)
         print(f"roles:             {held}")
@@ -320,6 +260,12 @@ async def fanout_phase(server: pg_server.PostgresServer, args: argparse.Namespac
         print(
             f"combined rate:     {combined:.1f} msg/s = {combined / rate:.2f} × cap (target ≥ 0.9)"
         )
+        profile = " ".join(f"{r:.0f}" for r in common.rate_profile(cluster.samples))
+        print(f"rate per 10 s:     {profile}")
+        cpu = ", ".join(
+            f"{name} {seconds:.1f} s" for name, seconds in cluster.cpu_seconds().items()
+        )
+        print(f"CPU used:          {cpu} (the machine's load: {os.getloadavg()[0]:.1f})")
         print(
             f"429 answers:       {too_many} of {requests} requests = {100 * share:.2f} % "
             f"(target ≤ 0.5 %)"
@@ -328,10 +274,10 @@ async def fanout_phase(server: pg_server.PostgresServer, args: argparse.Namespac
         ok = ok and share <= TARGET_429
         if alerts:
             ok = await push_check(cluster, chats[:alerts], held) and ok
-        print(f"outbox:            {await outbox(cluster.url)}")
+        print(f"outbox:            {await cluster.outbox()}")
         return ok
     finally:
-        cluster.stop()
+        await cluster.stop()
         print(f"logs:              {cluster.folder}")
 
 
@@ -350,7 +296,7 @@ async def push_check(cluster: Cluster, chats: Sequence[str], held: Mapping[str, 
             break
         await asyncio.sleep(POLL_S)
     got = [after.get(chat, 0) - before.get(chat, 0) for chat in chats]
-    sender = (await roles(cluster.url)).get(SENDER)
+    sender = (await cluster.roles()).get(SENDER)
     print(
         f"breaking push:     confirmed through {through} (push {report.get('id')}), sent by "
         f"{sender}: {sum(1 for g in got if g == 1)} of {len(chats)} readers got it once, "
@@ -363,23 +309,23 @@ async def kill_phase(server: pg_server.PostgresServer, args: argparse.Namespace,
     readers, rate = args.readers, args.rate
     label = "kill-sender" if role == SENDER else "kill-leader"
     cluster = await new_cluster(server, args, label)
-    chats = await prepare(cluster.url, readers, 0)
+    chats = await prepare(cluster.store, readers, 0)
     print(f"\n== {label}: kill -9 the process holding {role!r} a third of the way through")
     try:
         # The first process to start takes every role: killing the sender kills the
         # leader too. To kill a leader that does not send, it runs without a token.
         await cluster.start(args.processes, leader_apart=role == LEADER)
-        await wait_for_roles(cluster.url)
+        await cluster.wait_for_roles()
         if not await cluster.wait_for(readers // 3, readers / rate + 120):
             print("the fan-out did not get a third of the way")
             return False
-        held = await roles(cluster.url)
+        held = await cluster.roles()
         victim = held[role]
         cluster.bots[victim].send_signal(signal.SIGKILL)
         cluster.bots[victim].wait()
         killed_at = time.monotonic()
         accepted = int(cluster.poll()["accepted"])
-        in_flight = accepted - await recorded_sent(cluster.url)
+        in_flight = accepted - await cluster.recorded_sent()
         victim_roles = sorted(r for r, holder in held.items() if holder == victim)
         print(
             f"killed:            {victim} holding {victim_roles}; server had accepted "
@@ -387,18 +333,18 @@ async def kill_phase(server: pg_server.PostgresServer, args: argparse.Namespace,
         )
         took_over = await cluster.taken_over(victim_roles, victim)
         done = await cluster.drained(chats, readers / rate * 2 + 180)
-        resumed = resumed_after(cluster.samples, killed_at, accepted)
-        after = await roles(cluster.url)
+        resumed = common.resumed_after(cluster.samples, killed_at, accepted)
+        after = await cluster.roles()
         print(f"roles taken over:  {took_over - killed_at:.1f} s after the kill")
         stats = cluster.poll()
-        lost, _once, extra = deliveries(stats["per_chat"], chats)
+        lost, _once, extra = common.deliveries(stats["per_chat"], chats)
         print(f"roles after:       {after}")
         shown = "never" if resumed is None else f"{resumed:.1f} s"
         print(f"fan-out resumed:   {shown} after the kill (target ≤ {TARGET_RESUME_S:g} s)")
         print(f"lost:              {lost} (target 0)")
         print(f"duplicates:        {extra} (target ≤ {in_flight}, the sends in flight)")
         print(f"429 answers:       {stats['too_many']} of {stats['requests']} requests")
-        print(f"outbox:            {await outbox(cluster.url)}")
+        print(f"outbox:            {await cluster.outbox()}")
         return bool(
             done
             and lost == 0
@@ -407,7 +353,7 @@ async def kill_phase(server: pg_server.PostgresServer, args: argparse.Namespace,
             and resumed <= TARGET_RESUME_S
         )
     finally:
-        cluster.stop()
+        await cluster.stop()
         print(f"logs:              {cluster.folder}")
 
 

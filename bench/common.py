@@ -187,6 +187,54 @@ def print_fanout(
     print(f"lost:              {lost}; duplicated: {duplicated}; outbox: {outbox}")
 
 
+def deliveries(per_chat: Mapping[str, int], chats: Sequence[str]) -> tuple[int, int, int]:
+    """(readers who got nothing, readers who got exactly one, extra copies) over ``chats``."""
+    counts = [int(per_chat.get(chat, 0)) for chat in chats]
+    return (
+        sum(1 for c in counts if c == 0),
+        sum(1 for c in counts if c == 1),
+        sum(c - 1 for c in counts if c > 1),
+    )
+
+
+def sustained_rate(samples: Sequence[tuple[float, int]]) -> float:
+    """Messages/s between the first and the last sample that saw the count change: the
+    (time, accepted) pairs polled while the fan-out ran, start-up and tail left out."""
+    moving = [s for s in samples if s[1] > 0]
+    if len(moving) < 2:
+        return 0.0
+    first = moving[0]
+    last = next(s for s in moving if s[1] == moving[-1][1])
+    if last[0] <= first[0]:
+        return 0.0
+    return (last[1] - first[1]) / (last[0] - first[0])
+
+
+def rate_profile(samples: Sequence[tuple[float, int]], every: float = 10.0) -> list[float]:
+    """Messages/s in each ``every`` seconds from the first accepted message on (a stall
+    shows as a dip)."""
+    moving = [s for s in samples if s[1] > 0]
+    if not moving:
+        return []
+    rates, start = [], moving[0]
+    for sample in moving[1:]:
+        if sample[0] - start[0] >= every:
+            rates.append((sample[1] - start[1]) / (sample[0] - start[0]))
+            start = sample
+    return rates
+
+
+def resumed_after(
+    samples: Sequence[tuple[float, int]], killed_at: float, at_kill: int
+) -> float | None:
+    """Seconds from ``killed_at`` until the accepted count first grew past ``at_kill`` (its
+    value once the killed process was gone), or None if it never did."""
+    for at, count in samples:
+        if at > killed_at and count > at_kill:
+            return at - killed_at
+    return None
+
+
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     """Serve ``app`` on a free port of 127.0.0.1; return its runner (``cleanup()`` stops
     it) and base URL."""

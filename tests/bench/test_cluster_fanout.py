@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cluster_fanout import deliveries, rate_profile, resumed_after, sustained_rate
+from bench.common import deliveries, rate_profile, resumed_after, sustained_rate
 
 
 def test_deliveries_count_readers_with_none_one_and_the_extra_copies() -> None:
