@@ -6,7 +6,9 @@ server that cannot be used. ``test_schema.py`` covers the same on SQLite's files
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -302,3 +304,36 @@ def test_the_checks_of_this_module_can_fail() -> None:
         assert_one_line_without(leaky, "Sup3rSecret")
     with pytest.raises(AssertionError):
         assert_one_line_without(StoreError("two\nlines"), "x")
+
+
+async def test_a_statement_prepared_before_another_process_migrated_works_again(
+    postgres_url: PostgresUrl,
+) -> None:
+    """A newer digestbot's migration (here a column more) invalidates the statements every
+    running process prepared; each fails at most once, then is prepared again. (Fix for
+    _pg.PgConnection: /work/coord/sql-delivery-seam.diff, forget the statement on
+    InvalidCachedStatementError.)"""
+    store = await Store.open(postgres_url)
+    other = await asyncpg.connect(postgres_url.dsn)
+    try:
+        assert await store.audit_log() == []  # SELECT * FROM audit, now prepared
+        await other.execute("ALTER TABLE audit ADD COLUMN extra TEXT")
+        with contextlib.suppress(sqlite3.DatabaseError):
+            await store.audit_log()
+        assert await store.audit_log() == []
+    finally:
+        await other.close()
+        await store.close()
+
+
+async def test_an_error_postgresql_explains_stays_on_one_line(postgres_url: PostgresUrl) -> None:
+    """asyncpg puts DETAIL and HINT on lines of their own; a logged error is one line
+    (fix for _pg._translate: /work/coord/sql-delivery-seam.diff)."""
+    store = await Store.open(postgres_url)
+    try:
+        await store.upsert_category(Category("climate", "Climate"))
+        with pytest.raises(sqlite3.IntegrityError) as refused:  # its DETAIL names the key
+            await store._db.execute("INSERT INTO categories (slug, name) VALUES ('climate', 'x')")
+        assert "\n" not in str(refused.value) and "already exists" in str(refused.value)
+    finally:
+        await store.close()
