@@ -7,10 +7,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from digests import actions
+from digests.dburl import PostgresUrl
 from digests.models import Subscriber
 from digests.store import Store
 from tests.conftest import CATEGORIES, NOW
+from tests.digests.store.shared_db import ENGINES, target_for, two_stores
 
 SLASH = actions.Spelling()
 GONE = "This chat's settings were deleted; nothing was changed."
@@ -23,12 +27,18 @@ async def _reader(store: Store) -> Subscriber:
     return await store.get_subscriber(sub.id)
 
 
-async def test_300_concurrent_toggles_of_one_button_flip_300_times(tmp_path: Path) -> None:
+@pytest.fixture(params=ENGINES)
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Path | PostgresUrl:
+    """One database (SQLite file or PostgreSQL) that two processes' stores open."""
+    return target_for(request, tmp_path)
+
+
+async def test_300_concurrent_toggles_of_one_button_flip_300_times(
+    shared: Path | PostgresUrl,
+) -> None:
     # Every press read the same stale subscriber (not subscribed): before, each one
     # subscribed, and the chat ended subscribed after an even number of flips.
-    store = await Store.open(tmp_path / "t.db")
-    other = await Store.open(tmp_path / "t.db")  # a second process's connection
-    try:
+    async with two_stores(shared) as (store, other):  # a second process's connection
         stale = await _reader(store)
         replies = await asyncio.gather(
             *(
@@ -39,17 +49,12 @@ async def test_300_concurrent_toggles_of_one_button_flip_300_times(tmp_path: Pat
         assert (await store.get_subscriber(stale.id)).categories == ()
         assert replies.count("Subscribed to Climate.") == 150
         assert replies.count("Unsubscribed from Climate.") == 150
-    finally:
-        await other.close()
-        await store.close()
 
 
 async def test_300_concurrent_chooses_subscribe_once_and_double_taps_are_idempotent(
-    tmp_path: Path,
+    shared: Path | PostgresUrl,
 ) -> None:
-    store = await Store.open(tmp_path / "c.db")
-    other = await Store.open(tmp_path / "c.db")
-    try:
+    async with two_stores(shared) as (store, other):
         stale = await _reader(store)
         replies = await asyncio.gather(
             *(
@@ -65,9 +70,6 @@ async def test_300_concurrent_chooses_subscribe_once_and_double_taps_are_idempot
             reply = await actions.choose(store, fresh, "climate", False, now=NOW, by="t:7")
             assert reply == "Unsubscribed from Climate."
         assert (await store.get_subscriber(stale.id)).categories == ()
-    finally:
-        await other.close()
-        await store.close()
 
 
 async def test_a_change_racing_a_forget_is_answered_and_stores_nothing(store: Store) -> None:

@@ -1,5 +1,6 @@
-"""The publish count under pressure: two processes (two stores on one database file)
-racing for a channel's tenth publish of the hour, and a clock set back."""
+"""The publish count under pressure: two processes (two stores on one SQLite file or one
+PostgreSQL database) racing for a channel's tenth publish of the hour, and a clock set
+back."""
 
 from __future__ import annotations
 
@@ -7,14 +8,23 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
+from digests.dburl import PostgresUrl
 from digests.store import Store
 from tests.conftest import NOW
+from tests.digests.store.shared_db import ENGINES, target_for, two_stores
 
 
-async def test_two_processes_racing_for_the_tenth_publish_get_one(tmp_path: Path) -> None:
-    path = tmp_path / "bot.db"
-    first, second = await Store.open(path), await Store.open(path)
-    try:
+@pytest.fixture(params=ENGINES)
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Path | PostgresUrl:
+    return target_for(request, tmp_path)
+
+
+async def test_two_processes_racing_for_the_tenth_publish_get_one(
+    shared: Path | PostgresUrl,
+) -> None:
+    async with two_stores(shared) as (first, second):
         await first.upsert_subscriber("discord", "555", now=NOW, guild_id="500")
         await first.set_announcement("discord", "555", True)
         for n in range(9):
@@ -28,9 +38,11 @@ async def test_two_processes_racing_for_the_tenth_publish_get_one(tmp_path: Path
             )
         )
         assert sum(1 for r in raced if r is not None and r.verdict.allowed) == 1
-    finally:
-        await first.close()
-        await second.close()
+        # Every try was recorded, the one allowed as counted and the rest as limited.
+        channel = await second.find_subscriber("discord", "555")
+        assert channel is not None
+        recorded = await second.publishes_of(channel.id)
+        assert sorted(outcome for _, outcome in recorded) == ["limited"] * 19 + ["published"] * 10
 
 
 async def test_a_clock_set_back_still_counts_the_hours_publishes(store: Store) -> None:

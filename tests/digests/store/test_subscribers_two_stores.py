@@ -21,28 +21,21 @@ from digests.models import Subscriber
 from digests.signup import Joined
 from digests.store import Store
 from tests.conftest import CATEGORIES, NOW
+from tests.digests.store import shared_db
+from tests.digests.store.shared_db import ENGINES, target_for
 
 TAPS = 50
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 async def two_stores(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Store, Store]]:
     """Two stores on one database, as two processes would open it, with the categories."""
-    if request.param == "postgresql":
-        target = request.getfixturevalue("postgres_url")
-    else:
-        target = tmp_path / "shared.db"
-    first = await Store.open(target)
-    second = await Store.open(target)
-    try:
+    async with shared_db.two_stores(target_for(request, tmp_path)) as (first, second):
         for category in CATEGORIES:
             await first.upsert_category(category)
         yield first, second
-    finally:
-        await first.close()
-        await second.close()
 
 
 def draft(chat: str) -> Subscriber:
