@@ -117,3 +117,24 @@ async def test_concurrent_presses_and_a_forget_never_raise(store: Store) -> None
     assert all(isinstance(r, str) for r in results)
     assert GONE in results  # the presses after the forget were answered, not stored
     assert await store.find_subscriber("telegram", "-100") is None
+
+
+async def test_presses_in_one_process_and_a_forget_in_another_never_raise(
+    shared: Path | PostgresUrl,
+) -> None:
+    async with two_stores(shared) as (store, other):
+        sub = await _reader(store)
+        presses = [
+            actions.choose((store, other)[i % 2], sub, "climate", i % 2 == 0, now=NOW, by="t:7")
+            for i in range(100)
+        ]
+        results = await asyncio.gather(
+            *presses[:50], actions.forget(other, sub, by="telegram:9", now=NOW), *presses[50:]
+        )
+        assert all(isinstance(r, str) for r in results)
+        # Neither process stored the chat again, nor a subscription of it.
+        for either in (store, other):
+            assert await either.find_subscriber("telegram", "-100") is None
+            assert await either.list_subscribers() == []
+        late = actions.choose(store, sub, "climate", True, now=NOW, by="t:7")
+        assert await late == GONE
