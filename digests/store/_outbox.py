@@ -133,15 +133,13 @@ async def insert_entries(
     return int(row[0]) if row else 0
 
 
-async def requeue_sending(db: aiosqlite.Connection, *, holder: str | None, now: datetime) -> int:
-    """Inside a write transaction: put the entries ``holder`` holds 'sending' (every
-    'sending' entry when ``holder`` is None) back in the queue untouched, their lease
-    cleared; return how many."""
-    where, params = ("", ()) if holder is None else (" AND claimed_by = ?", (holder,))
+async def requeue_sending(db: aiosqlite.Connection, *, holder: str, now: datetime) -> int:
+    """Inside a write transaction: put the entries ``holder`` holds 'sending' back in the
+    queue untouched, their lease cleared; return how many."""
     cursor = await db.execute(
         "UPDATE outbox SET status = 'queued', claimed_by = NULL, lease_until = NULL, "
-        f"updated_at = ? WHERE status = 'sending'{where}",
-        (to_db(now), *params),
+        "updated_at = ? WHERE status = 'sending' AND claimed_by = ?",
+        (to_db(now), holder),
     )
     return cursor.rowcount
 
@@ -298,12 +296,6 @@ class OutboxStore(StoreBase):
         or starting again under the same name after a crash); return how many."""
         async with self._transaction() as db:
             return await requeue_sending(db, holder=holder, now=now)
-
-    # kept until bot/run.py moves to release_held
-    async def requeue_abandoned(self, *, now: datetime) -> int:
-        """Every entry left 'sending', whoever holds it, back to the queue (the old start)."""
-        async with self._transaction() as db:
-            return await requeue_sending(db, holder=None, now=now)
 
     async def outbox_counts(self) -> dict[str, dict[str, int]]:
         """Entries per platform and status, for ``digestbot stats``."""
