@@ -323,8 +323,30 @@ class DeliveryWorker:
             entry.id
         )
 
+    def _may(self, platform: str) -> bool:
+        """Whether this process may send for ``platform`` now (it may lose the role)."""
+        return self._may_send is None or platform in self._may_send()
+
+    async def _let_go(self, entry: OutboxEntry) -> bool:
+        """Put a taken entry back in the queue before its next part, if the worker is
+        stopping or may no longer send for its platform (another process took the role:
+        two senders would break the bot token's cap). True when it was let go."""
+        if not self._stopping and self._may(entry.platform):
+            return False
+        try:
+            await self._store.release(entry.id, now=self._clock.now())
+        except Exception as error:  # not sent, so never dead-lettered for this
+            log.warning(
+                "outbox entry %s could not be put back in the queue (%s); it is taken "
+                "again once its lease runs out",
+                entry.id,
+                one_line(error),
+            )
+        return True
+
     async def _wait_turn(self, entry: OutboxEntry, chat_id: str) -> bool:
-        """Wait for the chat's turn; False (the entry released) if the worker is stopping.
+        """Wait for the chat's turn; False (the entry released) if the worker is stopping
+        or may no longer send for the entry's platform.
 
         The chat's own pace first, then the platform's: booked at once, a chat's next part
         a second away would hold the global budget, and every other chat, until then."""
@@ -332,8 +354,7 @@ class DeliveryWorker:
             wait = wait_of(entry.platform, chat_id, self._monotonic())
             if wait > 0:
                 await self._sleep(wait)
-                if self._stopping:
-                    await self._store.release(entry.id, now=self._clock.now())
+                if await self._let_go(entry):
                     return False
         return True
 
@@ -353,8 +374,7 @@ class DeliveryWorker:
         rate_limited = 0
         migrated = False
         while part < len(entry.payload_ids):
-            if self._stopping:
-                await self._store.release(entry.id, now=self._clock.now())
+            if await self._let_go(entry):
                 return
             message = bodies[part]
             if message is None:

@@ -212,3 +212,29 @@ async def test_an_own_entry_handed_back_by_a_claim_is_not_sent_twice(store: Stor
     assert await first == 1
     assert slow.sent == ["telegram-0"]
     assert await statuses(store) == {"sent": 1}
+
+
+async def test_a_worker_that_loses_its_platform_lets_the_entry_go_before_its_next_part(
+    store: Store, other: Store
+) -> None:
+    sub = await store.upsert_subscriber("telegram", "reader", now=NOW)
+    parts = [OutgoingMessage(text=f"part {n}") for n in range(2)]
+    await store.enqueue([OutboxItem(sub.id, "digest", "2026-11-27", "telegram", parts)], now=NOW)
+    for name in ("a", "b"):
+        await store.beat(name, roles=(), in_flight=0, started_at=NOW, now=NOW)
+    clock = FakeClock(NOW)
+    allowed = {"telegram"}
+    slow = BlockingSender()
+    losing = worker(store, clock, {"telegram": slow}, "a", may_send=lambda: allowed)
+    first = asyncio.create_task(losing.run_once())
+    await asyncio.wait_for(slow.started.wait(), 20)
+    allowed.clear()  # another process took the sender role while part 0 was sent
+    slow.release.set()
+    assert await first == 1
+    row = await store._fetchone("SELECT status, parts_sent, claimed_by FROM outbox")
+    assert row is not None and tuple(row) == ("queued", 1, None)
+    taker_sender = RecordingSender("telegram")
+    assert await worker(other, clock, {"telegram": taker_sender}, "b").run_once() == 1
+    assert [m.text for _, m in taker_sender.sent] == ["part 1"]
+    assert slow.sent == ["reader"]
+    assert losing.in_flight() == 0
