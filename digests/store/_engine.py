@@ -63,10 +63,10 @@ class Dialect:
             return f"CAST(CAST({column} AS jsonb) || to_jsonb(CAST(? AS TEXT)) AS TEXT)"
         return f"json_insert({column}, '$[#]', ?)"
 
-    @property
-    def skip_locked(self) -> str:
-        """Appended to a SELECT that claims rows: others' claims are skipped, not waited on."""
-        return " FOR UPDATE SKIP LOCKED" if self.postgres else ""
+    def skip_locked(self, table: str) -> str:
+        """Appended to a SELECT that claims ``table``'s rows (others it joins to read are
+        not locked): rows another transaction claims are skipped, not waited on."""
+        return f" FOR UPDATE OF {table} SKIP LOCKED" if self.postgres else ""
 
 
 SQLITE = Dialect("sqlite")

@@ -192,7 +192,7 @@ class OutboxStore(StoreBase):
                                AND NOT EXISTS (SELECT 1 FROM processes p
                                                WHERE p.name = o.claimed_by
                                                  AND p.heartbeat_at >= ?)))
-                    ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked}""",
+                    ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked("o")}""",
                 (*platforms, stamp, holder, to_db(now - dead_after), limit),
             ) as cursor:
                 rows = list(await cursor.fetchall())
@@ -202,7 +202,7 @@ class OutboxStore(StoreBase):
                         JOIN subscribers s ON s.id = o.subscriber_id
                         WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
                           AND o.platform IN ({platform_list})
-                        ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked}""",
+                        ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked("o")}""",
                     (stamp, *platforms, limit - len(rows)),
                 ) as cursor:
                     rows.extend(await cursor.fetchall())
