@@ -128,9 +128,7 @@ class Runner:
         async def run() -> None:
             if self.stop.is_set():
                 return
-            task = asyncio.create_task(guarded())
-            self.jobs.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self.jobs.discard)  # type: ignore[arg-type]
+            task = self._track(asyncio.create_task(guarded()))
             # The scheduler cancels the job it is running when it shuts down, and logged
             # that CancelledError with a traceback: the tick goes on in its own task, which
             # the shutdown lets finish (or cancels after the grace period), quietly.
@@ -138,6 +136,12 @@ class Runner:
                 await asyncio.shield(task)
 
         return run
+
+    def _track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """A task the shutdown lets finish (or cancels after the grace period)."""
+        self.jobs.add(task)
+        task.add_done_callback(self.jobs.discard)
+        return task
 
     def _sending_platforms(self) -> set[str]:
         """The platforms whose 'sender:<platform>' role this process holds: one process
@@ -210,8 +214,7 @@ class Runner:
         if self.stop.is_set():
             return
         for task in await self.poller.tick():
-            self.jobs.add(task)  # type: ignore[arg-type]
-            task.add_done_callback(self.jobs.discard)  # type: ignore[arg-type]
+            self._track(task)
 
     async def retention(self) -> None:
         if not self.roles.holds(LEADER):
@@ -308,20 +311,25 @@ class Runner:
             )
         return scheduler
 
+    async def _drop_roles(self, roles: asyncio.Task[None] | None) -> None:
+        """Stop the roles loop, which drops the roles (the leader's polling stops), unless
+        a round hangs on a database that does not answer; then stop taking commands."""
+        if roles is not None:
+            await asyncio.wait({roles}, timeout=SHUTDOWN_GRACE_S)
+            roles.cancel()
+            await asyncio.gather(roles, return_exceptions=True)
+        await self.commands.close()
+
     async def run(self) -> int:
         """Run until SIGTERM/SIGINT (or ``stop``); return the exit status. A broken set-up
         (a template that fails, a database it cannot write, an API_BIND it cannot listen on)
         raises TemplateError, StoreError or SettingsError before anything is sent."""
         store = self.app.store
         self.app.renderer.check(SUPPORTED_LANGUAGES)
+        ttl = self.app.settings.cluster.leader_lease
         try:
             # The first write: a read-only database is found here, not at the first tick.
-            requeued = await join(
-                store,
-                self.name,
-                now=self.app.clock.now(),
-                ttl=self.app.settings.cluster.leader_lease,
-            )
+            requeued = await join(store, self.name, now=self.app.clock.now(), ttl=ttl)
             # Articles a crash or an older version left without a story reach digests again.
             await group_orphans(
                 store, now=self.app.clock.now(), window=self.app.settings.story_window
@@ -347,6 +355,8 @@ class Runner:
             )
             if self.commands.webhook:  # served by every process (behind one load balancer)
                 await self.commands.start()
+            learn = self.commands.learn_username(self.senders.get("telegram"))
+            self._track(asyncio.create_task(learn))
             await self.start_discord()
             await self.stop.wait()
         finally:
@@ -358,12 +368,7 @@ class Runner:
             self.stop.set()
             if scheduler.running:
                 scheduler.shutdown(wait=False)
-            if roles is not None:  # drops the roles: the leader's polling stops
-                # (unless a round hangs on a database that does not answer)
-                await asyncio.wait({roles}, timeout=SHUTDOWN_GRACE_S)
-                roles.cancel()
-                await asyncio.gather(roles, return_exceptions=True)
-            await self.commands.close()
+            await self._drop_roles(roles)
             if self.api_runner is not None:
                 await self.api_runner.cleanup()
             self.worker.stop()

@@ -110,6 +110,22 @@ class TelegramCommands:
             return
         self.running = await start_telegram(self.app, self.pacer, self.out)
 
+    async def learn_username(self, sender: Any) -> None:
+        """The bot's username for the links this process hands out (/api/links), from
+        getMe through the Telegram ``sender``'s bot: a process that does not poll never
+        starts the application that would learn it. Nothing when it is known, there is no
+        sender, or Telegram does not answer."""
+        bot = getattr(sender, "bot", None)
+        if self.app.identity.telegram_username or bot is None:
+            return
+        try:
+            me = await bot.get_me()
+        except Exception as exc:  # links wait for the leader, or TELEGRAM_BOT_USERNAME
+            log.warning("could not learn the Telegram bot's username: %s", exc)
+            return
+        if not self.app.identity.telegram_username:
+            self.app.identity.telegram_username = me.username
+
     async def stop(self, why: str = "") -> None:
         running, self.running = self.running, None
         if running is not None:

@@ -98,6 +98,10 @@ async def test_long_polling_follows_the_leader(
         first = a.telegram
         assert first is not None and first.application.updater.running
         assert b.telegram is None
+        # b does not poll, yet its links name the bot: it asks getMe through its sender.
+        assert b.app.identity.telegram_username is None
+        await b.commands.learn_username(b.senders["telegram"])
+        assert b.app.identity.telegram_username == "digest_test_bot"
         # a stops renewing (it hangs): once its lease has run out, b leads and polls.
         clock.advance(a.app.settings.cluster.leader_lease)
         await b.roles.step()
