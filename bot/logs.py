@@ -31,6 +31,9 @@ _URL_PASSWORD = re.compile(
     r"([^\s/?#]+)(@)"
 )
 URL_PASSWORD_SHOWN = "***"
+# The password as a URL's query parameter (postgresql://host/db?password=…), which libpq
+# and asyncpg take too.
+_QUERY_PASSWORD = re.compile(r"(?i)(://[^\s]*?[?&]password=)(?!\*\*\*(?:[&#\s]|$))([^&#\s]+)")
 # A part of a secret between ':' or '.' this long is a secret itself: a Telegram token's
 # part after the bot id (35 characters), a Discord token's first and last segments. A
 # server may echo a part alone, as in "Invalid port: '<secret half>'".
@@ -70,6 +73,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         if "://" in text:  # first: a secret's [REDACTED] must not end a URL's password
             text = _URL_PASSWORD.sub(rf"\1{URL_PASSWORD_SHOWN}\3", text)
+            text = _QUERY_PASSWORD.sub(rf"\1{URL_PASSWORD_SHOWN}", text)
         if self._pattern is not None:
             text = self._pattern.sub(REDACTED, text)
         for shape in _TOKEN_SHAPES:
@@ -139,6 +143,9 @@ def database_secrets(database: object) -> list[str]:
     secret like the tokens. Within a URL it is redacted whatever its length (``redact``);
     alone, like every secret, from 8 characters on (a shorter one would blank out
     ordinary words)."""
+    passwords = getattr(database, "passwords", None)
+    if callable(passwords):  # every spelling: as written and percent-decoded
+        return [p for p in passwords() if isinstance(p, str) and p]
     password = getattr(database, "password", None)
     return [password] if isinstance(password, str) and password else []
 

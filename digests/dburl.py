@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+# libpq and asyncpg also take the password as a query parameter (``?password=…``); it is
+# as secret there as in the user part.
+QUERY_PASSWORD = re.compile(r"(?i)((?:^|[?&])password=)([^&#\s]+)")
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,27 @@ class PostgresUrl:
 
     @property
     def password(self) -> str | None:
-        return urlsplit(self.dsn).password
+        """The password, from the user part or (as libpq and asyncpg take it) from a
+        ``password=`` query parameter; None without one."""
+        parts = urlsplit(self.dsn)
+        if parts.password:
+            return parts.password
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if key.lower() == "password" and value:
+                return value
+        return None
+
+    def passwords(self) -> list[str]:
+        """Every spelling of the password an error may echo: as written in the URL, and
+        percent-decoded (as asyncpg sends it)."""
+        found: list[str] = []
+        parts = urlsplit(self.dsn)
+        raw = [parts.password] + [m.group(2) for m in QUERY_PASSWORD.finditer(parts.query)]
+        for one in raw:
+            for spelling in (one, unquote(one) if one else one):
+                if spelling and spelling not in found:
+                    found.append(spelling)
+        return found
 
 
 def redact_url(url: str) -> str:
@@ -31,10 +56,11 @@ def redact_url(url: str) -> str:
         password = parts.password
     except ValueError:
         return "postgresql://…"
-    if not password:
+    query = QUERY_PASSWORD.sub(lambda m: m.group(1) + "***", parts.query)
+    if not password and query == parts.query:
         return url
-    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1) if password else parts.netloc
+    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 def parse_database_url(url: str) -> Path | PostgresUrl:
