@@ -8,16 +8,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 
 from bot.cluster import LEADER, sender_role
 from bot.run import Runner
-from bot.settings import PlatformSettings
+from bot.settings import PlatformSettings, load_bot_settings
 from bot.telegram.settings import TelegramSettings
 from bot.wiring import open_app
 from digests.cluster_settings import ClusterSettings
@@ -27,9 +29,11 @@ from digests.settings import Settings
 from digests.timeutil import FakeClock
 from tests.builders import add_article, due_reader
 from tests.conftest import NOW
+from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:roles-test-token"
+SECRET = "webhook-secret-0123456789"
 FEED = Path(__file__).parents[1] / "fixtures" / "feeds" / "rss2.xml"
 
 
@@ -179,3 +183,58 @@ async def test_each_due_feed_is_fetched_by_one_process(
         await a.poll()
         await until(lambda: hits == {"slow": 2, "quick": 2} and not b.jobs)
         assert not a.jobs
+
+
+async def test_in_webhook_mode_every_process_serves_the_webhook(
+    tmp_path: Path,
+    local_server,  # type: ignore[no-untyped-def]
+) -> None:
+    """Behind one load balancer any process may receive an update: each serves the
+    webhook from its start, leading or not (the whole run, on the system clock)."""
+    fake = FakeTelegram(token=TOKEN)
+    base = await local_server(fake.app())
+    db = tmp_path / "hook.db"
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    async with contextlib.AsyncExitStack() as stack:
+        runners, tasks = [], []
+        for name, port in zip(("a", "b"), ports, strict=True):
+            settings = load_bot_settings(
+                {
+                    "DATABASE_URL": f"sqlite:///{db}",
+                    "PROCESS_NAME": name,
+                    "TELEGRAM_BOT_TOKEN": TOKEN,
+                    "TELEGRAM_API_BASE_URL": f"{base}/bot",
+                    "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram",
+                    "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                    "TELEGRAM_WEBHOOK_BIND": f"127.0.0.1:{port}",
+                }
+            )
+            app = await stack.enter_async_context(
+                open_app(settings.core, platforms=settings.platforms)
+            )
+            runners.append(Runner(app, io.StringIO()))
+        try:
+            tasks = [asyncio.create_task(runner.run()) for runner in runners]
+            outs = [runner.out for runner in runners]
+            await until(lambda: all("commands on (webhook)" in o.getvalue() for o in outs))  # type: ignore[attr-defined]
+            await until(lambda: sum(r.roles.holds(LEADER) for r in runners) == 1)
+            follower = next(r for r in runners if not r.roles.holds(LEADER))
+            port = ports[runners.index(follower)]
+            update = {"update_id": 1, **tu.command("/help", chat_id=42)}
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(
+                    f"http://127.0.0.1:{port}/telegram",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+            assert answer.status_code == 200
+            await until(lambda: fake.sent_to("42"))
+            assert follower.telegram is not None
+        finally:
+            for runner in runners:
+                runner.stop.set()
+            assert await asyncio.wait_for(asyncio.gather(*tasks), 30) == [0, 0]
