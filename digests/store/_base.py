@@ -42,6 +42,11 @@ class StoreBase:
         dialect: Dialect = SQLITE,
     ) -> None:
         self._db = db
+        # What _fetchall/_fetchone read through. On PostgreSQL a connection of its own: a
+        # read another task makes while a write transaction is open must not run inside
+        # it (a failed read would abort that transaction; SQLite's would not), nor wait
+        # behind the write lock (on SQLite, WAL never makes a reader wait for a writer).
+        self._reader: Any = db
         self.path = path  # printing it never shows a password
         self.dialect = dialect
         # Tables given explicit ids in this PostgreSQL transaction: their sequences are
@@ -108,6 +113,7 @@ class StoreBase:
         except Exception as exc:
             raise StoreError(connect_error(url, exc)) from None
         store = cls(PgConnection(connect, conn), url, POSTGRES)  # type: ignore[arg-type]
+        store._reader = PgConnection(connect, None)  # connects at its first read
         try:
             if not create and await store.schema_version() == 0:
                 # As a missing SQLite file: read-only commands do not set a database up.
@@ -121,6 +127,8 @@ class StoreBase:
         return store
 
     async def close(self) -> None:
+        if self._reader is not self._db:
+            await self._reader.close()
         await self._db.close()
 
     async def health(self, timeout: float = 5.0) -> str | None:
@@ -140,6 +148,10 @@ class StoreBase:
                 return "the database file was replaced since it was opened; restart digestbot"
         try:
             await asyncio.wait_for(self.schema_version(), timeout)
+            if self._db is not self._reader and self._db.closed:  # type: ignore[attr-defined]
+                # Reads answer on their own connection; a lost write connection (nothing
+                # may be waiting on it) must connect again too.
+                await asyncio.wait_for(self._db.execute("SELECT 1"), timeout)
         except Exception as exc:  # any failure to answer is the answer
             return f"database does not answer: {type(exc).__name__}: {exc}"[:300]
         return None
@@ -278,11 +290,11 @@ class StoreBase:
             )
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
+        async with self._reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
+        async with self._reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
 

@@ -37,8 +37,13 @@ class PgDatabaseError(sqlite3.DatabaseError, DigestbotError):
 
 
 def _as_text(value: Any) -> Any:
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        # PostgreSQL text cannot hold U+0000: the server refuses the whole statement where
+        # SQLite stores or looks the text up. U+FFFD (what a decoder puts for a byte it
+        # cannot read) keeps the length and matches no stored text that had no NUL.
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if isinstance(value, bool):
         return str(int(value))
     if isinstance(value, (int, float)):
@@ -138,7 +143,7 @@ def _translate(exc: BaseException) -> BaseException:
     import asyncpg  # loaded only once PostgreSQL is in use
 
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-        return PgIntegrityError(str(exc))
+        return PgIntegrityError(_one_line(exc))
     if isinstance(
         exc,
         (
@@ -152,15 +157,20 @@ def _translate(exc: BaseException) -> BaseException:
     ):
         return PgOperationalError(f"database connection lost: {type(exc).__name__}: {exc}")
     if isinstance(exc, asyncpg.PostgresError):
-        return PgDatabaseError(str(exc))
+        return PgDatabaseError(_one_line(exc))
     return exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """asyncpg's message with its DETAIL and HINT lines joined into one line."""
+    return "; ".join(" ".join(line.split()) for line in str(exc).splitlines() if line.strip())
 
 
 class PgConnection:
     """One asyncpg connection behind aiosqlite's API: statements take turns (asyncpg allows
     one at a time per connection), and each SQL text is prepared once."""
 
-    def __init__(self, connect: Callable[[], Any], conn: asyncpg.Connection) -> None:
+    def __init__(self, connect: Callable[[], Any], conn: asyncpg.Connection | None) -> None:
         self._connect = connect
         self._conn: asyncpg.Connection | None = conn
         self._lock = asyncio.Lock()
@@ -211,16 +221,34 @@ class PgConnection:
                 if not params and _is_control(sql):
                     status = await conn.execute(sql)
                     self._track(sql)
+                    if status == "ROLLBACK" and _is_commit(sql):
+                        # PostgreSQL answers COMMIT with ROLLBACK, and no error, when a
+                        # statement of the transaction failed and its error was caught:
+                        # nothing of it was written, which must not pass for success.
+                        raise PgOperationalError(
+                            "the transaction was aborted by a failed statement; "
+                            "nothing of it was written"
+                        )
                     return PgCursor([], _status_count(status))
                 statement, coercers = await self._prepared(conn, sql)
                 args = _arguments(coercers, params)
                 rows = await statement.fetch(*args)
                 return PgCursor(list(rows), _status_count(statement.get_statusmsg()))
             except Exception as exc:
+                self._forget_if_stale(sql, exc)
                 translated = _translate(exc)
                 if translated is exc:
                     raise
                 raise translated from exc
+
+    def _forget_if_stale(self, sql: str, exc: BaseException) -> None:
+        """A statement prepared before another process changed the schema (a newer
+        digestbot's migration) fails once, and is prepared again at its next use instead
+        of failing until this process restarts."""
+        import asyncpg  # loaded only once PostgreSQL is in use
+
+        if isinstance(exc, asyncpg.InvalidCachedStatementError):
+            self._statements.pop(sql, None)
 
     def _track(self, sql: str) -> None:
         word = sql.strip().split(None, 1)[0].upper()
@@ -242,6 +270,7 @@ class PgConnection:
                 statement, coercers = await self._prepared(conn, sql)
                 await statement.executemany([_arguments(coercers, row) for row in rows])
             except Exception as exc:
+                self._forget_if_stale(sql, exc)
                 translated = _translate(exc)
                 if translated is exc:
                     raise
@@ -276,6 +305,10 @@ def _arguments(coercers: Sequence[Callable[[Any], Any]], params: Sequence[Any]) 
             f"Incorrect number of bindings supplied: {len(coercers)} wanted, {len(params)} given"
         )
     return [coerce(value) for coerce, value in zip(coercers, params, strict=True)]
+
+
+def _is_commit(sql: str) -> bool:
+    return sql.strip().split(None, 1)[0].upper() in ("COMMIT", "END")
 
 
 def _is_control(sql: str) -> bool:

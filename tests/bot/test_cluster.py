@@ -261,7 +261,8 @@ async def test_a_postgresql_server_out_of_reach_drops_the_roles_until_it_is_back
         assert roles.holds(LEADER)
         # The server ends the connection, and connecting again fails (it is out of reach).
         connection = store._db
-        pid = (await store._fetchone("SELECT pg_backend_pid()"))[0]  # type: ignore[index]
+        # The write connection's (reads have a connection of their own).
+        pid = (await (await store._db.execute("SELECT pg_backend_pid()")).fetchone())[0]
         await admin._fetchone("SELECT pg_terminate_backend(CAST(? AS INTEGER))", (pid,))
         for _ in range(1000):
             if connection.closed:  # type: ignore[attr-defined]
