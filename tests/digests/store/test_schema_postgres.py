@@ -337,3 +337,30 @@ async def test_an_error_postgresql_explains_stays_on_one_line(postgres_url: Post
         assert "\n" not in str(refused.value) and "already exists" in str(refused.value)
     finally:
         await store.close()
+
+
+async def test_reads_do_not_wait_while_another_process_writes(postgres_url: PostgresUrl) -> None:
+    """Another process holds the write lock; this process's write waits for it, and its
+    reads (and health) still answer, as SQLite's WAL lets them."""
+    store = await Store.open(postgres_url)
+    other = await asyncpg.connect(postgres_url.dsn)
+    try:
+        await other.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK_KEY)
+        write = asyncio.ensure_future(store.upsert_category(Category("climate", "Climate")))
+
+        async def write_waiting() -> None:
+            while not await other.fetchval(
+                "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            ):
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(write_waiting(), WITHIN_S)
+        assert await asyncio.wait_for(store.list_categories(), WITHIN_S) == []
+        assert await asyncio.wait_for(store.health(), WITHIN_S) is None
+        assert not write.done()
+        await other.execute("SELECT pg_advisory_unlock($1)", WRITE_LOCK_KEY)
+        await asyncio.wait_for(write, WITHIN_S)
+        assert [c.slug for c in await store.list_categories()] == ["climate"]
+    finally:
+        await other.close()
+        await store.close()
