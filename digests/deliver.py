@@ -1,21 +1,13 @@
 """The delivery worker: drain the outbox through one Sender per platform.
 
 Pacing is planned ahead with the Pacer; a part is recorded only once the platform accepted
-it, so a restart resumes at the first unsent part; the subscriber's cursor moves only when
-a whole digest went out. What to do about each kind of failure is decided by
-``decide_failure`` (in ``digests.delivery_decisions``), a pure function; the worker only
-carries it out.
-
-Several processes may send from one outbox: each worker claims under its process's name
-(``holder``) with a lease, renews the leases of the entries it is sending every third of
-the lease (a background task of ``run``, timed by the worker's clock), and takes from the
-store only the platforms ``may_send`` allows it (one sending process per platform keeps a
-bot token's cap). An entry whose holder died is taken over by another process's claim.
-
-The worker never ends on an error: an entry whose delivery fails unexpectedly (the store
-failing, a bug) is logged in one line and dead-lettered, and the next one goes out; an
-outbox that cannot be read is tried again with backoff. The entries of a chat forgotten
-while they were being sent are dropped, with one log line for the chat.
+it, so a restart resumes at the first unsent part; the cursor moves only when a whole
+digest went out. Failures are decided by ``delivery_decisions.decide_failure`` (pure).
+Several processes may send from one outbox: a worker claims under its process's name with
+a lease it renews while sending, only for the platforms ``may_send`` allows (one sender per
+bot token); an entry whose holder died is taken over by another's claim. The worker never
+ends on an error: an entry failing unexpectedly is logged and dead-lettered, an unreadable
+outbox retried with backoff, a forgotten chat's entries dropped with one log line.
 """
 
 # long module: one worker loop and what it does with each outcome, read together

@@ -1,4 +1,5 @@
 """The parts of ``digestbot run`` that start and stop one adapter each (Telegram, Discord,
-the admin API), so that ``bot.run.Runner`` only orders them. Each module imports its
-platform library at the top; ``bot.run`` imports a module only when its adapter is
-configured, so a process without a Discord token never loads discord.py."""
+the admin API) and build the senders, so that ``bot.run.Runner`` only orders them.
+``bot.run`` imports a module only when its adapter is configured, so a process without a
+Discord token never loads discord.py; python-telegram-bot is loaded when the Telegram
+commands or sender start."""
