@@ -74,10 +74,26 @@ async def start_discord(
     if discord.shard_ids is not None:
         shards = f"; shards {','.join(map(str, discord.shard_ids))} of {discord.shard_count}"
     out.write(f"discord on as {client.user} (commands: {synced}{shards})\n")
+    if discord.shard_ids is None and await _others_running(app):
+        out.write(
+            "warning: other digestbot processes share this database and DISCORD_SHARD_IDS is "
+            "unset: every process receives every Discord command; give each its own shards\n"
+        )
     out.flush()
     # The store counts publishes in announcement channels (Discord's hourly limit).
     sender = DiscordSender(client.http, app.store, app.clock)
     return DiscordRunning(client, sender, gateway)
+
+
+async def _others_running(app: App) -> bool:
+    """Whether another process beat recently (within LEADER_LEASE_SECONDS)."""
+    now, me = app.clock.now(), app.settings.cluster.name
+    try:
+        processes = await app.store.processes()
+    except Exception:  # a warning only: the database's trouble shows elsewhere
+        return False
+    fresh = app.settings.cluster.leader_lease
+    return any(p.name != me and now - p.heartbeat_at <= fresh for p in processes)
 
 
 async def _gateway(client: DigestClient, out: TextIO) -> None:
