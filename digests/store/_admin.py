@@ -185,7 +185,14 @@ class AdminStore(StoreBase):
                     row = await cursor.fetchone()
                 if row is None:
                     raise StoreError(f"the article {article.url} could not be stored")
-                story_id, items = await content(int(row[0]))
+                # The callback reads through the store's reader, which on PostgreSQL is a
+                # connection of its own and would not see this uncommitted article: for
+                # the call, reads go through this transaction (on SQLite they always do).
+                reader, self._reader = self._reader, db
+                try:
+                    story_id, items = await content(int(row[0]))
+                finally:
+                    self._reader = reader
                 return await _open_push(
                     db,
                     items,
