@@ -55,6 +55,7 @@ BOTH_ENGINES = (
     "tests/digests/test_breaking",
     "tests/digests/test_actions",
     "tests/digests/test_signup",
+    "tests/digests/test_push_entries",
     "tests/e2e/",
 )
 

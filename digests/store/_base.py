@@ -106,7 +106,13 @@ class StoreBase:
         import asyncpg  # only loaded when PostgreSQL is used
 
         async def connect() -> asyncpg.Connection:
-            return await asyncpg.connect(url.dsn, timeout=CONNECT_TIMEOUT_S)
+            # A frozen process holding a write transaction (and with it the write lock
+            # every process takes) is cut off after a minute instead of stalling them all.
+            return await asyncpg.connect(
+                url.dsn,
+                timeout=CONNECT_TIMEOUT_S,
+                server_settings={"idle_in_transaction_session_timeout": "60000"},
+            )
 
         try:
             conn = await connect()
