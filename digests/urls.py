@@ -22,8 +22,11 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
 # The longest link accepted anywhere (the API, imports, feeds, the command line): longer
-# is no address anyone shares, and it is stored, indexed and shown.
-MAX_URL_CHARS = 4096
+# is no address anyone shares (browsers and sitemaps stop near 2,000), and it is stored,
+# indexed and shown. A canonical URL is ASCII, so this is also its size in bytes: it
+# keeps the (scope, url) and feed URL index rows under PostgreSQL's limit (2,704 bytes a
+# B-tree row; a longer key is refused there, where SQLite stores it).
+MAX_URL_CHARS = 2048
 
 
 class InvalidURL(InputError, ValueError):

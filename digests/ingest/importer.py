@@ -26,6 +26,7 @@ from digests.ingest.normalise import (
     InvalidURL,
     canonical_url,
     clean_title,
+    guid_too_long,
     html_to_text,
     summarise,
     word_count,
@@ -287,6 +288,9 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
             raise RecordError(
                 f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
             )
+        if name == "guid" and guid_too_long(value):
+            size = len(value.encode("utf-8", "surrogatepass"))
+            raise RecordError(f"guid is too long ({size} bytes in UTF-8; at most {MAX_GUID_CHARS})")
         if name in _PLAIN_FIELDS:
             bad = unsafe_char(value)
             if bad:

@@ -181,7 +181,7 @@ def test_reader_app_schemes_are_their_web_address(written: str, url: str) -> Non
 def test_a_100_000_character_url_is_a_skip_shown_cut() -> None:
     long_url = "https://a.example/" + "x" * 100_000
     [skip] = parse_opml((HEAD + feed(long_url) + TAIL).encode()).skipped
-    assert skip.reason == "longer than 4,096 characters"
+    assert skip.reason == "longer than 2,048 characters"
     assert len(skip.url) == MAX_SHOWN_URL + 1 and skip.url.endswith("…")
 
 

@@ -1,5 +1,5 @@
 """``canonical_url`` refuses what no one can fetch (red-team findings 16 and 17): a
-punycode label that decodes to nothing, an empty label, a link over 4096 characters."""
+punycode label that decodes to nothing, an empty label, a link over 2048 characters."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_valid_hosts_still_pass(url: str, expected: str) -> None:
 def test_a_link_at_the_cap_passes_and_one_over_it_is_refused() -> None:
     at_cap = "https://x.example/" + "a" * (MAX_URL_CHARS - len("https://x.example/"))
     assert canonical_url(at_cap) == at_cap
-    with pytest.raises(InvalidURL, match=r"URL too long \(4097 characters; at most 4096\)"):
+    with pytest.raises(InvalidURL, match=r"URL too long \(2049 characters; at most 2048\)"):
         canonical_url(at_cap + "a")
     # Percent-encoding can make a short text a long link: the cap applies to the result.
     with pytest.raises(InvalidURL, match="URL too long"):

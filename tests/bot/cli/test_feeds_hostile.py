@@ -62,5 +62,5 @@ def test_feeds_add_refuses_an_overlong_url(
     capsys.readouterr()
     url = "https://x.example/" + "a" * 100_000
     assert run("feeds", "add", url, "--category", "climate")[0] == 2
-    one_line_error(capsys, "URL too long (100018 characters; at most 4096)")
+    one_line_error(capsys, "URL too long (100018 characters; at most 2048)")
     assert "x.example" not in run("feeds", "list")[1]

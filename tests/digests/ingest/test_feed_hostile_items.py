@@ -1,7 +1,7 @@
 """Hostile feed items (red-team findings 8 and 12), end to end through a local server
-and a real store: a link over 4096 characters or a guid over 1024 is left out and
-counted, and a date feedparser misreads or that lies far ahead is no known date, while
-the feed's good items are kept."""
+and a real store: a link over 2048 characters or a guid over 1024 (characters or UTF-8
+bytes) is left out and counted, and a date feedparser misreads or that lies far ahead
+is no known date, while the feed's good items are kept."""
 
 from __future__ import annotations
 
