@@ -65,6 +65,8 @@ MAX_CHARS = {
     "published_at": 64,
     "summary": 200_000,
 }
+# The largest import scope ("import:" and the case-folded source) in UTF-8 bytes.
+MAX_SCOPE_BYTES = 600
 # Fields used as identifiers or links, not prose: a control or bidi character in one can
 # spoof what a reader or operator sees, and no CMS has a reason to send one.
 _PLAIN_FIELDS = ("url", "image", "guid", "category", "published_at")
@@ -295,6 +297,15 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
             bad = unsafe_char(value)
             if bad:
                 raise RecordError(f"{name} contains a control or bidi character ({bad})")
+    # The articles of a source are keyed by (scope, url): on PostgreSQL that index row must
+    # stay under 2,704 bytes, and a URL may take 2,048 of them (case-folding can triple a
+    # name's UTF-8 size, so it is measured after).
+    scope_size = len(import_scope(record["source"]).encode("utf-8", "surrogatepass"))
+    if scope_size > MAX_SCOPE_BYTES:
+        raise RecordError(
+            f"source is too long ({scope_size} bytes in UTF-8 once case-folded; at most "
+            f"{MAX_SCOPE_BYTES})"
+        )
     category = record["category"].strip()
     unknown = unknown_categories([category], categories)
     if unknown:

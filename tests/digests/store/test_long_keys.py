@@ -74,3 +74,26 @@ async def test_the_longest_keys_store_on_both_engines(store: Store) -> None:
     assert len(ingested.created) == 1
     found = await store.find_article_by_url(LONGEST_URL)
     assert found is not None and found.url == LONGEST_URL
+
+
+async def test_a_source_whose_key_would_not_fit_is_refused_and_the_longest_stores(
+    store: Store,
+) -> None:
+    """An import's articles are keyed by (scope, url), scope being the case-folded source:
+    300 CJK characters (900 bytes) with a 2,048-character link were over PostgreSQL's
+    2,704 bytes (500 there, stored on SQLite)."""
+    cjk = "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(300))
+    with pytest.raises(RecordError, match=r"source is too long \(907 bytes"):
+        validate_record(record(source=cjk), categories=["climate"], now=NOW)
+    await store.upsert_category(Category("climate", "Climate"))
+    longest = cjk[:197]  # "import:" and 591 bytes: 598
+    item = validate_record(record(url=LONGEST_URL, source=longest), categories=["climate"], now=NOW)
+    ingested = await store_and_group(
+        store,
+        import_scope(longest),
+        [item.article],
+        ["climate"],
+        now=NOW,
+        window=timedelta(hours=48),
+    )
+    assert len(ingested.created) == 1
