@@ -56,6 +56,7 @@ BOTH_ENGINES = (
     "tests/digests/test_actions",
     "tests/digests/test_signup",
     "tests/digests/test_push_entries",
+    "tests/bot/api/test_breaking",
     "tests/e2e/",
 )
 

@@ -185,14 +185,9 @@ class AdminStore(StoreBase):
                     row = await cursor.fetchone()
                 if row is None:
                     raise StoreError(f"the article {article.url} could not be stored")
-                # The callback reads through the store's reader, which on PostgreSQL is a
-                # connection of its own and would not see this uncommitted article: for
-                # the call, reads go through this transaction (on SQLite they always do).
-                reader, self._reader = self._reader, db
-                try:
-                    story_id, items = await content(int(row[0]))
-                finally:
-                    self._reader = reader
+                # The callback reads the uncommitted article: this task's reads go through
+                # its transaction (StoreBase._read_connection).
+                story_id, items = await content(int(row[0]))
                 return await _open_push(
                     db,
                     items,

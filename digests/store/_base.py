@@ -47,6 +47,10 @@ class StoreBase:
         # it (a failed read would abort that transaction; SQLite's would not), nor wait
         # behind the write lock (on SQLite, WAL never makes a reader wait for a writer).
         self._reader: Any = db
+        # The task whose write transaction is open: its own reads (a callback such as
+        # push_new_article's content, which reads the article it just stored) go through
+        # the transaction's connection and see its writes; other tasks' reads do not.
+        self._writer_task: asyncio.Task[Any] | None = None
         self.path = path  # printing it never shows a password
         self.dialect = dialect
         # Tables given explicit ids in this PostgreSQL transaction: their sequences are
@@ -226,15 +230,18 @@ class StoreBase:
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._write_lock:
             await self._begin()
+            self._writer_task = asyncio.current_task()
             try:
                 yield self._db
                 await self._sync_sequences()
             except BaseException:
+                self._writer_task = None
                 self._sequenced.clear()
                 with contextlib.suppress(Exception):  # a lost connection rolled back itself
                     await self._db.execute("ROLLBACK")
                 raise
             else:
+                self._writer_task = None
                 await self._db.execute("COMMIT")
 
     async def _begin(self) -> None:
@@ -295,12 +302,19 @@ class StoreBase:
                 f"(SELECT last_value FROM {table}_id_seq)))"
             )
 
+    def _read_connection(self) -> Any:
+        """The transaction's connection for the task inside it (it must see its own
+        writes), the reading one for every other task."""
+        if self._writer_task is not None and self._writer_task is asyncio.current_task():
+            return self._db
+        return self._reader
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._reader.execute(sql, params) as cursor:
+        async with self._read_connection().execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._reader.execute(sql, params) as cursor:
+        async with self._read_connection().execute(sql, params) as cursor:
             return await cursor.fetchone()
 
 

@@ -187,11 +187,11 @@ class CatalogStore(StoreBase):
 
     async def get_feed(self, url: str) -> Feed | None:
         """Return the feed with this URL, or None when there is none."""
-        feeds = await self._select_feeds(self._reader, "WHERE f.url = ?", (url,))
+        feeds = await self._select_feeds(self._read_connection(), "WHERE f.url = ?", (url,))
         return feeds[0] if feeds else None
 
     async def list_feeds(self) -> list[Feed]:
-        return await self._select_feeds(self._reader, "", ())
+        return await self._select_feeds(self._read_connection(), "", ())
 
     async def due_feeds(
         self,
@@ -214,7 +214,7 @@ class CatalogStore(StoreBase):
         """
         due = "f.disabled = 0 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
         if claim is None:
-            return await self._select_feeds(self._reader, f"WHERE {due}", (to_db(now),))
+            return await self._select_feeds(self._read_connection(), f"WHERE {due}", (to_db(now),))
         stamp = to_db(now)
         take = f"""SELECT f.id FROM feeds f WHERE {due}
                    AND (f.claimed_by IS NULL OR f.claim_until IS NULL OR f.claim_until <= ?)"""

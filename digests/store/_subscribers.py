@@ -342,7 +342,7 @@ class SubscriberStore(SubscriptionStore):
     ) -> list[Subscriber]:
         """The subscribers ``where`` selects, with their live subscriptions; inside a
         transaction pass its ``db``."""
-        conn = db if db is not None else self._reader
+        conn = db if db is not None else self._read_connection()
         async with conn.execute(f"SELECT * FROM subscribers {where} ORDER BY id", params) as cur:
             rows = list(await cur.fetchall())
         if not rows:
