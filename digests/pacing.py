@@ -14,12 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+# A 429 slows a platform's pace by SLOW_FACTOR; each RECOVER_AFTER_S without another earns
+# one step back, up to the configured rate. Without the way back, a few 429s from timing
+# jitter on a loaded machine held a whole fan-out at 0.7 x the cap.
+SLOW_FACTOR = 0.9
+RECOVER_AFTER_S = 60.0
+
+
 @dataclass
 class TokenBucket:
     rate: float  # tokens per second
     burst: float = 1.0  # tokens available at once
     tat: float = 0.0  # theoretical arrival time of the next conforming request
     nominal_rate: float = field(init=False)
+    slowed_at: float | None = None  # the last 429's (or recovery step's) instant
 
     def __post_init__(self) -> None:
         self.nominal_rate = self.rate
@@ -31,15 +39,24 @@ class TokenBucket:
 
     def take(self, at: float) -> None:
         """Spend a token at instant ``at`` (which must be ≥ ``earliest``)."""
+        self._recover(at)
         self.tat = max(self.tat, at) + 1 / self.rate
+
+    def _recover(self, now: float) -> None:
+        if self.slowed_at is None or now - self.slowed_at < RECOVER_AFTER_S:
+            return
+        self.rate = min(self.nominal_rate, self.rate / SLOW_FACTOR)
+        self.slowed_at = now if self.rate < self.nominal_rate else None
 
     def pause_until(self, until: float) -> None:
         """The platform said to wait: nothing conforms before ``until``."""
         self.tat = max(self.tat, until + (self.burst - 1) / self.rate)
 
-    def slow_down(self, factor: float = 0.9, floor: float = 0.5) -> None:
-        """Lower the rate after a 429, never below ``floor`` × the configured rate."""
+    def slow_down(self, now: float, factor: float = SLOW_FACTOR, floor: float = 0.5) -> None:
+        """Lower the rate after a 429, never below ``floor`` × the configured rate; it
+        comes back a step for each ``RECOVER_AFTER_S`` without another."""
         self.rate = max(self.nominal_rate * floor, self.rate * factor)
+        self.slowed_at = now
 
     def idle(self, now: float) -> bool:
         return self.tat <= now
@@ -122,7 +139,7 @@ class Pacer:
         for limit in policy(chat_id):
             bucket = self._bucket(platform, limit)
             if limit.key == "global":
-                bucket.slow_down()
+                bucket.slow_down(now)
             else:
                 bucket.pause_until(now + retry_after)
 

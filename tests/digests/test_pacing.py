@@ -81,3 +81,21 @@ def test_bucket_burst() -> None:
         starts.append(at)
     assert starts == [0.0, 0.0, 0.0, 1.0, 2.0]
     assert Limit("x", 1.0).burst == 1.0
+
+
+def test_the_pace_comes_back_a_step_a_minute_after_the_last_429() -> None:
+    pacer = Pacer({"telegram": telegram_policy(30.0, margin=1.0)})
+    pacer.reserve("telegram", "1", now=0.0)
+    pacer.penalise("telegram", "1", retry_after=1.0, now=0.0)
+    pacer.penalise("telegram", "2", retry_after=1.0, now=10.0)
+    assert pacer.rate("telegram") == pytest.approx(30 * 0.81)
+    pacer.reserve("telegram", "3", now=69.0)  # 59 s after the last 429: not yet
+    assert pacer.rate("telegram") == pytest.approx(30 * 0.81)
+    pacer.reserve("telegram", "4", now=70.0)
+    assert pacer.rate("telegram") == pytest.approx(30 * 0.9)
+    pacer.penalise("telegram", "5", retry_after=1.0, now=100.0)  # a new 429 restarts the wait
+    pacer.reserve("telegram", "6", now=150.0)
+    assert pacer.rate("telegram") == pytest.approx(30 * 0.81)
+    for second in (160.0, 220.0, 280.0, 340.0):
+        pacer.reserve("telegram", f"at {second}", now=second)
+    assert pacer.rate("telegram") == pytest.approx(30.0)  # never above the configured rate
