@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 # A 429 slows a platform's pace by SLOW_FACTOR; each RECOVER_AFTER_S without another earns
 # one step back, up to the configured rate. Without the way back, a few 429s from timing
 # jitter on a loaded machine held a whole fan-out at 0.7 x the cap.
