@@ -266,6 +266,25 @@ class _Lines:
         return self._number, raw
 
 
+def _check_field(name: str, value: Any) -> None:
+    """One field's type, length and characters; raises RecordError."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise RecordError(f"{name} must be a string, got {type(value).__name__}")
+    if len(value) > MAX_CHARS[name]:
+        raise RecordError(
+            f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
+        )
+    if name == "guid" and guid_too_long(value):
+        size = len(value.encode("utf-8", "surrogatepass"))
+        raise RecordError(f"guid is too long ({size} bytes in UTF-8; at most {MAX_GUID_CHARS})")
+    if name in _PLAIN_FIELDS:
+        bad = unsafe_char(value)
+        if bad:
+            raise RecordError(f"{name} contains a control or bidi character ({bad})")
+
+
 def validate_record(record: Any, *, categories: Iterable[str], now: datetime) -> ImportRecord:
     """Check one record and normalise it into an article; raises RecordError.
 
@@ -281,22 +300,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
     if missing:
         raise RecordError(f"missing field: {', '.join(missing)}")
     for name in (*REQUIRED, *OPTIONAL):
-        value = record.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise RecordError(f"{name} must be a string, got {type(value).__name__}")
-        if len(value) > MAX_CHARS[name]:
-            raise RecordError(
-                f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
-            )
-        if name == "guid" and guid_too_long(value):
-            size = len(value.encode("utf-8", "surrogatepass"))
-            raise RecordError(f"guid is too long ({size} bytes in UTF-8; at most {MAX_GUID_CHARS})")
-        if name in _PLAIN_FIELDS:
-            bad = unsafe_char(value)
-            if bad:
-                raise RecordError(f"{name} contains a control or bidi character ({bad})")
+        _check_field(name, record.get(name))
     # The articles of a source are keyed by (scope, url): on PostgreSQL that index row must
     # stay under 2,704 bytes, and a URL may take 2,048 of them (case-folding can triple a
     # name's UTF-8 size, so it is measured after).
