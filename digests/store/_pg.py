@@ -247,11 +247,16 @@ class PgConnection:
                 rows = await statement.fetch(*args)
                 return PgCursor(list(rows), _status_count(statement.get_statusmsg()))
             except Exception as exc:
-                self._forget_if_stale(sql, exc)
-                translated = _translate(exc)
-                if translated is exc:
+                failure = self._failure(sql, exc)
+                if failure is exc:
                     raise
-                raise translated from exc
+                raise failure from exc
+
+    def _failure(self, sql: str, exc: Exception) -> Exception:
+        """What to raise for ``exc``: sqlite3's class for asyncpg's errors, else itself."""
+        self._forget_if_stale(sql, exc)
+        translated = _translate(exc)
+        return translated if isinstance(translated, Exception) else exc
 
     def _forget_if_stale(self, sql: str, exc: BaseException) -> None:
         """A statement prepared before another process changed the schema (a newer
@@ -288,11 +293,10 @@ class PgConnection:
                     statement, coercers = await self._prepared(conn, sql)
                     await statement.executemany([_arguments(coercers, row) for row in rows])
             except Exception as exc:
-                self._forget_if_stale(text, exc)
-                translated = _translate(exc)
-                if translated is exc:
+                failure = self._failure(text, exc)
+                if failure is exc:
                     raise
-                raise translated from exc
+                raise failure from exc
 
     async def executescript(self, script: str) -> None:
         """Run several statements without arguments (migrations)."""
@@ -301,10 +305,10 @@ class PgConnection:
                 conn = await self._connection()
                 await conn.execute(script)
             except Exception as exc:
-                translated = _translate(exc)
-                if translated is exc:
+                failure = self._failure(script, exc)
+                if failure is exc:
                     raise
-                raise translated from exc
+                raise failure from exc
 
     async def close(self) -> None:
         if self._conn is not None and not self._conn.is_closed():
