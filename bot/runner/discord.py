@@ -14,6 +14,7 @@ from bot.discord.client import DigestClient, point_at
 from bot.discord.context import DiscordContext
 from bot.discord.sender import PUBLISH_TIMEOUT_S, DiscordSender
 from bot.wiring import App
+from digests.stats import processes_of
 
 log = logging.getLogger("digestbot.run")
 
@@ -87,13 +88,12 @@ async def start_discord(
 
 async def _others_running(app: App) -> bool:
     """Whether another process beat recently (within LEADER_LEASE_SECONDS)."""
-    now, me = app.clock.now(), app.settings.cluster.name
+    cluster = app.settings.cluster
     try:
-        processes = await app.store.processes()
+        views = await processes_of(app.store, now=app.clock.now(), stale_after=cluster.leader_lease)
     except Exception:  # a warning only: the database's trouble shows elsewhere
         return False
-    fresh = app.settings.cluster.leader_lease
-    return any(p.name != me and now - p.heartbeat_at <= fresh for p in processes)
+    return any(view.name != cluster.name and not view.stale for view in views)
 
 
 async def _gateway(client: DigestClient, out: TextIO) -> None:
