@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from digests.dburl import PostgresUrl
+
 # A Telegram bot token (digits:35 characters), a Discord bot token (three base64url
 # parts separated by dots), and a Discord interaction token in a route (it answers and
 # edits the interaction for 15 minutes; discord.py's 429 warning names the route).
@@ -139,15 +141,11 @@ def setup_logging(level: str, secrets: Iterable[str | None]) -> RedactSecrets:
 
 
 def database_secrets(database: object) -> list[str]:
-    """The DATABASE_URL's password, if it has one (a ``digests.dburl.PostgresUrl``'s): a
-    secret like the tokens. Within a URL it is redacted whatever its length (``redact``);
-    alone, like every secret, from 8 characters on (a shorter one would blank out
-    ordinary words)."""
-    passwords = getattr(database, "passwords", None)
-    if callable(passwords):  # every spelling: as written and percent-decoded
-        return [p for p in passwords() if isinstance(p, str) and p]
-    password = getattr(database, "password", None)
-    return [password] if isinstance(password, str) and password else []
+    """The DATABASE_URL's password, if it has one (a PostgresUrl's, in every spelling: as
+    written and percent-decoded): a secret like the tokens. Within a URL it is redacted
+    whatever its length (``redact``); alone, like every secret, from 8 characters on (a
+    shorter one would blank out ordinary words)."""
+    return database.passwords() if isinstance(database, PostgresUrl) else []
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

@@ -54,15 +54,15 @@ def _server_and_database(url: PostgresUrl) -> tuple[str, int, str]:
 
 
 def secrets_of_urls(*urls: str) -> list[str]:
-    """The passwords in these URLs, for the redaction of the command's output."""
+    """The passwords in these URLs (every spelling ``PostgresUrl.passwords`` knows, of any
+    URL: an unusable one is still redacted from the error saying so), for the redaction of
+    the command's output."""
     found = []
     for url in urls:
         try:
-            password = urlsplit(url).password
+            found.extend(PostgresUrl(url).passwords())
         except ValueError:
             continue
-        if password:
-            found.append(password)
     return found
 
 
