@@ -119,8 +119,7 @@ class DeliveryWorker:
     async def _take(self, limit: int) -> list[tuple[OutboxEntry, Bodies]]:
         """Claim up to ``limit`` ready entries, each with its message bodies (None for a
         body that is missing: that entry is dead-lettered when it is delivered)."""
-        allowed = None if self._may_send is None else set(self._may_send())
-        platforms = [p for p in self._senders if allowed is None or p in allowed]
+        platforms = [p for p in self._senders if self._may(p)]
         if not platforms:
             return []
         claimed = await self._store.claim(
