@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from digests.store._base import StoreBase
 from digests.timeutil import from_db, to_db
@@ -36,6 +37,12 @@ def _stored(row: object) -> StoredPush:
     return StoredPush(token, platform, category, int(article_id), str(admin_id), expires)
 
 
+async def _drop_expired(db: Any, now: datetime) -> int:
+    """Inside a write transaction: delete the pushes that expired before ``now``."""
+    cursor = await db.execute("DELETE FROM pending_pushes WHERE expires_at < ?", (to_db(now),))
+    return max(cursor.rowcount, 0)
+
+
 class PendingPushStore(StoreBase):
     """Previewed pushes by the token their confirm button carries. A push is live while
     ``now <= expires_at`` (second precision, as every instant in the store)."""
@@ -44,7 +51,7 @@ class PendingPushStore(StoreBase):
         """Keep ``push``, dropping expired ones in the same transaction; False (nothing
         stored) when its token is already taken, so that the caller draws another."""
         async with self._transaction() as db:
-            await db.execute("DELETE FROM pending_pushes WHERE expires_at < ?", (to_db(now),))
+            await _drop_expired(db, now)
             cursor = await db.execute(
                 f"""INSERT INTO pending_pushes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (token) DO NOTHING RETURNING token""",
@@ -89,10 +96,7 @@ class PendingPushStore(StoreBase):
     async def purge_pending_pushes(self, *, now: datetime) -> int:
         """Drop the pushes that expired before ``now``; returns how many."""
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM pending_pushes WHERE expires_at < ? RETURNING token", (to_db(now),)
-            )
-            return len(list(await cursor.fetchall()))
+            return await _drop_expired(db, now)
 
     async def count_pending_pushes(self, *, platform: str, now: datetime) -> int:
         """How many live pushes wait for a confirmation on ``platform``."""
