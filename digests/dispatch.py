@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from digests.assemble import Pool, plan_digest
 from digests.compose import RENDER_PLATFORM, already_had, load_pool, presentation_of
 from digests.models import Subscriber
+from digests.punctuality import start_early
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
@@ -40,6 +41,7 @@ class DispatchReport:
     skipped_late: int = 0
     scheduled: int = 0
     failed: int = 0  # subscribers whose digest could not be made (logged, tried tomorrow)
+    early: int = 0  # digests of a crowd, queued before their readers' minute
 
 
 def schedule_of(subscriber: Subscriber) -> Schedule:
@@ -85,8 +87,10 @@ def _digest_of(
     """The subscriber's next due time, and the entry to enqueue now (None: skipped as too
     late, or empty; counted in ``report``)."""
     schedule = schedule_of(subscriber)
-    due = next_due(schedule, now)
     assert subscriber.next_digest_at is not None
+    # A reader in a crowd started early keeps their own minute as the digest's due time
+    # and period; their next digest is the one after that minute.
+    due = next_due(schedule, max(now, subscriber.next_digest_at))
     if decide(subscriber.next_digest_at, now, settings.delivery.catchup) is DueDecision.SKIP:
         report.skipped_late += 1
         return due, None
@@ -107,21 +111,28 @@ def _digest_of(
         messages=messages,
         story_ids=plan.story_ids,
         cursor=plan.cursor,
+        due_at=subscriber.next_digest_at,
     )
+    if subscriber.next_digest_at > now:
+        report.early += 1
     return due, item
 
 
 async def dispatch_due(
-    store: Store, cache: RenderCache, settings: Settings, *, now: datetime
+    store: Store, cache: RenderCache, settings: Settings, *, now: datetime, planning: bool = True
 ) -> DispatchReport:
-    """Enqueue every digest due at ``now``; reschedule each subscriber to their next one.
+    """Enqueue every digest due at ``now``, and those of crowds that must start early
+    (``digests.punctuality``; ``planning=False`` or DIGEST_MAX_LEAD_MINUTES=0 turns that
+    off); reschedule each subscriber to their next one.
 
     A digest more than ``DIGEST_CATCHUP_HOURS`` late (the bot was down) is skipped: its
     stories stay after the cursor and roll into the next digest. An empty digest is not
     sent unless ``SEND_EMPTY_DIGEST``; its stories are not lost either.
     """
     report = DispatchReport(scheduled=await schedule_new_subscribers(store, now=now))
-    due = await store.due_subscribers(now)
+    # Crowds whose sending must start by now to reach their last reader by their minute.
+    early = await start_early(store, settings, now=now) if planning else {}
+    due = await store.due_subscribers(now, early=early)
     report.due = len(due)
     await store.set_meta("last_dispatch_at", to_db(now) or "")
     if not due:

@@ -48,7 +48,11 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_HOURS = 24 * 3650
 MAX_DAYS = 3650
 SECOND = timedelta(seconds=1)
+MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+# Telegram's overall cap per bot, messages/s: without and with paid broadcasts.
+TELEGRAM_FREE_CAP = 30.0
+TELEGRAM_PAID_CAP = 1000.0
 DAY = timedelta(days=1)
 
 
@@ -208,10 +212,28 @@ class DeliveryLimits:
     )
     telegram_max_rate: float = setting(
         "TELEGRAM_MAX_RATE",
-        Decimal(minimum=0.1, maximum=100_000),
+        Decimal(minimum=0.1, maximum=TELEGRAM_PAID_CAP),
         30.0,
-        "Telegram messages per second overall (raise it for paid broadcasts); 0.5 is one "
-        "every two seconds",
+        f"Telegram messages per second overall: at most {TELEGRAM_FREE_CAP:g}, or up to "
+        f"{TELEGRAM_PAID_CAP:g} with TELEGRAM_PAID_BROADCAST; 0.5 is one every two seconds",
+        section="delivery",
+    )
+    telegram_paid_broadcast: bool = setting(
+        "TELEGRAM_PAID_BROADCAST",
+        Flag(),
+        False,
+        "Send digests and breaking news as Telegram paid broadcasts (allow_paid_broadcast, "
+        "paid in Telegram Stars), which lets TELEGRAM_MAX_RATE go up to "
+        f"{TELEGRAM_PAID_CAP:g}; per-chat and per-group limits still hold",
+        section="delivery",
+    )
+    max_lead: timedelta = setting(
+        "DIGEST_MAX_LEAD_MINUTES",
+        Whole(maximum=24 * 60, unit=MINUTE),
+        timedelta(minutes=30),
+        "A crowd of readers due at one minute is started up to this many minutes early, so "
+        "that the last of them still gets the digest by its minute; 0 starts every digest "
+        "at its time",
         section="delivery",
     )
     discord_max_rate: float = setting(
@@ -266,6 +288,14 @@ class DeliveryLimits:
     # Not settings: how retries back off.
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
+
+    def __post_init__(self) -> None:
+        if self.telegram_max_rate > TELEGRAM_FREE_CAP and not self.telegram_paid_broadcast:
+            raise SettingsError(
+                f"TELEGRAM_MAX_RATE above {TELEGRAM_FREE_CAP:g} needs "
+                f"TELEGRAM_PAID_BROADCAST=true (Telegram floods a bot past "
+                f"{TELEGRAM_FREE_CAP:g} messages/s otherwise), got {self.telegram_max_rate:g}"
+            )
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,9 @@ class OutboxItem:
     cursor: int | None = None
     priority: int = 0
     push_id: int | None = None
+    # When the entry should arrive by (None: now). A crowd's digests are queued before
+    # their readers' minute; the sender takes ready entries in this order.
+    due_at: datetime | None = None
 
 
 def message_to_json(message: OutgoingMessage) -> str:
@@ -113,14 +116,15 @@ async def insert_entries(
             stamp,
             stamp,
             push_id if push_id is not None else item.push_id,
+            to_db(item.due_at) if item.due_at is not None else stamp,
         )
         for item in items
     ]
     await db.executemany(
         """INSERT INTO outbox (subscriber_id, kind, period, priority, platform,
                payload_ids, story_ids, cursor, next_attempt_at, batch, created_at,
-               updated_at, push_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               updated_at, push_id, due_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (subscriber_id, kind, period) DO NOTHING""",
         rows,
     )
@@ -202,7 +206,8 @@ class OutboxStore(StoreBase):
                         JOIN subscribers s ON s.id = o.subscriber_id
                         WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
                           AND o.platform IN ({platform_list})
-                        ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked("o")}""",
+                        ORDER BY o.priority DESC, o.due_at, o.id
+                        LIMIT ?{self.dialect.skip_locked("o")}""",
                     (stamp, *platforms, limit - len(rows)),
                 ) as cursor:
                     rows.extend(await cursor.fetchall())

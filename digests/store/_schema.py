@@ -444,6 +444,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX pending_pushes_expiry ON pending_pushes (expires_at);
     """,
+    # 10: digests on time for crowds (issue 13).
+    """
+    -- The instant an entry is meant to arrive by: a digest's reader's minute (a crowd's
+    -- digests are queued before it), a push's enqueue time. Ready entries are sent by
+    -- priority, then in order of due_at.
+    ALTER TABLE outbox ADD COLUMN due_at TEXT NOT NULL DEFAULT '';
+    UPDATE outbox SET due_at = created_at;
+    DROP INDEX outbox_ready;
+    CREATE INDEX outbox_ready ON outbox (status, priority DESC, due_at, id);
+    """,
 )
 
 # Migrations whose PostgreSQL form differs. A PostgreSQL database is always created by a

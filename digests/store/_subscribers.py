@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,12 +131,17 @@ class SubscriberStore(SubscriptionStore):
     async def list_subscribers(self, *, active_only: bool = False) -> list[Subscriber]:
         return await self._select("WHERE active = 1 AND paused = 0" if active_only else "", ())
 
-    async def due_subscribers(self, now: datetime) -> list[Subscriber]:
-        """Active, unpaused subscribers whose next digest is due at ``now`` or earlier."""
+    async def due_subscribers(
+        self, now: datetime, *, early: Mapping[str, datetime] | None = None
+    ) -> list[Subscriber]:
+        """Active, unpaused subscribers whose next digest is due at ``now`` or earlier, and
+        on each platform of ``early`` those due up to its instant (a crowd started early)."""
+        ahead = [(p, to_db(max(until, now))) for p, until in sorted((early or {}).items())]
+        clause = "".join(" OR (platform = ? AND next_digest_at <= ?)" for _ in ahead)
         return await self._select(
             "WHERE active = 1 AND paused = 0 AND next_digest_at IS NOT NULL "
-            "AND next_digest_at <= ?",
-            (to_db(now),),
+            f"AND (next_digest_at <= ?{clause})",
+            (to_db(now), *(value for pair in ahead for value in pair)),
         )
 
     async def unscheduled_subscribers(self) -> list[Subscriber]:
