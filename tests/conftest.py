@@ -18,6 +18,7 @@ from digests.models import Article, Category, Subscriber, Subscription
 from digests.outgoing import Destination, OutgoingMessage
 from digests.store import Store
 from tests import pg_server
+from tests.engines import BOTH_ENGINES
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -46,21 +47,8 @@ def now() -> datetime:
     return NOW
 
 
-# Tests whose ``store`` runs on both engines: the store's own, delivery and dispatch, and
-# the end-to-end runs. Elsewhere ``store`` is SQLite only (the queries are the same ones).
-BOTH_ENGINES = (
-    "tests/digests/store/",
-    "tests/digests/test_deliver",
-    "tests/digests/test_dispatch",
-    "tests/digests/test_breaking",
-    "tests/digests/test_actions",
-    "tests/digests/test_signup",
-    "tests/digests/test_push_entries",
-    "tests/bot/api/test_breaking",
-    "tests/e2e/",
-)
-
-
+# Tests whose ``store`` runs on both engines are listed in tests/engines.py; elsewhere
+# ``store`` is SQLite only (the queries are the same ones).
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     path = Path(str(metafunc.module.__file__)).as_posix()
     if "store" in metafunc.fixturenames and any(part in path for part in BOTH_ENGINES):

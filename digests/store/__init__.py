@@ -4,27 +4,32 @@
 categories and feeds in ``_catalog``; storing articles and reading them for digests in
 ``_articles``; grouping articles into stories in ``_stories`` (its in-memory cache of
 recent stories in ``_recent``); subscribers, their lifecycle (deactivation, chat
-migration) and the schedule status in ``_subscribers`` (a chat's move to a new id, and
-its record, in ``_migrate``); subscriptions and the record of who changed a chat in
+migration) and the schedule status in ``_subscribers`` (a chat's move to a new id, and its
+record, in ``_migrate``); subscriptions and the record of who changed a chat in
 ``_subscriptions``; the delivery log in ``_deliveries``; queueing and claiming outbox
-entries in ``_outbox``; what became of a claimed entry (part sent, sent, retry, given
-up) in ``_outcomes``; breaking pushes and the audit log in ``_admin``; subscribe links
-and sign-ups in ``_links``; Discord announcement channels and their publishes in
-``_publishes``; processes sharing the database (heartbeats, role leases) in
-``_processes``; breaking pushes waiting for confirmation in ``_pending``. Helpers shared
-by the parts are in ``_base``; the seam between the two engines in ``_engine``; schema changes
-are new migrations appended to ``_schema.MIGRATIONS``. A method touching several tables
-goes with the domain whose state it changes (``deactivate`` cancels outbox entries, but
-it is a subscriber's lifecycle).
+entries in ``_outbox`` (what an enqueue writes in ``_enqueue``); what became of a claimed
+entry (part sent, sent, retry, given up) in ``_outcomes``; breaking pushes and the audit
+log in ``_admin``; subscribe links and sign-ups in ``_links``; Discord announcement
+channels and their publishes in ``_publishes``; processes sharing the database
+(heartbeats, role leases) in ``_processes``; breaking pushes waiting for confirmation in
+``_pending``; the counts the crowd forecast reads in ``_forecast``; reads and writes that
+answer one chat command in one round trip in ``_commands``. Helpers shared by the parts
+are in ``_base``; the seam between the two engines in ``_engine``; schema changes are new
+migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes with
+the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
+subscriber's lifecycle).
 """
 
 from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
 from digests.store._articles import ArticleStore, Ingested, feed_scope, import_scope
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
+from digests.store._commands import CommandStore
 from digests.store._deliveries import DeliveryStore
+from digests.store._enqueue import OutboxItem
+from digests.store._forecast import ForecastStore
 from digests.store._links import LinkStore
-from digests.store._outbox import BREAKING_PRIORITY, OutboxItem, OutboxStore
+from digests.store._outbox import BREAKING_PRIORITY, OutboxStore
 from digests.store._outcomes import OutcomeStore
 from digests.store._pending import PendingPushStore
 from digests.store._processes import ProcessStore
@@ -46,6 +51,8 @@ class Store(
     PublishStore,
     ProcessStore,
     PendingPushStore,
+    ForecastStore,
+    CommandStore,
 ):
     """The one store; open it with ``await Store.open(path)`` (a SQLite file, or a
     ``digests.dburl.PostgresUrl``) and close it when done."""

@@ -13,7 +13,7 @@ import aiosqlite
 from digests.errors import ConflictError
 from digests.models import NewArticle
 from digests.store._base import StoreBase, StoreError, placeholders
-from digests.store._outbox import OutboxItem, insert_entries
+from digests.store._enqueue import OutboxItem, insert_entries
 from digests.store._stories import Grouping
 from digests.timeutil import from_db, to_db
 
