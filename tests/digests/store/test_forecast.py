@@ -1,0 +1,100 @@
+"""The forecast's queries (``store._forecast``) on both engines: readers due per minute and
+platform, messages still queued per due minute, messages per digest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from digests.outgoing import OutgoingMessage
+from digests.store import OutboxItem, Store
+from digests.timeutil import to_db
+
+NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+SEVEN = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+M = timedelta(minutes=1)
+
+
+async def reader(store: Store, platform: str, chat: str, due: datetime, **fields: object) -> int:
+    sub = await store.upsert_subscriber(platform, chat, now=NOW)
+    await store.update_subscriber(sub.id, now=NOW, next_digest_at=due, **fields)
+    return sub.id
+
+
+async def test_due_per_minute_counts_the_window_per_platform_and_minute(store: Store) -> None:
+    for i in range(3):
+        await reader(store, "telegram", f"t{i}", SEVEN)
+    await reader(store, "telegram", "odd-second", SEVEN + timedelta(seconds=30))
+    await reader(store, "telegram", "later", SEVEN + 5 * M)
+    await reader(store, "discord", "d1", SEVEN)
+    await reader(store, "telegram", "paused", SEVEN, paused=1)
+    await reader(store, "telegram", "inactive", SEVEN, active=0)
+    await reader(store, "telegram", "beyond", SEVEN + 31 * M)
+    await reader(store, "telegram", "before", NOW - M - timedelta(seconds=1))
+    await store.upsert_subscriber("telegram", "unscheduled", now=NOW)
+    found = await store.due_per_minute(since=NOW - M, until=SEVEN + 30 * M)
+    assert found == {"telegram": {SEVEN: 4, SEVEN + 5 * M: 1}, "discord": {SEVEN: 1}}
+    assert await store.due_per_minute(since=SEVEN + M, until=SEVEN + 2 * M) == {}
+
+
+def message(text: str) -> OutgoingMessage:
+    return OutgoingMessage(text=text)
+
+
+def item(subscriber_id: int, parts: int, due: datetime | None, **fields: object) -> OutboxItem:
+    options: dict[str, object] = {"kind": "digest", "period": "2026-12-02", "platform": "telegram"}
+    options.update(fields)
+    return OutboxItem(
+        subscriber_id=subscriber_id,
+        messages=[message(f"{subscriber_id} part {i}") for i in range(parts)],
+        due_at=due,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def test_queued_per_minute_counts_unsent_parts_by_due_minute(store: Store) -> None:
+    ids = [await reader(store, "telegram", f"t{i}", SEVEN + timedelta(days=1)) for i in range(5)]
+    other = await reader(store, "discord", "d", SEVEN + timedelta(days=1))
+    await store.enqueue(
+        [
+            item(ids[0], 3, SEVEN),
+            item(ids[1], 2, SEVEN),
+            item(ids[2], 1, SEVEN + M),
+            item(ids[3], 1, None),  # due at once: its enqueue time, NOW
+            item(ids[4], 4, SEVEN),
+            item(other, 2, SEVEN, platform="discord"),
+        ],
+        now=NOW,
+    )
+    # One part of the first already sent; the fifth entirely sent (finished).
+    async with store._transaction() as db:
+        await db.execute("UPDATE outbox SET parts_sent = 1 WHERE subscriber_id = ?", (ids[0],))
+        await db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ? WHERE subscriber_id = ?",
+            (to_db(NOW), ids[4]),
+        )
+        await db.execute("UPDATE outbox SET status = 'retrying' WHERE subscriber_id = ?", (ids[2],))
+    found = await store.queued_per_minute()
+    assert found == {
+        "telegram": {SEVEN: 4.0, SEVEN + M: 1.0, NOW: 1.0},
+        "discord": {SEVEN: 2.0},
+    }
+
+
+async def test_parts_per_digest_averages_recent_digests_and_is_kept_a_minute(
+    store: Store,
+) -> None:
+    assert await store.parts_per_digest(now=NOW) == {}
+    ids = [await reader(store, "telegram", f"t{i}", SEVEN + timedelta(days=1)) for i in range(3)]
+    other = await reader(store, "discord", "d", SEVEN + timedelta(days=1))
+    await store.enqueue(
+        [
+            item(ids[0], 1, SEVEN),
+            item(ids[1], 3, SEVEN),
+            item(ids[2], 9, SEVEN, kind="breaking", period="push-1"),  # not a digest
+            item(other, 2, SEVEN, platform="discord"),
+        ],
+        now=NOW,
+    )
+    # Asked again within the minute: the answer kept, not read again.
+    assert await store.parts_per_digest(now=NOW + 30 * timedelta(seconds=1)) == {}
+    assert await store.parts_per_digest(now=NOW + M) == {"telegram": 2.0, "discord": 2.0}
