@@ -25,6 +25,7 @@ from bot.discord.access import (
 from bot.discord.mistakes import describe_mistake, member_mistake
 from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
+from bot.discord.timely import ANSWER_BUDGET_S
 from digests import actions
 from digests.breaking import PendingPushes
 from digests.confirm import Confirmations
@@ -58,6 +59,9 @@ class DiscordContext:
     # Called after a breaking push was enqueued, to wake the delivery worker.
     on_push: Callable[[], None] = lambda: None
     progress_every_s: float = 2.0
+    # An answer not ready this long after its interaction was created is preceded by a
+    # deferral (``timely``); Discord allows 3 s for the first response.
+    answer_budget_s: float = ANSWER_BUDGET_S
     # Pushes shown to an admin and waiting for their confirmation, kept in the store: a
     # press after a restart, or reaching another process, still finds its push.
     pending_pushes: PendingPushes = field(init=False, repr=False)
@@ -174,7 +178,9 @@ def with_note(interaction: discord.Interaction, text: str) -> str:
 
 async def reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
     """Answer privately (only the asker sees it), with no mentions. A reply longer than
-    one message goes on in follow-ups; buttons and embeds (``kwargs``) go with the last."""
+    one message goes on in follow-ups; buttons and embeds (``kwargs``) go with the last.
+    The first piece goes through the response (``timely``: directly, or as the edit of a
+    deferral when the answer came late)."""
     text = with_note(interaction, text)
     pieces = split_reply(text, CONTENT_LIMIT, language_of(interaction, None))
     for number, piece in enumerate(pieces, start=1):

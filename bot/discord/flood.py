@@ -7,7 +7,8 @@ excess command gets a private (ephemeral) "slow down"; an excess press gets the 
 a minute, and otherwise a silent acknowledgement (the button stops spinning, nothing
 changes); excess autocomplete gets no suggestions. None of these touch the store, so a
 flood costs one small HTTP answer per interaction, and the others' commands keep their
-pace. The bot's administrators (DISCORD_ADMIN_IDS) are never held.
+pace. The bot's administrators (DISCORD_ADMIN_IDS) are never held. A refusal is answered
+directly (it is ready at once); what is admitted gets a timely response (``timely``).
 
 The hook sits where discord.py turns a gateway event into work: the connection's
 ``INTERACTION_CREATE`` parser, the one place commands, components and modals all pass
@@ -25,6 +26,7 @@ from typing import Any
 
 import discord
 
+from bot.discord.timely import ANSWER_BUDGET_S, parse_interaction
 from digests.flood import Admission, FloodLimits, NoticeGate, Refused
 from digests.i18n import normalise_language, t
 
@@ -69,6 +71,8 @@ class FloodGuard:
         self._default_language = default_language
         self._tasks: set[asyncio.Task[Any]] = set()
         self.dropped = 0
+        # Seconds from an interaction's creation to its deferral (read at each one).
+        self.budget = ANSWER_BUDGET_S
 
     def refusal(self, data: dict[str, Any]) -> Refused | None:
         """None if this interaction may run, else why not (its tokens are taken if so)."""
@@ -83,14 +87,15 @@ class FloodGuard:
 
     def install(self, client: discord.Client) -> None:
         """Put the guard in front of ``client``'s interaction parser (the gateway looks
-        the parser up in ``parsers``; a test may call ``parse_interaction_create``)."""
+        the parser up in ``parsers``; a test may call ``parse_interaction_create``). What
+        it admits is parsed with a timely response (``timely``: deferred ``budget``
+        seconds after its creation unless answered before)."""
         state = client._connection
-        parse = state.parse_interaction_create
 
         def guarded(data: Any) -> None:
             refused = self.refusal(data)
             if refused is None:
-                parse(data)
+                parse_interaction(state, data, self.budget)
                 return
             self.dropped += 1
             interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
@@ -129,5 +134,6 @@ def install(client: Any) -> FloodGuard:
     """The guard for a DigestClient (its context's admins and default language)."""
     ctx = client.digest
     guard = FloodGuard(ctx.admin_ids, default_language=ctx.settings.default_language)
+    guard.budget = ctx.answer_budget_s
     guard.install(client)
     return guard

@@ -3,6 +3,7 @@ payloads as the gateway would deliver them (``Bot.run``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +33,35 @@ class Bot:
     ctx: DiscordContext
 
     async def run(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Deliver an interaction as the gateway does; return the bot's answer to it."""
+        """Deliver an interaction as the gateway does; return the bot's answer to it. An
+        answer that came after a deferral (``bot.discord.timely``: a loaded machine) is
+        returned as if it had come directly: the edit of the deferred response."""
         before = len(self.fake.responses)
         self.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         answers = await self.fake.wait_for("responses", before + 1)
         (answer,) = [a for a in answers[before:] if a["interaction"] == payload["id"]]
+        if answer["type"] in (5, 6):
+            return await self.after_deferral(payload, answer)
         return answer
+
+    async def after_deferral(
+        self, payload: dict[str, Any], deferral: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The edit of a deferred response as a direct answer (type 4 or 7); the deferral
+        itself when the answer was a follow-up instead (a digest preview)."""
+        token = payload["token"]
+        deadline = asyncio.get_running_loop().time() + 10
+        while asyncio.get_running_loop().time() < deadline:
+            edits = [e for e in self.fake.edits if e["token"] == token]
+            if edits:
+                flags = (deferral.get("data") or {}).get("flags", 0)
+                kind = 4 if deferral["type"] == 5 else 7
+                data = {k: v for k, v in edits[0].items() if k != "token"}
+                return {**deferral, "type": kind, "data": {"flags": flags, **data}}
+            if any(f["token"] == token for f in self.fake.followups):
+                return deferral
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no answer after the deferral of {payload['id']}")
 
     async def text(self, payload: dict[str, Any]) -> str:
         """The content of the bot's answer, checking it was private."""

@@ -1,0 +1,188 @@
+"""Every interaction acknowledged within Discord's 3 s, however long its answer takes.
+
+A command or a press starts its work at once. If its answer is ready within
+``ANSWER_BUDGET_S`` of the interaction's creation (well under Discord's 3 s, leaving room
+for the HTTP round trip), it goes out directly as the interaction's response. If not, the
+bot acknowledges the interaction first: a command with a private "thinking" response (every
+answer of this bot is private), a press with a deferred update (the button stops spinning);
+when the answer is ready it edits that original response (a press: the message under the
+button, or a private follow-up for an answer that is a new message).
+
+The choice between the two is made once, synchronously, by whichever comes first (the
+answer or the timer): nothing is answered twice. Autocomplete cannot be deferred; its
+callbacks answer from caches (``choices``).
+
+``TimelyResponse`` replaces discord.py's ``InteractionResponse`` on each interaction, so
+every existing answer (``reply``, ``edit_message``, a command's own ``defer``) goes through
+that one decision unchanged; ``parse_interaction`` is discord.py's INTERACTION_CREATE parser
+with the response installed before anything runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+from discord.utils import MISSING
+
+log = logging.getLogger(__name__)
+
+# From the interaction's creation: answers later than this are preceded by a deferral.
+ANSWER_BUDGET_S = 1.2
+DIRECT, DEFERRED = "direct", "deferred"
+# What an edit of the original response or a follow-up carries of a response's arguments.
+EDIT_FIELDS = ("content", "embed", "embeds", "view", "allowed_mentions", "attachments")
+FOLLOWUP_FIELDS = ("embed", "embeds", "view", "allowed_mentions", "ephemeral", "files", "file")
+
+
+def defer_delay(created: float, now: float, budget: float) -> float:
+    """Seconds from ``now`` until the deferral: ``budget`` after the interaction's creation
+    (Discord's clock, its snowflake), never more than ``budget`` from its arrival (a clock
+    behind Discord's) and never less than nothing (an interaction delivered late)."""
+    return min(budget, max(0.0, created + budget - now))
+
+
+class TimelyResponse(discord.InteractionResponse[Any]):
+    """An interaction's response, answered directly or deferred then edited; see the
+    module's docstring."""
+
+    __slots__ = ("_claim", "_deferral", "_first_pending", "_task", "_timer")
+
+    def __init__(self, parent: discord.Interaction[Any]) -> None:
+        super().__init__(parent)
+        self._claim: str | None = None
+        self._deferral: asyncio.Future[bool] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        # Deferred, and the answer has not replaced the "thinking" response yet.
+        self._first_pending = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def deferred(self) -> bool:
+        """Whether the timer deferred this interaction (the answer edits it later)."""
+        return self._claim == DEFERRED
+
+    def arm(self, delay: float) -> None:
+        """Defer in ``delay`` seconds unless answered before (commands and presses only)."""
+        if self._parent.type in (
+            discord.InteractionType.application_command,
+            discord.InteractionType.component,
+        ):
+            self._timer = asyncio.get_running_loop().call_later(delay, self.defer_now)
+
+    def _take(self) -> bool:
+        """Claim the response for a direct answer: False if the deferral (or an answer)
+        already has it. Synchronous: the decision cannot interleave with the timer's."""
+        if self._claim is not None:
+            return False
+        self._claim = DIRECT
+        if self._timer is not None:
+            self._timer.cancel()
+        return True
+
+    def defer_now(self) -> None:
+        """The budget ran out: acknowledge now, unless already answered."""
+        if self._claim is not None:
+            return
+        self._claim = DEFERRED
+        self._first_pending = True
+        self._deferral = asyncio.get_running_loop().create_future()
+        self._task = asyncio.get_running_loop().create_task(self._send_deferral())
+
+    async def _send_deferral(self) -> None:
+        assert self._deferral is not None
+        try:
+            if self._parent.type is discord.InteractionType.component:
+                await super().defer()  # a deferred update: the button stops spinning
+            else:
+                await super().defer(ephemeral=True, thinking=True)
+            self._deferral.set_result(True)
+        except (discord.HTTPException, discord.RateLimited) as exc:
+            log.warning("could not defer a Discord interaction: %s", exc)
+            self._deferral.set_result(False)
+
+    async def _deferred_answer(self) -> bool:
+        """Wait for the deferral to be accepted; whether this is the answer's first piece
+        (it replaces the deferred response)."""
+        assert self._deferral is not None
+        await asyncio.shield(self._deferral)
+        first = self._first_pending
+        self._first_pending = False
+        return first
+
+    def is_done(self) -> bool:
+        """Whether the next piece of an answer is a follow-up: a deferral still waiting
+        for its answer is not done (the answer replaces it)."""
+        return self._claim is not None and not self._first_pending
+
+    async def send_message(self, content: Any = None, **kwargs: Any) -> Any:
+        if self._take():
+            return await super().send_message(content, **kwargs)
+        first = await self._deferred_answer()
+        if first and self._parent.type is not discord.InteractionType.component:
+            return await self._parent.edit_original_response(
+                content=content, **_pick(kwargs, EDIT_FIELDS)
+            )
+        # A press deferred by an update: its message stays; the answer is a new one.
+        return await self._parent.followup.send(
+            content if content is not None else MISSING, **_pick(kwargs, FOLLOWUP_FIELDS)
+        )
+
+    async def edit_message(self, **kwargs: Any) -> Any:
+        if self._take():
+            return await super().edit_message(**kwargs)
+        await self._deferred_answer()
+        return await self._parent.edit_original_response(**_pick(kwargs, EDIT_FIELDS))
+
+    async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> Any:
+        if self._take():
+            return await super().defer(ephemeral=ephemeral, thinking=thinking)
+        # Deferred already (every deferral here is private, as every answer is): the
+        # command's follow-ups replace it.
+        assert self._deferral is not None
+        await asyncio.shield(self._deferral)
+        self._first_pending = False
+        return None
+
+    async def autocomplete(self, choices: Any) -> None:
+        if self._take():
+            await super().autocomplete(choices)
+
+    async def send_modal(self, modal: Any, /) -> Any:
+        self._take()
+        return await super().send_modal(modal)
+
+
+def _pick(kwargs: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k in fields}
+
+
+def attach(
+    interaction: discord.Interaction[Any], budget: float = ANSWER_BUDGET_S
+) -> TimelyResponse:
+    """Give ``interaction`` a TimelyResponse whose deferral is ``budget`` after its creation."""
+    response = TimelyResponse(interaction)
+    interaction._cs_response = response  # type: ignore[attr-defined]  # the cached property
+    response.arm(defer_delay(interaction.created_at.timestamp(), time.time(), budget))
+    return response
+
+
+def parse_interaction(state: Any, data: Any, budget: float = ANSWER_BUDGET_S) -> None:
+    """discord.py's INTERACTION_CREATE parser (``ConnectionState.parse_interaction_create``,
+    2.x), with the timely response attached before the command, press or modal runs."""
+    interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
+    attach(interaction, budget)
+    if data["type"] in (2, 4) and state._command_tree:
+        state._command_tree._from_interaction(interaction)
+    elif data["type"] == 3:
+        inner = data["data"]
+        state._view_store.dispatch_view(inner["component_type"], inner["custom_id"], interaction)
+    elif data["type"] == 5:
+        inner = data["data"]
+        state._view_store.dispatch_modal(
+            inner["custom_id"], interaction, inner["components"], inner.get("resolved", {})
+        )
+    state.dispatch("interaction", interaction)
