@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import importlib
+import inspect
 import multiprocessing
 import pstats
 import random
@@ -138,7 +139,9 @@ class Phases:
         if original is None:
             return
         self._undo.append((owner, name, original))
-        if asyncio.iscoroutinefunction(original):
+        if inspect.isasyncgenfunction(original):
+            setattr(owner, name, self._generator(original, phase))
+        elif asyncio.iscoroutinefunction(original):
             setattr(owner, name, self._async(original, phase))
         else:
             setattr(owner, name, self._sync(original, phase))
@@ -169,6 +172,21 @@ class Phases:
 
         return timed
 
+    def _generator(self, function: Callable[..., Any], phase: str) -> Callable[..., Any]:
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            items = function(*args, **kwargs)
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = await items.__anext__()
+                except StopAsyncIteration:
+                    return
+                finally:
+                    self.seconds[phase] += time.perf_counter() - started
+                yield item
+
+        return timed
+
     def undo(self) -> None:
         for owner, name, original in reversed(self._undo):
             setattr(owner, name, original)
@@ -179,6 +197,7 @@ PHASES = {
     "read due subscribers": [
         ("digests.store", "Store.due_subscribers"),
         ("digests.store", "Store.due_batches"),
+        ("digests.store", "Store.due_categories"),
     ],
     "already-sent stories": [("digests.dispatch", "already_had")],
     "pool": [("digests.dispatch", "load_pool")],
@@ -187,14 +206,15 @@ PHASES = {
     "next due (schedule)": [
         ("digests.dispatch", "next_due"),
         ("digests.dispatch", "period_of"),
-        ("digests.dispatch", "TickSchedules.next_due"),
+        ("digests.dispatch", "Tick.next_due"),
+        ("digests.dispatch", "Tick.period_of"),
     ],
     "enqueue total": [("digests.store", "Store.enqueue")],
     "  encoding (JSON, hash)": [
         ("digests.store._enqueue", "message_to_json"),
         ("digests.store._enqueue", "encode_bodies"),
     ],
-    "  rescheduling SQL": [("digests.store._enqueue", "reschedule")],
+    "  rescheduling SQL": [("digests.store._enqueue", "reschedule_subscribers")],
 }
 
 

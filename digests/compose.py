@@ -42,12 +42,21 @@ async def load_pool(
     )
 
 
-async def already_had(store: Store, subscriber_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Stories each subscriber received, or has waiting in the outbox: never again."""
-    had = await store.sent_story_ids_for(subscriber_ids)
+async def already_had(
+    store: Store, subscriber_ids: Sequence[int], *, since_story: int = 0
+) -> dict[int, set[int]]:
+    """Stories each subscriber received, or has waiting in the outbox: never again.
+    ``since_story``: only those from that story id on (older ones are not in the pool)."""
+    had = await store.sent_story_ids_for(subscriber_ids, since_story=since_story)
     for subscriber_id, pending in (await store.pending_story_ids_for(subscriber_ids)).items():
         had.setdefault(subscriber_id, set()).update(pending)
     return had
+
+
+def first_story(pool: Pool) -> int:
+    """The lowest story id in the pool (0 when empty): a story sent before it is not a
+    candidate any more, so nobody's received stories need reading below it."""
+    return min((s.story_id for stories in pool.by_category.values() for s in stories), default=0)
 
 
 async def plan_for(

@@ -14,21 +14,37 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
+from digests import i18n
 from digests.assemble import Pool, plan_digest
-from digests.compose import RENDER_PLATFORM, already_had, load_pool, presentation_of
+from digests.compose import (
+    RENDER_PLATFORM,
+    already_had,
+    first_story,
+    load_pool,
+    presentation_of,
+)
 from digests.models import Subscriber
 from digests.punctuality import start_early
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
 from digests.store import OutboxItem, Store
+from digests.store._enqueue import SharedMessages
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)
 
 ENQUEUE_CHUNK = 2000
+DUE_BATCH = 10_000
+# Entries of each memo of a tick (next due times, plans and renderings shared by many).
+MEMO_ENTRIES = 20_000
+SKIP = DueDecision.SKIP
+T = TypeVar("T")
+# A digest as a tick shares it: its messages (None: empty, not sent), stories and cursor.
+Digest = tuple[SharedMessages | None, tuple[int, ...], int]
 # A subscriber whose digest could not be made is tried again this much later.
 RETRY_BROKEN = timedelta(days=1)
 
@@ -75,47 +91,101 @@ async def schedule_new_subscribers(store: Store, *, now: datetime) -> int:
     return len(pending)
 
 
-def _digest_of(
-    subscriber: Subscriber,
-    pool: Pool,
-    sent: dict[int, set[int]],
-    cache: RenderCache,
-    settings: Settings,
-    now: datetime,
-    report: DispatchReport,
-) -> tuple[datetime, OutboxItem | None]:
-    """The subscriber's next due time, and the entry to enqueue now (None: skipped as too
-    late, or empty; counted in ``report``)."""
-    schedule = schedule_of(subscriber)
-    assert subscriber.next_digest_at is not None
-    # A reader in a crowd started early keeps their own minute as the digest's due time
-    # and period; their next digest is the one after that minute.
-    due = next_due(schedule, max(now, subscriber.next_digest_at))
-    if decide(subscriber.next_digest_at, now, settings.delivery.catchup) is DueDecision.SKIP:
-        report.skipped_late += 1
-        return due, None
-    limits = settings.digest
-    plan = plan_digest(
-        subscriber, pool, sent_story_ids=sent.get(subscriber.id, set()), limits=limits
-    )
-    if plan.is_empty and not limits.send_empty:
-        report.empty += 1
-        return due, None
-    platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
-    messages = cache.render(plan, platform, presentation_of(subscriber))
-    item = OutboxItem(
-        subscriber_id=subscriber.id,
-        kind="digest",
-        period=period_of(subscriber.next_digest_at, schedule),
-        platform=subscriber.platform,
-        messages=messages,
-        story_ids=plan.story_ids,
-        cursor=plan.cursor,
-        due_at=subscriber.next_digest_at,
-    )
-    if subscriber.next_digest_at > now:
-        report.early += 1
-    return due, item
+class Tick:
+    """One dispatch's shared work: the pool, and what many subscribers of a tick have in
+    common, worked out once each (next due times, local days, plans with their renderings:
+    subscribers with the same subscriptions, cursor and received stories get the same
+    digest). Bounded: a memo that fills up starts again."""
+
+    def __init__(self, pool: Pool, cache: RenderCache, settings: Settings, now: datetime) -> None:
+        self.pool, self.cache, self.settings, self.now = pool, cache, settings, now
+        self.report = DispatchReport()
+        self._due: dict[tuple[Schedule, datetime], datetime] = {}
+        self._periods: dict[tuple[str, datetime], str] = {}
+        self._days: dict[str, date] = {}
+        self._digests: dict[tuple[object, ...], Digest] = {}
+
+    def next_due(self, schedule: Schedule, after: datetime) -> datetime:
+        key = (schedule, after)
+        found = self._due.get(key)
+        if found is None:
+            found = next_due(schedule, after)  # raises for a zone the tz database lacks
+            self._due[key] = _bounded(self._due, found)
+        return found
+
+    def period_of(self, due: datetime, schedule: Schedule) -> str:
+        key = (schedule.timezone, due)
+        found = self._periods.get(key)
+        if found is None:
+            found = self._periods[key] = _bounded(self._periods, period_of(due, schedule))
+        return found
+
+    def digest(self, subscriber: Subscriber, sent: set[int] | None) -> Digest:
+        """The subscriber's rendered digest (None: empty and not sent), its stories and
+        the cursor after it."""
+        day = self._days.get(subscriber.timezone)
+        if day is None:
+            day = self._days[subscriber.timezone] = i18n.local_date(self.now, subscriber.timezone)
+        key = (
+            subscriber.subscriptions,
+            subscriber.cursor_article_id,
+            frozenset(sent) if sent else None,
+            subscriber.platform,
+            subscriber.language,
+            day,
+        )
+        found = self._digests.get(key)
+        if found is None:
+            found = self._digests[key] = _bounded(self._digests, self._make(subscriber, sent))
+        return found
+
+    def _make(self, subscriber: Subscriber, sent: set[int] | None) -> Digest:
+        limits = self.settings.digest
+        plan = plan_digest(subscriber, self.pool, sent_story_ids=sent or set(), limits=limits)
+        if plan.is_empty and not limits.send_empty:
+            return None, plan.story_ids, plan.cursor
+        platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
+        messages = self.cache.render(plan, platform, presentation_of(subscriber))
+        return SharedMessages(messages), plan.story_ids, plan.cursor
+
+    def digest_of(
+        self, subscriber: Subscriber, sent: set[int] | None
+    ) -> tuple[datetime, OutboxItem | None]:
+        """The subscriber's next due time, and the entry to enqueue now (None: skipped as
+        too late, or empty; counted in the report)."""
+        schedule = schedule_of(subscriber)
+        assert subscriber.next_digest_at is not None
+        # A reader in a crowd started early keeps their own minute as the digest's due time
+        # and period; their next digest is the one after that minute.
+        now = self.now
+        due = self.next_due(schedule, max(now, subscriber.next_digest_at))
+        if decide(subscriber.next_digest_at, now, self.settings.delivery.catchup) is SKIP:
+            self.report.skipped_late += 1
+            return due, None
+        messages, story_ids, cursor = self.digest(subscriber, sent)
+        if messages is None:
+            self.report.empty += 1
+            return due, None
+        item = OutboxItem(
+            subscriber_id=subscriber.id,
+            kind="digest",
+            period=self.period_of(subscriber.next_digest_at, schedule),
+            platform=subscriber.platform,
+            messages=messages,
+            story_ids=story_ids,
+            cursor=cursor,
+            due_at=subscriber.next_digest_at,
+        )
+        if subscriber.next_digest_at > now:
+            self.report.early += 1
+        return due, item
+
+
+def _bounded(memo: dict[Any, Any], value: T) -> T:
+    """``value``, after emptying ``memo`` if it is full (kept small: memory stays flat)."""
+    if len(memo) >= MEMO_ENTRIES:
+        memo.clear()
+    return value
 
 
 async def dispatch_due(
@@ -129,28 +199,39 @@ async def dispatch_due(
     stories stay after the cursor and roll into the next digest. An empty digest is not
     sent unless ``SEND_EMPTY_DIGEST``; its stories are not lost either.
     """
-    report = DispatchReport(scheduled=await schedule_new_subscribers(store, now=now))
+    scheduled = await schedule_new_subscribers(store, now=now)
     # Crowds whose sending must start by now to reach their last reader by their minute.
     early = await start_early(store, settings, now=now) if planning else {}
-    due = await store.due_subscribers(now, early=early)
-    report.due = len(due)
     await store.set_meta("last_dispatch_at", to_db(now) or "")
-    if not due:
-        return report
-    limits = settings.digest
-    categories = sorted({c for s in due for c in s.categories})
-    pool = await load_pool(store, categories, now=now, limits=limits)
-    sent = await already_had(store, [s.id for s in due])
+    categories = await store.due_categories(now, early=early)
+    tick: Tick | None = None
+    # Read in batches: memory stays flat however many are due (a million subscribers, a
+    # hundred thousand of them at one minute).
+    async for due in store.due_batches(now, early=early, size=DUE_BATCH):
+        if tick is None:
+            pool = await load_pool(store, categories, now=now, limits=settings.digest)
+            tick = Tick(pool, cache, settings, now)
+        tick.report.due += len(due)
+        await _dispatch_batch(store, tick, due)
+    report = tick.report if tick is not None else DispatchReport()
+    report.scheduled = scheduled
+    return report
+
+
+async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> None:
+    report, now = tick.report, tick.now
+    sent = await already_had(store, [s.id for s in due], since_story=first_story(tick.pool))
     items: list[OutboxItem] = []
     reschedule: list[tuple[int, datetime]] = []
+    # Subscribers likely to share a rendering next to each other: each chunk's
+    # transaction then stores few distinct payloads.
     for subscriber in sorted(due, key=sharing_order):
         if len(reschedule) >= ENQUEUE_CHUNK:
-            # Written in chunks: memory stays flat however many are due, and each chunk is
-            # one transaction whose unique keys keep it idempotent.
+            # Each chunk is one transaction whose unique keys keep it idempotent.
             report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
             items, reschedule = [], []
         try:
-            next_at, item = _digest_of(subscriber, pool, sent, cache, settings, now, report)
+            next_at, item = tick.digest_of(subscriber, sent.get(subscriber.id))
         except Exception as error:  # one broken subscriber must not stop everybody's digest
             _broken(subscriber, error)
             report.failed += 1
@@ -160,4 +241,3 @@ async def dispatch_due(
         if item is not None:
             items.append(item)
     report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
-    return report

@@ -10,10 +10,11 @@ import hashlib
 import json
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
+from functools import cached_property
 
 import aiosqlite
 
@@ -53,6 +54,46 @@ def message_from_json(body: str) -> OutgoingMessage:
     return OutgoingMessage(**data)
 
 
+# A message as stored: (hash of its JSON, the JSON compressed).
+Encoded = tuple[str, bytes]
+
+
+def encode(message: OutgoingMessage) -> Encoded:
+    body = message_to_json(message).encode()
+    return hashlib.sha256(body).hexdigest(), zlib.compress(body, 1)
+
+
+class SharedMessages(tuple[OutgoingMessage, ...]):
+    """One rendering's messages, carried by every entry that sends them: encoded (JSON,
+    hash, compression) once however many entries and transactions of a dispatch share it."""
+
+    @cached_property
+    def encoded(self) -> tuple[Encoded, ...]:
+        return tuple(encode(message) for message in self)
+
+
+def encode_bodies(items: Sequence[OutboxItem]) -> tuple[list[tuple[str, ...]], dict[str, bytes]]:
+    """Each item's message hashes, and the stored body of each distinct hash."""
+    by_list: dict[int, tuple[str, ...]] = {}  # id(messages): items usually share renderings
+    by_message: dict[int, Encoded] = {}  # a push's entries share one message in new lists
+    bodies: dict[str, bytes] = {}
+    hashes: list[tuple[str, ...]] = []
+    for item in items:
+        found = by_list.get(id(item.messages))
+        if found is None:
+            if isinstance(item.messages, SharedMessages):
+                pairs = item.messages.encoded
+            else:
+                pairs = tuple(
+                    by_message.get(id(m)) or by_message.setdefault(id(m), encode(m))
+                    for m in item.messages
+                )
+            bodies.update(pairs)
+            found = by_list[id(item.messages)] = tuple(digest for digest, _ in pairs)
+        hashes.append(found)
+    return hashes, bodies
+
+
 async def insert_entries(
     db: aiosqlite.Connection,
     items: Sequence[OutboxItem],
@@ -63,26 +104,28 @@ async def insert_entries(
 ) -> int:
     """``OutboxStore.enqueue`` inside the caller's transaction (a breaking push enqueues
     with its push row); ``push_id`` overrides the items'."""
-    bodies: dict[int, str] = {}  # id(message) -> JSON; shared renders are encoded once
-    hashes: dict[str, str] = {}
-    for item in items:
-        for message in item.messages:
-            if id(message) not in bodies:
-                body = message_to_json(message)
-                bodies[id(message)] = body
-                hashes[body] = hashlib.sha256(body.encode()).hexdigest()
+    hashes, bodies = encode_bodies(items)
     batch = uuid.uuid4().hex
     stamp = to_db(now)
     await db.executemany(
         "INSERT INTO payloads (hash, body) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [(h, zlib.compress(body.encode(), 1)) for body, h in hashes.items()],
+        list(bodies.items()),
     )
     ids: dict[str, int] = {}
-    for part in chunks(list(hashes.values())):
+    for part in chunks(list(bodies)):
         async with db.execute(
             f"SELECT hash, id FROM payloads WHERE hash IN ({placeholders(part)})", part
         ) as cursor:
             ids.update({row[0]: row[1] for row in await cursor.fetchall()})
+    # Items of one dispatch share a few values; each is written as text once.
+    texts: dict[object, str] = {}
+
+    def text(key: object, make: Callable[[], str]) -> str:
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = make()
+        return found
+
     rows = [
         (
             item.subscriber_id,
@@ -90,17 +133,17 @@ async def insert_entries(
             item.period,
             item.priority,
             item.platform,
-            json.dumps([ids[hashes[bodies[id(m)]]] for m in item.messages]),
-            json.dumps(list(item.story_ids)),
+            text(("p", found), lambda found=found: json.dumps([ids[h] for h in found])),
+            text(("s", *item.story_ids), lambda item=item: json.dumps(list(item.story_ids))),
             item.cursor,
             stamp,
             batch,
             stamp,
             stamp,
             push_id if push_id is not None else item.push_id,
-            to_db(item.due_at) if item.due_at is not None else stamp,
+            stamp if item.due_at is None else text(item.due_at, lambda d=item.due_at: to_db(d)),
         )
-        for item in items
+        for item, found in zip(items, hashes, strict=True)
     ]
     await db.executemany(
         """INSERT INTO outbox (subscriber_id, kind, period, priority, platform,
@@ -110,10 +153,23 @@ async def insert_entries(
            ON CONFLICT (subscriber_id, kind, period) DO NOTHING""",
         rows,
     )
-    await db.executemany(
-        "UPDATE subscribers SET next_digest_at = ? WHERE id = ?",
-        [(to_db(when), subscriber_id) for subscriber_id, when in reschedule],
-    )
+    await reschedule_subscribers(db, reschedule)
     async with db.execute("SELECT COUNT(*) FROM outbox WHERE batch = ?", (batch,)) as c:
         row = await c.fetchone()
     return int(row[0]) if row else 0
+
+
+async def reschedule_subscribers(
+    db: aiosqlite.Connection, reschedule: Sequence[tuple[int, datetime]]
+) -> None:
+    """Set next due times: one UPDATE per due time and up to 500 subscribers (those due
+    at one minute share their next one), not one per subscriber."""
+    by_time: dict[datetime, list[int]] = {}
+    for subscriber_id, when in reschedule:
+        by_time.setdefault(when, []).append(subscriber_id)
+    for when, subscriber_ids in by_time.items():
+        for part in chunks(subscriber_ids):
+            await db.execute(
+                f"UPDATE subscribers SET next_digest_at = ? WHERE id IN ({placeholders(part)})",
+                (to_db(when), *part),
+            )

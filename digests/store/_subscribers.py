@@ -11,6 +11,7 @@ import aiosqlite
 from digests.models import BLOCKED_REASONS, Frequency, Subscriber, Subscription
 from digests.store._admin import finish_pushes
 from digests.store._base import NotFound, placeholders
+from digests.store._due import DueStore, due_clause
 from digests.store._migrate import migration_key, move_chat
 from digests.store._outbox import FINAL
 from digests.store._subscriptions import SubscriptionStore, audit_forget, record_change
@@ -28,7 +29,7 @@ class ForgetReport:
     sent_stories: int
 
 
-class SubscriberStore(SubscriptionStore):
+class SubscriberStore(DueStore, SubscriptionStore):
     async def upsert_subscriber(
         self,
         platform: str,
@@ -135,31 +136,14 @@ class SubscriberStore(SubscriptionStore):
         self, now: datetime, *, early: Mapping[str, datetime] | None = None
     ) -> list[Subscriber]:
         """Active, unpaused subscribers whose next digest is due at ``now`` or earlier, and
-        on each platform of ``early`` those due up to its instant (a crowd started early)."""
-        ahead = [(p, to_db(max(until, now))) for p, until in sorted((early or {}).items())]
-        clause = "".join(" OR (platform = ? AND next_digest_at <= ?)" for _ in ahead)
-        return await self._select(
-            "WHERE active = 1 AND paused = 0 AND next_digest_at IS NOT NULL "
-            f"AND (next_digest_at <= ?{clause})",
-            (to_db(now), *(value for pair in ahead for value in pair)),
-        )
+        on each platform of ``early`` those due up to its instant (a crowd started early).
+        A dispatch reads them in batches (``due_batches``)."""
+        where, params = due_clause(now, early)
+        return await self._select(f"WHERE {where}", params)
 
     async def unscheduled_subscribers(self) -> list[Subscriber]:
         """Active subscribers without a next due time yet (new, or schedule just changed)."""
         return await self._select("WHERE active = 1 AND paused = 0 AND next_digest_at IS NULL", ())
-
-    async def sent_story_ids_for(self, subscriber_ids: Sequence[int]) -> dict[int, set[int]]:
-        """Stories already received, for many subscribers at once."""
-        result: dict[int, set[int]] = {}
-        for start in range(0, len(subscriber_ids), 500):
-            part = list(subscriber_ids[start : start + 500])
-            for row in await self._fetchall(
-                f"SELECT subscriber_id, story_id FROM sent_stories WHERE subscriber_id IN "
-                f"({placeholders(part)})",
-                part,
-            ):
-                result.setdefault(row[0], set()).add(row[1])
-        return result
 
     async def update_subscriber(
         self,

@@ -1,0 +1,132 @@
+"""Store part for the dispatcher's reading: the subscribers due at an instant, in batches
+of a few thousand (a dispatch may find a hundred thousand due among a million), the
+categories they follow, and the stories they already received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from digests.models import Frequency, Subscriber, Subscription
+from digests.store._base import StoreBase, chunks, placeholders
+from digests.timeutil import from_db, to_db
+
+# The columns a dispatch reads; the others (audit, set-up, status) stay at their defaults.
+DUE_COLUMNS = (
+    "id, platform, chat_id, guild_id, thread_id, language, timezone, digest_time, "
+    "frequency, weekly_day, cursor_article_id, next_digest_at"
+)
+
+# Keyset paging: the batches after the last row read (due time, then id).
+AFTER = " AND (next_digest_at > ? OR (next_digest_at = ? AND id > ?))"
+
+
+def due_clause(now: datetime, early: Mapping[str, datetime] | None) -> tuple[str, list[object]]:
+    """WHERE clause and parameters of the subscribers due at ``now``: active, unpaused,
+    their next digest due at ``now`` or earlier, and on each platform of ``early`` up to
+    its instant (a crowd started early)."""
+    ahead = [(p, to_db(max(until, now))) for p, until in sorted((early or {}).items())]
+    clause = "".join(" OR (platform = ? AND next_digest_at <= ?)" for _ in ahead)
+    return (
+        "active = 1 AND paused = 0 AND next_digest_at IS NOT NULL "
+        f"AND (next_digest_at <= ?{clause})",
+        [to_db(now), *(value for pair in ahead for value in pair)],
+    )
+
+
+class DueStore(StoreBase):
+    async def due_batches(
+        self, now: datetime, *, early: Mapping[str, datetime] | None = None, size: int = 5000
+    ) -> AsyncIterator[list[Subscriber]]:
+        """The subscribers ``due_subscribers`` selects, ``size`` at a time in order of due
+        time and id, with their live subscriptions in category order. Only the fields a
+        dispatch reads are filled (identity, schedule, language, cursor, next due time);
+        ``created_at``, ``last_change`` and the like stay None. A subscriber rescheduled
+        while the batches are read is not read again."""
+        where, params = due_clause(now, early)
+        last: tuple[str, int] | None = None
+        while True:
+            after = (
+                ""
+                if last is None
+                else " AND (next_digest_at > ? OR (next_digest_at = ? AND id > ?))"
+            )
+            rows = await self._fetchall(
+                f"SELECT {DUE_COLUMNS} FROM subscribers WHERE {where}{after} "
+                "ORDER BY next_digest_at, id LIMIT ?",
+                [*params, *(() if last is None else (last[0], *last)), size],
+            )
+            if not rows:
+                return
+            last = (rows[-1][11], rows[-1][0])
+            yield await self._due_subscribers(rows)
+            if len(rows) < size:
+                return
+
+    async def _due_subscribers(self, rows: Sequence[Any]) -> list[Subscriber]:
+        subscriptions: dict[int, list[Subscription]] = {r[0]: [] for r in rows}
+        for part in chunks(list(subscriptions)):
+            for s in await self._fetchall(
+                f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
+                    JOIN categories c ON c.slug = s.category
+                    WHERE s.subscriber_id IN ({placeholders(part)}) AND c.retired_at IS NULL
+                    ORDER BY c.position, c.slug""",
+                part,
+            ):
+                keywords = tuple(k for k in s[2].split("\n") if k) if s[2] else ()
+                subscriptions[s[0]].append(Subscription(s[1], keywords))
+        # A batch shares a few due times and frequencies: each is parsed once.
+        instants: dict[str, datetime | None] = {}
+        return [
+            Subscriber(
+                id=r[0],
+                platform=r[1],
+                chat_id=r[2],
+                guild_id=r[3],
+                thread_id=r[4] or None,
+                language=r[5],
+                timezone=r[6],
+                digest_time=r[7],
+                frequency=Frequency(r[8]),
+                weekly_day=r[9],
+                cursor_article_id=r[10],
+                next_digest_at=(
+                    instants[r[11]]
+                    if r[11] in instants
+                    else instants.setdefault(r[11], from_db(r[11]))
+                ),
+                subscriptions=tuple(subscriptions[r[0]]),
+            )
+            for r in rows
+        ]
+
+    async def due_categories(
+        self, now: datetime, *, early: Mapping[str, datetime] | None = None
+    ) -> list[str]:
+        """The live categories that any subscriber due at ``now`` follows, sorted."""
+        where, params = due_clause(now, early)
+        rows = await self._fetchall(
+            f"""SELECT DISTINCT s.category FROM subscriptions s
+                JOIN categories c ON c.slug = s.category
+                WHERE c.retired_at IS NULL
+                  AND s.subscriber_id IN (SELECT id FROM subscribers WHERE {where})""",
+            params,
+        )
+        return sorted(str(r[0]) for r in rows)
+
+    async def sent_story_ids_for(
+        self, subscriber_ids: Sequence[int], *, since_story: int = 0
+    ) -> dict[int, set[int]]:
+        """Stories already received, for many subscribers at once; with ``since_story``
+        only those from that story id on (a dispatch asks about its pool's stories)."""
+        result: dict[int, set[int]] = {}
+        for part in chunks(list(subscriber_ids)):
+            for row in await self._fetchall(
+                f"SELECT subscriber_id, story_id FROM sent_stories WHERE subscriber_id IN "
+                f"({placeholders(part)}) AND story_id >= ?",
+                [*part, since_story],
+            ):
+                result.setdefault(row[0], set()).add(row[1])
+        return result
