@@ -201,7 +201,7 @@ async def forecast(
     """Per platform, the plan of every due minute from now to ``until``."""
     delivery = settings.delivery
     since = now - delivery.dispatch_interval - timedelta(minutes=1)
-    due = await store.due_per_minute(since=since, until=until)
+    due = await store.due_per_minute(since=since, until=until, now=now)
     queued = await store.queued_per_minute()
     parts = await store.parts_per_digest(now=now)
     result: dict[str, list[MinutePlan]] = {}

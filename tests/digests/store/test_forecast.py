@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from digests.outgoing import OutgoingMessage
 from digests.store import OutboxItem, Store
+from digests.store._forecast import SPLIT_TTL, share
 from digests.timeutil import to_db
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
@@ -98,3 +101,53 @@ async def test_parts_per_digest_averages_recent_digests_and_is_kept_a_minute(
     # Asked again within the minute: the answer kept, not read again.
     assert await store.parts_per_digest(now=NOW + 30 * timedelta(seconds=1)) == {}
     assert await store.parts_per_digest(now=NOW + M) == {"telegram": 2.0, "discord": 2.0}
+
+
+async def test_a_minutes_split_between_platforms_is_kept_and_its_total_is_fresh(
+    store: Store,
+) -> None:
+    for i in range(3):
+        await reader(store, "telegram", f"t{i}", SEVEN)
+    await reader(store, "discord", "d", SEVEN)
+    window = {"since": NOW, "until": SEVEN + 30 * M}
+    assert await store.due_per_minute(**window, now=NOW) == {
+        "telegram": {SEVEN: 3},
+        "discord": {SEVEN: 1},
+    }
+    for i in range(4):
+        await reader(store, "telegram", f"more{i}", SEVEN)
+    # Within the split's life: eight readers, shared 3:1 as last read.
+    assert await store.due_per_minute(**window, now=NOW + M) == {
+        "telegram": {SEVEN: 6},
+        "discord": {SEVEN: 2},
+    }
+    # Read again once it is older than SPLIT_TTL.
+    assert await store.due_per_minute(**window, now=NOW + SPLIT_TTL) == {
+        "telegram": {SEVEN: 7},
+        "discord": {SEVEN: 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("total", "split", "expected"),
+    [
+        (8, {"telegram": 3, "discord": 1}, {"telegram": 6, "discord": 2}),
+        (1, {"telegram": 1, "discord": 1}, {"telegram": 1}),
+        (
+            3,
+            {"telegram": 1, "discord": 1, "console": 1},
+            {"telegram": 1, "discord": 1, "console": 1},
+        ),
+        (5, {}, {}),
+        (0, {"telegram": 4}, {}),
+        (
+            10**12,
+            {"telegram": 2, "discord": 1},
+            {"telegram": 666666666667, "discord": 333333333333},
+        ),
+    ],
+)
+def test_share(total: int, split: dict[str, int], expected: dict[str, int]) -> None:
+    found = share(total, split)
+    assert found == expected
+    assert sum(found.values()) == (total if split else 0)
