@@ -19,6 +19,7 @@ DUE_COLUMNS = (
     "frequency, weekly_day, cursor_article_id, next_digest_at"
 )
 
+FREQUENCIES = {f.value: f for f in Frequency}
 # Keyset paging: the batches after the last row read (due time, then id).
 AFTER = " AND (next_digest_at > ? OR (next_digest_at = ? AND id > ?))"
 
@@ -36,49 +37,32 @@ def due_clause(now: datetime, early: Mapping[str, datetime] | None) -> tuple[str
     )
 
 
-class DueStore(StoreBase):
-    async def due_batches(
-        self, now: datetime, *, early: Mapping[str, datetime] | None = None, size: int = 5000
-    ) -> AsyncIterator[list[Subscriber]]:
-        """The subscribers ``due_subscribers`` selects, ``size`` at a time in order of due
-        time and id, with their live subscriptions in category order. Only the fields a
-        dispatch reads are filled (identity, schedule, language, cursor, next due time);
-        ``created_at``, ``last_change`` and the like stay None. A subscriber rescheduled
-        while the batches are read is not read again."""
-        where, params = due_clause(now, early)
-        last: tuple[str, int] | None = None
-        while True:
-            after = (
-                ""
-                if last is None
-                else " AND (next_digest_at > ? OR (next_digest_at = ? AND id > ?))"
-            )
-            rows = await self._fetchall(
-                f"SELECT {DUE_COLUMNS} FROM subscribers WHERE {where}{after} "
-                "ORDER BY next_digest_at, id LIMIT ?",
-                [*params, *(() if last is None else (last[0], *last)), size],
-            )
-            if not rows:
-                return
-            last = (rows[-1][11], rows[-1][0])
-            yield await self._due_subscribers(rows)
-            if len(rows) < size:
-                return
+class _Reading:
+    """Subscribers built from ``due_batches``' rows; what many share (their category lists,
+    due times, frequencies) is made once."""
 
-    async def _due_subscribers(self, rows: Sequence[Any]) -> list[Subscriber]:
-        subscriptions: dict[int, list[Subscription]] = {r[0]: [] for r in rows}
-        for part in chunks(list(subscriptions)):
-            for s in await self._fetchall(
-                f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
-                    JOIN categories c ON c.slug = s.category
-                    WHERE s.subscriber_id IN ({placeholders(part)}) AND c.retired_at IS NULL
-                    ORDER BY c.position, c.slug""",
-                part,
-            ):
-                keywords = tuple(k for k in s[2].split("\n") if k) if s[2] else ()
-                subscriptions[s[0]].append(Subscription(s[1], keywords))
-        # A batch shares a few due times and frequencies: each is parsed once.
-        instants: dict[str, datetime | None] = {}
+    def __init__(self, live: dict[str, tuple[Any, str]]) -> None:
+        self.live = live  # slug -> sort key (position, slug)
+        self.lists: dict[str | None, tuple[Subscription, ...]] = {None: ()}
+        self.instants: dict[str, datetime | None] = {}
+
+    def known(self, slugs: str | None) -> bool:
+        """Whether the comma-joined slugs read back as live categories (a slug with a
+        comma in it would not): then they are that subscriber's subscriptions."""
+        if slugs in self.lists:
+            return True
+        assert slugs is not None
+        parts = slugs.split(",")
+        if not all(p in self.live for p in parts) or len(set(parts)) != len(parts):
+            return False
+        ordered = sorted(parts, key=self.live.__getitem__)
+        self.lists[slugs] = tuple(Subscription(slug) for slug in ordered)
+        return True
+
+    def subscribers(
+        self, rows: Sequence[Any], exact: dict[int, tuple[Subscription, ...]]
+    ) -> list[Subscriber]:
+        instants = self.instants
         return [
             Subscriber(
                 id=r[0],
@@ -89,7 +73,7 @@ class DueStore(StoreBase):
                 language=r[5],
                 timezone=r[6],
                 digest_time=r[7],
-                frequency=Frequency(r[8]),
+                frequency=FREQUENCIES[r[8]],
                 weekly_day=r[9],
                 cursor_article_id=r[10],
                 next_digest_at=(
@@ -97,10 +81,65 @@ class DueStore(StoreBase):
                     if r[11] in instants
                     else instants.setdefault(r[11], from_db(r[11]))
                 ),
-                subscriptions=tuple(subscriptions[r[0]]),
+                subscriptions=exact[r[0]] if r[0] in exact else self.lists[r[12]],
             )
             for r in rows
         ]
+
+
+class DueStore(StoreBase):
+    async def due_batches(
+        self, now: datetime, *, early: Mapping[str, datetime] | None = None, size: int = 5000
+    ) -> AsyncIterator[list[Subscriber]]:
+        """The subscribers ``due_subscribers`` selects, ``size`` at a time in order of due
+        time and id, with their live subscriptions in category order. Only the fields a
+        dispatch reads are filled (identity, schedule, language, cursor, next due time);
+        ``created_at``, ``last_change`` and the like stay None. A subscriber rescheduled
+        while the batches are read is not read again."""
+        where, params = due_clause(now, early)
+        live = {
+            str(r[0]): (r[1], str(r[0]))
+            for r in await self._fetchall(
+                "SELECT slug, position FROM categories WHERE retired_at IS NULL"
+            )
+        }
+        reading = _Reading(live)
+        # Each subscriber's live categories in one column (keywords, rare, are read apart).
+        sql = f"""SELECT {DUE_COLUMNS},
+                (SELECT {self.dialect.group_concat("s.category")} FROM subscriptions s
+                   JOIN categories c ON c.slug = s.category
+                   WHERE s.subscriber_id = subscribers.id AND c.retired_at IS NULL),
+                (SELECT COUNT(*) FROM subscriptions s
+                   WHERE s.subscriber_id = subscribers.id AND s.keywords <> '')
+              FROM subscribers WHERE {where}"""
+        last: tuple[str, int] | None = None
+        while True:
+            rows = await self._fetchall(
+                f"{sql}{'' if last is None else AFTER} ORDER BY next_digest_at, id LIMIT ?",
+                [*params, *(() if last is None else (last[0], *last)), size],
+            )
+            if not rows:
+                return
+            last = (rows[-1][11], rows[-1][0])
+            exact = [r[0] for r in rows if r[13] or not reading.known(r[12])]
+            yield reading.subscribers(rows, await self._subscriptions_of(exact))
+            if len(rows) < size:
+                return
+
+    async def _subscriptions_of(self, ids: Sequence[int]) -> dict[int, tuple[Subscription, ...]]:
+        """Live subscriptions with their keywords, in category order."""
+        found: dict[int, list[Subscription]] = {i: [] for i in ids}
+        for part in chunks(list(ids)):
+            for s in await self._fetchall(
+                f"""SELECT s.subscriber_id, s.category, s.keywords FROM subscriptions s
+                    JOIN categories c ON c.slug = s.category
+                    WHERE s.subscriber_id IN ({placeholders(part)}) AND c.retired_at IS NULL
+                    ORDER BY c.position, c.slug""",
+                part,
+            ):
+                keywords = tuple(k for k in s[2].split("\n") if k) if s[2] else ()
+                found[s[0]].append(Subscription(s[1], keywords))
+        return {i: tuple(subs) for i, subs in found.items()}
 
     async def due_categories(
         self, now: datetime, *, early: Mapping[str, datetime] | None = None
