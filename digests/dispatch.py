@@ -32,7 +32,7 @@ from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
 from digests.store import OutboxItem, Store
-from digests.store._enqueue import SharedMessages
+from digests.store._enqueue import EncodedMessages
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ MEMO_ENTRIES = 20_000
 SKIP = DueDecision.SKIP
 T = TypeVar("T")
 # A digest as a tick shares it: its messages (None: empty, not sent), stories and cursor.
-Digest = tuple[SharedMessages | None, tuple[int, ...], int]
+Digest = tuple[EncodedMessages | None, tuple[int, ...], int]
 # A subscriber whose digest could not be made is tried again this much later.
 RETRY_BROKEN = timedelta(days=1)
 
@@ -146,7 +146,7 @@ class Tick:
             return None, plan.story_ids, plan.cursor
         platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
         messages = self.cache.render(plan, platform, presentation_of(subscriber))
-        return SharedMessages(messages), plan.story_ids, plan.cursor
+        return EncodedMessages.of(messages), plan.story_ids, plan.cursor
 
     def digest_of(
         self, subscriber: Subscriber, sent: set[int] | None

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
-from functools import cached_property
 
 import aiosqlite
 
@@ -31,7 +30,8 @@ class OutboxItem:
     kind: str
     period: str
     platform: str
-    messages: Sequence[OutgoingMessage]
+    # The messages, or (a dispatch sharing one rendering among many) their stored form.
+    messages: Sequence[OutgoingMessage] | EncodedMessages
     story_ids: Sequence[int] = ()
     cursor: int | None = None
     priority: int = 0
@@ -63,13 +63,14 @@ def encode(message: OutgoingMessage) -> Encoded:
     return hashlib.sha256(body).hexdigest(), zlib.compress(body, 1)
 
 
-class SharedMessages(tuple[OutgoingMessage, ...]):
-    """One rendering's messages, carried by every entry that sends them: encoded (JSON,
-    hash, compression) once however many entries and transactions of a dispatch share it."""
+class EncodedMessages(tuple[Encoded, ...]):
+    """One rendering's messages as stored, shared by every entry that sends them: encoded
+    (JSON, hash, compression) once however many entries and transactions of a dispatch
+    carry it, and small to keep (a dispatch keeps thousands of renderings in this form)."""
 
-    @cached_property
-    def encoded(self) -> tuple[Encoded, ...]:
-        return tuple(encode(message) for message in self)
+    @classmethod
+    def of(cls, messages: Sequence[OutgoingMessage]) -> EncodedMessages:
+        return cls(encode(message) for message in messages)
 
 
 def encode_bodies(items: Sequence[OutboxItem]) -> tuple[list[tuple[str, ...]], dict[str, bytes]]:
@@ -81,8 +82,8 @@ def encode_bodies(items: Sequence[OutboxItem]) -> tuple[list[tuple[str, ...]], d
     for item in items:
         found = by_list.get(id(item.messages))
         if found is None:
-            if isinstance(item.messages, SharedMessages):
-                pairs = item.messages.encoded
+            if isinstance(item.messages, EncodedMessages):
+                pairs = item.messages
             else:
                 pairs = tuple(
                     by_message.get(id(m)) or by_message.setdefault(id(m), encode(m))
