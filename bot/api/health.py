@@ -1,6 +1,7 @@
 """GET /healthz (is the database still the one opened, and answering; is the delivery
 worker running), /metrics (Prometheus) and /api/stats: read-only views of the store,
-sign-ups through subscribe links and the processes sharing the database among them."""
+sign-ups through subscribe links, the processes sharing the database and the crowds of
+readers ahead among them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from bot.api.deps import deps
 from bot.supervise import Liveness
 from digests.links import SignupCount
-from digests.stats import processes_of
+from digests.stats import crowds_ahead, processes_of
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,9 @@ async def metrics(request: web.Request) -> web.Response:
 async def stats(request: web.Request) -> web.Response:
     found = deps(request)
     store = found.store
-    processes = await processes_of(
-        store, now=found.clock.now(), stale_after=found.settings.cluster.leader_lease
-    )
+    now = found.clock.now()
+    processes = await processes_of(store, now=now, stale_after=found.settings.cluster.leader_lease)
+    crowds = await crowds_ahead(store, found.settings, now=now)
     return web.json_response(
         {
             "counts": await store.counts(),
@@ -131,5 +132,7 @@ async def stats(request: web.Request) -> web.Response:
             ],
             # Every process sharing the database: its roles, sends in flight, heartbeat.
             "processes": [p.as_json() for p in processes],
+            # Crowds of the next hours: dispatched early, or expected after their minute.
+            "forecast": crowds.as_json(),
         }
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from digests.stats import CROWDS_SHOWN
+
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _ARTICLE = {
     "type": "object",
@@ -103,9 +105,29 @@ _SIGNUP = {
         "count": {"type": "integer"},
     },
 }
+_CROWD = {
+    "type": "object",
+    "required": [
+        "platform",
+        "due_at",
+        "readers",
+        "lead_seconds",
+        "latest_arrival_seconds",
+        "on_time",
+    ],
+    "properties": {
+        "platform": {"type": "string"},
+        "due_at": {"type": "string", "format": "date-time"},
+        "readers": {"type": "integer", "minimum": 1},
+        "lead_seconds": {"type": "integer", "minimum": 0},
+        "latest_arrival_seconds": {"type": "integer"},
+        "on_time": {"type": "boolean"},
+    },
+}
+
 _STATS = {
     "type": "object",
-    "required": ["counts", "outbox", "last_dispatch_at", "signups", "processes"],
+    "required": ["counts", "outbox", "last_dispatch_at", "signups", "processes", "forecast"],
     "properties": {
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "outbox": {"type": "object"},
@@ -126,6 +148,17 @@ _STATS = {
                     "seconds_since_heartbeat",
                     "stale",
                 ],
+            },
+        },
+        # readers due at one minute on one platform in the next hours: how early they
+        # are dispatched, and their expected latest arrival after their minute
+        "forecast": {
+            "type": "object",
+            "required": ["hours", "crowds", "more"],
+            "properties": {
+                "hours": {"type": "integer"},
+                "more": {"type": "integer", "minimum": 0},
+                "crowds": {"type": "array", "maxItems": CROWDS_SHOWN, "items": _CROWD},
             },
         },
     },

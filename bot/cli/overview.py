@@ -9,7 +9,7 @@ from typing import TextIO
 
 from bot.wiring import App
 from digests.links import SignupCount
-from digests.stats import ProcessView, processes_of
+from digests.stats import Forecast, ProcessView, crowds_ahead, processes_of
 from digests.terminal import printable
 from digests.timeutil import format_duration
 
@@ -36,6 +36,7 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
     upcoming = await app.store.next_due_at()
     out.write(f"\nlast dispatch  {last or 'never'}\n")
     out.write(f"next due       {upcoming.isoformat() if upcoming else 'none scheduled'}\n")
+    write_crowds(out, await crowds_ahead(app.store, app.settings, now=app.clock.now()))
     write_processes(
         out,
         await processes_of(
@@ -65,6 +66,31 @@ def write_processes(out: TextIO, processes: Sequence[ProcessView]) -> None:
             f"{'':<12} {name:<{width}}  {role:<{role_width}}  {process.in_flight:>9}  "
             f"{process.heartbeat_at.isoformat()} ({ago})\n"
         )
+
+
+def write_crowds(out: TextIO, forecast: Forecast) -> None:
+    """The crowds of the next hours: readers due at one minute on one platform, how early
+    they are dispatched, and when the last of them is expected to have the digest,
+    relative to their minute (late: more than a minute after it)."""
+    if not forecast.crowds:
+        out.write(f"\ncrowds       none in the next {forecast.hours}h\n")
+        return
+    out.write(
+        f"\ncrowds       next {forecast.hours}h, UTC\n"
+        f"{'':<12} platform  due at             readers  lead      latest arrival\n"
+    )
+    for crowd in forecast.crowds:
+        latest = crowd.latest
+        sign = "-" if latest < timedelta(0) else "+"
+        arrival = sign + format_duration(_rounded(abs(latest)))
+        arrival += "" if crowd.on_time else " (late)"
+        lead = format_duration(crowd.lead) if crowd.lead else "-"
+        out.write(
+            f"{'':<12} {printable(crowd.platform):<9} {crowd.at:%Y-%m-%d %H:%M} "
+            f"{crowd.readers:>9}  {lead:<8}  {arrival}\n"
+        )
+    if forecast.more:
+        out.write(f"{'':<12} … {forecast.more} more\n")
 
 
 def write_signups(out: TextIO, counts: Sequence[SignupCount]) -> None:

@@ -15,6 +15,7 @@ from digests.ingest.importer import import_records
 from digests.outgoing import OutgoingMessage
 from digests.render import RenderCache, Renderer
 from digests.settings import Settings
+from digests.stats import crowds_ahead
 from digests.store import BREAKING_PRIORITY, OutboxItem, Store
 
 DAY = timedelta(days=1)
@@ -149,3 +150,23 @@ async def test_a_breaking_push_during_a_crowd_is_claimed_first(categorised_store
         ("digest", crowd[0]),
         ("digest", crowd[1]),
     ]
+
+
+async def test_the_forecast_lists_the_crowds_ahead(categorised_store: Store) -> None:
+    store = categorised_store
+    await setup(store)
+    await tick(store, START - 60 * M)  # 05:59: schedules everyone, dispatches nobody
+    now = START - 60 * M
+    ahead = await crowds_ahead(store, SLOW, now=now)
+    assert ahead.hours == 6 and ahead.more == 0
+    (crowd,) = ahead.crowds  # the reader alone at 07:10 is no crowd
+    assert (crowd.platform, crowd.at, crowd.readers) == ("telegram", SEVEN, CROWD)
+    # Started at 06:58:42 (see the module's docstring): 78 s early, on time.
+    assert 77 < crowd.lead.total_seconds() < 79 and crowd.on_time
+    assert crowd.as_json()["lead_seconds"] == 78
+    # At the default pace nobody is a crowd; with no lead the crowd is shown as late.
+    assert (await crowds_ahead(store, DEFAULTS, now=now)).crowds == ()
+    no_lead = replace(SLOW, delivery=replace(SLOW.delivery, max_lead=timedelta(0)))
+    (late,) = (await crowds_ahead(store, no_lead, now=now)).crowds
+    assert late.lead == timedelta(0) and not late.on_time
+    assert late.as_json()["latest_arrival_seconds"] == 106  # 9 / 0.085 messages/s
