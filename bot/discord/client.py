@@ -24,7 +24,8 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.discord import flood
-from bot.discord.context import PLATFORM, DiscordContext, on_command_error
+from bot.discord.context import PLATFORM, DiscordContext
+from bot.discord.failures import on_command_error
 from bot.discord.group import DYNAMIC_ITEMS, build_group
 from bot.discord.sender import MAX_RATELIMIT_WAIT_S, DiscordSender, refuse_wild_json
 from bot.discord.spelling import SPELLING

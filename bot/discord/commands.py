@@ -22,16 +22,20 @@ from bot.discord.context import (
     PLATFORM,
     actor_of,
     actor_shown,
+    announcement_note,
+    as_store,
     bot_cannot_post,
     ctx_of,
     draft,
     find,
+    in_announcement_channel,
     language_of,
     manages_channel,
-    note_announcement,
     place_of,
     posting_warning,
     reply,
+    session_of,
+    view_of,
 )
 from bot.discord.server import list_server
 from bot.discord.spelling import SPELLING
@@ -70,19 +74,23 @@ def add_reader_commands(group: app_commands.Group) -> None:
 
 
 async def change(interaction: discord.Interaction, action: str, *args: str) -> None:
-    """Run one of the core's changes on the channel's subscriber and show its reply."""
+    """Run one of the core's changes on the channel's subscriber and show its reply: one
+    read of the chat (shared with the check before) and one write (``session``)."""
     ctx = ctx_of(interaction)
     subscriber = await draft(interaction)
     values = [a for a in args if a]
+    subscribing = action == "subscribe"
+    # A subscription records whether the channel is an announcement channel, in its write.
+    announcement = in_announcement_channel(interaction) if subscribing else None
+    session = session_of(interaction, subscriber, announcement)
     change_of = actions.CHANGES[action]
     text = await change_of(
-        ctx.store, subscriber, values, ctx.clock.now(), SPELLING, actor_of(interaction)
+        as_store(session), subscriber, values, ctx.clock.now(), SPELLING, actor_of(interaction)
     )
-    if action == "subscribe":
+    if subscribing:
         text += posting_warning(interaction, subscriber.language)
-        after = await find(interaction)
-        text += await note_announcement(
-            interaction, after, subscriber.language, subscriber.categories
+        text += announcement_note(
+            interaction, subscriber.language, subscriber.categories, session.categories_after
         )
     await reply(interaction, text)
 
@@ -122,25 +130,29 @@ def add_subscription_commands(group: app_commands.Group) -> None:
         if server:
             await list_server(interaction)
             return
-        subscriber = await find(interaction)
+        subscriber = (await view_of(interaction)).subscriber
         if subscriber is None:
             await reply(
                 interaction, actions.no_subscriptions(language_of(interaction, None), SPELLING)
             )
             return
         described = await actions.describe(
-            ctx_of(interaction).store, subscriber, spelling=SPELLING, actor_shown=actor_shown
+            as_store(session_of(interaction, subscriber)),
+            subscriber,
+            spelling=SPELLING,
+            actor_shown=actor_shown,
         )
         await reply(interaction, described)
 
     @group.command(name="categories", description=_("choose categories with buttons"))
     async def categories(interaction: discord.Interaction) -> None:
         ctx = ctx_of(interaction)
-        subscriber = await find(interaction)
+        subscriber = (await view_of(interaction)).subscriber
         language = language_of(interaction, subscriber)
-        view = await category_view(ctx.store, subscriber)
+        view = await category_view(as_store(session_of(interaction, subscriber)), subscriber)
         if view is None:
-            listed = ", ".join(c.slug for c in await ctx.store.list_categories()) or "—"
+            categories = await ctx.choices.categories(ctx.store)
+            listed = ", ".join(c.slug for c in categories) or "—"
             await reply(
                 interaction,
                 t(
@@ -204,7 +216,11 @@ def add_schedule_commands(group: app_commands.Group) -> None:
             )
             return
         resumed = await actions.resume(
-            ctx.store, subscriber, now=ctx.clock.now(), by=actor_of(interaction), spelling=SPELLING
+            as_store(session_of(interaction, subscriber)),
+            subscriber,
+            now=ctx.clock.now(),
+            by=actor_of(interaction),
+            spelling=SPELLING,
         )
         await reply(interaction, resumed)
 
@@ -224,7 +240,7 @@ def add_chat_commands(group: app_commands.Group) -> None:
     @group.command(name="digest", description=_("preview the digest now"))
     async def digest(interaction: discord.Interaction) -> None:
         ctx = ctx_of(interaction)
-        subscriber = await find(interaction)
+        subscriber = (await view_of(interaction)).subscriber
         if subscriber is None or not subscriber.subscriptions:
             language = language_of(interaction, subscriber)
             await reply(interaction, actions.no_subscriptions(language, SPELLING))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -22,9 +22,9 @@ from bot.discord.access import (
     may_change_channel,
     missing_rights,
 )
-from bot.discord.mistakes import describe_mistake, member_mistake
 from bot.discord.pieces import split_reply
 from bot.discord.sender import CONTENT_LIMIT
+from bot.discord.session import ChoiceCache, CommandSession
 from bot.discord.timely import ANSWER_BUDGET_S
 from digests import actions
 from digests.breaking import PendingPushes
@@ -37,6 +37,7 @@ from digests.publishing import is_announcement
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.store import Store
+from digests.store._commands import ChatView
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 # The key of a "welcome back" note (``welcome_back``) waiting for the next answer.
 WELCOME_BACK = "digestbot.welcome_back"
+# The key of the chat as this interaction read it (``view_of``), before any change.
+CHAT_VIEW = "digestbot.chat_view"
 T = TypeVar("T")
 
 
@@ -67,6 +70,8 @@ class DiscordContext:
     pending_pushes: PendingPushes = field(init=False, repr=False)
     # /news forget questions waiting for their answer (the token their "yes" carries).
     confirmations: Confirmations = field(default_factory=Confirmations)
+    # The live categories and recently seen chats, for commands and autocomplete.
+    choices: ChoiceCache = field(default_factory=ChoiceCache)
     # Refused commands and presses: one audit row per member a minute, with a count.
 
     def __post_init__(self) -> None:
@@ -105,8 +110,38 @@ def place_of(interaction: discord.Interaction) -> tuple[str, str | None]:
 
 
 async def find(interaction: discord.Interaction) -> Subscriber | None:
+    """The chat's subscriber as stored now (after any change this interaction made)."""
     chat_id, _ = place_of(interaction)
     return await ctx_of(interaction).store.find_subscriber(PLATFORM, chat_id)
+
+
+async def view_of(interaction: discord.Interaction) -> ChatView:
+    """The chat and its server's admin role as the interaction found them, read once (one
+    statement) and kept for the interaction's checks and command; a change made since is
+    not in it (``find`` reads it again)."""
+    view = interaction.extras.get(CHAT_VIEW)
+    if view is None:
+        ctx = ctx_of(interaction)
+        chat_id, guild_id = place_of(interaction)
+        view = await ctx.store.chat_view(PLATFORM, chat_id, guild_id)
+        interaction.extras[CHAT_VIEW] = view
+        if view.subscriber is not None:
+            ctx.choices.remember(chat_id, view.subscriber.categories, view.subscriber.language)
+    return view  # type: ignore[no-any-return]
+
+
+def session_of(
+    interaction: discord.Interaction, chat: Subscriber | None, announcement: bool | None = None
+) -> CommandSession:
+    """The store as the reader actions see it for this command (``session``); ``chat``
+    None for a command that only reads."""
+    ctx = ctx_of(interaction)
+    return CommandSession(ctx.store, ctx.choices, chat, announcement)
+
+
+def as_store(session: CommandSession) -> Store:
+    """A session where the core's actions take a Store: it has every method they call."""
+    return cast(Store, session)
 
 
 def language_of(interaction: discord.Interaction, subscriber: Subscriber | None) -> str:
@@ -122,7 +157,7 @@ async def draft(interaction: discord.Interaction) -> Subscriber:
     """The subscriber for this channel or DM, or an unstored draft of it (id 0) with the
     asker's locale: a change stores it (``Store.stored``) only once its input is valid.
     Whoever set it up is remembered, to be told if the bot can no longer post there."""
-    existing = await find(interaction)
+    existing = (await view_of(interaction)).subscriber
     if existing is not None:
         return existing
     ctx = ctx_of(interaction)
@@ -161,13 +196,14 @@ async def welcome_back(interaction: discord.Interaction) -> None:
     answer (``with_note``). A server channel comes back with /news resume instead."""
     if interaction.guild_id is not None:
         return
-    subscriber = await find(interaction)
+    subscriber = (await view_of(interaction)).subscriber
     if subscriber is None:
         return
     ctx = ctx_of(interaction)
     note = await actions.reactivate(ctx.store, subscriber, now=ctx.clock.now())
     if note:
         interaction.extras[WELCOME_BACK] = note
+        interaction.extras.pop(CHAT_VIEW, None)  # it changed: the command reads it again
 
 
 def with_note(interaction: discord.Interaction, text: str) -> str:
@@ -224,6 +260,22 @@ def in_announcement_channel(interaction: discord.Interaction) -> bool:
     return kind is not None and is_announcement(kind.value)
 
 
+def announcement_note(
+    interaction: discord.Interaction,
+    language: str,
+    before: tuple[str, ...],
+    after: tuple[str, ...] | None,
+) -> str:
+    """After a subscription through a session, which recorded the channel's kind in its
+    write: say that an announcement channel's digests will be published (empty when
+    nothing was written or the categories are still ``before``)."""
+    if not after or interaction.guild_id is None or not in_announcement_channel(interaction):
+        return ""
+    if set(after) <= set(before):
+        return ""
+    return published_note(language)
+
+
 async def note_announcement(
     interaction: discord.Interaction,
     subscriber: Subscriber | None,
@@ -240,6 +292,11 @@ async def note_announcement(
     await ctx_of(interaction).store.set_announcement(PLATFORM, subscriber.chat_id, announcement)
     if not announcement or (before is not None and set(subscriber.categories) <= set(before)):
         return ""
+    return published_note(language)
+
+
+def published_note(language: str) -> str:
+    """What a manager is told on subscribing an announcement channel."""
     return "\n" + t(
         language,
         "This is an announcement channel: I will also publish each digest and breaking "
@@ -250,16 +307,16 @@ async def note_announcement(
 
 async def check_manages_channel(interaction: discord.Interaction) -> bool:
     """Raise NotAllowed unless the asker may change this channel's digest."""
-    ctx = ctx_of(interaction)
+    # One read for the check and the command after it: the chat and the admin role.
+    view = await view_of(interaction)
     admin_role = None
-    if interaction.guild_id is not None:
-        role = await ctx.store.admin_role(PLATFORM, str(interaction.guild_id))
-        admin_role = int(role) if role else None
+    if interaction.guild_id is not None and view.admin_role:
+        admin_role = int(view.admin_role)
     if may_change_channel(asker_of(interaction), admin_role):
         return True
     # Audited as the bot admins' refusals are: one row per member a minute, with a count.
     await audit_refusal(interaction, refused_action(interaction), "not a channel manager")
-    language = language_of(interaction, await find(interaction))
+    language = language_of(interaction, view.subscriber)
     raise NotAllowed(channel_refusal(language, admin_role))
 
 
@@ -318,52 +375,3 @@ async def audit_refusal(interaction: discord.Interaction, action: str, detail: s
 def bot_admin() -> Callable[[T], T]:
     """Decorator: only the bot's administrators (DISCORD_ADMIN_IDS)."""
     return app_commands.check(check_bot_admin)
-
-
-# Discord's codes for an interaction that can no longer be answered: Unknown interaction
-# (its 3 s passed) and Interaction has already been acknowledged.
-GONE_INTERACTION = frozenset({10062, 40060})
-
-
-async def on_command_error(
-    interaction: discord.Interaction, error: app_commands.AppCommandError
-) -> None:
-    """Refusals are shown to the asker; anything else is logged and the asker told."""
-    if isinstance(error, app_commands.CommandInvokeError) and isinstance(
-        error.original, NotAllowed
-    ):
-        error = error.original
-    if isinstance(error, NotAllowed):
-        await reply(interaction, str(error))
-        return
-    original = getattr(error, "original", error)
-    if isinstance(original, discord.HTTPException) and original.code in GONE_INTERACTION:
-        # Answered after Discord's 3 s (or twice): nothing can be said to the member any
-        # more, and a traceback per late answer would only slow the next ones down.
-        log.warning(
-            "a Discord interaction could not be answered (%s %s): %s",
-            original.code,
-            original.text,
-            interaction.command.qualified_name if interaction.command else "?",
-        )
-        return
-    mistake = member_mistake(interaction, error, language_of(interaction, None))
-    if mistake is not None:
-        # Forged or stale command data (a modified client, commands not synced yet): the
-        # member's mistake, not the bot's; one short line, never the whole value.
-        log.warning("a Discord command was refused: %s", excerpt(describe_mistake(error), 200))
-        try:
-            if interaction.type is discord.InteractionType.autocomplete:
-                # Autocomplete is answered with suggestions only: none.
-                await interaction.response.autocomplete([])
-                return
-            await reply(interaction, mistake)
-        except (discord.HTTPException, discord.RateLimited) as exc:
-            log.info("could not answer a refused command: %s", exc)
-        return
-    log.error("a Discord command failed: %s", error, exc_info=error)
-    language = language_of(interaction, None)
-    try:
-        await reply(interaction, t(language, "Something went wrong; please try again."))
-    except (discord.HTTPException, discord.RateLimited):
-        log.warning("could not tell the member that the command failed")

@@ -60,6 +60,13 @@ class CountingStore:
 
         return counted
 
+    def restore(self) -> None:
+        """Put the store's own connections back (before it is closed)."""
+        for attribute in ("_db", "_reader"):
+            wrapped = getattr(self._store, attribute)
+            if isinstance(wrapped, _CountingConnection):
+                setattr(self._store, attribute, wrapped._connection)
+
     def reset(self) -> None:
         self.calls.clear()
         self.statements = 0
@@ -86,9 +93,3 @@ class _CountingConnection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
-
-    def restore(self, store: Store) -> None:
-        for attribute in ("_db", "_reader"):
-            wrapped = getattr(store, attribute)
-            if isinstance(wrapped, _CountingConnection):
-                setattr(store, attribute, wrapped._connection)

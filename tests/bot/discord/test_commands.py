@@ -276,7 +276,7 @@ async def test_a_failing_store_gets_a_clear_answer_and_the_bot_keeps_going(
     async def full(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(discord_bot.store, "subscribe", full)
+    monkeypatch.setattr(discord_bot.store, "subscribe_chat", full)  # the command's one write
     text = await discord_bot.text(
         slash("news", "subscribe", {"category": "climate"}, permissions=MANAGE_CHANNELS)
     )
