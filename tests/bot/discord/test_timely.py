@@ -11,6 +11,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.discord import tree
 from bot.discord.context import reply
 from bot.discord.timely import TimelyResponse, attach, defer_delay
 from tests.bot.discord.conftest import Bot
@@ -168,3 +169,21 @@ def test_the_deferral_comes_a_budget_after_creation_never_later_than_after_arriv
     assert defer_delay(created=100.0, now=100.5, budget=1.2) == pytest.approx(0.7)  # delivered late
     assert defer_delay(created=100.0, now=103.0, budget=1.2) == 0.0  # past it: at once
     assert defer_delay(created=105.0, now=100.0, budget=1.2) == 1.2  # a clock behind
+
+
+async def test_a_command_behind_a_backlog_is_deferred_at_once(
+    discord_bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = busy_store(discord_bot, budget=60.0)  # the budget alone would not defer
+    monkeypatch.setattr(tree, "DEFER_BEHIND", 1)
+    discord_bot.client.tree.slots = asyncio.Semaphore(1)  # type: ignore[attr-defined]
+    lists = [slash("news", "list", channel_id=630 + i, user_id=50 + i) for i in range(3)]
+    for payload in lists:
+        deliver(discord_bot, payload)
+    await discord_bot.fake.wait_for("responses", 2)  # while the first holds the store
+    assert [answers(discord_bot, p)[0]["type"] for p in lists[1:]] == [5, 5]
+    assert answers(discord_bot, lists[0]) == []
+    gate.set()
+    await discord_bot.fake.wait_for("edits", 2)
+    await discord_bot.fake.wait_for("responses", 3)
+    assert answers(discord_bot, lists[0])[0]["type"] == 4  # its turn came in time
