@@ -202,7 +202,7 @@ async def forecast(
     delivery = settings.delivery
     since = now - delivery.dispatch_interval - timedelta(minutes=1)
     due = await store.due_per_minute(since=since, until=until, now=now)
-    queued = await store.queued_per_minute()
+    queued = await store.queued_per_minute(now=now)
     parts = await store.parts_per_digest(now=now)
     result: dict[str, list[MinutePlan]] = {}
     for platform in sorted(set(due) | set(queued)):

@@ -76,7 +76,7 @@ async def test_queued_per_minute_counts_unsent_parts_by_due_minute(store: Store)
             (to_db(NOW), ids[4]),
         )
         await db.execute("UPDATE outbox SET status = 'retrying' WHERE subscriber_id = ?", (ids[2],))
-    found = await store.queued_per_minute()
+    found = await store.queued_per_minute(now=NOW)
     assert found == {
         "telegram": {SEVEN: 4.0, SEVEN + M: 1.0, NOW: 1.0},
         "discord": {SEVEN: 2.0},
@@ -151,3 +151,26 @@ def test_share(total: int, split: dict[str, int], expected: dict[str, int]) -> N
     found = share(total, split)
     assert found == expected
     assert sum(found.values()) == (total if split else 0)
+
+
+async def test_queued_messages_per_entry_are_kept_and_the_entries_counted_fresh(
+    store: Store,
+) -> None:
+    ids = [await reader(store, "telegram", f"t{i}", SEVEN + timedelta(days=1)) for i in range(6)]
+    await store.enqueue([item(ids[0], 3, SEVEN), item(ids[1], 1, SEVEN)], now=NOW)
+    assert await store.queued_per_minute(now=NOW) == {"telegram": {SEVEN: 4.0}}
+    # Two more entries (of one part each) within the split's life: 2 messages an entry.
+    await store.enqueue([item(ids[2], 1, SEVEN), item(ids[3], 1, SEVEN)], now=NOW)
+    assert await store.queued_per_minute(now=NOW + M) == {"telegram": {SEVEN: 8.0}}
+    # Read again once older than SPLIT_TTL; a new minute is read at once.
+    await store.enqueue([item(ids[4], 2, SEVEN + M)], now=NOW)
+    assert await store.queued_per_minute(now=NOW + 2 * M) == {
+        "telegram": {SEVEN: 8.0, SEVEN + M: 2.0}
+    }
+    assert await store.queued_per_minute(now=NOW + SPLIT_TTL) == {
+        "telegram": {SEVEN: 6.0, SEVEN + M: 2.0}
+    }
+    # A breaking push (another priority) due now is counted too.
+    await store.enqueue([item(ids[5], 1, None, kind="breaking", priority=10)], now=NOW)
+    found = await store.queued_per_minute(now=NOW + SPLIT_TTL)
+    assert found == {"telegram": {SEVEN: 6.0, SEVEN + M: 2.0, NOW: 1.0}}
