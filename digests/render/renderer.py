@@ -33,11 +33,11 @@ from digests.render.split import (
     PLAIN_LIMIT,
     TELEGRAM_LIMIT,
     Block,
+    Remembered,
     block_marker,
     join,
     pack,
     parse_blocks,
-    telegram_length,
 )
 from digests.render.templates import PLATFORMS, make_environment
 
@@ -91,6 +91,7 @@ class Renderer:
         # Rendered story blocks, keyed by the Story object itself (kept alive here, so its
         # id cannot be reused): one story appears in thousands of digests of a dispatch.
         self._stories: dict[tuple[str, str, bool, int], tuple[Story, str]] = {}
+        self._telegram_length = Remembered()
 
     def environment(self, platform: str, language: str) -> jinja2.Environment:
         key = (platform, language)
@@ -259,8 +260,7 @@ class Renderer:
         self, platform: str, name: str, blocks: list[Block], reader: Presentation
     ) -> list[OutgoingMessage]:
         telegram = platform == "telegram"
-        limit = TELEGRAM_LIMIT if telegram else PLAIN_LIMIT
-        measure = telegram_length if telegram else len
+        limit, measure = (TELEGRAM_LIMIT, self._telegram_length) if telegram else (PLAIN_LIMIT, len)
 
         def shrink(block: Block) -> Block:
             # A story too long for one message is sent as its bare title, clipped.

@@ -55,6 +55,23 @@ def telegram_length(html: str) -> int:
     return utf16_length(unescape(_TAG.sub("", html)))
 
 
+class Remembered:
+    """``measure`` (Telegram's length by default) remembered per text, up to ``size``
+    texts: a story's block is measured once however many digests of a dispatch carry it."""
+
+    def __init__(self, measure: Callable[[str], int] = telegram_length, size: int = 20_000) -> None:
+        self._measure, self._size = measure, size
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self._known.get(text)
+        if found is None:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            found = self._known[text] = self._measure(text)
+        return found
+
+
 def pack(
     blocks: Sequence[Block],
     *,

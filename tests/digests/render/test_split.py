@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from digests.assemble import build_pool, plan_digest
 from digests.models import Article
 from digests.render import Presentation, Renderer
-from digests.render.split import Block, pack, parse_blocks, telegram_length
+from digests.render.split import Block, Remembered, pack, parse_blocks, telegram_length
 from digests.settings import DigestLimits
 from tests.conftest import CATEGORIES, NOW, make_subscriber
 from tests.telegram_html import InvalidTelegramHTML, check
@@ -149,3 +149,17 @@ def test_the_telegram_checker_rejects_what_telegram_rejects() -> None:
         with pytest.raises(InvalidTelegramHTML):
             check(bad)
     assert check('<b>A &amp; B</b> <a href="https://x.example/?a=1&amp;b=2">l</a>') == "A & B l"
+
+
+def test_remembered_lengths_are_the_measured_ones_and_stay_few() -> None:
+    calls: list[str] = []
+
+    def measure(text: str) -> int:
+        calls.append(text)
+        return telegram_length(text)
+
+    remembered = Remembered(measure, size=2)
+    texts = ["<b>a &amp; b</b>", "x", "<b>a &amp; b</b>", "yy", "x"]
+    assert [remembered(t) for t in texts] == [telegram_length(t) for t in texts]
+    # "yy" found the memo full: it was emptied, so "x" was measured again.
+    assert calls == ["<b>a &amp; b</b>", "x", "yy", "x"]
