@@ -25,7 +25,10 @@ their readers not dispatched yet and their messages already queued, and the pace
 - Forward pass, for ``digestbot stats``: the sender busy with what is queued, then each
   minute's load in due order from its start; the expected latest arrival of each minute.
 
-Readers whose minute has room (start == T) are dispatched at their minute as before.
+Readers whose minute has room (start == T) are dispatched at their minute as before. With
+the default 30 s tick a minute has room for about 28 s of sending; with ticks of 58 s or
+more, even one reader dispatched at the first tick after their minute could miss it, so
+every minute then starts up to one tick early.
 """
 
 from __future__ import annotations
