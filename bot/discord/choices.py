@@ -12,13 +12,11 @@ import discord
 from discord import app_commands
 
 from bot.discord.context import ctx_of, find, language_of, place_of
-from bot.discord.session import AUTOCOMPLETE_WAIT_S
+from bot.discord.session import AUTOCOMPLETE_LIMIT, AUTOCOMPLETE_WAIT_S
 from bot.discord.translator import _
 from digests.i18n import t
 from digests.schedule import WEEKDAYS
 from digests.zones import zone_choices
-
-AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
 
 FREQUENCIES = [
     app_commands.Choice(name=_("every day"), value="daily"),
@@ -92,7 +90,8 @@ async def unsubscribe_choices(
 async def timezone_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
+    ctx = ctx_of(interaction)
     return [
         app_commands.Choice(name=zone, value=zone)
-        for zone in zone_choices(current, AUTOCOMPLETE_LIMIT, now=ctx_of(interaction).clock.now())
+        for zone in ctx.choices.zones(current, ctx.clock.now(), zone_choices)
     ]

@@ -26,7 +26,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.timely import ANSWER_BUDGET_S, parse_interaction
+from bot.discord.timely import ANSWER_BUDGET_S, Acks, parse_interaction
 from digests.flood import Admission, FloodLimits, NoticeGate, Refused
 from digests.i18n import normalise_language, t
 
@@ -73,6 +73,8 @@ class FloodGuard:
         self.dropped = 0
         # Seconds from an interaction's creation to its deferral (read at each one).
         self.budget = ANSWER_BUDGET_S
+        # Deferrals and refusals in flight at once (``timely.ACKS_AT_ONCE``).
+        self.acks = Acks()
 
     def refusal(self, data: dict[str, Any]) -> Refused | None:
         """None if this interaction may run, else why not (its tokens are taken if so)."""
@@ -95,9 +97,10 @@ class FloodGuard:
         def guarded(data: Any) -> None:
             refused = self.refusal(data)
             if refused is None:
-                parse_interaction(state, data, self.budget)
+                parse_interaction(state, data, self.budget, self.acks)
                 return
             self.dropped += 1
+            self.acks.expect()
             interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
             task = asyncio.get_running_loop().create_task(self._answer(interaction, refused))
             self._tasks.add(task)  # held until done, so it is not collected mid-way
@@ -119,13 +122,16 @@ class FloodGuard:
             )
         response = interaction.response
         try:
-            if interaction.type is discord.InteractionType.autocomplete:
-                await response.autocomplete([])
-            elif interaction.type is discord.InteractionType.component and not tell:
-                await response.defer()
-            else:
-                language = normalise_language(str(interaction.locale.value), self._default_language)
-                await response.send_message(t(language, SLOW_DOWN), ephemeral=True)
+            async with self.acks.sending():
+                if interaction.type is discord.InteractionType.autocomplete:
+                    await response.autocomplete([])
+                elif interaction.type is discord.InteractionType.component and not tell:
+                    await response.defer()
+                else:
+                    language = normalise_language(
+                        str(interaction.locale.value), self._default_language
+                    )
+                    await response.send_message(t(language, SLOW_DOWN), ephemeral=True)
         except discord.HTTPException as exc:
             log.info("could not tell a member to slow down: %s", exc)
 

@@ -21,8 +21,10 @@ with the response installed before anything runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -32,10 +34,50 @@ log = logging.getLogger(__name__)
 
 # From the interaction's creation: answers later than this are preceded by a deferral.
 ANSWER_BUDGET_S = 1.2
+# Acknowledgements in flight at once, the rest queued in arrival order: thousands sent
+# together would each open a connection of their own (a TLS handshake each, on Discord)
+# and all come late; a few dozen reuse their connections.
+ACKS_AT_ONCE = 64
+IDLE_WAIT_S = 2.0  # the longest deferred work waits for acknowledgements to go out
 DIRECT, DEFERRED = "direct", "deferred"
 # What an edit of the original response or a follow-up carries of a response's arguments.
 EDIT_FIELDS = ("content", "embed", "embeds", "view", "allowed_mentions", "attachments")
 FOLLOWUP_FIELDS = ("embed", "embeds", "view", "allowed_mentions", "ephemeral", "files", "file")
+
+
+class Acks:
+    """Acknowledgements (deferrals, refusals) waiting or in flight: at most ``at_once``
+    sent together, in arrival order. Work whose answer is already deferred waits until
+    none is pending (``idle``): each acknowledgement has a deadline, that work no longer
+    has one, and on a loaded machine they would share the CPU."""
+
+    def __init__(self, at_once: int = ACKS_AT_ONCE) -> None:
+        self._slots = asyncio.Semaphore(at_once)
+        self.pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def expect(self) -> None:
+        """One more acknowledgement to send (counted at once, before its task runs)."""
+        self.pending += 1
+        self._idle.clear()
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        """Send an ``expect``-ed acknowledgement when a slot is free."""
+        try:
+            async with self._slots:
+                yield
+        finally:
+            self.pending -= 1
+            if not self.pending:
+                self._idle.set()
+
+    async def idle(self, longest: float = IDLE_WAIT_S) -> None:
+        """Until no acknowledgement is pending, or ``longest`` seconds (a steady stream of
+        them must not hold deferred work forever)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), longest)
 
 
 def defer_delay(created: float, now: float, budget: float) -> float:
@@ -49,10 +91,11 @@ class TimelyResponse(discord.InteractionResponse[Any]):
     """An interaction's response, answered directly or deferred then edited; see the
     module's docstring."""
 
-    __slots__ = ("_claim", "_deferral", "_first_pending", "_task", "_timer")
+    __slots__ = ("_acks", "_claim", "_deferral", "_first_pending", "_task", "_timer")
 
-    def __init__(self, parent: discord.Interaction[Any]) -> None:
+    def __init__(self, parent: discord.Interaction[Any], acks: Acks | None = None) -> None:
         super().__init__(parent)
+        self._acks = acks
         self._claim: str | None = None
         self._deferral: asyncio.Future[bool] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -89,20 +132,28 @@ class TimelyResponse(discord.InteractionResponse[Any]):
             return
         self._claim = DEFERRED
         self._first_pending = True
+        if self._acks is not None:
+            self._acks.expect()
         self._deferral = asyncio.get_running_loop().create_future()
         self._task = asyncio.get_running_loop().create_task(self._send_deferral())
 
     async def _send_deferral(self) -> None:
         assert self._deferral is not None
         try:
-            if self._parent.type is discord.InteractionType.component:
-                await super().defer()  # a deferred update: the button stops spinning
-            else:
-                await super().defer(ephemeral=True, thinking=True)
+            async with self._acks.sending() if self._acks else contextlib.nullcontext():
+                if self._parent.type is discord.InteractionType.component:
+                    await super().defer()  # a deferred update: the button stops spinning
+                else:
+                    await super().defer(ephemeral=True, thinking=True)
             self._deferral.set_result(True)
         except (discord.HTTPException, discord.RateLimited) as exc:
             log.warning("could not defer a Discord interaction: %s", exc)
             self._deferral.set_result(False)
+
+    async def acks_first(self) -> None:
+        """Deferred: let the pending acknowledgements go out before this work runs."""
+        if self._claim == DEFERRED and self._acks is not None:
+            await self._acks.idle()
 
     async def _deferred_answer(self) -> bool:
         """Wait for the deferral to be accepted; whether this is the answer's first piece
@@ -161,20 +212,28 @@ def _pick(kwargs: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def attach(
-    interaction: discord.Interaction[Any], budget: float = ANSWER_BUDGET_S
+    interaction: discord.Interaction[Any],
+    budget: float = ANSWER_BUDGET_S,
+    acks: Acks | None = None,
 ) -> TimelyResponse:
-    """Give ``interaction`` a TimelyResponse whose deferral is ``budget`` after its creation."""
-    response = TimelyResponse(interaction)
+    """Give ``interaction`` a TimelyResponse whose deferral is ``budget`` after its creation
+    (sent when ``acks`` lets it)."""
+    response = TimelyResponse(interaction, acks)
     interaction._cs_response = response  # type: ignore[attr-defined]  # the cached property
     response.arm(defer_delay(interaction.created_at.timestamp(), time.time(), budget))
     return response
 
 
-def parse_interaction(state: Any, data: Any, budget: float = ANSWER_BUDGET_S) -> None:
+def parse_interaction(
+    state: Any,
+    data: Any,
+    budget: float = ANSWER_BUDGET_S,
+    acks: Acks | None = None,
+) -> None:
     """discord.py's INTERACTION_CREATE parser (``ConnectionState.parse_interaction_create``,
     2.x), with the timely response attached before the command, press or modal runs."""
     interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
-    attach(interaction, budget)
+    attach(interaction, budget, acks)
     if data["type"] in (2, 4) and state._command_tree:
         state._command_tree._from_interaction(interaction)
     elif data["type"] == 3:

@@ -64,6 +64,8 @@ class DigestTree(app_commands.CommandTree[Any]):
             if self.backlog > DEFER_BEHIND and isinstance(response, TimelyResponse):
                 response.defer_now()
             async with self.slots:
+                if isinstance(response, TimelyResponse):
+                    await response.acks_first()
                 await super()._call(interaction)
         finally:
             self.backlog -= 1

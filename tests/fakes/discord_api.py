@@ -76,6 +76,8 @@ class FakeDiscord:
     refuse: int | None = None
     echoed: int = 0
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    # The interactions answered (their ids): a second answer is refused without a scan.
+    _answered: set[str] = field(default_factory=set)
     _seq: int = 0
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _global: deque[float] = field(default_factory=deque)
@@ -154,7 +156,7 @@ class FakeDiscord:
         self, interaction: str, body: dict[str, Any]
     ) -> tuple[int, int, str] | None:
         """Why Discord would refuse this answer to ``interaction``: (status, code, message)."""
-        if any(a["interaction"] == interaction for a in self.responses):
+        if interaction in self._answered:
             return 400, 40060, "Interaction has already been acknowledged."
         created = snowflake_time(interaction)
         if (
@@ -367,6 +369,7 @@ class FakeDiscord:
                 "response", {"interaction": request.match_info["id"], **body}, status, code, message
             )
         self.responses.append({"interaction": request.match_info["id"], **body})
+        self._answered.add(request.match_info["id"])
         if request.query.get("with_response") not in ("1", "true"):
             return web.Response(status=204)
         flags = int((body.get("data") or {}).get("flags") or 0)

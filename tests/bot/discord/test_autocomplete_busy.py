@@ -5,9 +5,12 @@ categories as last seen."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
+from bot.discord.session import ChoiceCache
 from tests.bot.discord.conftest import Bot
 from tests.bot.discord.store_wrappers import GatedStore
+from tests.conftest import NOW
 from tests.fakes.discord_interactions import MANAGE_CHANNELS, slash
 
 
@@ -64,3 +67,17 @@ async def test_autocomplete_with_nothing_cached_does_not_wait_for_a_busy_store(
 async def _cached(bot: Bot) -> None:
     while not bot.client.digest.choices._fresh():
         await asyncio.sleep(0.01)
+
+
+def test_time_zone_suggestions_are_computed_once_an_hour_per_text() -> None:
+    cache = ChoiceCache()
+    asked: list[str] = []
+
+    def suggest(typed: str, limit: int, *, now: datetime) -> list[str]:
+        asked.append(typed)
+        return [f"{typed}/{now.hour}"][:limit]
+
+    crowd = [cache.zones(" Asia/H", NOW, suggest) for _ in range(600)]
+    assert asked == [" Asia/H"] and crowd[0] == [" Asia/H/12"]
+    assert cache.zones("asia/h", NOW, suggest) == crowd[0]  # the same text, any case
+    assert cache.zones("asia/h", NOW + timedelta(hours=1), suggest) == ["asia/h/13"]

@@ -13,7 +13,7 @@ import pytest
 
 from bot.discord import tree
 from bot.discord.context import reply
-from bot.discord.timely import TimelyResponse, attach, defer_delay
+from bot.discord.timely import Acks, TimelyResponse, attach, defer_delay
 from tests.bot.discord.conftest import Bot
 from tests.bot.discord.store_wrappers import GatedStore
 from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
@@ -187,3 +187,16 @@ async def test_a_command_behind_a_backlog_is_deferred_at_once(
     await discord_bot.fake.wait_for("edits", 2)
     await discord_bot.fake.wait_for("responses", 3)
     assert answers(discord_bot, lists[0])[0]["type"] == 4  # its turn came in time
+
+
+async def test_deferred_work_waits_for_the_pending_acknowledgements() -> None:
+    acks = Acks(at_once=1)
+    acks.expect()
+    acks.expect()
+    waiting = asyncio.create_task(acks.idle(longest=60))
+    for _ in range(2):
+        async with acks.sending():
+            await asyncio.sleep(0)  # a turn of the loop, not a wait for time
+            assert not waiting.done()  # an acknowledgement is still pending
+    await asyncio.wait_for(waiting, 5)
+    assert acks.pending == 0
