@@ -244,11 +244,16 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
-def start_fake_telegram(rate: float) -> tuple[subprocess.Popen[str], str]:
+def start_fake_telegram(
+    rate: float, *, paid_rate: float | None = None
+) -> tuple[subprocess.Popen[str], str]:
     """The fake Bot API in a process of its own (it must not share the sender's event
-    loop); return the process and its base URL."""
+    loop), ``rate`` messages/s overall for messages that are not paid broadcasts and
+    ``paid_rate`` (Telegram's 1,000 by default) for all; return the process and its base
+    URL."""
+    paid = [] if paid_rate is None else ["--paid-rate", str(paid_rate)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.telegram_api", "--rate", str(rate)],
+        [sys.executable, "-m", "tests.fakes.telegram_api", "--rate", str(rate), *paid],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,23 +1,37 @@
 """Benchmark: fan out digests to distinct Telegram chats at the platform's limit.
 
-Usage: python -m bench.fanout [--digests 10000] [--rate 30]
+Usage: python -m bench.fanout [--digests N] [--rate 30] [--paid] [--no-profile] [--top 12]
 
 A fake Bot API server (tests/fakes/telegram_api.py) runs in its own process on 127.0.0.1,
-enforcing ``--rate`` messages/s overall and about 1/s per chat, and answers 429 with
-retry_after beyond them. The real delivery worker sends the digests through
-python-telegram-bot, paced by the token-bucket Pacer configured with the same cap.
-Prints the sustained rate against the cap (target ≥ 0.9×), the share of requests that
-drew a 429 (target ≤ 0.5 %), and lost and duplicated digests (target 0).
+enforcing Telegram's caps (``--rate`` messages/s overall without ``--paid``; with it, 30/s
+for messages without ``allow_paid_broadcast`` and 1,000/s with it) and about 1/s per chat,
+and answers 429 with retry_after beyond them. The real delivery worker (its ``run`` loop,
+as ``digestbot run`` drives it) sends the digests through python-telegram-bot, paced by
+the token-bucket Pacer configured with the same cap; ``--paid`` sends them as paid
+broadcasts (TELEGRAM_PAID_BROADCAST), which lets ``--rate`` go up to 1,000. Without it a
+rate above 30 is refused with the settings error's line (exit status 2).
+
+Default size: 10,000 digests, 20,000 with ``--paid``. Prints the sustained rate against
+the cap (target ≥ 0.9×), the share of requests that drew a 429 (target ≤ 0.5 %), CPU
+seconds per 1,000 messages of the bot's process and of the fake server's, lost and
+duplicated digests (target 0), and where the bot's time goes: a cProfile summary, top
+functions by own and by cumulative time (``--no-profile`` leaves it out, and its overhead).
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import io
+import os
+import pstats
+import resource
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench.common import (
     TELEGRAM_TOKEN,
-    drain,
     enqueue_digests,
     fake_stats,
     insert_subscribers,
@@ -28,11 +42,14 @@ from bench.common import (
 )
 from bot.telegram.sender import TelegramSender
 from digests.deliver import DeliveryWorker
+from digests.delivery_settings import TELEGRAM_FREE_CAP, TELEGRAM_PAID_CAP
 from digests.outgoing import OutgoingMessage
 from digests.pacing import Pacer, telegram_policy
-from digests.settings import DeliveryLimits
+from digests.settings import DeliveryLimits, SettingsError
 from digests.store import Store
 from digests.timeutil import SystemClock
+
+UNFINISHED = ("queued", "sending", "retrying")
 
 
 async def prepare(store: Store, count: int) -> None:
@@ -52,11 +69,57 @@ async def prepare(store: Store, count: int) -> None:
     await enqueue_digests(store, "telegram", bodies, count, now=now, cursor=1)
 
 
-async def run(count: int, rate: float, base: str) -> None:
+async def deliver_all(store: Store, worker: DeliveryWorker, poll: float = 0.1) -> float:
+    """Run the worker until nothing is left to send; return the seconds it took."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    started = loop.time()
+    running = asyncio.create_task(worker.run(stop, idle_wait=poll))
+    while True:
+        await asyncio.sleep(poll)
+        counts = (await store.outbox_counts()).get("telegram", {})
+        if not any(counts.get(status) for status in UNFINISHED):
+            break
+    elapsed = loop.time() - started
+    stop.set()
+    await running
+    return elapsed
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User and system CPU seconds of this process (its threads included) or of ``pid``."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def profile_summary(profile: cProfile.Profile, top: int) -> str:
+    """The ``top`` functions by own time, then by cumulative time."""
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs()
+    for order, title in (("tottime", "own"), ("cumulative", "cumulative")):
+        out.write(f"--- bot side, top {top} functions by {title} time (cProfile)\n")
+        stats.sort_stats(order).print_stats(top)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    # pstats repeats a header per listing: keep the table lines and the titles.
+    return "\n".join(
+        line for line in lines if "function calls" not in line and "Ordered by" not in line
+    )
+
+
+async def run(count: int, limits: DeliveryLimits, base: str, fake_pid: int, top: int) -> None:
+    rate = limits.telegram_max_rate
     store = await Store.open(scratch("fanout") / "f.db")
     await prepare(store, count)
-    sender = TelegramSender.build(TELEGRAM_TOKEN, f"{base}/bot", pool_size=64)
-    limits = DeliveryLimits(telegram_max_rate=rate, concurrency=64)
+    sender = TelegramSender.build(
+        TELEGRAM_TOKEN,
+        f"{base}/bot",
+        pool_size=max(8, limits.concurrency),
+        paid_broadcast=limits.telegram_paid_broadcast,
+    )
     worker = DeliveryWorker(
         store,
         {"telegram": sender},
@@ -64,30 +127,58 @@ async def run(count: int, rate: float, base: str) -> None:
         SystemClock(),
         limits,
     )
-    elapsed = await drain(worker)
+    profile = cProfile.Profile() if top else None
+    cpu, fake_cpu = cpu_seconds(), cpu_seconds(fake_pid)
+    if profile is not None:
+        profile.enable()
+    elapsed = await deliver_all(store, worker)
+    if profile is not None:
+        profile.disable()
+    cpu, fake_cpu = cpu_seconds() - cpu, cpu_seconds(fake_pid) - fake_cpu
     await sender.close()
     counts = (await store.outbox_counts()).get("telegram", {})
     await store.close()
     stats = fake_stats(base)
     per_chat: dict[str, int] = stats["per_chat"]
+    accepted = int(stats["accepted"])
+    paid = "paid broadcasts" if limits.telegram_paid_broadcast else "free"
     print_fanout(
-        f"{count} to distinct private chats",
+        f"{count} to distinct private chats, {paid}, claim size {worker.claim_size}",
         elapsed,
         rate,
-        accepted=int(stats["accepted"]),
+        accepted=accepted,
         requests=int(stats["requests"]),
         too_many=int(stats["too_many"]),
         lost=count - len(per_chat),
         duplicated=sum(per_chat.values()) - len(per_chat),
         outbox=counts,
     )
+    per_thousand = 1000 / max(1, accepted)
+    print(
+        f"CPU per 1,000 msg: bot {cpu * per_thousand:.2f} s, fake server "
+        f"{fake_cpu * per_thousand:.2f} s (bot {cpu / elapsed:.2f} and fake "
+        f"{fake_cpu / elapsed:.2f} of a core{', bot profiled' if profile else ''})"
+    )
+    print(f"paid broadcasts:   {stats['paid']} of {accepted} accepted")
+    if profile is not None:
+        print(profile_summary(profile, top))
 
 
 def main() -> None:
-    args = options(__doc__, digests=10_000, rate=30.0)
-    process, base = start_fake_telegram(args.rate)
+    args = options(__doc__, digests=(int, None), rate=30.0, paid=False, no_profile=False, top=12)
     try:
-        asyncio.run(run(args.digests, args.rate, base))
+        limits = DeliveryLimits(
+            telegram_max_rate=args.rate, telegram_paid_broadcast=args.paid, concurrency=64
+        )
+    except SettingsError as exc:
+        print(f"bench.fanout: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    count = args.digests or (20_000 if args.paid else 10_000)
+    # With paid broadcasts the fake plays Telegram's own caps; without, the rate asked.
+    free, paid = (TELEGRAM_FREE_CAP, TELEGRAM_PAID_CAP) if args.paid else (args.rate, args.rate)
+    process, base = start_fake_telegram(free, paid_rate=paid)
+    try:
+        asyncio.run(run(count, limits, base, process.pid, 0 if args.no_profile else args.top))
     finally:
         process.terminate()
         process.wait(5)

@@ -19,9 +19,10 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from digests.delivery_decisions import (
     RATE_LIMIT_RETRIES,
@@ -33,12 +34,14 @@ from digests.delivery_decisions import (
     one_line,
 )
 from digests.delivery_errors import ChatMigrated, DeliveryError, DestinationGone, RateLimited
+from digests.delivery_writes import AcceptedWriter
 from digests.models import OutboxEntry
 from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer
 from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain, without_media
 from digests.settings import DeliveryLimits
 from digests.store import Store
+from digests.store._outcomes import Accepted
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)
@@ -97,14 +100,27 @@ class DeliveryWorker:
         # and their other taken entries are checked before anything more goes to them.
         self._vanished: set[int] = set()
         self._stopping = False
+        self._writes = AcceptedWriter(store)
+        # DELIVERY_CONCURRENCY requests under way at once per platform: the entries
+        # claimed wait for their pace outside it, so a fast pace has enough of them.
+        self._requests: dict[str, asyncio.Semaphore] = {}
         self.wakeup = asyncio.Event()
+
+    def claim_size_for(self, platform: str) -> int:
+        """A platform's entries under way at once: about half a second of sends at its
+        pace, so an urgent entry enqueued meanwhile waits at most that long (a platform
+        without a pace: DELIVERY_CONCURRENCY). Each platform has its own: Telegram's
+        paid 1,000/s must not be held to Discord's 50/s."""
+        rate = {
+            "telegram": self._limits.telegram_max_rate,
+            "discord": self._limits.discord_max_rate,
+        }.get(platform)
+        return max(4, self._limits.concurrency if rate is None else int(rate / 2))
 
     @property
     def claim_size(self) -> int:
-        """Entries claimed at once: about half a second of sends at the slowest platform's
-        pace, so an urgent entry enqueued meanwhile waits at most that long."""
-        slowest = min(self._limits.telegram_max_rate, self._limits.discord_max_rate)
-        return max(4, min(self._limits.concurrency, int(slowest / 2)))
+        """Entries under way at once, every platform's together."""
+        return sum(self.claim_size_for(platform) for platform in self._senders)
 
     def in_flight(self) -> int:
         """Entries taken and not yet settled (sent, retried, given up or released)."""
@@ -116,10 +132,11 @@ class DeliveryWorker:
         self._stopping = True
         self.wakeup.set()
 
-    async def _take(self, limit: int) -> list[tuple[OutboxEntry, Bodies]]:
-        """Claim up to ``limit`` ready entries, each with its message bodies (None for a
-        body that is missing: that entry is dead-lettered when it is delivered)."""
-        platforms = [p for p in self._senders if self._may(p)]
+    async def _take(self, limit: int, only: str | None = None) -> list[tuple[OutboxEntry, Bodies]]:
+        """Claim up to ``limit`` ready entries (of platform ``only``, or of any), each with
+        its message bodies (None for a body that is missing: that entry is dead-lettered
+        when it is delivered)."""
+        platforms = [p for p in self._senders if self._may(p) and only in (None, p)]
         if not platforms:
             return []
         claimed = await self._store.claim(
@@ -169,62 +186,22 @@ class DeliveryWorker:
         """Deliver until ``stop`` is set; an empty outbox is checked every ``idle_wait`` s
         or as soon as ``wakeup`` is set (after a dispatch).
 
-        At most ``claim_size`` entries are under way, and a new one is taken as soon as one
-        finishes: a send that hangs (a long 429 wait, a chat that does not answer) holds
-        its own slot, not the others. An outbox that cannot be read is logged and tried
-        again, waiting twice as long each time up to a minute."""
-        in_flight: set[asyncio.Task[None]] = set()
-        failures = 0
-        pruned_at = self._monotonic()
+        At most ``claim_size_for(platform)`` entries of each platform are under way, and
+        new ones are taken as slots free up: a send that hangs (a long 429 wait, a chat
+        that does not answer) holds its own slot, not the others. An outbox that cannot
+        be read is logged and tried again, waiting twice as long each time up to a
+        minute."""
+        turn = _Turn(self, idle_wait)
         keeper = asyncio.create_task(self._keep_leases())
         try:
             while not stop.is_set() and not self._stopping:
-                self.wakeup.clear()  # before the claim: a wakeup during it is not lost
-                room = self.claim_size - len(in_flight)
-                # Claims in halves rather than one entry at a time: fewer transactions, and
-                # an urgent entry still waits for at most half a claim's sends.
-                if in_flight and room < max(1, self.claim_size // 2):
-                    room = 0
-                taken: list[tuple[OutboxEntry, Bodies]] = []
-                try:
-                    taken = await self._take(room) if room > 0 else []
-                    failures = 0
-                except Exception as error:  # the worker must outlive a failing store
-                    failures += 1
-                    log.error(
-                        "delivery worker could not take entries from the outbox (%s), "
-                        "trying again in %.0f s",
-                        one_line(error),
-                        claim_backoff(failures, idle_wait),
-                    )
-                    log.debug("the outbox could not be read", exc_info=error)
-                for entry, bodies in taken:
-                    task = asyncio.create_task(self.deliver(entry, bodies))
-                    in_flight.add(task)
-                    task.add_done_callback(in_flight.discard)
-                if self._monotonic() - pruned_at > 10:
-                    pruned_at = self._monotonic()
-                    self._pacer.prune(pruned_at)
-                if taken and len(taken) == room:
+                if await turn.claim():
                     continue  # there may be more ready: take them as slots free up
-                waiters = [
-                    asyncio.ensure_future(stop.wait()),
-                    asyncio.ensure_future(self.wakeup.wait()),
-                ]
-                wait = claim_backoff(failures, idle_wait) if failures else idle_wait
-                await asyncio.wait(
-                    [*waiters, *in_flight], timeout=wait, return_when=asyncio.FIRST_COMPLETED
-                )
-                for waiter in waiters:
-                    waiter.cancel()
-            if in_flight:
-                await asyncio.gather(*in_flight)
+                await turn.wait(stop)
+            await turn.finish()
         finally:
-            # Cancelled ourselves: the sends under way go with us, and are over when we are.
-            for task in list(in_flight):
-                task.cancel()
-            if in_flight:
-                await asyncio.gather(*in_flight, return_exceptions=True)
+            await turn.cancel()
+            await self._writes.drain()
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await keeper
@@ -341,13 +318,26 @@ class DeliveryWorker:
 
         The chat's own pace first, then the platform's: booked at once, a chat's next part
         a second away would hold the global budget, and every other chat, until then."""
-        for wait_of in (self._pacer.own_wait, self._pacer.reserve):
+        for wait_of in (self._own_wait, self._reserve):
             wait = wait_of(entry.platform, chat_id, self._monotonic())
             if wait > 0:
                 await self._sleep(wait)
                 if await self._let_go(entry):
                     return False
         return True
+
+    def _sending(self, platform: str) -> asyncio.Semaphore:
+        semaphore = self._requests.get(platform)
+        if semaphore is None:
+            semaphore = self._requests[platform] = asyncio.Semaphore(self._limits.concurrency)
+        return semaphore
+
+    # An outbox send is a broadcast: Telegram's paid ones are not held to the free cap.
+    def _own_wait(self, platform: str, chat_id: str, now: float) -> float:
+        return self._pacer.own_wait(platform, chat_id, now, broadcast=True)
+
+    def _reserve(self, platform: str, chat_id: str, now: float) -> float:
+        return self._pacer.reserve(platform, chat_id, now, broadcast=True)
 
     async def _deliver(self, entry: OutboxEntry, bodies: Bodies) -> None:
         sender = self._senders[entry.platform]
@@ -379,7 +369,8 @@ class DeliveryWorker:
             if await self._gone(entry):
                 return
             try:
-                message_id = await sender.send(destination, message)
+                async with self._sending(entry.platform):
+                    message_id = await sender.send(destination, message)
             except Exception as error:  # every failure is decided on, none escapes
                 if isinstance(error, RateLimited):
                     rate_limited += 1
@@ -411,15 +402,13 @@ class DeliveryWorker:
                     continue
                 await self._settle(entry, decision, plain)
                 return
-            now = self._clock.now()
-            if part + 1 == len(entry.payload_ids):
-                # The last part and the completion are one transaction.
-                last = (part, str(message_id))
-                if not await self._store.complete(entry, now=now, last_part=last):
-                    self._drop_vanished(entry)
-                return
-            if not await self._store.mark_part_sent(entry.id, part, str(message_id), now=now):
+            # Recorded in a batch with the other sends' (the last part completes the entry
+            # in the same transaction); the next part goes only once this one is written.
+            accepted = Accepted(entry, part, str(message_id), self._clock.now())
+            if not await self._writes.record(accepted):
                 self._drop_vanished(entry)
+                return
+            if accepted.last:
                 return
             part += 1
         if not await self._store.complete(entry, now=self._clock.now()):
@@ -446,7 +435,9 @@ class DeliveryWorker:
             jitter=self._rng.random(),
         )
         if isinstance(error, RateLimited):
-            self._pacer.penalise(entry.platform, chat_id, decision.pause, self._monotonic())
+            self._pacer.penalise(
+                entry.platform, chat_id, decision.pause, self._monotonic(), broadcast=True
+            )
         return decision
 
     async def _settle(self, entry: OutboxEntry, decision: Decision, plain: bool) -> None:
@@ -496,3 +487,111 @@ class DeliveryWorker:
                     await self._on_deactivated(entry.subscriber_id, reason)
                 except Exception:  # telling the chat's owner is best effort
                     log.exception("could not tell subscriber %s's owner", entry.subscriber_id)
+
+
+class _Turn:
+    """The state of ``DeliveryWorker.run``: the sends under way per platform, the
+    platforms found with nothing ready, the claim failures in a row."""
+
+    def __init__(self, worker: DeliveryWorker, idle_wait: float) -> None:
+        self.worker = worker
+        self.idle_wait = idle_wait
+        self.in_flight: dict[str, set[asyncio.Task[None]]] = {}
+        # Platforms whose last claim found fewer ready than it asked for: not asked again
+        # before a wakeup or ``idle_wait``, however many of their sends finish meanwhile.
+        self.drained: set[str] = set()
+        self.looked_at = worker._monotonic()
+        self.pruned_at = self.looked_at
+        self.failures = 0
+        # Set when a platform has room for half a claim (or nothing under way).
+        self.room = asyncio.Event()
+
+    def _wants(self, platform: str) -> int:
+        """How many entries to claim for ``platform`` now: none until half of its slots
+        are free (fewer transactions; an urgent entry still waits at most half a claim)."""
+        size = self.worker.claim_size_for(platform)
+        busy = len(self.in_flight.get(platform, ()))
+        room = size - busy
+        return room if not busy or room >= max(1, size // 2) else 0
+
+    async def claim(self) -> bool:
+        """Claim for every platform with room; True if some claim was filled."""
+        worker = self.worker
+        now = worker._monotonic()
+        if worker.wakeup.is_set() or now - self.looked_at >= self.idle_wait:
+            self.drained.clear()
+            self.looked_at = now
+        worker.wakeup.clear()  # before the claims: a wakeup during them is not lost
+        self.room.clear()
+        full = False
+        for platform in [p for p in worker._senders if p not in self.drained]:
+            wants = self._wants(platform)
+            if wants <= 0:
+                continue
+            try:
+                taken = await worker._take(wants, platform)
+                self.failures = 0
+            except Exception as error:  # the worker must outlive a failing store
+                self._failed(error)
+                return False
+            for entry, bodies in taken:
+                self._start(platform, worker.deliver(entry, bodies))
+            if len(taken) == wants:
+                full = True
+            else:
+                self.drained.add(platform)
+        if worker._monotonic() - self.pruned_at > 10:
+            self.pruned_at = worker._monotonic()
+            worker._pacer.prune(self.pruned_at)
+        return full
+
+    def _failed(self, error: Exception) -> None:
+        self.failures += 1
+        log.error(
+            "delivery worker could not take entries from the outbox (%s), trying again in %.0f s",
+            one_line(error),
+            claim_backoff(self.failures, self.idle_wait),
+        )
+        log.debug("the outbox could not be read", exc_info=error)
+
+    def _start(self, platform: str, delivery: Coroutine[Any, Any, None]) -> None:
+        tasks = self.in_flight.setdefault(platform, set())
+        task = asyncio.create_task(delivery)
+        tasks.add(task)
+
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            if platform not in self.drained and self._wants(platform) > 0:
+                self.room.set()
+
+        task.add_done_callback(done)
+
+    async def wait(self, stop: asyncio.Event) -> None:
+        """Until a stop, a wakeup, room for a claim, or ``idle_wait`` (longer after failed
+        claims)."""
+        waiters = [
+            asyncio.ensure_future(stop.wait()),
+            asyncio.ensure_future(self.worker.wakeup.wait()),
+            asyncio.ensure_future(self.room.wait()),
+        ]
+        failures = self.failures
+        wait = claim_backoff(failures, self.idle_wait) if failures else self.idle_wait
+        await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [task for tasks in self.in_flight.values() for task in tasks]
+
+    async def finish(self) -> None:
+        """Let the sends under way end (a stop)."""
+        if tasks := self.tasks():
+            await asyncio.gather(*tasks)
+
+    async def cancel(self) -> None:
+        """Cancelled ourselves: the sends under way go with us, and are over when we are."""
+        tasks = self.tasks()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

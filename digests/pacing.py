@@ -66,19 +66,38 @@ class Limit:
     key: str
     rate: float
     burst: float = 1.0
+    # Holds only for direct sends (command replies, notes), not for the outbox's
+    # broadcasts: Telegram's free cap of 30/s, when paid broadcasts lift the bot's overall
+    # cap to 1,000/s for digests and breaking news.
+    direct_only: bool = False
+
+
+# Keys of a platform's buckets shared by every chat (the others are a chat's or a group's).
+SHARED = frozenset({"global", "free"})
 
 
 # A policy tells which buckets a message to a chat needs, per platform.
 Policy = Callable[[str], list[Limit]]
 
 
+# Telegram's overall cap for messages that are not paid broadcasts, messages/s.
+TELEGRAM_FREE_RATE = 30.0
+
+
 def telegram_policy(max_rate: float = 30.0, margin: float = 0.95) -> Policy:
     """Telegram: ``max_rate`` messages/s overall, about 1/s per chat, 20/min per group
     (group and channel chat ids are negative). ``margin`` keeps a little headroom so the
-    event loop's timing jitter cannot push a second over the limit."""
+    event loop's timing jitter cannot push a second over the limit.
+
+    Above 30/s the outbox's sends are paid broadcasts and direct sends (command replies)
+    are not: those also keep to the free 30/s (a bucket of their own, waited out before
+    the global one is booked, ``Pacer.own_wait``)."""
+    shared = [Limit("global", max_rate * margin)]
+    if max_rate > TELEGRAM_FREE_RATE:
+        shared.append(Limit("free", TELEGRAM_FREE_RATE * margin, direct_only=True))
 
     def limits(chat_id: str) -> list[Limit]:
-        result = [Limit("global", max_rate * margin), Limit(f"chat:{chat_id}", 0.9)]
+        result = [*shared, Limit(f"chat:{chat_id}", 0.9)]
         if chat_id.startswith("-"):
             result.append(Limit(f"group:{chat_id}", 20 / 60 * margin))
         return result
@@ -114,30 +133,52 @@ class Pacer:
             self._buckets[key] = bucket
         return bucket
 
-    def reserve(self, platform: str, chat_id: str, now: float) -> float:
-        """Reserve a send to ``chat_id``; return the seconds to wait before sending it."""
-        policy = self._policies.get(platform, unlimited_policy)
-        buckets = [self._bucket(platform, limit) for limit in policy(chat_id)]
+    def _limits(self, platform: str, chat_id: str, broadcast: bool) -> list[Limit]:
+        limits = self._policies.get(platform, unlimited_policy)(chat_id)
+        return [limit for limit in limits if not (broadcast and limit.direct_only)]
+
+    def reserve(self, platform: str, chat_id: str, now: float, *, broadcast: bool = False) -> float:
+        """Reserve a send to ``chat_id``; return the seconds to wait before sending it.
+        ``broadcast``: an outbox send (a digest, breaking news), not held by the limits
+        of direct sends (``Limit.direct_only``)."""
+        buckets = [
+            self._bucket(platform, limit) for limit in self._limits(platform, chat_id, broadcast)
+        ]
         at = max((b.earliest(now) for b in buckets), default=now)
         for bucket in buckets:
             bucket.take(at)
         return at - now
 
-    def own_wait(self, platform: str, chat_id: str, now: float) -> float:
-        """Seconds until the chat's own buckets (not the platform's global one) have a
-        token; nothing is taken. A sender that waits this out before ``reserve`` does not
-        book a global token at its chat's future turn, which would hold every other chat
-        until then (one bucket remembers one instant, not the gaps before it)."""
-        policy = self._policies.get(platform, unlimited_policy)
-        own = [self._bucket(platform, limit) for limit in policy(chat_id) if limit.key != "global"]
+    def own_wait(
+        self, platform: str, chat_id: str, now: float, *, broadcast: bool = False
+    ) -> float:
+        """Seconds until every bucket the send needs but the platform's global one (the
+        chat's, the group's, and for a direct send the free cap) has a token; nothing is
+        taken. A sender that waits this out before ``reserve`` does not book a global
+        token at a future turn, which would hold every other chat until then (one bucket
+        remembers one instant, not the gaps before it); another sender may take the
+        token meanwhile, so wait again until this is 0."""
+        own = [
+            self._bucket(platform, limit)
+            for limit in self._limits(platform, chat_id, broadcast)
+            if limit.key != "global"
+        ]
         return max((b.earliest(now) for b in own), default=now) - now
 
-    def penalise(self, platform: str, chat_id: str, retry_after: float, now: float) -> None:
-        """After a 429: the chat waits ``retry_after`` and the platform's pace slows a bit."""
-        policy = self._policies.get(platform, unlimited_policy)
-        for limit in policy(chat_id):
+    def penalise(
+        self,
+        platform: str,
+        chat_id: str,
+        retry_after: float,
+        now: float,
+        *,
+        broadcast: bool = False,
+    ) -> None:
+        """After a 429: the chat waits ``retry_after`` and the platform's pace slows a bit
+        (the pace of what was sent: broadcasts or direct sends)."""
+        for limit in self._limits(platform, chat_id, broadcast):
             bucket = self._bucket(platform, limit)
-            if limit.key == "global":
+            if limit.key in SHARED:
                 bucket.slow_down(now)
             else:
                 bucket.pause_until(now + retry_after)
@@ -148,7 +189,7 @@ class Pacer:
 
     def prune(self, now: float) -> int:
         """Forget idle per-chat buckets (they would start full again anyway)."""
-        idle = [k for k, b in self._buckets.items() if k[1] != "global" and b.idle(now)]
+        idle = [k for k, b in self._buckets.items() if k[1] not in SHARED and b.idle(now)]
         for key in idle:
             del self._buckets[key]
         return len(idle)

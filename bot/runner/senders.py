@@ -1,5 +1,9 @@
 """The senders ``digestbot run`` delivers through, one per platform that can be used, and
-the ADMIN_LOG_CHAT notifier that reaches one of them."""
+the ADMIN_LOG_CHAT notifier that reaches one of them.
+
+With TELEGRAM_PAID_BROADCAST the Telegram sender sends as paid broadcasts: it is the
+delivery worker's, so only the outbox's digests and breaking news are paid; the notifier
+sends its notes through the same bot unpaid (command replies have a bot of their own)."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ def build_senders(app: App, out: TextIO) -> tuple[dict[str, Sender], list[str]]:
             telegram.bot_token,
             telegram.api_base_url,
             pool_size=max(8, app.settings.delivery.concurrency),
+            paid_broadcast=app.settings.delivery.telegram_paid_broadcast,
         )
         notes.append("telegram")
     else:
@@ -49,6 +54,10 @@ def admin_notifier(
         if sender is None:
             log.warning("ADMIN_LOG_CHAT names %s, which is not running", platform)
             return
+        # A note is no broadcast: the paid sender's unpaid twin, where there is one.
+        unpaid = getattr(sender, "unpaid", None)
+        if callable(unpaid):
+            sender = unpaid()
         await sender.send(Destination(platform, chat_id), OutgoingMessage(text=text))
 
     return notify

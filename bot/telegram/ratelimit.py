@@ -73,10 +73,14 @@ class PacerRateLimiter(BaseRateLimiter[None]):
         # a flooding chat waits for its turn without holding anyone. Then the shared
         # budget, in the slot: booked at once, a chat's turn a second away would hold the
         # global bucket for every chat; booked by every waiting lane, sends would bunch.
+        # Again until nothing is left to wait: another reply may have taken the free cap's
+        # token meanwhile (Telegram's 30/s, which replies keep to even with paid
+        # broadcasts), and booking it ahead would hold the global bucket too.
         own = self._pacer.own_wait("telegram", chat, self._monotonic())
-        if own > 0:
+        while own > 0:
             async with slot_lent():
                 await asyncio.sleep(own)
+            own = self._pacer.own_wait("telegram", chat, self._monotonic())
         wait = self._pacer.reserve("telegram", chat, self._monotonic())
         if wait > 0:
             await asyncio.sleep(wait)

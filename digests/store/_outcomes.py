@@ -11,14 +11,31 @@ answers False (the entry is gone, nothing was written) instead of failing on a f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
 from digests.models import OutboxEntry
 from digests.store._admin import NOTHING_PENDING, finish_pushes
-from digests.store._base import StoreBase
+from digests.store._base import StoreBase, chunks, placeholders
 from digests.timeutil import to_db
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A part the platform accepted: the entry, the part's number, the platform's id for
+    it and the instant. The entry's last part completes it."""
+
+    entry: OutboxEntry
+    part: int
+    message_id: str
+    now: datetime
+
+    @property
+    def last(self) -> bool:
+        return self.part + 1 == len(self.entry.payload_ids)
 
 
 async def vanished(db: aiosqlite.Connection, entry_id: int, stamp: str) -> bool:
@@ -47,7 +64,111 @@ async def vanished(db: aiosqlite.Connection, entry_id: int, stamp: str) -> bool:
     return True
 
 
+async def vanished_of(db: aiosqlite.Connection, entry_ids: Sequence[int], stamp: str) -> set[int]:
+    """Inside a write transaction: which of these taken entries are gone (``vanished``,
+    for many entries in a few statements)."""
+    present: set[int] = set()
+    orphans: list[int] = []
+    for part in chunks(sorted(set(entry_ids))):
+        async with db.execute(
+            f"""SELECT o.id, EXISTS (SELECT 1 FROM subscribers s WHERE s.id = o.subscriber_id)
+                FROM outbox o WHERE o.id IN ({placeholders(part)})""",
+            part,
+        ) as cursor:
+            for row in await cursor.fetchall():
+                if row[1]:
+                    present.add(row[0])
+                else:  # its subscriber is gone anyway (foreign keys off)
+                    orphans.append(row[0])
+    gone = set(entry_ids) - present
+    if orphans:
+        await db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in orphans])
+    if gone:
+        await db.execute(
+            f"""UPDATE pushes SET status = 'done', finished_at = ?
+                WHERE status = 'sending' AND {NOTHING_PENDING}""",
+            (stamp,),
+        )
+    return gone
+
+
 class OutcomeStore(StoreBase):
+    async def record_accepted(self, accepted: Sequence[Accepted]) -> list[bool]:
+        """Record many accepted parts in one transaction (the delivery worker gathers
+        them): each as ``mark_part_sent`` would, and an entry's last part completes it as
+        ``complete`` with ``last_part`` would. One answer per part, in order: False when
+        its entry vanished (nothing written for it)."""
+        if not accepted:
+            return []
+        async with self._transaction() as db:
+            gone = await vanished_of(
+                db, [a.entry.id for a in accepted], to_db(max(a.now for a in accepted))
+            )
+            kept = [a for a in accepted if a.entry.id not in gone]
+            await db.executemany(
+                f"""UPDATE outbox SET parts_sent = ? + 1,
+                       message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
+                   WHERE id = ? AND parts_sent = ?""",
+                [(a.part, a.message_id, to_db(a.now), a.entry.id, a.part) for a in kept],
+            )
+            await self._completed(db, [a for a in kept if a.last])
+        return [a.entry.id not in gone for a in accepted]
+
+    async def _completed(self, db: aiosqlite.Connection, done: Sequence[Accepted]) -> None:
+        """Inside a write transaction: what ``complete`` writes, for many entries."""
+        if not done:
+            return
+        await db.executemany(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, "
+            "last_error = NULL WHERE id = ?",
+            [(to_db(a.now), to_db(a.now), a.entry.id) for a in done],
+        )
+        # Ids given here: one multi-row insert instead of one round trip per row.
+        first = await self._next_id(db, "deliveries")
+        await db.executemany(
+            """INSERT INTO deliveries (id, subscriber_id, kind, period, status, story_count,
+                   parts, created_at, sent_at) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?, ?)""",
+            [
+                (
+                    first + n,
+                    a.entry.subscriber_id,
+                    a.entry.kind,
+                    a.entry.period,
+                    len(a.entry.story_ids),
+                    len(a.entry.payload_ids),
+                    to_db(a.now),
+                    to_db(a.now),
+                )
+                for n, a in enumerate(done)
+            ],
+        )
+        await db.executemany(
+            """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            [
+                (a.entry.subscriber_id, story, first + n, to_db(a.now))
+                for n, a in enumerate(done)
+                for story in a.entry.story_ids
+            ],
+        )
+        cursor_max = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
+        await db.executemany(
+            f"""UPDATE subscribers SET cursor_article_id = {cursor_max}, last_digest_at = ?
+               WHERE id = ?""",
+            [
+                (a.entry.cursor, to_db(a.now), a.entry.subscriber_id)
+                for a in done
+                if a.entry.kind == "digest" and a.entry.cursor is not None
+            ],
+        )
+        await db.executemany(
+            "UPDATE subscribers SET delivery_failures = 0 WHERE id = ?",
+            [(a.entry.subscriber_id,) for a in done],
+        )
+        stamp = to_db(max(a.now for a in done))
+        for part in chunks([a.entry.id for a in done]):
+            await finish_pushes(db, f"id IN ({placeholders(part)})", part, stamp)
+
     async def mark_part_sent(
         self, entry_id: int, part: int, message_id: str, *, now: datetime
     ) -> bool:

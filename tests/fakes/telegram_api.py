@@ -1,12 +1,15 @@
 """A local fake of the Telegram Bot API for tests and benchmarks (aiohttp, 127.0.0.1).
 
-It enforces Telegram's flood limits (answering 429 with ``retry_after`` beyond them),
-rejects what Telegram rejects (bad HTML, text over 4096 after entity parsing, an edit that
-changes nothing, a callback answered twice or too late), plays blocked users, missing
-chats and migrated groups, and records what it accepted.
+It enforces Telegram's flood limits, answering 429 with ``retry_after`` beyond them: 30
+messages/s overall, or up to 1,000/s with paid broadcasts (``allow_paid_broadcast``), and
+the per-chat and per-group limits whatever the message. It rejects what Telegram rejects
+(bad HTML, text over 4096 after entity parsing, an edit that changes nothing, a callback
+answered twice or too late), plays blocked users, missing chats and migrated groups, and
+records what it accepted.
 
 Run it alone for a benchmark: ``python -m tests.fakes.telegram_api --rate 30`` prints
-``PORT <n>`` and serves ``GET /_stats`` with the counts.
+``PORT <n>`` and serves ``GET /_stats`` with the counts (``--paid-rate`` sets the paid
+broadcasts' cap, 1,000 by default).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +34,10 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Digest", "username": "dig
 
 @dataclass
 class Limits:
+    # Messages/s overall without allow_paid_broadcast (they count against the paid cap too).
     global_per_second: float = 30.0
+    # Messages/s overall, paid broadcasts included.
+    paid_per_second: float = 1000.0
     chat_per_3s: int = 3
     group_per_minute: int = 20
 
@@ -48,9 +55,12 @@ class FakeTelegram:
     refuse: int | None = None
     echoed: int = 0
     delay: float = 0.0
+    # The flood limits' clock (seconds): a test may hand in a fake one.
+    clock: Callable[[], float] = time.monotonic
     messages: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     too_many: int = 0
+    paid: int = 0  # accepted paid broadcasts
     per_chat: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -64,7 +74,8 @@ class FakeTelegram:
     contents: dict[tuple[str, int], tuple[str, Any]] = field(default_factory=dict)
     _update_id: int = 0
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
-    _global: deque[float] = field(default_factory=deque)
+    _global: deque[float] = field(default_factory=deque)  # free messages accepted
+    _all: deque[float] = field(default_factory=deque)  # every message accepted
     _chat: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _next_id: int = 1
 
@@ -90,6 +101,7 @@ class FakeTelegram:
                 "requests": self.requests,
                 "too_many": self.too_many,
                 "accepted": len(self.messages),
+                "paid": self.paid,
                 "per_chat": self.per_chat,
             }
         )
@@ -105,7 +117,10 @@ class FakeTelegram:
         method = request.match_info["method"]
         params: dict[str, Any] = dict(await request.post()) if request.body_exists else {}
         if request.content_type == "application/json":
-            params = await request.json()
+            # Read as a form would have it (every value text, objects as JSON text), as
+            # Telegram takes either: what is recorded does not depend on the encoding.
+            body = await request.json()
+            params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
         if method == "getMe":
             return web.json_response({"ok": True, "result": BOT_USER})
         if method != "getUpdates":
@@ -169,8 +184,13 @@ class FakeTelegram:
             return _error(code, "Internal Server Error" if code >= 500 else "Bad Request")
         chat = str(params.get("chat_id", ""))
         text = str(params.get("text", ""))
-        now = time.monotonic()
-        if self._window_full(self._global, now, 1.0, self.limits.global_per_second):
+        now = self.clock()
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True")
+        # A test that opens the free cap wide opens the overall one with it.
+        overall = max(self.limits.paid_per_second, self.limits.global_per_second)
+        if self._window_full(self._all, now, 1.0, overall):
+            return self._too_many(1)
+        if not paid and self._window_full(self._global, now, 1.0, self.limits.global_per_second):
             return self._too_many(1)
         window, limit = (
             (60.0, self.limits.group_per_minute)
@@ -199,7 +219,11 @@ class FakeTelegram:
             return _error(400, problem)
         if length > 4096:
             return _error(400, "Bad Request: message is too long")
-        self._global.append(now)
+        if paid:
+            self.paid += 1
+        else:
+            self._global.append(now)
+        self._all.append(now)
         self._chat[chat].append(now)
         message_id = self._next_id
         self._next_id += 1
@@ -216,6 +240,7 @@ class FakeTelegram:
                 if isinstance(preview, str)
                 else preview,
                 "reply_markup": json.loads(markup) if isinstance(markup, str) else markup,
+                "allow_paid_broadcast": paid,
             }
         )
         self.per_chat[chat] += 1
@@ -333,8 +358,8 @@ def _error(code: int, description: str, parameters: dict[str, Any] | None = None
     return web.json_response(body, status=code)
 
 
-async def _serve(rate: float) -> None:
-    fake = FakeTelegram(Limits(global_per_second=rate))
+async def _serve(rate: float, paid_rate: float) -> None:
+    fake = FakeTelegram(Limits(global_per_second=rate, paid_per_second=paid_rate))
     runner = web.AppRunner(fake.app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -346,4 +371,6 @@ async def _serve(rate: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="fake Telegram Bot API on 127.0.0.1")
     parser.add_argument("--rate", type=float, default=30.0)
-    asyncio.run(_serve(parser.parse_args().rate))
+    parser.add_argument("--paid-rate", type=float, default=1000.0)
+    arguments = parser.parse_args()
+    asyncio.run(_serve(arguments.rate, arguments.paid_rate))
