@@ -139,7 +139,7 @@ def scenario(args: object) -> Scenario:
     lead = timedelta(minutes=args.lead)  # type: ignore[attr-defined]
     first = min(r.due for r in readers)
     # The first tick 13 s past a minute: a process's ticks keep its start's phase.
-    start = (first - lead - timedelta(minutes=10)).replace(second=13)
+    start = (first - lead - timedelta(minutes=5)).replace(second=13)
     for reader in readers[:: max(1, len(readers) // 50)]:
         assert next_due(Schedule(reader.digest_time, reader.zone), start) == reader.due
     return Scenario(readers, start, lead, story_times(list(crowds(readers)), start, lead))
@@ -243,6 +243,7 @@ class Outcome:
     skipped_s: float
     jumps: int
     ticks: list[tuple[datetime, int, int]] = field(default_factory=list)  # now, enqueued, early
+    paces: list[float] = field(default_factory=list)  # the Pacer's Telegram rate at each tick
 
 
 async def ticks(
@@ -254,13 +255,16 @@ async def ticks(
     planning: bool,
     done: object,
     until: datetime,
+    paces: tuple[Pacer, list[float]],
 ) -> list[tuple[datetime, int, int]]:
     """Dispatch every DISPATCH_INTERVAL (a tick still running when the next is due
-    delays it, as APScheduler's coalescing does) until ``done()`` or ``until``."""
+    delays it, as APScheduler's coalescing does) until ``done()`` or ``until``; note the
+    Pacer's rate at each tick (a 429 slows it, a minute without one speeds it up again)."""
     interval, renderer, seen = settings.delivery.dispatch_interval, Renderer(), []
     at = clock.now()
     while not done() and clock.now() < until:  # type: ignore[operator]
         now = clock.now()
+        paces[1].append(paces[0].rate("telegram") or 0.0)
         report = await dispatch_due(
             store, RenderCache(renderer), settings, now=now, planning=planning
         )
@@ -298,11 +302,11 @@ async def run_day(
     fake = FakeTelegram(Limits(global_per_second=rate), messages=_Stamped(shim))
     runner, base = await serve(fake.app())
     sender = TelegramSender.build(TELEGRAM_TOKEN, f"{base}/bot", pool_size=64)
-    limits = settings.delivery
+    limits, pacer, paces = settings.delivery, Pacer({"telegram": telegram_policy(rate)}), []
     worker = DeliveryWorker(
         store,
         {"telegram": _Tracked(sender, loop)},
-        Pacer({"telegram": telegram_policy(rate)}),
+        pacer,
         clock,
         limits,
         monotonic=loop.time,
@@ -315,7 +319,14 @@ async def run_day(
     until = max(r.due for r in s.readers) + timedelta(hours=1)
     try:
         seen = await ticks(
-            store, settings, clock, worker, planning=planning, done=arrived, until=until
+            store,
+            settings,
+            clock,
+            worker,
+            planning=planning,
+            done=arrived,
+            until=until,
+            paces=(pacer, paces),
         )
         stored = await feeding
     finally:
@@ -347,6 +358,7 @@ async def run_day(
         loop.skipped,
         loop.jumps,
         seen,
+        paces,
     )
 
 
@@ -439,6 +451,11 @@ def report(s: Scenario, o: Outcome, planning: bool, rate: float) -> None:
         f"fake Bot API:   {len(o.accepted)} accepted of {o.requests} requests, {o.too_many} × 429; "
         f"busiest second {busiest(o.accepted, 1.0)} msg, busiest minute "
         f"{busiest(o.accepted, 60.0) / 60:.1f} msg/s (cap {rate:g}/s)"
+    )
+    paces = [p for p in o.paces if p]
+    print(
+        f"pacer:          {max(paces, default=math.nan):.1f} msg/s at its fastest, "
+        f"{min(paces, default=math.nan):.1f} at its slowest (read at each tick; a 429 slows it)"
     )
     missing, fresh_out = missed_stories(s, o)
     print(
