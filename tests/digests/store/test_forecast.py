@@ -3,11 +3,14 @@ platform, messages still queued per due minute, messages per digest."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from digests.outgoing import OutgoingMessage
+from digests.punctuality import start_early
+from digests.settings import Settings
 from digests.store import OutboxItem, Store
 from digests.store._forecast import SPLIT_TTL, share
 from digests.timeutil import to_db
@@ -15,6 +18,7 @@ from digests.timeutil import to_db
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
 SEVEN = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
+S = timedelta(seconds=1)
 
 
 async def reader(store: Store, platform: str, chat: str, due: datetime, **fields: object) -> int:
@@ -174,3 +178,19 @@ async def test_queued_messages_per_entry_are_kept_and_the_entries_counted_fresh(
     await store.enqueue([item(ids[5], 1, None, kind="breaking", priority=10)], now=NOW)
     found = await store.queued_per_minute(now=NOW + SPLIT_TTL)
     assert found == {"telegram": {SEVEN: 6.0, SEVEN + M: 2.0, NOW: 1.0}}
+
+
+async def test_start_early_plans_each_paced_platform_on_its_own_rate(store: Store) -> None:
+    # 60 readers due at 07:00 on each platform. Telegram at 0.5 message/s (0.425 planned)
+    # needs 141 s; Discord at 50/s fits in the minute; the console is not paced.
+    for platform in ("telegram", "discord", "console"):
+        for i in range(60):
+            await reader(store, platform, f"{platform}{i}", SEVEN)
+    base = Settings()
+    slow = replace(base, delivery=replace(base.delivery, telegram_max_rate=0.5))
+    at = SEVEN - M  # they start at 07:01 - 141 s - 32 s = 06:58:07
+    assert await start_early(store, slow, now=at) == {"telegram": SEVEN + 59 * S}
+    assert await start_early(store, slow, now=at - 2 * M) == {}  # not yet
+    assert await start_early(store, base, now=at) == {}
+    off = replace(slow, delivery=replace(slow.delivery, max_lead=timedelta(0)))
+    assert await start_early(store, off, now=at) == {}
