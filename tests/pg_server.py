@@ -18,6 +18,7 @@ missing PostgreSQL fails the tests that need it).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import glob
 import os
@@ -26,9 +27,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 PREFIX = "digestbot-pg-"
 # Durability is not what a throwaway test server is for; speed is.
@@ -106,12 +112,48 @@ def clean_stale(base: Path | None = None) -> list[Path]:
     return stale
 
 
+class _Admin:
+    """One connection to the server's ``postgres`` database, on an event loop in a thread
+    of its own. Each PostgreSQL test creates and drops a database: a ``runuser`` and
+    ``psql`` process for each cost more than the copy itself, and the fixtures that ask
+    run inside a test's event loop, where they cannot await."""
+
+    def __init__(self, dsn: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._lock = asyncio.Lock()
+        self._connection: asyncpg.Connection = self.wait(asyncpg.connect(dsn))
+
+    def wait(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return self.submit(coroutine).result(timeout=120)
+
+    def submit(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    async def execute(self, sql: str) -> None:
+        async with self._lock:  # one connection: one statement at a time
+            await self._connection.execute(sql)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.wait(self._connection.close(timeout=5))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
 class PostgresServer:
     """A running server; ``url(db)`` is a DATABASE_URL for one of its databases."""
 
     def __init__(self, folder: Path, port: int) -> None:
         self.folder = folder
         self.port = port
+        self._admin: _Admin | None = None
+
+    def _admin_connection(self) -> _Admin:
+        if self._admin is None:
+            self._admin = _Admin(self.url())
+        return self._admin
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -127,14 +169,20 @@ class PostgresServer:
         """A new empty (or ``template``'s copy) database; returns its name."""
         name = "t_" + uuid.uuid4().hex[:12]
         clause = f" TEMPLATE {template}" if template else ""
-        self.psql(f"CREATE DATABASE {name}{clause}")
+        admin = self._admin_connection()
+        admin.wait(admin.execute(f"CREATE DATABASE {name}{clause}"))
         return name
 
     def drop_database(self, name: str) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        """Drop ``name`` in the background: nothing waits for a test's leftovers to go (the
+        next statement on the admin connection runs after it)."""
+        admin = self._admin_connection()
+        admin.submit(admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
     def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
         _stop(self.folder)
 
 

@@ -39,7 +39,19 @@ def test_a_postgresql_test_fails_rather_than_skips_without_postgresql(tmp_path: 
     env = {**os.environ, "DIGESTBOT_PG_BIN": str(tmp_path / "nowhere")}
     this = f"{Path(__file__).relative_to(ROOT)}::test_a_store_opens_on_the_test_server"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", this, "-p", "no:cacheprovider", "--no-cov", "-rA"],
+        # -n 0: one test needs no workers of its own (the suite's addopts start them).
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            this,
+            "-p",
+            "no:cacheprovider",
+            "--no-cov",
+            "-n",
+            "0",
+            "-rA",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

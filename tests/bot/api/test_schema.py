@@ -46,7 +46,7 @@ def api_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: the start shares two cores with the suite
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
