@@ -76,11 +76,17 @@ def classify(exc: tg.TelegramError, token: str | None = None) -> DeliveryError:
 def link_preview(message: OutgoingMessage) -> LinkPreviewOptions | None:
     """The preview a message asks for: its ``preview_url`` large and above the text (a
     digest's lead story), else none when previews are off, else Telegram's own choice."""
+    options = preview_parameters(message)
+    return LinkPreviewOptions(**options) if options is not None else None
+
+
+def preview_parameters(message: OutgoingMessage) -> dict[str, object] | None:
+    """``link_preview`` as the Bot API's JSON object (what the sender posts)."""
     # Checked again here: a message stored in the outbox by an older version, or built by
     # another caller, must not ask Telegram for a preview it refuses with the message.
     if url := preview_link(message.preview_url):
-        return LinkPreviewOptions(url=url, prefer_large_media=True, show_above_text=True)
-    return LinkPreviewOptions(is_disabled=True) if message.disable_preview else None
+        return {"url": url, "prefer_large_media": True, "show_above_text": True}
+    return {"is_disabled": True} if message.disable_preview else None
 
 
 def chat_ref(chat_id: str) -> int | str:
@@ -120,13 +126,12 @@ class TelegramSender:
         # sendMessage's parameters as the Bot API names them, posted through the bot's
         # request class: python-telegram-bot's Message built from each answer cost more
         # than the send itself at a thousand messages a second, and only its id is used.
-        preview = link_preview(message)
         parameters = {
             "chat_id": chat_ref(destination.chat_id),
             "text": message.text,
             "parse_mode": message.parse_mode,
             "message_thread_id": int(destination.thread_id) if destination.thread_id else None,
-            "link_preview_options": preview.to_dict() if preview is not None else None,
+            "link_preview_options": preview_parameters(message),
             # Left out unless paid: Telegram bills each paid message.
             "allow_paid_broadcast": True if self.paid_broadcast else None,
         }

@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
 from bot.cli.entry import main
 from bot.runner.senders import admin_notifier, build_senders
+from bot.telegram.aiohttp_request import form_body
 from bot.telegram.sender import TelegramSender
 from digests.deliver import DeliveryWorker
 from digests.outgoing import Destination, OutgoingMessage
@@ -172,3 +174,14 @@ def test_telegram_max_rate_above_30_without_paid_broadcasts_is_one_line_and_stat
     assert captured.out == "" and captured.err.count("\n") == 1
     assert captured.err.startswith("digestbot: error: TELEGRAM_MAX_RATE above 30 needs ")
     assert "TELEGRAM_PAID_BROADCAST=true" in captured.err
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"chat_id": "-100", "text": '<b>📰 Hé</b> a+b=c&d ~x_y.z-! \n"q" 50%'},
+        {"x y": "1/2?#", "empty": ""},
+    ],
+)
+def test_the_form_body_is_what_urlencode_makes(parameters: dict[str, str]) -> None:
+    assert form_body(parameters).decode() == urlencode(parameters)
