@@ -104,6 +104,16 @@ class Tick:
         self._periods: dict[tuple[str, datetime], str] = {}
         self._days: dict[str, date] = {}
         self._digests: dict[tuple[object, ...], Digest] = {}
+        self.sent: dict[int, set[int]] = {}  # received or queued stories, by subscriber
+        self._asked: set[int] = set()
+
+    async def had(self, store: Store, subscriber_ids: list[int]) -> None:
+        """Read the stories these subscribers received or have queued (once each)."""
+        new = [i for i in subscriber_ids if i not in self._asked]
+        if new:
+            self._asked.update(new)
+            since = first_story(self.pool)
+            self.sent.update(await already_had(store, new, since_story=since))
 
     def next_due(self, schedule: Schedule, after: datetime) -> datetime:
         key = (schedule, after)
@@ -211,7 +221,11 @@ async def dispatch_due(
         if tick is None:
             pool = await load_pool(store, categories, now=now, limits=settings.digest)
             tick = Tick(pool, cache, settings, now)
+            # Everybody's received stories before this tick's first entry is written: the
+            # outbox queries stay as quick as on an outbox without this tick's entries.
+            await tick.had(store, await store.due_ids(now, early=early))
         tick.report.due += len(due)
+        await tick.had(store, [s.id for s in due])  # those due since (usually none)
         await _dispatch_batch(store, tick, due)
     report = tick.report if tick is not None else DispatchReport()
     report.scheduled = scheduled
@@ -220,7 +234,7 @@ async def dispatch_due(
 
 async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> None:
     report, now = tick.report, tick.now
-    sent = await already_had(store, [s.id for s in due], since_story=first_story(tick.pool))
+    sent = tick.sent  # each subscriber's, let go once used: memory stays flat
     items: list[OutboxItem] = []
     reschedule: list[tuple[int, datetime]] = []
     # Subscribers likely to share a rendering next to each other: each chunk's
@@ -231,7 +245,7 @@ async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> No
             report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
             items, reschedule = [], []
         try:
-            next_at, item = tick.digest_of(subscriber, sent.get(subscriber.id))
+            next_at, item = tick.digest_of(subscriber, sent.pop(subscriber.id, None))
         except Exception as error:  # one broken subscriber must not stop everybody's digest
             _broken(subscriber, error)
             report.failed += 1

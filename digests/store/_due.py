@@ -141,6 +141,15 @@ class DueStore(StoreBase):
                 found[s[0]].append(Subscription(s[1], keywords))
         return {i: tuple(subs) for i, subs in found.items()}
 
+    async def due_ids(
+        self, now: datetime, *, early: Mapping[str, datetime] | None = None
+    ) -> list[int]:
+        """The ids of the subscribers ``due_subscribers`` selects."""
+        where, params = due_clause(now, early)
+        return [
+            r[0] for r in await self._fetchall(f"SELECT id FROM subscribers WHERE {where}", params)
+        ]
+
     async def due_categories(
         self, now: datetime, *, early: Mapping[str, datetime] | None = None
     ) -> list[str]:
