@@ -134,7 +134,10 @@ class Timings:
             async def answer(request: web.Request) -> web.StreamResponse:
                 response = await handler(request)
                 interaction = self.of_token.get(request.match_info["token"])
-                if response.status < 300 and interaction and interaction not in self.answered:
+                # Discord takes an edit or follow-up only of an acknowledged interaction
+                # (the fake takes any): one never acknowledged is not answered.
+                answerable = interaction in self.acked and interaction not in self.answered
+                if response.status < 300 and answerable:
                     self.answered[interaction] = time.time()
                 return response
 

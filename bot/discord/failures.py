@@ -11,15 +11,14 @@ from discord import app_commands
 
 from bot.discord.context import NotAllowed, language_of, reply
 from bot.discord.mistakes import describe_mistake, member_mistake
+from bot.discord.timely import GONE, LATE
 from digests.echo import excerpt
 from digests.i18n import t
 
 log = logging.getLogger(__name__)
 
 
-# Discord's codes for an interaction that can no longer be answered: Unknown interaction
-# (its 3 s passed) and Interaction has already been acknowledged.
-GONE_INTERACTION = frozenset({10062, 40060})
+GONE_INTERACTION = GONE
 
 
 async def on_command_error(
@@ -37,7 +36,7 @@ async def on_command_error(
     if isinstance(original, discord.HTTPException) and original.code in GONE_INTERACTION:
         # Answered after Discord's 3 s (or twice): nothing can be said to the member any
         # more, and a traceback per late answer would only slow the next ones down.
-        log.warning(
+        LATE.note(
             "a Discord interaction could not be answered (%s %s): %s",
             original.code,
             original.text,

@@ -40,6 +40,9 @@ ANSWER_BUDGET_S = 1.2
 ACKS_AT_ONCE = 64
 IDLE_WAIT_S = 2.0  # the longest deferred work waits for acknowledgements to go out
 DIRECT, DEFERRED = "direct", "deferred"
+# Discord's codes for an interaction that can no longer be answered: Unknown interaction
+# (its 3 s passed) and Interaction has already been acknowledged.
+GONE = frozenset({10062, 40060})
 # What an edit of the original response or a follow-up carries of a response's arguments.
 EDIT_FIELDS = ("content", "embed", "embeds", "view", "allowed_mentions", "attachments")
 FOLLOWUP_FIELDS = ("embed", "embeds", "view", "allowed_mentions", "ephemeral", "files", "file")
@@ -78,6 +81,30 @@ class Acks:
         them must not hold deferred work forever)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), longest)
+
+
+class Throttled:
+    """A warning said at most once per ``every`` seconds, with how many were not said:
+    in a burst that overwhelms the bot, a line per late interaction would cost more
+    time than answering them."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self._every = every
+        self._said_at = -every
+        self._held = 0
+
+    def note(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._said_at < self._every:
+            self._held += 1
+            return
+        held, self._held, self._said_at = self._held, 0, now
+        log.warning(
+            message + (" (and %d more like it)" if held else ""), *args, *([held] if held else [])
+        )
+
+
+LATE = Throttled()
 
 
 def defer_delay(created: float, now: float, budget: float) -> float:
@@ -147,7 +174,7 @@ class TimelyResponse(discord.InteractionResponse[Any]):
                     await super().defer(ephemeral=True, thinking=True)
             self._deferral.set_result(True)
         except (discord.HTTPException, discord.RateLimited) as exc:
-            log.warning("could not defer a Discord interaction: %s", exc)
+            LATE.note("could not defer a Discord interaction: %s", exc)
             self._deferral.set_result(False)
 
     async def acks_first(self) -> None:
@@ -199,8 +226,16 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         return None
 
     async def autocomplete(self, choices: Any) -> None:
-        if self._take():
+        if not self._take():
+            return
+        try:
             await super().autocomplete(choices)
+        except discord.HTTPException as exc:
+            if exc.code not in GONE:
+                raise
+            # Too late for these suggestions (the member typed on): noted, not a traceback
+            # per keystroke (discord.py logs one for each), which would make the next late.
+            LATE.note("autocomplete answered too late: %s", exc)
 
     async def send_modal(self, modal: Any, /) -> Any:
         self._take()

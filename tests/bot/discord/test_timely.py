@@ -6,6 +6,8 @@ every store call until the test opens its gate: no sleeps, no timing."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -13,9 +15,10 @@ import pytest
 
 from bot.discord import tree
 from bot.discord.context import reply
-from bot.discord.timely import Acks, TimelyResponse, attach, defer_delay
+from bot.discord.timely import Acks, Throttled, TimelyResponse, attach, defer_delay
 from tests.bot.discord.conftest import Bot
 from tests.bot.discord.store_wrappers import GatedStore
+from tests.fakes.discord_api import snowflake
 from tests.fakes.discord_interactions import MANAGE_CHANNELS, press, slash
 
 EPHEMERAL = 64
@@ -200,3 +203,30 @@ async def test_deferred_work_waits_for_the_pending_acknowledgements() -> None:
             assert not waiting.done()  # an acknowledgement is still pending
     await asyncio.wait_for(waiting, 5)
     assert acks.pending == 0
+
+
+async def test_suggestions_too_late_are_noted_without_a_traceback(
+    discord_bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    discord_bot.fake.refused_expected = True  # type: ignore[attr-defined]
+    typing = slash("news", "timezone", {"zone": "asia/h"}, autocomplete="zone")
+    typing["id"] = str(snowflake(time.time() - 10, 1))  # created 10 s ago: past its window
+    deliver(discord_bot, typing)
+    await wait_until(lambda: bool(discord_bot.fake.refused))
+    assert [r["code"] for r in discord_bot.fake.refused] == [10062]
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback per keystroke
+
+
+def test_a_warning_repeated_in_a_burst_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
+    late = Throttled(every=3600)
+    for number in range(5):
+        late.note("late: %s", number)
+    assert [r.getMessage() for r in caplog.records] == ["late: 0"]
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
