@@ -234,4 +234,8 @@ async def start_early(store: Store, settings: Settings, *, now: datetime) -> dic
         until = dispatch_until(minutes, now=now)
         if until is not None:
             early[platform] = until
+    if early:
+        # Those minutes lose their readers on these platforms only: the split of the
+        # rest between platforms is read again next time, not scaled from this one.
+        store.forget_splits(max(early.values()))
     return early

@@ -8,8 +8,10 @@ due instant from ``outbox_ready (status, priority, due_at, id)``. Neither index 
 the platform (nor an entry's parts), and visiting every row for them costs about ten
 times more (0.8 s for 160,000 readers due in the next 90 minutes of a million; 0.3 s
 for 100,000 queued entries). So each minute's split between platforms (readers, or
-messages per entry) is read once, kept for up to SPLIT_TTL, and applied to the fresh
-totals; re-reading is by ranges of neighbouring minutes, never the whole window again.
+messages per entry) is read once, kept for up to SPLIT_TTL (QUEUED_SPLIT_TTL), and
+applied to the fresh totals; re-reading is by ranges of neighbouring minutes, never the
+whole window again. A minute whose readers a crowd's early start takes on one platform
+only is read again at the next tick (``forget_splits``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ _PARTS = "(length(payload_ids) - length(replace(payload_ids, ',', '')) + 1)"
 # Recent digests read for the messages-per-digest estimate, and how long it is kept.
 RECENT_DIGESTS = 1000
 PARTS_TTL = timedelta(minutes=1)
-# How long a minute's split between platforms is kept (at most; see _ttl).
+# How long a minute's split between platforms is kept (at most; see _ttl). The outbox's
+# drifts faster (platforms drain at their own pace), so it is read again sooner.
 SPLIT_TTL = timedelta(minutes=5)
+QUEUED_SPLIT_TTL = timedelta(minutes=2)
 LAST_SECOND = timedelta(seconds=59)
 
 
@@ -55,10 +59,10 @@ def share(total: int, split: dict[str, int]) -> dict[str, int]:
     return {p: n for p, n in result.items() if n > 0}
 
 
-def _ttl(minute: datetime) -> timedelta:
-    """SPLIT_TTL, less up to half of it by the minute's last digit: minutes read together
-    (the first tick's window) are not all read again together."""
-    return SPLIT_TTL * (20 - minute.minute % 10) / 20
+def _ttl(minute: datetime, longest: timedelta) -> timedelta:
+    """``longest``, less up to half of it by the minute's last digit: minutes read
+    together (the first tick's window) are not all read again together."""
+    return longest * (20 - minute.minute % 10) / 20
 
 
 def _runs(minutes: list[datetime], stale: set[datetime]) -> list[tuple[datetime, datetime]]:
@@ -98,13 +102,14 @@ class _Split:
 class _Splits:
     """The splits of the minutes read lately, each kept while fresh."""
 
-    def __init__(self) -> None:
+    def __init__(self, ttl: timedelta) -> None:
+        self.ttl = ttl
         self.minutes: dict[datetime, _Split] = {}
 
     def stale(self, totals: dict[datetime, int], now: datetime) -> list[tuple[datetime, datetime]]:
         """Drop the expired splits; the runs of minutes in ``totals`` to read again."""
         self.minutes = {
-            m: v for m, v in self.minutes.items() if timedelta(0) <= now - v.at < _ttl(m)
+            m: v for m, v in self.minutes.items() if timedelta(0) <= now - v.at < _ttl(m, self.ttl)
         }
         missing = {m for m in totals if m not in self.minutes or not self.minutes[m].total}
         return _runs(sorted(totals), missing)
@@ -120,6 +125,9 @@ class _Splits:
                 split.total += int(count)
                 split.amounts[str(platform)] = float(amount or 0)
         self.minutes.update(found)
+
+    def forget(self, until: datetime) -> None:
+        self.minutes = {m: v for m, v in self.minutes.items() if m > until}
 
 
 class ForecastStore(StoreBase):
@@ -141,7 +149,7 @@ class ForecastStore(StoreBase):
             (to_db(since), to_db(until)),
         ):
             _add(totals, str(instant), int(count))
-        splits = self._reader_splits = self._reader_splits or _Splits()
+        splits = self._reader_splits = self._reader_splits or _Splits(SPLIT_TTL)
         for first, last in splits.stale(totals, now or since):
             rows = await self._fetchall(
                 """SELECT platform, substr(next_digest_at, 1, 16), COUNT(*), COUNT(*)
@@ -158,6 +166,12 @@ class ForecastStore(StoreBase):
                 result.setdefault(platform, {})[minute] = count
         return result
 
+    def forget_splits(self, until: datetime) -> None:
+        """The readers due up to ``until`` are being dispatched on some platforms only (a
+        crowd started early): their minutes' splits are read again next time."""
+        if self._reader_splits is not None:
+            self._reader_splits.forget(until)
+
     async def queued_per_minute(self, *, now: datetime) -> dict[str, dict[datetime, float]]:
         """Messages still to send (parts not yet sent of unfinished entries, breaking
         pushes included), per platform and the minute they are due by: the entries
@@ -171,7 +185,7 @@ class ForecastStore(StoreBase):
         ):
             priorities.add(int(priority))
             _add(totals, str(due_at), int(count))
-        splits = self._queued_splits = self._queued_splits or _Splits()
+        splits = self._queued_splits = self._queued_splits or _Splits(QUEUED_SPLIT_TTL)
         # The priorities found let the range below use the index (status, priority,
         # due_at) instead of every unfinished entry.
         levels = sorted(priorities)

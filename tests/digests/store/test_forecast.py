@@ -12,13 +12,14 @@ from digests.outgoing import OutgoingMessage
 from digests.punctuality import start_early
 from digests.settings import Settings
 from digests.store import OutboxItem, Store
-from digests.store._forecast import SPLIT_TTL, share
+from digests.store._forecast import QUEUED_SPLIT_TTL, SPLIT_TTL, share
 from digests.timeutil import to_db
 
 NOW = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
 SEVEN = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 S = timedelta(seconds=1)
+DAY = timedelta(days=1)
 
 
 async def reader(store: Store, platform: str, chat: str, due: datetime, **fields: object) -> int:
@@ -165,18 +166,16 @@ async def test_queued_messages_per_entry_are_kept_and_the_entries_counted_fresh(
     assert await store.queued_per_minute(now=NOW) == {"telegram": {SEVEN: 4.0}}
     # Two more entries (of one part each) within the split's life: 2 messages an entry.
     await store.enqueue([item(ids[2], 1, SEVEN), item(ids[3], 1, SEVEN)], now=NOW)
-    assert await store.queued_per_minute(now=NOW + M) == {"telegram": {SEVEN: 8.0}}
-    # Read again once older than SPLIT_TTL; a new minute is read at once.
+    assert await store.queued_per_minute(now=NOW + 30 * S) == {"telegram": {SEVEN: 8.0}}
+    # Read again once older than QUEUED_SPLIT_TTL; a new minute is read at once.
     await store.enqueue([item(ids[4], 2, SEVEN + M)], now=NOW)
-    assert await store.queued_per_minute(now=NOW + 2 * M) == {
-        "telegram": {SEVEN: 8.0, SEVEN + M: 2.0}
-    }
-    assert await store.queued_per_minute(now=NOW + SPLIT_TTL) == {
+    assert await store.queued_per_minute(now=NOW + M) == {"telegram": {SEVEN: 8.0, SEVEN + M: 2.0}}
+    assert await store.queued_per_minute(now=NOW + QUEUED_SPLIT_TTL) == {
         "telegram": {SEVEN: 6.0, SEVEN + M: 2.0}
     }
     # A breaking push (another priority) due now is counted too.
     await store.enqueue([item(ids[5], 1, None, kind="breaking", priority=10)], now=NOW)
-    found = await store.queued_per_minute(now=NOW + SPLIT_TTL)
+    found = await store.queued_per_minute(now=NOW + QUEUED_SPLIT_TTL)
     assert found == {"telegram": {SEVEN: 6.0, SEVEN + M: 2.0, NOW: 1.0}}
 
 
@@ -194,3 +193,25 @@ async def test_start_early_plans_each_paced_platform_on_its_own_rate(store: Stor
     assert await start_early(store, base, now=at) == {}
     off = replace(slow, delivery=replace(slow.delivery, max_lead=timedelta(0)))
     assert await start_early(store, off, now=at) == {}
+
+
+async def test_a_crowd_started_on_one_platform_leaves_the_others_counted_right(
+    store: Store,
+) -> None:
+    # 07:00: 20 Telegram readers at 0.085 message/s (235 s: start 06:56:33) and 60 on
+    # Discord at 0.425/s (141 s: start 06:58:07).
+    base = Settings()
+    slow = replace(
+        base,
+        delivery=replace(base.delivery, telegram_max_rate=0.1, discord_max_rate=0.5),
+    )
+    telegram = [await reader(store, "telegram", f"t{i}", SEVEN) for i in range(20)]
+    for i in range(60):
+        await reader(store, "discord", f"d{i}", SEVEN)
+    first = SEVEN - 3 * M - 20 * S
+    assert await start_early(store, slow, now=first) == {"telegram": SEVEN + 59 * S}
+    for subscriber_id in telegram:  # dispatched: due again tomorrow
+        await store.update_subscriber(subscriber_id, now=first, next_digest_at=SEVEN + DAY)
+    # Two minutes later, within the split's life: the 60 left are Discord's, not 3/4 of
+    # them (the split read before Telegram's left).
+    assert await start_early(store, slow, now=SEVEN - M - 30 * S) == {"discord": SEVEN + 59 * S}
