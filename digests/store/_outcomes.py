@@ -105,6 +105,8 @@ class OutcomeStore(StoreBase):
                 db, [a.entry.id for a in accepted], to_db(max(a.now for a in accepted))
             )
             kept = [a for a in accepted if a.entry.id not in gone]
+            if not kept:
+                return [False] * len(accepted)
             await db.executemany(
                 f"""UPDATE outbox SET parts_sent = ? + 1,
                        message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
@@ -142,25 +144,29 @@ class OutcomeStore(StoreBase):
                 for n, a in enumerate(done)
             ],
         )
-        await db.executemany(
-            """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
-               VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-            [
-                (a.entry.subscriber_id, story, first + n, to_db(a.now))
-                for n, a in enumerate(done)
-                for story in a.entry.story_ids
-            ],
-        )
-        cursor_max = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
-        await db.executemany(
-            f"""UPDATE subscribers SET cursor_article_id = {cursor_max}, last_digest_at = ?
-               WHERE id = ?""",
-            [
-                (a.entry.cursor, to_db(a.now), a.entry.subscriber_id)
-                for a in done
-                if a.entry.kind == "digest" and a.entry.cursor is not None
-            ],
-        )
+        stories = [
+            (a.entry.subscriber_id, story, first + n, to_db(a.now))
+            for n, a in enumerate(done)
+            for story in a.entry.story_ids
+        ]
+        if stories:
+            await db.executemany(
+                """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
+                   VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                stories,
+            )
+        cursors = [
+            (a.entry.cursor, to_db(a.now), a.entry.subscriber_id)
+            for a in done
+            if a.entry.kind == "digest" and a.entry.cursor is not None
+        ]
+        if cursors:  # each statement is a round trip, even with no rows
+            cursor_max = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
+            await db.executemany(
+                f"""UPDATE subscribers SET cursor_article_id = {cursor_max}, last_digest_at = ?
+                   WHERE id = ?""",
+                cursors,
+            )
         await db.executemany(
             "UPDATE subscribers SET delivery_failures = 0 WHERE id = ?",
             [(a.entry.subscriber_id,) for a in done],
