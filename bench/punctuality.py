@@ -1,3 +1,4 @@
+# long module: one scenario, its day on simulated time and its report, read together
 """Benchmark: do digests arrive by their readers' minute when crowds choose the same one?
 
 Usage: python -m bench.punctuality [--readers 20000] [--spread 5000] [--lead 30]
@@ -18,15 +19,19 @@ accepted (its busiest second and minute against the cap, 429s), and whether any 
 missed a story that reached the store more than the lead before T.
 
 Real: a SQLite store in a temp folder, ``digests.dispatch.dispatch_due`` called every
-DISPATCH_INTERVAL as bot/run.py's tick does (first tick 13 s past a minute), the
-DeliveryWorker with the Pacer and TelegramSender (python-telegram-bot over HTTP) and the
-fake Bot API (tests/fakes/telegram_api.py: 30 msg/s overall and its per-chat limits) on
-127.0.0.1, all in one process and one event loop. Simulated: the time. The loop
-(bench/virtual_time.py) skips its idle waits: when nothing is ready and no SQLite call
-or HTTP request is outstanding, its clock jumps to the next timer (a pacing sleep, the
-worker's idle wait, the next tick). Otherwise it runs at the real pace, so the CPU and
-the disk count in full. The dispatcher's and the worker's clocks, the Pacer's monotonic
-time and the fake's flood limits all read that one clock.
+DISPATCH_INTERVAL as bot/run.py's tick does (first tick 13 s past a minute; a tick still
+running when the next is due delays it), the DeliveryWorker's ``run`` with the Pacer and
+the TelegramSender (HTTP to the fake's base URL), the store's importer for the stories,
+and the fake Bot API (tests/fakes/telegram_api.py: 30 msg/s overall and its per-chat
+limits) on 127.0.0.1, all in one process and one event loop.
+
+Simulated: the time. The loop (bench/virtual_time.py) skips its idle waits: when nothing
+is ready and no SQLite call or HTTP request is outstanding, its clock jumps to the next
+timer (a pacing sleep, the worker's idle wait, the next tick, the next story). Otherwise
+it runs at the real pace: the CPU, the disk and the GIL count in full, and so does a
+loaded machine's jitter (it shows as 429s). The dispatcher's and the worker's clocks, the
+Pacer's monotonic time and the fake's flood limits all read that one clock. The fake
+answers at once, with no network latency, but its own CPU time counts (it shares the loop).
 """
 
 from __future__ import annotations
@@ -37,8 +42,6 @@ import math
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,7 +55,7 @@ from bench.common import (
     scratch,
     serve,
 )
-from bench.virtual_time import MonotonicShim, VirtualClock, VirtualTimeLoop, sqlite_calls_counted
+from bench.virtual_time import Reading, VirtualClock, VirtualTimeLoop, sqlite_calls_counted
 from bot.telegram.sender import TelegramSender
 from digests.deliver import DeliveryWorker
 from digests.dispatch import dispatch_due
@@ -64,7 +67,6 @@ from digests.schedule import Schedule, local_instant, next_due
 from digests.settings import Settings, load_settings
 from digests.store import Store
 from digests.timeutil import from_db, to_db
-from tests.fakes import telegram_api
 from tests.fakes.telegram_api import FakeTelegram, Limits
 
 DAY = date(2026, 12, 3)
@@ -148,14 +150,14 @@ def scenario(args: object) -> Scenario:
 class _Stamped(list):  # type: ignore[type-arg]
     """The fake's list of accepted messages, each stamped with the instant its flood
     limits took (the fake reads the clock once per message, then accepts it with no
-    await in between: the shim's last reading is that instant)."""
+    await in between: the clock's last reading is that instant)."""
 
-    def __init__(self, shim: MonotonicShim) -> None:
+    def __init__(self, reading: Reading) -> None:
         super().__init__()
-        self._shim = shim
+        self._reading = reading
 
     def append(self, message: dict[str, object]) -> None:
-        message["accepted_at"] = self._shim.last
+        message["accepted_at"] = self._reading.last
         super().append(message)
 
 
@@ -172,18 +174,6 @@ class _Tracked:
     async def send(self, destination: Destination, message: OutgoingMessage) -> str:
         with self._loop.working():
             return await self._sender.send(destination, message)
-
-
-@contextmanager
-def fake_on_clock(clock: VirtualClock, loop: asyncio.AbstractEventLoop) -> Iterator[MonotonicShim]:
-    """The fake Bot API's flood limits read the loop's clock (it reads ``time.monotonic``)."""
-    saved = telegram_api.time
-    shim = MonotonicShim(clock, loop)
-    telegram_api.time = shim  # type: ignore[assignment]
-    try:
-        yield shim
-    finally:
-        telegram_api.time = saved
 
 
 async def prepare(store: Store, s: Scenario) -> None:
@@ -280,16 +270,7 @@ async def ticks(
 async def simulate(s: Scenario, planning: bool, rate: float) -> Outcome:
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualTimeLoop)
-    clock = VirtualClock(loop, s.start)
-    with fake_on_clock(clock, loop) as shim:
-        return await run_day(s, planning, rate, clock, shim)
-
-
-async def run_day(
-    s: Scenario, planning: bool, rate: float, clock: VirtualClock, shim: MonotonicShim
-) -> Outcome:
-    loop = asyncio.get_running_loop()
-    assert isinstance(loop, VirtualTimeLoop)
+    clock, reading = VirtualClock(loop, s.start), Reading(loop)
     settings = load_settings(
         {
             "DIGEST_MAX_LEAD_MINUTES": str(int(s.lead.total_seconds() // 60)),
@@ -299,7 +280,7 @@ async def run_day(
     real = time.perf_counter()
     store = await Store.open(scratch("punctuality") / "p.db")
     await prepare(store, s)
-    fake = FakeTelegram(Limits(global_per_second=rate), messages=_Stamped(shim))
+    fake = FakeTelegram(Limits(global_per_second=rate), messages=_Stamped(reading), clock=reading)
     runner, base = await serve(fake.app())
     sender = TelegramSender.build(TELEGRAM_TOKEN, f"{base}/bot", pool_size=64)
     limits, pacer, paces = settings.delivery, Pacer({"telegram": telegram_policy(rate)}), []
@@ -334,6 +315,9 @@ async def run_day(
         await delivering
         feeding.cancel()
         await sender.close()
+        # The bot was never initialize()d, so its shutdown() (close()) leaves the
+        # request's session open; it is closed here.
+        await sender.bot.request.shutdown()
         await runner.cleanup()
     rows = await store._fetchall(
         "SELECT subscriber_id, created_at FROM outbox WHERE kind = 'digest'"

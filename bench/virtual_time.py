@@ -147,25 +147,17 @@ class VirtualClock:
         await asyncio.sleep(max(0.0, (instant - self.now()).total_seconds()))
 
 
-class MonotonicShim:
-    """Stands in for the ``time`` module of code that reads ``time.monotonic()`` and
-    ``time.time()`` (the fake Bot API's flood limits), so it reads the loop's clock.
-    ``last`` is its latest ``monotonic()`` reading."""
+class Reading:
+    """The loop's clock as a ``() -> float`` for code that takes one (the fake Bot API's
+    flood limits); ``last`` is its latest reading."""
 
-    def __init__(self, clock: VirtualClock, loop: asyncio.AbstractEventLoop) -> None:
-        self._clock = clock
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.last = loop.time()
 
-    def monotonic(self) -> float:
+    def __call__(self) -> float:
         self.last = self._loop.time()
         return self.last
-
-    def time(self) -> float:
-        return self._clock.now().timestamp()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(time, name)
 
 
 async def _self_check() -> None:
