@@ -183,13 +183,14 @@ class Runner:
         if report.due or report.scheduled:
             log.info(
                 "dispatch: %d due, %d enqueued, %d empty, %d skipped (too late), "
-                "%d failed (tried again in a day), %d newly scheduled",
+                "%d failed (tried again in a day), %d newly scheduled, %d early (crowds)",
                 report.due,
                 report.enqueued,
                 report.empty,
                 report.skipped_late,
                 report.failed,
                 report.scheduled,
+                report.early,
             )
         if report.enqueued:
             self.worker.wakeup.set()
