@@ -16,7 +16,6 @@ after a deferral), p50, p95 and max, and how many were late or not answered.
 from __future__ import annotations
 
 import asyncio
-import signal
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bench.common import add_categories, options, scratch, serve, start_run
+from bench.common import add_categories, options, scratch, serve, start_run, stop_run
 from digests.ingest.importer import import_records
 from digests.store import Store
 from tests.fakes.discord_api import FakeDiscord, snowflake_time
@@ -195,8 +194,7 @@ async def main(count: int) -> None:
         timings.sent_in = time.perf_counter() - started
         elapsed = await until_answered(timings, count, started)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        await bot.wait()
+        await stop_run(bot)  # killed if it has not stopped within 30 s
         await runner.cleanup()
     report(count, timings, elapsed, len(fake.followups))
 
