@@ -447,9 +447,10 @@ def report(s: Scenario, o: Outcome, planning: bool, rate: float) -> None:
         f"{missing}; leaving out one stored in [T − lead, T): {fresh_out}"
     )
     early = sum(e for _, _, e in o.ticks)
+    simulated = timedelta(seconds=round((o.clock.now() - s.start).total_seconds()))
     print(
         f"dispatch:       {len(o.ticks)} ticks enqueued digests, {early} of them early; "
-        f"simulated {o.clock.now() - s.start} in {o.real_s:.0f} s real "
+        f"simulated {simulated} in {o.real_s:.0f} s real "
         f"({o.skipped_s:.0f} s of idle waits skipped in {o.jumps} jumps)"
     )
 
