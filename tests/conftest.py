@@ -4,8 +4,11 @@ reach a non-loopback address."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import shutil
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,24 +74,36 @@ def postgres_server() -> AsyncIterator[pg_server.PostgresServer]:
         server.stop()
 
 
+def _migrate(target: Path | PostgresUrl) -> None:
+    """Open (so migrate) and close a store, in a thread of its own: the first test to ask
+    for a template may already run in an event loop."""
+
+    async def migrate() -> None:
+        opened = await Store.open(target)
+        await opened.close()
+
+    migrating = threading.Thread(target=asyncio.run, args=(migrate(),))
+    migrating.start()
+    migrating.join()
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: pg_server.PostgresServer) -> str:
     """A migrated database that each test's database is copied from (faster than
     migrating each)."""
-    import asyncio
-    import threading
-
     name = postgres_server.create_database()
-
-    async def migrate() -> None:
-        opened = await Store.open(PostgresUrl(postgres_server.url(name)))
-        await opened.close()
-
-    # In a thread of its own: the first test to ask may already run in an event loop.
-    migrating = threading.Thread(target=asyncio.run, args=(migrate(),))
-    migrating.start()
-    migrating.join()
+    _migrate(PostgresUrl(postgres_server.url(name)))
     return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test's database is copied from: a new file's open
+    runs every migration and turns on WAL, synced writes that cost more than most tests
+    (the migrations themselves are tested on new files in tests/digests/store)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(path)
+    return path
 
 
 @pytest.fixture
@@ -111,6 +126,7 @@ async def store(
         target: Path | PostgresUrl = request.getfixturevalue("postgres_url")
     else:
         target = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
     opened = await Store.open(target)
     try:
         yield opened
