@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import common
+from digests.delivery_settings import TELEGRAM_FREE_CAP
 from digests.ingest.importer import import_records
 from digests.store import Store
 from digests.timeutil import to_db
@@ -88,6 +89,8 @@ def start_bot(db: Path, base: str, rate: float, log: Path) -> subprocess.Popen[b
         "TELEGRAM_BOT_TOKEN": common.TELEGRAM_TOKEN,
         "TELEGRAM_API_BASE_URL": f"{base}/bot",
         "TELEGRAM_MAX_RATE": str(int(rate)),
+        # Above Telegram's free 30/s only as paid broadcasts (a settings error otherwise).
+        "TELEGRAM_PAID_BROADCAST": "true" if rate > TELEGRAM_FREE_CAP else "false",
         "DISPATCH_INTERVAL_SECONDS": "2",
     }
     return common.popen_run(db, settings, log=log)
@@ -99,7 +102,9 @@ def main() -> None:
     folder = common.scratch("crash")
     db = folder / "crash.db"
     asyncio.run(prepare(db, args.digests))
-    fake, base = common.start_fake_telegram(args.rate)
+    fake, base = common.start_fake_telegram(
+        min(args.rate, TELEGRAM_FREE_CAP), paid_rate=max(args.rate, TELEGRAM_FREE_CAP)
+    )
     in_flight_total = 0
     try:
         span = args.digests / args.rate

@@ -93,7 +93,7 @@ class DeliveryLimits:
         "DELIVERY_CONCURRENCY",
         Whole(minimum=1, maximum=10_000),
         32,
-        "Messages being sent at once",
+        "Messages being sent at once per platform (entries waiting for their pace are not counted)",
         section="delivery",
     )
     retention: timedelta = setting(
