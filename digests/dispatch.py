@@ -31,8 +31,7 @@ from digests.punctuality import start_early
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
-from digests.store import OutboxItem, Store
-from digests.store._enqueue import EncodedMessages
+from digests.store import EncodedMessages, OutboxItem, Store
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)

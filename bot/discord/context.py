@@ -36,8 +36,7 @@ from digests.models import Subscriber
 from digests.publishing import is_announcement
 from digests.render import Renderer
 from digests.settings import Settings
-from digests.store import Store
-from digests.store._commands import ChatView
+from digests.store import ChatView, Store
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,9 @@ from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
 from digests.store._articles import ArticleStore, Ingested, feed_scope, import_scope
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
-from digests.store._commands import CommandStore
+from digests.store._commands import ChatView, CommandStore
 from digests.store._deliveries import DeliveryStore
-from digests.store._enqueue import OutboxItem
+from digests.store._enqueue import EncodedMessages, OutboxItem
 from digests.store._forecast import ForecastStore
 from digests.store._links import LinkStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxStore
@@ -62,6 +62,8 @@ __all__ = [
     "BREAKING_PRIORITY",
     "REMOVED_REASON",
     "AuditEntry",
+    "ChatView",
+    "EncodedMessages",
     "ForgetReport",
     "Grouping",
     "Ingested",
