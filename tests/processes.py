@@ -37,9 +37,10 @@ async def start_digestbot_run(
     )
 
 
-async def until(check: Callable[[], Any], timeout: float = 15) -> Any:
+async def until(check: Callable[[], Any], timeout: float = 30) -> Any:
     """Poll ``check`` until it returns something truthy (returned), or fail after
-    ``timeout`` seconds."""
+    ``timeout`` seconds (by default generous: the process under test shares two cores with
+    the suite's workers; 15 s was once not enough for Discord's two shards to connect)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         result = check()
