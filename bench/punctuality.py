@@ -310,19 +310,20 @@ async def simulate(s: Scenario, planning: bool, rate: float) -> Outcome:
             paces=(pacer, paces),
         )
         stored = await feeding
+        rows = await store._fetchall(
+            "SELECT subscriber_id, created_at FROM outbox WHERE kind = 'digest'"
+        )
     finally:
         stop.set()
-        await delivering
         feeding.cancel()
+        await delivering
         await sender.close()
         # The bot was never initialize()d, so its shutdown() (close()) leaves the
         # request's session open; it is closed here.
         await sender.bot.request.shutdown()
         await runner.cleanup()
-    rows = await store._fetchall(
-        "SELECT subscriber_id, created_at FROM outbox WHERE kind = 'digest'"
-    )
-    await store.close()
+        # Closed whatever happened: aiosqlite's thread would keep the process alive.
+        await store.close()
     arrivals: dict[str, float] = {}
     texts: dict[str, str] = defaultdict(str)
     for message in fake.messages:
