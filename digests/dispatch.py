@@ -13,7 +13,7 @@ it never holds back everybody else's digest.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -132,9 +132,9 @@ class Tick:
     def digest(self, subscriber: Subscriber, sent: set[int] | None) -> Digest:
         """The subscriber's rendered digest (None: empty and not sent), its stories and
         the cursor after it."""
-        day = self._days.get(subscriber.timezone)
-        if day is None:
-            day = self._days[subscriber.timezone] = i18n.local_date(self.now, subscriber.timezone)
+        # An early digest is dated by its reader's minute, not by the tick that made it.
+        at = max(self.now, subscriber.next_digest_at or self.now)
+        day = i18n.local_date(at, subscriber.timezone)
         key = (
             subscriber.subscriptions,
             subscriber.cursor_article_id,
@@ -154,6 +154,7 @@ class Tick:
         if plan.is_empty and not limits.send_empty:
             return None, plan.story_ids, plan.cursor
         platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
+        plan = replace(plan, generated_at=max(self.now, subscriber.next_digest_at or self.now))
         messages = self.cache.render(plan, platform, presentation_of(subscriber))
         return EncodedMessages.of(messages), plan.story_ids, plan.cursor
 
@@ -216,7 +217,12 @@ async def dispatch_due(
     tick: Tick | None = None
     # Read in batches: memory stays flat however many are due (a million subscribers, a
     # hundred thousand of them at one minute).
-    async for due in store.due_batches(now, early=early, size=DUE_BATCH):
+    done: set[int] = set()  # a subscriber rescheduled into this tick's window is not read again
+    async for batch in store.due_batches(now, early=early, size=DUE_BATCH):
+        due = [s for s in batch if s.id not in done]
+        done.update(s.id for s in due)
+        if not due:
+            continue
         if tick is None:
             pool = await load_pool(store, categories, now=now, limits=settings.digest)
             tick = Tick(pool, cache, settings, now)

@@ -17,7 +17,7 @@ import aiosqlite
 
 from digests.models import Subscriber, Subscription
 from digests.store._base import StoreBase
-from digests.store._subscribers import SCHEDULE_FIELDS, _subscriber
+from digests.store._subscribers import SCHEDULE_FIELDS, _subscriber, withdraw_early_digest
 from digests.store._subscriptions import record_change, require_live
 from digests.timeutil import to_db
 
@@ -134,6 +134,8 @@ class CommandStore(StoreBase):
                 f"UPDATE subscribers SET {assignments} WHERE id = ?",
                 (*values.values(), subscriber_id),
             )
+            if SCHEDULE_FIELDS & fields.keys():
+                await withdraw_early_digest(db, subscriber_id, now=now)
         return subscriber_id
 
     async def _insert_draft(self, db: aiosqlite.Connection, chat: Subscriber) -> int:

@@ -111,7 +111,12 @@ class _Splits:
         self.minutes = {
             m: v for m, v in self.minutes.items() if timedelta(0) <= now - v.at < _ttl(m, self.ttl)
         }
-        missing = {m for m in totals if m not in self.minutes or not self.minutes[m].total}
+
+        def moved(m: datetime) -> bool:
+            then = self.minutes[m].total
+            return not then or abs(totals[m] - then) > max(2, then // 20)
+
+        missing = {m for m in totals if m not in self.minutes or moved(m)}
         return _runs(sorted(totals), missing)
 
     def put(

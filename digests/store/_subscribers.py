@@ -20,6 +20,19 @@ from digests.timeutil import from_db, to_db
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
 
 
+async def withdraw_early_digest(
+    db: aiosqlite.Connection, subscriber_id: int, *, now: datetime
+) -> None:
+    """Inside a transaction changing a schedule: a digest queued early (a crowd's) for a
+    minute still ahead, none of it sent, is withdrawn, so that a pause stops it and a new
+    time gets its own. Deleted, not cancelled: the next dispatch plans the period again."""
+    await db.execute(
+        "DELETE FROM outbox WHERE subscriber_id = ? AND kind = 'digest' "
+        "AND status = 'queued' AND parts_sent = 0 AND due_at > ?",
+        (subscriber_id, to_db(now)),
+    )
+
+
 @dataclass(frozen=True)
 class ForgetReport:
     """What deleting a subscriber removed."""
@@ -188,6 +201,8 @@ class SubscriberStore(DueStore, SubscriptionStore):
                 f"UPDATE subscribers SET {assignments}, updated_at = ? WHERE id = ?",
                 (*values.values(), to_db(now), subscriber_id),
             )
+            if SCHEDULE_FIELDS & fields.keys():
+                await withdraw_early_digest(db, subscriber_id, now=now)
 
     async def advance_cursor(
         self, subscriber_id: int, *, article_id: int, digest_at: datetime
