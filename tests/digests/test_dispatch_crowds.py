@@ -1,9 +1,10 @@
 """Crowds dispatched early (``digests.punctuality`` through ``dispatch_due``), with a fake
 clock and a real database on both engines.
 
-Telegram at 0.1 message/s is planned at 0.085/s: nine readers due at 07:00 need 106 s,
-so they must start by 07:01 - 106 s - 32 s (a tick and the slack) = 06:58:42. With ticks
-every 30 s on the minute and the half minute, the 06:59:00 tick dispatches them."""
+Telegram at 0.085 / PACE_SHARE messages/s is planned at 0.085/s: nine readers due at
+07:00 need 106 s, so they must start by 07:01 - 106 s - 32 s (a tick and the slack) =
+06:58:42. With ticks every 30 s on the minute and the half minute, the 06:59:00 tick
+dispatches them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from digests.dispatch import dispatch_due
 from digests.ingest.importer import import_records
 from digests.outgoing import OutgoingMessage
+from digests.punctuality import PACE_SHARE
 from digests.render import RenderCache, Renderer
 from digests.settings import Settings
 from digests.stats import crowds_ahead
@@ -25,7 +27,7 @@ SEVEN = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
 START = SEVEN - M  # the tick that must dispatch the crowd
 CROWD = 9
 DEFAULTS = Settings()
-SLOW = replace(DEFAULTS, delivery=replace(DEFAULTS.delivery, telegram_max_rate=0.1))
+SLOW = replace(DEFAULTS, delivery=replace(DEFAULTS.delivery, telegram_max_rate=0.085 / PACE_SHARE))
 
 
 async def story(store: Store, title: str, at: datetime) -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bot.api import Api
+from digests.punctuality import PACE_SHARE
 from digests.render import Renderer
 from digests.settings import Settings
 from digests.stats import CROWDS_SHOWN
@@ -18,7 +19,8 @@ from tests.bot.api.conftest import ADMIN_AUTH, ADMIN_TOKEN
 from tests.conftest import NOW
 
 BASE = Settings(api_token=ADMIN_TOKEN)
-SLOW = replace(BASE, delivery=replace(BASE.delivery, telegram_max_rate=0.1))
+# Planned at 0.085 messages/s.
+SLOW = replace(BASE, delivery=replace(BASE.delivery, telegram_max_rate=0.085 / PACE_SHARE))
 M = timedelta(minutes=1)
 
 
