@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from telegram.helpers import create_deep_linked_url
-
-from bot.discord.install import install_url, subscribe_command
 from bot.wiring import Identity
 from digests.links import PAYLOAD, Link, live_categories
 from digests.store import Store
@@ -98,6 +95,8 @@ def missing_settings(identity: Identity) -> list[str]:
 def _telegram(username: str | None, payload: str, *, group: bool) -> str | None:
     if not username or not PAYLOAD.fullmatch(payload):
         return None
+    from telegram.helpers import create_deep_linked_url  # loads PTB only when used
+
     try:
         return create_deep_linked_url(username, payload, group=group)
     except ValueError:  # a username Telegram would not have given; no link beats a wrong one
@@ -107,6 +106,8 @@ def _telegram(username: str | None, payload: str, *, group: bool) -> str | None:
 def _discord(application_id: str | None) -> str | None:
     if not application_id:
         return None
+    from bot.discord.install import install_url  # loads discord.py only when a link is built
+
     try:
         return install_url(application_id)
     except ValueError:
@@ -134,6 +135,8 @@ def snippet(target: LinkTarget, telegram: str | None, discord_install: str | Non
 
 def build_links(target: LinkTarget, identity: Identity) -> Links:
     """The links for ``target`` with what ``identity`` knows (pure)."""
+    from bot.discord.install import subscribe_command  # loads discord.py only when used
+
     private = _telegram(identity.telegram_username, target.payload, group=False)
     group = _telegram(identity.telegram_username, target.payload, group=True)
     discord_install = _discord(identity.discord_application_id)
