@@ -181,7 +181,7 @@ class FakeDiscord:
                 return 400, 50035, f"Invalid Form Body: {problem}"
         return None
 
-    async def wait_for(self, what: str, count: int, timeout: float = 5.0) -> list[Any]:
+    async def wait_for(self, what: str, count: int, timeout: float = 30.0) -> list[Any]:
         """Wait until ``count`` items were recorded in ``what`` (responses, messages…)."""
         deadline = time.monotonic() + timeout
         while len(getattr(self, what)) < count:
