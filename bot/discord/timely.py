@@ -24,13 +24,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import discord
 from discord.utils import MISSING
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # From the interaction's creation: answers later than this are preceded by a deferral.
 ANSWER_BUDGET_S = 1.2
@@ -46,6 +48,14 @@ GONE = frozenset({10062, 40060})
 # What an edit of the original response or a follow-up carries of a response's arguments.
 EDIT_FIELDS = ("content", "embed", "embeds", "view", "allowed_mentions", "attachments")
 FOLLOWUP_FIELDS = ("embed", "embeds", "view", "allowed_mentions", "ephemeral", "files", "file")
+
+
+def gone() -> discord.NotFound:
+    """What an answer raises when its interaction was never acknowledged (its deferral
+    failed): Discord's own 10062, which the error handlers count as gone, rather than an
+    edit of a response Discord never had (10015, a traceback and two wasted calls)."""
+    response = SimpleNamespace(status=404, reason="Not Found")
+    return discord.NotFound(response, {"code": 10062, "message": "Unknown interaction"})  # type: ignore[arg-type]
 
 
 class Acks:
@@ -118,7 +128,7 @@ class TimelyResponse(discord.InteractionResponse[Any]):
     """An interaction's response, answered directly or deferred then edited; see the
     module's docstring."""
 
-    __slots__ = ("_acks", "_claim", "_deferral", "_first_pending", "_task", "_timer")
+    __slots__ = ("_acks", "_claim", "_deadline", "_deferral", "_first_pending", "_task", "_timer")
 
     def __init__(self, parent: discord.Interaction[Any], acks: Acks | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +136,7 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         self._claim: str | None = None
         self._deferral: asyncio.Future[bool] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0  # the loop's time of the deferral (while a timer is armed)
         # Deferred, and the answer has not replaced the "thinking" response yet.
         self._first_pending = False
         self._task: asyncio.Task[None] | None = None
@@ -141,7 +152,9 @@ class TimelyResponse(discord.InteractionResponse[Any]):
             discord.InteractionType.application_command,
             discord.InteractionType.component,
         ):
-            self._timer = asyncio.get_running_loop().call_later(delay, self.defer_now)
+            loop = asyncio.get_running_loop()
+            self._deadline = loop.time() + delay
+            self._timer = loop.call_later(delay, self.defer_now)
 
     def _take(self) -> bool:
         """Claim the response for a direct answer: False if the deferral (or an answer)
@@ -152,6 +165,21 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         if self._timer is not None:
             self._timer.cancel()
         return True
+
+    async def _direct(self, answer: Awaitable[T]) -> T:
+        """A direct answer; if it failed before Discord acknowledged anything, the
+        response is open again (as discord.py's own stays not done), so the error
+        handler can still answer it, and the deferral timer is armed with what is left."""
+        try:
+            return await answer
+        except BaseException:
+            if self._response_type is None and self._claim == DIRECT:
+                self._claim = None
+                if self._timer is not None:
+                    loop = asyncio.get_running_loop()
+                    delay = max(0.0, self._deadline - loop.time())
+                    self._timer = loop.call_later(delay, self.defer_now)
+            raise
 
     def defer_now(self) -> None:
         """The budget ran out: acknowledge now, unless already answered."""
@@ -173,9 +201,13 @@ class TimelyResponse(discord.InteractionResponse[Any]):
                 else:
                     await super().defer(ephemeral=True, thinking=True)
             self._deferral.set_result(True)
-        except (discord.HTTPException, discord.RateLimited) as exc:
-            LATE.note("could not defer a Discord interaction: %s", exc)
-            self._deferral.set_result(False)
+        except Exception as exc:  # any failure (a reset connection, a time-out too)
+            LATE.note("could not defer a Discord interaction: %s", describe(exc))
+        finally:
+            # Whatever happened (cancelled too), the answer waiting for it must not wait
+            # for ever: False, never acknowledged.
+            if not self._deferral.done():
+                self._deferral.set_result(False)
 
     async def acks_first(self) -> None:
         """Deferred: let the pending acknowledgements go out before this work runs."""
@@ -186,7 +218,9 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         """Wait for the deferral to be accepted; whether this is the answer's first piece
         (it replaces the deferred response)."""
         assert self._deferral is not None
-        await asyncio.shield(self._deferral)
+        if not await asyncio.shield(self._deferral):
+            self._first_pending = False
+            raise gone()
         first = self._first_pending
         self._first_pending = False
         return first
@@ -198,7 +232,7 @@ class TimelyResponse(discord.InteractionResponse[Any]):
 
     async def send_message(self, content: Any = None, **kwargs: Any) -> Any:
         if self._take():
-            return await super().send_message(content, **kwargs)
+            return await self._direct(super().send_message(content, **kwargs))
         first = await self._deferred_answer()
         if first and self._parent.type is not discord.InteractionType.component:
             return await self._parent.edit_original_response(
@@ -211,25 +245,23 @@ class TimelyResponse(discord.InteractionResponse[Any]):
 
     async def edit_message(self, **kwargs: Any) -> Any:
         if self._take():
-            return await super().edit_message(**kwargs)
+            return await self._direct(super().edit_message(**kwargs))
         await self._deferred_answer()
         return await self._parent.edit_original_response(**_pick(kwargs, EDIT_FIELDS))
 
     async def defer(self, *, ephemeral: bool = False, thinking: bool = False) -> Any:
         if self._take():
-            return await super().defer(ephemeral=ephemeral, thinking=thinking)
+            return await self._direct(super().defer(ephemeral=ephemeral, thinking=thinking))
         # Deferred already (every deferral here is private, as every answer is): the
         # command's follow-ups replace it.
-        assert self._deferral is not None
-        await asyncio.shield(self._deferral)
-        self._first_pending = False
+        await self._deferred_answer()
         return None
 
     async def autocomplete(self, choices: Any) -> None:
         if not self._take():
             return
         try:
-            await super().autocomplete(choices)
+            await self._direct(super().autocomplete(choices))
         except discord.HTTPException as exc:
             if exc.code not in GONE:
                 raise
@@ -238,8 +270,15 @@ class TimelyResponse(discord.InteractionResponse[Any]):
             LATE.note("autocomplete answered too late: %s", exc)
 
     async def send_modal(self, modal: Any, /) -> Any:
-        self._take()
-        return await super().send_modal(modal)
+        if not self._take():
+            return await super().send_modal(modal)  # refused by discord.py as before
+        return await self._direct(super().send_modal(modal))
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in one line: its kind and text (a time-out has no text)."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _pick(kwargs: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
