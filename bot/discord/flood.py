@@ -7,8 +7,13 @@ excess command gets a private (ephemeral) "slow down"; an excess press gets the 
 a minute, and otherwise a silent acknowledgement (the button stops spinning, nothing
 changes); excess autocomplete gets no suggestions. None of these touch the store, so a
 flood costs one small HTTP answer per interaction, and the others' commands keep their
-pace. The bot's administrators (DISCORD_ADMIN_IDS) are never held. A refusal is answered
-directly (it is ready at once); what is admitted gets a timely response (``timely``).
+pace: refusals go out a few at a time on their own (``REFUSALS_AT_ONCE``), never in the
+queue of the admitted interactions' acknowledgements (``timely.Acks``) nor counted by it.
+Under a flood larger than can be answered in Discord's 3 s (``REFUSALS_WAITING``), the
+excess is not answered at all: Discord times it out ("did not respond"), which costs the
+bot nothing. The bot's administrators (DISCORD_ADMIN_IDS) are never held. A refusal is
+answered directly (it is ready at once); what is admitted gets a timely response
+(``timely``).
 
 The hook sits where discord.py turns a gateway event into work: the connection's
 ``INTERACTION_CREATE`` parser, the one place commands, components and modals all pass
@@ -41,6 +46,12 @@ DISCORD_LIMITS = FloodLimits(
 AUTOCOMPLETE_LIMITS = FloodLimits(
     chat_per_minute=600.0, chat_burst=100.0, user_per_minute=120.0, user_burst=30.0
 )
+# Refusals in flight at once: fewer connections than the acknowledgements' (64), so a
+# flood leaves them the room.
+REFUSALS_AT_ONCE = 32
+# Refusals waiting or in flight at most; beyond, shed. 512 at 32 at once and 100 ms a
+# callback is 1.6 s: what waits longer would reach Discord after its 3 s anyway.
+REFUSALS_WAITING = 512
 SLOW_DOWN = "Slow down: too many commands and presses at once. Please wait a moment and try again."
 COMMAND, AUTOCOMPLETE, COMPONENT, MODAL = 2, 4, 3, 5
 
@@ -71,9 +82,12 @@ class FloodGuard:
         self._default_language = default_language
         self._tasks: set[asyncio.Task[Any]] = set()
         self.dropped = 0
+        self.shed = 0  # refused and not answered (a flood beyond REFUSALS_WAITING)
+        self._refusing = 0  # refusals waiting or in flight
+        self._refusal_slots = asyncio.Semaphore(REFUSALS_AT_ONCE)
         # Seconds from an interaction's creation to its deferral (read at each one).
         self.budget = ANSWER_BUDGET_S
-        # Deferrals and refusals in flight at once (``timely.ACKS_AT_ONCE``).
+        # Admitted interactions' deferrals in flight at once (``timely.ACKS_AT_ONCE``).
         self.acks = Acks()
 
     def refusal(self, data: dict[str, Any]) -> Refused | None:
@@ -99,30 +113,44 @@ class FloodGuard:
             if refused is None:
                 parse_interaction(state, data, self.budget, self.acks)
                 return
-            self.dropped += 1
-            self.acks.expect()
-            interaction: discord.Interaction[Any] = discord.Interaction(data=data, state=state)
-            task = asyncio.get_running_loop().create_task(self._answer(interaction, refused))
-            self._tasks.add(task)  # held until done, so it is not collected mid-way
-            task.add_done_callback(self._tasks.discard)
+            self.refuse(lambda: discord.Interaction(data=data, state=state), refused)
 
         state.parse_interaction_create = guarded  # type: ignore[method-assign]
         state.parsers["INTERACTION_CREATE"] = guarded
+
+    def refuse(self, build: Callable[[], Any], refused: Refused) -> bool:
+        """Answer a refused interaction (``build`` makes it) when a refusal slot is free;
+        False if it is shed instead (too many waiting already)."""
+        self.dropped += 1
+        if self._refusing >= REFUSALS_WAITING:
+            self.shed += 1
+            return False
+        self._refusing += 1
+        try:
+            interaction = build()
+        except BaseException:
+            self._refusing -= 1
+            raise
+        task = asyncio.get_running_loop().create_task(self._answer(interaction, refused))
+        self._tasks.add(task)  # held until done, so it is not collected mid-way
+        task.add_done_callback(self._tasks.discard)
+        return True
 
     async def _answer(self, interaction: discord.Interaction[Any], refused: Refused) -> None:
         """Acknowledge an interaction that is not run: see the module's docstring."""
         tell = self.notices.allow(refused.notice_key, self._monotonic())
         if tell:
             log.info(
-                "flood: %s %s held for %.0f s (interactions dropped so far: %d)",
+                "flood: %s %s held for %.0f s (interactions dropped so far: %d, not answered: %d)",
                 refused.scope,
                 refused.key,
                 refused.retry_after,
                 self.dropped,
+                self.shed,
             )
         response = interaction.response
         try:
-            async with self.acks.sending():
+            async with self._refusal_slots:
                 if interaction.type is discord.InteractionType.autocomplete:
                     await response.autocomplete([])
                 elif interaction.type is discord.InteractionType.component and not tell:
@@ -132,8 +160,10 @@ class FloodGuard:
                         str(interaction.locale.value), self._default_language
                     )
                     await response.send_message(t(language, SLOW_DOWN), ephemeral=True)
-        except discord.HTTPException as exc:
+        except Exception as exc:  # a reset connection too: a refusal never matters more
             log.info("could not tell a member to slow down: %s", exc)
+        finally:
+            self._refusing -= 1
 
 
 def install(client: Any) -> FloodGuard:
