@@ -46,6 +46,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                # HTTP(S)_PROXY / NO_PROXY, as httpx (python-telegram-bot's default) did.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -78,8 +80,18 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
+        except (aiohttp.ClientResponseError, aiohttp.InvalidURL) as exc:
+            # Its text (and so any chained traceback) spells the URL, which holds the token.
+            raise NetworkError(_url_free_text(exc)) from None
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _url_free_text(exc: aiohttp.ClientResponseError | aiohttp.InvalidURL) -> str:
+    """An error's description without its request URL (the bot token is in it)."""
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"aiohttp.{type(exc).__name__}: the request URL is not valid"
+    return f"aiohttp.{type(exc).__name__}: {exc.status}, {exc.message}"
 
 
 def _given(value: Any, default: float) -> float | None:
