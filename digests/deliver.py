@@ -359,7 +359,9 @@ class DeliveryWorker:
                 return
             message = bodies[part]
             if message is None:
-                raise LookupError(f"message body {entry.payload_ids[part]} is missing")
+                raise LookupError(
+                    f"message body {entry.payload_ids[part]} is missing or unreadable"
+                )
             if plain:  # no preview or pictures either
                 message = as_plain(message, PLAIN_TEXT_LIMIT.get(entry.platform, 4000))
             elif bare:
@@ -502,7 +504,10 @@ class _Turn:
         self.drained: set[str] = set()
         self.looked_at = worker._monotonic()
         self.pruned_at = self.looked_at
-        self.failures = 0
+        # Claim failures in a row per platform, and when its next claim may be tried:
+        # one platform's outbox that cannot be read does not hold the others' claims.
+        self.failures: dict[str, int] = {}
+        self.retry_at: dict[str, float] = {}
         # Set when a platform has room for half a claim (or nothing under way).
         self.room = asyncio.Event()
 
@@ -524,16 +529,16 @@ class _Turn:
         worker.wakeup.clear()  # before the claims: a wakeup during them is not lost
         self.room.clear()
         full = False
-        for platform in [p for p in worker._senders if p not in self.drained]:
+        for platform in [p for p in worker._senders if self._may_claim(p, now)]:
             wants = self._wants(platform)
             if wants <= 0:
                 continue
             try:
                 taken = await worker._take(wants, platform)
-                self.failures = 0
+                self.failures.pop(platform, None)
             except Exception as error:  # the worker must outlive a failing store
-                self._failed(error)
-                return False
+                self._failed(platform, error)
+                continue
             for entry, bodies in taken:
                 self._start(platform, worker.deliver(entry, bodies))
             if len(taken) == wants:
@@ -545,12 +550,20 @@ class _Turn:
             worker._pacer.prune(self.pruned_at)
         return full
 
-    def _failed(self, error: Exception) -> None:
-        self.failures += 1
+    def _may_claim(self, platform: str, now: float) -> bool:
+        """Not drained, and not waiting out the back-off of its failed claims."""
+        return platform not in self.drained and self.retry_at.get(platform, now) <= now
+
+    def _failed(self, platform: str, error: Exception) -> None:
+        failures = self.failures[platform] = self.failures.get(platform, 0) + 1
+        backoff = claim_backoff(failures, self.idle_wait)
+        self.retry_at[platform] = self.worker._monotonic() + backoff
         log.error(
-            "delivery worker could not take entries from the outbox (%s), trying again in %.0f s",
+            "delivery worker could not take %s entries from the outbox (%s), "
+            "trying again in %.0f s",
+            platform,
             one_line(error),
-            claim_backoff(self.failures, self.idle_wait),
+            backoff,
         )
         log.debug("the outbox could not be read", exc_info=error)
 
@@ -574,11 +587,18 @@ class _Turn:
             asyncio.ensure_future(self.worker.wakeup.wait()),
             asyncio.ensure_future(self.room.wait()),
         ]
-        failures = self.failures
-        wait = claim_backoff(failures, self.idle_wait) if failures else self.idle_wait
-        await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=self._timeout(), return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+    def _timeout(self) -> float:
+        """``idle_wait``, or while every platform's claims fail, until the first may try again
+        (a back-off doubling up to a minute)."""
+        platforms = set(self.worker._senders)
+        if not platforms or not platforms <= self.failures.keys():
+            return self.idle_wait
+        now = self.worker._monotonic()
+        return max(self.idle_wait, min(self.retry_at[p] for p in platforms) - now)
 
     def tasks(self) -> list[asyncio.Task[None]]:
         return [task for tasks in self.in_flight.values() for task in tasks]

@@ -151,7 +151,9 @@ async def test_an_outbox_that_cannot_be_read_is_tried_again(
     await deliver_until(flaky, sender, lambda: sender.sent == ["hello"], asyncio.Event())
     assert (await flaky.outbox_entry(entry))["status"] == "sent"
     (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert "could not take entries from the outbox (OperationalError: disk I/O error)" in line
+    assert (
+        "could not take telegram entries from the outbox (OperationalError: disk I/O error)" in line
+    )
 
 
 async def test_a_missing_message_body_dead_letters_only_its_entry(
