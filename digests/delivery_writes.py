@@ -14,7 +14,9 @@ milliseconds), instead of one transaction's time. A part accepted in that window
 again after the restart, as one accepted just before a crash always was.
 
 A batch that fails is written again entry by entry (``mark_part_sent``, ``complete``), so
-one bad record fails its own entry only, as before.
+one bad record fails its own entry only, as before. A batch that did commit though its
+answer was lost (a PostgreSQL connection dropped at COMMIT) is therefore written twice:
+completing is conditional (``status <> 'sent'``), so its deliveries are logged once.
 """
 
 from __future__ import annotations

@@ -118,13 +118,9 @@ class OutcomeStore(StoreBase):
 
     async def _completed(self, db: aiosqlite.Connection, done: Sequence[Accepted]) -> None:
         """Inside a write transaction: what ``complete`` writes, for many entries."""
+        done = await self._mark_sent(db, done)
         if not done:
             return
-        await db.executemany(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, "
-            "last_error = NULL WHERE id = ?",
-            [(to_db(a.now), to_db(a.now), a.entry.id) for a in done],
-        )
         # Ids given here: one multi-row insert instead of one round trip per row.
         first = await self._next_id(db, "deliveries")
         await db.executemany(
@@ -175,6 +171,33 @@ class OutcomeStore(StoreBase):
         for part in chunks([a.entry.id for a in done]):
             await finish_pushes(db, f"id IN ({placeholders(part)})", part, stamp)
 
+    async def _mark_sent(
+        self, db: aiosqlite.Connection, done: Sequence[Accepted]
+    ) -> list[Accepted]:
+        """Inside a write transaction: mark these entries sent; return those this call
+        changed. One completed already (a batch retried after a COMMIT whose answer was
+        lost, or a second holder after a lease expiry) is left out: its delivery, stories
+        and cursor were written then, and are not written twice."""
+        by_stamp: dict[str, list[int]] = {}
+        for a in done:
+            by_stamp.setdefault(to_db(a.now), []).append(a.entry.id)
+        changed: set[int] = set()
+        for stamp, ids in by_stamp.items():  # one stamp (a second) for most batches
+            for part in chunks(sorted(set(ids))):
+                async with db.execute(
+                    f"""UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?,
+                           last_error = NULL
+                       WHERE id IN ({placeholders(part)}) AND status <> 'sent' RETURNING id""",
+                    (stamp, stamp, *part),
+                ) as cursor:
+                    changed.update(int(row[0]) for row in await cursor.fetchall())
+        result = []
+        for a in done:  # each entry once, even if its last part came twice in one batch
+            if a.entry.id in changed:
+                changed.discard(a.entry.id)
+                result.append(a)
+        return result
+
     async def mark_part_sent(
         self, entry_id: int, part: int, message_id: str, *, now: datetime
     ) -> bool:
@@ -210,11 +233,13 @@ class OutcomeStore(StoreBase):
                        WHERE id = ? AND parts_sent = ?""",
                     (last_part[0], last_part[1], entry.id, last_part[0]),
                 )
-            await db.execute(
+            async with db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, "
-                "last_error = NULL WHERE id = ?",
+                "last_error = NULL WHERE id = ? AND status <> 'sent' RETURNING id",
                 (stamp, stamp, entry.id),
-            )
+            ) as marked:
+                if not await marked.fetchall():
+                    return True  # completed already (a retried write, a second holder)
             cursor = await db.execute(
                 """INSERT INTO deliveries (subscriber_id, kind, period, status, story_count,
                        parts, created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, ?)
