@@ -25,6 +25,7 @@ from bot.discord.context import (
     with_note,
 )
 from bot.discord.spelling import SPELLING
+from bot.discord.timely import gone_noted
 from digests import actions
 from digests.confirm import Outcome
 from digests.i18n import t
@@ -68,6 +69,7 @@ class CategoryButton(discord.ui.DynamicItem[Button], template=CATEGORY_ID):
         wanted = match["wanted"]
         return cls(match["slug"], wanted=None if wanted is None else wanted == "1")
 
+    @gone_noted
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_manages_channel(interaction)):
             return
@@ -129,6 +131,7 @@ class ForgetButton(discord.ui.DynamicItem[Button], template=FORGET_ID):
     ) -> ForgetButton:
         return cls(match["answer"], token=match["token"] or "")
 
+    @gone_noted
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_manages_channel(interaction)):
             return

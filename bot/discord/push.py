@@ -20,6 +20,7 @@ from bot.discord.context import (
     language_of,
     reply,
 )
+from bot.discord.timely import gone_noted
 from digests import breaking
 from digests.echo import excerpt
 from digests.i18n import t
@@ -60,6 +61,7 @@ class PushButton(discord.ui.DynamicItem[Button], template=PUSH_ID):
     ) -> PushButton:
         return cls(match["token"], cancel=bool(match["no"]))
 
+    @gone_noted
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_bot_admin(interaction, "breaking")):
             return
@@ -109,6 +111,7 @@ class PushCancelButton(discord.ui.DynamicItem[Button], template=PUSH_CANCEL_ID):
     ) -> PushCancelButton:
         return cls(push_id_of(match["push"]))
 
+    @gone_noted
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await allowed(interaction, check_bot_admin(interaction, "breaking.cancel")):
             return

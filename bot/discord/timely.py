@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -273,6 +274,25 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         if not self._take():
             return await super().send_modal(modal)  # refused by discord.py as before
         return await self._direct(super().send_modal(modal))
+
+
+def gone_noted(
+    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+    """A press's callback whose answer can no longer reach the member (``GONE``: too
+    late, or its deferral was refused) is noted in the throttled line, not logged with a
+    traceback per press (discord.py's default for a DynamicItem's callback)."""
+
+    @functools.wraps(callback)
+    async def run(self: Any, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await callback(self, interaction)
+        except discord.HTTPException as exc:
+            if exc.code not in GONE:
+                raise
+            LATE.note("a Discord press could not be answered (%s %s)", exc.code, exc.text)
+
+    return run
 
 
 def describe(exc: BaseException) -> str:

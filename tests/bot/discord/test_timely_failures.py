@@ -168,3 +168,28 @@ async def test_a_direct_answer_discord_took_stays_taken(monkeypatch: pytest.Monk
         await response.send_message("answer")
     assert response.is_done()
     assert response._timer is not None and response._timer.cancelled()
+
+
+@pytest.mark.parametrize("code", sorted(GONE))
+async def test_a_press_that_can_no_longer_be_answered_is_noted_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, code: int
+) -> None:
+    monkeypatch.setattr(timely, "LATE", Throttled())
+
+    @timely.gone_noted
+    async def callback(self: Any, interaction: Any) -> None:
+        raise http_error(404, code, "Unknown interaction")
+
+    with caplog.at_level(logging.WARNING, logger="bot.discord.timely"):
+        await callback(None, command())
+    (line,) = [r for r in caplog.records if r.name == "bot.discord.timely"]
+    assert str(code) in line.getMessage() and line.exc_info is None
+
+
+async def test_a_press_that_failed_otherwise_still_raises() -> None:
+    @timely.gone_noted
+    async def callback(self: Any, interaction: Any) -> None:
+        raise http_error(500, 0, "Internal Server Error")
+
+    with pytest.raises(discord.HTTPException):
+        await callback(None, command())
