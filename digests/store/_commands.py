@@ -17,24 +17,14 @@ import aiosqlite
 
 from digests.models import Subscriber, Subscription
 from digests.store._base import StoreBase
-from digests.store._subscribers import SCHEDULE_FIELDS, _subscriber, withdraw_early_digest
+from digests.store._subscribers import (
+    CHAT_FIELDS,
+    SCHEDULE_FIELDS,
+    _subscriber,
+    withdraw_early_digest,
+)
 from digests.store._subscriptions import record_change, require_live
 from digests.timeutil import to_db
-
-# The fields a command may change with ``change_chat`` (the schedule and language; what
-# pause and resume set).
-CHAT_FIELDS = frozenset(
-    {
-        "language",
-        "timezone",
-        "digest_time",
-        "frequency",
-        "weekly_day",
-        "paused",
-        "active",
-        "inactive_reason",
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,20 @@ from digests.store._subscriptions import SubscriptionStore, audit_forget, record
 from digests.timeutil import from_db, to_db
 
 SCHEDULE_FIELDS = frozenset({"timezone", "digest_time", "frequency", "weekly_day", "paused"})
+# The fields a command may change with ``change_chat`` (the schedule and language; what
+# pause and resume set).
+CHAT_FIELDS = frozenset(
+    {
+        "language",
+        "timezone",
+        "digest_time",
+        "frequency",
+        "weekly_day",
+        "paused",
+        "active",
+        "inactive_reason",
+    }
+)
 
 
 async def withdraw_early_digest(
@@ -172,19 +186,7 @@ class SubscriberStore(DueStore, SubscriptionStore):
         breaking_role). A person's change names itself in ``change`` (and who in ``by``):
         it is recorded on the row in the same transaction, and a subscriber that no longer
         exists raises SubscriberGone."""
-        allowed = {
-            "language",
-            "timezone",
-            "digest_time",
-            "frequency",
-            "weekly_day",
-            "paused",
-            "active",
-            "inactive_reason",
-            "guild_id",
-            "next_digest_at",
-            "breaking_role",
-        }
+        allowed = CHAT_FIELDS | {"guild_id", "next_digest_at", "breaking_role"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
