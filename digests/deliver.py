@@ -40,8 +40,7 @@ from digests.outgoing import Destination, OutgoingMessage, Sender
 from digests.pacing import Pacer
 from digests.render.plain import PLAIN_TEXT_LIMIT, as_plain, without_media
 from digests.settings import DeliveryLimits
-from digests.store import Store
-from digests.store._outcomes import Accepted
+from digests.store import Accepted, Store
 from digests.timeutil import Clock
 
 log = logging.getLogger(__name__)

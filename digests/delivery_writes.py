@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
-from digests.store import Store
-from digests.store._outcomes import Accepted
+from digests.store import Accepted, Store
+
+log = logging.getLogger(__name__)
 
 # Parts per transaction at most: a batch's statements stay short, and a task waits at
 # most for the batch before its own.
@@ -63,7 +65,13 @@ class AcceptedWriter:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
                 answers = await self._store.record_accepted([a for a, _ in batch])
-            except Exception:  # written again one by one: a failure stays its entry's
+            except Exception as error:  # written again one by one: a failure stays its entry's
+                log.warning(
+                    "recording %d accepted parts at once failed (%s: %s); writing them one by one",
+                    len(batch),
+                    type(error).__name__,
+                    str(error).splitlines()[0][:200] if str(error) else "",
+                )
                 await self._one_by_one(batch)
                 continue
             for (_, future), answer in zip(batch, answers, strict=True):

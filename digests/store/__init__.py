@@ -30,7 +30,7 @@ from digests.store._enqueue import EncodedMessages, OutboxItem
 from digests.store._forecast import ForecastStore
 from digests.store._links import LinkStore
 from digests.store._outbox import BREAKING_PRIORITY, OutboxStore
-from digests.store._outcomes import OutcomeStore
+from digests.store._outcomes import Accepted, OutcomeStore
 from digests.store._pending import PendingPushStore
 from digests.store._processes import ProcessStore
 from digests.store._publishes import PublishStore, Reservation
@@ -61,6 +61,7 @@ class Store(
 __all__ = [
     "BREAKING_PRIORITY",
     "REMOVED_REASON",
+    "Accepted",
     "AuditEntry",
     "ChatView",
     "EncodedMessages",

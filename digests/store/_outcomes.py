@@ -46,22 +46,7 @@ async def vanished(db: aiosqlite.Connection, entry_id: int, stamp: str) -> bool:
     entry is what is looked up. A row whose subscriber is gone anyway (foreign keys off) is
     removed here. A push that was waiting only for the vanished entries is finished.
     """
-    async with db.execute(
-        """SELECT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = o.subscriber_id)
-           FROM outbox o WHERE o.id = ?""",
-        (entry_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
-    if row is not None and row[0]:
-        return False
-    if row is not None:
-        await db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
-    await db.execute(
-        f"""UPDATE pushes SET status = 'done', finished_at = ?
-            WHERE status = 'sending' AND {NOTHING_PENDING}""",
-        (stamp,),
-    )
-    return True
+    return entry_id in await vanished_of(db, [entry_id], stamp)
 
 
 async def vanished_of(db: aiosqlite.Connection, entry_ids: Sequence[int], stamp: str) -> set[int]:
@@ -107,14 +92,24 @@ class OutcomeStore(StoreBase):
             kept = [a for a in accepted if a.entry.id not in gone]
             if not kept:
                 return [False] * len(accepted)
-            await db.executemany(
-                f"""UPDATE outbox SET parts_sent = ? + 1,
-                       message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
-                   WHERE id = ? AND parts_sent = ?""",
-                [(a.part, a.message_id, to_db(a.now), a.entry.id, a.part) for a in kept],
-            )
+            await self._parts_sent(db, [(a.entry.id, a.part, a.message_id, a.now) for a in kept])
             await self._completed(db, [a for a in kept if a.last])
         return [a.entry.id not in gone for a in accepted]
+
+    async def _parts_sent(
+        self, db: aiosqlite.Connection, parts: Sequence[tuple[int, int, str, datetime]]
+    ) -> None:
+        """Inside a write transaction: record accepted parts (entry id, part number,
+        message id, instant); a part recorded already is not recorded again."""
+        await db.executemany(
+            f"""UPDATE outbox SET parts_sent = ? + 1,
+                   message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
+               WHERE id = ? AND parts_sent = ?""",
+            [
+                (part, message_id, to_db(at), entry_id, part)
+                for entry_id, part, message_id, at in parts
+            ],
+        )
 
     async def _completed(self, db: aiosqlite.Connection, done: Sequence[Accepted]) -> None:
         """Inside a write transaction: what ``complete`` writes, for many entries."""
@@ -206,12 +201,7 @@ class OutcomeStore(StoreBase):
         async with self._transaction() as db:
             if await vanished(db, entry_id, to_db(now)):
                 return False
-            await db.execute(
-                f"""UPDATE outbox SET parts_sent = ? + 1,
-                       message_ids = {self.dialect.json_append("message_ids")}, updated_at = ?
-                   WHERE id = ? AND parts_sent = ?""",
-                (part, message_id, to_db(now), entry_id, part),
-            )
+            await self._parts_sent(db, [(entry_id, part, message_id, now)])
             return True
 
     async def complete(
@@ -222,59 +212,13 @@ class OutcomeStore(StoreBase):
         ``last_part`` (part number, message id) records the final part in the same
         transaction. False, with nothing written, when the entry vanished (its subscriber
         was forgotten while the last part was on its way)."""
-        stamp = to_db(now)
         async with self._transaction() as db:
-            if await vanished(db, entry.id, stamp):
+            if await vanished(db, entry.id, to_db(now)):
                 return False
+            part, message_id = last_part or (len(entry.payload_ids) - 1, "")
             if last_part is not None:
-                await db.execute(
-                    f"""UPDATE outbox SET parts_sent = ? + 1,
-                           message_ids = {self.dialect.json_append("message_ids")}
-                       WHERE id = ? AND parts_sent = ?""",
-                    (last_part[0], last_part[1], entry.id, last_part[0]),
-                )
-            async with db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, "
-                "last_error = NULL WHERE id = ? AND status <> 'sent' RETURNING id",
-                (stamp, stamp, entry.id),
-            ) as marked:
-                if not await marked.fetchall():
-                    return True  # completed already (a retried write, a second holder)
-            cursor = await db.execute(
-                """INSERT INTO deliveries (subscriber_id, kind, period, status, story_count,
-                       parts, created_at, sent_at) VALUES (?, ?, ?, 'sent', ?, ?, ?, ?)
-                   RETURNING id""",
-                (
-                    entry.subscriber_id,
-                    entry.kind,
-                    entry.period,
-                    len(entry.story_ids),
-                    len(entry.payload_ids),
-                    stamp,
-                    stamp,
-                ),
-            )
-            row = await cursor.fetchone()
-            delivery_id = int(row[0]) if row else 0
-            await db.executemany(
-                """INSERT INTO sent_stories (subscriber_id, story_id, delivery_id, sent_at)
-                   VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-                [(entry.subscriber_id, s, delivery_id, stamp) for s in entry.story_ids],
-            )
-            if entry.kind == "digest" and entry.cursor is not None:
-                cursor_max = self.dialect.greatest("COALESCE(cursor_article_id, 0)", "?")
-                await db.execute(
-                    f"""UPDATE subscribers
-                       SET cursor_article_id = {cursor_max},
-                           last_digest_at = ?
-                       WHERE id = ?""",
-                    (entry.cursor, stamp, entry.subscriber_id),
-                )
-            await db.execute(
-                "UPDATE subscribers SET delivery_failures = 0 WHERE id = ?",
-                (entry.subscriber_id,),
-            )
-            await finish_pushes(db, "id = ?", (entry.id,), stamp)
+                await self._parts_sent(db, [(entry.id, part, message_id, now)])
+            await self._completed(db, [Accepted(entry, part, message_id, now)])
             return True
 
     async def retry_later(
