@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from digests.delivery_settings import TELEGRAM_FREE_CAP
+
 # A 429 slows a platform's pace by SLOW_FACTOR; each RECOVER_AFTER_S without another earns
 # one step back, up to the configured rate. Without the way back, a few 429s from timing
 # jitter on a loaded machine held a whole fan-out at 0.7 x the cap.
@@ -96,10 +98,6 @@ SHARED = frozenset({"global", "free"})
 Policy = Callable[[str], list[Limit]]
 
 
-# Telegram's overall cap for messages that are not paid broadcasts, messages/s.
-TELEGRAM_FREE_RATE = 30.0
-
-
 def telegram_policy(max_rate: float = 30.0, margin: float = 0.95) -> Policy:
     """Telegram: ``max_rate`` messages/s overall, about 1/s per chat, 20/min per group
     (group and channel chat ids are negative). ``margin`` keeps a little headroom so the
@@ -109,8 +107,8 @@ def telegram_policy(max_rate: float = 30.0, margin: float = 0.95) -> Policy:
     are not: those also keep to the free 30/s (a bucket of their own, waited out before
     the global one is booked, ``Pacer.own_wait``)."""
     shared = [Limit("global", max_rate * margin)]
-    if max_rate > TELEGRAM_FREE_RATE:
-        shared.append(Limit("free", TELEGRAM_FREE_RATE * margin, direct_only=True))
+    if max_rate > TELEGRAM_FREE_CAP:
+        shared.append(Limit("free", TELEGRAM_FREE_CAP * margin, direct_only=True))
 
     def limits(chat_id: str) -> list[Limit]:
         result = [*shared, Limit(f"chat:{chat_id}", 0.9)]

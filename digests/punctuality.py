@@ -89,8 +89,8 @@ class Pace:
 
 @dataclass(frozen=True)
 class MinutePlan:
-    """When a minute's readers are dispatched and when its last reader is expected to
-    have the digest: ``start`` and ``latest`` in seconds relative to the minute."""
+    """When a minute's readers are dispatched (``start``, an instant) and when its last
+    reader is expected to have the digest (``latest_s``, seconds after the minute)."""
 
     at: datetime
     readers: int

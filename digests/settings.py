@@ -22,8 +22,6 @@ from digests import __version__
 from digests.cluster_settings import ClusterSettings
 from digests.dburl import PostgresUrl, parse_database_url, redact_url
 from digests.delivery_settings import HOUR, MAX_HOURS
-from digests.delivery_settings import TELEGRAM_FREE_CAP as TELEGRAM_FREE_CAP
-from digests.delivery_settings import TELEGRAM_PAID_CAP as TELEGRAM_PAID_CAP
 from digests.delivery_settings import DeliveryLimits as DeliveryLimits
 from digests.envfields import (
     Checked,
