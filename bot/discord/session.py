@@ -37,6 +37,14 @@ AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 choices
 ZONES_KEPT = 2_000  # what was typed into the time-zone box, with its suggestions
 
 
+def _note_failure(task: asyncio.Task[list[Category]]) -> None:
+    """A read of the categories that failed is logged once here (autocomplete may have
+    answered from the stale list and never looked at it); the next call reads again."""
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        log.warning("could not read the categories: %s: %s", type(error).__name__, error)
+
+
 class ChoiceCache:
     """The live categories (refreshed after ``ttl`` seconds, one read at a time) and the
     categories of recently seen chats, for commands and autocomplete."""
@@ -57,6 +65,7 @@ class ChoiceCache:
         """The read of the categories under way, or a new one (one at a time)."""
         if self._reading is None or self._reading.done():
             self._reading = asyncio.get_running_loop().create_task(self._read(store))
+            self._reading.add_done_callback(_note_failure)
         return self._reading
 
     async def _read(self, store: Store) -> list[Category]:
@@ -176,7 +185,7 @@ class CommandSession:
         **fields: object,
     ) -> None:
         chat = self._chat(subscriber_id)
-        await self._store.change_chat(chat, now=now, change=change or "", by=by, **fields)
+        await self._store.change_chat(chat, now=now, change=change, by=by, **fields)
         self._written(chat.categories)
 
     async def unsubscribe(

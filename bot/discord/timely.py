@@ -173,7 +173,7 @@ class TimelyResponse(discord.InteractionResponse[Any]):
         handler can still answer it, and the deferral timer is armed with what is left."""
         try:
             return await answer
-        except BaseException:
+        except Exception:  # not a cancellation: a command that is gone needs no answer
             if self._response_type is None and self._claim == DIRECT:
                 self._claim = None
                 if self._timer is not None:

@@ -102,14 +102,14 @@ class CommandStore(StoreBase):
         chat: Subscriber,
         *,
         now: datetime,
-        change: str,
+        change: str | None,
         by: str | None = None,
         **fields: object,
     ) -> int:
         """Change ``chat``'s schedule or state fields (``CHAT_FIELDS``), storing a draft
-        first, and record the change: one transaction. A changed schedule is due again
-        from now on (as ``update_subscriber``). Returns the chat's id; raises
-        SubscriberGone when a stored chat was forgotten meanwhile."""
+        first, and record a person's change (``change``): one transaction. A changed
+        schedule is due again from now on (as ``update_subscriber``). Returns the chat's
+        id; raises SubscriberGone when a stored chat was forgotten meanwhile."""
         unknown = set(fields) - CHAT_FIELDS
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
@@ -119,7 +119,8 @@ class CommandStore(StoreBase):
         assignments = ", ".join(f"{k} = ?" for k in values)
         async with self._transaction() as db:
             subscriber_id = chat.id or await self._insert_draft(db, chat)
-            await record_change(db, subscriber_id, what=change, by=by, now=now)
+            if change is not None:  # a person's change names itself; the bot's does not
+                await record_change(db, subscriber_id, what=change, by=by, now=now)
             await db.execute(
                 f"UPDATE subscribers SET {assignments} WHERE id = ?",
                 (*values.values(), subscriber_id),
