@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 
 class AiohttpRequest(BaseRequest):
@@ -36,6 +39,10 @@ class AiohttpRequest(BaseRequest):
         self._total = read_timeout + write_timeout
         self._connect = connect_timeout + pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        # HTTP(S)_PROXY / NO_PROXY, as httpx (python-telegram-bot's default) honoured,
+        # looked up once per scheme and host: aiohttp's own ``trust_env`` looks in a
+        # thread for every request, which cost a thread hop per message.
+        self._proxies: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -46,8 +53,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                # HTTP(S)_PROXY / NO_PROXY, as httpx (python-telegram-bot's default) did.
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -73,9 +78,16 @@ class AiohttpRequest(BaseRequest):
             connect=self._connect,
         )
         data, headers = _body(request_data)
+        proxy, proxy_auth = self._proxy_for(url)
         try:
             async with self._session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -85,6 +97,17 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_url_free_text(exc)) from None
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy the environment names for ``url``'s scheme and host (None: none)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxies:
+            try:
+                self._proxies[key] = get_env_proxy_for_url(URL(url))
+            except LookupError:  # none, or the host is in NO_PROXY
+                self._proxies[key] = (None, None)
+        return self._proxies[key]
 
 
 def _url_free_text(exc: aiohttp.ClientResponseError | aiohttp.InvalidURL) -> str:
