@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from digests import i18n
@@ -92,7 +92,7 @@ async def schedule_new_subscribers(store: Store, *, now: datetime) -> int:
 
 class Tick:
     """One dispatch's shared work: the pool, and what many subscribers of a tick have in
-    common, worked out once each (next due times, local days, plans with their renderings:
+    common, worked out once each (next due times, periods, plans with their renderings:
     subscribers with the same subscriptions, cursor and received stories get the same
     digest). Bounded: a memo that fills up starts again."""
 
@@ -101,7 +101,6 @@ class Tick:
         self.report = DispatchReport()
         self._due: dict[tuple[Schedule, datetime], datetime] = {}
         self._periods: dict[tuple[str, datetime], str] = {}
-        self._days: dict[str, date] = {}
         self._digests: dict[tuple[object, ...], Digest] = {}
         self.sent: dict[int, set[int]] = {}  # received or queued stories, by subscriber
         self._asked: set[int] = set()
@@ -145,16 +144,17 @@ class Tick:
         )
         found = self._digests.get(key)
         if found is None:
-            found = self._digests[key] = _bounded(self._digests, self._make(subscriber, sent))
+            made = self._make(subscriber, sent, at)
+            found = self._digests[key] = _bounded(self._digests, made)
         return found
 
-    def _make(self, subscriber: Subscriber, sent: set[int] | None) -> Digest:
+    def _make(self, subscriber: Subscriber, sent: set[int] | None, at: datetime) -> Digest:
         limits = self.settings.digest
         plan = plan_digest(subscriber, self.pool, sent_story_ids=sent or set(), limits=limits)
         if plan.is_empty and not limits.send_empty:
             return None, plan.story_ids, plan.cursor
         platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
-        plan = replace(plan, generated_at=max(self.now, subscriber.next_digest_at or self.now))
+        plan = replace(plan, generated_at=at)
         messages = self.cache.render(plan, platform, presentation_of(subscriber))
         return EncodedMessages.of(messages), plan.story_ids, plan.cursor
 
