@@ -110,10 +110,7 @@ class DeliveryWorker:
         pace, so an urgent entry enqueued meanwhile waits at most that long (a platform
         without a pace: DELIVERY_CONCURRENCY). Each platform has its own: Telegram's
         paid 1,000/s must not be held to Discord's 50/s."""
-        rate = {
-            "telegram": self._limits.telegram_max_rate,
-            "discord": self._limits.discord_max_rate,
-        }.get(platform)
+        rate = self._limits.max_rate(platform)
         return max(4, self._limits.concurrency if rate is None else int(rate / 2))
 
     @property

@@ -121,6 +121,10 @@ class DeliveryLimits:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_cap: timedelta = timedelta(hours=1)
 
+    def max_rate(self, platform: str) -> float | None:
+        """The messages/s a platform is paced at overall (None: a platform not paced)."""
+        return {"telegram": self.telegram_max_rate, "discord": self.discord_max_rate}.get(platform)
+
     def __post_init__(self) -> None:
         if self.telegram_max_rate > TELEGRAM_FREE_CAP and not self.telegram_paid_broadcast:
             raise SettingsError(

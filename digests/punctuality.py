@@ -194,10 +194,10 @@ def dispatch_until(plans: Sequence[MinutePlan], *, now: datetime) -> datetime | 
 
 def pace_of(platform: str, delivery: DeliveryLimits, parts: float, tick: timedelta) -> Pace | None:
     """The planning pace of a platform the pacer limits; None for one it does not."""
-    rates = {"telegram": delivery.telegram_max_rate, "discord": delivery.discord_max_rate}
-    if platform not in rates:
+    rate = delivery.max_rate(platform)
+    if rate is None:
         return None
-    return Pace(rates[platform] * PACE_SHARE, parts, delivery.max_lead, tick)
+    return Pace(rate * PACE_SHARE, parts, delivery.max_lead, tick)
 
 
 async def forecast(
