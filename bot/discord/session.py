@@ -17,10 +17,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
+
+from cachetools import LRUCache
 
 from digests.models import Category, Subscriber
 from digests.store import Store
@@ -58,8 +59,8 @@ class ChoiceCache:
         self._read_at = 0.0
         self._reading: asyncio.Task[list[Category]] | None = None
         # chat id -> (its categories, its language), as last seen here
-        self._chats: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()
-        self._zones: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self._chats: LRUCache[str, tuple[tuple[str, ...], str]] = LRUCache(CHATS_KEPT)
+        self._zones: LRUCache[tuple[str, str], list[str]] = LRUCache(ZONES_KEPT)
 
     def _refresh(self, store: Store) -> asyncio.Task[list[Category]]:
         """The read of the categories under way, or a new one (one at a time)."""
@@ -106,10 +107,7 @@ class ChoiceCache:
         key = (typed.strip().lower(), now.strftime("%Y-%m-%d %H"))
         found = self._zones.get(key)
         if found is None:
-            found = suggest(typed, AUTOCOMPLETE_LIMIT, now=now)
-            self._zones[key] = found
-            while len(self._zones) > ZONES_KEPT:
-                self._zones.popitem(last=False)
+            found = self._zones[key] = suggest(typed, AUTOCOMPLETE_LIMIT, now=now)
         return found
 
     def forget_categories(self) -> None:
@@ -118,9 +116,6 @@ class ChoiceCache:
 
     def remember(self, chat_id: str, categories: Sequence[str], language: str) -> None:
         self._chats[chat_id] = (tuple(categories), language)
-        self._chats.move_to_end(chat_id)
-        while len(self._chats) > CHATS_KEPT:
-            self._chats.popitem(last=False)
 
     def chat(self, chat_id: str) -> tuple[tuple[str, ...], str] | None:
         """The categories and language a chat had when last seen here, or None."""
