@@ -72,6 +72,12 @@ SECTIONS = (
     Section("delivery", "scheduling and delivery (`digestbot run`)"),
     Section("reach", "links and pictures"),
     Section(
+        "summaries",
+        "model summaries and translations",
+        "Optional: unset LLM_BASE_URL and digests show each source's own summary. The key is "
+        "a secret, redacted from every log line.",
+    ),
+    Section(
         "processes",
         "several processes on one database",
         "Only matters when more than one `digestbot run` shares DATABASE_URL.",

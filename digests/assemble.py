@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, lru_cache
 
-from digests.models import Article, Category, Subscriber
+from digests.models import Article, Category, Gloss, Subscriber
 from digests.pictures import picture_url
 from digests.settings import DigestLimits
 
@@ -34,6 +34,31 @@ class Story:
     newest_published: datetime
     max_article_id: int
     score: float
+    # A model's summary for the reader's language, when one is ready
+    # (``digests.summaries.gloss``); templates read ``title`` and ``summary`` below.
+    gloss: Gloss | None = None
+
+    @property
+    def title(self) -> str:
+        """The title readers see: the model's translation, else the lead article's."""
+        if self.gloss is not None and self.gloss.title:
+            return self.gloss.title
+        return self.lead.title
+
+    @property
+    def summary(self) -> str:
+        """The summary readers see: the model's, of all sources, else the lead's own."""
+        return self.gloss.summary if self.gloss is not None else self.lead.summary
+
+    @property
+    def translated(self) -> bool:
+        """True when ``title`` and ``summary`` were translated for the reader."""
+        return self.gloss is not None and self.gloss.translated
+
+    @property
+    def language(self) -> str | None:
+        """The language of the story's own text: its lead article's."""
+        return self.lead.language
 
     @cached_property
     def rank(self) -> tuple[float, float, int]:

@@ -26,12 +26,13 @@ from digests.compose import (
     load_pool,
     presentation_of,
 )
-from digests.models import Subscriber
+from digests.models import Gloss, Subscriber
 from digests.punctuality import start_early
 from digests.render import RenderCache, sharing_order
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
 from digests.store import EncodedMessages, OutboxItem, Store
+from digests.summaries.gloss import gloss_pool
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ class DispatchReport:
     scheduled: int = 0
     failed: int = 0  # subscribers whose digest could not be made (logged, tried tomorrow)
     early: int = 0  # digests of a crowd, queued before their readers' minute
+    # Stories (per language) put in this tick's digests with a model summary ready, and
+    # without one (the sources' own summary shown): llm_usage's cache_hits, not_ready.
+    glossed: int = 0
+    unglossed: int = 0
 
 
 def schedule_of(subscriber: Subscriber) -> Schedule:
@@ -96,8 +101,20 @@ class Tick:
     subscribers with the same subscriptions, cursor and received stories get the same
     digest). Bounded: a memo that fills up starts again."""
 
-    def __init__(self, pool: Pool, cache: RenderCache, settings: Settings, now: datetime) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        cache: RenderCache,
+        settings: Settings,
+        now: datetime,
+        glosses: dict[tuple[int, str], Gloss] | None = None,
+    ) -> None:
         self.pool, self.cache, self.settings, self.now = pool, cache, settings, now
+        # Model summaries ready for the pool's stories, by (story id, language); the pool
+        # as each language's readers see it is made once (pool_for).
+        self.glosses = glosses or {}
+        self._pools: dict[str, Pool] = {}
+        self._shown: set[tuple[int, str]] = set()
         self.report = DispatchReport()
         self._due: dict[tuple[Schedule, datetime], datetime] = {}
         self._periods: dict[tuple[str, datetime], str] = {}
@@ -148,9 +165,30 @@ class Tick:
             found = self._digests[key] = _bounded(self._digests, made)
         return found
 
+    def pool_for(self, language: str) -> Pool:
+        """The pool with the model summaries ready for readers of ``language``."""
+        if not self.glosses:
+            return self.pool
+        found = self._pools.get(language)
+        if found is None:
+            found = self._pools[language] = gloss_pool(self.pool, language, self.glosses)
+        return found
+
+    def _count_glosses(self, story_ids: tuple[int, ...], language: str) -> None:
+        for story_id in story_ids:
+            if (story_id, language) not in self._shown:
+                self._shown.add((story_id, language))
+                if (story_id, language) in self.glosses:
+                    self.report.glossed += 1
+                else:
+                    self.report.unglossed += 1
+
     def _make(self, subscriber: Subscriber, sent: set[int] | None, at: datetime) -> Digest:
         limits = self.settings.digest
-        plan = plan_digest(subscriber, self.pool, sent_story_ids=sent or set(), limits=limits)
+        pool = self.pool_for(subscriber.language)
+        plan = plan_digest(subscriber, pool, sent_story_ids=sent or set(), limits=limits)
+        if self.settings.llm.enabled:
+            self._count_glosses(plan.story_ids, subscriber.language)
         if plan.is_empty and not limits.send_empty:
             return None, plan.story_ids, plan.cursor
         platform = RENDER_PLATFORM.get(subscriber.platform, "plain")
@@ -225,7 +263,8 @@ async def dispatch_due(
             continue
         if tick is None:
             pool = await load_pool(store, categories, now=now, limits=settings.digest)
-            tick = Tick(pool, cache, settings, now)
+            glosses = await _glosses(store, pool) if settings.llm.enabled else None
+            tick = Tick(pool, cache, settings, now, glosses)
             # Everybody's received stories before this tick's first entry is written: the
             # outbox queries stay as quick as on an outbox without this tick's entries.
             await tick.had(store, await store.due_ids(now, early=early))
@@ -234,7 +273,16 @@ async def dispatch_due(
         await _dispatch_batch(store, tick, due)
     report = tick.report if tick is not None else DispatchReport()
     report.scheduled = scheduled
+    if report.glossed or report.unglossed:
+        counts = {"cache_hits": report.glossed, "fallback:not_ready": report.unglossed}
+        await store.add_llm_usage(now.date(), counts)
     return report
+
+
+async def _glosses(store: Store, pool: Pool) -> dict[tuple[int, str], Gloss]:
+    """The model summaries ready for the pool's stories, in every language."""
+    story_ids = {s.story_id for stories in pool.by_category.values() for s in stories}
+    return await store.glosses(sorted(story_ids)) if story_ids else {}
 
 
 async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> None:

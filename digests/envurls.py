@@ -60,5 +60,5 @@ class Url:
             raise SettingsError(f"{name} {problem}, got {show(text)}")
         return text
 
-    def show(self, value: str) -> str:
-        return value
+    def show(self, value: str | None) -> str:
+        return value or ""  # an optional address left unset

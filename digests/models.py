@@ -79,6 +79,9 @@ class NewArticle:
     date_known: bool = True
     # The normalised title tokens that story clustering compares; filled by ingest.
     title_key: str = ""
+    # ISO 639-1 code (``en``, ``vi``): the feed's declared language, else detected from
+    # the text at ingest (``digests.language``); None when neither could tell.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class Article:
     author: str | None = None
     image_url: str | None = None
     word_count: int = 0
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,3 +207,53 @@ class OutboxEntry:
     breaking_role: str | None = None
     # A Discord announcement channel: what is accepted there is then published.
     announcement: bool = False
+
+
+@dataclass(frozen=True)
+class Gloss:
+    """A model's summary of one story for readers of one language, checked and ready: what
+    a digest shows instead of the lead article's own title and summary."""
+
+    story_id: int
+    language: str
+    summary: str
+    # The title in the reader's language (a translation); None keeps the lead's title.
+    title: str | None = None
+    # True when the story's articles are in another language than ``language``.
+    translated: bool = False
+
+
+@dataclass(frozen=True)
+class SummaryState:
+    """What the store holds for one (story, language): enough to decide whether to call
+    the model again (``digests.summaries.plan``)."""
+
+    story_id: int
+    language: str
+    input_hash: str
+    article_ids: tuple[int, ...]
+    status: str  # "ready" (a Gloss exists) or "failed" (checked and refused, or gave up)
+    attempts: int  # model calls made for this input_hash
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    """One outcome of summarising a story for a language, as the worker stores it. A
+    record with the same input_hash as the stored one adds to its attempts; a new hash
+    starts them again at 1."""
+
+    story_id: int
+    language: str
+    input_hash: str
+    article_ids: tuple[int, ...]
+    status: str  # "ready" or "failed"
+    at: datetime
+    summary: str | None = None
+    title: str | None = None
+    translated: bool = False
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # Why a "failed" record failed (a fallback reason, digests.summaries.check).
+    reason: str | None = None

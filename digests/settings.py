@@ -41,6 +41,7 @@ from digests.envfields import (
 from digests.envfields import SettingsError as SettingsError
 from digests.envfields import bind_address as bind_address
 from digests.i18n import SUPPORTED_LANGUAGES
+from digests.llm_settings import LlmSettings
 from digests.reach_settings import Reach
 from digests.timeutil import check_feed_interval
 from digests.zones import resolve_zone
@@ -247,6 +248,7 @@ class Settings:
     delivery: DeliveryLimits = group(DeliveryLimits)
     reach: Reach = group(Reach)
     cluster: ClusterSettings = group(ClusterSettings)
+    llm: LlmSettings = group(LlmSettings)
     admin_log_chat: str | None = setting(
         "ADMIN_LOG_CHAT",
         # A chat id is at most 20 digits (64 bits); a Telegram channel may be its @username.

@@ -13,7 +13,8 @@ log in ``_admin``; subscribe links and sign-ups in ``_links``; Discord announcem
 channels and their publishes in ``_publishes``; processes sharing the database
 (heartbeats, role leases) in ``_processes``; breaking pushes waiting for confirmation in
 ``_pending``; the counts the crowd forecast reads in ``_forecast``; reads and writes that
-answer one chat command in one round trip in ``_commands``. Helpers shared by the parts
+answer one chat command in one round trip in ``_commands``; model summaries per story and
+language, and the model's daily use, in ``_summaries``. Helpers shared by the parts
 are in ``_base``; the seam between the two engines in ``_engine``; schema changes are new
 migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes with
 the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
@@ -37,6 +38,7 @@ from digests.store._publishes import PublishStore, Reservation
 from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
 from digests.store._subscriptions import SubscriberGone
+from digests.store._summaries import SummaryStore
 
 
 class Store(
@@ -53,6 +55,7 @@ class Store(
     PendingPushStore,
     ForecastStore,
     CommandStore,
+    SummaryStore,
 ):
     """The one store; open it with ``await Store.open(path)`` (a SQLite file, or a
     ``digests.dburl.PostgresUrl``) and close it when done."""

@@ -454,6 +454,40 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX outbox_ready;
     CREATE INDEX outbox_ready ON outbox (status, priority DESC, due_at, id);
     """,
+    # 11: model summaries and translations (issue 14).
+    """
+    -- ISO 639-1 code of the article's text: its feed's declared language, else detected.
+    ALTER TABLE articles ADD COLUMN language TEXT;
+    -- One model summary per story and reader language. input_hash identifies what the
+    -- model was given (digests.summaries.inputs); a story whose input is unchanged is never
+    -- summarised again. status 'ready' rows are what digests show; 'failed' ones record a
+    -- refused or abandoned attempt, so a bad story is not retried without end.
+    CREATE TABLE story_summaries (
+        story_id          INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+        language          TEXT NOT NULL,
+        input_hash        TEXT NOT NULL,
+        article_ids       TEXT NOT NULL,
+        status            TEXT NOT NULL,
+        attempts          INTEGER NOT NULL DEFAULT 1,
+        title             TEXT,
+        summary           TEXT,
+        translated        INTEGER NOT NULL DEFAULT 0,
+        model             TEXT NOT NULL DEFAULT '',
+        prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        reason            TEXT,
+        updated_at        TEXT NOT NULL,
+        PRIMARY KEY (story_id, language)
+    );
+    -- Counters of the model's use per UTC day (calls, tokens, cache hits, fallbacks by
+    -- reason): the daily budget and the stats read them, whichever process made the call.
+    CREATE TABLE llm_usage (
+        day   TEXT NOT NULL,
+        name  TEXT NOT NULL,
+        value INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, name)
+    );
+    """,
 )
 
 # Migrations whose PostgreSQL form differs. A PostgreSQL database is always created by a

@@ -134,10 +134,11 @@ def test_the_secrets_to_redact_come_from_the_declarations() -> None:
             "TELEGRAM_WEBHOOK_URL": "https://bot.example/hook",
             "TELEGRAM_WEBHOOK_SECRET": "s3cret_token-value",
             "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+            "LLM_API_KEY": "sk-model-key-1234",
         }
     )
     assert sorted(settings.secrets()) == sorted(
-        ["123:abc", "discord-token", "0123456789abcdef", "s3cret_token-value"]
+        ["123:abc", "discord-token", "0123456789abcdef", "s3cret_token-value", "sk-model-key-1234"]
     )
     secret_names = {
         spec.env for spec, _ in declared(BotSettings) if getattr(spec.kind, "secret", False)
@@ -147,6 +148,7 @@ def test_the_secrets_to_redact_come_from_the_declarations() -> None:
         "DISCORD_BOT_TOKEN",
         "API_TOKEN",
         "TELEGRAM_WEBHOOK_SECRET",
+        "LLM_API_KEY",
     }
 
 
@@ -156,6 +158,7 @@ def test_the_platforms_settings_are_not_the_cores() -> None:
         "API_TOKEN",
         "API_BIND",
         "DATABASE_URL",
+        "LLM_BASE_URL",  # the model is the core's (digests.summaries), not a platform's
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from digests.envfields import Spec, declared
+from digests.llm_settings import LlmSettings
 from digests.reach_settings import Reach
 from digests.settings import (
     DeliveryLimits,
@@ -127,13 +128,13 @@ def test_each_field_is_declared_once_as_a_setting_or_group() -> None:
     # Fields that are not read from the environment, on purpose.
     fixed = {"user_agent", "backoff_base", "backoff_cap"}
     names = []
-    for cls in (Settings, DigestLimits, FetchLimits, DeliveryLimits, Reach):
+    for cls in (Settings, DigestLimits, FetchLimits, DeliveryLimits, Reach, LlmSettings):
         for one in dataclasses.fields(cls):
             kinds = {"digestbot.setting", "digestbot.group"} & set(one.metadata)
             assert len(kinds) == 1 or one.name in fixed, f"{cls.__name__}.{one.name}"
         names += [spec.env for spec, _ in declared(cls)]
     core = [spec.env for spec, _ in declared(Settings)]
-    assert len(core) == len(set(core)) == 40
+    assert len(core) == len(set(core)) == 46
     assert set(names) == set(core)
 
 
