@@ -46,6 +46,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("publish_holds", ("subscriber_id",)),
     ("meta", ("key",)),
     ("pending_pushes", ("token",)),
+    ("story_summaries", ("story_id", "language")),
+    ("llm_usage", ("day", "name")),
 )
 NOT_COPIED = ("processes", "leases")
 

@@ -16,6 +16,7 @@ import pytest
 from bot.cli import main
 from digests import breaking
 from digests.dburl import PostgresUrl
+from digests.models import SummaryRecord
 from digests.deliver import DeliveryWorker
 from digests.pacing import Pacer
 from digests.render import Renderer
@@ -88,6 +89,12 @@ async def populate(path: Path) -> None:
             now=NOW,
         )
         await store.set_meta("last_dispatch_at", NOW.isoformat())
+        await store.save_summary(  # a model's summary and the day's use (issue 14)
+            SummaryRecord(
+                article.story_id or 0, "vi", "h1", (article.id,), "ready", NOW, "Lũ lụt.", "Lũ"
+            )
+        )
+        await store.add_llm_usage(NOW.date(), {"calls": 1, "fallback:budget": 2})
     finally:
         await store.close()
 
