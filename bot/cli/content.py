@@ -21,6 +21,7 @@ from digests.models import Subscriber, Subscription
 from digests.outgoing import OutgoingMessage
 from digests.pictures import MAX_PICTURE_CHARS
 from digests.render import Presentation
+from digests.summaries.gloss import gloss_plan
 from digests.terminal import printable
 from digests.timeutil import parse_iso
 from digests.zones import resolve_zone
@@ -138,6 +139,11 @@ async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
         subscriptions=tuple(Subscription(s) for s in slugs),
     )
     plan = await plan_for(app.store, subscriber, now=now, limits=limits)
+    if app.settings.llm.enabled:
+        # The dispatcher's rule: the model summaries ready for the reader's language, so
+        # the preview shows what that reader's digest would.
+        glosses = await app.store.glosses(plan.story_ids, [reader.language])
+        plan = gloss_plan(plan, reader.language, glosses)
     for message in app.renderer.render_digest(plan, args.platform, reader):
         out.write(shown(message, as_json=args.json) + "\n")
     return 0
