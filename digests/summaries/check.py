@@ -1,19 +1,72 @@
 """Checks on a model's answer before any reader sees it: JSON against the schema, length,
 language, no links, mentions or markup, no sign of obeying an instruction planted in an
 article. Pure; a refused answer names its reason (counted as ``fallback:<reason>``).
+
+The checks run in the order of CHECK_REASONS and each is named by the reason it gives;
+``reason`` is the first that failed, and ``checks`` lists them all (``digestbot
+summarize`` prints it). The title (asked for when translating) gets the checks that make
+sense for a title: not the sentence count, and for its language only the script test
+(a short title says too little for the detector).
+
+The language: ``detect_language`` must name the reader's language, on the whole text or
+on the text without its capitalised words (a Vietnamese name in an English sentence sways
+the detector). When the detector is unsure of both, the text passes only if all its
+letters are of the language's script, and for Vietnamese if its lower-case words carry
+Vietnamese accents, for English if they carry no letters only Vietnamese uses.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from digests.language import detect_language
+from digests.safejson import JSONInputError, loads
 from digests.summaries.inputs import SummaryInput
+from digests.summaries.markers import shares_run, talks_like_a_model
+
+INVALID_JSON = "invalid_json"
+SCHEMA = "schema"
+TOO_SHORT = "too_short"
+TOO_LONG = "too_long"
+SENTENCES = "sentences"
+CONTROL = "control"
+WRONG_LANGUAGE = "wrong_language"
+LINK = "link"
+MENTION = "mention"
+MARKUP = "markup"
+INJECTION = "injection"
+CHECK_REASONS = (
+    INVALID_JSON,
+    SCHEMA,
+    TOO_SHORT,
+    TOO_LONG,
+    SENTENCES,
+    CONTROL,
+    WRONG_LANGUAGE,
+    LINK,
+    MENTION,
+    MARKUP,
+    INJECTION,
+)
+
+MIN_SUMMARY_CHARS = 20
+MAX_SUMMARY_CHARS = 300
+MIN_TITLE_CHARS = 2
+MAX_TITLE_CHARS = 200
+MAX_SENTENCES = 2
+# An answer longer than this is not one we asked for (max_tokens caps it far below).
+MAX_ANSWER_CHARS = 8000
 
 
 @dataclass(frozen=True)
 class Checked:
     """The verdict on one answer. ``checks`` lists each check by name with whether it
-    passed (for ``digestbot summarize``); ``reason`` is the first failed one's reason."""
+    passed (for ``digestbot summarize``); ``reason`` is the first failed one's reason.
+    ``summary`` and ``title`` are the accepted text (whitespace collapsed), None when
+    refused."""
 
     ok: bool
     reason: str | None
@@ -22,6 +75,244 @@ class Checked:
     checks: tuple[tuple[str, bool], ...]
 
 
+# --- parsing ---------------------------------------------------------------------------
+
+# Some local servers wrap the JSON in a markdown code fence even when asked for JSON.
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL | re.IGNORECASE)
+
+
+def parse_answer(text: str, translate: bool) -> tuple[str, str | None] | str:
+    """(summary, title) from the answer, or the reason it is unusable (INVALID_JSON or
+    SCHEMA). Hostile JSON (deep, huge numbers, lone surrogates) is INVALID_JSON."""
+    if len(text) > MAX_ANSWER_CHARS:
+        return INVALID_JSON
+    fenced = _FENCE.fullmatch(text.strip())
+    try:
+        value = loads(fenced.group(1) if fenced else text)
+    except JSONInputError:
+        return INVALID_JSON
+    expected = {"summary", "title"} if translate else {"summary"}
+    if not isinstance(value, dict) or set(value) != expected:
+        return SCHEMA
+    if not all(isinstance(field, str) for field in value.values()):
+        return SCHEMA
+    return value["summary"].strip(), value["title"].strip() if translate else None
+
+
+# --- sentences -------------------------------------------------------------------------
+
+# Sentence-ending punctuation, what may close a quote after it, then a space.
+_BOUNDARY = re.compile(r"([.!?…。]+)[\"'”’)\]»]*\s+")
+_INITIALISM = re.compile(r"(?:\w\.)+\w|\w")
+# Words a period follows without ending a sentence (English and Vietnamese: "TP. Hồ Chí
+# Minh", "ThS."), compared lower-cased without the period.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st mt ft inc ltd co corp vs etc eg ie no nos gen gov sen rep "
+    "jan feb mar apr jun jul aug sep sept oct nov dec approx est dept fig vol pp ca "
+    "tp ths ts pgs gs tt".split()
+)
+
+
+def _is_abbreviation(before: str) -> bool:
+    words = before.split()
+    if not words:
+        return False
+    word = words[-1].lstrip("\"'“‘([")
+    return _INITIALISM.fullmatch(word) is not None or word.lower() in _ABBREVIATIONS
+
+
+def count_sentences(text: str) -> int:
+    """How many sentences ``text`` has. A boundary is ., !, ? or … before a space and a
+    word that does not start lower-case; a period after an initial ("U.S."), an
+    abbreviation ("Dr.") or inside a number ("3.5") is no boundary."""
+    count = 1 if text.strip() else 0
+    for match in _BOUNDARY.finditer(text):
+        following = text[match.end() : match.end() + 1]
+        if not following or following.islower():
+            continue
+        if match.group(1) == "." and _is_abbreviation(text[: match.start()]):
+            continue
+        count += 1
+    return count
+
+
+# --- characters, language --------------------------------------------------------------
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a control, format (bidi, zero-width) or surrogate character
+    other than tab and line breaks."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in _ALLOWED_CONTROLS
+        for ch in text
+    )
+
+
+# The scripts whose letters a language's text may hold (first word of the Unicode name).
+_SCRIPTS = {
+    "en": frozenset({"LATIN"}),
+    "vi": frozenset({"LATIN"}),
+    "de": frozenset({"LATIN"}),
+    "es": frozenset({"LATIN"}),
+    "fr": frozenset({"LATIN"}),
+    "id": frozenset({"LATIN"}),
+    "pt": frozenset({"LATIN"}),
+    "ru": frozenset({"CYRILLIC", "LATIN"}),
+}
+# Letters only Vietnamese uses: the Latin Extended Additional block's Vietnamese range and
+# the few outside it.
+_VIETNAMESE_ONLY = re.compile("[\u1ea0-\u1ef9ăĂđĐơƠưƯĩĨũŨ]")
+
+
+def script_ok(text: str, language: str) -> bool:
+    """True when every letter of ``text`` is of ``language``'s script (any letter when the
+    language's script is not listed)."""
+    scripts = _SCRIPTS.get(language)
+    if scripts is None:
+        return True
+    for ch in text:
+        if ch.isalpha() and unicodedata.name(ch, "?").split(" ", 1)[0] not in scripts:
+            return False
+    return True
+
+
+def _accents_ok(plain: str, language: str) -> bool:
+    if language == "vi":
+        return any(ch.isalpha() and not ch.isascii() for ch in plain)
+    if language == "en":
+        return _VIETNAMESE_ONLY.search(plain) is None
+    return True
+
+
+def without_names(text: str) -> str:
+    """``text`` without its capitalised words (names, and each sentence's first word)."""
+    return " ".join(w for w in text.split() if not w.lstrip("\"'“‘([«")[:1].isupper())
+
+
+def language_ok(text: str, language: str) -> bool:
+    """True when ``text`` is in ``language`` (see the module docstring)."""
+    if detect_language(text) == language:
+        return True
+    plain = without_names(text)
+    guess = detect_language(plain)
+    if guess is not None:
+        return guess == language
+    return script_ok(text, language) and _accents_ok(plain, language)
+
+
+# --- links, mentions, markup ---------------------------------------------------------------
+
+# Top-level domains a chat app turns into a link, besides every two-letter country code.
+_TLDS = (
+    "com|net|org|info|biz|gov|edu|mil|int|app|dev|xyz|online|site|top|club|shop|store|tech"
+    "|link|click|news|blog|live|pro|page|cloud|example|test|invalid|localhost|onion|[a-z]{2}"
+)
+_LINK = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://|\bwww\.|\b(?:mailto|javascript|data|tg):"
+    rf"|(?<![\w.@-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+(?:{_TLDS})(?![\w-])",
+    re.IGNORECASE,
+)
+_MENTION = re.compile(
+    r"@(?:everyone|here)\b|<[@#][!&]?\d+>|<@|(?<![\w.])@[a-z0-9_]{2,32}\b", re.IGNORECASE
+)
+_MARKUP = re.compile(
+    r"`|\*\*|__|~~|\|\|"  # code, bold, underline, strike, spoiler
+    r"|(?<![\w*])\*(?=\S)[^*\n]*?\S\*(?![\w*])|(?<!\w)_(?=\S)[^_\n]*?\S_(?!\w)"  # italic
+    r"|\[[^\]\n]*\]\("  # [text](url)
+    r"|</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|<!--|&(?:#\d+|#x[0-9a-f]+|[a-z]+);"  # HTML
+    r"|(?:^|\n)\s*(?:#{1,6}|>|-#)\s"  # heading, quote, Discord subtext
+    r"|(?<![\w&#])#[^\W\d_]\w*",  # hashtag (a link in Telegram)
+    re.IGNORECASE,
+)
+
+
+def has_link(text: str) -> bool:
+    """True when ``text`` holds a URL, ``www.``, or a bare domain (``bit.ly/x``, ``t.me``)."""
+    return _LINK.search(text) is not None
+
+
+def has_mention(text: str) -> bool:
+    """True when ``text`` holds ``@everyone``, ``@here``, ``<@123>``, ``<#1>`` or ``@name``."""
+    return _MENTION.search(text) is not None
+
+
+def has_markup(text: str) -> bool:
+    """True when ``text`` holds HTML, markdown or Telegram/Discord markup, or a hashtag."""
+    return _MARKUP.search(text) is not None
+
+
+# --- the checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Answer:
+    raw_summary: str
+    raw_title: str | None
+    summary: str
+    title: str | None
+    source: SummaryInput
+
+    def fields(self) -> tuple[str, ...]:
+        return (self.summary,) if self.title is None else (self.summary, self.title)
+
+
+def _lengths_short(a: _Answer) -> bool:
+    return len(a.summary) >= MIN_SUMMARY_CHARS and (
+        a.title is None or len(a.title) >= MIN_TITLE_CHARS
+    )
+
+
+def _lengths_long(a: _Answer) -> bool:
+    return len(a.summary) <= MAX_SUMMARY_CHARS and (
+        a.title is None or len(a.title) <= MAX_TITLE_CHARS
+    )
+
+
+def _language(a: _Answer) -> bool:
+    language = a.source.language
+    return language_ok(a.summary, language) and (a.title is None or script_ok(a.title, language))
+
+
+def _injection(a: _Answer) -> bool:
+    return not any(
+        talks_like_a_model(field) or shares_run(field, a.source.dropped) for field in a.fields()
+    )
+
+
+_CHECKS: tuple[tuple[str, Callable[[_Answer], bool]], ...] = (
+    (TOO_SHORT, _lengths_short),
+    (TOO_LONG, _lengths_long),
+    (SENTENCES, lambda a: count_sentences(a.summary) <= MAX_SENTENCES),
+    (CONTROL, lambda a: not any(has_control(f or "") for f in (a.raw_summary, a.raw_title))),
+    (WRONG_LANGUAGE, _language),
+    (LINK, lambda a: not any(map(has_link, a.fields()))),
+    (MENTION, lambda a: not any(map(has_mention, a.fields()))),
+    (MARKUP, lambda a: not any(has_markup(f) for f in (a.raw_summary, a.raw_title or ""))),
+    (INJECTION, _injection),
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def check_output(text: str, summary_input: SummaryInput) -> Checked:
     """Parse and check the model's answer ``text`` for ``summary_input``."""
-    raise NotImplementedError  # stub: the helper "core" implements it
+    parsed = parse_answer(text, summary_input.translate)
+    if isinstance(parsed, str):
+        checks = ((INVALID_JSON, parsed != INVALID_JSON),)
+        if parsed == SCHEMA:
+            checks += ((SCHEMA, False),)
+        return Checked(False, parsed, None, None, checks)
+    summary, title = parsed
+    answer = _Answer(
+        summary, title, _flat(summary), None if title is None else _flat(title), summary_input
+    )
+    ran = tuple((name, check(answer)) for name, check in _CHECKS)
+    results = ((INVALID_JSON, True), (SCHEMA, True), *ran)
+    reason = next((name for name, passed in results if not passed), None)
+    if reason is not None:
+        return Checked(False, reason, None, None, results)
+    return Checked(True, None, answer.summary, answer.title, results)

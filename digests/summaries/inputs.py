@@ -1,19 +1,49 @@
 """What the model is given for one story and language: the titles and summaries of the
 story's articles, capped, and a hash that identifies it (the cache key). Pure.
+
+Article text is untrusted. Each field is cleaned (control, bidi and other format
+characters removed, lone surrogates dropped, whitespace collapsed, NFC), sentences that read
+like instructions to a model are dropped (``markers``; kept in ``dropped`` so that ``check``
+can refuse an answer that obeys one), and everything is capped: a title at MAX_TITLE, a
+summary at MAX_SUMMARY and the whole text at MAX_INPUT_CHARS, so a long article costs no
+more than a short one and cannot break the request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from dataclasses import dataclass
 
 from digests.assemble import Story
+from digests.language import declared_language, detect_language
+from digests.models import Article
+from digests.summaries.markers import drop_instructions
+
+# Part of every input hash: bump it when the prompt or the cleaning changes, so cached
+# summaries made the old way are made again.
+PROMPT_VERSION = "1"
+MAX_ARTICLES = 8
+MAX_SOURCE = 80
+MAX_TITLE = 300
+MAX_SUMMARY = 700
+MAX_INPUT_CHARS = 4000
+# Raw text beyond this many times a field's cap is never looked at (cleaning is linear,
+# but a 10 MB summary should cost nothing).
+RAW_FACTOR = 4
+UNKNOWN_LANGUAGE = "und"
+# Unicode categories removed: controls, format characters (bidi overrides, zero-width
+# characters, BOM) and surrogates.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 
 @dataclass(frozen=True)
 class SummaryInput:
     """One story's input for readers of ``language``. ``articles`` are (source, title,
     summary) triples, cleaned and capped; ``source_language`` is the story's own (its
-    lead's) language, or "und" when unknown."""
+    lead's) language, or "und" when unknown. ``dropped`` holds the sentences of the
+    articles left out because they read like instructions to a model."""
 
     story_id: int
     language: str
@@ -21,6 +51,7 @@ class SummaryInput:
     articles: tuple[tuple[str, str, str], ...]
     article_ids: tuple[int, ...]
     input_hash: str
+    dropped: tuple[str, ...] = ()
 
     @property
     def translate(self) -> bool:
@@ -33,6 +64,103 @@ class SummaryInput:
         return sum(len(s) + len(t) + len(u) for s, t, u in self.articles)
 
 
+def clean(text: str, limit: int) -> str:
+    """``text`` with control, format and surrogate characters removed, whitespace
+    collapsed and NFC applied; only the first ``RAW_FACTOR * limit`` characters are read."""
+    raw = text[: RAW_FACTOR * limit]
+    kept = "".join(
+        ch for ch in raw if ch.isspace() or unicodedata.category(ch) not in _REMOVED_CATEGORIES
+    )
+    return unicodedata.normalize("NFC", " ".join(kept.split()))
+
+
+def cap(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word end with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ""
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def ordered_articles(story: Story) -> list[Article]:
+    """The story's articles to send: lead first, then one per other source, then the rest,
+    at most MAX_ARTICLES."""
+    unique: dict[int, Article] = {story.lead.id: story.lead}
+    for article in story.articles:
+        unique.setdefault(article.id, article)
+    seen_sources: set[str] = set()
+    first: list[Article] = []
+    rest: list[Article] = []
+    for article in unique.values():
+        (rest if article.source in seen_sources else first).append(article)
+        seen_sources.add(article.source)
+    return (first + rest)[:MAX_ARTICLES]
+
+
+def _shares(lengths: list[int], budget: int) -> list[int]:
+    """How many characters each of ``lengths`` may keep so that together they fit in
+    ``budget``, shared fairly: short ones keep all, long ones split what is left."""
+    shares = [0] * len(lengths)
+    remaining = max(budget, 0)
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    for position, index in enumerate(order):
+        share = min(lengths[index], remaining // (len(order) - position))
+        shares[index] = share
+        remaining -= share
+    return shares
+
+
+def _fields(articles: list[Article]) -> tuple[list[tuple[str, str, str]], tuple[str, ...]]:
+    """Cleaned and capped triples, and the sentences dropped as instructions."""
+    dropped: list[str] = []
+    heads: list[tuple[str, str]] = []
+    bodies: list[str] = []
+    for article in articles:
+        title, lost_title = drop_instructions(clean(article.title, MAX_TITLE))
+        body, lost_body = drop_instructions(clean(article.summary, MAX_SUMMARY))
+        dropped += lost_title + lost_body
+        heads.append((cap(clean(article.source, MAX_SOURCE), MAX_SOURCE), cap(title, MAX_TITLE)))
+        bodies.append(cap(body, MAX_SUMMARY))
+    budget = MAX_INPUT_CHARS - sum(len(s) + len(t) for s, t in heads)
+    shares = _shares([len(b) for b in bodies], budget)
+    triples = [(s, t, cap(b, n)) for (s, t), b, n in zip(heads, bodies, shares, strict=True)]
+    return triples, tuple(dropped)
+
+
+def source_language(story: Story) -> str:
+    """The story's language: its lead's, else detected from the lead's text, else "und"."""
+    declared = declared_language(story.language)
+    if declared:
+        return declared
+    lead = story.lead
+    text = f"{clean(lead.title, MAX_TITLE)} {clean(lead.summary, MAX_SUMMARY)}"
+    return detect_language(text) or UNKNOWN_LANGUAGE
+
+
+def input_hash(language: str, source: str, articles: tuple[tuple[str, str, str], ...]) -> str:
+    """The sha256 of a canonical JSON of what decides the answer (the cache key)."""
+    document = [PROMPT_VERSION, language, source, [list(triple) for triple in articles]]
+    canonical = json.dumps(document, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
 def story_input(story: Story, language: str) -> SummaryInput:
     """The capped input for ``story`` and readers of ``language``."""
-    raise NotImplementedError  # stub: the helper "core" implements it
+    triples, dropped = _fields(ordered_articles(story))
+    articles = tuple(triples)
+    own = source_language(story)
+    ids = sorted({story.lead.id, *(article.id for article in story.articles)})
+    return SummaryInput(
+        story_id=story.story_id,
+        language=language,
+        source_language=own,
+        articles=articles,
+        article_ids=tuple(ids),
+        input_hash=input_hash(language, own, articles),
+        dropped=dropped,
+    )

@@ -1,0 +1,120 @@
+"""Signs of an instruction to a model inside untrusted text, in English and Vietnamese.
+
+Article text goes to the model as data; a sentence in it that reads like an order to a
+model ("ignore all previous instructions", "you are now", "assistant:") is dropped from the
+input (``inputs``), and an answer that repeats such a marker, or a long run of words from a
+dropped sentence, is refused (``check``). The list is small on purpose: each pattern names
+wording that news prose does not use, so that an ordinary sentence ("China vowed to respond
+with sanctions", "trả lời bằng văn bản") is kept. Text is matched after NFKC folding and
+case folding, so full-width letters and capitals hide nothing. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# One alternation per idea; each is tested with a sentence it must catch and a news
+# sentence it must leave alone (tests/digests/summaries/test_inputs.py).
+INSTRUCTION_PATTERNS: tuple[tuple[str, str], ...] = (
+    # "Ignore all previous instructions", "disregard the above", "forget your prompt"
+    # (not "drivers ignore traffic rules": the noun or "previous" must follow closely).
+    (
+        "ignore instructions",
+        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:instructions?|prompts?|directions)\b"
+        r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+)?(?:of\s+)?(?:the\s+)?"
+        r"(?:previous|prior|above|earlier|preceding)\b",
+    ),
+    # A new role for the model.
+    ("you are now", r"\byou are now\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b"),
+    ("new instructions", r"\bnew instructions?\s*:|\b(?:system|developer) (?:prompt|message)\b"),
+    # "As an AI language model", "as an AI, I" (not "known as an AI chipmaker").
+    ("as an ai", r"\bas an? (?:ai|artificial intelligence)(?: language)? model\b|\bas an ai,"),
+    # "Reply with 'yes'", "answer only with the word ..." (not "respond with sanctions").
+    (
+        "reply with",
+        r"\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:only\s+|exactly\s+)?"
+        r"(?:the\s+(?:word|phrase|text)\b|[\"“'«`:])",
+    ),
+    # Chat-role and template tokens: "assistant:", "<|im_start|>", "[INST]", "### Instruction".
+    (
+        "role marker",
+        r"\b(?:system|assistant)\s*:|<\|[a-z_]+\|>|\[/?inst\]|#{2,}\s*(?:instruction|system)",
+    ),
+    ("pwned", r"\bpwned\b|\bi have been (?:hacked|jailbroken)\b"),
+    # Vietnamese: "bỏ qua mọi hướng dẫn trước đó" (ignore all previous instructions).
+    (
+        "bỏ qua hướng dẫn",
+        r"(?:bỏ qua|phớt lờ|quên|lờ đi)[^.!?]{0,40}?(?:hướng dẫn|chỉ dẫn|chỉ thị|câu lệnh)"
+        r"[^.!?]{0,20}?(?:trước|ở trên|phía trên|đã cho)",
+    ),
+    # "từ bây giờ bạn là", "bạn bây giờ là" (from now on you are).
+    (
+        "bạn bây giờ là",
+        r"(?:từ bây giờ|từ giờ|bây giờ|giờ đây),? bạn (?:là|sẽ)|bạn (?:bây )?giờ là",
+    ),
+    ("lời nhắc hệ thống", r"lời nhắc hệ thống|với tư cách (?:là )?(?:một )?(?:ai|mô hình)"),
+    # "hãy trả lời bằng: ...", "trả lời chính xác cụm từ" (not "trả lời bằng văn bản").
+    (
+        "trả lời bằng",
+        r"(?:trả lời|phản hồi)\s+(?:chỉ\s+)?(?:bằng|với)\s*[\"“'«:]"
+        r"|(?:trả lời|phản hồi)[^.!?]{0,20}?(?:cụm từ|chính xác)",
+    ),
+)
+_INSTRUCTION = re.compile("|".join(f"(?:{p})" for _, p in INSTRUCTION_PATTERNS))
+# Signs that an answer is the model talking about itself rather than a summary.
+_ANSWER_ONLY = re.compile(
+    r"\bi have been\b|\bi(?:'m| am) sorry\b|\bi can(?:not|'t) (?:help|assist|comply)\b"
+    r"|\btôi (?:xin lỗi|không thể)\b"
+)
+# A sentence ends at ., ! or ? (and what closes a quote) before a space; the split is rough,
+# which is fine for dropping: a cut in "U.S." only makes the dropped piece shorter.
+_SENTENCE_END = re.compile(r"(?<=[.!?…。])[\"'”’)\]]*\s+")
+_WORD = re.compile(r"\w+")
+# A shared run of this many words with a dropped sentence marks an obeying answer.
+RUN_WORDS = 6
+
+
+def fold(text: str) -> str:
+    """``text`` as matched: NFKC (full-width letters are letters) and case folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def looks_like_instruction(text: str) -> bool:
+    """True when ``text`` holds an instruction marker (see INSTRUCTION_PATTERNS)."""
+    return _INSTRUCTION.search(fold(text)) is not None
+
+
+def talks_like_a_model(text: str) -> bool:
+    """True when an answer holds a marker, or speaks as the model ("I have been",
+    "I'm sorry", "I cannot help")."""
+    folded = fold(text)
+    return _INSTRUCTION.search(folded) is not None or _ANSWER_ONLY.search(folded) is not None
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into rough sentences (for dropping, not for counting)."""
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def drop_instructions(text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` without its sentences that look like instructions, and those sentences."""
+    kept: list[str] = []
+    dropped: list[str] = []
+    for sentence in sentences(text):
+        (dropped if looks_like_instruction(sentence) else kept).append(sentence)
+    return " ".join(kept), tuple(dropped)
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(fold(text))
+    return {tuple(words[i : i + RUN_WORDS]) for i in range(len(words) - RUN_WORDS + 1)}
+
+
+def shares_run(text: str, others: tuple[str, ...]) -> bool:
+    """True when ``text`` has RUN_WORDS consecutive words in common with one of ``others``."""
+    if not others:
+        return False
+    mine = _runs(text)
+    return any(mine & _runs(other) for other in others)
