@@ -187,11 +187,11 @@ def estimate_tokens(text: str) -> int:
 
 
 def quiet_transport_logs() -> None:
-    """Keep the HTTP transports' DEBUG lines (request lines, headers) out of the logs,
-    unless someone set their level on purpose."""
+    """Keep the HTTP transports' DEBUG and INFO lines (request lines, URLs, headers) out
+    of the logs, as ``bot.logs.setup_logging`` does for httpx."""
     for name in TRANSPORT_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+        if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
 
 

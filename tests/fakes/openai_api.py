@@ -51,7 +51,8 @@ INJECTED = " Details: https://evil.example/win and ping @everyone <b>now</b>"
 class Reply:
     """One scripted behaviour. ``kind``: answer (the obliging default), status (an error
     with ``status`` and ``retry_after``/``retry_after_ms`` headers), invalid_json,
-    wrong_language, inject, obey, raw (``text`` as the message content). ``delay``
+    wrong_language, inject, obey, raw (``text`` as the message content), body (``text``
+    as the whole HTTP body). ``delay``
     seconds pass before any of them; ``usage=False`` leaves the usage out."""
 
     kind: str = "answer"
@@ -97,6 +98,11 @@ class Reply:
     @classmethod
     def raw(cls, text: str) -> Reply:
         return cls("raw", text=text)
+
+    @classmethod
+    def body(cls, text: str) -> Reply:
+        """The whole HTTP body (200, JSON content type): a broken proxy, a hostile server."""
+        return cls("body", text=text)
 
 
 @dataclass
@@ -189,6 +195,8 @@ class FakeOpenAI:
             await asyncio.sleep(reply.delay)
         if reply.kind == "status":
             return _status(reply)
+        if reply.kind == "body":
+            return web.Response(text=reply.text, content_type="application/json")
         content = answer_for(reply, body["messages"])
         return web.json_response(self._completion(body, content, reply.usage))
 
