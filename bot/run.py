@@ -1,10 +1,11 @@
 """``digestbot run``: the long-running process, one of several that may share a database.
 
-One asyncio loop: APScheduler (AsyncIOScheduler) ticks the dispatcher, the feed poller and
-retention clean-up, each calling core functions with the clock's ``now``; the delivery
-worker drains the outbox through the senders of the platforms that have tokens, supervised:
-if it ever ends, it is started again with backoff, and /healthz answers 503 meanwhile
-(``bot.supervise``). Every tick logs its failure and runs again at the next.
+One asyncio loop: APScheduler (AsyncIOScheduler) ticks the dispatcher, the feed poller,
+retention clean-up and the summary worker (``bot.runner.summaries``), each calling core
+functions with the clock's ``now``; the delivery worker drains the outbox through the
+senders of the platforms that have tokens, supervised: if it ever ends, it is started
+again with backoff, and /healthz answers 503 meanwhile (``bot.supervise``). Every tick logs
+its failure and runs again at the next.
 
 Among processes (``bot.cluster``): the dispatch and retention ticks and Telegram long
 polling run only while this process holds 'leader'; it sends for a platform only while it
@@ -30,6 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cluster import LEADER, Roles, join, leave, sender_role
 from bot.runner.senders import admin_notifier, build_senders
+from bot.runner.summaries import SummaryJob
 from bot.runner.telegram import TelegramCommands, TelegramRunning
 from bot.supervise import Liveness, supervise
 from bot.wiring import App
@@ -115,6 +117,7 @@ class Runner:
         self.jobs: set[asyncio.Task[object]] = set()
         self.discord: DiscordRunning | None = None
         self.api_runner: Any = None
+        self.summaries = SummaryJob.of(app, leading=lambda: self.roles.holds(LEADER))
 
     def _guard(
         self, name: str, job: Callable[[], Awaitable[object]]
@@ -207,7 +210,7 @@ class Runner:
                 self.http,
                 self.app.settings,
                 self.app.clock,
-                on_done=_log_poll,
+                on_done=self.summaries.after_poll(_log_poll),
                 # Each due feed is claimed by one process for as long as a send's lease.
                 holder=self.name,
                 claim=self.app.settings.cluster.lease,
@@ -310,6 +313,7 @@ class Runner:
                 coalesce=True,
                 misfire_grace_time=int(every.total_seconds()),
             )
+        self.summaries.schedule(scheduler, self._guard)  # only when LLM_BASE_URL is set
         return scheduler
 
     async def _drop_roles(self, roles: asyncio.Task[None] | None) -> None:

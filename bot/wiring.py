@@ -14,6 +14,7 @@ from digests.ingest.fetch import build_client
 from digests.render import Renderer
 from digests.settings import Settings, SettingsError
 from digests.store import Store, StoreError
+from digests.summaries.model import Model
 from digests.timeutil import Clock, SystemClock
 
 
@@ -37,6 +38,9 @@ class App:
     # The chat adapters' own settings (TELEGRAM_*, DISCORD_*); the core never reads them.
     platforms: PlatformSettings = field(default_factory=PlatformSettings)
     identity: Identity = field(default_factory=Identity)
+    # The language model for story summaries (LLM_BASE_URL), made at its first use (only
+    # ``digestbot run`` and ``summarize`` use it); tests may hand one in.
+    llm: Model | None = None
 
     def __post_init__(self) -> None:
         username = self.platforms.telegram.bot_username
@@ -45,6 +49,14 @@ class App:
 
     def http_client(self) -> httpx.AsyncClient:
         return build_client(self.settings.fetch, self.transport)
+
+    def model(self) -> Model | None:
+        """The language model, None when LLM_BASE_URL is not set; closed with the app."""
+        if self.llm is None and self.settings.llm.enabled:
+            from bot.llm.client import make_model  # loads openai only when summaries are on
+
+            self.llm = make_model(self.settings.llm)
+        return self.llm
 
 
 @contextlib.asynccontextmanager
@@ -55,6 +67,7 @@ async def open_app(
     transport: httpx.AsyncBaseTransport | None = None,
     create: bool = True,
     platforms: PlatformSettings | None = None,
+    model: Model | None = None,
 ) -> AsyncIterator[App]:
     """Open the store and build the app; the store is closed on the way out.
     ``create=False`` (read-only commands) refuses a missing database instead of creating it.
@@ -70,14 +83,20 @@ async def open_app(
         if isinstance(exc, (FileExistsError, NotADirectoryError)):
             reason = "a part of its folder's path is a file"
         raise StoreError(f"cannot open database {settings.database_path}: {reason}") from None
+    app: App | None = None
     try:
-        yield App(
+        app = App(
             settings,
             store,
             Renderer(settings.templates_dir, settings.reach),
             clock or SystemClock(),
             transport,
             platforms or PlatformSettings(),
+            llm=model,
         )
+        yield app
     finally:
+        if app is not None and app.llm is not None:
+            with contextlib.suppress(Exception):  # closing must not hide why the app ended
+                await app.llm.close()
         await store.close()
