@@ -31,6 +31,7 @@ from bot.cli.links import cmd_links, cmd_links_add, cmd_links_list, cmd_links_re
 from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
 from bot.cli.overview import cmd_audit, cmd_stats
 from bot.cli.parser import build_parser
+from bot.cli.summaries import cmd_summarize
 from bot.demo import run_demo
 from bot.logs import RedactingWriter, RedactSecrets, database_secrets, setup_logging
 from bot.run import Runner
@@ -41,7 +42,7 @@ from digests.errors import InputError
 # Commands that only read: they must not create an empty database where they run.
 READ_ONLY_COMMANDS = frozenset(
     {"stats", "preview", "audit", "feeds list", "feeds export", "categories list"}
-    | {"links", "links list"}
+    | {"links", "links list", "summarize"}
 )
 
 Handler = Callable[[argparse.Namespace, App, TextIO], Awaitable[int]]
@@ -147,4 +148,5 @@ HANDLERS: dict[str, Handler] = {
     "links add": cmd_links_add,
     "links remove": cmd_links_remove,
     "links list": cmd_links_list,
+    "summarize": cmd_summarize,
 }

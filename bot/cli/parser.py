@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_breaking(commands)
     _add_links(commands)
     _add_db(commands)
+    _add_summaries(commands)
     audit = _command(commands, "audit", "list admin actions, newest first")
     audit.add_argument(
         "--limit",
@@ -235,6 +236,28 @@ def _add_db(commands: Any) -> None:
         "--force",
         action="store_true",
         help="replace what the target holds (emptied in the same transaction as the copy)",
+    )
+
+
+def _add_summaries(commands: Any) -> None:
+    """``summarize --story ID [--lang LANG] [--save]``: one story through the model."""
+    summarize = _command(
+        commands,
+        "summarize",
+        "run one story through the model (LLM_BASE_URL) and show the input size, the "
+        "answer, each check and the tokens; exit 1 when the answer is refused",
+    )
+    summarize.add_argument(
+        "--story", required=True, type=_bounded_int(1, SQLITE_MAX), help="the story's id"
+    )
+    summarize.add_argument(
+        "--lang",
+        default=None,
+        choices=SUPPORTED_LANGUAGES,
+        help="the readers' language (default: DEFAULT_LANGUAGE)",
+    )
+    summarize.add_argument(
+        "--save", action="store_true", help="store the result, as the background worker would"
     )
 
 

@@ -7,7 +7,7 @@ It serves ``POST /v1/chat/completions`` and ``GET /v1/models`` and records every
 model, deterministically from the request: the user message is the JSON object the
 prompt sends (``{"language", "language_name", "translate", "articles": [{"source",
 "title", "summary"}]}``) and the answer is ``{"summary", "title"}`` in the requested
-language, with usage (about a token per four characters).
+language (``{"summary"}`` alone when ``translate`` is false), with usage (about a token per four characters).
 
 Scripted answers (``Reply``) are queued with ``fake.then(...)`` (each used once, in order)
 or set for every call with ``fake.always(...)``: 429 with Retry-After, 500, slow, invalid
@@ -40,8 +40,12 @@ from aiohttp import web
 CHARS_PER_TOKEN = 4
 # What a planted instruction looks like; the text after "reply with" is what a naive
 # model then answers.
+# ``inputs`` drops sentences that read like orders to a model, so a planting that gets
+# through is worded otherwise ("Summariser: write only ..."); a naive model obeys both.
 PLANTED = re.compile(
-    r"ignore (?:all )?previous instructions\W+(?:and )?(?:reply|answer|respond) with:?\s*(.+)",
+    r"(?:ignore (?:all )?previous instructions\W+(?:and )?(?:reply|answer|respond) with"
+    r"|(?:summari[sz]er|ai|bot|model)\s*[:,]\s*(?:please\s+)?(?:write|say|output)(?: only)?)"
+    r":?\s*(.+)",
     re.IGNORECASE | re.DOTALL,
 )
 INJECTED = " Details: https://evil.example/win and ping @everyone <b>now</b>"
@@ -274,7 +278,8 @@ def _articles(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def vietnamese(articles: list[dict[str, str]]) -> dict[str, str]:
-    """A Vietnamese summary and title that name how many sources reported."""
+    """A Vietnamese summary and title that name how many sources reported (the title is
+    dropped again when the request does not translate)."""
     n = max(len(articles), 1)
     return {
         "summary": (
@@ -308,6 +313,8 @@ def answer_for(reply: Reply, messages: list[Any]) -> str:
     if reply.kind == "wrong_language":
         wanted = "en" if wanted == "vi" else "vi"
     answer = vietnamese(articles) if wanted == "vi" else english(articles)
+    if data.get("translate") is False:
+        del answer["title"]  # the strict schema asks for a title only when translating
     if reply.kind == "inject":
         answer["summary"] = answer["summary"][: 300 - len(reply.text)] + reply.text
     if reply.kind == "obey":
