@@ -8,11 +8,12 @@ summarize`` prints it). The title (asked for when translating) gets the checks t
 sense for a title: not the sentence count, and for its language only the script test
 (a short title says too little for the detector).
 
-The language: ``detect_language`` must name the reader's language, on the whole text or
-on the text without its capitalised words (a Vietnamese name in an English sentence sways
-the detector). When the detector is unsure of both, the text passes only if all its
-letters are of the language's script, and for Vietnamese if its lower-case words carry
-Vietnamese accents, for English if they carry no letters only Vietnamese uses.
+The language: ``detect_language`` must name the reader's language for the text without its
+capitalised words (names, which sway the detector: "Nguyễn Phú Trọng met the U.S.
+president" reads as Vietnamese whole). When the detector is unsure (too short, or no
+language above its threshold), the text passes only if all its letters are of the
+language's script, and for Vietnamese if its lower-case words carry Vietnamese accents, for
+English if they carry no letter only Vietnamese uses.
 """
 
 from __future__ import annotations
@@ -193,8 +194,6 @@ def without_names(text: str) -> str:
 
 def language_ok(text: str, language: str) -> bool:
     """True when ``text`` is in ``language`` (see the module docstring)."""
-    if detect_language(text) == language:
-        return True
     plain = without_names(text)
     guess = detect_language(plain)
     if guess is not None:
@@ -211,7 +210,8 @@ _TLDS = (
 )
 _LINK = re.compile(
     r"\b[a-z][a-z0-9+.-]*://|\bwww\.|\b(?:mailto|javascript|data|tg):"
-    rf"|(?<![\w.@-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+(?:{_TLDS})(?![\w-])",
+    # A bare domain; ".js" and ".ts" are no domains ("Node.js").
+    rf"|(?<![\w.@-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+(?!(?:js|ts)\b)(?:{_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
 _MENTION = re.compile(
