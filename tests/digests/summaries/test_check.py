@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digests.summaries.check import (
     CHECK_REASONS,
@@ -330,3 +332,19 @@ def test_hostile_answers_never_raise() -> None:
     for text in hostile:
         checked = check_output(text, summary_input())
         assert not checked.ok and checked.reason in CHECK_REASONS
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    summary=st.text(max_size=400),
+    title=st.one_of(st.none(), st.text(max_size=250)),
+    language=st.sampled_from(["en", "vi", "fr", "xx"]),
+)
+def test_any_answer_gets_a_verdict(summary: str, title: str | None, language: str) -> None:
+    document = {"summary": summary} if title is None else {"summary": summary, "title": title}
+    source = language if title is None else "und"
+    checked = check_output(json.dumps(document), summary_input(language, source))
+    assert checked.ok is (checked.reason is None)
+    assert checked.reason is None or checked.reason in CHECK_REASONS
+    if checked.ok:
+        assert checked.summary is not None and 20 <= len(checked.summary) <= 300
