@@ -103,6 +103,9 @@ class DeliveryWorker:
         # DELIVERY_CONCURRENCY requests under way at once per platform: the entries
         # claimed wait for their pace outside it, so a fast pace has enough of them.
         self._requests: dict[str, asyncio.Semaphore] = {}
+        # Told (by ``run``) when an entry's every part was accepted and only its record is
+        # left to write: it then no longer counts against its platform's claim size.
+        self._all_accepted: Callable[[str], None] = _nothing
         self.wakeup = asyncio.Event()
 
     def claim_size_for(self, platform: str) -> int:
@@ -188,6 +191,7 @@ class DeliveryWorker:
         be read is logged and tried again, waiting twice as long each time up to a
         minute."""
         turn = _Turn(self, idle_wait)
+        self._all_accepted = turn.all_accepted
         keeper = asyncio.create_task(self._keep_leases())
         try:
             while not stop.is_set() and not self._stopping:
@@ -197,6 +201,7 @@ class DeliveryWorker:
             await turn.finish()
         finally:
             await turn.cancel()
+            self._all_accepted = _nothing
             await self._writes.drain()
             keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -403,6 +408,8 @@ class DeliveryWorker:
             # Recorded in a batch with the other sends' (the last part completes the entry
             # in the same transaction); the next part goes only once this one is written.
             accepted = Accepted(entry, part, str(message_id), self._clock.now())
+            if accepted.last:
+                self._all_accepted(entry.platform)
             if not await self._writes.record(accepted):
                 self._drop_vanished(entry)
                 return
@@ -487,6 +494,10 @@ class DeliveryWorker:
                     log.exception("could not tell subscriber %s's owner", entry.subscriber_id)
 
 
+def _nothing(platform: str) -> None:
+    """No ``run`` to tell."""
+
+
 class _Turn:
     """The state of ``DeliveryWorker.run``: the sends under way per platform, the
     platforms found with nothing ready, the claim failures in a row."""
@@ -495,6 +506,11 @@ class _Turn:
         self.worker = worker
         self.idle_wait = idle_wait
         self.in_flight: dict[str, set[asyncio.Task[None]]] = {}
+        # Of those, the ones whose entry the platform accepted whole, waiting only for its
+        # record to be written (in a batch, tens to hundreds of milliseconds on a busy
+        # machine): counted as under way, a slow write held back the next claim until the
+        # pacer had nothing left to send (bench/fanout.py --paid).
+        self.settling: dict[str, set[asyncio.Task[None]]] = {}
         # Platforms whose last claim found fewer ready than it asked for: not asked again
         # before a wakeup or ``idle_wait``, however many of their sends finish meanwhile.
         self.drained: set[str] = set()
@@ -509,11 +525,24 @@ class _Turn:
 
     def _wants(self, platform: str) -> int:
         """How many entries to claim for ``platform`` now: none until half of its slots
-        are free (fewer transactions; an urgent entry still waits at most half a claim)."""
+        are free (fewer transactions; an urgent entry still waits at most half a claim).
+        An entry whose every part was accepted frees its slot; its task still counts
+        against twice the claim size, so records written slower than the sends hold the
+        claims back instead of piling up."""
         size = self.worker.claim_size_for(platform)
-        busy = len(self.in_flight.get(platform, ()))
-        room = size - busy
-        return room if not busy or room >= max(1, size // 2) else 0
+        tasks = len(self.in_flight.get(platform, ()))
+        busy = tasks - len(self.settling.get(platform, ()))
+        room = min(size - busy, 2 * size - tasks)
+        return room if room > 0 and (not busy or room >= max(1, size // 2)) else 0
+
+    def all_accepted(self, platform: str) -> None:
+        """The current task's entry was accepted whole: its slot is free for a claim."""
+        task = asyncio.current_task()
+        if task is None or task not in self.in_flight.get(platform, ()):
+            return  # ``deliver`` called outside ``run``
+        self.settling.setdefault(platform, set()).add(task)
+        if platform not in self.drained and self._wants(platform) > 0:
+            self.room.set()
 
     async def claim(self) -> bool:
         """Claim for every platform with room; True if some claim was filled."""
@@ -565,11 +594,13 @@ class _Turn:
 
     def _start(self, platform: str, delivery: Coroutine[Any, Any, None]) -> None:
         tasks = self.in_flight.setdefault(platform, set())
+        settling = self.settling.setdefault(platform, set())
         task = asyncio.create_task(delivery)
         tasks.add(task)
 
         def done(task: asyncio.Task[None]) -> None:
             tasks.discard(task)
+            settling.discard(task)
             if platform not in self.drained and self._wants(platform) > 0:
                 self.room.set()
 
