@@ -1,7 +1,12 @@
-"""POST /api/articles: a CMS webhook adding or updating articles, idempotent by URL."""
+"""POST /api/articles: a CMS webhook adding or updating articles, idempotent by URL.
+
+An article may name its ``language`` (a BCP 47 tag of at most 35 characters: ``en``,
+``vi-VN``); one that does not is given the language detected from its title and summary.
+A value that is not a language tag is a 422 naming the record, like any bad field."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,6 +18,7 @@ from bot.api.deps import Deps, deps
 from digests.errors import InputError
 from digests.ingest.importer import ImportRecord, RecordError, validate_record
 from digests.ingest.stories import store_and_group
+from digests.language import detector_loaded, load_detector
 from digests.store import import_scope
 
 
@@ -26,6 +32,8 @@ async def post_articles(request: web.Request) -> web.Response:
         raise InputError("send one article object or a non-empty list of them")
     now = ctx.clock.now()
     known = [c.slug for c in await ctx.store.list_categories()]
+    if not detector_loaded():  # records without a language are detected: load it aside
+        await asyncio.to_thread(load_detector)
     valid = []
     problems = []
     for index, record in enumerate(records):

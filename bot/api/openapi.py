@@ -25,6 +25,7 @@ _ARTICLE = {
             "author",
             "image",
             "guid",
+            "language",
         )
     },
 }

@@ -21,28 +21,24 @@ from typing import IO, Any
 
 from digests.errors import InputError
 from digests.ingest.cluster import title_key
+from digests.ingest.fields import OPTIONAL, REQUIRED, check_field, record_language
+from digests.ingest.fields import RecordError as RecordError
 from digests.ingest.normalise import (
-    MAX_GUID_CHARS,
     InvalidURL,
     canonical_url,
     clean_title,
-    guid_too_long,
     html_to_text,
     summarise,
     word_count,
 )
 from digests.ingest.stories import store_and_group
+from digests.language import detect_language
 from digests.models import IngestCounts, NewArticle
 from digests.pictures import MAX_PICTURE_CHARS, picture_url
 from digests.safejson import JSONInputError, find_problem, loads
 from digests.store import Store, import_scope
 from digests.suggest import unknown_categories
-from digests.terminal import unsafe_char
 from digests.timeutil import parse_iso
-from digests.urls import MAX_URL_CHARS
-
-REQUIRED = ("url", "title", "category", "source", "published_at")
-OPTIONAL = ("summary", "author", "image", "guid")
 
 # One article is a few kilobytes; a line far past that is not one article.
 MAX_LINE_BYTES = 1 << 20
@@ -52,29 +48,9 @@ _SKIP_CHUNK = 1 << 16
 MAX_REPORTED_ERRORS = 1000
 IMPORT_BATCH = 500
 
-# Longest text accepted per field, in characters; the summary is cut to a few sentences
-# anyway, the others are shown or used as keys.
-MAX_CHARS = {
-    "url": MAX_URL_CHARS,
-    "image": MAX_PICTURE_CHARS,
-    "guid": MAX_GUID_CHARS,
-    "title": 2000,
-    "source": 300,
-    "author": 300,
-    "category": 100,
-    "published_at": 64,
-    "summary": 200_000,
-}
 # The largest import scope ("import:" and the case-folded source) in UTF-8 bytes.
 MAX_SCOPE_BYTES = 600
-# Fields used as identifiers or links, not prose: a control or bidi character in one can
-# spoof what a reader or operator sees, and no CMS has a reason to send one.
-_PLAIN_FIELDS = ("url", "image", "guid", "category", "published_at")
 _LINE_ONE = re.compile(r" \(line 1, (column \d+)\)$")
-
-
-class RecordError(InputError):
-    """One record is not a valid article; the message says which field and why."""
 
 
 class ImportFileError(InputError):
@@ -266,25 +242,6 @@ class _Lines:
         return self._number, raw
 
 
-def _check_field(name: str, value: Any) -> None:
-    """One field's type, length and characters; raises RecordError."""
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise RecordError(f"{name} must be a string, got {type(value).__name__}")
-    if len(value) > MAX_CHARS[name]:
-        raise RecordError(
-            f"{name} is too long ({len(value)} characters; at most {MAX_CHARS[name]})"
-        )
-    if name == "guid" and guid_too_long(value):
-        size = len(value.encode("utf-8", "surrogatepass"))
-        raise RecordError(f"guid is too long ({size} bytes in UTF-8; at most {MAX_GUID_CHARS})")
-    if name in _PLAIN_FIELDS:
-        bad = unsafe_char(value)
-        if bad:
-            raise RecordError(f"{name} contains a control or bidi character ({bad})")
-
-
 def validate_record(record: Any, *, categories: Iterable[str], now: datetime) -> ImportRecord:
     """Check one record and normalise it into an article; raises RecordError.
 
@@ -300,7 +257,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
     if missing:
         raise RecordError(f"missing field: {', '.join(missing)}")
     for name in (*REQUIRED, *OPTIONAL):
-        _check_field(name, record.get(name))
+        check_field(name, record.get(name))
     # The articles of a source are keyed by (scope, url): on PostgreSQL that index row must
     # stay under 2,704 bytes, and a URL may take 2,048 of them (case-folding can triple a
     # name's UTF-8 size, so it is measured after).
@@ -338,12 +295,14 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
     if not source:
         raise RecordError("source is empty once markup is removed")
     text = html_to_text(record.get("summary"))
+    summary = summarise(text)
+    declared = record_language(record.get("language"))
     return ImportRecord(
         category=category,
         article=NewArticle(
             url=url,
             title=title,
-            summary=summarise(text),
+            summary=summary,
             source=source,
             published_at=min(published, now),
             guid=(record.get("guid") or "").strip() or None,
@@ -351,6 +310,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
             image_url=image,
             word_count=word_count(text),
             title_key=title_key(title),
+            language=declared or detect_language(f"{title}\n{summary}"),
         ),
     )
 

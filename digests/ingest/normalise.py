@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, ClassVar
 
 from digests.ingest.cluster import title_key
+from digests.language import article_language
 from digests.models import NewArticle
 from digests.pictures import picture_url
 from digests.timeutil import ensure_utc
@@ -205,8 +206,13 @@ def entry_to_article(
     now: datetime,
     first_import: bool,
     feed_updated: datetime | None = None,
+    feed_language: str | None = None,
 ) -> NewArticle | None:
-    """Normalise one feed entry; None when it has nothing to link to or no title at all."""
+    """Normalise one feed entry; None when it has nothing to link to or no title at all.
+
+    Its language is the entry's declared one, else ``feed_language`` (the feed's declared
+    tag, as given), else a guess from its title and summary (``digests.language``).
+    """
     link = entry.link or (entry.guid if entry.guid and entry.guid.startswith("http") else None)
     # A guid is a key: one longer than the API and imports accept is left out (and counted)
     # like a link canonical_url refuses, such as one over MAX_URL_CHARS.
@@ -227,10 +233,11 @@ def entry_to_article(
     # Checked again here (parse already did): whatever builds a RawEntry, no picture but an
     # http(s) address of at most 2,048 characters is stored.
     image = picture_url(entry.image)
+    summary = summarise(summary_text)
     return NewArticle(
         url=url,
         title=title,
-        summary=summarise(summary_text),
+        summary=summary,
         source=source,
         published_at=published,
         guid=(entry.guid or None),
@@ -239,4 +246,5 @@ def entry_to_article(
         word_count=word_count(body),
         date_known=known,
         title_key=title_key(title),
+        language=article_language((entry.language, feed_language), f"{title}\n{summary}"),
     )

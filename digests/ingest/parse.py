@@ -48,6 +48,9 @@ class RawEntry:
     image: str | None
     # Pictures the item offered that are none (a video, ``javascript:``, too long): 0 or 1.
     pictures_dropped: int = 0
+    # The language the item declares, as given (xml:lang, dc:language, JSON Feed's
+    # ``language``); ingest normalises it (``digests.language``).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class ParsedFeed:
     entries: tuple[RawEntry, ...]
     skipped: tuple[str, ...] = ()
     """Why each item left out could not be used ("item 3: url is not text")."""
+    language: str | None = None
+    """The language the feed declares, as given (RSS ``<language>``, Atom ``xml:lang``)."""
 
 
 def parse_feed(content: bytes, *, content_type: str | None = None, url: str = "") -> ParsedFeed:
@@ -93,6 +98,7 @@ def parse_feed(content: bytes, *, content_type: str | None = None, url: str = ""
         or xml_date(feed.get("published"), feed.get("published_parsed")),
         entries=tuple(kept),
         skipped=tuple(skipped),
+        language=_text(feed.get("language")),
     )
 
 
@@ -148,7 +154,18 @@ def _xml_entry(entry: Any, base: str) -> RawEntry:
         published=_entry_date(entry),
         image=image,
         pictures_dropped=dropped,
+        language=_xml_language(entry),
     )
+
+
+def _xml_language(entry: Any) -> str | None:
+    """The language an entry declares: its title's or summary's xml:lang (which feedparser
+    inherits from the feed's when the entry has none), else its ``dc:language``."""
+    for detail in ("title_detail", "summary_detail"):
+        language = _text((entry.get(detail) or {}).get("language"))
+        if language:
+            return language
+    return _text(entry.get("language")) or None
 
 
 _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")
@@ -193,6 +210,7 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedFeed:
         updated=None,
         entries=tuple(entries),
         skipped=tuple(skipped),
+        language=_text(doc.get("language")),
     )
 
 
@@ -334,6 +352,7 @@ def _json_entry(item: Any, base: str) -> RawEntry:
         published=json_date(item.get("date_published") or item.get("date_modified")),
         image=image,
         pictures_dropped=dropped,
+        language=_text(item.get("language")),
     )
 
 

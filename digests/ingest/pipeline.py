@@ -23,6 +23,7 @@ from digests.ingest.fetch import FetchError, fetch_feed
 from digests.ingest.normalise import entry_to_article, html_to_text
 from digests.ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from digests.ingest.stories import group_orphans, store_and_group
+from digests.language import detector_loaded, load_detector
 from digests.models import Feed, IngestCounts, NewArticle, StoredArticleRef
 from digests.safejson import find_problem
 from digests.settings import Settings
@@ -129,7 +130,7 @@ async def _poll_one(
         if not result.not_modified:
             # Relative links are relative to where the document was found (after redirects).
             parsed = await asyncio.to_thread(
-                parse_feed, result.content, content_type=result.content_type, url=result.url
+                _parse, result.content, content_type=result.content_type, url=result.url
             )
     except (FetchError, FeedParseError) as exc:
         await _record_failure(store, settings, feed, now, report, exc, str(exc))
@@ -158,6 +159,7 @@ async def _poll_one(
                     now=now,
                     first_import=feed.last_fetched_at is None,
                     feed_updated=parsed.updated,
+                    feed_language=parsed.language,
                 )
             except Exception:  # one item that breaks normalising is left out, not the feed
                 log.exception("feed %s: an item could not be normalised", feed.url)
@@ -186,6 +188,15 @@ async def _poll_one(
         last_modified=result.last_modified,
         title=html_to_text(parsed.title) if parsed and parsed.title else None,
     )
+
+
+def _parse(content: bytes, *, content_type: str | None, url: str) -> ParsedFeed:
+    """``parse_feed``, in a worker thread; the first also loads the language identifier
+    (about a second, once), so that normalising the entries on the loop does not wait."""
+    parsed = parse_feed(content, content_type=content_type, url=url)
+    if not detector_loaded():
+        load_detector()
+    return parsed
 
 
 async def _record_failure(

@@ -160,15 +160,22 @@ class ArticleStore(StoryStore):
         await db.executemany(
             """UPDATE articles SET url = ?, title = ?, title_key = ?, summary = ?,
                    author = ?, image_url = ?, word_count = ?, updated_at = ?,
-                   guid = COALESCE(guid, ?)
+                   guid = COALESCE(guid, ?), language = COALESCE(?, language)
                WHERE id = ?""",
             plan.updates,
         )
+        # Articles stored before languages were (schema 11) learn theirs when seen again;
+        # that is no edit (not counted, not re-grouped).
+        if plan.languages:
+            await db.executemany(
+                "UPDATE articles SET language = ? WHERE id = ? AND language IS NULL",
+                plan.languages,
+            )
         await db.executemany(
             """INSERT INTO articles (id, scope, feed_id, guid, url, title, title_key,
                    summary, source, author, image_url, word_count, published_at,
-                   date_known, fetched_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   date_known, fetched_at, updated_at, language)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             plan.inserts,
         )
         await db.executemany(
@@ -188,7 +195,7 @@ class ArticleStore(StoryStore):
         """The stored articles of ``scope`` that share a guid or a URL with the batch."""
         by_guid: dict[str, dict] = {}
         by_url: dict[str, dict] = {}
-        columns = "id, guid, title_key, story_id, published_at, " + ", ".join(COMPARED)
+        columns = "id, guid, title_key, story_id, published_at, language, " + ", ".join(COMPARED)
         guids = [a.guid for a in batch if a.guid]
         urls = [a.url for a in batch]
         for part in chunks(guids):
@@ -257,6 +264,7 @@ class ArticleStore(StoryStore):
         rows = await self._fetchall(
             f"""SELECT a.id, a.feed_id, a.url, a.title, a.summary, a.source, a.author,
                        a.image_url, a.word_count, a.published_at, a.fetched_at, a.story_id,
+                       a.language,
                        MAX(COALESCE(f.priority, 0)) AS priority,
                        {self.dialect.group_concat("ac.category")} AS cats
                 FROM articles a
@@ -282,6 +290,7 @@ class ArticleStore(StoryStore):
                 author=r["author"],
                 image_url=r["image_url"],
                 word_count=r["word_count"],
+                language=r["language"],
             )
             for r in rows
         ]

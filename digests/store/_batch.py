@@ -50,6 +50,8 @@ class BatchPlan:
         self.updates: list[tuple[object, ...]] = []
         self.inserts: list[tuple[object, ...]] = []
         self.links: list[tuple[int, str]] = []
+        # (language, id) of stored articles that had none and are repeated with one.
+        self.languages: list[tuple[str, int]] = []
         self.inserted: set[int] = set()
 
     def add(self, article: NewArticle) -> None:
@@ -66,6 +68,7 @@ class BatchPlan:
             # A second record of an article this batch inserted counts as a repeat, like
             # an identical one.
             self.counts += IngestCounts(unchanged=1)
+            self._learn_language(row, article)
         else:
             row = self._update(row, article)
         if row["story_id"] is None and row["id"] not in self.inserted:
@@ -79,6 +82,15 @@ class BatchPlan:
                 )
             )
 
+    def _learn_language(self, row: dict, article: NewArticle) -> None:
+        """Plan the language of a stored article that has none, once, when its repeat
+        brings one (a row this batch inserted has its own)."""
+        if row["id"] in self.inserted or not article.language:
+            return
+        if row.get("language", "") is None:
+            row["language"] = article.language
+            self.languages.append((article.language, row["id"]))
+
     def _update(self, row: dict, article: NewArticle) -> dict:
         # An edit may move the article to a URL another article of the scope holds; the
         # two stay apart and this one keeps its URL.
@@ -88,6 +100,7 @@ class BatchPlan:
         row = {**row, **{k: getattr(article, k) for k in COMPARED}}
         row.update(url=url, title_key=article.title_key)
         row["guid"] = row["guid"] or article.guid
+        row["language"] = article.language or row.get("language")
         self.by_url[url] = row
         if row["guid"]:
             self.by_guid[row["guid"]] = row
@@ -102,6 +115,7 @@ class BatchPlan:
                 article.word_count,
                 self.stamp,
                 article.guid,
+                article.language,
                 row["id"],
             )
         )
@@ -115,7 +129,12 @@ class BatchPlan:
         article_id = self.next_id
         self.next_id += 1
         self.inserted.add(article_id)
-        fresh = {"id": article_id, "story_id": None, "guid": article.guid}
+        fresh = {
+            "id": article_id,
+            "story_id": None,
+            "guid": article.guid,
+            "language": article.language,
+        }
         self.by_url[article.url] = fresh
         if article.guid:
             self.by_guid[article.guid] = fresh
@@ -137,6 +156,7 @@ class BatchPlan:
                 int(article.date_known),
                 self.stamp,
                 self.stamp,
+                article.language,
             )
         )
         self.links.extend((article_id, c) for c in dict.fromkeys(self.categories))
