@@ -214,6 +214,28 @@ async def test_languages_per_category_count_active_unpaused_readers(store: Store
     assert await store.summary_languages() == {"ai-frontier": frozenset({"en"})}
 
 
+async def test_languages_do_not_depend_on_the_common_language(store: Store) -> None:
+    # Most readers read Vietnamese; English only in one category, and a reader of a
+    # third language among the oldest: every pair is found whichever is most common.
+    for category in CATEGORIES:
+        await store.upsert_category(category)
+    await reader(store, "old", "fr", "markets")
+    await reader(store, "en", "en", "ai-frontier")
+    for n in range(5):
+        await reader(store, f"vi{n}", "vi", "climate", "markets")
+    assert await store.summary_languages() == {
+        "ai-frontier": frozenset({"en"}),
+        "climate": frozenset({"vi"}),
+        "markets": frozenset({"fr", "vi"}),
+    }
+
+
+async def test_no_readers_no_languages(store: Store) -> None:
+    for category in CATEGORIES:
+        await store.upsert_category(category)
+    assert await store.summary_languages() == {}
+
+
 async def test_usage_counters_add_up_per_day(store: Store) -> None:
     assert await store.llm_usage(DAY) == {}
     await store.add_llm_usage(DAY, {"calls": 2, "prompt_tokens": 300, "cache_hits": 0})
