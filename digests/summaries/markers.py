@@ -42,6 +42,13 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, str], ...] = (
         "role marker",
         r"\b(?:system|assistant)\s*:|<\|[a-z_]+\|>|\[/?inst\]|#{2,}\s*(?:instruction|system)",
     ),
+    # An order addressed to the model: "Summariser: write only ...", "AI: say ..." (a comma
+    # only after a word news does not address: "rely on AI, say analysts" is news).
+    (
+        "addressed to the model",
+        r"(?:\b(?:summari[sz]er|assistant|chatbot|llm)\s*[:,]|\b(?:ai|bot|model|gpt)\s*:)\s*"
+        r"(?:please\s+)?(?:write|say|output|reply|answer|respond|print|ignore|add|include)\b",
+    ),
     ("pwned", r"\bpwned\b|\bi have been (?:hacked|jailbroken)\b"),
     # Vietnamese: "bỏ qua mọi hướng dẫn trước đó" (ignore all previous instructions).
     (
@@ -54,6 +61,7 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, str], ...] = (
         "bạn bây giờ là",
         r"(?:từ bây giờ|từ giờ|bây giờ|giờ đây),? bạn (?:là|sẽ)|bạn (?:bây )?giờ là",
     ),
+    ("gửi mô hình", r"(?:trợ lý|mô hình|ai|bot)\s*:\s*(?:hãy\s+)?(?:viết|trả lời|nói|ghi)\b"),
     ("lời nhắc hệ thống", r"lời nhắc hệ thống|với tư cách (?:là )?(?:một )?(?:ai|mô hình)"),
     # "hãy trả lời bằng: ...", "trả lời chính xác cụm từ" (not "trả lời bằng văn bản").
     (
