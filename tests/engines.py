@@ -11,4 +11,5 @@ BOTH_ENGINES = (
     "tests/digests/test_push_entries",
     "tests/bot/api/test_breaking",
     "tests/e2e/",
+    "tests/digests/ingest/test_language_stored",
 )
