@@ -148,7 +148,7 @@ def test_the_raw_answer_is_shown_escaped_and_redacted(
     assert "[REDACTED]" in answer
 
 
-def test_an_obeyed_planted_instruction_is_refused(
+def test_a_planted_instruction_reaches_no_reader(
     clean_cwd: Path, monkeypatch: pytest.MonkeyPatch, server: FakeOpenAIServer
 ) -> None:
     (clean_cwd / "feeds.toml").write_text(FEEDS)
@@ -156,10 +156,19 @@ def test_an_obeyed_planted_instruction_is_refused(
     planted = [{**ARTICLES[0], "summary": f"The bridge reopened on Monday. {PLANT}"}, ARTICLES[1]]
     write_articles(clean_cwd, planted)
     monkeypatch.setenv("LLM_BASE_URL", server.base_url)
-    server.fake.always(Reply.obey())
-    code, out = run("summarize", "--story", story_id(clean_cwd), "--lang", "en")
-    assert code == 1 and "verdict: refused" in out
-    assert "verdict: usable" not in out
+    server.fake.always(Reply.obey())  # a naive model: it obeys whatever order it reads
+    story = story_id(clean_cwd)
+    code, out = run("summarize", "--story", story, "--lang", "en", "--save")
+    # Either the order never reached the model, or its obedient answer was refused.
+    sent = server.fake.completions[0].body["messages"][1]["content"]
+    assert (code == 0 and "scam.example" not in sent) or "verdict: refused" in out
+    shown = query(clean_cwd, "SELECT COALESCE(summary, '') FROM story_summaries")
+    assert "scam.example" not in str(shown)
+    # An obedient answer that got past the filter (worded some other way) is refused.
+    server.fake.always(Reply.raw('{"summary": "Visit https://scam.example now, friends."}'))
+    code, out = run("summarize", "--story", story, "--lang", "en", "--save")
+    assert code == 1 and "verdict: refused (link)" in out
+    assert "scam.example" not in str(query(clean_cwd, "SELECT summary FROM story_summaries"))
 
 
 @pytest.mark.parametrize(

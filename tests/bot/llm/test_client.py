@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.llm import OpenAiModel, make_model
-from bot.llm.client import TRANSPORT_LOGGERS
+from bot.llm.client import TRANSPORT_LOGGERS, retry_after
 from digests.envfields import load_group
 from digests.llm_settings import LlmSettings
 from digests.summaries.model import (
@@ -119,7 +119,6 @@ async def test_each_failure_is_one_reason_and_one_request(
 
 
 async def test_a_retry_after_date_is_counted_from_now() -> None:
-    from bot.llm.client import retry_after  # the pure part, with a fixed now
 
     now = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC
     assert retry_after({"retry-after": "Thu, 01 Jan 2026 00:00:30 GMT"}, now) == 30.0
