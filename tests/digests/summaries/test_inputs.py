@@ -18,6 +18,7 @@ from digests.summaries.inputs import (
     MAX_SOURCE,
     MAX_SUMMARY,
     MAX_TITLE,
+    REMOVED_CATEGORIES,
     cap,
     clean,
     input_hash,
@@ -225,11 +226,14 @@ def test_news_sentences_are_kept(sentence: str) -> None:
     assert built.articles[0][2] == sentence and built.dropped == ()
 
 
-def test_every_pattern_is_exercised() -> None:
-    for name, pattern in INSTRUCTION_PATTERNS:
+def test_every_pattern_is_exercised_and_its_needles_hold() -> None:
+    for name, needles, pattern in INSTRUCTION_PATTERNS:
         compiled = re.compile(pattern)
-        hits = [s for s in PLANTED if compiled.search(unicodedata.normalize("NFKC", s).casefold())]
+        folded = [unicodedata.normalize("NFKC", s).casefold() for s in PLANTED]
+        hits = [s for s in folded if compiled.search(s)]
         assert hits, f"no planted sentence tests {name!r}"
+        for hit in hits:
+            assert any(needle in hit for needle in needles), (name, hit)
 
 
 def test_an_instruction_hidden_by_format_characters_is_still_dropped() -> None:
@@ -263,3 +267,22 @@ def test_any_text_makes_a_capped_utf8_input(texts: list[tuple[str, str, str]]) -
     for field in (part for triple in built.articles for part in triple):
         assert field == field.strip() and "  " not in field
         assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in field)
+
+
+def test_the_removed_class_is_every_control_format_and_surrogate_character() -> None:
+    planes = (*range(0x20000), *range(0xE0000, 0xE1000))
+    expected = {
+        code
+        for code in planes
+        if unicodedata.category(chr(code)) in REMOVED_CATEGORIES and not chr(code).isspace()
+    }
+    text = "".join(map(chr, planes))
+    kept = {ord(ch) for ch in inputs._REMOVED.sub("", text)}
+    assert set(planes) - kept == expected
+
+
+def test_a_story_whose_text_changed_is_cleaned_again() -> None:
+    before = input_of(article(1, summary="Apple unveiled a phone."))
+    after = input_of(article(1, summary="Apple unveiled a phone for $999."))
+    assert before.articles != after.articles and before.input_hash != after.input_hash
+    assert input_of(article(1, summary="Apple unveiled a phone.")) == before
