@@ -33,11 +33,25 @@ _UNSAFE = re.compile(
 SUMMARY_MAX = 600
 
 
+def _is_clean(text: str) -> bool:
+    """True when clean_text has nothing to change: the usual case, checked in C. Every
+    character _UNSAFE matches is unprintable (a test checks it), and so are line breaks
+    and tabs; only single spaces between words pass."""
+    return (
+        text.isprintable()
+        and "  " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+    )
+
+
 def clean_text(text: str | None, limit: int) -> str:
     """Model text on one line, without invisible or unencodable characters, at most
     ``limit`` characters (cut with "…")."""
     if not text:
         return ""
+    if len(text) <= limit and _is_clean(text):
+        return text
     text = " ".join(_UNSAFE.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -65,6 +79,17 @@ def _by_story(language: str, glosses: Mapping[tuple[int, str], Gloss]) -> dict[i
     return found
 
 
+def _with_gloss(story: Story, gloss: Gloss) -> Story:
+    """A copy of ``story`` carrying ``gloss``. What ``dataclasses.replace`` does, without
+    running ``__init__`` again: a dispatch copies thousands of stories per language, and
+    the copy keeps the original's cached rank, sources and picture, which do not depend
+    on the gloss."""
+    copy = object.__new__(Story)
+    copy.__dict__.update(story.__dict__)
+    object.__setattr__(copy, "gloss", gloss)
+    return copy
+
+
 class _Glosser:
     """Copies each story that has a gloss once, and hands out that same copy wherever
     the story appears (it is in the tuple of each of its categories)."""
@@ -80,7 +105,7 @@ class _Glosser:
         hit = self._copies.get(id(story))
         if hit is not None and hit[0] is story:
             return hit[1]
-        copy = replace(story, gloss=gloss)
+        copy = _with_gloss(story, gloss)
         self._copies[id(story)] = (story, copy)  # the original is kept: its id stays its own
         return copy
 

@@ -4,12 +4,14 @@ it is; the model's text is cleaned on the way."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from digests.assemble import Pool, build_pool, plan_digest
 from digests.models import Gloss
 from digests.settings import DigestLimits
-from digests.summaries.gloss import clean_gloss, clean_text, gloss_plan, gloss_pool
+from digests.summaries.gloss import _UNSAFE, clean_gloss, clean_text, gloss_plan, gloss_pool
 from tests.conftest import CATEGORIES, NOW, ArticleFactory, make_subscriber
 
 LIMITS = DigestLimits()
@@ -126,3 +128,34 @@ def test_cleaning_bounds_length_and_keeps_a_clean_gloss_as_it_is() -> None:
     assert long.title is not None and len(long.title) <= 300
     untitled = clean_gloss(Gloss(1, "vi", "Tóm tắt.", title="\u202e\x00"))
     assert untitled is not None and untitled.title is None
+
+
+def unsafe_characters() -> list[str]:
+    """Every character of _UNSAFE's one character class, its ranges walked."""
+    body, found, index = _UNSAFE.pattern[1:-1], [], 0
+    while index < len(body):
+        if index + 2 < len(body) and body[index + 1] == "-":
+            found += [chr(c) for c in range(ord(body[index]), ord(body[index + 2]) + 1)]
+            index += 3
+        else:
+            found.append(body[index])
+            index += 1
+    return found
+
+
+def test_the_quick_check_lets_no_unsafe_character_through() -> None:
+    # clean_text keeps text that passes str.isprintable() as it is, unread by _UNSAFE.
+    characters = unsafe_characters()
+    assert "\u202e" in characters and "\ud800" in characters and len(characters) > 300
+    assert [hex(ord(c)) for c in characters if c.isprintable()] == []
+    for text in ("a\tb", "a\u00a0b", "a  b", " a", "a "):
+        assert clean_text(text, 300) == " ".join(text.split())
+
+
+def test_a_glossed_copy_equals_what_dataclasses_replace_makes(pool: Pool) -> None:
+    story = pool.by_category["ai-frontier"][0]
+    assert story.rank and story.sources  # cached on the original
+    (copy, _) = stories_with_id(gloss_pool(pool, "vi", vi(1)), 1)
+    assert copy == replace(story, gloss=copy.gloss)  # type: ignore[attr-defined]
+    assert copy.rank == story.rank and copy.sources == story.sources  # type: ignore[attr-defined]
+    assert story.gloss is None and copy != story
