@@ -215,13 +215,17 @@ _LINK = re.compile(
     re.IGNORECASE,
 )
 _MENTION = re.compile(
-    r"@(?:everyone|here)\b|<[@#][!&]?\d+>|<@|(?<![\w.])@[a-z0-9_]{2,32}\b", re.IGNORECASE
+    r"@(?:everyone|here)\b|<[@#][!&]?\d+>|<@|(?<![\w.])@[a-z0-9_]{2,32}\b"
+    # A Telegram bot command ("/start") is a tap away from being sent.
+    r"|(?<![\w/<])/[a-z][a-z0-9_]{0,31}(?:@\w+)?(?![\w/])",
+    re.IGNORECASE,
 )
 _MARKUP = re.compile(
     r"`|\*\*|__|~~|\|\|"  # code, bold, underline, strike, spoiler
     r"|(?<![\w*])\*(?=\S)[^*\n]*?\S\*(?![\w*])|(?<!\w)_(?=\S)[^_\n]*?\S_(?!\w)"  # italic
     r"|\[[^\]\n]*\]\("  # [text](url)
     r"|</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?>|<!--|&(?:#\d+|#x[0-9a-f]+|[a-z]+);"  # HTML
+    r"|<[^<>\s]*:[^<>\s]*>"  # Discord's <t:1>, <:emoji:1>, <https://...>
     r"|(?:^|\n)\s*(?:#{1,6}|>|-#)\s"  # heading, quote, Discord subtext
     r"|(?<![\w&#])#[^\W\d_]\w*",  # hashtag (a link in Telegram)
     re.IGNORECASE,
@@ -295,7 +299,7 @@ _CHECKS: tuple[tuple[str, Callable[[_Answer], bool]], ...] = (
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
 def check_output(text: str, summary_input: SummaryInput) -> Checked:
