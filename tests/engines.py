@@ -12,4 +12,6 @@ BOTH_ENGINES = (
     "tests/bot/api/test_breaking",
     "tests/e2e/",
     "tests/digests/ingest/test_language_stored",
+    "tests/digests/test_stats_model",
+    "tests/bot/api/test_stats_model",
 )
