@@ -1,7 +1,8 @@
 """GET /healthz (is the database still the one opened, and answering; is the delivery
 worker running), /metrics (Prometheus) and /api/stats: read-only views of the store,
-sign-ups through subscribe links, the processes sharing the database and the crowds of
-readers ahead among them."""
+sign-ups through subscribe links, the processes sharing the database, the crowds of
+readers ahead among them, and the model's day (calls, tokens, cache hits, fallbacks,
+budget left)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from bot.api.deps import deps
 from bot.supervise import Liveness
 from digests.links import SignupCount
-from digests.stats import crowds_ahead, processes_of
+from digests.stats import ModelDay, crowds_ahead, model_day_of, processes_of
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,12 @@ class _Snapshot:
         counts: Mapping[str, int],
         outbox: Mapping[str, Mapping[str, int]],
         signups: Sequence[SignupCount] = (),
+        model: ModelDay | None = None,
     ) -> None:
         self.counts = counts
         self.outbox = outbox
         self.signups = signups
+        self.model = model
 
     def collect(self) -> Iterator[Metric]:
         counts = self.counts
@@ -71,6 +74,43 @@ class _Snapshot:
         for row in self.signups:
             signups.add_metric([row.link, row.source], row.count)
         yield signups
+        if self.model is not None and self.model.shown:
+            yield from _model_metrics(self.model)
+
+
+def _model_metrics(day: ModelDay) -> Iterator[Metric]:
+    """The model's counters of today (UTC): they start again from 0 each day, which
+    rate() and increase() read as a counter reset. Reason labels are cleaned by
+    ``digests.stats.reason_label`` (the store's text, never trusted as a label)."""
+    yield CounterMetricFamily(
+        "digestbot_llm_calls", "Model calls made today (UTC)", value=day.calls
+    )
+    tokens = CounterMetricFamily(
+        "digestbot_llm_tokens",
+        "Tokens the model's API reported today (UTC), by kind",
+        labels=["kind"],
+    )
+    tokens.add_metric(["prompt"], day.prompt_tokens)
+    tokens.add_metric(["completion"], day.completion_tokens)
+    yield tokens
+    yield CounterMetricFamily(
+        "digestbot_llm_cache_hits",
+        "Stories shown with a stored model summary today (UTC)",
+        value=day.cache_hits,
+    )
+    fallbacks = CounterMetricFamily(
+        "digestbot_llm_fallbacks",
+        "Stories shown with the sources' own summary instead of the model's today (UTC), by reason",
+        labels=["reason"],
+    )
+    for reason, count in day.fallbacks:
+        fallbacks.add_metric([reason], count)
+    yield fallbacks
+    yield GaugeMetricFamily(
+        "digestbot_llm_budget_remaining_tokens",
+        "Tokens left of today's budget (LLM_DAILY_TOKEN_BUDGET)",
+        value=day.budget_left,
+    )
 
 
 # The address a refused connection names, as Python's socket errors show it
@@ -105,10 +145,17 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    store = deps(request).store
+    found = deps(request)
+    store = found.store
+    model = await model_day_of(store, found.settings, now=found.clock.now())
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
-        _Snapshot(await store.counts(), await store.outbox_counts(), await store.signup_totals())
+        _Snapshot(
+            await store.counts(),
+            await store.outbox_counts(),
+            await store.signup_totals(),
+            model,
+        )
     )
     return web.Response(
         body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
@@ -134,5 +181,7 @@ async def stats(request: web.Request) -> web.Response:
             "processes": [p.as_json() for p in processes],
             # Crowds of the next hours: dispatched early, or expected after their minute.
             "forecast": crowds.as_json(),
+            # The model's day (UTC): calls, tokens, cache hits, fallbacks, budget left.
+            "summaries": (await model_day_of(store, found.settings, now=now)).as_json(),
         }
     )

@@ -126,9 +126,45 @@ _CROWD = {
     },
 }
 
+_SUMMARIES = {
+    "type": "object",
+    "required": [
+        "enabled",
+        "day",
+        "calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "tokens",
+        "cache_hits",
+        "fallbacks",
+        "budget",
+        "budget_left",
+    ],
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "day": {"type": "string", "format": "date"},
+        "calls": {"type": "integer", "minimum": 0},
+        "prompt_tokens": {"type": "integer", "minimum": 0},
+        "completion_tokens": {"type": "integer", "minimum": 0},
+        "tokens": {"type": "integer", "minimum": 0},
+        "cache_hits": {"type": "integer", "minimum": 0},
+        "fallbacks": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "budget": {"type": "integer", "minimum": 0},
+        "budget_left": {"type": "integer", "minimum": 0},
+    },
+}
+
 _STATS = {
     "type": "object",
-    "required": ["counts", "outbox", "last_dispatch_at", "signups", "processes", "forecast"],
+    "required": [
+        "counts",
+        "outbox",
+        "last_dispatch_at",
+        "signups",
+        "processes",
+        "forecast",
+        "summaries",
+    ],
     "properties": {
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "outbox": {"type": "object"},
@@ -162,6 +198,8 @@ _STATS = {
                 "crowds": {"type": "array", "maxItems": CROWDS_SHOWN, "items": _CROWD},
             },
         },
+        # the model's day (UTC): calls, tokens, cache hits, fallbacks by reason, budget left
+        "summaries": _SUMMARIES,
     },
 }
 
@@ -199,7 +237,9 @@ OPENAPI: dict[str, Any] = {
         },
         "/metrics": {
             "get": {
-                "summary": "Prometheus metrics (text exposition format)",
+                "summary": "Prometheus metrics (text exposition format); with a model "
+                "configured, today's (UTC) digestbot_llm_* calls, tokens, cache hits, "
+                "fallbacks by reason and budget left",
                 "security": [],
                 "responses": {
                     "200": {

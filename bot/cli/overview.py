@@ -9,7 +9,14 @@ from typing import TextIO
 
 from bot.wiring import App
 from digests.links import SignupCount
-from digests.stats import Forecast, ProcessView, crowds_ahead, processes_of
+from digests.stats import (
+    Forecast,
+    ModelDay,
+    ProcessView,
+    crowds_ahead,
+    model_day_of,
+    processes_of,
+)
 from digests.terminal import printable
 from digests.timeutil import format_duration
 
@@ -32,6 +39,7 @@ async def cmd_stats(args: argparse.Namespace, app: App, out: TextIO) -> int:
             f"{row.get('cancelled', 0):>10} {inactive.get(platform, 0):>9}\n"
         )
     write_signups(out, await app.store.signup_counts())
+    write_model(out, await model_day_of(app.store, app.settings, now=app.clock.now()))
     last = await app.store.get_meta("last_dispatch_at")
     upcoming = await app.store.next_due_at()
     out.write(f"\nlast dispatch  {last or 'never'}\n")
@@ -106,6 +114,23 @@ def write_signups(out: TextIO, counts: Sequence[SignupCount]) -> None:
             f"{'':<12} {printable(count.link):<{width}}  "
             f"{printable(count.source) or '-':<16} {count.count:>5}\n"
         )
+
+
+def write_model(out: TextIO, day: ModelDay) -> None:
+    """The model's day so far (UTC): calls, tokens, cache hits, fallbacks by reason and
+    the budget left; nothing when no model is configured and none was counted."""
+    if not day.shown:
+        return
+    state = "" if day.enabled else ", model off (LLM_BASE_URL unset)"
+    fallbacks = ", ".join(f"{printable(r)} {n:,}" for r, n in day.fallbacks) or "none"
+    out.write(
+        f"\nmodel        {day.day.isoformat()} (UTC){state}\n"
+        f"{'':<12} calls {day.calls:,}, tokens {day.tokens:,} (prompt "
+        f"{day.prompt_tokens:,}, completion {day.completion_tokens:,}), "
+        f"cache hits {day.cache_hits:,}\n"
+        f"{'':<12} budget left {day.budget_left:,} of {day.budget:,} tokens\n"
+        f"{'':<12} fallbacks {fallbacks}\n"
+    )
 
 
 def _rounded(silence: timedelta) -> timedelta:

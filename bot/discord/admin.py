@@ -32,4 +32,6 @@ def add_admin_commands(group: app_commands.Group) -> None:
     @group.command(name="stats", description=_("the bot's figures (bot admins)"))
     @bot_admin()
     async def stats(interaction: discord.Interaction) -> None:
-        await reply(interaction, "\n".join(await stats_lines(ctx_of(interaction).store)))
+        ctx = ctx_of(interaction)
+        lines = await stats_lines(ctx.store, ctx.settings, now=ctx.clock.now())
+        await reply(interaction, "\n".join(lines))

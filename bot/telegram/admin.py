@@ -43,7 +43,8 @@ async def stats(update: Update, context: DigestContext) -> None:
         await audit_refused(ctx, update, "stats", "command sent by a non-admin")
         await reply(ctx, update, t(language_of(ctx, update, None), FOR_ADMINS))
         return
-    await reply(ctx, update, "\n".join(await stats_lines(ctx.store)))
+    lines = await stats_lines(ctx.store, ctx.settings, now=ctx.clock.now())
+    await reply(ctx, update, "\n".join(lines))
 
 
 async def breaking_command(update: Update, context: DigestContext) -> None:
