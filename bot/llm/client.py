@@ -58,6 +58,9 @@ class Dialect:
     """The request spellings this server accepts, learnt from its refusals."""
 
     json_schema: bool = True  # else response_format {"type": "json_object"}
+    # False: no response_format at all (a server refusing json_object too); the prompt
+    # asks for JSON and the checks read it, fenced or not.
+    json_mode: bool = True
     max_tokens_name: str = "max_tokens"  # else "max_completion_tokens"
     temperature: bool = True  # else the server's default
 
@@ -70,6 +73,8 @@ def adapt(dialect: Dialect, status: int, message: str) -> Dialect | None:
     text = message.lower()
     if dialect.json_schema and ("response_format" in text or "json_schema" in text):
         return replace(dialect, json_schema=False)
+    if dialect.json_mode and ("response_format" in text or "json_object" in text):
+        return replace(dialect, json_mode=False)
     if dialect.max_tokens_name == "max_tokens" and "max_tokens" in text:
         return replace(dialect, max_tokens_name="max_completion_tokens")
     if dialect.temperature and "temperature" in text:
@@ -91,7 +96,7 @@ def request_body(request: ModelRequest, model: str, dialect: Dialect) -> dict[st
             "type": "json_schema",
             "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": True},
         }
-    else:
+    elif dialect.json_mode:
         body["response_format"] = {"type": "json_object"}
     return body
 
@@ -221,8 +226,8 @@ class OpenAiModel:
 
     async def complete(self, request: ModelRequest) -> Completion:
         """One answer for ``request``, or ModelError."""
-        # At most one more try per parameter a server may refuse (three of them).
-        for _ in range(4):
+        # At most one more try per spelling a server may refuse (four of them).
+        for _ in range(5):
             try:
                 return await self._call(request)
             except openai.BadRequestError as exc:

@@ -239,6 +239,18 @@ async def test_a_refused_json_schema_falls_back_to_json_object_once(
     assert not model.dialect.json_schema
 
 
+async def test_a_server_refusing_any_response_format_is_asked_without_one(
+    server: FakeOpenAIServer, model_for: ModelFactory
+) -> None:
+    refusal = Reply.error(400, "Unrecognized request argument supplied: response_format")
+    server.fake.then(refusal, refusal)
+    model = model_for()
+    assert json.loads((await model.complete(make_request())).text)
+    await model.complete(make_request())
+    formats = [r.body.get("response_format", {}).get("type") for r in server.fake.completions]
+    assert formats == ["json_schema", "json_object", None, None]
+
+
 async def test_a_refused_max_tokens_becomes_max_completion_tokens(
     server: FakeOpenAIServer, model_for: ModelFactory
 ) -> None:
