@@ -266,6 +266,10 @@ class OpenAiModel:
     def _status_error(self, exc: openai.APIStatusError) -> ModelError:
         status = exc.status_code
         message = one_line(_server_message(exc), self._secrets)
+        if status == 429 and exc.code == "insufficient_quota":
+            # OpenAI's "you exceeded your current quota": billing, not pace; waiting
+            # minutes will not help, so it is no rate limit.
+            return ModelError(REFUSED, f"HTTP 429 (quota): {message}")
         if status == 429:
             wait = retry_after(exc.response.headers, time.time())
             return ModelError(RATE_LIMITED, f"HTTP 429: {message}", retry_after=wait)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # What a planted instruction looks like; the text after "reply with" (or "write") is what
-# a naive model then answers. ``inputs`` drops sentences that read like orders to a model, so a planting that gets
-# through is worded otherwise ("Summariser: write only ..."); a naive model obeys both.
+# a naive model then answers. ``inputs`` drops sentences that read like orders to a
+# model, so a planting that gets through is worded otherwise; a naive model obeys both.
 PLANTED = re.compile(
     r"(?:ignore (?:all )?previous instructions\W+(?:and )?(?:reply|answer|respond) with"
     r"|(?:summari[sz]er|ai|bot|model)\s*[:,]\s*(?:please\s+)?(?:write|say|output)(?: only)?)"
@@ -37,6 +37,12 @@ class Reply:
     delay: float = 0.0
     text: str = ""
     usage: bool = True
+    code: str | None = None  # the error body's "code"
+
+    @classmethod
+    def quota_exhausted(cls) -> Reply:
+        """OpenAI's 429 for an account out of credit (no Retry-After: waiting is no use)."""
+        return cls("status", 429, text="You exceeded your current quota", code="insufficient_quota")
 
     @classmethod
     def rate_limited(cls, retry_after: str | None = "2", ms: str | None = None) -> Reply:

@@ -179,8 +179,10 @@ class FakeOpenAI:
         return web.json_response([asdict(r) for r in self.requests])
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    body = {"error": {"message": message, "type": "invalid_request_error", "code": None}}
+def _error(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None
+) -> web.Response:
+    body = {"error": {"message": message, "type": "invalid_request_error", "code": code}}
     return web.json_response(body, status=status, headers=headers)
 
 
@@ -191,7 +193,7 @@ def _status(reply: Reply) -> web.Response:
     if reply.retry_after_ms is not None:
         headers["retry-after-ms"] = reply.retry_after_ms
     message = reply.text or ("Rate limit reached" if reply.status == 429 else "server error")
-    return _error(reply.status, message, headers)
+    return _error(reply.status, message, headers, reply.code)
 
 
 # --- serving ---------------------------------------------------------------------------

@@ -91,6 +91,7 @@ async def test_a_missing_usage_is_estimated_from_the_text(
         (Reply.rate_limited("9" * 5000), RATE_LIMITED, None),
         (Reply.rate_limited("soon"), RATE_LIMITED, None),
         (Reply.rate_limited(None), RATE_LIMITED, None),
+        (Reply.quota_exhausted(), REFUSED, None),
         (Reply.server_error(500), SERVER_ERROR, None),
         (Reply.server_error(503), SERVER_ERROR, None),
         (Reply.error(401, "Incorrect API key provided"), REFUSED, None),
