@@ -5,15 +5,15 @@ article. Pure; a refused answer names its reason (counted as ``fallback:<reason>
 The checks run in the order of CHECK_REASONS and each is named by the reason it gives;
 ``reason`` is the first that failed, and ``checks`` lists them all (``digestbot
 summarize`` prints it). The title (asked for when translating) gets the checks that make
-sense for a title: not the sentence count, and for its language only the script test
-(a short title says too little for the detector).
+sense for a title: all but the sentence count.
 
 The language: ``detect_language`` must name the reader's language for the text without its
-capitalised words (names, which sway the detector: "Nguyễn Phú Trọng met the U.S.
+words that hold a capital (names, which sway the detector: "Nguyễn Phú Trọng met the U.S.
 president" reads as Vietnamese whole). When the detector is unsure (too short, or no
 language above its threshold), the text passes only if all its letters are of the
 language's script, and for Vietnamese if its lower-case words carry Vietnamese accents, for
-English if they carry no letter only Vietnamese uses.
+English if they carry no letter only Vietnamese uses (a text of names and numbers alone,
+such as the title "Apple iPhone 17", passes on its script).
 """
 
 from __future__ import annotations
@@ -180,6 +180,8 @@ def script_ok(text: str, language: str) -> bool:
 
 
 def _accents_ok(plain: str, language: str) -> bool:
+    if not any(ch.isalpha() for ch in plain):
+        return True  # names and numbers only ("Apple iPhone 17"): nothing to tell by
     if language == "vi":
         return any(ch.isalpha() and not ch.isascii() for ch in plain)
     if language == "en":
@@ -188,8 +190,9 @@ def _accents_ok(plain: str, language: str) -> bool:
 
 
 def without_names(text: str) -> str:
-    """``text`` without its capitalised words (names, and each sentence's first word)."""
-    return " ".join(w for w in text.split() if not w.lstrip("\"'“‘([«")[:1].isupper())
+    """``text`` without its words that hold a capital ("Nguyễn", "iPhone", "GPT-5"): names,
+    and each sentence's first word."""
+    return " ".join(word for word in text.split() if not any(ch.isupper() for ch in word))
 
 
 def language_ok(text: str, language: str) -> bool:
@@ -276,7 +279,7 @@ def _lengths_long(a: _Answer) -> bool:
 
 def _language(a: _Answer) -> bool:
     language = a.source.language
-    return language_ok(a.summary, language) and (a.title is None or script_ok(a.title, language))
+    return language_ok(a.summary, language) and (a.title is None or language_ok(a.title, language))
 
 
 def _injection(a: _Answer) -> bool:

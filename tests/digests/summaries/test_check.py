@@ -87,7 +87,7 @@ CASES = [
     # link
     (answer("Apple unveiled a new iPhone, see https://evil.example/x now."), "en", "en", "link"),
     (answer("Apple unveiled a new iPhone; details at bit.ly/x today."), "en", "en", "link"),
-    (answer(VI, title="Xem t.me/kenh"), "vi", "en", "link"),
+    (answer(VI, title="Xem thêm tại t.me/kenh"), "vi", "en", "link"),
     # mention
     (answer("Apple unveiled a new iPhone with a better camera @everyone."), "en", "en", "mention"),
     (answer("Apple unveiled a new iPhone, says <@&123> with a camera."), "en", "en", "mention"),
@@ -168,6 +168,26 @@ def test_a_vietnamese_answer_passes_for_vi_and_fails_for_en(text: str) -> None:
 def test_an_english_answer_passes_for_en_and_fails_for_vi(text: str) -> None:
     assert language_ok(text, "en")
     assert not language_ok(text, "vi")
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "ok"),
+    [
+        ("Apple ra mắt iPhone mới", "vi", True),
+        ("Bitcoin tăng vọt", "vi", True),
+        ("Elon Musk rời DOGE", "vi", True),
+        ("Apple iPhone 17", "vi", True),  # names only
+        ("Harbour bridge reopens", "vi", False),  # left untranslated
+        ("Storm hits northern Vietnam", "en", True),
+        ("U.S. Fed holds rates steady", "en", True),
+        ("Giá vàng lập đỉnh mới", "en", False),
+    ],
+)
+def test_the_titles_language(title: str, language: str, ok: bool) -> None:
+    source = "en" if language == "vi" else "vi"
+    summary = VI if language == "vi" else EN
+    expected = None if ok else "wrong_language"
+    assert reason(answer(summary, title=title), language, source) == expected
 
 
 @pytest.mark.parametrize(
