@@ -187,7 +187,12 @@ async def test_story_articles_are_the_story_s_articles(store: Store) -> None:
     )
     (story,) = [r[0] for r in await store._fetchall("SELECT id FROM stories")]
     (found,) = await store.story_articles(story)
-    assert (found.title, found.story_id, found.categories) == ("Floods", story, ("climate",))
+    assert (found.title, found.story_id, found.categories, found.language) == (
+        "Floods",
+        story,
+        ("climate",),
+        "en",
+    )
     assert await store.story_articles(story + 1) == []
 
 
