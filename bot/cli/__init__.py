@@ -12,6 +12,7 @@ a traceback: :mod:`bot.cli.errors` maps every error to an exit status in one pla
 - :mod:`bot.cli.content` — ``ingest``, ``import``, ``preview``;
 - :mod:`bot.cli.breaking` — ``breaking`` (start, status, cancel);
 - :mod:`bot.cli.overview` — ``stats``, ``audit``;
+- :mod:`bot.cli.summaries` — ``summarize`` (one story through the model, step by step);
 - :mod:`bot.cli.db` — ``db copy`` (from one database to another, either engine).
 """
 

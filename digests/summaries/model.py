@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from digests.errors import DigestbotError
+
 # Why a call failed, as counted in llm_usage ("fallback:<reason>") and shown in the stats.
 RATE_LIMITED = "rate_limited"  # 429 (Retry-After honoured)
 SERVER_ERROR = "server_error"  # 5xx
@@ -44,7 +46,7 @@ class Completion:
         return self.prompt_tokens + self.completion_tokens
 
 
-class ModelError(Exception):
+class ModelError(DigestbotError):
     """A call that brought no usable answer. ``reason`` is one of CALL_FAILURES;
     ``retry_after`` the seconds the server asked us to wait (Retry-After), if it said."""
 
