@@ -43,6 +43,11 @@ class AiohttpRequest(BaseRequest):
         # looked up once per scheme and host: aiohttp's own ``trust_env`` looks in a
         # thread for every request, which cost a thread hop per message.
         self._proxies: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
+        # Built once: the same few URLs and time-outs serve thousands of requests a second.
+        self._urls: dict[str, URL] = {}
+        self._timeout = aiohttp.ClientTimeout(
+            total=self._total, sock_read=self._read, connect=self._connect
+        )
 
     @property
     def read_timeout(self) -> float | None:
@@ -53,6 +58,9 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                timeout=self._timeout,
+                # The Bot API sets no cookies: none to look up and store per request.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
 
     async def shutdown(self) -> None:
@@ -72,17 +80,15 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             await self.initialize()
         assert self._session is not None
-        timeout = aiohttp.ClientTimeout(
-            total=self._total if read_timeout is BaseRequest.DEFAULT_NONE else None,
-            sock_read=_given(read_timeout, self._read),
-            connect=self._connect,
-        )
+        timeout = self._timeout
+        if read_timeout is not BaseRequest.DEFAULT_NONE:  # one request's own (getUpdates)
+            timeout = aiohttp.ClientTimeout(sock_read=read_timeout, connect=self._connect)
         data, headers = _body(request_data)
         proxy, proxy_auth = self._proxy_for(url)
         try:
             async with self._session.request(
                 method,
-                url,
+                self._url(url),
                 data=data,
                 headers=headers,
                 timeout=timeout,
@@ -97,6 +103,20 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_url_free_text(exc)) from None
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _url(self, url: str) -> URL | str:
+        """``url`` parsed once (aiohttp parses a string for every request); at most a few
+        hundred kept, though a bot asks for a handful."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            try:
+                parsed = URL(url)
+            except ValueError:
+                return url  # aiohttp's own error (InvalidURL) tells it
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            self._urls[url] = parsed
+        return parsed
 
     def _proxy_for(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         """The proxy the environment names for ``url``'s scheme and host (None: none)."""
@@ -117,11 +137,6 @@ def _url_free_text(exc: aiohttp.ClientResponseError | aiohttp.InvalidURL) -> str
     return f"aiohttp.{type(exc).__name__}: {exc.status}, {exc.message}"
 
 
-def _given(value: Any, default: float) -> float | None:
-    """A time-out passed for one request (None: wait as long as it takes), else ours."""
-    return default if value is BaseRequest.DEFAULT_NONE else value
-
-
 class JsonParameters(RequestData):
     """A request's parameters as plain JSON values (the Bot API's own names), for a caller
     that builds them itself rather than through python-telegram-bot's objects."""
@@ -139,6 +154,16 @@ class JsonParameters(RequestData):
         return {k: _json_text(v) for k, v in self._values.items()}
 
     @property
+    def json_payload(self) -> bytes:
+        """The parameters as one JSON object, as the Bot API takes them (what is posted:
+        a form quotes each byte of the text in Python, JSON encodes it in C). Each value
+        is the text the form carried (an object as JSON text), as python-telegram-bot's
+        own ``json_payload`` spells it: Telegram reads the two bodies alike."""
+        # Not ASCII-escaped: text that cannot be UTF-8 (a lone surrogate) fails here, as
+        # it failed the form's encoding, instead of reaching Telegram as an escape.
+        return json.dumps(self.json_parameters, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @property
     def multipart_data(self) -> dict[str, Any]:
         return {}
 
@@ -149,6 +174,7 @@ class JsonParameters(RequestData):
 _SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 _FORM = {i: chr(i) if i in _SAFE else "+" if i == 0x20 else f"%{i:02X}" for i in range(256)}
 _FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON_TYPE = {"Content-Type": "application/json"}
 
 
 def form_quote(text: str) -> str:
@@ -173,10 +199,13 @@ def _json_text(value: Any) -> str:
 
 
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
-    """What goes in the request, and its headers: the parameters as a urlencoded form (as
-    python-telegram-bot sends them), or a multipart form with the files to upload."""
+    """What goes in the request, and its headers: our own parameters as JSON, else the
+    parameters as a urlencoded form (as python-telegram-bot sends them), or a multipart
+    form with the files to upload."""
     if request_data is None:
         return None, None
+    if isinstance(request_data, JsonParameters):
+        return request_data.json_payload, _JSON_TYPE
     files = request_data.multipart_data
     if not files:
         return form_body(request_data.json_parameters), _FORM_TYPE
