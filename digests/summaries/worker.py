@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 
 from digests.assemble import Story
 from digests.compose import load_pool
+from digests.language import detector_loaded, load_detector
 from digests.models import SummaryRecord
 from digests.settings import Settings
 from digests.store import Store, StoreError
@@ -64,6 +65,7 @@ class SummaryReport:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None  # the store error that ended the pass
+    last_failure: str | None = None  # the last failed call's error, for the log line
 
     @property
     def tokens(self) -> int:
@@ -129,6 +131,10 @@ class Summarizer:
         stories = [story for stories in pool.by_category.values() for story in stories]
         if not stories:
             return []
+        if not detector_loaded():
+            # The inputs and the checks guess languages; the identifier takes seconds to
+            # load, which on the loop would hold up every dispatch tick of the process.
+            await asyncio.to_thread(load_detector)
         states = await self.store.summary_states(sorted({s.story_id for s in stories}))
         self.budget.start(now.date(), await self.store.llm_usage(now.date()))
         if self._waited_day != now.date():
@@ -220,6 +226,7 @@ class Summarizer:
         was_open = self.breaker.state == OPEN
         self.breaker.failed(now, reason, retry_after)
         report.refused[reason] += 1
+        report.last_failure = detail
         if self.breaker.state == OPEN and not was_open:
             log.warning(
                 "summaries: model calls paused until %s after %d failures in a row (last: %s)",
@@ -288,7 +295,7 @@ def _log_pass(report: SummaryReport) -> None:
         return  # a quiet pass (nothing to do, or everything waiting) logs nothing
     log.info(
         "summaries: %d planned, %d calls, %d ready, refused %s, %d waited for the budget, "
-        "%d for the breaker, %d tokens",
+        "%d for the breaker, %d tokens%s",
         report.planned,
         report.calls,
         report.ready,
@@ -296,4 +303,5 @@ def _log_pass(report: SummaryReport) -> None:
         report.skipped_budget,
         report.skipped_breaker,
         report.tokens,
+        f"; last failure: {report.last_failure}" if report.last_failure else "",
     )
