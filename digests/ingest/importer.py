@@ -32,7 +32,7 @@ from digests.ingest.normalise import (
     word_count,
 )
 from digests.ingest.stories import store_and_group
-from digests.language import detect_language
+from digests.language import article_language
 from digests.models import IngestCounts, NewArticle
 from digests.pictures import MAX_PICTURE_CHARS, picture_url
 from digests.safejson import JSONInputError, find_problem, loads
@@ -310,7 +310,7 @@ def validate_record(record: Any, *, categories: Iterable[str], now: datetime) ->
             image_url=image,
             word_count=word_count(text),
             title_key=title_key(title),
-            language=declared or detect_language(f"{title}\n{summary}"),
+            language=article_language([declared], f"{title}\n{summary}"),
         ),
     )
 

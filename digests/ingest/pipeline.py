@@ -85,6 +85,8 @@ async def poll_feeds(
     report = PollReport()
     created: list[StoredArticleRef] = []
     semaphore = asyncio.Semaphore(settings.fetch.concurrency)
+    # The language identifier loads (about a second, once) while the feeds are fetched.
+    loading = None if detector_loaded() or not todo else asyncio.to_thread(load_detector)
 
     async def one(feed: Feed) -> None:
         async with semaphore:
@@ -101,7 +103,10 @@ async def poll_feeds(
                 if progress is not None:
                     progress(feed)
 
-    await asyncio.gather(*(one(feed) for feed in todo))
+    # ``one`` never raises; a failed load is left to each feed's parse to meet and record.
+    await asyncio.gather(
+        *(one(feed) for feed in todo), *([loading] if loading else []), return_exceptions=True
+    )
     # Each feed's articles were grouped as they were stored; this picks up any article a
     # crash or an older version left without a story.
     report.stories_new += await group_orphans(store, now=now, window=settings.story_window)
