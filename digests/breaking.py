@@ -123,6 +123,7 @@ async def resolve_article(
             fetched_at=now,
             story_id=DRAFT_ID,
             author=new.author,
+            language=new.language,
             image_url=new.image_url,
             word_count=new.word_count,
         )
