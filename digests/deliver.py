@@ -373,6 +373,8 @@ class DeliveryWorker:
                 return
             try:
                 async with self._sending(entry.platform):
+                    if (held := self._pacer.release(entry.platform, self._monotonic())) > 0:
+                        await self._sleep(held)  # sends bunched by a stall: spread again
                     message_id = await sender.send(destination, message)
             except Exception as error:  # every failure is decided on, none escapes
                 if isinstance(error, RateLimited):

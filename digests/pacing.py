@@ -6,10 +6,18 @@ time its next token is free. ``Pacer.reserve`` finds the earliest instant at whi
 bucket a message needs (the platform's global one, the chat's, the group's) has a token,
 takes those tokens at that instant and returns how long to wait. Times are plain floats
 (seconds on a monotonic clock) passed in, so the arithmetic is tested without sleeping.
+
+A bucket books each send at its own instant, but a stalled event loop (a garbage
+collection, a long claim) sends the ones it held together, late, and then the next ones
+on time: the platform, counting what arrives within a second, sees more than the pace.
+``Pacer.release`` keeps the last second of a platform's outbox sends as they go out and
+holds a send back while that second is full.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -138,6 +146,8 @@ class Pacer:
     def __init__(self, policies: dict[str, Policy]) -> None:
         self._policies = policies
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        # Per platform, the instants of its last sends, as many as its pace allows a second.
+        self._sent: dict[str, deque[float]] = {}
 
     def _bucket(self, platform: str, limit: Limit) -> TokenBucket:
         key = (platform, limit.key)
@@ -196,6 +206,25 @@ class Pacer:
                 bucket.slow_down(now, retry_after=retry_after)
             else:
                 bucket.pause_until(now + retry_after)
+
+    def release(self, platform: str, now: float) -> float:
+        """The seconds a send booked with ``reserve`` still waits so that no second holds
+        more of the platform's sends than its pace (rounded up); the send is noted at
+        ``now`` plus that wait. Call it once per send, as it goes out."""
+        bucket = self._buckets.get((platform, "global"))
+        if bucket is None:
+            return 0.0
+        size = math.ceil(bucket.rate)
+        sent = self._sent.get(platform)
+        if sent is None:
+            sent = self._sent[platform] = deque()
+        while len(sent) > size:  # the pace was slowed since
+            sent.popleft()
+        at = now
+        if len(sent) == size:
+            at = max(now, sent.popleft() + 1.0)
+        sent.append(at)
+        return at - now
 
     def rate(self, platform: str) -> float | None:
         bucket = self._buckets.get((platform, "global"))
