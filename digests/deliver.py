@@ -318,13 +318,18 @@ class DeliveryWorker:
         or may no longer send for the entry's platform.
 
         The chat's own pace first, then the platform's: booked at once, a chat's next part
-        a second away would hold the global budget, and every other chat, until then."""
-        for wait_of in (self._own_wait, self._reserve):
-            wait = wait_of(entry.platform, chat_id, self._monotonic())
-            if wait > 0:
-                await self._sleep(wait)
-                if await self._let_go(entry):
-                    return False
+        a second away would hold the global budget, and every other chat, until then.
+        (Both in one look at the buckets when the chat is free, as it mostly is.)"""
+        wait, booked = self._pacer.book(entry.platform, chat_id, self._monotonic(), broadcast=True)
+        if not booked:
+            await self._sleep(wait)
+            if await self._let_go(entry):
+                return False
+            wait = self._reserve(entry.platform, chat_id, self._monotonic())
+        if wait > 0:
+            await self._sleep(wait)
+            if await self._let_go(entry):
+                return False
         return True
 
     def _sending(self, platform: str) -> asyncio.Semaphore:
@@ -334,9 +339,6 @@ class DeliveryWorker:
         return semaphore
 
     # An outbox send is a broadcast: Telegram's paid ones are not held to the free cap.
-    def _own_wait(self, platform: str, chat_id: str, now: float) -> float:
-        return self._pacer.own_wait(platform, chat_id, now, broadcast=True)
-
     def _reserve(self, platform: str, chat_id: str, now: float) -> float:
         return self._pacer.reserve(platform, chat_id, now, broadcast=True)
 

@@ -173,6 +173,23 @@ class Pacer:
             bucket.take(at)
         return at - now
 
+    def book(
+        self, platform: str, chat_id: str, now: float, *, broadcast: bool = False
+    ) -> tuple[float, bool]:
+        """``own_wait`` and, when that is 0, ``reserve`` at once, with the send's buckets
+        looked up once (a fan-out sends once to each of thousands of chats): the seconds to
+        wait, and whether the send is booked. Not booked: wait, then ``reserve``."""
+        limits = self._limits(platform, chat_id, broadcast)
+        buckets = [self._bucket(platform, limit) for limit in limits]
+        pairs = zip(buckets, limits, strict=True)
+        own = max((b.earliest(now) for b, lim in pairs if lim.key != "global"), default=now)
+        if own > now:
+            return own - now, False
+        at = max((b.earliest(now) for b in buckets), default=now)
+        for bucket in buckets:
+            bucket.take(at)
+        return at - now, True
+
     def own_wait(
         self, platform: str, chat_id: str, now: float, *, broadcast: bool = False
     ) -> float:

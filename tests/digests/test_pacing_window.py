@@ -70,3 +70,15 @@ def test_a_slowed_pace_holds_to_its_lower_count() -> None:
 def test_a_platform_without_a_pace_is_never_held() -> None:
     pacer = Pacer({})
     assert [pacer.release("console", 1.0) for _ in range(5000)] == [0.0] * 5000
+
+
+def test_book_is_own_wait_then_reserve_in_one_look() -> None:
+    booking = Pacer({"telegram": telegram_policy(30)})
+    stepwise = Pacer({"telegram": telegram_policy(30)})
+    for n, (chat, now) in enumerate([("7", 0.0), ("8", 0.0), ("7", 0.1), ("-5", 0.2)] * 3):
+        own = stepwise.own_wait("telegram", chat, now, broadcast=True)
+        wait, booked = booking.book("telegram", chat, now, broadcast=True)
+        if own > 0:  # the chat's own pace first, nothing taken meanwhile
+            assert (wait, booked) == (own, False), n
+            continue
+        assert (wait, booked) == (stepwise.reserve("telegram", chat, now, broadcast=True), True)
