@@ -1,6 +1,7 @@
 """Benchmark: fan out digests to distinct Telegram chats at the platform's limit.
 
 Usage: python -m bench.fanout [--digests N] [--rate 30] [--paid] [--no-profile] [--top 12]
+                              [--loop asyncio|uvloop]
 
 A fake Bot API server (tests/fakes/telegram_api.py) runs in its own process on 127.0.0.1,
 enforcing Telegram's caps (``--rate`` messages/s overall without ``--paid``; with it, 30/s
@@ -16,6 +17,8 @@ the cap (target ≥ 0.9×), the share of requests that drew a 429 (target ≤ 0.
 seconds per 1,000 messages of the bot's process and of the fake server's, lost and
 duplicated digests (target 0), and where the bot's time goes: a cProfile summary, top
 functions by own and by cumulative time (``--no-profile`` leaves it out, and its overhead).
+``--loop uvloop`` runs the bot's side on uvloop's event loop (if it is installed) instead
+of asyncio's own, to compare the two.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import pstats
 import resource
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,8 +187,29 @@ async def run(count: int, limits: DeliveryLimits, base: str, fake_pid: int, top:
         print(profile_summary(profile, top))
 
 
+def event_loop(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop asked for (None: asyncio's own); a missing uvloop ends the run."""
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop  # optional: only this comparison needs it
+    except ImportError:
+        print("bench.fanout: error: --loop uvloop needs uvloop installed", file=sys.stderr)
+        raise SystemExit(2) from None
+    print("event loop:        uvloop")
+    return uvloop.new_event_loop  # type: ignore[no-any-return]
+
+
 def main() -> None:
-    args = options(__doc__, digests=(int, None), rate=30.0, paid=False, no_profile=False, top=12)
+    args = options(
+        __doc__,
+        digests=(int, None),
+        rate=30.0,
+        paid=False,
+        no_profile=False,
+        top=12,
+        loop=["asyncio", "uvloop"],
+    )
     try:
         limits = DeliveryLimits(
             telegram_max_rate=args.rate, telegram_paid_broadcast=args.paid, concurrency=64
@@ -195,9 +220,11 @@ def main() -> None:
     count = args.digests or (20_000 if args.paid else 10_000)
     # With paid broadcasts the fake plays Telegram's own caps; without, the rate asked.
     free, paid = (TELEGRAM_FREE_CAP, TELEGRAM_PAID_CAP) if args.paid else (args.rate, args.rate)
+    loop_factory = event_loop(args.loop)
     process, base = start_fake_telegram(free, paid_rate=paid)
     try:
-        asyncio.run(run(count, limits, base, process.pid, 0 if args.no_profile else args.top))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(run(count, limits, base, process.pid, 0 if args.no_profile else args.top))
     finally:
         process.terminate()
         process.wait(5)
