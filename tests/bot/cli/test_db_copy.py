@@ -16,8 +16,8 @@ import pytest
 from bot.cli import main
 from digests import breaking
 from digests.dburl import PostgresUrl
-from digests.models import SummaryRecord
 from digests.deliver import DeliveryWorker
+from digests.models import SummaryRecord
 from digests.pacing import Pacer
 from digests.render import Renderer
 from digests.settings import DeliveryLimits
