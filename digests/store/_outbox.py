@@ -29,6 +29,7 @@ from digests.models import OutboxEntry
 from digests.outgoing import OutgoingMessage
 from digests.store._base import StoreBase, chunks, placeholders
 from digests.store._enqueue import OutboxItem, insert_entries, message_from_json
+from digests.store._outcomes import fetch_rows
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class OutboxStore(StoreBase):
             # Abandoned entries are few (at most the sends in flight of the dead), and
             # looked up through the (status, lease_until) index apart from the ready ones,
             # so the usual claim keeps its own plan.
-            async with db.execute(
+            rows = await fetch_rows(
+                db,
                 f"""SELECT {_CLAIMED} FROM outbox o
                     JOIN subscribers s ON s.id = o.subscriber_id
                     WHERE o.status = 'sending' AND o.platform IN ({platform_list})
@@ -101,10 +103,10 @@ class OutboxStore(StoreBase):
                                                  AND p.heartbeat_at >= ?)))
                     ORDER BY o.priority DESC, o.id LIMIT ?{self.dialect.skip_locked("o")}""",
                 (*platforms, stamp, holder, to_db(now - dead_after), limit),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
             if len(rows) < limit:
-                async with db.execute(
+                rows += await fetch_rows(
+                    db,
                     f"""SELECT {_CLAIMED} FROM outbox o
                         JOIN subscribers s ON s.id = o.subscriber_id
                         WHERE o.status IN ('queued', 'retrying') AND o.next_attempt_at <= ?
@@ -112,8 +114,7 @@ class OutboxStore(StoreBase):
                         ORDER BY o.priority DESC, o.due_at, o.id
                         LIMIT ?{self.dialect.skip_locked("o")}""",
                     (stamp, *platforms, limit - len(rows)),
-                ) as cursor:
-                    rows.extend(await cursor.fetchall())
+                )
             until = to_db(now + lease)
             await db.executemany(
                 "UPDATE outbox SET status = 'sending', claimed_by = ?, lease_until = ?, "
