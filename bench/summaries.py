@@ -1,26 +1,26 @@
 """Benchmark: a day of model summaries (calls, tokens) and the dispatch with them ready.
 
-Usage: python -m bench.summaries [--readers N] [--stories N] [--joined SHARE]
-                                 [--vietnamese SHARE] [--budget TOKENS] [--rounds N]
-                                 [--profile]
+Usage: python -m bench.summaries [--readers N] [--stories N] [--categories N]
+                                 [--joined SHARE] [--vietnamese SHARE] [--budget TOKENS]
+                                 [--rounds N] [--profile]
 
 ``--readers`` (default 100,000) readers, ``--vietnamese`` of them (default 0.4) reading
-Vietnamese and the others English, each subscribed to 1–3 of 5 categories, all due at
-23:30 UTC. ``--stories`` (default 300) English stories arrive over a simulated day (a fake
-clock, one batch an hour, imported as a CMS would); ``--joined`` of them (default 0.3)
-are reported by a second outlet one to four hours later, and a third of those by a third
-outlet later still (a source joins). After each batch the real ``Summarizer.run_once``
-runs against the real ``OpenAiModel`` (the official ``openai`` client) talking HTTP to
-the fake OpenAI-compatible server (``tests.fakes.openai_api``) on 127.0.0.1. Printed: the
-model calls the fake received against the bound "one per story and language, plus one
-per language each time a source joins", the tokens (the fake's count, characters/4) and
-the day's ``llm_usage`` counters.
+Vietnamese and the others English, each subscribed to 1–3 of ``--categories`` (default
+5), all due at 23:30 UTC. ``--stories`` (default 300) English stories arrive over a
+simulated day (a fake clock, one batch an hour, imported as a CMS would); ``--joined`` of
+them (default 0.3) are reported by a second outlet one to four hours later, and a third of
+those by a third outlet later still (a source joins). After each batch the real
+``Summarizer.run_once`` runs against the real ``OpenAiModel`` (the official ``openai``
+client) talking HTTP to the fake OpenAI-compatible server (``tests.fakes.openai_api``) on
+127.0.0.1. Printed: the model calls the fake received against the bound "one per story
+and language, plus one per language each time a source joins", the tokens (the fake's
+count, characters/4) and the day's ``llm_usage`` counters.
 
 Then the digests due at 23:30 are dispatched from copies of that database (SQLite), each
 in a fresh child process: with the model on (summaries ready, ``LLM_BASE_URL`` set) and
 off (today's path), interleaved off/on/on/off for ``--rounds 2``, best of each kept.
 Goal: with summaries within 10 % of without. ``--profile`` prints cProfile's top
-functions of one dispatch with summaries.
+functions of one more dispatch with summaries, and the summaries' own part of it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import io
 import multiprocessing
 import pstats
 import random
-import resource
 import sqlite3
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import add_categories, insert_subscribers, options, scratch
+from bench.dispatch import cpu_seconds
 from bot.llm.client import OpenAiModel
 from digests.dispatch import dispatch_due
 from digests.ingest.importer import import_records
@@ -54,7 +54,7 @@ from tests.fakes.openai_api import serving
 
 DAY = datetime(2026, 11, 27, tzinfo=UTC)  # the simulated day's midnight (UTC)
 DISPATCH = DAY + timedelta(hours=23, minutes=30)  # every reader's digest minute
-CATEGORIES = ["world", "business", "technology", "science", "sport"]
+NAMED = ["world", "business", "technology", "science", "sport"]
 STORY_WINDOW = timedelta(hours=48)
 INSERT_CHUNK = 50_000
 # Headline words in five slots of prime sizes: story i takes word i mod size in each, so
@@ -64,7 +64,7 @@ SUBJECTS = (
     "nurses drivers pilots miners bankers judges voters scientists officials lawmakers unions "
     "retailers airlines fishermen builders artists athletes coaches mayors ministers police "
     "firefighters tenants landlords exporters growers designers brewers bakers sailors "
-    "librarians economists"
+    "plumbers economists"
 ).split()[:41]
 VERBS = (
     "approve reject delay expand question support oppose review cancel announce welcome "
@@ -80,10 +80,10 @@ OBJECTS = (
 ).split()[:43]
 TOPICS = (
     "drought flooding protests inflation shortages heatwave strikes layoffs wildfires "
-    "earthquake landslide blackout recession elections scandal lawsuit audit boycott "
+    "earthquake landslide blackout recession fraud scandal lawsuit audit boycott "
     "epidemic famine hurricane typhoon snowstorm cyclone tsunami eruption outage deficit "
-    "backlash rumours delays complaints setbacks surplus demand tourism migration pollution "
-    "congestion erosion corruption shortfall smog"
+    "backlash rumours riots complaints setbacks surplus demand tourism migration pollution "
+    "congestion erosion corruption shortfall smog unrest sanctions vandalism gridlock"
 ).split()[:47]
 PLACES = (
     "Hanoi Lisbon Nairobi Oslo Lima Quito Dakar Perth Osaka Kyiv Tbilisi Porto Leeds Lyon "
@@ -128,14 +128,19 @@ def day_plan(stories: int, joined: float, rng: random.Random) -> dict[int, list[
     return plan
 
 
-def record(story: int, source: int, hour: int) -> dict[str, str]:
+def category_slugs(count: int) -> list[str]:
+    """``count`` category slugs: five named ones, then numbered topics."""
+    return [*NAMED, *(f"topic-{i:02d}" for i in range(len(NAMED), count))][:count]
+
+
+def record(story: int, source: int, hour: int, slugs: list[str]) -> dict[str, str]:
     title, summary = headline(story, source)
     published = DAY + timedelta(hours=hour) - timedelta(minutes=5 + source)
     return {
         "url": f"https://outlet{source}.example/{story}",
         "title": title,
         "summary": summary,
-        "category": CATEGORIES[story % len(CATEGORIES)],
+        "category": slugs[story % len(slugs)],
         "source": f"Outlet {source}",
         "published_at": published.isoformat(),
         "language": "en",
@@ -143,7 +148,7 @@ def record(story: int, source: int, hour: int) -> dict[str, str]:
 
 
 def reader_rows(
-    count: int, vietnamese: float, rng: random.Random
+    count: int, vietnamese: float, slugs: list[str], rng: random.Random
 ) -> tuple[list[dict[str, object]], list[tuple[int, str]]]:
     """Reader rows (all due at DISPATCH) and their 1–3 subscriptions each."""
     rows: list[dict[str, object]] = []
@@ -160,14 +165,15 @@ def reader_rows(
                 "next_digest_at": to_db(DISPATCH),
             }
         )
-        subscriptions.extend((i, c) for c in sorted(rng.sample(CATEGORIES, rng.randint(1, 3))))
+        subscriptions.extend((i, c) for c in sorted(rng.sample(slugs, rng.randint(1, 3))))
     return rows, subscriptions
 
 
-async def add_readers(store: Store, count: int, vietnamese: float) -> Counter[str]:
+async def add_readers(store: Store, args: Any) -> Counter[str]:
     """Store the readers; return how many read each language."""
-    rows, subscriptions = reader_rows(count, vietnamese, random.Random(14))
-    await add_categories(store, CATEGORIES)
+    slugs = category_slugs(args.categories)
+    rows, subscriptions = reader_rows(args.readers, args.vietnamese, slugs, random.Random(14))
+    await add_categories(store, slugs)
     for start in range(0, len(rows), INSERT_CHUNK):
         part = rows[start : start + INSERT_CHUNK]
         first, last = part[0]["id"], part[-1]["id"]
@@ -183,11 +189,23 @@ async def article_counts(store: Store) -> dict[int, int]:
     return {int(r["story_id"]): int(r["n"]) for r in rows}
 
 
+async def import_hour(
+    store: Store, hour: int, reports: list[tuple[int, int]], slugs: list[str]
+) -> int:
+    """Import one hour's reports; return how many joined a story stored before."""
+    before = await article_counts(store)
+    numbered = [(n, record(s, src, hour, slugs)) for n, (s, src) in enumerate(reports)]
+    now = DAY + timedelta(hours=hour)
+    await import_records(store, numbered, now=now, story_window=STORY_WINDOW)
+    after = await article_counts(store)
+    return sum(after[i] - n for i, n in before.items() if after.get(i, 0) > n)
+
+
 async def simulate_day(db: Path, args: Any, base_url: str) -> dict[str, Any]:
     """Import the day's batches hour by hour, running the summary worker after each;
     return what the figures need."""
     store = await Store.open(db)
-    languages = await add_readers(store, args.readers, args.vietnamese)
+    languages = await add_readers(store, args)
     llm = LlmSettings(base_url=base_url, model="fake-model", daily_token_budget=args.budget)
     summarizer = Summarizer(store, OpenAiModel(llm), Settings(database_path=db, llm=llm))
     plan = day_plan(args.stories, args.joined, random.Random(27))
@@ -195,23 +213,18 @@ async def simulate_day(db: Path, args: Any, base_url: str) -> dict[str, Any]:
     started = time.perf_counter()
     for hour, reports in plan.items():
         now = DAY + timedelta(hours=hour)
-        before = await article_counts(store)
-        numbered = [(n, record(s, src, hour)) for n, (s, src) in enumerate(reports)]
-        await import_records(store, numbered, now=now, story_window=STORY_WINDOW)
-        after = await article_counts(store)
-        joins += sum(after[i] - n for i, n in before.items() if after.get(i, 0) > n)
+        joins += await import_hour(store, hour, reports, category_slugs(args.categories))
         while True:  # a pass takes at most summarizer.limit jobs: run until none is left
             report = await summarizer.run_once(now)
             passes += 1
             if report.planned < summarizer.limit or report.error:
                 break
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started  # the day's imports and model calls
     await summarizer.model.close()
     counts = await article_counts(store)
     usage = await store.llm_usage(DAY.date())
-    pairs = (await store._fetchone("SELECT COUNT(*) FROM story_summaries WHERE status = 'ready'"))[
-        0
-    ]
+    ready = "SELECT COUNT(*) FROM story_summaries WHERE status = 'ready'"
+    pairs = (await store._fetchone(ready))[0]
     await store.close()
     return {
         "languages": languages,
@@ -223,11 +236,6 @@ async def simulate_day(db: Path, args: Any, base_url: str) -> dict[str, Any]:
         "ready": pairs,
         "seconds": elapsed,
     }
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def _dispatch(db: Path, with_model: bool, profile: bool) -> dict[str, Any]:
@@ -242,20 +250,17 @@ async def _dispatch(db: Path, with_model: bool, profile: bool) -> dict[str, Any]
     elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     usage = await store.llm_usage(DISPATCH.date())
     await store.close()
-    stats = ""
+    stats = io.StringIO()
     if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
-        stats = out.getvalue()
+        found = pstats.Stats(profiler, stream=stats)
+        found.sort_stats("tottime").print_stats(15)
+        found.sort_stats("cumulative").print_stats("gloss|pool_for")  # the summaries' share
     return {
         "seconds": elapsed,
         "cpu": cpu,
         "enqueued": report.enqueued,
-        "due": report.due,
-        "glossed": report.glossed,
-        "unglossed": report.unglossed,
         "usage": usage,
-        "profile": stats,
+        "profile": stats.getvalue(),
     }
 
 
@@ -278,11 +283,10 @@ def dispatch_in_child(db: Path, with_model: bool, profile: bool = False) -> dict
 
 def copy_database(source: Path, target: Path) -> Path:
     """A consistent copy of a SQLite database (its WAL included)."""
-    with (
-        contextlib.closing(sqlite3.connect(source)) as a,
-        contextlib.closing(sqlite3.connect(target)) as b,
-    ):
-        a.backup(b)
+    a, b = sqlite3.connect(source), sqlite3.connect(target)
+    a.backup(b)
+    for connection in (a, b):
+        connection.close()
     return target
 
 
@@ -311,7 +315,7 @@ def print_day(day: dict[str, Any], args: Any) -> None:
     tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
     shares = ", ".join(f"{lang} {n:,}" for lang, n in sorted(languages.items()))
     fallbacks = {k[9:]: v for k, v in sorted(usage.items()) if k.startswith("fallback:")}
-    print(f"readers:           {args.readers:,} ({shares}; 1–3 of {len(CATEGORIES)} categories)")
+    print(f"readers:           {args.readers:,} ({shares}; 1–3 of {args.categories} categories)")
     print(
         f"stories:           {day['stories']} in {day['articles']} articles over 24 hourly "
         f"batches (fake clock); languages: {n_languages}"
@@ -332,10 +336,7 @@ def print_day(day: dict[str, Any], args: Any) -> None:
         f"{tokens / max(1, day['stories']):,.0f} per story, {tokens / max(1, calls):,.0f} per "
         f"call; budget {args.budget:,}/day (LLM_DAILY_TOKEN_BUDGET's default: 300,000)"
     )
-    print(
-        f"summaries ready:   {day['ready']} (story, language) pairs; fallbacks: "
-        f"{fallbacks or 'none'}"
-    )
+    print(f"summaries ready:   {day['ready']} (story, language); fallbacks: {fallbacks or 'none'}")
 
 
 def print_dispatch(runs: dict[bool, list[dict[str, Any]]]) -> None:
@@ -351,8 +352,7 @@ def print_dispatch(runs: dict[bool, list[dict[str, Any]]]) -> None:
         )
     on, off = best[True], best[False]
     ratio = (on["enqueued"] / on["seconds"]) / (off["enqueued"] / off["seconds"])
-    cpu_on = min(x["cpu"] for x in runs[True])
-    cpu_off = min(x["cpu"] for x in runs[False])
+    cpu_on, cpu_off = (min(x["cpu"] for x in runs[flag]) for flag in (True, False))
     print(
         f"ratio:             with/without summaries {ratio:.3f} (digests/s, best wall time "
         f"each), {cpu_off / max(cpu_on, 1e-9):.3f} (digests per CPU-second, least CPU each); "
@@ -375,6 +375,7 @@ def main() -> None:
         __doc__,
         readers=100_000,
         stories=300,
+        categories=5,
         joined=0.3,
         vietnamese=0.4,
         budget=2_000_000,

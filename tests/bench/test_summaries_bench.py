@@ -27,6 +27,8 @@ def test_the_outlets_of_one_story_word_it_differently_but_group_together() -> No
 
 
 def test_two_stories_of_a_day_never_look_like_one_event() -> None:
+    slots = (summaries.SUBJECTS, summaries.VERBS, summaries.OBJECTS, summaries.TOPICS)
+    assert sorted(len(words) for words in (*slots, summaries.PLACES)) == [31, 37, 41, 43, 47]
     keys = [title_key(summaries.headline(story, 0)[0]) for story in range(300)]
     assert not [(a, b) for a, b in combinations(range(300), 2) if same_event(keys[a], keys[b])]
 
