@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from digests import i18n
@@ -28,7 +28,7 @@ from digests.compose import (
 )
 from digests.models import Gloss, Subscriber
 from digests.punctuality import start_early
-from digests.render import RenderCache, sharing_order
+from digests.render import RenderCache, sharing_sorted
 from digests.schedule import DueDecision, Schedule, decide, next_due, period_of
 from digests.settings import Settings
 from digests.store import EncodedMessages, OutboxItem, Store
@@ -118,6 +118,7 @@ class Tick:
         self.report = DispatchReport()
         self._due: dict[tuple[Schedule, datetime], datetime] = {}
         self._periods: dict[tuple[str, datetime], str] = {}
+        self._when: dict[tuple[object, ...], tuple[datetime, tuple[str, date] | None]] = {}
         self._digests: dict[tuple[object, ...], Digest] = {}
         self.sent: dict[int, set[int]] = {}  # received or queued stories, by subscriber
         self._asked: set[int] = set()
@@ -145,12 +146,9 @@ class Tick:
             found = self._periods[key] = _bounded(self._periods, period_of(due, schedule))
         return found
 
-    def digest(self, subscriber: Subscriber, sent: set[int] | None) -> Digest:
+    def digest(self, subscriber: Subscriber, sent: set[int] | None, day: date) -> Digest:
         """The subscriber's rendered digest (None: empty and not sent), its stories and
-        the cursor after it."""
-        # An early digest is dated by its reader's minute, not by the tick that made it.
-        at = max(self.now, subscriber.next_digest_at or self.now)
-        day = i18n.local_date(at, subscriber.timezone)
+        the cursor after it; ``day``: the local day it is dated."""
         key = (
             subscriber.subscriptions,
             subscriber.cursor_article_id,
@@ -161,6 +159,7 @@ class Tick:
         )
         found = self._digests.get(key)
         if found is None:
+            at = max(self.now, subscriber.next_digest_at or self.now)
             made = self._make(subscriber, sent, at)
             found = self._digests[key] = _bounded(self._digests, made)
         return found
@@ -201,32 +200,56 @@ class Tick:
     ) -> tuple[datetime, OutboxItem | None]:
         """The subscriber's next due time, and the entry to enqueue now (None: skipped as
         too late, or empty; counted in the report)."""
-        schedule = schedule_of(subscriber)
         assert subscriber.next_digest_at is not None
-        # A reader in a crowd started early keeps their own minute as the digest's due time
-        # and period; their next digest is the one after that minute.
-        now = self.now
-        due = self.next_due(schedule, max(now, subscriber.next_digest_at))
-        if decide(subscriber.next_digest_at, now, self.settings.delivery.catchup) is SKIP:
+        # Readers with one schedule and due time share these (a crowd shares them all).
+        key = (
+            subscriber.digest_time,
+            subscriber.timezone,
+            subscriber.frequency,
+            subscriber.weekly_day,
+            subscriber.next_digest_at,
+        )
+        when = self._when.get(key)
+        if when is None:
+            when = self._when[key] = _bounded(self._when, self._when_of(subscriber))
+        due, shown = when
+        if shown is None:
             self.report.skipped_late += 1
             return due, None
-        messages, story_ids, cursor = self.digest(subscriber, sent)
+        period, day = shown
+        messages, story_ids, cursor = self.digest(subscriber, sent, day)
         if messages is None:
             self.report.empty += 1
             return due, None
         item = OutboxItem(
             subscriber_id=subscriber.id,
             kind="digest",
-            period=self.period_of(subscriber.next_digest_at, schedule),
+            period=period,
             platform=subscriber.platform,
             messages=messages,
             story_ids=story_ids,
             cursor=cursor,
             due_at=subscriber.next_digest_at,
         )
-        if subscriber.next_digest_at > now:
+        if subscriber.next_digest_at > self.now:
             self.report.early += 1
         return due, item
+
+    def _when_of(self, subscriber: Subscriber) -> tuple[datetime, tuple[str, date] | None]:
+        """The next due time, and unless the digest is skipped as too late (None), its
+        period and the local day its date shows."""
+        schedule = schedule_of(subscriber)
+        at = subscriber.next_digest_at
+        assert at is not None
+        # A reader in a crowd started early keeps their own minute as the digest's due time
+        # and period; their next digest is the one after that minute.
+        now = self.now
+        due = self.next_due(schedule, max(now, at))
+        if decide(at, now, self.settings.delivery.catchup) is SKIP:
+            return due, None
+        # An early digest is dated by its reader's minute, not by the tick that made it.
+        day = i18n.local_date(max(now, at), subscriber.timezone)
+        return due, (self.period_of(at, schedule), day)
 
 
 def _bounded(memo: dict[Any, Any], value: T) -> T:
@@ -291,7 +314,7 @@ async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> No
     # (subscriber id, next due time, entry or None), made in an order that puts
     # subscribers likely to share a rendering next to each other.
     made: list[tuple[int, datetime, OutboxItem | None]] = []
-    for subscriber in sorted(due, key=sharing_order):
+    for subscriber in sharing_sorted(due):
         try:
             next_at, item = tick.digest_of(subscriber, sent.pop(subscriber.id, None))
         except Exception as error:  # one broken subscriber must not stop everybody's digest

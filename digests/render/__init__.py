@@ -1,6 +1,6 @@
 """Rendering: Jinja2 templates per platform, translations, and splitting to platform limits."""
 
-from digests.render.cache import RenderCache, render_many, sharing_order
+from digests.render.cache import RenderCache, render_many, sharing_order, sharing_sorted
 from digests.render.renderer import Presentation, Renderer, TemplateError
 
 __all__ = [
@@ -10,4 +10,5 @@ __all__ = [
     "TemplateError",
     "render_many",
     "sharing_order",
+    "sharing_sorted",
 ]
