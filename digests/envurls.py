@@ -57,7 +57,10 @@ class Url:
     def parse(self, name: str, text: str) -> str:
         problem = url_problem(text, self.schemes, path=self.path)
         if problem is not None:
-            raise SettingsError(f"{name} {problem}, got {show(text)}")
+            # A query or fragment may carry a key (?api-key=…): the error leaves it out.
+            cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=-1)
+            shown = text if cut < 0 else text[:cut] + "…"
+            raise SettingsError(f"{name} {problem}, got {show(shown)}")
         return text
 
     def show(self, value: str | None) -> str:

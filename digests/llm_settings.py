@@ -26,7 +26,13 @@ class LlmSettings:
     )
     api_key: str | None = setting(
         "LLM_API_KEY",
-        Text(r"(?s).{1,4096}", must="must be 1-4096 characters", secret=True),
+        # No control characters: a newline in a quoted .env value would be sent in the
+        # header and echoed, escaped, by the HTTP library, where the redaction cannot see it.
+        Text(
+            r"[^\x00-\x1f\x7f]{1,4096}",
+            must="must be 1-4096 characters, no control characters",
+            secret=True,
+        ),
         None,
         "The endpoint's API key (a secret, redacted from logs); a local server may need none",
         section="summaries",
