@@ -208,6 +208,7 @@ PHASES = {
     ],
     "already-sent stories": [("digests.dispatch", "already_had")],
     "pool": [("digests.dispatch", "load_pool")],
+    "sharing order (sort)": [("digests.dispatch", "sharing_sorted")],
     "planning": [("digests.dispatch", "plan_digest")],
     "rendering": [("digests.render", "RenderCache.render")],
     "next due (schedule)": [
@@ -216,6 +217,7 @@ PHASES = {
         ("digests.dispatch", "Tick.next_due"),
         ("digests.dispatch", "Tick.period_of"),
     ],
+    # Written while the next batch is made (digests.dispatch._Writer): overlaps the above.
     "enqueue total": [("digests.store", "Store.enqueue")],
     "  encoding (JSON, hash)": [
         ("digests.store._enqueue", "message_to_json"),
@@ -275,7 +277,10 @@ async def dispatch(db: Path | PostgresUrl, profile: bool) -> None:
         f"peak RSS:          {peak:.0f} MB, dispatching process (set-up in a child process;"
         f" {before:.0f} MB before the dispatch; target ≤ 500)"
     )
-    print("phases (wall time inside each step; the rest is the dispatcher's own loop):")
+    print(
+        "phases (wall time inside each step; the rest is the dispatcher's own loop; the"
+        " enqueue runs beside making the next batch):"
+    )
     for phase in PHASES:
         seconds = phases.seconds.get(phase.strip())
         shown = f"{seconds:6.2f} s" if seconds is not None else "     n/a"

@@ -12,6 +12,8 @@ it never holds back everybody else's digest.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -38,6 +40,8 @@ from digests.timeutil import to_db
 log = logging.getLogger(__name__)
 
 ENQUEUE_CHUNK = 2000
+# While a batch is written, the loop gets a turn every this many digests made.
+TURN_EVERY = 50
 DUE_BATCH = 10_000
 # Entries of each memo of a tick (next due times, plans and renderings shared by many).
 MEMO_ENTRIES = 20_000
@@ -279,22 +283,28 @@ async def dispatch_due(
     # Read in batches: memory stays flat however many are due (a million subscribers, a
     # hundred thousand of them at one minute).
     done: set[int] = set()  # a subscriber rescheduled into this tick's window is not read again
-    async for batch in store.due_batches(now, early=early, size=DUE_BATCH):
-        due = [s for s in batch if s.id not in done]
-        done.update(s.id for s in due)
-        if not due:
-            continue
-        if tick is None:
-            pool = await load_pool(store, categories, now=now, limits=settings.digest)
-            glosses = await _glosses(store, pool) if settings.llm.enabled else None
-            tick = Tick(pool, cache, settings, now, glosses)
-            # Everybody's received stories before this tick's first entry is written: the
-            # outbox queries stay as quick as on an outbox without this tick's entries.
-            await tick.had(store, await store.due_ids(now, early=early))
-        tick.report.due += len(due)
-        await tick.had(store, [s.id for s in due])  # those due since (usually none)
-        await _dispatch_batch(store, tick, due)
+    writer = _Writer(store, now)
+    try:
+        async for batch in store.due_batches(now, early=early, size=DUE_BATCH):
+            due = [s for s in batch if s.id not in done]
+            done.update(s.id for s in due)
+            if not due:
+                continue
+            if tick is None:
+                pool = await load_pool(store, categories, now=now, limits=settings.digest)
+                glosses = await _glosses(store, pool) if settings.llm.enabled else None
+                tick = Tick(pool, cache, settings, now, glosses)
+                # Everybody's received stories before this tick's first entry is written:
+                # the outbox queries stay as quick as on an outbox without its entries.
+                await tick.had(store, await store.due_ids(now, early=early))
+            tick.report.due += len(due)
+            await tick.had(store, [s.id for s in due])  # those due since (usually none)
+            await _dispatch_batch(tick, due, writer)
+    except BaseException:
+        await writer.abandon()
+        raise
     report = tick.report if tick is not None else DispatchReport()
+    report.enqueued = await writer.finish()
     report.scheduled = scheduled
     if report.glossed or report.unglossed:
         counts = {"cache_hits": report.glossed, "fallback:not_ready": report.unglossed}
@@ -308,13 +318,60 @@ async def _glosses(store: Store, pool: Pool) -> dict[tuple[int, str], Gloss]:
     return await store.glosses(sorted(story_ids)) if story_ids else {}
 
 
-async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> None:
+class _Writer:
+    """Writes a batch's entries while the dispatcher makes the next batch's: SQLite (or
+    PostgreSQL) works on one batch's transactions in its own thread or server while
+    this process renders, instead of each waiting for the other. One batch is written
+    at a time, in order; a failed write is raised at the next batch, or at the end."""
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self._store, self._now = store, now
+        self._task: asyncio.Task[int] | None = None
+        self.enqueued = 0
+
+    async def turn(self) -> None:
+        """Let the write in flight take its next step (called while making digests)."""
+        if self._task is not None and not self._task.done():
+            await asyncio.sleep(0)
+
+    async def write(self, made: list[tuple[int, datetime, OutboxItem | None]]) -> None:
+        self.enqueued += await self._wait()
+        self._task = asyncio.ensure_future(self._chunks(made))
+
+    async def _chunks(self, made: list[tuple[int, datetime, OutboxItem | None]]) -> int:
+        enqueued = 0
+        for start in range(0, len(made), ENQUEUE_CHUNK):
+            chunk = made[start : start + ENQUEUE_CHUNK]
+            items = [item for _, _, item in chunk if item is not None]
+            reschedule = [(subscriber_id, next_at) for subscriber_id, next_at, _ in chunk]
+            # Each chunk is one transaction whose unique keys keep it idempotent.
+            enqueued += await self._store.enqueue(items, now=self._now, reschedule=reschedule)
+        return enqueued
+
+    async def _wait(self) -> int:
+        task, self._task = self._task, None
+        return await task if task is not None else 0
+
+    async def finish(self) -> int:
+        """Every entry enqueued, once the last write is done."""
+        self.enqueued += await self._wait()
+        return self.enqueued
+
+    async def abandon(self) -> None:
+        """Wait for the write in flight (the dispatch failed: that error is the one told)."""
+        with contextlib.suppress(Exception):
+            await self._wait()
+
+
+async def _dispatch_batch(tick: Tick, due: list[Subscriber], writer: _Writer) -> None:
     report, now = tick.report, tick.now
     sent = tick.sent  # each subscriber's, let go once used: memory stays flat
     # (subscriber id, next due time, entry or None), made in an order that puts
     # subscribers likely to share a rendering next to each other.
     made: list[tuple[int, datetime, OutboxItem | None]] = []
     for subscriber in sharing_sorted(due):
+        if len(made) % TURN_EVERY == 0:
+            await writer.turn()
         try:
             next_at, item = tick.digest_of(subscriber, sent.pop(subscriber.id, None))
         except Exception as error:  # one broken subscriber must not stop everybody's digest
@@ -327,12 +384,7 @@ async def _dispatch_batch(store: Store, tick: Tick, due: list[Subscriber]) -> No
     # written once per dispatch, not once per chunk that holds one of its rows (at a
     # million subscribers that was most of the pages written, twice over).
     made.sort(key=_first)
-    for start in range(0, len(made), ENQUEUE_CHUNK):
-        chunk = made[start : start + ENQUEUE_CHUNK]
-        items = [item for _, _, item in chunk if item is not None]
-        reschedule = [(subscriber_id, next_at) for subscriber_id, next_at, _ in chunk]
-        # Each chunk is one transaction whose unique keys keep it idempotent.
-        report.enqueued += await store.enqueue(items, now=now, reschedule=reschedule)
+    await writer.write(made)
 
 
 def _first(entry: tuple[int, datetime, OutboxItem | None]) -> int:
