@@ -4,23 +4,20 @@ Usage: python -m bench.summaries [--readers N] [--stories N] [--categories N]
                                  [--joined SHARE] [--vietnamese SHARE] [--budget TOKENS]
                                  [--rounds N] [--profile]
 
-``--readers`` (default 100,000) readers, ``--vietnamese`` of them (default 0.4) reading
-Vietnamese and the others English, each subscribed to 1–3 of ``--categories`` (default
-5), all due at 23:30 UTC. ``--stories`` (default 300) English stories arrive over a
-simulated day (a fake clock, one batch an hour, imported as a CMS would); ``--joined`` of
-them (default 0.3) are reported by a second outlet one to four hours later, and a third of
-those by a third outlet later still (a source joins). After each batch the real
-``Summarizer.run_once`` runs against the real ``OpenAiModel`` (the official ``openai``
-client) talking HTTP to the fake OpenAI-compatible server (``tests.fakes.openai_api``) on
-127.0.0.1. Printed: the model calls the fake received against the bound "one per story
-and language, plus one per language each time a source joins", the tokens (the fake's
-count, characters/4) and the day's ``llm_usage`` counters.
-
-Then the digests due at 23:30 are dispatched from copies of that database (SQLite), each
-in a fresh child process: with the model on (summaries ready, ``LLM_BASE_URL`` set) and
-off (today's path), interleaved off/on/on/off for ``--rounds 2``, best of each kept.
-Goal: with summaries within 10 % of without. ``--profile`` prints cProfile's top
-functions of one more dispatch with summaries, and the summaries' own part of it.
+``--readers`` (default 100,000), ``--vietnamese`` of them (0.4) reading Vietnamese and
+the others English, each subscribed to 1–3 of ``--categories`` (5), all due at 23:30 UTC.
+``--stories`` (300) English stories arrive over a simulated day (fake clock, one CMS
+import an hour); ``--joined`` of them (0.3) get a second outlet's report 1–4 hours later,
+a third of those a third one later still (a source joins). After each batch the real
+``Summarizer.run_once`` calls the real ``OpenAiModel`` (official ``openai`` client) over
+HTTP to the fake OpenAI-compatible server (``tests.fakes.openai_api``) on 127.0.0.1.
+Printed: the calls the fake received against the bound "one per story and language, plus
+one per language each time a source joins", tokens (the fake's count, characters/4) and
+the day's ``llm_usage``. Then the digests due at 23:30 are dispatched from copies of that
+SQLite database, each in a fresh process, with the model on (summaries ready) and off
+(today's path), interleaved off/on/on/off (``--rounds 2``), best of each kept. Goal: with
+summaries within 10 % of without. ``--profile``: cProfile of one more dispatch with
+summaries, and the summaries' own part of it.
 """
 
 from __future__ import annotations
@@ -249,6 +246,7 @@ async def _dispatch(db: Path, with_model: bool, profile: bool) -> dict[str, Any]
         report = await dispatch_due(store, RenderCache(Renderer()), settings, now=DISPATCH)
     elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     usage = await store.llm_usage(DISPATCH.date())
+    payloads = await store._fetchone("SELECT COUNT(*), AVG(LENGTH(body)) FROM payloads")
     await store.close()
     stats = io.StringIO()
     if profiler:
@@ -259,6 +257,7 @@ async def _dispatch(db: Path, with_model: bool, profile: bool) -> dict[str, Any]
         "seconds": elapsed,
         "cpu": cpu,
         "enqueued": report.enqueued,
+        "payloads": (payloads[0], payloads[1] or 0),
         "usage": usage,
         "profile": stats.getvalue(),
     }
@@ -348,7 +347,8 @@ def print_dispatch(runs: dict[bool, list[dict[str, Any]]]) -> None:
         )
         print(
             f"dispatch {label + ':':<19}{r['enqueued']:,} digests in {r['seconds']:.2f} s → "
-            f"{r['enqueued'] / r['seconds']:,.0f} digests/s (best; runs: {every})"
+            f"{r['enqueued'] / r['seconds']:,.0f} digests/s (best; runs: {every}); "
+            "{:,} distinct payloads of {:,.0f} bytes on average".format(*r["payloads"])
         )
     on, off = best[True], best[False]
     ratio = (on["enqueued"] / on["seconds"]) / (off["enqueued"] / off["seconds"])
