@@ -15,9 +15,9 @@ Printed: the calls the fake received against the bound "one per story and langua
 one per language each time a source joins", tokens (the fake's count, characters/4) and
 the day's ``llm_usage``. Then the digests due at 23:30 are dispatched from copies of that
 SQLite database, each in a fresh process, with the model on (summaries ready) and off
-(today's path), interleaved off/on/on/off (``--rounds 2``), best of each kept. Goal: with
-summaries within 10 % of without. ``--profile``: cProfile of one more dispatch with
-summaries, and the summaries' own part of it.
+(today's path), interleaved off/on/on/off (``--rounds 2``) after a warm-up, best kept.
+Goal: with summaries within 10 % of without. ``--profile``: cProfile of one more dispatch
+with summaries, and the summaries' own part of it.
 """
 
 from __future__ import annotations
@@ -290,20 +290,19 @@ def copy_database(source: Path, target: Path) -> Path:
 
 
 def compare_dispatch(db: Path, rounds: int) -> dict[bool, list[dict[str, Any]]]:
-    """Off and on, interleaved (off, on, on, off, ...), each on its own copy."""
+    """Off and on, interleaved (off, on, on, off, ...) after one warm-up run that is not
+    kept (the first dispatch after the set-up ran slow), each on a copy made before any."""
+    order = [False] + [
+        flag for r in range(rounds) for flag in ((False, True), (True, False))[r % 2]
+    ]
+    copies = [copy_database(db, db.with_name(f"dispatch-{n}.db")) for n in range(len(order))]
     runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
-    order = [flag for r in range(rounds) for flag in ((False, True), (True, False))[r % 2]]
-    for n, with_model in enumerate(order):
-        runs[with_model].append(dispatch_copy(db, n, with_model))
-    return runs
-
-
-def dispatch_copy(db: Path, n: int, with_model: bool, profile: bool = False) -> dict[str, Any]:
-    copy = copy_database(db, db.with_name(f"dispatch-{n}.db"))
-    try:
-        return dispatch_in_child(copy, with_model, profile)
-    finally:
+    for n, (copy, with_model) in enumerate(zip(copies, order, strict=True)):
+        found = dispatch_in_child(copy, with_model)
         copy.unlink()
+        if n:
+            runs[with_model].append(found)
+    return runs
 
 
 def print_day(day: dict[str, Any], args: Any) -> None:
@@ -389,7 +388,9 @@ def main() -> None:
     print_day(day, args)
     print_dispatch(compare_dispatch(db, max(1, args.rounds)))
     if args.profile:
-        profiled = dispatch_copy(db, 99, True, profile=True)
+        copy = copy_database(db, db.with_name("dispatch-profiled.db"))
+        profiled = dispatch_in_child(copy, True, profile=True)
+        copy.unlink()
         print("profile of one more dispatch with summaries (cProfile, top functions by own time):")
         print(profiled["profile"])
 
