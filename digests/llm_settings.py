@@ -26,11 +26,12 @@ class LlmSettings:
     )
     api_key: str | None = setting(
         "LLM_API_KEY",
-        # No control characters: a newline in a quoted .env value would be sent in the
-        # header and echoed, escaped, by the HTTP library, where the redaction cannot see it.
+        # Printable ASCII only, as an HTTP header carries it: a newline in a quoted .env
+        # value would be echoed, escaped, by the HTTP library, where the redaction cannot
+        # see it, and a non-ASCII key fails every call.
         Text(
-            r"[^\x00-\x1f\x7f]{1,4096}",
-            must="must be 1-4096 characters, no control characters",
+            r"[\x21-\x7e]{1,4096}",
+            must="must be 1-4096 printable ASCII characters, no spaces",
             secret=True,
         ),
         None,

@@ -12,8 +12,11 @@ KEY = "sk-live-0123456789abcdef"
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({"LLM_API_KEY": f"{KEY}\nmore"}, "no control characters"),
-        ({"LLM_API_KEY": f"{KEY}\x7f"}, "no control characters"),
+        ({"LLM_API_KEY": f"{KEY}\nmore"}, "printable ASCII"),
+        ({"LLM_API_KEY": f"{KEY}\x7f"}, "printable ASCII"),
+        ({"LLM_API_KEY": f"{KEY} more"}, "printable ASCII"),
+        ({"LLM_API_KEY": f"{KEY}é"}, "printable ASCII"),
+        ({"LLM_API_KEY": f"{KEY}\udcff"}, "printable ASCII"),
         ({"LLM_BASE_URL": f"https://llm.example/v1?api-key={KEY}"}, "must not have a query"),
         ({"LLM_BASE_URL": f"https://llm.example/v1#{KEY}"}, "must not have a query"),
         ({"LLM_DAILY_TOKEN_BUDGET": "9" * 5000}, "LLM_DAILY_TOKEN_BUDGET"),
