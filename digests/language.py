@@ -52,7 +52,30 @@ def declared_language(tag: object) -> str | None:
     if found is None:
         return None
     primary = found.group(1).lower()
-    return None if _NO_LANGUAGE.fullmatch(primary) else primary
+    return None if _NO_LANGUAGE.fullmatch(primary) else _iso_639_1(primary)
+
+
+def _iso_639_1(primary: str) -> str:
+    """The ISO 639-1 code for a primary subtag: a three-letter ISO 639-2 code that has one
+    (``eng`` → ``en``, ``vie`` → ``vi``) and a withdrawn code (``iw`` → ``he``) are
+    replaced, so that a story declared ``eng`` is English to English readers; any other
+    code is kept (``fil`` has no two-letter form)."""
+    alias = _aliases().get(primary)
+    if not alias:
+        return primary
+    code = alias.split("_")[0].lower()
+    # Only towards ISO 639-1: shorter (eng → en), or a two-letter code withdrawn (iw → he);
+    # three-letter codes are not merged into their macrolanguage (bcl stays bcl).
+    shorter = len(code) < len(primary) or len(code) == len(primary) == 2
+    return code if shorter and code.isalpha() else primary
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    # CLDR's language aliases as Babel ships them (no download).
+    from babel.core import get_global
+
+    return dict(get_global("language_aliases"))
 
 
 def first_declared(tags: Iterable[object]) -> str | None:

@@ -164,11 +164,11 @@ class ArticleStore(StoryStore):
                WHERE id = ?""",
             plan.updates,
         )
-        # Articles stored before languages were (schema 11) learn theirs when seen again;
-        # that is no edit (not counted, not re-grouped).
+        # Articles stored before languages were (schema 11), or whose language tag was
+        # corrected, learn it when seen again; that is no edit (not counted, not re-grouped).
         if plan.languages:
             await db.executemany(
-                "UPDATE articles SET language = ? WHERE id = ? AND language IS NULL",
+                "UPDATE articles SET language = ? WHERE id = ?",
                 plan.languages,
             )
         await db.executemany(

@@ -83,11 +83,13 @@ class BatchPlan:
             )
 
     def _learn_language(self, row: dict, article: NewArticle) -> None:
-        """Plan the language of a stored article that has none, once, when its repeat
-        brings one (a row this batch inserted has its own)."""
+        """Plan the language of a stored article when its repeat brings another one: an
+        article stored without one (before schema 11), or one whose feed or CMS corrected
+        its tag (a row this batch inserted has its own). A repeat without a language (too
+        short to tell) keeps the stored one."""
         if row["id"] in self.inserted or not article.language:
             return
-        if row.get("language", "") is None:
+        if row.get("language", article.language) != article.language:
             row["language"] = article.language
             self.languages.append((article.language, row["id"]))
 

@@ -119,10 +119,11 @@ async def test_an_older_article_learns_its_language_when_seen_again(
     assert (again.counts.new, again.counts.updated, again.counts.unchanged) == (0, 0, 1)
     found = await store.find_article_by_url("https://cms.example/1")
     assert found is not None and found.language == "en"
-    # A repeat never changes a language already stored.
+    # A repeat with another language corrects it; one without a language keeps it.
     await save(store, article(1, language="vi"))
+    await save(store, article(1, language=None))
     found = await store.find_article_by_url("https://cms.example/1")
-    assert found is not None and found.language == "en"
+    assert found is not None and found.language == "vi"
 
 
 async def test_a_repeat_within_one_batch_keeps_the_first_records_language(
