@@ -5,13 +5,17 @@ which the next tick sends the rest (on both engines)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 import digests.dispatch
 from digests.dispatch import dispatch_due
+from digests.llm_settings import LlmSettings
+from digests.models import SummaryRecord
 from digests.outgoing import OutgoingMessage
 from digests.render import RenderCache, Renderer
 from digests.settings import Settings
@@ -91,3 +95,26 @@ def test_a_stored_body_reads_back_as_its_message_whatever_its_size(size: int) ->
     body = zlib.decompress(stored)
     assert message_from_json(body.decode()) == message
     assert digest == hashlib.sha256(body).hexdigest()
+
+
+async def test_with_model_summaries_on_readers_get_the_ready_one_and_it_is_counted_once(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    await seed(store, "Heat pumps overtake boilers", "Glaciers retreat again")
+    summary = "A model's summary <of> both sources"
+    stories = [int(r[0]) for r in await store._fetchall("SELECT id FROM stories")]
+    for story_id in stories:
+        record = SummaryRecord(story_id, "en", "h", (1,), "ready", NOW, summary=summary)
+        await store.save_summary(record)
+    await due_readers(store, 3)
+    settings = replace(SETTINGS, llm=LlmSettings(base_url="http://127.0.0.1:9/v1"))
+    report = await dispatch_due(store, RenderCache(Renderer()), settings, now=NOW)
+    assert (report.enqueued, report.glossed, report.unglossed) == (3, len(stories), 0)
+    (body,) = [
+        zlib.decompress(bytes(r[0])).decode()
+        for r in await store._fetchall("SELECT body FROM payloads")
+    ]
+    assert "A model&#39;s summary &lt;of&gt; both sources" in json.loads(body)["text"]
+    usage = await store.llm_usage(NOW.date())
+    assert usage == {"cache_hits": len(stories)}  # once per story and language
