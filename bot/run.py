@@ -7,13 +7,12 @@ senders of the platforms that have tokens, supervised: if it ever ends, it is st
 again with backoff, and /healthz answers 503 meanwhile (``bot.supervise``). Every tick logs
 its failure and runs again at the next.
 
-Among processes (``bot.cluster``): the dispatch and retention ticks and Telegram long
-polling run only while this process holds 'leader'; it sends for a platform only while it
-holds 'sender:<platform>'; each due feed is claimed by one process; outbox entries are
-claimed with leases that another process takes over once they run out. SIGTERM or SIGINT
-stops taking work, lets sends under way finish (a short grace period), then ends this
-process's row (``end_process``: its leases go, unsent entries back in the queue) and closes
-the database.
+Among processes (``bot.cluster``): the dispatch, retention and summary ticks and Telegram
+long polling run only on the 'leader'; a process sends for a platform only while it holds
+'sender:<platform>'; each due feed is claimed by one process; outbox entries are claimed
+with leases another process takes over once they run out. SIGTERM or SIGINT stops taking
+work, lets sends under way finish (a short grace period), then ends this process's row
+(``end_process``: its leases go, unsent entries back in the queue) and closes the database.
 """
 
 from __future__ import annotations
@@ -163,6 +162,7 @@ class Runner:
             job = self.scheduler.get_job("dispatch") if self.scheduler is not None else None
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
+            self.summaries.soon()  # and summarise soon, not a whole tick after a take-over
         elif role.startswith(sender_role("")):
             self.worker.wakeup.set()
 

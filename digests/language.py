@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from babel.core import get_global
+
 # The longest language tag taken (RFC 5646 asks applications to handle at least 35
 # characters; a longer "tag" is not a language anyone declares).
 MAX_TAG_CHARS = 35
@@ -73,8 +75,6 @@ def _iso_639_1(primary: str) -> str:
 @lru_cache(maxsize=1)
 def _aliases() -> dict[str, str]:
     # CLDR's language aliases as Babel ships them (no download).
-    from babel.core import get_global
-
     return dict(get_global("language_aliases"))
 
 

@@ -138,6 +138,9 @@ async def test_a_poll_with_new_articles_brings_the_next_pass_forward(tmp_path: P
             done(a_feed(), PollReport(counts=IngestCounts(new=2)))
             assert scheduler.get_job(JOB_ID).next_run_time == far  # not leading: unchanged
             await runner.roles.step()
+            # Becoming the leader brings a pass forward too (a take-over summarises soon).
+            assert scheduler.get_job(JOB_ID).next_run_time < far - timedelta(minutes=30)
+            scheduler.get_job(JOB_ID).modify(next_run_time=far)
             done(a_feed(), PollReport(counts=IngestCounts(unchanged=5)))
             assert scheduler.get_job(JOB_ID).next_run_time == far  # nothing new: unchanged
             done(a_feed(), PollReport(counts=IngestCounts(new=2)))
