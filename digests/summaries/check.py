@@ -219,15 +219,15 @@ def language_ok(text: str, language: str) -> bool:
 
 # --- links, mentions, markup ---------------------------------------------------------------
 
-# Top-level domains a chat app turns into a link, besides every two-letter country code.
-_TLDS = (
-    "com|net|org|info|biz|gov|edu|mil|int|app|dev|xyz|online|site|top|club|shop|store|tech"
-    "|link|click|news|blog|live|pro|page|cloud|example|test|invalid|localhost|onion|[a-z]{2}"
-)
+# Top-level domains: Telegram links every IANA one (.zip, .mov, .vip, .casino, ...), so any
+# run of 2-24 letters counts, and punycode ones. ".js", ".ts" and ".HCM" are no domains
+# ("Node.js", "TP.HCM"); a shipped copy of the IANA list would be exact.
+_TLDS = r"[a-z]{2,24}|xn--[a-z0-9-]{1,59}"
 _LINK = re.compile(
     r"\b[a-z][a-z0-9+.-]*://|\bwww\.|\b(?:mailto|javascript|data|tg):"
-    # A bare domain; ".js" and ".ts" are no domains ("Node.js").
-    rf"|(?<![\w.@-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+(?!(?:js|ts)\b)(?:{_TLDS})(?![\w-])",
+    # A bare domain, also after "name@": an e-mail address is a link too (Telegram marks it
+    # as one, Discord makes it a mailto: link).
+    rf"|(?<![\w.-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?\.)+(?!(?:js|ts|hcm)\b)(?:{_TLDS})(?![\w-])",
     re.IGNORECASE,
 )
 _MENTION = re.compile(
