@@ -248,14 +248,26 @@ _MARKUP = re.compile(
 )
 
 
+# Dots NFKC leaves alone that IDNA (browsers, chat apps' link finders) reads as '.'.
+_DOTS = str.maketrans({"\u3002": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
+
+
+def _folded(text: str) -> str:
+    """``text`` as a link finder may read it: NFKC (full-width '．', '＠', '／' and letters
+    are the ASCII ones) and the ideographic dots as '.'."""
+    return unicodedata.normalize("NFKC", text).translate(_DOTS)
+
+
 def has_link(text: str) -> bool:
-    """True when ``text`` holds a URL, ``www.``, or a bare domain (``bit.ly/x``, ``t.me``)."""
-    return _LINK.search(text) is not None
+    """True when ``text`` holds a URL, ``www.`` or a bare domain (``bit.ly/x``, ``t.me``),
+    also in full-width or ideographic look-alikes."""
+    return _LINK.search(_folded(text)) is not None
 
 
 def has_mention(text: str) -> bool:
-    """True when ``text`` holds ``@everyone``, ``@here``, ``<@123>``, ``<#1>`` or ``@name``."""
-    return _MENTION.search(text) is not None
+    """True when ``text`` holds ``@everyone``, ``@here``, ``<@123>``, ``<#1>`` or ``@name``
+    (also in full-width look-alikes)."""
+    return _MENTION.search(_folded(text)) is not None
 
 
 def has_markup(text: str) -> bool:
