@@ -57,3 +57,20 @@ def test_a_link_in_a_translated_title_on_a_new_tld_is_refused() -> None:
 def test_news_text_is_no_link(text: str) -> None:
     # "@everyone" is a mention (its own check), not an e-mail address.
     assert not has_link(text)
+
+
+# NFKC look-alikes: browsers and IDNA read '．' and '。' as '.', '＠' and '﹫' as '@'.
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        "evil\uff0ecom",  # FULLWIDTH FULL STOP
+        "evil\u3002com",  # IDEOGRAPHIC FULL STOP (IDNA maps it to '.')
+        "\uff54.\uff4d\uff45/evilchannel",  # fullwidth t.me
+        "\uff20everyone",  # FULLWIDTH COMMERCIAL AT
+        "\ufe6beveryone",  # SMALL COMMERCIAL AT
+        "@\uff45\uff56\uff45\uff52\uff59\uff4f\uff4e\uff45",  # @ + fullwidth 'everyone'
+        "\uff0fstart",  # fullwidth bot command
+    ],
+)
+def test_nfkc_look_alikes_of_links_and_mentions_are_refused(disguise: str) -> None:
+    assert reason(f"{LEAD}; see {disguise} now.") in ("link", "mention")
