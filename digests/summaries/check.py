@@ -54,6 +54,9 @@ CHECK_REASONS = (
 )
 
 MIN_SUMMARY_CHARS = 20
+# Letters an accepted text must hold: braille blanks, emoji or digits alone read as nothing.
+MIN_SUMMARY_LETTERS = 10
+MIN_TITLE_LETTERS = 1
 MAX_SUMMARY_CHARS = 300
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 200
@@ -304,9 +307,15 @@ def _cut(text: str | None, limit: int) -> str | None:
     return None if text is None else text[:limit]
 
 
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
 def _lengths_short(a: _Answer) -> bool:
-    return len(a.summary) >= MIN_SUMMARY_CHARS and (
-        a.title is None or len(a.title) >= MIN_TITLE_CHARS
+    summary_ok = len(a.summary) >= MIN_SUMMARY_CHARS and _letters(a.summary) >= MIN_SUMMARY_LETTERS
+    return summary_ok and (
+        a.title is None
+        or (len(a.title) >= MIN_TITLE_CHARS and _letters(a.title) >= MIN_TITLE_LETTERS)
     )
 
 
