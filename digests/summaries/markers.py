@@ -63,9 +63,13 @@ INSTRUCTION_PATTERNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # only after a word news does not address: "rely on AI, say analysts" is news).
     (
         "addressed to the model",
-        (":", "summari", "assistant", "chatbot", "llm"),
+        (":", "summari", "assistant", "chatbot", "llm", "only", "exactly"),
         r"(?:\b(?:summari[sz]er|assistant|chatbot|llm)\s*[:,]|\b(?:ai|bot|model|gpt)\s*:)\s*"
-        r"(?:please\s+)?(?:write|say|output|reply|answer|respond|print|ignore|add|include)\b",
+        r"(?:please\s+)?(?:write|say|output|reply|answer|respond|print|ignore|add|include)\b"
+        # "Model, write only: ...", "AI, say: ..." (a colon or "only" after the verb; "rely
+        # on AI, say analysts" has neither).
+        r"|\b(?:ai|bot|model|gpt)\s*,\s*(?:please\s+)?(?:write|say|output|reply|answer|respond"
+        r"|print)(?:\s*:|\s+(?:only|exactly)\b)",
     ),
     ("pwned", ("pwned", "i have been"), r"\bpwned\b|\bi have been (?:hacked|jailbroken)\b"),
     # Vietnamese: "bỏ qua mọi hướng dẫn trước đó" (ignore all previous instructions).
