@@ -10,6 +10,8 @@ a template that fails on its stories) is logged in one line and tried again a da
 it never holds back everybody else's digest.
 """
 
+# long module: one tick's shared work, its dispatch and the writer overlapping it, together
+
 from __future__ import annotations
 
 import asyncio
@@ -119,6 +121,8 @@ class Tick:
         self.glosses = glosses or {}
         self._pools: dict[str, Pool] = {}
         self._shown: set[tuple[int, str]] = set()
+        # The categories the pool was loaded for (None: all it holds).
+        self.loaded: frozenset[str] | None = None
         self.report = DispatchReport()
         self._due: dict[tuple[Schedule, datetime], datetime] = {}
         self._periods: dict[tuple[str, datetime], str] = {}
@@ -168,13 +172,27 @@ class Tick:
             found = self._digests[key] = _bounded(self._digests, made)
         return found
 
+    def unloaded(self, due: list[Subscriber]) -> set[int]:
+        """Those following a live category the pool was not loaded for: they subscribed
+        between the dispatcher's two reads. They stay due for the next tick, rather than
+        get an empty digest and wait a day."""
+        loaded, live = self.loaded, self.pool.categories
+        if loaded is None:
+            return set()
+        return {s.id for s in due if any(c in live and c not in loaded for c in s.categories)}
+
     def pool_for(self, language: str) -> Pool:
         """The pool with the model summaries ready for readers of ``language``."""
         if not self.glosses:
             return self.pool
         found = self._pools.get(language)
         if found is None:
-            found = self._pools[language] = gloss_pool(self.pool, language, self.glosses)
+            try:
+                found = gloss_pool(self.pool, language, self.glosses)
+            except Exception as error:  # a bad stored summary costs the gloss, not the digest
+                log.error("dispatch: no model summaries in %r this tick: %r", language, error)
+                found = self.pool
+            self._pools[language] = found
         return found
 
     def _count_glosses(self, story_ids: tuple[int, ...], language: str) -> None:
@@ -294,9 +312,12 @@ async def dispatch_due(
                 pool = await load_pool(store, categories, now=now, limits=settings.digest)
                 glosses = await _glosses(store, pool) if settings.llm.enabled else None
                 tick = Tick(pool, cache, settings, now, glosses)
+                tick.loaded = frozenset(categories)
                 # Everybody's received stories before this tick's first entry is written:
                 # the outbox queries stay as quick as on an outbox without its entries.
                 await tick.had(store, await store.due_ids(now, early=early))
+            late = tick.unloaded(due)
+            due = [s for s in due if s.id not in late] if late else due
             tick.report.due += len(due)
             await tick.had(store, [s.id for s in due])  # those due since (usually none)
             await _dispatch_batch(tick, due, writer)
@@ -308,7 +329,10 @@ async def dispatch_due(
     report.scheduled = scheduled
     if report.glossed or report.unglossed:
         counts = {"cache_hits": report.glossed, "fallback:not_ready": report.unglossed}
-        await store.add_llm_usage(now.date(), counts)
+        try:
+            await store.add_llm_usage(now.date(), counts)
+        except Exception as error:  # the digests are enqueued: a lost count is only a count
+            log.warning("dispatch: model counters not saved: %r", error)
     return report
 
 

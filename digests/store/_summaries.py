@@ -107,6 +107,17 @@ def _text(value: str | None) -> str | None:
     return value
 
 
+def _read_text(value: object) -> str | None:
+    """A stored text column as text: SQLite keeps whatever a row was given (a BLOB, a
+    number, from an older version or an operator's hand), and a digest must not fail on
+    it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _text(bytes(value).decode("utf-8", "replace"))
+    return str(value)
+
+
 def _ids(text: str) -> tuple[int, ...]:
     """The JSON list of article ids a row keeps; a damaged one reads as none (the input
     hash still decides whether the story changed)."""
@@ -252,9 +263,15 @@ class SummaryStore(StoreBase):
                 [*part, *(wanted or ())],
             )
             for r in rows:
-                found[(r["story_id"], r["language"])] = Gloss(
-                    r["story_id"], r["language"], r["summary"], r["title"], bool(r["translated"])
-                )
+                summary = _read_text(r["summary"])
+                if summary:
+                    found[(r["story_id"], r["language"])] = Gloss(
+                        r["story_id"],
+                        r["language"],
+                        summary,
+                        _read_text(r["title"]),
+                        bool(r["translated"]),
+                    )
         return found
 
     async def story_articles(self, story_id: int) -> list[Article]:
