@@ -133,11 +133,31 @@ def _number(raw: str | None) -> float | None:
 
 def one_line(text: object, secrets: tuple[str, ...] = ()) -> str:
     """``text`` on one short line, without control characters or these secrets."""
-    line = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(text)).split())
+    raw = str(text)
+    for secret in secrets:  # before and after flattening: a secret may hold a line break
+        if secret:
+            raw = raw.replace(secret, "[REDACTED]")
+    line = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", raw).split())
     for secret in secrets:
         if secret:
             line = line.replace(secret, "[REDACTED]")
+            # A server that wraps its message may break the key over lines.
+            spaced = r"\s*".join(map(re.escape, secret.replace(" ", "")))
+            line = re.sub(spaced, "[REDACTED]", line) if len(secret) >= 8 else line
     return line[:DETAIL_CHARS]
+
+
+def secret_forms(key: str | None) -> tuple[str, ...]:
+    """The ways ``key`` may appear in an error's text: as is, escaped (h11 shows a refused
+    header as ``b'Bearer sk-...\\n...'``), and as ``one_line`` leaves it (control
+    characters and runs of whitespace made one space), longest first, and each piece of it
+    around a control character or space that is long enough to be telling (pure)."""
+    if not key:
+        return ()
+    flat = " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", key).split())
+    forms = {key, repr(key)[1:-1], repr(key.encode("utf-8", "backslashreplace"))[2:-1], flat}
+    forms.update(part for part in re.split(r"[\x00-\x20\x7f-\x9f]+", key) if len(part) >= 8)
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 
 def _server_message(error: openai.APIStatusError) -> str:
@@ -208,7 +228,7 @@ class OpenAiModel:
             raise ValueError("OpenAiModel needs LLM_BASE_URL")
         quiet_transport_logs()
         self._model = settings.model
-        self._secrets = (settings.api_key or "",)
+        self._secrets = secret_forms(settings.api_key)
         self._timeout = settings.timeout_s
         self._dialect = Dialect()
         self._client = AsyncOpenAI(
