@@ -248,6 +248,18 @@ class Summarizer:
         """Check the answer, store it (ready or failed) and count it."""
         prompt, answer = tokens
         checked = _check(completion.text, job)
+        counts = {"calls": 1, "prompt_tokens": prompt, "completion_tokens": answer}
+        report.calls += 1
+        report.prompt_tokens += prompt
+        report.completion_tokens += answer
+        if checked.ok:
+            report.ready += 1
+        else:
+            report.refused[checked.reason or "invalid"] += 1
+            counts[f"fallback:{checked.reason or 'invalid'}"] = 1
+        # Counted before the save: the endpoint billed the call whether or not the store
+        # then keeps its answer, and the budget reads these counters.
+        await self.store.add_llm_usage(now.date(), counts)
         await self.store.save_summary(
             SummaryRecord(
                 story_id=job.story_id,
@@ -265,16 +277,6 @@ class Summarizer:
                 reason=None if checked.ok else checked.reason,
             )
         )
-        counts = {"calls": 1, "prompt_tokens": prompt, "completion_tokens": answer}
-        report.calls += 1
-        report.prompt_tokens += prompt
-        report.completion_tokens += answer
-        if checked.ok:
-            report.ready += 1
-        else:
-            report.refused[checked.reason or "invalid"] += 1
-            counts[f"fallback:{checked.reason or 'invalid'}"] = 1
-        await self.store.add_llm_usage(now.date(), counts)
 
 
 def _tokens(reported: int) -> int:
