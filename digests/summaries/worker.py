@@ -35,8 +35,15 @@ from digests.summaries.breaker import OPEN, Breaker
 from digests.summaries.budget import Budget, estimate_tokens
 from digests.summaries.check import Checked, check_output
 from digests.summaries.inputs import SummaryInput, story_input
-from digests.summaries.model import CALL_FAILURES, Completion, Model, ModelError, ModelRequest
-from digests.summaries.plan import MAX_JOBS, plan_jobs
+from digests.summaries.model import (
+    CALL_FAILURES,
+    REFUSED,
+    Completion,
+    Model,
+    ModelError,
+    ModelRequest,
+)
+from digests.summaries.plan import MAX_JOBS, REFRESH, RETRY, plan_jobs
 from digests.summaries.prompt import build_request
 
 log = logging.getLogger("digestbot.summaries")
@@ -107,6 +114,13 @@ class Summarizer:
         self._languages_at: datetime | None = None
         self._waited: set[tuple[str, int, str]] = set()  # (reason, story, language) today
         self._waited_day: date | None = None
+        # Inputs the endpoint refused (a 400 for this request: content filter, context
+        # length): (story, language, input hash) → (refusals, not before). A refusal is no
+        # attempt (nothing is stored), so without this the next pass asks again, every
+        # minute. Asked again after RETRY, doubling up to REFRESH, never given up for good:
+        # REFUSED also names account-wide refusals (quota, a wrong key) that end. In
+        # memory on purpose: those must not burn every story's stored attempts.
+        self._refused: dict[tuple[int, str, str], tuple[int, datetime]] = {}
 
     async def run_once(self, now: datetime) -> SummaryReport:
         """One pass at ``now``: plan, then run the jobs, at most LLM_CONCURRENCY at once."""
@@ -140,7 +154,32 @@ class Summarizer:
         if self._waited_day != now.date():
             self._waited_day = now.date()
             self._waited.clear()
-        return plan_jobs(stories, languages, states, now, limit=self.limit, make_input=_safe_input)
+        return plan_jobs(
+            stories,
+            languages,
+            states,
+            now,
+            limit=self.limit,
+            make_input=lambda story, language: self._unless_refused(story, language, now),
+        )
+
+    def _unless_refused(self, story: Story, language: str, now: datetime) -> SummaryInput | None:
+        made = _safe_input(story, language)
+        if made is None:
+            return None
+        held = self._refused.get((made.story_id, made.language, made.input_hash))
+        if held is not None and now < held[1]:
+            return None
+        return made
+
+    def _hold(self, job: SummaryInput, now: datetime) -> None:
+        """The endpoint refused ``job``'s request: not again before RETRY, doubling each
+        time up to REFRESH."""
+        if len(self._refused) > 10_000:  # stories age out of the pool; so does this
+            self._refused.clear()
+        key = (job.story_id, job.language, job.input_hash)
+        count = self._refused.get(key, (0, now))[0] + 1
+        self._refused[key] = (count, now + min(RETRY * 2 ** min(count - 1, 8), REFRESH))
 
     async def _reader_languages(self, now: datetime) -> dict[str, frozenset[str]]:
         at = self._languages_at
@@ -198,8 +237,10 @@ class Summarizer:
                 )
             return
         completion = await self._call(request, now, report)
-        if completion is None:
+        if isinstance(completion, str):
             self.budget.release(estimate)
+            if completion == REFUSED:
+                self._hold(job, now)
             return
         prompt, answer = _tokens(completion.prompt_tokens), _tokens(completion.completion_tokens)
         self.budget.settle(estimate, prompt, answer)
@@ -214,8 +255,9 @@ class Summarizer:
 
     async def _call(
         self, request: ModelRequest, now: datetime, report: SummaryReport
-    ) -> Completion | None:
-        """The model's answer, or None (counted, fed to the breaker) when it brought none."""
+    ) -> Completion | str:
+        """The model's answer, or the failure's reason (counted, fed to the breaker) when
+        it brought none."""
         try:
             return await self.model.complete(request)
         except ModelError as exc:
@@ -235,7 +277,7 @@ class Summarizer:
                 detail,
             )
         await self.store.add_llm_usage(now.date(), {f"fallback:{reason}": 1})
-        return None
+        return reason
 
     async def _answered(
         self,
