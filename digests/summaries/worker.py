@@ -34,7 +34,7 @@ from digests.store import Store, StoreError
 from digests.summaries.breaker import OPEN, Breaker
 from digests.summaries.budget import Budget, estimate_tokens
 from digests.summaries.check import Checked, check_output
-from digests.summaries.inputs import SummaryInput, story_input
+from digests.summaries.inputs import UNKNOWN_LANGUAGE, SummaryInput, story_input
 from digests.summaries.model import (
     CALL_FAILURES,
     REFUSED,
@@ -312,13 +312,24 @@ class Summarizer:
                 at=now,
                 summary=checked.summary if checked.ok else None,
                 title=checked.title if checked.ok else None,
-                translated=job.translate,
+                translated=_translated(job, checked),
                 model=(completion.model or self.settings.llm.model)[:200],
                 prompt_tokens=prompt,
                 completion_tokens=answer,
                 reason=None if checked.ok else checked.reason,
             )
         )
+
+
+def _translated(job: SummaryInput, checked: Checked) -> bool:
+    """Whether readers are told the story was translated: its language is not theirs, and
+    when nobody could tell its language, the title came back changed (an English title
+    "translated" into English is no translation)."""
+    if not job.translate:
+        return False
+    if job.source_language != UNKNOWN_LANGUAGE or checked.title is None or not job.articles:
+        return True
+    return checked.title.casefold() != job.articles[0][1].casefold()
 
 
 def _tokens(reported: int) -> int:
