@@ -61,6 +61,10 @@ MAX_SUMMARY_CHARS = 300
 MIN_TITLE_CHARS = 2
 MAX_TITLE_CHARS = 200
 MAX_SENTENCES = 2
+# How much longer than the caps the raw text (before whitespace is collapsed) may be, and
+# how much of it the checks read: its words in NFKC (at most the cap) and that whitespace.
+RAW_FACTOR = 2
+MAX_RAW_READ = RAW_FACTOR + 1
 # An answer longer than this is not one we asked for (max_tokens caps it far below).
 MAX_ANSWER_CHARS = 8000
 
@@ -293,18 +297,23 @@ class _Answer:
         return (self.summary,) if self.title is None else (self.summary, self.title)
 
     def capped(self) -> _Answer:
-        """The answer cut to the length caps (a no-op on one within them)."""
+        """The answer as the checks after the length ones read it: in NFKC (what link
+        finders and the markers read: full-width '．' is '.', '㏂' is "a.m."), cut to the
+        caps. On an answer that passed the length checks nothing is cut."""
         return _Answer(
-            self.raw_summary[:MAX_SUMMARY_CHARS],
-            _cut(self.raw_title, MAX_TITLE_CHARS),
-            self.summary[:MAX_SUMMARY_CHARS],
-            _cut(self.title, MAX_TITLE_CHARS),
+            _compat(self.raw_summary, MAX_RAW_READ * MAX_SUMMARY_CHARS),
+            None
+            if self.raw_title is None
+            else _compat(self.raw_title, MAX_RAW_READ * MAX_TITLE_CHARS),
+            _compat(self.summary, MAX_SUMMARY_CHARS),
+            None if self.title is None else _compat(self.title, MAX_TITLE_CHARS),
             self.source,
         )
 
 
-def _cut(text: str | None, limit: int) -> str | None:
-    return None if text is None else text[:limit]
+def _compat(text: str, limit: int) -> str:
+    # Cut before and after NFKC: one character may become 18 ("\ufdfa").
+    return unicodedata.normalize("NFKC", text[:limit])[:limit]
 
 
 def _letters(text: str) -> int:
@@ -319,9 +328,17 @@ def _lengths_short(a: _Answer) -> bool:
     )
 
 
+def _fits(raw: str | None, flat: str | None, limit: int) -> bool:
+    if raw is None or flat is None:
+        return True
+    # Measured in NFKC, the form the later checks read; the raw text (whose line breaks
+    # the markup check reads) may hold some more whitespace, not pages of it.
+    return len(raw) <= RAW_FACTOR * limit and len(unicodedata.normalize("NFKC", flat)) <= limit
+
+
 def _lengths_long(a: _Answer) -> bool:
-    return len(a.summary) <= MAX_SUMMARY_CHARS and (
-        a.title is None or len(a.title) <= MAX_TITLE_CHARS
+    return _fits(a.raw_summary, a.summary, MAX_SUMMARY_CHARS) and _fits(
+        a.raw_title, a.title, MAX_TITLE_CHARS
     )
 
 

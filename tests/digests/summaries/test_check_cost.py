@@ -17,18 +17,24 @@ import digests.summaries.check as check
 import digests.summaries.markers as markers
 from tests.digests.summaries.stories import summary_input
 
+# The markup pattern reads the raw text (line breaks matter): its words within the cap
+# and some whitespace; every other pattern reads at most the cap.
+RAW_READ = check.MAX_RAW_READ * check.MAX_SUMMARY_CHARS
+
 
 class Recording:
-    """A compiled pattern that notes the length of every text it is asked to read."""
+    """A compiled pattern that notes the length of every text it is asked to read, scaled
+    so that its own bound is MAX_SUMMARY_CHARS."""
 
-    def __init__(self, pattern: re.Pattern[str], seen: list[int]) -> None:
+    def __init__(self, pattern: re.Pattern[str], seen: list[int], bound: int) -> None:
         self._pattern, self._seen = pattern, seen
+        self._scale = check.MAX_SUMMARY_CHARS / bound
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._pattern, name)
 
         def reading(text: str, *args: Any, **kwargs: Any) -> Any:
-            self._seen.append(len(text))
+            self._seen.append(round(len(text) * self._scale))
             return method(text, *args, **kwargs)
 
         return reading if callable(method) else method
@@ -39,8 +45,12 @@ def record_patterns(monkeypatch: pytest.MonkeyPatch, seen: list[int]) -> None:
     for module in modules:
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
-                monkeypatch.setattr(module, name, Recording(value, seen))
-    instructions = tuple((needles, Recording(p, seen)) for needles, p in markers._INSTRUCTIONS)
+                bound = RAW_READ if value is check._MARKUP else check.MAX_SUMMARY_CHARS
+                monkeypatch.setattr(module, name, Recording(value, seen, bound))
+    instructions = tuple(
+        (needles, Recording(p, seen, check.MAX_SUMMARY_CHARS))
+        for needles, p in markers._INSTRUCTIONS
+    )
     monkeypatch.setattr(markers, "_INSTRUCTIONS", instructions)
 
     def detect(text: str) -> str | None:
@@ -66,6 +76,12 @@ HOSTILE = [
     "```" + " " * (check.MAX_SUMMARY_CHARS + 100) + "x",
     "```json" + "\n" * (check.MAX_SUMMARY_CHARS + 100) + "x```",
     "```" + " " * NEAR_CAP + "x",
+    # Compatibility characters NFKC expands ('㏂' is "a.m.", U+FDFA is 18 characters): the
+    # link pattern's worst case again, four times the cap from a summary within it.
+    json.dumps({"summary": "\u33c2" * check.MAX_SUMMARY_CHARS}),
+    json.dumps({"summary": "\u33c2" * 1000}),
+    json.dumps({"summary": "\ufdfa" * 100}),
+    json.dumps({"summary": "A\n" + " " * 3000 + "\n# heading"}),  # pages of whitespace
 ]
 
 
