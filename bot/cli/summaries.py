@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import argparse
 import math
-from datetime import datetime
 from typing import TextIO
 
 from bot.wiring import App
 from digests.assemble import make_story
 from digests.errors import InputError, NotFoundError, UnavailableError
-from digests.models import SummaryRecord
 from digests.summaries.check import Checked, check_output
 from digests.summaries.inputs import SummaryInput, story_input
 from digests.summaries.model import Completion, ModelError, ModelRequest
 from digests.summaries.prompt import build_request
+from digests.summaries.worker import record_of
 from digests.terminal import printable
 
 # The usual rule of thumb: a token is about four characters (the estimate shown before
 # the call; the API's own count follows it).
 CHARS_PER_TOKEN = 4
 # The longest model name the stored record keeps (as the worker does).
-MAX_MODEL_NAME = 200
 
 
 async def cmd_summarize(args: argparse.Namespace, app: App, out: TextIO) -> int:
@@ -57,7 +55,10 @@ async def cmd_summarize(args: argparse.Namespace, app: App, out: TextIO) -> int:
     checked = check_output(completion.text, summary_input)
     out.write(describe_answer(completion, checked))
     if args.save:
-        await app.store.save_summary(record_of(summary_input, completion, checked, now))
+        tokens = (completion.prompt_tokens, completion.completion_tokens)
+        await app.store.save_summary(
+            record_of(summary_input, checked, now, completion.model, tokens)
+        )
         status = "ready" if checked.ok else f"failed ({checked.reason})"
         out.write(f"saved as {status} for story {summary_input.story_id}, {language}\n")
     return 0 if checked.ok else 1
@@ -105,24 +106,3 @@ def describe_answer(completion: Completion, checked: Checked) -> str:
         f"answer = {completion.tokens:,} ({printable(completion.model) or 'model unnamed'})"
     )
     return "\n".join(lines) + "\n"
-
-
-def record_of(
-    summary_input: SummaryInput, completion: Completion, checked: Checked, now: datetime
-) -> SummaryRecord:
-    """What ``--save`` stores: the worker's record for this outcome."""
-    return SummaryRecord(
-        story_id=summary_input.story_id,
-        language=summary_input.language,
-        input_hash=summary_input.input_hash,
-        article_ids=summary_input.article_ids,
-        status="ready" if checked.ok else "failed",
-        at=now,
-        summary=checked.summary if checked.ok else None,
-        title=checked.title if checked.ok else None,
-        translated=summary_input.translate,
-        model=completion.model[:MAX_MODEL_NAME],
-        prompt_tokens=completion.prompt_tokens,
-        completion_tokens=completion.completion_tokens,
-        reason=None if checked.ok else checked.reason,
-    )

@@ -69,8 +69,11 @@ class SummaryInput:
 
     @property
     def translate(self) -> bool:
-        """True when the reader's language is not the story's."""
-        return self.source_language != self.language
+        """True when the story is known to be in another language than the reader's. A
+        story of unknown language ("und": a short headline the detector cannot tell) is
+        not: its summary is written in the reader's language anyway, but its title stays
+        the source's and it is not marked "translated" (most are in the reader's own)."""
+        return self.source_language not in (self.language, UNKNOWN_LANGUAGE)
 
     @property
     def chars(self) -> int:

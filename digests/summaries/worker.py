@@ -34,7 +34,7 @@ from digests.store import Store, StoreError
 from digests.summaries.breaker import OPEN, Breaker
 from digests.summaries.budget import Budget, estimate_tokens
 from digests.summaries.check import Checked, check_output
-from digests.summaries.inputs import UNKNOWN_LANGUAGE, SummaryInput, story_input
+from digests.summaries.inputs import SummaryInput, story_input
 from digests.summaries.model import (
     CALL_FAILURES,
     REFUSED,
@@ -47,6 +47,8 @@ from digests.summaries.plan import MAX_JOBS, REFRESH, RETRY, plan_jobs
 from digests.summaries.prompt import build_request
 
 log = logging.getLogger("digestbot.summaries")
+# The model's name as stored (what the endpoint reported, cut).
+MAX_MODEL_NAME = 200
 
 # summary_languages scans the subscribers: read again at most this often.
 LANGUAGES_TTL = timedelta(minutes=10)
@@ -302,34 +304,34 @@ class Summarizer:
         # Counted before the save: the endpoint billed the call whether or not the store
         # then keeps its answer, and the budget reads these counters.
         await self.store.add_llm_usage(now.date(), counts)
-        await self.store.save_summary(
-            SummaryRecord(
-                story_id=job.story_id,
-                language=job.language,
-                input_hash=job.input_hash,
-                article_ids=job.article_ids,
-                status="ready" if checked.ok else "failed",
-                at=now,
-                summary=checked.summary if checked.ok else None,
-                title=checked.title if checked.ok else None,
-                translated=_translated(job, checked),
-                model=(completion.model or self.settings.llm.model)[:200],
-                prompt_tokens=prompt,
-                completion_tokens=answer,
-                reason=None if checked.ok else checked.reason,
-            )
-        )
+        model = completion.model or self.settings.llm.model
+        await self.store.save_summary(record_of(job, checked, now, model, tokens))
 
 
-def _translated(job: SummaryInput, checked: Checked) -> bool:
-    """Whether readers are told the story was translated: its language is not theirs, and
-    when nobody could tell its language, the title came back changed (an English title
-    "translated" into English is no translation)."""
-    if not job.translate:
-        return False
-    if job.source_language != UNKNOWN_LANGUAGE or checked.title is None or not job.articles:
-        return True
-    return checked.title.casefold() != job.articles[0][1].casefold()
+def record_of(
+    job: SummaryInput,
+    checked: Checked,
+    now: datetime,
+    model: str,
+    tokens: tuple[int, int],
+) -> SummaryRecord:
+    """What the store keeps of one answered call (ready, or failed with its reason); the
+    worker and ``digestbot summarize --save`` both store this."""
+    return SummaryRecord(
+        story_id=job.story_id,
+        language=job.language,
+        input_hash=job.input_hash,
+        article_ids=job.article_ids,
+        status="ready" if checked.ok else "failed",
+        at=now,
+        summary=checked.summary if checked.ok else None,
+        title=checked.title if checked.ok else None,
+        translated=job.translate,
+        model=model[:MAX_MODEL_NAME],
+        prompt_tokens=tokens[0],
+        completion_tokens=tokens[1],
+        reason=None if checked.ok else checked.reason,
+    )
 
 
 def _tokens(reported: int) -> int:
