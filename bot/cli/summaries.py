@@ -28,7 +28,6 @@ from digests.terminal import printable
 # The usual rule of thumb: a token is about four characters (the estimate shown before
 # the call; the API's own count follows it).
 CHARS_PER_TOKEN = 4
-# The longest model name the stored record keeps (as the worker does).
 
 
 async def cmd_summarize(args: argparse.Namespace, app: App, out: TextIO) -> int:
