@@ -104,13 +104,14 @@ _SPACE = re.compile(r"\s+")
 # zero-width spaces, soft hyphens, tag characters. A title stripped of them cannot pass
 # for a file name or a different link. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and
 # Indic words and emoji sequences need them, and they cannot reorder text.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd"
+CONTROL_CHARS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd"
     "\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e\u2028\u2029"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f]"
+    "\U000e0020-\U000e007f"
 )
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 
 
 def html_to_text(fragment: str | None) -> str:

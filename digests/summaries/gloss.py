@@ -15,19 +15,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from digests.assemble import DigestPlan, Pool, Story
-from digests.ingest.normalise import TITLE_MAX
+from digests.ingest.normalise import CONTROL_CHARS, TITLE_MAX
 from digests.models import Gloss
 
 # What ingest strips from article text (digests.ingest.normalise), plus lone surrogates
-# (a JSON answer may carry "\ud800"; no platform accepts one) and the C1 controls. ZWNJ
+# (a JSON answer may carry "\ud800"; no platform accepts one) and NEL (U+0085). ZWNJ
 # and ZWJ stay: Persian and Indic words and emoji sequences need them.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd"
-    "\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e\u2028\u2029"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f\ud800-\udfff]"
-)
+_UNSAFE = re.compile(f"[{CONTROL_CHARS}\x85\ud800-\udfff]")
 # A summary is checked to 300 characters before it is stored; this only bounds what an
 # older or hand-edited row could put in front of a reader.
 SUMMARY_MAX = 600
