@@ -268,9 +268,9 @@ class Runner:
             await self.discord.client.tell_setter(subscriber_id, reason)
 
     async def start_api(self) -> None:
-        """Serve the admin HTTP API on API_BIND when API_TOKEN is set. Raises SettingsError
-        when it cannot listen there (port in use, no such host)."""
-        if not self.app.settings.api_token:
+        """Serve the admin HTTP API and the console on API_BIND when API_TOKEN is set or a
+        console account exists. Raises SettingsError when it cannot listen there."""
+        if not self.app.settings.api_token and not await self.app.store.count_console_users():
             return
         from bot.runner import api  # loads aiohttp's server only when the API is on
 

@@ -21,6 +21,7 @@ from bot.api.links import get_links
 from bot.api.openapi import openapi
 from bot.api.protocol_log import quiet_client_faults
 from bot.api.refusals import RefusalLog, audit_refused
+from bot.web import app as console
 from bot.wiring import Identity
 from digests.errors import UnavailableError
 from digests.render import Renderer
@@ -49,6 +50,11 @@ def _hide_server_versions() -> None:
         web_response.SERVER_SOFTWARE = SERVER  # type: ignore[misc]
 
 
+def _console_path(path: str) -> bool:
+    """The console signs its own visitors in (``bot.web``): no bearer token there."""
+    return path == console.PREFIX or path.startswith(console.PREFIX + "/")
+
+
 class Api:
     def __init__(
         self,
@@ -59,7 +65,6 @@ class Api:
         on_push: Callable[[], None] | None = None,
         identity: Identity | None = None,
     ) -> None:
-        assert settings.api_token
         self.store = store
         self.renderer = renderer
         self.settings = settings
@@ -67,7 +72,8 @@ class Api:
         self.on_push = on_push or (lambda: None)
         # The running bot's own object, so the links follow what getMe answered.
         self.identity = identity if identity is not None else Identity()
-        self._token = settings.api_token.encode()
+        # Without API_TOKEN the API refuses every /api/* request; the console still serves.
+        self._token = settings.api_token.encode() if settings.api_token else None
         self.refusals = RefusalLog()
 
     def app(self) -> web.Application:
@@ -96,6 +102,7 @@ class Api:
                 app.router.add_get(path, handler, expect_handler=expect)
             else:
                 app.router.add_route(method, path, handler, expect_handler=expect)
+        console.mount(app, app[DEPS])
         return app
 
     async def _flush_refusals(self, app: web.Application) -> None:
@@ -109,13 +116,17 @@ class Api:
 
     @web.middleware
     async def auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in PUBLIC:
+        if request.path in PUBLIC or _console_path(request.path):
             return await handler(request)
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         # A header that is not UTF-8 arrives with lone surrogates; it is simply wrong.
         tried = token.encode("utf-8", "surrogateescape")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(tried, self._token):
+        if (
+            self._token is None
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(tried, self._token)
+        ):
             # Refused attempts are audited too (never the token that was tried), at most
             # once a minute per address, with a count.
             now = self.clock.now()
@@ -133,7 +144,11 @@ class Api:
     @web.middleware
     async def writable(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Refuse writes while the database is lost: a 201 into a deleted file is a lie."""
-        if request.method not in READS and request.path not in PUBLIC:
+        if (
+            request.method not in READS
+            and request.path not in PUBLIC
+            and not _console_path(request.path)
+        ):
             problem = await self.store.health()
             if problem is not None:
                 log.error("admin API refuses %s %s: %s", request.method, request.path, problem)

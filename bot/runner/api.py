@@ -35,6 +35,8 @@ async def start_api(
         await runner.cleanup()
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise SettingsError(f"API_BIND {settings.api_bind}: cannot listen: {reason}") from None
-    out.write(f"admin API on http://{settings.api_bind}\n")
+    if settings.api_token:
+        out.write(f"admin API on http://{settings.api_bind}\n")
+    out.write(f"console on http://{settings.api_bind}/console/\n")
     out.flush()
     return runner

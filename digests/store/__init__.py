@@ -14,7 +14,8 @@ channels and their publishes in ``_publishes``; processes sharing the database
 (heartbeats, role leases) in ``_processes``; breaking pushes waiting for confirmation in
 ``_pending``; the counts the crowd forecast reads in ``_forecast``; reads and writes that
 answer one chat command in one round trip in ``_commands``; model summaries per story and
-language, and the model's daily use, in ``_summaries``. Helpers shared by the parts
+language, and the model's daily use, in ``_summaries``; the web console's accounts,
+sessions and log-in throttle in ``_console``. Helpers shared by the parts
 are in ``_base``; the seam between the two engines in ``_engine``; schema changes are new
 migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes with
 the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
@@ -26,6 +27,12 @@ from digests.store._articles import ArticleStore, Ingested, feed_scope, import_s
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._commands import ChatView, CommandStore
+from digests.store._console import (
+    ConsoleSession,
+    ConsoleStore,
+    ConsoleUser,
+    ConsoleUserExists,
+)
 from digests.store._deliveries import DeliveryStore
 from digests.store._enqueue import EncodedMessages, OutboxItem
 from digests.store._forecast import ForecastStore
@@ -56,6 +63,7 @@ class Store(
     ForecastStore,
     CommandStore,
     SummaryStore,
+    ConsoleStore,
 ):
     """The one store; open it with ``await Store.open(path)`` (a SQLite file, or a
     ``digests.dburl.PostgresUrl``) and close it when done."""
@@ -67,6 +75,9 @@ __all__ = [
     "Accepted",
     "AuditEntry",
     "ChatView",
+    "ConsoleSession",
+    "ConsoleUser",
+    "ConsoleUserExists",
     "EncodedMessages",
     "ForgetReport",
     "Grouping",

@@ -488,6 +488,51 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, name)
     );
     """,
+    # 12: the newsroom's web console (issue 15).
+    """
+    -- Console accounts. password_hash is argon2id (argon2-cffi's encoded form);
+    -- must_change marks a password printed once by `digestbot console-user add`.
+    CREATE TABLE console_users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL UNIQUE,
+        role          TEXT NOT NULL CHECK (role IN ('editor', 'admin')),
+        password_hash TEXT NOT NULL,
+        must_change   INTEGER NOT NULL DEFAULT 0,
+        language      TEXT NOT NULL DEFAULT 'en',
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    -- Signed-in sessions: the cookie carries a signed random token; only its SHA-256 is
+    -- stored, so a copy of the database signs nobody in. A logout or a removed account
+    -- deletes the row, whatever the cookie still says.
+    CREATE TABLE console_sessions (
+        token_hash   TEXT PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES console_users (id) ON DELETE CASCADE,
+        csrf         TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+    );
+    CREATE INDEX console_sessions_user ON console_sessions (user_id);
+    CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+    -- Failed log-ins in a row, per key ('account:<name>' or 'address:<ip>'), shared by
+    -- every process behind the same database.
+    CREATE TABLE console_logins (
+        key          TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL DEFAULT 0,
+        last_failure TEXT NOT NULL,
+        locked_until TEXT
+    );
+    -- Messages the platforms accepted, and the 429s they answered, per UTC minute and
+    -- platform: the console's chart of the last 24 hours.
+    CREATE TABLE send_minutes (
+        minute   TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        sent     INTEGER NOT NULL DEFAULT 0,
+        limited  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (minute, platform)
+    );
+    """,
 )
 
 # Migrations whose PostgreSQL form differs. A PostgreSQL database is always created by a

@@ -1,0 +1,56 @@
+"""``console_app``: the console's aiohttp sub-application, mounted at ``/console`` in the
+admin API's application. Middlewares run outermost first: security headers, errors as
+pages, the session, the CSRF check; each page's role is checked by its route
+(``bot.web.routes``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.api.deps import Deps
+from bot.web import (
+    accounts,
+    audit,
+    breaking,
+    feeds,
+    login,
+    overview,
+    preview,
+    stories,
+    subscribers,
+)
+from bot.web.context import CONSOLE, Console
+from bot.web.render import make_templates
+from bot.web.routes import Route, guarded
+from bot.web.security import csrf, errors, headers
+from bot.web.session import sessions
+
+PREFIX = "/console"
+STATIC = Path(__file__).parent / "static"
+PAGES = (login, overview, feeds, stories, preview, breaking, subscribers, audit, accounts)
+
+
+def routes() -> list[Route]:
+    return [route for module in PAGES for route in module.ROUTES]
+
+
+def console_app(deps: Deps) -> web.Application:
+    app = web.Application(middlewares=[headers, errors, sessions, csrf])
+    app[CONSOLE] = Console(deps, make_templates())
+    for route in routes():
+        path = route.path or "/"
+        app.router.add_route(route.method, path, guarded(route))
+    app.router.add_static("/static", STATIC, append_version=False)
+    return app
+
+
+async def _bare(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPPermanentRedirect(PREFIX + "/")
+
+
+def mount(parent: web.Application, deps: Deps) -> None:
+    """Serve the console at /console/ (and send /console there)."""
+    parent.add_subapp(PREFIX, console_app(deps))
+    parent.router.add_get(PREFIX, _bare)

@@ -1,0 +1,48 @@
+"""The console's own words in English and Vietnamese, chosen per account. Its catalog
+(``bot/web/locale/vi/LC_MESSAGES/console.po``) is separate from the readers' one and is
+compiled in memory with Babel on first use, as ``digests.i18n`` does."""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+DOMAIN = "console"
+LANGUAGES = ("en", "vi")
+LANGUAGE_NAMES = {"en": "English", "vi": "Tiếng Việt"}
+
+# The language of the page being made; templates and handlers read it through ``_``.
+current_language: ContextVar[str] = ContextVar("console_language", default="en")
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    if language not in LANGUAGES or language == "en":
+        return NullTranslations()
+    po = resources.files("bot.web").joinpath(f"locale/{language}/LC_MESSAGES/{DOMAIN}.po")
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext(message: str, **params: object) -> str:
+    """``message`` in the current page's language, its ``%(name)s`` filled in."""
+    text = translations(current_language.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(current_language.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext

@@ -1,0 +1,191 @@
+"""Store part for the newsroom's web console (``bot.web``): its accounts, their signed-in
+sessions, the secret that signs session cookies, and the counts of failed log-ins that
+throttle guessing.
+
+Error contract: ``add_console_user`` raises ConsoleUserExists for a name already taken;
+``remove_console_user`` returns False for an unknown name; reads return None for what
+does not exist (an unknown account, an expired or ended session). Names and roles are
+checked by the caller (``bot.web.accounts``); a role other than editor/admin is refused by
+the schema.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from digests.errors import ConflictError
+from digests.store._base import StoreBase
+from digests.timeutil import from_db, to_db
+
+ROLES = ("editor", "admin")
+_SECRET_KEY = "console_secret"
+
+
+class ConsoleUserExists(ConflictError):
+    """An account of that name exists already."""
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    id: int
+    name: str
+    role: str
+    password_hash: str
+    must_change: bool
+    language: str
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A signed-in session, with its account."""
+
+    token_hash: str
+    user: ConsoleUser
+    csrf: str
+    expires_at: datetime
+
+
+def _user(row: sqlite3.Row) -> ConsoleUser:
+    return ConsoleUser(
+        id=int(row["id"]),
+        name=row["name"],
+        role=row["role"],
+        password_hash=row["password_hash"],
+        must_change=bool(row["must_change"]),
+        language=row["language"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+_USER_COLUMNS = "u.id, u.name, u.role, u.password_hash, u.must_change, u.language, u.created_at"
+
+
+class ConsoleStore(StoreBase):
+    async def console_secret(self) -> bytes:
+        """The key that signs session cookies: made once, on first use, and shared by
+        every process on this database (a cookie signed by one is good at another)."""
+        fresh = secrets.token_hex(32)
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (_SECRET_KEY, fresh),
+            )
+            row = await (
+                await db.execute("SELECT value FROM meta WHERE key = ?", (_SECRET_KEY,))
+            ).fetchone()
+        assert row is not None
+        return bytes.fromhex(row[0])
+
+    async def add_console_user(
+        self, name: str, *, role: str, password_hash: str, must_change: bool, now: datetime
+    ) -> ConsoleUser:
+        stamp = to_db(now)
+        try:
+            async with self._transaction() as db:
+                await db.execute(
+                    """INSERT INTO console_users
+                       (name, role, password_hash, must_change, created_at, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    (name, role, password_hash, int(must_change), stamp, stamp),
+                )
+        except sqlite3.IntegrityError:
+            raise ConsoleUserExists(f"a console account named {name} exists already") from None
+        user = await self.console_user(name)
+        assert user is not None
+        return user
+
+    async def console_user(self, name: str) -> ConsoleUser | None:
+        row = await self._fetchone(
+            f"SELECT {_USER_COLUMNS} FROM console_users u WHERE u.name = ?", (name,)
+        )
+        return None if row is None else _user(row)
+
+    async def console_users(self) -> list[ConsoleUser]:
+        rows = await self._fetchall(f"SELECT {_USER_COLUMNS} FROM console_users u ORDER BY u.name")
+        return [_user(row) for row in rows]
+
+    async def count_console_users(self) -> int:
+        row = await self._fetchone("SELECT COUNT(*) FROM console_users")
+        return int(row[0]) if row else 0
+
+    async def remove_console_user(self, name: str) -> bool:
+        """Remove an account and end its sessions; False when there is none of that name."""
+        async with self._transaction() as db:
+            row = await (
+                await db.execute("SELECT id FROM console_users WHERE name = ?", (name,))
+            ).fetchone()
+            if row is None:
+                return False
+            await db.execute("DELETE FROM console_sessions WHERE user_id = ?", (row[0],))
+            await db.execute("DELETE FROM console_users WHERE id = ?", (row[0],))
+        return True
+
+    async def set_console_password(
+        self, user_id: int, password_hash: str, *, must_change: bool, now: datetime
+    ) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE console_users SET password_hash = ?, must_change = ?, updated_at = ?
+                   WHERE id = ?""",
+                (password_hash, int(must_change), to_db(now), user_id),
+            )
+
+    async def set_console_language(self, user_id: int, language: str, *, now: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE console_users SET language = ?, updated_at = ? WHERE id = ?",
+                (language, to_db(now), user_id),
+            )
+
+    async def start_console_session(
+        self, user_id: int, token_hash: str, csrf: str, *, now: datetime, expires_at: datetime
+    ) -> None:
+        stamp = to_db(now)
+        async with self._transaction() as db:
+            # Expired sessions go when a new one starts: no job needed to sweep them.
+            await db.execute("DELETE FROM console_sessions WHERE expires_at <= ?", (stamp,))
+            await db.execute(
+                """INSERT INTO console_sessions
+                   (token_hash, user_id, csrf, created_at, expires_at, last_seen_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (token_hash, user_id, csrf, stamp, to_db(expires_at), stamp),
+            )
+
+    async def console_session(self, token_hash: str, *, now: datetime) -> ConsoleSession | None:
+        """The live session with this token hash and its account; None when it ended,
+        expired or never was."""
+        row = await self._fetchone(
+            f"""SELECT {_USER_COLUMNS}, s.token_hash, s.csrf, s.expires_at
+                FROM console_sessions s JOIN console_users u ON u.id = s.user_id
+                WHERE s.token_hash = ? AND s.expires_at > ?""",
+            (token_hash, to_db(now)),
+        )
+        if row is None:
+            return None
+        return ConsoleSession(
+            token_hash=row["token_hash"],
+            user=_user(row),
+            csrf=row["csrf"],
+            expires_at=from_db(row["expires_at"]),
+        )
+
+    async def end_console_session(self, token_hash: str) -> None:
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,))
+
+    async def end_console_sessions_of(self, user_id: int, *, keep: str | None = None) -> int:
+        """End every session of an account (a changed password), but ``keep``."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM console_sessions WHERE user_id = ? AND token_hash <> ?",
+                (user_id, keep or ""),
+            )
+            return cursor.rowcount

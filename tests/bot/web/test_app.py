@@ -1,0 +1,61 @@
+"""The console's frame: log-in and out, roles, CSRF, security headers, error pages."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.web.security import CSP
+from tests.bot.web.conftest import Account, csrf_of, sign_in
+
+
+async def test_a_visitor_is_sent_to_sign_in(web: httpx.AsyncClient) -> None:
+    answer = await web.get("/console/feeds")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/console/login?next=/console/feeds"
+
+
+async def test_signing_in_and_out(web: httpx.AsyncClient, account: Account) -> None:
+    await account("ed", "editor")
+    assert (await sign_in(web, "ed", "wrong password!")).status_code == 401
+    assert (await sign_in(web, "ed")).status_code == 303
+    overview = await web.get("/console/")
+    assert overview.status_code == 200
+    assert "<title>Overview · digestbot</title>" in overview.text
+    out = await web.post("/console/logout", data={"csrf": csrf_of(overview.text)})
+    assert out.status_code == 303
+    assert (await web.get("/console/")).status_code == 303
+    actions = [(e.actor, e.action) for e in await web.store.audit_log()]  # type: ignore[attr-defined]
+    assert actions == [("ed", "logout"), ("ed", "login")]
+
+
+async def test_a_form_without_its_token_is_refused(editor: httpx.AsyncClient) -> None:
+    answer = await editor.post("/console/logout", data={})
+    assert answer.status_code == 403
+    assert "did not come from this console" in answer.text
+    assert (await editor.get("/console/")).status_code == 200  # still signed in
+
+
+async def test_an_editor_cannot_open_the_accounts_page(editor: httpx.AsyncClient) -> None:
+    assert (await editor.get("/console/accounts")).status_code == 403
+
+
+async def test_an_admin_can(admin_user: httpx.AsyncClient) -> None:
+    assert (await admin_user.get("/console/accounts")).status_code == 200
+
+
+async def test_every_answer_has_the_security_headers(editor: httpx.AsyncClient) -> None:
+    for path in (
+        "/console/",
+        "/console/login",
+        "/console/no-such-page",
+        "/console/static/console.css",
+    ):
+        answer = await editor.get(path)
+        assert answer.headers["Content-Security-Policy"] == CSP, path
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+async def test_the_api_still_wants_its_token(web: httpx.AsyncClient) -> None:
+    answer = await web.get("/api/stats")
+    assert answer.status_code == 401
