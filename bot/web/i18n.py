@@ -1,6 +1,7 @@
 """The console's own words in English and Vietnamese, chosen per account. Its catalog
-(``bot/web/locale/vi/LC_MESSAGES/console.po``) is separate from the readers' one and is
-compiled in memory with Babel on first use, as ``digests.i18n`` does."""
+(``bot/web/locale/vi/LC_MESSAGES/*.po``, one file per part of the console) is separate
+from the readers' one and is compiled in memory with Babel on first use, as
+``digests.i18n`` does."""
 
 from __future__ import annotations
 
@@ -23,15 +24,20 @@ current_language: ContextVar[str] = ContextVar("console_language", default="en")
 
 @cache
 def translations(language: str) -> NullTranslations:
+    """Every ``*.po`` file of the language's folder, merged (one file per part of the
+    console, so each part's words are kept beside each other)."""
     if language not in LANGUAGES or language == "en":
         return NullTranslations()
-    po = resources.files("bot.web").joinpath(f"locale/{language}/LC_MESSAGES/{DOMAIN}.po")
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    folder = resources.files("bot.web").joinpath(f"locale/{language}/LC_MESSAGES")
+    merged = Translations(domain=DOMAIN)
+    for po in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=str):
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=language, domain=DOMAIN)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        merged.merge(Translations(buffer, domain=DOMAIN))
+    return merged
 
 
 def gettext(message: str, **params: object) -> str:

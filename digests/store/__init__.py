@@ -15,7 +15,8 @@ channels and their publishes in ``_publishes``; processes sharing the database
 ``_pending``; the counts the crowd forecast reads in ``_forecast``; reads and writes that
 answer one chat command in one round trip in ``_commands``; model summaries per story and
 language, and the model's daily use, in ``_summaries``; the web console's accounts,
-sessions and log-in throttle in ``_console``. Helpers shared by the parts
+sessions and log-in throttle in ``_console``; the messages sent and 429s per minute
+in ``_traffic``; the audit log read with filters in ``_audit_search``. Helpers shared by the parts
 are in ``_base``; the seam between the two engines in ``_engine``; schema changes are new
 migrations appended to ``_schema.MIGRATIONS``. A method touching several tables goes with
 the domain whose state it changes (``deactivate`` cancels outbox entries, but it is a
@@ -24,6 +25,7 @@ subscriber's lifecycle).
 
 from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
 from digests.store._articles import ArticleStore, Ingested, feed_scope, import_scope
+from digests.store._audit_search import AuditSearchStore
 from digests.store._base import NotFound, StoreError
 from digests.store._catalog import REMOVED_REASON, CatalogStore
 from digests.store._commands import ChatView, CommandStore
@@ -46,6 +48,7 @@ from digests.store._stories import Grouping
 from digests.store._subscribers import ForgetReport, SubscriberStore
 from digests.store._subscriptions import SubscriberGone
 from digests.store._summaries import SummaryStore
+from digests.store._traffic import TrafficStore
 
 
 class Store(
@@ -64,6 +67,8 @@ class Store(
     CommandStore,
     SummaryStore,
     ConsoleStore,
+    TrafficStore,
+    AuditSearchStore,
 ):
     """The one store; open it with ``await Store.open(path)`` (a SQLite file, or a
     ``digests.dburl.PostgresUrl``) and close it when done."""
