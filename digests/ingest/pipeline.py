@@ -23,7 +23,7 @@ from digests.ingest.fetch import FetchError, fetch_feed
 from digests.ingest.normalise import entry_to_article, html_to_text
 from digests.ingest.parse import FeedParseError, ParsedFeed, parse_feed
 from digests.ingest.stories import group_orphans, store_and_group
-from digests.language import detector_loaded, load_detector
+from digests.language import detector_loaded, first_declared, load_detector
 from digests.models import Feed, IngestCounts, NewArticle, StoredArticleRef
 from digests.safejson import find_problem
 from digests.settings import Settings
@@ -85,8 +85,6 @@ async def poll_feeds(
     report = PollReport()
     created: list[StoredArticleRef] = []
     semaphore = asyncio.Semaphore(settings.fetch.concurrency)
-    # The language identifier loads (about a second, once) while the feeds are fetched.
-    loading = None if detector_loaded() or not todo else asyncio.to_thread(load_detector)
 
     async def one(feed: Feed) -> None:
         async with semaphore:
@@ -104,9 +102,7 @@ async def poll_feeds(
                     progress(feed)
 
     # ``one`` never raises; a failed load is left to each feed's parse to meet and record.
-    await asyncio.gather(
-        *(one(feed) for feed in todo), *([loading] if loading else []), return_exceptions=True
-    )
+    await asyncio.gather(*(one(feed) for feed in todo), return_exceptions=True)
     # Each feed's articles were grouped as they were stored; this picks up any article a
     # crash or an older version left without a story.
     report.stories_new += await group_orphans(store, now=now, window=settings.story_window)
@@ -196,10 +192,14 @@ async def _poll_one(
 
 
 def _parse(content: bytes, *, content_type: str | None, url: str) -> ParsedFeed:
-    """``parse_feed``, in a worker thread; the first also loads the language identifier
-    (about a second, once), so that normalising the entries on the loop does not wait."""
+    """``parse_feed``, in a worker thread. The first feed with an entry whose language is
+    declared nowhere also loads the language identifier here (about a second, once), so
+    that normalising the entries on the loop does not wait; a process that only reads
+    feeds declaring their language never loads it."""
     parsed = parse_feed(content, content_type=content_type, url=url)
-    if not detector_loaded():
+    if not detector_loaded() and any(
+        first_declared((entry.language, parsed.language)) is None for entry in parsed.entries
+    ):
         load_detector()
     return parsed
 
