@@ -11,7 +11,7 @@ from typing import Any
 import aiosqlite
 
 from digests.errors import ConflictError
-from digests.models import NewArticle
+from digests.models import Article, NewArticle
 from digests.store._base import StoreBase, StoreError, placeholders
 from digests.store._enqueue import OutboxItem, insert_entries
 from digests.store._stories import Grouping
@@ -58,6 +58,29 @@ class Push:
     @property
     def pending(self) -> int:
         return sum(self.counts.get(s, 0) for s in ("queued", "sending", "retrying"))
+
+
+@dataclass(frozen=True)
+class PushRow:
+    """A push as the console lists it: with its article's title (None once purged)."""
+
+    push: Push
+    title: str | None
+
+
+def _push_of(row: Any, counts: dict[str, int]) -> Push:
+    return Push(
+        row["id"],
+        row["category"],
+        row["story_id"],
+        row["article_id"],
+        row["status"],
+        row["requested_by"],
+        row["total"],
+        from_db(row["created_at"]),  # type: ignore[arg-type]
+        from_db(row["finished_at"]),
+        counts,
+    )
 
 
 @dataclass(frozen=True)
@@ -215,22 +238,39 @@ class AdminStore(StoreBase):
                 (push_id,),
             )
         }
-        return Push(
-            row["id"],
-            row["category"],
-            row["story_id"],
-            row["article_id"],
-            row["status"],
-            row["requested_by"],
-            row["total"],
-            from_db(row["created_at"]),
-            from_db(row["finished_at"]),
-            counts,
-        )  # type: ignore[arg-type]
+        return _push_of(row, counts)
 
     async def latest_push_id(self) -> int | None:
         row = await self._fetchone("SELECT MAX(id) FROM pushes")
         return int(row[0]) if row and row[0] is not None else None
+
+    async def latest_pushes(self, limit: int, *, category: str | None = None) -> list[PushRow]:
+        """The newest pushes first (of one category, or of all), counted by status."""
+        where, params = ("WHERE p.category = ?", [category]) if category else ("", [])
+        rows = await self._fetchall(
+            f"""SELECT p.*, a.title FROM pushes p LEFT JOIN articles a ON a.id = p.article_id
+                {where} ORDER BY p.id DESC LIMIT ?""",
+            (*params, limit),
+        )
+        counts: dict[int, dict[str, int]] = {int(r["id"]): {} for r in rows}
+        if counts:
+            for r in await self._fetchall(
+                f"""SELECT push_id, status, COUNT(*) FROM outbox
+                    WHERE push_id IN ({placeholders(list(counts))}) GROUP BY push_id, status""",
+                list(counts),
+            ):
+                counts[int(r[0])][r[1]] = int(r[2])
+        return [PushRow(_push_of(r, counts[int(r["id"])]), r["title"]) for r in rows]
+
+    async def latest_articles_of(self, category: str, limit: int) -> list[Article]:
+        """The category's newest grouped articles, newest first (what a push can name)."""
+        found = await self._select_articles(  # type: ignore[attr-defined]
+            """a.id IN (SELECT article_id FROM (SELECT ac2.article_id FROM article_categories ac2
+                   JOIN articles a2 ON a2.id = ac2.article_id AND a2.story_id IS NOT NULL
+                   WHERE ac2.category = ? ORDER BY ac2.article_id DESC LIMIT ?) newest)""",
+            [category, limit],
+        )
+        return list(reversed(found))
 
     async def finish_push(self, push_id: int, *, status: str, now: datetime) -> None:
         async with self._transaction() as db:
