@@ -447,7 +447,15 @@ class DeliveryWorker:
             self._pacer.penalise(
                 entry.platform, chat_id, decision.pause, self._monotonic(), broadcast=True
             )
+            await self._count_limited(entry.platform)
         return decision
+
+    async def _count_limited(self, platform: str) -> None:
+        """Count a 429 for the console's chart; a failure to count never stops a send."""
+        try:
+            await self._store.count_limited(platform, now=self._clock.now())
+        except Exception as error:
+            log.warning("could not count a 429 from %s: %s", platform, one_line(error))
 
     async def _settle(self, entry: OutboxEntry, decision: Decision, plain: bool) -> None:
         now = self._clock.now()

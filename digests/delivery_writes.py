@@ -96,5 +96,5 @@ class AcceptedWriter:
                 entry, now=accepted.now, last_part=(accepted.part, accepted.message_id)
             )
         return await self._store.mark_part_sent(
-            entry.id, accepted.part, accepted.message_id, now=accepted.now
+            entry.id, accepted.part, accepted.message_id, now=accepted.now, platform=entry.platform
         )

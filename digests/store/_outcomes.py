@@ -22,6 +22,7 @@ import aiosqlite
 from digests.models import OutboxEntry
 from digests.store._admin import NOTHING_PENDING, finish_pushes
 from digests.store._base import StoreBase, chunks, placeholders
+from digests.store._traffic import add_sends, tally
 from digests.timeutil import to_db
 
 
@@ -113,6 +114,8 @@ class OutcomeStore(StoreBase):
             if not kept:
                 return [False] * len(accepted)
             await self._parts_sent(db, [(a.entry.id, a.part, a.message_id, a.stamp) for a in kept])
+            # The console's messages per minute: one upsert per minute and platform.
+            await add_sends(db, tally((a.now, a.entry.platform) for a in kept))
             await self._completed(db, [a for a in kept if a.last])
         return [a.entry.id not in gone for a in accepted]
 
@@ -216,14 +219,17 @@ class OutcomeStore(StoreBase):
         return result
 
     async def mark_part_sent(
-        self, entry_id: int, part: int, message_id: str, *, now: datetime
+        self, entry_id: int, part: int, message_id: str, *, now: datetime, platform: str = ""
     ) -> bool:
-        """Record that part ``part`` was accepted; a restart resumes after it. False when
-        the entry vanished (its subscriber was forgotten): send no more of it."""
+        """Record that part ``part`` was accepted; a restart resumes after it (and, given
+        its ``platform``, count it in the messages per minute). False when the entry
+        vanished (its subscriber was forgotten): send no more of it."""
         async with self._transaction() as db:
             if await vanished(db, entry_id, to_db(now)):
                 return False
             await self._parts_sent(db, [(entry_id, part, message_id, to_db(now))])
+            if platform:
+                await add_sends(db, tally([(now, platform)]))
             return True
 
     async def complete(
@@ -240,6 +246,7 @@ class OutcomeStore(StoreBase):
             part, message_id = last_part or (len(entry.payload_ids) - 1, "")
             if last_part is not None:
                 await self._parts_sent(db, [(entry.id, part, message_id, to_db(now))])
+                await add_sends(db, tally([(now, entry.platform)]))
             await self._completed(db, [Accepted(entry, part, message_id, now)])
             return True
 
