@@ -8,13 +8,18 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from digests.models import Category, Feed
-from digests.store._base import NotFound, StoreBase, chunks, placeholders
+from digests.store._base import NotFound, chunks, placeholders
+from digests.store._feed_health import FeedHealthStore
+from digests.store._feed_rows import feed_from_row
 from digests.timeutil import from_db, to_db
 
 REMOVED_REASON = "removed from the feed list"
 
 
-class CatalogStore(StoreBase):
+class CatalogStore(FeedHealthStore):
+    """Categories and feeds; the console's per-feed reads and writes are inherited from
+    ``_feed_health``."""
+
     # --- categories -------------------------------------------------------------------
 
     async def upsert_category(self, category: Category) -> None:
@@ -341,7 +346,7 @@ class CatalogStore(StoreBase):
                 FROM feeds f {where} ORDER BY f.id""",
             params,
         ) as cursor:
-            return [_feed(r) for r in await cursor.fetchall()]
+            return [feed_from_row(r) for r in await cursor.fetchall()]
 
     async def feed_categories(self, feed_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         if not feed_ids:
@@ -355,25 +360,3 @@ class CatalogStore(StoreBase):
         for row in rows:
             result[row["feed_id"]] = (*result.get(row["feed_id"], ()), row["category"])
         return result
-
-
-def _feed(row: aiosqlite.Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        categories=tuple(sorted(row["cats"].split(","))) if row["cats"] else (),
-        name=row["name"],
-        title=row["title"],
-        interval=timedelta(seconds=row["interval_s"]),
-        priority=row["priority"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        consecutive_errors=row["consecutive_errors"],
-        last_error=row["last_error"],
-        last_error_at=from_db(row["last_error_at"]),
-        last_fetched_at=from_db(row["last_fetched_at"]),
-        next_fetch_at=from_db(row["next_fetch_at"]),
-        disabled=bool(row["disabled"]),
-        disabled_reason=row["disabled_reason"],
-        origin=row["origin"],
-    )
