@@ -1,5 +1,6 @@
 """Store part for stories: grouping articles into them, inside the write transaction that
-stores the articles or afterwards for articles left without one."""
+stores the articles or afterwards for articles left without one (an editor's splits and
+merges in ``_story_edits``, the console's list in ``_story_list``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from datetime import datetime
 import aiosqlite
 
 from digests.models import StoredArticleRef, StoryMember
-from digests.store._base import StoreBase
 from digests.store._recent import PRUNE_AFTER, RecentStories
+from digests.store._story_edits import StoryEditStore
+from digests.store._story_list import StoryListStore
 from digests.timeutil import from_db, to_db
 
 # The ``meta`` row whose value changes with every write of articles or stories on
@@ -39,7 +41,9 @@ class Grouping:
     since: datetime
 
 
-class StoryStore(StoreBase):
+class StoryStore(StoryEditStore, StoryListStore):
+    # An editor's splits and merges are in _story_edits, the console's listing in
+    # _story_list; both drop _recent and call _stories_written like grouping does.
     # Members of recent stories as this connection last saw them (see _recent_stories);
     # dropped whenever a write to articles or stories might not be reflected in it.
     _recent: RecentStories | None = None
