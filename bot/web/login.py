@@ -6,13 +6,25 @@ import asyncio
 
 from aiohttp import web
 
+from bot.web import throttle
 from bot.web.context import console, signed_in
+from bot.web.forms import field
 from bot.web.i18n import LANGUAGES, _
-from bot.web.passwords import hash_password, verify_password
+from bot.web.passwords import (
+    clean_name,
+    dummy_hash,
+    hash_password,
+    name_problem,
+    password_problem,
+    verify_password,
+)
+from bot.web.peer import client_address
 from bot.web.render import page
 from bot.web.routes import Route
 from bot.web.security import keep_login_csrf, login_csrf
 from bot.web.session import end_session, start_session
+from digests.errors import InputError
+from digests.store import ConsoleUser
 
 HOME = "/console/"
 
@@ -21,49 +33,84 @@ def safe_next(target: object) -> str:
     """Where to go after log-in: a console page of this site, never elsewhere (pure)."""
     if (
         isinstance(target, str)
-        and target.startswith("/console")
-        and not target.startswith("//")
+        and (target == "/console" or target.startswith("/console/"))
+        and "//" not in target
         and "\\" not in target
+        and "/." not in target
         and target.isprintable()
+        and target.isascii()
         and len(target) < 500
     ):
         return target
     return HOME
 
 
-async def login_form(request: web.Request) -> web.StreamResponse:
+def _login_page(
+    request: web.Request, *, status: int = 200, next_: object = None, problem: str | None = None
+) -> web.Response:
     login_csrf(request)
+    values = {} if problem is None else {"problem": problem}
     response = page(
-        request, "login.html.j2", title=_("Sign in"), next=safe_next(request.query.get("next"))
+        request,
+        "login.html.j2",
+        status=status,
+        title=_("Sign in"),
+        next=safe_next(next_),
+        **values,
     )
     keep_login_csrf(request, response)
     return response
 
 
+async def login_form(request: web.Request) -> web.StreamResponse:
+    return _login_page(request, next_=request.query.get("next"))
+
+
+def _possible_name(raw: str | None) -> str | None:
+    """The typed name as an account could have it, or None when no account could."""
+    if raw is None:
+        return None
+    name = clean_name(raw)
+    return name if name_problem(name) is None else None
+
+
+async def _check(found: ConsoleUser | None, password: str) -> ConsoleUser | None:
+    """``found`` when ``password`` is its password, else None. An unknown name costs the
+    same argon2 verification as a known one."""
+    stored = found.password_hash if found is not None else dummy_hash()
+    right = await asyncio.to_thread(verify_password, stored, password)
+    return found if right else None
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     ctx = console(request)
     form = await request.post()
-    name, password = form.get("name"), form.get("password")
-    user = None
-    if isinstance(name, str) and isinstance(password, str) and 0 < len(name) <= 64:
-        found = await ctx.deps.store.console_user(name)
-        if found is not None and await asyncio.to_thread(
-            verify_password, found.password_hash, password[:1024]
-        ):
-            user = found
-    if user is None:
-        login_csrf(request)
-        response = page(
+    next_ = field(form, "next")
+    typed = field(form, "name", limit=256)
+    name = _possible_name(typed)
+    password = field(form, "password", limit=4096) or ""
+    address = client_address(request)
+    found = await ctx.deps.store.console_user(name) if name is not None else None
+    actor = found.name if found is not None else address
+    until = await throttle.locked(request, name)
+    if until is not None:
+        await throttle.audit_refused(request, actor, "throttled", target=address)
+        response = _login_page(
             request,
-            "login.html.j2",
-            status=401,
-            title=_("Sign in"),
-            next=safe_next(form.get("next")),
-            problem=_("Wrong name or password."),
+            status=429,
+            next_=next_,
+            problem=throttle.wait_message(until, ctx.deps.clock.now()),
         )
-        keep_login_csrf(request, response)
+        seconds = int((until - ctx.deps.clock.now()).total_seconds())
+        response.headers["Retry-After"] = str(max(1, seconds))
         return response
-    response = web.HTTPSeeOther(safe_next(form.get("next")))
+    user = await _check(found, password)
+    if user is None:
+        await throttle.note_failure(request, name)
+        await throttle.audit_refused(request, actor, "wrong name or password", target=address)
+        return _login_page(request, status=401, next_=next_, problem=_("Wrong name or password."))
+    await throttle.note_success(request, user.name)
+    response = web.HTTPSeeOther(safe_next(next_))
     await start_session(request, response, user)
     await ctx.deps.store.audit(
         actor=user.name, platform="console", action="login", outcome="ok", now=ctx.deps.clock.now()
@@ -90,27 +137,38 @@ async def password_form(request: web.Request) -> web.StreamResponse:
     return page(request, "password.html.j2", title=_("Change password"))
 
 
+async def _password_problem(request: web.Request) -> tuple[str | None, str]:
+    """Why the password form cannot be done (None: it can), and the new password."""
+    session = signed_in(request)
+    form = await request.post()
+    old, new, again = (field(form, key, limit=4096) for key in ("old", "new", "again"))
+    if old is None or new is None or again is None:
+        return _("Fill in every field."), ""
+    if not await asyncio.to_thread(verify_password, session.user.password_hash, old):
+        return _("The current password is wrong."), ""
+    if new != again:
+        return _("The two new passwords differ."), ""
+    problem = password_problem(new)
+    if problem is None and new == old:
+        problem = _("Choose a password other than the current one.")
+    return problem, new
+
+
 async def change_password(request: web.Request) -> web.StreamResponse:
     session = signed_in(request)
     ctx = console(request)
-    form = await request.post()
-    old, new, again = form.get("old"), form.get("new"), form.get("again")
-    problem = None
-    if not all(isinstance(v, str) for v in (old, new, again)):
-        problem = _("Fill in every field.")
-    elif not await asyncio.to_thread(verify_password, session.user.password_hash, str(old)):
-        problem = _("The current password is wrong.")
-    elif new != again:
-        problem = _("The two new passwords differ.")
-    elif not 12 <= len(str(new)) <= 1024:
-        problem = _("A password has at least 12 characters.")
+    now = ctx.deps.clock.now()
+    problem, new = await _password_problem(request)
     if problem is not None:
+        await ctx.deps.store.audit_refusal(
+            actor=session.user.name, platform="console", action="password", now=now, detail=problem
+        )
         return page(
             request, "password.html.j2", status=422, title=_("Change password"), problem=problem
         )
-    now = ctx.deps.clock.now()
-    hashed = await asyncio.to_thread(hash_password, str(new))
+    hashed = await asyncio.to_thread(hash_password, new)
     await ctx.deps.store.set_console_password(session.user.id, hashed, must_change=False, now=now)
+    # Whoever else holds this account's cookie (a lost laptop) is signed out.
     await ctx.deps.store.end_console_sessions_of(session.user.id, keep=session.token_hash)
     await ctx.deps.store.audit(
         actor=session.user.name, platform="console", action="password", outcome="ok", now=now
@@ -122,13 +180,20 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     session = signed_in(request)
     ctx = console(request)
     form = await request.post()
-    language = form.get("language")
+    language = field(form, "language", limit=10)
     if language not in LANGUAGES:
-        raise web.HTTPUnprocessableEntity()
-    await ctx.deps.store.set_console_language(
-        session.user.id, str(language), now=ctx.deps.clock.now()
+        raise InputError(_("Choose English or Tiếng Việt."))
+    now = ctx.deps.clock.now()
+    await ctx.deps.store.set_console_language(session.user.id, language, now=now)
+    await ctx.deps.store.audit(
+        actor=session.user.name,
+        platform="console",
+        action="language",
+        target=language,
+        outcome="ok",
+        now=now,
     )
-    raise web.HTTPSeeOther(safe_next(form.get("next")))
+    raise web.HTTPSeeOther(safe_next(field(form, "next")))
 
 
 ROUTES = [

@@ -8,10 +8,13 @@ import logging
 import secrets
 
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from bot.api.errors import Handler, answer_for, printable
 from bot.web.context import LOGIN_CSRF, session_of
 from bot.web.i18n import _
+from bot.web.peer import is_https
 from bot.web.render import page
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,7 @@ def keep_login_csrf(request: web.Request, response: web.StreamResponse) -> None:
         path="/console",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=is_https(request),
     )
 
 
@@ -82,10 +85,11 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every POST carries the session's CSRF token (or, to log in, the log-in cookie's)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return await handler(request)
-    form = await request.post()
+    form = await read_form(request)
     session = session_of(request)
     expected = session.csrf if session is not None else request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not _same(form.get(CSRF_FIELD), expected):
+    sent = form.getall(CSRF_FIELD, [])
+    if len(sent) != 1 or not _same(sent[0], expected):
         raise Refused(
             _(
                 "This form has expired or did not come from this console. "
@@ -93,6 +97,27 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             )
         )
     return await handler(request)
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | FileField]:
+    """The posted form (aiohttp keeps it for the handler's own ``request.post()``); a
+    body that is not a form (bad encoding, broken multipart) is a 400 page, and one
+    larger than the API's MAX_BODY a 413, never a 500."""
+    try:
+        return await request.post()
+    except web.HTTPException:
+        raise
+    except (ValueError, UnicodeError, LookupError, AssertionError, TypeError) as exc:
+        log.info("console: unreadable form at %s: %s", printable(request.path), printable(str(exc)))
+        raise Garbled(_("What was sent is not a form this console can read.")) from None
+
+
+class Garbled(web.HTTPBadRequest):
+    """A 400 whose reason is shown on the error page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.shown = reason
 
 
 class Refused(web.HTTPForbidden):

@@ -14,6 +14,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from bot.api.errors import Handler
 from bot.web.context import SESSION, console
+from bot.web.peer import is_https
 from digests.store import ConsoleSession, ConsoleUser
 
 COOKIE = "digestbot_console"
@@ -62,7 +63,7 @@ def set_cookie(request: web.Request, response: web.StreamResponse, value: str, a
         path="/console",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=is_https(request),
     )
 
 

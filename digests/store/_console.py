@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from digests.errors import ConflictError
-from digests.store._base import StoreBase
+from digests.login_throttle import FORGET_AFTER, locked_until
+from digests.store._base import StoreBase, placeholders
 from digests.timeutil import from_db, to_db
 
 ROLES = ("editor", "admin")
@@ -189,3 +191,59 @@ class ConsoleStore(StoreBase):
                 (user_id, keep or ""),
             )
             return cursor.rowcount
+
+    async def console_login_lock(self, keys: Sequence[str], *, now: datetime) -> datetime | None:
+        """When the latest lock in force among ``keys`` ends, or None (nothing locked)."""
+        if not keys:
+            return None
+        rows = await self._fetchall(
+            f"""SELECT locked_until FROM console_logins
+                WHERE key IN ({placeholders(keys)}) AND locked_until > ?""",
+            (*keys, to_db(now)),
+        )
+        return max((from_db(row[0]) for row in rows), default=None)
+
+    async def note_console_login_failure(
+        self, limits: Mapping[str, int], *, now: datetime
+    ) -> datetime | None:
+        """Count a failed log-in against each key (its limit beside it) and lock the keys
+        that reached their limit (``digests.login_throttle``); returns the latest lock
+        started, or None. One upsert per key, so processes sharing the database count
+        together; a key quiet for FORGET_AFTER starts again at 1."""
+        stamp, forget = to_db(now), to_db(now - FORGET_AFTER)
+        latest: datetime | None = None
+        async with self._transaction() as db:
+            # Rows nobody failed on for a day and no longer locked go (names typed by
+            # strangers must not pile up).
+            await db.execute(
+                """DELETE FROM console_logins WHERE last_failure <= ?
+                   AND (locked_until IS NULL OR locked_until <= ?)""",
+                (forget, stamp),
+            )
+            for key, limit in limits.items():
+                row = await (
+                    await db.execute(
+                        """INSERT INTO console_logins (key, failures, last_failure)
+                           VALUES (?, 1, ?)
+                           ON CONFLICT (key) DO UPDATE SET
+                             failures = CASE WHEN console_logins.last_failure <= ? THEN 1
+                                        ELSE console_logins.failures + 1 END,
+                             last_failure = excluded.last_failure
+                           RETURNING failures""",
+                        (key, stamp, forget),
+                    )
+                ).fetchone()
+                assert row is not None  # RETURNING gives the row, inserted or updated
+                until = locked_until(int(row[0]), limit, now)
+                if until is not None:
+                    await db.execute(
+                        "UPDATE console_logins SET locked_until = ? WHERE key = ?",
+                        (to_db(until), key),
+                    )
+                    latest = until if latest is None else max(latest, until)
+        return latest
+
+    async def clear_console_logins(self, key: str) -> None:
+        """A right password: the account's failures are forgotten."""
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM console_logins WHERE key = ?", (key,))

@@ -24,8 +24,9 @@ async def test_signing_in_and_out(web: httpx.AsyncClient, account: Account) -> N
     out = await web.post("/console/logout", data={"csrf": csrf_of(overview.text)})
     assert out.status_code == 303
     assert (await web.get("/console/")).status_code == 303
-    actions = [(e.actor, e.action) for e in await web.store.audit_log()]  # type: ignore[attr-defined]
-    assert actions == [("ed", "logout"), ("ed", "login")]
+    entries = await web.store.audit_log()  # type: ignore[attr-defined]
+    actions = [(e.actor, e.action, e.outcome) for e in entries]
+    assert actions == [("ed", "logout", "ok"), ("ed", "login", "ok"), ("ed", "login", "refused")]
 
 
 async def test_a_form_without_its_token_is_refused(editor: httpx.AsyncClient) -> None:
