@@ -6,25 +6,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import replace
 from typing import TextIO
 
-from bot.cli.feeds import require_categories
 from bot.cli.progress import progress_bar
 from bot.console import format_message
 from bot.wiring import App
-from digests.compose import plan_for
 from digests.errors import InputError
 from digests.ingest.importer import ImportFileError, import_records, iter_records
 from digests.ingest.pipeline import poll_feeds
-from digests.models import Subscriber, Subscription
 from digests.outgoing import OutgoingMessage
 from digests.pictures import MAX_PICTURE_CHARS
-from digests.render import Presentation
-from digests.summaries.gloss import gloss_plan
+from digests.preview import preview_digest, require_known
 from digests.terminal import printable
 from digests.timeutil import parse_iso
-from digests.zones import resolve_zone
 
 
 async def cmd_ingest(args: argparse.Namespace, app: App, out: TextIO) -> int:
@@ -110,41 +104,25 @@ async def cmd_import(args: argparse.Namespace, app: App, out: TextIO) -> int:
 async def cmd_preview(args: argparse.Namespace, app: App, out: TextIO) -> int:
     now = app.clock.now()
     slugs = [c.strip() for c in args.categories.split(",") if c.strip()]
-    if not slugs:
-        raise InputError("--categories needs at least one category slug")
-    await require_categories(app, slugs)
-    limits = app.settings.digest
+    await require_known(app.store, slugs)
+    since = None
     if args.since:
         try:
             since = parse_iso(args.since)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-        if since >= now:
-            raise InputError("--since must be in the past")
-        limits = replace(
-            limits, first_lookback=now - since, max_age=max(limits.max_age, now - since)
-        )
-    asked = args.timezone or app.settings.default_timezone
-    # The same rule as a reader's /timezone: case-insensitive, old aliases followed.
-    timezone, _suggestions = resolve_zone(asked)
-    if timezone is None:
-        raise InputError(f"unknown time zone: {asked!r} (use an IANA name)")
-    reader = Presentation(args.lang or app.settings.default_language, timezone)
-    subscriber = Subscriber(
-        id=0,
-        platform="console",
-        chat_id="preview",
-        language=reader.language,
-        timezone=reader.timezone,
-        subscriptions=tuple(Subscription(s) for s in slugs),
+    preview = await preview_digest(
+        app.store,
+        app.renderer,
+        app.settings,
+        categories=slugs,
+        platform=args.platform,
+        now=now,
+        language=args.lang,
+        timezone=args.timezone,
+        since=since,
     )
-    plan = await plan_for(app.store, subscriber, now=now, limits=limits)
-    if app.settings.llm.enabled:
-        # The dispatcher's rule: the model summaries ready for the reader's language, so
-        # the preview shows what that reader's digest would.
-        glosses = await app.store.glosses(plan.story_ids, [reader.language])
-        plan = gloss_plan(plan, reader.language, glosses)
-    for message in app.renderer.render_digest(plan, args.platform, reader):
+    for message in preview.messages:
         out.write(shown(message, as_json=args.json) + "\n")
     return 0
 
