@@ -68,6 +68,9 @@ def check_feed_fields(url: str, *, name: str | None, interval: str | None) -> Fe
     try:
         if name is not None:
             check_name(name)
+            # Text from a form or argv may hold one; no database can store it.
+            if any("\ud800" <= char <= "\udfff" for char in name):
+                raise ValueError("name is not valid text (a lone surrogate)")
     except ValueError as exc:
         raise FeedRefused(NAME, str(exc)) from None
     return FeedFields(canonical, name, every)
