@@ -16,6 +16,11 @@ from typing import TextIO, cast
 from dotenv import dotenv_values
 
 from bot.cli.breaking import cmd_breaking
+from bot.cli.console_users import (
+    cmd_console_user_add,
+    cmd_console_user_list,
+    cmd_console_user_remove,
+)
 from bot.cli.content import cmd_import, cmd_ingest, cmd_preview
 from bot.cli.db import cmd_db_copy
 from bot.cli.errors import fail
@@ -42,7 +47,7 @@ from digests.errors import InputError
 # Commands that only read: they must not create an empty database where they run.
 READ_ONLY_COMMANDS = frozenset(
     {"stats", "preview", "audit", "feeds list", "feeds export", "categories list"}
-    | {"links", "links list", "summarize"}
+    | {"links", "links list", "summarize", "console-user list"}
 )
 
 Handler = Callable[[argparse.Namespace, App, TextIO], Awaitable[int]]
@@ -149,4 +154,7 @@ HANDLERS: dict[str, Handler] = {
     "links remove": cmd_links_remove,
     "links list": cmd_links_list,
     "summarize": cmd_summarize,
+    "console-user add": cmd_console_user_add,
+    "console-user remove": cmd_console_user_remove,
+    "console-user list": cmd_console_user_list,
 }

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_links(commands)
     _add_db(commands)
     _add_summaries(commands)
+    _add_console_users(commands)
     audit = _command(commands, "audit", "list admin actions, newest first")
     audit.add_argument(
         "--limit",
@@ -287,3 +288,22 @@ def _add_breaking(commands: Any) -> None:
         action="store_true",
         help="push a stored article of other categories to --category without asking",
     )
+
+
+def _add_console_users(commands: Any) -> None:
+    """``console-user add|remove|list``: accounts of the web console."""
+    users = _command(commands, "console-user", "manage the accounts of the web console")
+    actions = users.add_subparsers(dest="console-user_command", metavar="ACTION", required=True)
+    add = _command(
+        actions, "add", "add an account and print a one-time password (changed at first log-in)"
+    )
+    add.add_argument("name", help="1 to 64 letters, digits, dots, underscores and hyphens")
+    add.add_argument("--role", choices=("editor", "admin"), default="editor", help="default editor")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password (at least 12 characters) from one line of stdin instead",
+    )
+    remove = _command(actions, "remove", "remove an account and end its sessions")
+    remove.add_argument("name", help="the account's name")
+    _command(actions, "list", "list the accounts: name, role, created, language")
