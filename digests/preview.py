@@ -23,9 +23,12 @@ from digests.settings import DigestLimits, Settings
 from digests.store import Store
 from digests.suggest import unknown_categories
 from digests.summaries.gloss import gloss_plan
+from digests.timeutil import short
 from digests.zones import resolve_zone
 
 PLATFORMS = ("telegram", "discord", "plain")
+# The longest IANA zone name has 32 characters.
+MAX_ZONE = 64
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,13 @@ def reader_of(settings: Settings, language: str | None, timezone: str | None) ->
     language = language or settings.default_language
     if language not in SUPPORTED_LANGUAGES:
         raise InputError(
-            f"unknown language: {language[:20]!r} (use {' or '.join(SUPPORTED_LANGUAGES)})"
+            f"unknown language: {short(language)} (use {' or '.join(SUPPORTED_LANGUAGES)})"
         )
     asked = timezone or settings.default_timezone
-    zone, _suggestions = resolve_zone(asked)
+    # No zone name is this long; the fuzzy match for suggestions need not read it.
+    zone = resolve_zone(asked)[0] if len(asked) <= MAX_ZONE else None
     if zone is None:
-        raise InputError(f"unknown time zone: {asked[:64]!r} (use an IANA name)")
+        raise InputError(f"unknown time zone: {short(asked)} (use an IANA name)")
     return Presentation(language, zone)
 
 
@@ -92,7 +96,7 @@ async def preview_digest(
     Raises InputError (one line) for an unknown category, platform, language or zone, or a
     ``since`` not in the past."""
     if platform not in PLATFORMS:
-        raise InputError(f"unknown platform: {platform[:20]!r} (use {', '.join(PLATFORMS)})")
+        raise InputError(f"unknown platform: {short(platform)} (use {', '.join(PLATFORMS)})")
     slugs = tuple(dict.fromkeys(categories))
     await require_known(store, slugs)
     limits = limits_since(settings.digest, since, now)
