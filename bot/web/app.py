@@ -1,7 +1,7 @@
 """``console_app``: the console's aiohttp sub-application, mounted at ``/console`` in the
 admin API's application. Middlewares run outermost first: security headers, errors as
-pages, the session, the CSRF check; each page's role is checked by its route
-(``bot.web.routes``)."""
+pages, no writes while the database is lost (503), the session, the CSRF check; each
+page's role is checked by its route (``bot.web.routes``)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.web import (
 from bot.web.context import CONSOLE, Console
 from bot.web.render import make_templates
 from bot.web.routes import Route, guarded
-from bot.web.security import csrf, errors, headers
+from bot.web.security import csrf, errors, headers, writable
 from bot.web.session import sessions
 
 PREFIX = "/console"
@@ -37,7 +37,7 @@ def routes() -> list[Route]:
 
 
 def console_app(deps: Deps) -> web.Application:
-    app = web.Application(middlewares=[headers, errors, sessions, csrf])
+    app = web.Application(middlewares=[headers, errors, writable, sessions, csrf])
     app[CONSOLE] = Console(deps, make_templates())
     for route in routes():
         path = route.path or "/"

@@ -12,7 +12,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from bot.api.errors import Handler, answer_for, printable
-from bot.web.context import LOGIN_CSRF, session_of
+from bot.web.context import LOGIN_CSRF, console, session_of
 from bot.web.i18n import _
 from bot.web.peer import is_https
 from bot.web.render import page
@@ -110,6 +110,32 @@ async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | FileFi
     except (ValueError, UnicodeError, LookupError, AssertionError, TypeError) as exc:
         log.info("console: unreadable form at %s: %s", printable(request.path), printable(str(exc)))
         raise Garbled(_("What was sent is not a form this console can read.")) from None
+
+
+@web.middleware
+async def writable(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No console writes while the database is lost (deleted, replaced, not answering):
+    a 503 page, as the API's own ``writable`` answers its JSON one; a "done" after a
+    write into a deleted file would be a lie. Reads still answer what they can."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        problem = await console(request).deps.store.health()
+        if problem is not None:
+            log.error("console refuses %s %s: %s", request.method, printable(request.path), problem)
+            raise Unavailable(
+                _(
+                    "The database cannot be written to right now; nothing was changed. "
+                    "Tell whoever runs digestbot, then try again."
+                )
+            )
+    return await handler(request)
+
+
+class Unavailable(web.HTTPServiceUnavailable):
+    """A 503 whose reason is shown on the error page."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.shown = reason
 
 
 class Garbled(web.HTTPBadRequest):

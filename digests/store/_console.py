@@ -247,3 +247,12 @@ class ConsoleStore(StoreBase):
         """A right password: the account's failures are forgotten."""
         async with self._transaction() as db:
             await db.execute("DELETE FROM console_logins WHERE key = ?", (key,))
+
+    async def set_console_role(self, name: str, role: str, *, now: datetime) -> bool:
+        """Give an account another role; False when there is none of that name."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE console_users SET role = ?, updated_at = ? WHERE name = ?",
+                (role, to_db(now), name),
+            )
+            return cursor.rowcount > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from bot.web.security import CSP
 from tests.bot.web.conftest import Account, csrf_of, sign_in
@@ -60,3 +61,22 @@ async def test_every_answer_has_the_security_headers(editor: httpx.AsyncClient) 
 async def test_the_api_still_wants_its_token(web: httpx.AsyncClient) -> None:
     answer = await web.get("/api/stats")
     assert answer.status_code == 401
+
+
+async def test_a_post_while_the_database_is_lost_is_a_503_page(
+    editor: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = await editor.get("/console/")
+
+    async def lost(timeout: float = 5.0) -> str:
+        return "the database file is gone (No such file or directory); restart digestbot"
+
+    monkeypatch.setattr(editor.store, "health", lost)  # type: ignore[attr-defined]
+    answer = await editor.post(
+        "/console/language", data={"csrf": csrf_of(page.text), "language": "vi"}
+    )
+    assert answer.status_code == 503
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "nothing was changed" in answer.text
+    assert "No such file" not in answer.text  # the operator's detail stays in the log
+    assert (await editor.get("/console/")).status_code == 200
