@@ -112,6 +112,10 @@ async def test_a_vietnamese_account_reads_its_numbers(
     html = (await web.get("/console/")).text
     assert "1.234" in html
     assert 'lang="vi"' in html
+    assert "<title>Tổng quan · digestbot</title>" in html
+    assert "Tin nhắn đã gửi mỗi phút, 24 giờ qua" in html
+    assert "telegram: 1.234 tin nhắn" in html  # the chart's spoken summary too
+    assert "lỗi, đang thử lại" in html
 
 
 def test_the_day_is_the_utc_day() -> None:

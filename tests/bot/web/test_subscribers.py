@@ -9,6 +9,7 @@ import httpx
 
 from bot.web.subscribers import Row, platform_rows, rows_of, top
 from digests.store import Store
+from tests.bot.web.conftest import Account, sign_in
 from tests.conftest import NOW
 
 CHAT = "-100987654321"
@@ -87,3 +88,14 @@ def test_the_top_zones_and_the_rest() -> None:
 def test_paused_counts_as_not_active() -> None:
     states = {"telegram": {"active": 3, "paused": 1, "inactive": 2}}
     assert platform_rows(states) == [Row("telegram", 3, 3)]
+
+
+async def test_a_vietnamese_account_reads_the_page_in_vietnamese(
+    web: httpx.AsyncClient, account: Account
+) -> None:
+    user = await account("vi", "editor")
+    await web.store.set_console_language(user.id, "vi", now=NOW)  # type: ignore[attr-defined]
+    assert (await sign_in(web, "vi")).status_code == 303
+    html = (await web.get("/console/subscribers")).text
+    assert "<title>Người đăng ký · digestbot</title>" in html
+    assert "Chỉ quản trị viên mới xem được mã cuộc trò chuyện." in html
