@@ -34,6 +34,7 @@ async def test_the_log_shows_every_surface(editor: httpx.AsyncClient) -> None:
     assert "tg:42" in text and "climate" in text and "dc:7" in text
     assert '<tr class="outcome-refused">' in text
     assert '<td class="count">3</td>' in text
+    assert 'href="/console/audit?actor=tg%3A42"' in text  # the actor's own entries
     assert "Nov 27, 2026, 12:00:00\u202fPM" in text  # Babel's date, in UTC
     assert '<option value="breaking">breaking</option>' in text
     assert '<option value="telegram">telegram</option>' in text
