@@ -19,6 +19,8 @@ from bot.web.security import Refused
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROLES = ("editor", "admin")
 PASSWORD_PAGE = "/console/password"
+# What an account that must first change its printed password may still do.
+BEFORE_PASSWORD = frozenset({PASSWORD_PAGE, "/console/logout", "/console/language"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def guarded(route: Route) -> Handler:
                 target = request.path_qs if request.path_qs.startswith("/console") else ""
                 raise web.HTTPSeeOther(f"/console/login?next={quote(target, safe='/')}")
             raise Refused(_("Your session has ended. Sign in again."))
-        if session.user.must_change and request.path != PASSWORD_PAGE:
+        if session.user.must_change and request.path not in BEFORE_PASSWORD:
             raise web.HTTPSeeOther(PASSWORD_PAGE)
         if ROLES.index(session.user.role) < needed:
             raise Refused(_("This page is for admins."))
