@@ -22,7 +22,7 @@ import aiosqlite
 from digests.models import OutboxEntry
 from digests.store._admin import NOTHING_PENDING, finish_pushes
 from digests.store._base import StoreBase, chunks, placeholders
-from digests.store._traffic import add_sends, tally
+from digests.store._minutes import add_sends, tally
 from digests.timeutil import to_db
 
 

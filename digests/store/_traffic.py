@@ -10,41 +10,16 @@ page's languages and time zones (no index has them: one pass over ``subscribers`
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
-
 from digests.store._base import StoreBase, chunks, placeholders
+from digests.store._minutes import MINUTE_FORMAT, UPSERT, add_sends, minute_of
+from digests.store._outbox import BREAKING_PRIORITY
 from digests.timeutil import from_db, to_db
 
-MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 STATUSES = ("queued", "sending", "retrying", "sent", "dead", "cancelled")
 STATES = ("active", "paused", "inactive")
-
-_UPSERT = """INSERT INTO send_minutes (minute, platform, sent, limited) VALUES (?, ?, ?, ?)
-    ON CONFLICT (minute, platform) DO UPDATE SET sent = send_minutes.sent + excluded.sent,
-    limited = send_minutes.limited + excluded.limited"""
-
-
-def minute_of(at: datetime) -> str:
-    """``at``'s UTC minute as ``send_minutes`` keys it, ``2026-11-27T12:05`` (pure)."""
-    return at.astimezone(UTC).strftime(MINUTE_FORMAT)
-
-
-def tally(sends: Iterable[tuple[datetime, str]]) -> list[tuple[str, str, int]]:
-    """(instant, platform) of each accepted message as (minute, platform, count) rows,
-    one per minute and platform, in order (pure)."""
-    counts = Counter((minute_of(at), platform) for at, platform in sends)
-    return [(minute, platform, n) for (minute, platform), n in sorted(counts.items())]
-
-
-async def add_sends(db: aiosqlite.Connection, rows: Sequence[tuple[str, str, int]]) -> None:
-    """Inside a write transaction: add ``tally`` rows to ``send_minutes``."""
-    if rows:
-        await db.executemany(_UPSERT, [(m, p, n, 0) for m, p, n in rows])
 
 
 @dataclass(frozen=True)
@@ -97,7 +72,7 @@ class TrafficStore(StoreBase):
     async def count_limited(self, platform: str, *, now: datetime) -> None:
         """Count one 429 the platform answered at ``now``."""
         async with self._transaction() as db:
-            await db.execute(_UPSERT, (minute_of(now), platform, 0, 1))
+            await db.execute(UPSERT, (minute_of(now), platform, 0, 1))
 
     async def send_minutes(self, since: datetime) -> list[SendMinute]:
         """The counted minutes from ``since`` on, oldest first (a range of the key)."""
@@ -158,8 +133,6 @@ class TrafficStore(StoreBase):
         """Outbox entries due from ``start`` to before ``end`` per kind ('digest',
         'breaking') and status: ranges of the (status, priority, due_at) index (a digest's
         priority is 0, a push's BREAKING_PRIORITY)."""
-        from digests.store._outbox import BREAKING_PRIORITY  # _outbox imports this module
-
         rows = await self._fetchall(
             f"""SELECT status, priority, COUNT(*) FROM outbox
                 WHERE status IN ({placeholders(STATUSES)}) AND priority IN (0, ?)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from digests.models import Category
 from digests.outgoing import OutgoingMessage
 from digests.store import Accepted, OutboxItem, Store
-from digests.store._traffic import minute_of, state_of, tally
+from digests.store._minutes import minute_of, tally
+from digests.store._traffic import state_of
 from tests.conftest import NOW
 
 
