@@ -11,10 +11,13 @@ them over two workers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -46,7 +49,9 @@ ARTICLES = (
     ("https://desk.example/hostile", HOSTILE),
 )
 WIRE_TITLE = "Chip makers open a new fab in Đà Nẵng"
-SUBSCRIBERS = ("1001", "1002", "1003")
+# More readers than the worker takes at once for Telegram at TELEGRAM_MAX_RATE=8 (4), so a
+# push held at the fake Bot API still has sends to cancel.
+SUBSCRIBERS = tuple(str(chat) for chat in range(1001, 1007))
 
 
 @dataclass
@@ -73,6 +78,11 @@ class Newsroom:
     gate: Gate
     db: Path
     folder: Path
+    process: asyncio.subprocess.Process
+
+    async def ready(self) -> None:
+        """Wait until the console answers (the browser starts meanwhile)."""
+        await until_serving(self.process, self.base, self.folder)
 
 
 def screenshots_folder() -> Path:
@@ -112,19 +122,35 @@ async def prepare(db: Path) -> None:
                 reader.id, now=now, next_digest_at=now + timedelta(days=1)
             )
         for age, (url, title) in enumerate(ARTICLES, 1):
-            await add_article(store, url=url, title=title, now=now, age=timedelta(minutes=age))
+            # An import's title is HTML (its markup is removed): escaped, the script is text.
+            await add_article(
+                store, url=url, title=html.escape(title), now=now, age=timedelta(minutes=age)
+            )
         stored = await store.find_article_by_url(ARTICLES[-1][0])
         assert stored is not None and stored.title == HOSTILE, "the hostile title is kept as text"
+        hashed = hash_password(PASSWORD)  # once: argon2 is slow on purpose
         for name, role in (("ed", "editor"), ("ada", "admin"), ("typo", "editor")):
             await store.add_console_user(
-                name,
-                role=role,
-                password_hash=hash_password(PASSWORD),
-                must_change=False,
-                now=now,
+                name, role=role, password_hash=hashed, must_change=False, now=now
             )
     finally:
         await store.close()
+    yesterdays_traffic(db, now)
+
+
+def yesterdays_traffic(db: Path, now: datetime) -> None:
+    """Messages sent per minute over the last day (the morning digests' peaks), so the
+    overview's chart has something to draw before the first push."""
+    rows = []
+    for back in range(1, 24 * 60, 3):
+        at = now - timedelta(minutes=back)
+        peak = 40 if at.hour in (1, 7) else 12 if at.hour in (0, 8, 12) else 2
+        rows.append((at.strftime("%Y-%m-%dT%H:%M"), "telegram", peak + back % 5, 0))
+        rows.append((at.strftime("%Y-%m-%dT%H:%M"), "discord", peak // 2 + back % 3, 0))
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
+        connection.executemany(
+            "INSERT INTO send_minutes (minute, platform, sent, limited) VALUES (?, ?, ?, ?)", rows
+        )
 
 
 def free_port() -> int:
@@ -190,9 +216,11 @@ async def newsroom(tmp_path: Path, local_server) -> AsyncIterator[Newsroom]:  # 
     telegram = await local_server(bot_api)
     feed = web.Application()
     body = rss(datetime.now(UTC))
-    feed.router.add_get(
-        "/wire.xml", lambda _request: web.Response(body=body, content_type="application/rss+xml")
-    )
+
+    async def wire(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/rss+xml")
+
+    feed.router.add_get("/wire.xml", wire)
     feed_base = await local_server(feed)
     db = tmp_path / "console.db"
     await prepare(db)
@@ -204,13 +232,13 @@ async def newsroom(tmp_path: Path, local_server) -> AsyncIterator[Newsroom]:  # 
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": f"{telegram}/bot",
             "API_BIND": f"127.0.0.1:{port}",
+            "TELEGRAM_MAX_RATE": "8",
             "DEFAULT_LANGUAGE": "en",
         },
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        await until_serving(process, base, tmp_path)
-        yield Newsroom(base, f"{feed_base}/wire.xml", fake, gate, db, tmp_path)
+        yield Newsroom(base, f"{feed_base}/wire.xml", fake, gate, db, tmp_path, process)
     finally:
         gate.open.set()  # sends held by a test that failed go through, so the bot can stop
         await stop(process)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from playwright.async_api import Browser, Page, expect
@@ -26,6 +28,7 @@ from tests.bot.web.browser.conftest import (
     screenshots_folder,
 )
 from tests.bot.web.browser.pages import Watch, check_page, choose, open_page, sign_in, visit
+from tests.processes import until
 
 FEED_NAME = "Local wire"
 LIVE = 30_000  # ms: how long a push or a poll may take in a process sharing two cores
@@ -50,24 +53,34 @@ class Tour:
 async def test_an_editors_day_and_what_no_page_allows(
     newsroom: Newsroom, chromium: Browser
 ) -> None:
+    await timed(newsroom.ready(), "digestbot run serving")
     watch = Watch()
     editor = Tour(await open_page(chromium, newsroom.base, watch), watch, newsroom)
-    await log_in_from_the_keyboard(editor)
-    await overview_has_its_chart(editor)
-    await add_a_feed_and_poll_it(editor)
-    await preview_a_vietnamese_telegram_digest(editor)
-    await push_breaking_news(editor)
-    await cancel_a_second_push(editor)
-    await find_both_pushes_in_the_audit_log(editor)
-    await log_out(editor)
-
+    for step in (
+        log_in_from_the_keyboard,
+        overview_has_its_chart,
+        add_a_feed_and_poll_it,
+        preview_a_vietnamese_telegram_digest,
+        push_breaking_news,
+        cancel_a_second_push,
+        find_both_pushes_in_the_audit_log,
+        an_editor_cannot_reach_the_accounts_page,
+        log_out,
+    ):
+        await timed(step(editor), step.__name__)
     admin = Tour(await open_page(chromium, newsroom.base, watch), watch, newsroom)
-    await sign_in(admin.page, "ada", PASSWORD)
-    await no_page_runs_the_stored_script(admin)
-    await a_form_without_its_csrf_token_is_refused(admin)
-    await an_editor_cannot_reach_the_accounts_page(chromium, newsroom, watch)
-    await the_sixth_wrong_password_is_throttled(chromium, newsroom, watch)
+    await timed(sign_in(admin.page, "ada", PASSWORD), "sign_in as an admin")
+    await timed(no_page_runs_the_stored_script(admin), "no_page_runs_the_stored_script")
+    await timed(a_form_without_its_csrf_token_is_refused(admin), "csrf")
+    await timed(the_sixth_wrong_password_is_throttled(chromium, newsroom, watch), "throttle")
     assert watch.clean() == {}
+
+
+async def timed(step: Awaitable[None], name: str) -> None:
+    """Run a step and print how long it took (shown with the output of a failed run)."""
+    started = time.monotonic()
+    await step
+    print(f"{name}: {time.monotonic() - started:.1f} s")
 
 
 # The journey --------------------------------------------------------------------------------
@@ -95,7 +108,7 @@ async def add_a_feed_and_poll_it(tour: Tour) -> None:
     page, main = tour.page, tour.main()
     await tour.visit("/console/feeds", "feeds")
     await main.get_by_label("Feed URL", exact=True).fill(tour.room.feed_url)
-    await main.get_by_label("Name", exact=True).fill(FEED_NAME)
+    await main.get_by_label(re.compile(r"^Name\b")).fill(FEED_NAME)
     await main.get_by_label("Tech", exact=True).check()
     await main.get_by_role("button", name=re.compile(r"^Add", re.I)).click()
     row = main.locator("tr", has_text=FEED_NAME)
@@ -114,18 +127,9 @@ async def add_a_feed_and_poll_it(tour: Tour) -> None:
 
 
 async def article_count(tour: Tour) -> int:
-    """The article count in the new feed's row (its cell marked data-articles, or the
-    column headed "Articles")."""
-    main = tour.main()
-    row = main.locator("tr", has_text=FEED_NAME)
-    marked = row.locator("[data-articles]")
-    if await marked.count():
-        return int(await marked.first.get_attribute("data-articles") or 0)
-    headers = [h.strip() for h in await main.locator("thead th").all_inner_texts()]
-    column = next(i for i, h in enumerate(headers) if h.lower().startswith("articles"))
-    text = await row.locator("td, th").nth(column).inner_text()
-    digits = re.sub(r"\D", "", text)
-    return int(digits or 0)
+    """The article count in the new feed's row (its cell's data-count)."""
+    cell = tour.main().locator("tr", has_text=FEED_NAME).locator("[data-count]")
+    return int(await cell.get_attribute("data-count") or 0)
 
 
 async def preview_a_vietnamese_telegram_digest(tour: Tour) -> None:
@@ -150,7 +154,7 @@ async def start_a_push(tour: Tour, title: str, shot: str) -> None:
     await main.get_by_role("button", name="Preview", exact=True).click()
     await expect(main).to_contain_text(title)
     await tour.check(f"{shot}-preview")
-    await main.get_by_role("button", name="Confirm", exact=True).click()
+    await main.get_by_role("button", name=re.compile(r"^Confirm")).click()
     await expect(tour.page.locator("#push-status")).to_be_visible()
 
 
@@ -172,20 +176,27 @@ async def push_breaking_news(tour: Tour) -> None:
 
 
 async def cancel_a_second_push(tour: Tour) -> None:
-    page, gate = tour.page, tour.room.gate
+    page, gate, title = tour.page, tour.room.gate, ARTICLES[1][1]
     gate.open.clear()  # the fake Bot API holds every send: the push stays under way
     try:
-        await start_a_push(tour, ARTICLES[1][1], "breaking-second")
+        await start_a_push(tour, title, "breaking-second")
         await expect(page.locator("#push-cancel")).to_be_enabled()
         await page.locator("#push-cancel").click()
         await expect(page.locator("#push-status")).to_have_text(
             re.compile(r"cancel", re.I), timeout=LIVE
         )
         await tour.check("breaking-cancelled")
+        cancelled = int(await page.locator("#push-blocked").inner_text())
+        assert cancelled > 0, "nothing of the push was left to cancel"
     finally:
         gate.open.set()
-    sent = [m for m in tour.room.fake.messages if ARTICLES[1][1] in m["text"]]
-    assert len(sent) < len(SUBSCRIBERS), "the cancelled push reached everyone"
+    # The sends under way when the push was cancelled finish; the others never go.
+    await until(
+        lambda: (
+            len([m for m in tour.room.fake.messages if title in m["text"]])
+            == len(SUBSCRIBERS) - cancelled
+        )
+    )
 
 
 async def find_both_pushes_in_the_audit_log(tour: Tour) -> None:
@@ -245,7 +256,8 @@ async def no_page_runs_the_stored_script(tour: Tour) -> None:
     await choose(page, "Category", "Climate")
     await choose(page, "Article", HOSTILE)
     await main.get_by_role("button", name="Preview", exact=True).click()
-    await expect(main.get_by_text(HOSTILE).first).to_be_visible()
+    # The message's Telegram HTML may be shown as source (the title escaped once more).
+    await expect(main).to_contain_text("alert(1)")
     await tour.check("breaking-hostile-preview")
     await tour.visit("/console/audit", "admin-audit")
     await tour.visit("/console/subscribers", "subscribers")
@@ -275,11 +287,7 @@ async def a_form_without_its_csrf_token_is_refused(tour: Tour) -> None:
     assert allowed.status == 303, "the same form with its token is taken"
 
 
-async def an_editor_cannot_reach_the_accounts_page(
-    browser: Browser, room: Newsroom, watch: Watch
-) -> None:
-    tour = Tour(await open_page(browser, room.base, watch), watch, room)
-    await sign_in(tour.page, "ed", PASSWORD)
+async def an_editor_cannot_reach_the_accounts_page(tour: Tour) -> None:
     await expect(tour.page.get_by_role("link", name="Accounts")).to_have_count(0)
     await tour.visit("/console/accounts", "accounts-editor-refused", status=403)
     await expect(tour.main()).to_contain_text("admins")
