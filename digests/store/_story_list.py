@@ -47,12 +47,15 @@ def like_pattern(word: str) -> str:
 
 
 def _word_clause(word: str) -> tuple[str, list[object]]:
-    lowered, typed = like_pattern(word.lower()), like_pattern(word)
-    sql = (
-        "(LOWER(a.title) LIKE ? ESCAPE '\\' OR LOWER(a.summary) LIKE ? ESCAPE '\\' "
-        "OR a.title LIKE ? ESCAPE '\\' OR a.summary LIKE ? ESCAPE '\\')"
-    )
-    return sql, [lowered, lowered, typed, typed]
+    """The condition that an article's title or summary holds ``word``, any case. The word
+    as typed is compared too only when lowering changes it (a cost paid by capitals)."""
+    lowered = like_pattern(word.lower())
+    sql = "LOWER(a.title) LIKE ? ESCAPE '\\' OR LOWER(a.summary) LIKE ? ESCAPE '\\'"
+    params: list[object] = [lowered, lowered]
+    if word.lower() != word:
+        sql += " OR a.title LIKE ? ESCAPE '\\' OR a.summary LIKE ? ESCAPE '\\'"
+        params += [like_pattern(word), like_pattern(word)]
+    return f"({sql})", params
 
 
 class StoryListStore(StoreBase):
