@@ -12,7 +12,8 @@ import pytest
 from digests.ingest.cluster import title_key
 from digests.ingest.stories import store_and_group
 from digests.models import NewArticle, StoredArticleRef
-from digests.store import NotFound, Store
+from digests.outgoing import OutgoingMessage
+from digests.store import NotFound, OutboxItem, Store
 from digests.story_edits import ALONE, MOVED, SAME, StoryEditRefused
 from digests.timeutil import from_db, to_db
 from tests.conftest import CATEGORIES, NOW
@@ -260,3 +261,17 @@ async def test_another_connection_groups_against_the_merged_story(store: Store) 
         assert await grouped(store, 3, title.replace("internal ", "")) == kept
     finally:
         await other.close()
+
+
+async def test_a_waiting_digest_names_the_merged_story(stocked: Store) -> None:
+    store = stocked
+    waiting = await store.upsert_subscriber("telegram", "waiting", now=NOW)
+    older = await group(store, await put(store, 1, "Harbour budget", at=NOW - 2 * HOUR))
+    newer = await group(store, await put(store, 2, "Budget for harbour", at=NOW - HOUR))
+    message = OutgoingMessage(text="digest")
+    await store.enqueue(
+        [OutboxItem(waiting.id, "digest", "p1", "telegram", [message], story_ids=[newer, 99])],
+        now=NOW,
+    )
+    await store.merge_stories(older, newer)
+    assert await store.pending_story_ids_for([waiting.id]) == {waiting.id: {older, 99}}
