@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from bot.api import Api
+from bot.web import passwords
 from bot.web.passwords import hash_password
 from digests.models import Category
 from digests.render import Renderer
@@ -25,6 +27,16 @@ from tests.conftest import NOW
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with the least work it allows: the same code paths, a thousandth of the
+    CPU (the defaults cost 64 MiB and a tenth of a second a hash, too slow for hundreds
+    of log-ins on a shared machine). Hashes made with the defaults still verify."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(passwords, "_HASHER", cheap)
+    passwords.dummy_hash.cache_clear()
 
 
 def csrf_of(html: str) -> str:
