@@ -254,8 +254,12 @@ def figure(rows: Iterable[SendMinute], *, end: datetime, language: str = "en") -
     """The overview's chart with its table, or the empty state when nothing was sent."""
     series = per_minute(rows, end=end)
     if not any(s.sent or s.limited for s in series):
+        # The empty frame still drawn (axes, hours, legend), the words said under it.
         text = escape(_("No messages in the last 24 hours."))
-        return Markup(f'<p class="chart-empty">{text}</p>')
+        return Markup(
+            f'<figure class="chart">{svg(series, end=end, language=language)}'
+            f'<figcaption class="chart-empty">{text}</figcaption></figure>'
+        )
     return Markup(
         f'<figure class="chart">{svg(series, end=end, language=language)}'
         f"{table(series, end=end, language=language)}</figure>"

@@ -69,7 +69,12 @@ def test_the_svg_is_well_formed_with_its_title_summary_legend_and_marks() -> Non
 def test_no_messages_is_said_in_words() -> None:
     figure = str(chart.figure([], end=END))
     assert "No messages in the last 24 hours." in figure
-    assert "<svg" not in figure
+    svg = re.search(r"<svg.*</svg>", figure, re.S)
+    assert svg  # the empty frame, with its hours and legend
+    root = ElementTree.fromstring(svg.group(0))
+    assert not [c for c in root.iter(f"{SVG}circle") if c.get("class") == "limited"]
+    assert "<details" not in figure
+    assert "telegram: 0 messages" in (root.get("aria-label") or "")
 
 
 def test_a_hostile_platform_name_is_escaped() -> None:
