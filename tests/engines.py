@@ -14,4 +14,5 @@ BOTH_ENGINES = (
     "tests/digests/ingest/test_language_stored",
     "tests/digests/test_stats_model",
     "tests/bot/api/test_stats_model",
+    "tests/bot/web/test_breaking.py",
 )
