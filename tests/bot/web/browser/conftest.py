@@ -142,11 +142,14 @@ def yesterdays_traffic(db: Path, now: datetime) -> None:
     """Messages sent per minute over the last day (the morning digests' peaks), so the
     overview's chart has something to draw before the first push."""
     rows = []
-    for back in range(1, 24 * 60, 3):
+    for back in range(1, 24 * 60):
         at = now - timedelta(minutes=back)
-        peak = 40 if at.hour in (1, 7) else 12 if at.hour in (0, 8, 12) else 2
-        rows.append((at.strftime("%Y-%m-%dT%H:%M"), "telegram", peak + back % 5, 0))
-        rows.append((at.strftime("%Y-%m-%dT%H:%M"), "discord", peak // 2 + back % 3, 0))
+        # Morning and evening digests go out at the top of their hours; a trickle between.
+        peak = {0: 30, 1: 12, 7: 45, 8: 20, 12: 18, 18: 25}.get(at.hour, 0)
+        telegram = 3 + back % 4 + (peak if at.minute < 20 else peak // 4)
+        minute = at.strftime("%Y-%m-%dT%H:%M")
+        rows.append((minute, "telegram", telegram, 1 if telegram > 40 and back % 7 == 0 else 0))
+        rows.append((minute, "discord", 1 + telegram // 3, 0))
     with contextlib.closing(sqlite3.connect(db)) as connection, connection:
         connection.executemany(
             "INSERT INTO send_minutes (minute, platform, sent, limited) VALUES (?, ?, ?, ?)", rows

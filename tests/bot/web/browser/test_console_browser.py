@@ -74,6 +74,7 @@ async def test_an_editors_day_and_what_no_page_allows(
     await timed(a_form_without_its_csrf_token_is_refused(admin), "csrf")
     await timed(the_sixth_wrong_password_is_throttled(chromium, newsroom, watch), "throttle")
     assert watch.clean() == {}
+    await timed(the_watchers_would_have_seen_a_script(chromium, newsroom), "watchers")
 
 
 async def timed(step: Awaitable[None], name: str) -> None:
@@ -102,6 +103,8 @@ async def overview_has_its_chart(tour: Tour) -> None:
     await tour.check("overview")
     chart = tour.main().locator("#chart svg, [id*=chart] svg, .chart svg").first
     await expect(chart).to_be_visible()
+    await chart.scroll_into_view_if_needed()
+    await tour.page.screenshot(path=str(screenshots_folder() / "overview-chart.png"))
 
 
 async def add_a_feed_and_poll_it(tour: Tour) -> None:
@@ -159,10 +162,17 @@ async def start_a_push(tour: Tour, title: str, shot: str) -> None:
 
 
 async def push_breaking_news(tour: Tour) -> None:
-    page = tour.page
-    await start_a_push(tour, ARTICLES[0][1], "breaking")
-    # Set on the progress page: still set at the end only if the page never reloaded.
-    await page.evaluate("() => { window.stillTheSamePage = true; }")
+    page, gate = tour.page, tour.room.gate
+    gate.open.clear()  # held until the progress page is up: it must show the sends live
+    try:
+        await start_a_push(tour, ARTICLES[0][1], "breaking")
+        await expect(page.locator("#push-delivered")).to_have_text(re.compile(r"^\s*0\s*$"))
+        await expect(page.locator("#push-status")).not_to_have_text(re.compile(r"done", re.I))
+        await tour.check("breaking-sending")
+        # Still set at the end only if the page never reloaded.
+        await page.evaluate("() => { window.stillTheSamePage = true; }")
+    finally:
+        gate.open.set()
     await expect(page.locator("#push-status")).to_have_text(
         re.compile(r"delivered|done", re.I), timeout=LIVE
     )
@@ -232,6 +242,9 @@ async def no_page_runs_the_stored_script(tour: Tour) -> None:
     (dialogs, CSP reports, script errors) stay empty and the title shows as text."""
     page, main = tour.page, tour.main()
     await tour.visit("/console/", "admin-overview")
+    # After the pushes: today's deliveries count them and the chart ends in their minute.
+    await main.locator(".chart svg").first.scroll_into_view_if_needed()
+    await page.screenshot(path=str(screenshots_folder() / "overview-after-pushes.png"))
     await tour.visit("/console/feeds", "admin-feeds")
     await tour.visit("/console/stories", "stories")
     await (
@@ -311,3 +324,23 @@ async def the_sixth_wrong_password_is_throttled(
     text = await page.locator("main").inner_text()
     assert statuses[5] == 429 or "too many attempts" in text.lower(), (statuses, text)
     await check_page(page, watch, screenshots_folder(), "login-throttled")
+
+
+async def the_watchers_would_have_seen_a_script(browser: Browser, room: Newsroom) -> None:
+    """The checks above can fail: on a console page an inline script is stopped by the CSP
+    and reported, and a script that does run (Playwright's own) opens a dialog that the
+    watcher records."""
+    probe = Watch()
+    page = await open_page(browser, room.base, probe)
+    await page.goto("/console/login")
+    async with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        await page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "alert('inline')";
+              document.head.append(script);
+            }"""
+        )
+    assert probe.csp and probe.dialogs == [], probe
+    await page.evaluate("() => alert('probe')")
+    assert probe.dialogs == ["alert: probe on " + page.url], probe
