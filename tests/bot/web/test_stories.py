@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from digests.ingest.cluster import title_key
-from digests.models import NewArticle
+from digests.models import NewArticle, StoredArticleRef
 from digests.store import Store
+from digests.timeutil import from_db
 from tests.bot.web.conftest import csrf_of
 from tests.conftest import NOW
 
@@ -49,9 +50,6 @@ async def story(store: Store, *article_ids: int) -> int:
             (article_id,),
         )
         assert row is not None
-        from digests.models import StoredArticleRef
-        from digests.timeutil import from_db
-
         refs.append(StoredArticleRef(row[0], row[1], row[2], row[3], from_db(row[4])))  # type: ignore[arg-type]
     return (await store.assign_stories([(None, refs)], now=NOW))[0]
 

@@ -275,3 +275,18 @@ async def test_a_waiting_digest_names_the_merged_story(stocked: Store) -> None:
     )
     await store.merge_stories(older, newer)
     assert await store.pending_story_ids_for([waiting.id]) == {waiting.id: {older, 99}}
+
+
+async def test_concurrent_splits_of_a_pair_leave_two_stories(stocked: Store) -> None:
+    store = stocked
+    a = await put(store, 1, "Harbour budget", at=NOW - 2 * HOUR)
+    b = await put(store, 2, "Ferry storm", at=NOW - HOUR)
+    pair = await group(store, a, b)
+    results = await asyncio.gather(
+        store.split_article(a.id, from_story=pair),
+        store.split_article(b.id, from_story=pair),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, StoryEditRefused)]
+    assert len(refused) == 1 and refused[0].reason == ALONE
+    assert len({await story_of(store, a.id), await story_of(store, b.id)}) == 2
