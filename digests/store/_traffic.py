@@ -150,10 +150,12 @@ class TrafficStore(StoreBase):
     async def due_in_minute(self, at: datetime) -> int:
         """Active, unpaused subscribers due in ``at``'s minute (an index range)."""
         start = at.replace(second=0, microsecond=0)
+        # The last minute of year 9999 has no next one: everything from it on.
+        end = to_db(start + timedelta(minutes=1)) if start.year < 9999 else "9999-99"
         row = await self._fetchone(
             """SELECT COUNT(*) FROM subscribers WHERE active = 1 AND paused = 0
                AND next_digest_at >= ? AND next_digest_at < ?""",
-            (to_db(start), to_db(start + timedelta(minutes=1))),
+            (to_db(start), end),
         )
         return int(row[0]) if row else 0
 

@@ -127,3 +127,13 @@ def test_store_text_is_made_visible_and_cut() -> None:
     assert shown("a\u202eb\udc80", 100) == "a\\u202eb\\udc80"
     assert shown("y" * 10, 5) == "yyyy…"
     assert shown(None) == ""
+
+
+async def test_a_next_dispatch_in_year_9999_is_no_500(editor: httpx.AsyncClient) -> None:
+    store: Store = editor.store  # type: ignore[attr-defined]
+    sub = await store.upsert_subscriber("telegram", "1", now=NOW)
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    await store.update_subscriber(sub.id, now=NOW, next_digest_at=last)
+    page = await editor.get("/console/")
+    assert page.status_code == 200
+    assert "9999-12-31 23:59 UTC" in page.text

@@ -174,3 +174,11 @@ async def test_subscribers_page_counts(store: Store) -> None:
     assert [(n.chat_id, n.state, n.categories) for n in newest] == [("2", "inactive", ("tech",))]
     both = await store.newest_subscribers()
     assert both[1].categories == ("climate", "tech")
+
+
+async def test_due_in_the_last_minute_there_is(store: Store) -> None:
+    (sub,) = await _entries(store, 1)
+    last = datetime(9999, 12, 31, 23, 59, 30, tzinfo=UTC)
+    await store.update_subscriber(sub, now=NOW, next_digest_at=last)
+    assert await store.next_due_at() == last
+    assert await store.due_in_minute(last) == 1
