@@ -263,3 +263,23 @@ async def test_the_page_speaks_vietnamese(desk: Desk) -> None:
     await desk.post("/console/language", data={"csrf": csrf_of(page.text), "language": "vi"})
     shown = await desk.get("/console/breaking")
     assert "Chuyên mục" in shown.text and "Xem trước" in shown.text
+
+
+async def test_the_store_lists_latest_articles_and_pushes(desk: Desk) -> None:
+    store = desk.store
+    articles = [await stored(store, n) for n in range(1, 5)]
+    await stored(store, 9, "tech")
+    latest = await store.latest_articles_of("climate", 3)
+    assert [a.id for a in latest] == [a.id for a in reversed(articles)][:3]
+    assert await store.latest_articles_of("nothing", 3) == []
+    for category, article in (("climate", articles[0]), ("tech", await stored(store, 8, "tech"))):
+        await breaking.start_push(
+            store, Renderer(), category=category, article=article, requested_by="ed", now=NOW
+        )
+    rows = await store.latest_pushes(10)
+    assert [(r.push.category, r.push.pending, r.title) for r in rows] == [
+        ("tech", 1, "Flood warning 8 for the Mekong delta"),
+        ("climate", 2, "Flood warning 1 for the Mekong delta"),
+    ]
+    only = await store.latest_pushes(10, category="climate")
+    assert [r.push.id for r in only] == [rows[1].push.id]
