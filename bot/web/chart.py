@@ -26,7 +26,9 @@ OTHER_COLOURS = ("#2e7d32", "#8e5b00", "#6a1b9a")
 LIMITED_COLOUR = "#c62828"
 # The drawing's own units (it scales to the page's width).
 WIDTH, HEIGHT = 960, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 36
+LEFT, RIGHT, TOP, BOTTOM = 56, 24, 30, 36
+# The legend's line, above the plot.
+LEGEND_Y = 12
 HOURS_BETWEEN_LABELS = 3
 
 
@@ -170,17 +172,17 @@ def _legend(series: Sequence[Series]) -> list[str]:
     for label, colour, kind in entries:
         if kind == "line":
             out.append(
-                f'<line x1="{x}" y1="{TOP + 8}" x2="{x + 18}" y2="{TOP + 8}" '
+                f'<line x1="{x}" y1="{LEGEND_Y}" x2="{x + 18}" y2="{LEGEND_Y}" '
                 f'stroke="{colour}" stroke-width="3"/>'
             )
         else:
             out.append(
-                f'<circle cx="{x + 9}" cy="{TOP + 8}" r="4" fill="none" '
+                f'<circle cx="{x + 9}" cy="{LEGEND_Y}" r="4" fill="none" '
                 f'stroke="{colour}" stroke-width="2"/>'
             )
         text = escape(label[:40])
         out.append(
-            f'<text class="legend" x="{x + 24}" y="{TOP + 12}" font-size="12" '
+            f'<text class="legend" x="{x + 24}" y="{LEGEND_Y + 4}" font-size="12" '
             f'fill="currentColor">{text}</text>'
         )
         x += 40 + 8 * len(label[:40])
