@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.api.deps import Deps
+from bot.api.errors import Handler
 from bot.web import (
     accounts,
     audit,
@@ -37,7 +38,7 @@ def routes() -> list[Route]:
 
 
 def console_app(deps: Deps) -> web.Application:
-    app = web.Application(middlewares=[headers, errors, writable, sessions, csrf])
+    app = web.Application(middlewares=[headers, bare, errors, writable, sessions, csrf])
     # CONSOLE_SESSION_HOURS, once the settings have it; the default lives in context.
     hours = getattr(deps.settings, "console_session_hours", None) or SESSION_HOURS
     app[CONSOLE] = Console(deps, make_templates(), session_hours=int(hours))
@@ -48,11 +49,15 @@ def console_app(deps: Deps) -> web.Application:
     return app
 
 
-async def _bare(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPPermanentRedirect(PREFIX + "/")
+@web.middleware
+async def bare(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """/console (no slash) reaches the console's router too, matching nothing: send it to
+    /console/ (the parent application's routes never see it)."""
+    if request.path == PREFIX:
+        raise web.HTTPPermanentRedirect(PREFIX + "/")
+    return await handler(request)
 
 
 def mount(parent: web.Application, deps: Deps) -> None:
     """Serve the console at /console/ (and send /console there)."""
     parent.add_subapp(PREFIX, console_app(deps))
-    parent.router.add_get(PREFIX, _bare)

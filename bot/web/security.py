@@ -42,8 +42,9 @@ CSRF_FIELD = "csrf"
 async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
-    except web.HTTPException as exc:
+    except web.HTTPException as exc:  # redirects (errors became pages already)
         exc.headers.update(HEADERS)
+        exc.headers.setdefault("Cache-Control", "no-store")
         raise
     response.headers.update(HEADERS)
     if "Cache-Control" not in response.headers:

@@ -80,3 +80,23 @@ async def test_a_post_while_the_database_is_lost_is_a_503_page(
     assert "nothing was changed" in answer.text
     assert "No such file" not in answer.text  # the operator's detail stays in the log
     assert (await editor.get("/console/")).status_code == 200
+
+
+async def test_redirects_static_files_and_errors_carry_the_headers_too(
+    web: httpx.AsyncClient,
+) -> None:
+    for path, status in (
+        ("/console", 308),
+        ("/console/feeds", 303),
+        ("/console/static/console.css", 200),
+        ("/console/static/nothing.js", 404),
+        ("/console/login?next=%ff", 200),
+    ):
+        answer = await web.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["Content-Security-Policy"] == CSP, path
+        assert answer.headers["X-Frame-Options"] == "DENY", path
+        assert answer.headers["Cache-Control"] == "no-store", path
+    wrong_method = await web.put("/console/login")
+    assert wrong_method.status_code in (403, 405)  # the CSRF check comes first
+    assert wrong_method.headers["Content-Security-Policy"] == CSP
