@@ -20,12 +20,14 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 from bot.web.shown_discord import DiscordShown, EmbedShown, discord, discord_markdown, embed
-from bot.web.shown_text import LINK_ATTRIBUTES, safe_url, visible
+from bot.web.shown_text import LINK_ATTRIBUTES, joined, safe_url, visible
 from digests.outgoing import OutgoingMessage
 
 # Telegram's nesting is shallow in practice; deeper input is shown as text rather than
 # growing an unbounded stack of open tags.
 MAX_DEPTH = 20
+# Five times Telegram's 4,096 (entities add to the HTML): beyond it, no parse.
+MAX_TELEGRAM_CHARS = 20_000
 
 # --- Telegram ---------------------------------------------------------------------------
 
@@ -124,13 +126,16 @@ class _TelegramReader(HTMLParser):
     def drawn(self) -> Markup:
         self.close()
         closes = [close for _name, close in reversed(self.open)]
-        return Markup("").join(self.out + closes)
+        return joined(self.out + closes)
 
 
 def telegram_html(text: str) -> Markup:
     """Telegram HTML (parse mode HTML) as safe HTML: Telegram's own tags kept, links only
     to http, https and tg addresses, every other tag and character shown as text, and
-    newlines as line breaks."""
+    newlines as line breaks. A text far beyond Telegram's 4,096 is no message Telegram
+    would take: it is shown as text, unread."""
+    if len(text) > MAX_TELEGRAM_CHARS:
+        return visible(text)
     reader = _TelegramReader()
     reader.feed(text)
     return reader.drawn()

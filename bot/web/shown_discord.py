@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.web.shown_text import link, safe_url, visible
+from bot.web.shown_text import joined, link, safe_url, visible
 from digests.outgoing import OutgoingMessage
 
 # Discord caps content at 2,000 characters and a description at 4,096: a longer text did
@@ -70,7 +70,7 @@ def _inline(text: str, depth: int = 0, in_link: bool = False) -> Markup:
         parts.append(_token(found, depth, in_link))
         last = found.end()
     parts.append(visible(text[last:]))
-    return Markup("").join(parts)
+    return joined(parts)
 
 
 def _token(found: re.Match[str], depth: int, in_link: bool) -> Markup:
@@ -139,12 +139,12 @@ def _grouped(lines: list[tuple[bool, Markup]]) -> Markup:
         while index < len(lines) and lines[index][0] == quoted:
             run.append(lines[index][1])
             index += 1
-        joined = Markup("<br>\n").join(run)
+        lines_run = Markup("<br>\n").join(run)
         if quoted:
-            out.append(Markup('<blockquote class="dc-quote">{}</blockquote>').format(joined))
+            out.append(Markup('<blockquote class="dc-quote">{}</blockquote>').format(lines_run))
         else:
-            out.append(joined)  # a quote that follows is a block: it starts its own line
-    return Markup("").join(out)
+            out.append(lines_run)  # a quote that follows is a block: it starts its own line
+    return joined(out)
 
 
 def discord_markdown(text: str) -> Markup:
@@ -160,7 +160,7 @@ def discord_markdown(text: str) -> Markup:
         parts.append(Markup('<pre class="dc-pre"><code>{}</code></pre>').format(code))
         last = fence.end()
     parts.append(_lines(text[last:].strip("\n") if last else text))
-    return Markup("").join(part for part in parts if part)
+    return joined(part for part in parts if part)
 
 
 # --- embeds -----------------------------------------------------------------------------

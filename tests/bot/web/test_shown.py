@@ -130,6 +130,8 @@ def test_unclosed_misnested_and_deep_tags_stay_balanced() -> None:
     deep = telegram_html("<b>" * 5000 + "x")
     assert deep.count("<strong>") == deep.count("</strong>") == 20
     assert deep.count("&lt;b&gt;") == 4980
+    huge = telegram_html("<b>" * 100_000)  # no message Telegram takes: text, unread
+    assert "<strong>" not in huge and huge.count("&lt;b&gt;") == 100_000
 
 
 def test_a_5000_character_title_is_kept_whole() -> None:
