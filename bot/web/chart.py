@@ -153,7 +153,7 @@ def _marks(series: Series, start: datetime, top: int, colour: str) -> list[str]:
             label = _(
                 "%(platform)s %(minute)s UTC: %(n)s × 429",
                 platform=series.platform,
-                minute=f"{at:%H:%M}",
+                minute=at.strftime("%H:%M"),
                 n=limited,
             )
             out.append(
