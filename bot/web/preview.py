@@ -79,12 +79,23 @@ def problem_of(choice: Choice, known: Sequence[str]) -> str | None:
     unknown = [slug for slug in choice.categories if slug not in known]
     if unknown:
         return _("There is no category “%(slug)s”.", slug=quoted(unknown[0]))
-    if len(choice.timezone) > MAX_ZONE or resolve_zone(choice.timezone)[0] is None:
+    return zone_problem(choice.timezone)
+
+
+def zone_problem(text: str) -> str | None:
+    """Why ``text`` is no time zone, with up to three close names; None when it is one."""
+    zone, close = resolve_zone(text) if len(text) <= MAX_ZONE else (None, [])
+    if zone is not None:
+        return None
+    if close:
         return _(
-            "“%(zone)s” is not a time zone. Use a name such as Asia/Ho_Chi_Minh.",
-            zone=quoted(choice.timezone),
+            "“%(zone)s” is not a time zone. Did you mean %(names)s?",
+            zone=quoted(text),
+            names=", ".join(close),
         )
-    return None
+    return _(
+        "“%(zone)s” is not a time zone. Use a name such as Asia/Ho_Chi_Minh.", zone=quoted(text)
+    )
 
 
 def quoted(text: str, limit: int = 60) -> str:

@@ -140,6 +140,7 @@ REFUSED: list[tuple[dict[str, object], str]] = [
     ({"category": "climate", "language": "fr"}, "Choose a language"),
     ({"category": "climate", "timezone": "Mars/Base"}, "“Mars/Base” is not a time zone."),
     ({"category": "climate", "timezone": "Z" * 5000}, "is not a time zone"),
+    ({"category": "climate", "timezone": "Asia/Ho_Chi_Mihn"}, "Did you mean Asia/Ho_Chi_Minh"),
     ({"category": "climate", "timezone": "%ED%A0%80"}, "is not a time zone"),
 ]
 
