@@ -120,20 +120,20 @@ async def add_a_feed_and_poll_it(tour: Tour) -> None:
     await tour.check("feeds-added")
     await row.get_by_role("button", name="Poll now").click()
     await expect(main.locator("tr", has_text=FEED_NAME)).to_have_count(1)
-    # The poll runs in the bot's next tick (every 5 s): reload until the row counts articles.
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + LIVE / 1000
-    while (count := await article_count(tour)) == 0 and loop.time() < deadline:
-        await asyncio.sleep(0.5)
-        await page.reload()
-    assert count > 0, f"the feed was never polled: {await main.inner_text()}"
+    # The poll runs in the bot's next tick (every 5 s): reload until the row counts articles,
+    # giving each load a second to show them.
+    cell = main.locator("tr", has_text=FEED_NAME).locator("[data-count]")
+    deadline = asyncio.get_running_loop().time() + LIVE / 1000
+    while True:
+        try:
+            await expect(cell).not_to_have_attribute("data-count", "0", timeout=1_000)
+            break
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"never polled: {await main.inner_text()}") from None
+            await page.reload()
+    assert int(await cell.get_attribute("data-count") or 0) > 0
     await tour.check("feeds-polled")
-
-
-async def article_count(tour: Tour) -> int:
-    """The article count in the new feed's row (its cell's data-count)."""
-    cell = tour.main().locator("tr", has_text=FEED_NAME).locator("[data-count]")
-    return int(await cell.get_attribute("data-count") or 0)
 
 
 async def preview_a_vietnamese_telegram_digest(tour: Tour) -> None:
