@@ -1,6 +1,6 @@
 """``console_app``: the console's aiohttp sub-application, mounted at ``/console`` in the
 admin API's application. Middlewares run outermost first: security headers, errors as
-pages, no writes while the database is lost (503), the session, the CSRF check; each
+pages, the session, no writes while the database is lost (503), the CSRF check; each
 page's role is checked by its route (``bot.web.routes``)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def routes() -> list[Route]:
 
 
 def console_app(deps: Deps) -> web.Application:
-    app = web.Application(middlewares=[headers, bare, errors, writable, sessions, csrf])
+    app = web.Application(middlewares=[headers, bare, errors, sessions, writable, csrf])
     # CONSOLE_SESSION_HOURS, once the settings have it; the default lives in context.
     hours = getattr(deps.settings, "console_session_hours", None) or SESSION_HOURS
     app[CONSOLE] = Console(deps, make_templates(), session_hours=int(hours))

@@ -8,7 +8,6 @@ from multidict import MultiDictProxy
 
 from bot.web.i18n import _
 from digests.errors import InputError
-from digests.terminal import unsafe_char
 
 # A field longer than this is no honest input to any console form.
 MAX_FIELD = 4000
@@ -31,17 +30,3 @@ def field(form: Form, name: str, *, limit: int = MAX_FIELD) -> str | None:
             _("The field “%(name)s” is too long (at most %(n)s characters).", name=name, n=limit)
         )
     return value
-
-
-def has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
-
-
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a name or a choice (control, bidi, broken characters)."""
-    if has_surrogate(text):
-        return _("It holds characters that are not valid text.")
-    bad = unsafe_char(text)
-    if bad is not None:
-        return _("It holds a control or direction character (%(char)s).", char=bad)
-    return None

@@ -4,6 +4,8 @@ translations, and ``page()`` to answer a request with a rendered template."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jinja2
@@ -40,6 +42,17 @@ def language_of(request: web.Request) -> str:
         return session.user.language
     default = console(request).deps.settings.default_language
     return default if default in i18n.LANGUAGES else "en"
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """``_`` answers in ``language`` within the block (the request's handlers run in one,
+    set by the sessions middleware, so a page's title and problems are translated)."""
+    token = i18n.current_language.set(language)
+    try:
+        yield
+    finally:
+        i18n.current_language.reset(token)
 
 
 def page(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:

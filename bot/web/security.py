@@ -15,7 +15,7 @@ from bot.api.errors import Handler, answer_for, printable
 from bot.web.context import LOGIN_CSRF, console, session_of
 from bot.web.i18n import _
 from bot.web.peer import is_https
-from bot.web.render import page
+from bot.web.render import language_of, page, speaking
 
 log = logging.getLogger(__name__)
 
@@ -163,16 +163,20 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        shown = getattr(exc, "shown", None) or _reason(exc.status)
-        return page(request, "error.html.j2", status=exc.status, title=_("Error"), message=shown)
+        with speaking(language_of(request)):
+            return _error_page(request, exc.status, getattr(exc, "shown", None))
     except Exception as exc:
         answer = answer_for(exc)
-        if answer is None:
-            log.exception("console: %s %s failed", request.method, printable(request.path))
-            return page(
-                request, "error.html.j2", status=500, title=_("Error"), message=_reason(500)
-            )
-        return page(request, "error.html.j2", status=answer[0], title=_("Error"), message=answer[1])
+        with speaking(language_of(request)):
+            if answer is None:
+                log.exception("console: %s %s failed", request.method, printable(request.path))
+                return _error_page(request, 500, None)
+            return _error_page(request, answer[0], answer[1])
+
+
+def _error_page(request: web.Request, status: int, shown: str | None) -> web.Response:
+    message = shown or _reason(status)
+    return page(request, "error.html.j2", status=status, title=_("Error"), message=message)
 
 
 def _reason(status: int) -> str:

@@ -15,6 +15,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from bot.api.errors import Handler
 from bot.web.context import SESSION, console
 from bot.web.peer import is_https
+from bot.web.render import language_of, speaking
 from digests.store import ConsoleSession, ConsoleUser
 
 COOKIE = "digestbot_console"
@@ -52,7 +53,8 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
             request[SESSION] = await ctx.deps.store.console_session(
                 token_hash(token), now=ctx.deps.clock.now()
             )
-    return await handler(request)
+    with speaking(language_of(request)):
+        return await handler(request)
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, value: str, age: int) -> None:

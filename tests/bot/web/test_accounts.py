@@ -108,3 +108,13 @@ async def test_an_editor_can_neither_see_nor_post(editor: httpx.AsyncClient) -> 
     )
     assert answer.status_code == 403
     assert await editor.store.console_user("x") is None  # type: ignore[attr-defined]
+
+
+async def test_the_page_speaks_the_admins_language(admin_user: httpx.AsyncClient) -> None:
+    ada = await admin_user.store.console_user("ada")  # type: ignore[attr-defined]
+    await admin_user.store.set_console_language(ada.id, "vi", now=ada.created_at)  # type: ignore[attr-defined]
+    page = await admin_user.get("/console/accounts")
+    assert "<title>Tài khoản · digestbot</title>" in page.text
+    assert "Thêm tài khoản" in page.text and "Đăng xuất" in page.text
+    refused = await _post(admin_user, "/console/accounts/remove", name="ada")
+    assert "Bạn không thể xoá chính tài khoản mình đang đăng nhập." in refused.text

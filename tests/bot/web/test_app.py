@@ -100,3 +100,13 @@ async def test_redirects_static_files_and_errors_carry_the_headers_too(
     wrong_method = await web.put("/console/login")
     assert wrong_method.status_code in (403, 405)  # the CSRF check comes first
     assert wrong_method.headers["Content-Security-Policy"] == CSP
+
+
+async def test_errors_and_titles_speak_the_accounts_language(editor: httpx.AsyncClient) -> None:
+    ed = await editor.store.console_user("ed")  # type: ignore[attr-defined]
+    await editor.store.set_console_language(ed.id, "vi", now=ed.created_at)  # type: ignore[attr-defined]
+    missing = await editor.get("/console/no-such-page")
+    assert missing.status_code == 404 and "Không có trang này." in missing.text
+    assert "<title>Lỗi · digestbot</title>" in missing.text
+    refused = await editor.get("/console/accounts")
+    assert "Trang này chỉ dành cho quản trị viên." in refused.text
