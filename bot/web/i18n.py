@@ -36,7 +36,9 @@ def translations(language: str) -> NullTranslations:
         buffer = io.BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)
-        merged.merge(Translations(buffer, domain=DOMAIN))
+        part = Translations(buffer, domain=DOMAIN)
+        merged.merge(part)
+        merged.plural = part.plural  # merge() keeps the empty catalog's English rule
     return merged
 
 
