@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
@@ -62,9 +62,14 @@ def shown(text: str | None, limit: int | None = None) -> str:
 def when(moment: datetime | None, now: datetime, language: str) -> When | None:
     if moment is None:
         return None
+    delta = moment - now
+    # Babel says "in 0 seconds" for a moment that is now.
+    near = abs(delta) < timedelta(seconds=5)
     return When(
         iso=moment.astimezone(UTC).isoformat(),
-        relative=format_timedelta(moment - now, add_direction=True, locale=language),
+        relative=_("just now")
+        if near
+        else format_timedelta(delta, add_direction=True, locale=language),
         exact=format_datetime(moment, "medium", tzinfo=UTC, locale=language) + " UTC",
     )
 
@@ -87,7 +92,7 @@ def state_of(health: FeedHealth) -> tuple[str, str]:
         reason = reason_text(feed.disabled_reason)
         return "disabled", _("disabled: %(reason)s", reason=reason) if reason else _("disabled")
     if feed.consecutive_errors > 0:
-        return "failing", _("failing (%(n)s times in a row)", n=feed.consecutive_errors)
+        return "failing", _("failing (errors in a row: %(n)s)", n=feed.consecutive_errors)
     return "ok", _("ok")
 
 

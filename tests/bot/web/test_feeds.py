@@ -85,7 +85,7 @@ async def test_the_table_shows_each_feeds_state(editor: httpx.AsyncClient) -> No
     assert "5 minutes ago" in calm and "in 25 minutes" in calm
     assert 'aria-label="Poll now: Calm News"' in calm and 'aria-label="Disable: Calm News"' in calm
     bad = row_of(page.text, failing.id)
-    assert 'data-state="failing"' in bad and "failing (1 times in a row)" in bad
+    assert 'data-state="failing"' in bad and "failing (errors in a row: 1)" in bad
     assert "<script>alert(1)" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\\u202e" in bad  # escaped, bidi shown
     assert "x" * 170 in bad and "x" * 201 not in bad  # cut short

@@ -48,7 +48,7 @@ def row(**changes: object) -> object:
     ("changes", "state", "text"),
     [
         ({}, "ok", "ok"),
-        ({"consecutive_errors": 3}, "failing", "failing (3 times in a row)"),
+        ({"consecutive_errors": 3}, "failing", "failing (errors in a row: 3)"),
         ({"disabled": True, "disabled_reason": "gone (410)"}, "disabled", "disabled: gone (410)"),
         ({"disabled": True, "disabled_reason": None}, "disabled", "disabled"),
         (
@@ -75,6 +75,8 @@ def test_texts_are_cut_and_their_controls_shown() -> None:
 
 def test_times_are_relative_and_exact() -> None:
     assert when(None, NOW, "en") is None
+    now = when(NOW, NOW, "en")
+    assert now is not None and now.relative == "just now"  # not "in 0 seconds"
     soon = when(NOW + timedelta(minutes=3), NOW, "en")
     assert soon is not None and soon.relative == "in 3 minutes" and soon.exact.endswith(" UTC")
     token = i18n.current_language.set("vi")
