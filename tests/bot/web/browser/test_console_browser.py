@@ -17,9 +17,9 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
-from tests.bot.web.browser.conftest import (
+from tests.bot.web.browser.newsroom import (
     ARTICLES,
     HOSTILE,
     PASSWORD,
@@ -47,7 +47,7 @@ class Tour:
     async def check(self, name: str) -> None:
         await check_page(self.page, self.watch, screenshots_folder(), name)
 
-    def main(self):  # type: ignore[no-untyped-def]
+    def main(self) -> Locator:
         return self.page.locator("main")
 
 
