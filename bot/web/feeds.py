@@ -84,7 +84,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     done = None
     if key in DONE:
         feed = await _feed_or_none(request, request.query.get("feed", ""))
-        done = DONE[key](shown(feed.display_name) if feed else "")
+        # Only a feed that exists is named (the query is anyone's to write).
+        done = DONE[key](shown(feed.display_name)) if feed else None
     return await render(request, done=done)
 
 

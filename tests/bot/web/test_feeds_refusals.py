@@ -194,3 +194,13 @@ async def test_a_visitor_cannot_act(web: httpx.AsyncClient) -> None:
     feed = await store_of(web).upsert_feed("https://ok.example/", ["tech"], now=NOW, interval=EVERY)
     answer = await web.post(f"/console/feeds/{feed.id}/disable", data={"csrf": "x" * 40})
     assert answer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["done=added&feed=999", "done=<script>&feed=1", "done=added&feed=" + "9" * 5000, "feed=x"],
+)
+async def test_a_made_up_done_query_says_nothing(editor: httpx.AsyncClient, query: str) -> None:
+    answer = await editor.get(f"/console/feeds?{query}")
+    assert answer.status_code == 200
+    assert 'id="done"' not in answer.text
