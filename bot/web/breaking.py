@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -68,10 +69,8 @@ async def _step_one(
 
 
 async def show(request: web.Request) -> web.StreamResponse:
-    chosen = request.query.get("category", "")
-    values = dict.fromkeys(breaking_form.FIELDS, "")
-    values["category"] = chosen if chosen.isprintable() and len(chosen) <= 64 else ""
-    return await _step_one(request, values)
+    # The preview's Back link carries the fields, so nothing typed is lost.
+    return await _step_one(request, breaking_form.refill(request.query))
 
 
 def _refusal(exc: Exception) -> tuple[int, str] | None:
@@ -159,7 +158,8 @@ async def _preview_page(
         article=article,
         new=breaking.is_draft(article),
         audience=len(await ctx.deps.store.active_subscribers_of(asked.category)),
-        reader_language=language,
+        reader_language=breaking_push.language_name(language),
+        back=urlencode(asked.fields()),
         warning=_mismatch(asked, article),
         problem=problem,
         **breaking_push.drawn(shown),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
 from bot.console import format_message
@@ -37,6 +38,14 @@ def when(instant: datetime | None, language: str) -> str:
         return ""
     shown = format_datetime(instant, "short", tzinfo=UTC, locale=language)
     return f"{shown} UTC"
+
+
+def language_name(code: str) -> str:
+    """A readers' language by its name in the page's language ("vi" → "Vietnamese")."""
+    try:
+        return Locale.parse(code).get_display_name(current_language.get()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def listed(row: PushRow) -> dict[str, Any]:

@@ -23,7 +23,8 @@ function followCategory() {
 
 function followPush() {
   const push = document.getElementById("push");
-  if (!push || push.dataset.status !== "sending") return;
+  // A cancelled push's sends already under way still finish: followed until they have.
+  if (!push || push.dataset.finished !== "no") return;
   const url = push.dataset.progress;
   const names = ["delivered", "pending", "failed", "blocked", "total"];
   let timer = null;
@@ -41,6 +42,7 @@ function followPush() {
     bar.max = total || 1;
     bar.value = total ? Number(report.delivered) + Number(report.blocked) + Number(report.failed) : 1;
     push.dataset.status = String(report.status);
+    push.dataset.finished = report.finished ? "yes" : "no";
     const cancel = document.getElementById("push-cancel-form");
     if (cancel && report.status !== "sending") cancel.hidden = true;
     if (report.finished) stop();

@@ -121,6 +121,10 @@ async def test_a_preview_shows_both_platforms_and_stores_nothing(desk: Desk) -> 
     assert "**[Dam breach" in discord
     assert "<script>alert" not in answer.text
     assert confirm_form(answer.text)["url"] == "https://news.example/new"
+    back = re.search(r'href="(/console/breaking\?[^"]+)" id="push-back"', answer.text)
+    assert back, "a Back link"
+    again = await desk.get(back.group(1).replace("&amp;", "&"))
+    assert 'value="https://news.example/new"' in again.text  # nothing typed is lost
     assert (await desk.store.counts())["articles"] == 0
     assert await pushes(desk.store) == 0
 
@@ -195,6 +199,7 @@ async def test_cancel_stops_the_push_and_is_audited(desk: Desk) -> None:
     assert '<strong id="push-status" class="push-cancelled">cancelled</strong>' in shown.text
     assert '<dd class="figure" id="push-blocked">2</dd>' in shown.text
     assert "The push was cancelled." in shown.text
+    assert 'data-finished="yes"' in shown.text
     audit = (await desk.store.audit_log())[0]
     assert (audit.actor, audit.action, audit.target, audit.outcome) == (
         "ed",
@@ -283,3 +288,17 @@ async def test_the_store_lists_latest_articles_and_pushes(desk: Desk) -> None:
     ]
     only = await store.latest_pushes(10, category="climate")
     assert [r.push.id for r in only] == [rows[1].push.id]
+
+
+async def test_a_cancelled_push_is_followed_until_its_sends_under_way_end(desk: Desk) -> None:
+    article = await stored(desk.store)
+    report = await breaking.start_push(
+        desk.store, Renderer(), category="climate", article=article, requested_by="ed", now=NOW
+    )
+    async with desk.store._transaction() as db:  # the worker has claimed both entries
+        await db.execute("UPDATE outbox SET status = 'sending'")
+    await breaking.cancel(desk.store, report.push_id, now=NOW)
+    shown = (await desk.get(f"/console/breaking/{report.push_id}/progress")).json()
+    assert (shown["status"], shown["pending"], shown["finished"]) == ("cancelled", 2, False)
+    page = await desk.get(f"/console/breaking/{report.push_id}")
+    assert 'data-finished="no"' in page.text and 'id="push-cancel"' not in page.text
