@@ -228,12 +228,12 @@ class Runner:
         articles = await self.app.store.delete_articles_before(now - settings.retention)
         entries = await self.app.store.purge_outbox_before(now - settings.delivery_retention)
         audited = await self.app.store.purge_audit_before(now - settings.audit_retention)
-        if articles or entries or audited:
+        # The console's chart shows the last 24 hours of sends per minute; two days are kept.
+        await self.app.store.purge_send_minutes_before(now - timedelta(hours=48))
+        if any(removed := (articles, entries, audited)):
             log.info(
                 "retention: %d articles, %d delivered entries and %d audit entries removed",
-                articles,
-                entries,
-                audited,
+                *removed,
             )
 
     async def start_discord(self) -> None:

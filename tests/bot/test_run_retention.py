@@ -1,5 +1,6 @@
 """The retention job of ``digestbot run`` also clears old audit entries, after their own
-AUDIT_RETENTION_DAYS (refused API attempts alone once grew the audit log without limit)."""
+AUDIT_RETENTION_DAYS (refused API attempts alone once grew the audit log without limit), and
+the console's counts of sends per minute older than two days."""
 
 from __future__ import annotations
 
@@ -41,3 +42,13 @@ def test_audit_retention_is_a_setting() -> None:
     assert load_settings({}).delivery.audit_retention == timedelta(days=365)
     loaded = load_settings({"AUDIT_RETENTION_DAYS": "7"})
     assert loaded.delivery.audit_retention == timedelta(days=7)
+
+
+async def test_retention_keeps_two_days_of_sends_per_minute(tmp_path: Path) -> None:
+    async with open_app(Settings(database_path=tmp_path / "r.db"), clock=FakeClock(NOW)) as app:
+        for age in (timedelta(hours=49), timedelta(hours=47)):
+            await app.store.count_limited("telegram", now=NOW - age)
+        runner = Runner(app, io.StringIO())
+        await runner.roles.step()
+        await runner.retention()
+        assert await app.store.limited_since(NOW - timedelta(days=3)) == {"telegram": 1}
