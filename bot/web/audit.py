@@ -10,8 +10,7 @@ surfaces) is shown escaped and isolated (``<bdi>``), whatever it holds."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -20,10 +19,9 @@ from aiohttp import web
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from bot.web import i18n
 from bot.web.context import console
 from bot.web.i18n import _
-from bot.web.render import language_of, page
+from bot.web.render import language_of, page, speaking
 from bot.web.routes import Route
 from digests.store._audit_search import MAX_ID, AuditRecord
 from digests.timeutil import EARLIEST, LATEST
@@ -152,16 +150,6 @@ def shown(record: AuditRecord, language: str) -> Row:
         detail=record.detail or "",
         count=format_decimal(record.count, locale=language),
     )
-
-
-@contextmanager
-def speaking(language: str) -> Iterator[None]:
-    """The handler's own words (its problems) in the account's language, as the page's."""
-    token = i18n.current_language.set(language)
-    try:
-        yield
-    finally:
-        i18n.current_language.reset(token)
 
 
 async def show(request: web.Request) -> web.StreamResponse:
