@@ -14,11 +14,11 @@ from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
-from bot.console import format_message
 from bot.web.context import console, signed_in
 from bot.web.i18n import _, current_language
 from bot.web.render import page
 from bot.web.routes import Route
+from bot.web.shown import discord, telegram
 from digests import breaking
 from digests.errors import NotFoundError
 from digests.outgoing import OutgoingMessage
@@ -68,9 +68,12 @@ def listed(row: PushRow) -> dict[str, Any]:
 
 
 def drawn(shown: Mapping[str, OutgoingMessage]) -> dict[str, Any]:
-    """The preview's messages for the page: drawn as each platform shows them once the
-    console can (``bot.web.shown``), else their text, escaped by the template."""
-    return {"shown_text": {p: format_message(m) for p, m in shown.items()}}
+    """The preview's messages drawn as Telegram and Discord show them (``bot.web.shown``:
+    safe Markup, for the partials _telegram.html.j2 and _discord.html.j2)."""
+    return {
+        "telegram_messages": telegram([shown["telegram"]]),
+        "discord_messages": discord([shown["discord"]]),
+    }
 
 
 def report_json(report: breaking.Report) -> dict[str, Any]:

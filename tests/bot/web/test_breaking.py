@@ -116,9 +116,12 @@ async def test_a_preview_shows_both_platforms_and_stores_nothing(desk: Desk) -> 
     )
     assert answer.status_code == 200
     assert '<strong id="push-subscribers">2</strong>' in answer.text
-    telegram, discord = re.findall(r'<pre class="message">(.*?)</pre>', answer.text, re.S)
-    assert "&lt;b&gt;Dam breach" in telegram  # Telegram's HTML, escaped
-    assert "**[Dam breach" in discord
+    telegram = answer.text[answer.text.index('id="breaking-telegram"') :]
+    discord = answer.text[answer.text.index('id="breaking-discord"') :]
+    assert re.search(r'<a href="https://news.example/new"[^>]*><strong>Dam breach', telegram)
+    assert 'class="dc-embed"' in discord and re.search(
+        r'news.example/new"[^>]*>Dam breach', discord
+    )
     assert "<script>alert" not in answer.text
     assert confirm_form(answer.text)["url"] == "https://news.example/new"
     back = re.search(r'href="(/console/breaking\?[^"]+)" id="push-back"', answer.text)
