@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from bot.web import throttle
-from bot.web.context import console, signed_in
+from bot.web.context import console, session_of, signed_in
 from bot.web.forms import field
 from bot.web.i18n import LANGUAGES, _
 from bot.web.passwords import (
@@ -110,6 +110,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         await throttle.audit_refused(request, actor, "wrong name or password", target=address)
         return _login_page(request, status=401, next_=next_, problem=_("Wrong name or password."))
     await throttle.note_success(request, user.name)
+    previous = session_of(request)
+    if previous is not None:  # signing in again, perhaps as someone else: one session
+        await ctx.deps.store.end_console_session(previous.token_hash)
     response = web.HTTPSeeOther(safe_next(next_))
     await start_session(request, response, user)
     await ctx.deps.store.audit(

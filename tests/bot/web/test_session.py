@@ -141,3 +141,19 @@ async def test_one_who_must_change_may_only_change_or_leave(
     assert form.status_code == 200
     out = await web.post("/console/logout", data={"csrf": csrf_of(form.text)})
     assert out.status_code == 303 and out.headers["Location"] == "/console/login"
+
+
+async def test_signing_in_again_ends_the_previous_session(
+    editor: httpx.AsyncClient, account: Account
+) -> None:
+    first = editor.cookies[COOKIE]
+    await account("ada", "admin")
+    form = await editor.get("/console/login")
+    answer = await editor.post(
+        "/console/login",
+        data={"csrf": csrf_of(form.text), "name": "ada", "password": PASSWORD},
+    )
+    assert answer.status_code == 303
+    assert (await editor.get("/console/accounts")).status_code == 200
+    editor.cookies.set(COOKIE, first, path="/console")
+    assert (await editor.get("/console/")).status_code == 303
