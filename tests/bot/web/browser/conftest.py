@@ -66,7 +66,7 @@ async def newsroom(tmp_path: Path, local_server) -> AsyncIterator[Newsroom]:  # 
         yield Newsroom(base, f"{feed_base}/wire.xml", fake, gate, db, tmp_path, process)
     finally:
         gate.open.set()  # sends held by a test that failed go through, so the bot can stop
-        await stop(process)
+        await stop(process, tmp_path)
 
 
 @pytest.fixture

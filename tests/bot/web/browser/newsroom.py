@@ -190,7 +190,9 @@ async def until_serving(process: asyncio.subprocess.Process, base: str, folder: 
     )
 
 
-async def stop(process: asyncio.subprocess.Process) -> None:
+async def stop(process: asyncio.subprocess.Process, folder: Path) -> None:
+    """SIGTERM, then print what the bot logged at ERROR (shown when the test failed: a 500
+    page's traceback is in there)."""
     if process.returncode is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -198,3 +200,6 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         except TimeoutError:
             process.kill()
             await process.wait()
+    logged = (folder / "run.err").read_text(errors="replace")
+    if "Traceback" in logged or "ERROR" in logged:
+        print("digestbot run logged:\n" + logged[-6000:])

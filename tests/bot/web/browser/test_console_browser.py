@@ -73,6 +73,7 @@ async def test_an_editors_day_and_what_no_page_allows(
     await timed(sign_in(admin.page, "ada", PASSWORD), "sign_in as an admin")
     await timed(no_page_runs_the_stored_script(admin), "no_page_runs_the_stored_script")
     await timed(a_form_without_its_csrf_token_is_refused(admin), "csrf")
+    await timed(the_console_speaks_vietnamese(admin), "vietnamese")
     await timed(the_sixth_wrong_password_is_throttled(chromium, newsroom, watch), "throttle")
     assert watch.clean() == {}
     await timed(the_watchers_would_have_seen_a_script(chromium, newsroom), "watchers")
@@ -306,6 +307,21 @@ async def an_editor_cannot_reach_the_accounts_page(tour: Tour) -> None:
     await expect(tour.page.get_by_role("link", name="Accounts")).to_have_count(0)
     await tour.visit("/console/accounts", "accounts-editor-refused", status=403)
     await expect(tour.main()).to_contain_text("admins")
+
+
+async def the_console_speaks_vietnamese(tour: Tour) -> None:
+    """The account's language, chosen in the header (it takes effect on choosing)."""
+    page = tour.page
+    await page.goto("/console/feeds")
+    english = await page.title()
+    await page.locator("#language-choice").select_option("vi")
+    await expect(page.locator("html")).to_have_attribute("lang", "vi")
+    await expect(page).to_have_url(re.compile(r"/console/feeds$"))
+    assert await page.title() != english
+    await tour.check("feeds-vi")
+    await tour.visit("/console/", "overview-vi")
+    await page.locator("#language-choice").select_option("en")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 async def the_sixth_wrong_password_is_throttled(
