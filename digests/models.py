@@ -51,8 +51,8 @@ class Feed:
     next_fetch_at: datetime | None
     disabled: bool
     disabled_reason: str | None
-    # Who added it ('file', 'cli', 'import', 'api'): only the feeds file's own are
-    # disabled when they leave the file.
+    # Who added it ('file', 'cli', 'import', 'api': the admin API or the web console): only
+    # the feeds file's own are disabled when they leave the file.
     origin: str = "file"
 
     @property
