@@ -9,6 +9,7 @@ is stored only with its push, in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from typing import Any
@@ -38,6 +39,7 @@ PLATFORMS = ("telegram", "discord")
 # one push per category at a time still refuses a second push made anywhere else.
 _CONFIRMED: OrderedDict[str, int] = OrderedDict()
 _CONFIRMED_KEPT = 1000
+_CONFIRMING: dict[str, asyncio.Lock] = {}
 
 
 async def _choices(request: web.Request) -> dict[str, Any]:
@@ -175,14 +177,28 @@ async def preview(request: web.Request) -> web.StreamResponse:
 
 
 async def confirm(request: web.Request) -> web.StreamResponse:
-    session = signed_in(request)
-    ctx = console(request)
     found = await _asked(request, audited=True)
     if isinstance(found, web.Response):
         return found
     asked, article = found
-    if asked.token in _CONFIRMED:
-        raise web.HTTPSeeOther(f"/console/breaking/{_CONFIRMED[asked.token]}")
+    if not asked.token:  # a form from no preview: the store's rule alone guards it
+        return await _start(request, asked, article)
+    # Presses of one preview's Confirm wait for each other: the second sees the push
+    # the first started.
+    lock = _CONFIRMING.setdefault(asked.token, asyncio.Lock())
+    try:
+        async with lock:
+            if asked.token in _CONFIRMED:
+                raise web.HTTPSeeOther(f"/console/breaking/{_CONFIRMED[asked.token]}")
+            return await _start(request, asked, article)
+    finally:
+        if not lock.locked():
+            _CONFIRMING.pop(asked.token, None)
+
+
+async def _start(request: web.Request, asked: Asked, article: Article) -> web.Response:
+    """Start the push (audited), wake the delivery worker, show its progress page."""
+    ctx = console(request)
     warning = _mismatch(asked, article)
     if warning and not asked.cross_category:
         await _audit_refusal(request, asked.category, warning)
@@ -193,7 +209,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
             ctx.deps.renderer,
             category=asked.category,
             article=article,
-            actor=session.user.name,
+            actor=signed_in(request).user.name,
             platform="console",
             now=ctx.deps.clock.now(),
             story_window=ctx.deps.settings.story_window,
