@@ -29,13 +29,15 @@ function followPush() {
   const names = ["delivered", "pending", "failed", "blocked", "total"];
   let timer = null;
   const stop = () => { if (timer !== null) { clearInterval(timer); timer = null; } };
+  // Only what changed is written: the region is live, and a screen reader would read
+  // every rewritten number again each second.
+  const put = (element, text) => {
+    if (element && element.textContent !== text) element.textContent = text;
+  };
   const show = (report) => {
-    for (const name of names) {
-      const cell = document.getElementById("push-" + name);
-      if (cell) cell.textContent = String(report[name]);
-    }
+    for (const name of names) put(document.getElementById("push-" + name), String(report[name]));
     const status = document.getElementById("push-status");
-    status.textContent = String(report.status_text);
+    put(status, String(report.status_text));
     status.className = "push-" + String(report.status).replace(/[^a-z]/g, "");
     const bar = document.getElementById("push-progress");
     const total = Number(report.total) || 0;
