@@ -277,6 +277,14 @@ class Settings:
         "cannot listen there",
         section="api",
     )
+    console_session_hours: int = setting(
+        "CONSOLE_SESSION_HOURS",
+        Whole(minimum=1, maximum=720),
+        12,
+        "How long a web console sign-in lasts, in hours (1..720); signing out, a removed "
+        "account or a changed password ends it sooner",
+        section="api",
+    )
     log_level: str = setting(
         "LOG_LEVEL",
         Choice(LOG_LEVELS, upper=True, aliases={"WARN": "WARNING"}),

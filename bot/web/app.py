@@ -22,7 +22,7 @@ from bot.web import (
     stories,
     subscribers,
 )
-from bot.web.context import CONSOLE, SESSION_HOURS, Console
+from bot.web.context import CONSOLE, Console
 from bot.web.render import make_templates
 from bot.web.routes import Route, guarded
 from bot.web.security import csrf, errors, headers, writable
@@ -39,9 +39,9 @@ def routes() -> list[Route]:
 
 def console_app(deps: Deps) -> web.Application:
     app = web.Application(middlewares=[headers, bare, errors, sessions, writable, csrf])
-    # CONSOLE_SESSION_HOURS, once the settings have it; the default lives in context.
-    hours = getattr(deps.settings, "console_session_hours", None) or SESSION_HOURS
-    app[CONSOLE] = Console(deps, make_templates(), session_hours=int(hours))
+    app[CONSOLE] = Console(
+        deps, make_templates(), session_hours=deps.settings.console_session_hours
+    )
     for route in routes():
         path = route.path or "/"
         app.router.add_route(route.method, path, guarded(route))

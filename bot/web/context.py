@@ -13,15 +13,12 @@ from itsdangerous import URLSafeTimedSerializer
 from bot.api.deps import Deps
 from digests.store import ConsoleSession
 
-# Sessions last this long without a new log-in (a working day and a bit).
-SESSION_HOURS = 12
-
 
 @dataclass
 class Console:
     deps: Deps
     templates: jinja2.Environment
-    session_hours: int = SESSION_HOURS
+    session_hours: int  # CONSOLE_SESSION_HOURS
     # Made from the database's console secret on the first request (it needs the store).
     signer: URLSafeTimedSerializer | None = None
 

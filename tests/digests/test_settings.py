@@ -134,7 +134,7 @@ def test_each_field_is_declared_once_as_a_setting_or_group() -> None:
             assert len(kinds) == 1 or one.name in fixed, f"{cls.__name__}.{one.name}"
         names += [spec.env for spec, _ in declared(cls)]
     core = [spec.env for spec, _ in declared(Settings)]
-    assert len(core) == len(set(core)) == 46
+    assert len(core) == len(set(core)) == 47
     assert set(names) == set(core)
 
 

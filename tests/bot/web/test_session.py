@@ -9,15 +9,15 @@ import httpx
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from bot.web.context import SESSION_HOURS
 from bot.web.peer import client_address, forwarded_for, is_https
 from bot.web.session import COOKIE
+from digests.settings import Settings
 from tests.bot.web.conftest import PASSWORD, Account, csrf_of, sign_in
 
 
 async def test_a_session_expires(editor: httpx.AsyncClient) -> None:
     assert (await editor.get("/console/")).status_code == 200
-    editor.clock.advance(timedelta(hours=SESSION_HOURS, seconds=1))  # type: ignore[attr-defined]
+    editor.clock.advance(timedelta(hours=Settings().console_session_hours, seconds=1))  # type: ignore[attr-defined]
     answer = await editor.get("/console/feeds")
     assert answer.status_code == 303
     assert answer.headers["Location"].startswith("/console/login")
