@@ -26,6 +26,11 @@ VIEWPORT = {"width": 1280, "height": 800}
 AUDIT_JS = """() => {
   const problems = [];
   if (!document.title.trim()) problems.push("no <title>");
+  if (!document.documentElement.lang) problems.push("no <html lang>");
+  const ids = [...document.querySelectorAll("[id]")].map((el) => el.id);
+  for (const id of new Set(ids.filter((id, at) => ids.indexOf(id) !== at))) {
+    problems.push(`the id "${id}" is used twice (a label may name the wrong field)`);
+  }
   const labelled = (el) =>
     (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) ||
     (el.getAttribute("aria-label") || "").trim() ||
