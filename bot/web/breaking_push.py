@@ -22,7 +22,7 @@ from bot.web.shown import discord, telegram
 from digests import breaking
 from digests.errors import NotFoundError
 from digests.outgoing import OutgoingMessage
-from digests.store._admin import PushRow
+from digests.store import PushRow
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 

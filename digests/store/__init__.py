@@ -25,7 +25,7 @@ engines in ``_engine``; schema changes are new migrations appended to
 ``_schema.MIGRATIONS``. A method touching several tables goes with the domain whose state it
 changes (``deactivate`` cancels outbox entries, but it is a subscriber's lifecycle)."""
 
-from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy
+from digests.store._admin import AdminStore, AuditEntry, Push, PushBusy, PushRow
 from digests.store._articles import ArticleStore, Ingested, feed_scope, import_scope
 from digests.store._audit_search import AuditSearchStore
 from digests.store._base import NotFound, StoreError
@@ -93,6 +93,7 @@ __all__ = [
     "OutboxItem",
     "Push",
     "PushBusy",
+    "PushRow",
     "Reservation",
     "Store",
     "StoreError",
