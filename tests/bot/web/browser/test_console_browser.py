@@ -329,8 +329,8 @@ async def the_sixth_wrong_password_is_throttled(
 ) -> None:
     page = await open_page(browser, room.base, watch)
     statuses = []
-    for _ in range(6):
-        await page.goto("/console/login")
+    await page.goto("/console/login")
+    for _ in range(6):  # each refusal answers with the log-in form again
         await page.get_by_label("Name", exact=True).fill("typo")
         await page.get_by_label("Password", exact=True).fill("not the password")
         async with page.expect_response(
