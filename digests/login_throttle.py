@@ -9,6 +9,7 @@ yesterday's typos never lock anyone today.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -25,8 +26,28 @@ def account_key(name: str) -> str:
     return f"account:{name}"
 
 
+# One IPv6 subscriber holds a whole /64 (2**64 addresses): counting each address apart
+# would give a guesser as many tries as addresses. An IPv6 client counts as its /64.
+IPV6_PREFIX = 64
+
+
 def address_key(address: str) -> str:
-    return f"address:{address}"
+    return f"address:{throttled_network(address)}"
+
+
+def throttled_network(address: str) -> str:
+    """What the address throttle counts ``address`` as (pure): an IPv4 address itself
+    (also when written IPv4-mapped, ``::ffff:a.b.c.d``), an IPv6 address as its /64;
+    anything else as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)
 
 
 def lock_for(failures: int, limit: int) -> timedelta | None:

@@ -17,10 +17,16 @@ from bot.web.i18n import _
 from bot.web.passwords import clean_name, hash_password, name_problem, one_time_password
 from bot.web.render import page
 from bot.web.routes import ROLES, Route
-from digests.store import ConsoleUser, ConsoleUserExists
+from digests.store import ConsoleUser, ConsoleUserExists, LastConsoleAdmin
 
 PAGE = "/console/accounts"
 TEMPLATE = "accounts.html.j2"
+
+
+def last_admin() -> str:
+    """Why a removal or demotion was refused: it would leave no admin (two admins acting
+    on each other at once)."""
+    return _("The console must keep at least one admin.")
 
 
 def done_message(done: str | None) -> str | None:
@@ -122,8 +128,12 @@ async def remove(request: web.Request) -> web.StreamResponse:
     name, problem = _checked(field(form, "name", limit=256))
     if problem is None and name == signed_in(request).user.name:
         problem = _("You cannot remove your own account while signed in to it.")
-    if problem is None and not await ctx.deps.store.remove_console_user(name):
-        problem = _("There is no account named %(name)s.", name=name)
+    if problem is None:
+        try:
+            if not await ctx.deps.store.remove_console_user(name, keep_an_admin=True):
+                problem = _("There is no account named %(name)s.", name=name)
+        except LastConsoleAdmin:
+            problem = last_admin()
     if problem is not None:
         return await _refuse(request, "account-remove", name, problem)
     await _audit(request, "account-remove", name, "ok")
@@ -141,8 +151,13 @@ async def change_role(request: web.Request) -> web.StreamResponse:
         problem = _("You cannot change your own role.")
     if problem is None:
         assert role is not None
-        if not await ctx.deps.store.set_console_role(name, role, now=ctx.deps.clock.now()):
-            problem = _("There is no account named %(name)s.", name=name)
+        try:
+            if not await ctx.deps.store.set_console_role(
+                name, role, now=ctx.deps.clock.now(), keep_an_admin=True
+            ):
+                problem = _("There is no account named %(name)s.", name=name)
+        except LastConsoleAdmin:
+            problem = last_admin()
     if problem is not None:
         return await _refuse(request, "account-role", name, problem)
     await _audit(request, "account-role", name, "ok", role)

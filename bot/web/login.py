@@ -83,12 +83,20 @@ async def _check(found: ConsoleUser | None, password: str) -> ConsoleUser | None
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    ctx = console(request)
     form = await request.post()
     next_ = field(form, "next")
-    typed = field(form, "name", limit=256)
-    name = _possible_name(typed)
+    name = _possible_name(field(form, "name", limit=256))
     password = field(form, "password", limit=4096) or ""
+    # Tries at the same account or from the same address wait for each other: the
+    # throttle is read before the verification and written after it.
+    async with throttle.one_try_at_a_time(request, name):
+        return await _login(request, name, password, next_)
+
+
+async def _login(
+    request: web.Request, name: str | None, password: str, next_: str | None
+) -> web.StreamResponse:
+    ctx = console(request)
     address = client_address(request)
     found = await ctx.deps.store.console_user(name) if name is not None else None
     actor = found.name if found is not None else address
@@ -147,7 +155,12 @@ async def _password_problem(request: web.Request) -> tuple[str | None, str]:
     old, new, again = (field(form, key, limit=4096) for key in ("old", "new", "again"))
     if old is None or new is None or again is None:
         return _("Fill in every field."), ""
+    # Guessing the current password here (a borrowed session) is throttled as log-ins are.
+    until = await throttle.locked(request, session.user.name)
+    if until is not None:
+        return throttle.wait_message(until, console(request).deps.clock.now()), ""
     if not await asyncio.to_thread(verify_password, session.user.password_hash, old):
+        await throttle.note_failure(request, session.user.name)
         return _("The current password is wrong."), ""
     if new != again:
         return _("The two new passwords differ."), ""

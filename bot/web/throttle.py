@@ -5,6 +5,10 @@ counts live in the store, so every process behind the database shares them."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 from aiohttp import web
@@ -27,6 +31,28 @@ def limits_of(request: web.Request, name: str | None) -> dict[str, int]:
     if name is not None:
         limits[account_key(name)] = ACCOUNT_LIMIT
     return limits
+
+
+# One try at a time per key in this process: the lock is read before the (slow) argon2
+# verification and the failure written after it, so tries sent all at once would each
+# find the key unlocked and each be verified. Weak values: a gate lives while in use.
+_GATES: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@asynccontextmanager
+async def one_try_at_a_time(request: web.Request, name: str | None) -> AsyncIterator[None]:
+    """Hold the gates of every key a log-in as ``name`` counts against (in sorted
+    order, so two tries never wait for each other's gates)."""
+    gates = []
+    for key in sorted(limits_of(request, name)):
+        gate = _GATES.get(key)
+        if gate is None:
+            gate = _GATES[key] = asyncio.Lock()
+        gates.append(gate)
+    async with AsyncExitStack() as stack:
+        for gate in gates:
+            await stack.enter_async_context(gate)
+        yield
 
 
 async def locked(request: web.Request, name: str | None) -> datetime | None:

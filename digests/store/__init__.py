@@ -36,6 +36,7 @@ from digests.store._console import (
     ConsoleStore,
     ConsoleUser,
     ConsoleUserExists,
+    LastConsoleAdmin,
 )
 from digests.store._deliveries import DeliveryStore
 from digests.store._enqueue import EncodedMessages, OutboxItem
@@ -89,6 +90,7 @@ __all__ = [
     "ForgetReport",
     "Grouping",
     "Ingested",
+    "LastConsoleAdmin",
     "NotFound",
     "OutboxItem",
     "Push",

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from digests.errors import ConflictError
 from digests.login_throttle import FORGET_AFTER, locked_until
@@ -28,6 +29,10 @@ _SECRET_KEY = "console_secret"
 
 class ConsoleUserExists(ConflictError):
     """An account of that name exists already."""
+
+
+class LastConsoleAdmin(ConflictError):
+    """The change would leave the console without an admin."""
 
 
 @dataclass(frozen=True)
@@ -118,14 +123,18 @@ class ConsoleStore(StoreBase):
         row = await self._fetchone("SELECT COUNT(*) FROM console_users")
         return int(row[0]) if row else 0
 
-    async def remove_console_user(self, name: str) -> bool:
-        """Remove an account and end its sessions; False when there is none of that name."""
+    async def remove_console_user(self, name: str, *, keep_an_admin: bool = False) -> bool:
+        """Remove an account and end its sessions; False when there is none of that name.
+        With ``keep_an_admin``, LastConsoleAdmin rather than remove the last admin (checked
+        inside the write transaction: two admins removing each other at once leave one)."""
         async with self._transaction() as db:
             row = await (
-                await db.execute("SELECT id FROM console_users WHERE name = ?", (name,))
+                await db.execute("SELECT id, role FROM console_users WHERE name = ?", (name,))
             ).fetchone()
             if row is None:
                 return False
+            if keep_an_admin and row[1] == "admin":
+                await _other_admin_or_refuse(db, name)
             await db.execute("DELETE FROM console_sessions WHERE user_id = ?", (row[0],))
             await db.execute("DELETE FROM console_users WHERE id = ?", (row[0],))
         return True
@@ -248,11 +257,28 @@ class ConsoleStore(StoreBase):
         async with self._transaction() as db:
             await db.execute("DELETE FROM console_logins WHERE key = ?", (key,))
 
-    async def set_console_role(self, name: str, role: str, *, now: datetime) -> bool:
-        """Give an account another role; False when there is none of that name."""
+    async def set_console_role(
+        self, name: str, role: str, *, now: datetime, keep_an_admin: bool = False
+    ) -> bool:
+        """Give an account another role; False when there is none of that name. With
+        ``keep_an_admin``, LastConsoleAdmin rather than demote the last admin."""
         async with self._transaction() as db:
+            if keep_an_admin and role != "admin":
+                await _other_admin_or_refuse(db, name)
             cursor = await db.execute(
                 "UPDATE console_users SET role = ?, updated_at = ? WHERE name = ?",
                 (role, to_db(now), name),
             )
             return cursor.rowcount > 0
+
+
+async def _other_admin_or_refuse(db: Any, name: str) -> None:
+    """LastConsoleAdmin unless an admin other than ``name`` remains (in the caller's write
+    transaction, which the store runs one at a time)."""
+    row = await (
+        await db.execute(
+            "SELECT COUNT(*) FROM console_users WHERE role = 'admin' AND name <> ?", (name,)
+        )
+    ).fetchone()
+    if row is None or int(row[0]) == 0:
+        raise LastConsoleAdmin("the console must keep an admin")
