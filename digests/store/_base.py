@@ -137,6 +137,10 @@ class StoreBase:
         return store
 
     async def close(self) -> None:
+        side = getattr(self, "_side_reader", None)
+        if side is not None:
+            self._side_reader = None
+            await side.close()
         if self._reader is not self._db:
             await self._reader.close()
         await self._db.close()
@@ -316,6 +320,26 @@ class StoreBase:
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self._read_connection().execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    async def _fetchall_aside(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """A long read (a count over every subscriber) that must not hold up writes: on
+        SQLite through a read-only connection of its own (its own thread; WAL lets it read
+        while the writer writes), elsewhere as ``_fetchall``."""
+        if self.dialect.name != "sqlite" or self.path is None or str(self.path) == ":memory:":
+            return await self._fetchall(sql, params)
+        side = getattr(self, "_side_reader", None)
+        if side is None:
+            side = await aiosqlite.connect(
+                f"file:{Path(self.path).as_posix()}?mode=ro", uri=True, isolation_level=None
+            )
+            await side.execute("PRAGMA busy_timeout = 5000")
+            if getattr(self, "_side_reader", None) is None:
+                self._side_reader = side
+            else:  # two first reads at once: keep one connection
+                await side.close()
+                side = self._side_reader
+        async with side.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
 
 
 def _file_identity(path: Path) -> tuple[int, int]:

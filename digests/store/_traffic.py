@@ -113,7 +113,7 @@ class TrafficStore(StoreBase):
         platform count the (platform, guild_id) index alone; the paused and inactive ones
         are ranges of the (active, paused, next_digest_at) index; active is the rest."""
         result: dict[str, dict[str, int]] = {}
-        totals = await self._fetchall(
+        totals = await self._fetchall_aside(
             "SELECT platform, COUNT(*) FROM subscribers GROUP BY platform"
         )
         for platform, total in totals:
@@ -183,12 +183,12 @@ class TrafficStore(StoreBase):
         totals count the subscriptions_category index; the others start from the paused
         and inactive subscribers (an index range) and their subscriptions (the key)."""
         result: dict[str, dict[str, int]] = {}
-        for category, total in await self._fetchall(
+        for category, total in await self._fetchall_aside(
             "SELECT category, COUNT(*) FROM subscriptions GROUP BY category"
         ):
             result[category] = {"active": int(total), "inactive": 0}
         for where in ("b.active = 0", "b.active = 1 AND b.paused = 1"):
-            for category, count in await self._fetchall(
+            for category, count in await self._fetchall_aside(
                 f"""SELECT s.category, COUNT(*) FROM subscribers b
                     JOIN subscriptions s ON s.subscriber_id = b.id
                     WHERE {where} GROUP BY s.category"""
@@ -206,7 +206,7 @@ class TrafficStore(StoreBase):
         expression in GROUP BY would sort a million rows again: ten times slower)."""
         languages: dict[str, dict[str, int]] = {}
         zones: dict[str, dict[str, int]] = {}
-        rows = await self._fetchall(
+        rows = await self._fetchall_aside(
             """SELECT language, timezone, active, paused, COUNT(*) FROM subscribers
                GROUP BY language, timezone, active, paused"""
         )
