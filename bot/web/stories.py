@@ -16,6 +16,7 @@ from bot.web.i18n import _
 from bot.web.render import page
 from bot.web.routes import Route
 from digests.errors import NotFoundError
+from digests.store import AuditEntry
 from digests.story_edits import ALONE, MOVED, SAME, StoryEditRefused, StoryIdInvalid, parse_id
 
 PAGE_SIZE = 50
@@ -144,16 +145,28 @@ async def _edit(request: web.Request, action: str, fields: tuple[str, str]) -> w
     form = await request.post()
     raw = [form.get(name) for name in fields]
     target = _printable(" ".join(v[:40] for v in raw if isinstance(v, str)))
+    now = ctx.deps.clock.now()
+
+    def audited(target: str, detail: str) -> AuditEntry:
+        return AuditEntry(now, session.user.name, "console", action, target, "ok", detail)
+
     try:
         first, second = (parse_id(v) for v in raw)
         if action == "story-split":
-            split = await ctx.deps.store.split_article(first, from_story=second)
-            target = f"article {first} of story {second}"
-            detail = f"new story {split.new_story}"
+            # The edit and its audit row are one transaction: never one without the other.
+            await ctx.deps.store.split_article(
+                first,
+                from_story=second,
+                audit_of=lambda d: audited(
+                    f"article {first} of story {second}", f"new story {d.new_story}"
+                ),
+            )
         else:
-            merged = await ctx.deps.store.merge_stories(first, second)
-            target = f"stories {first}, {second}"
-            detail = f"kept story {merged.kept}"
+            await ctx.deps.store.merge_stories(
+                first,
+                second,
+                audit_of=lambda d: audited(f"stories {first}, {second}", f"kept story {d.kept}"),
+            )
     except (StoryIdInvalid, NotFoundError, StoryEditRefused) as exc:
         status, problem = _refusal(exc)
         await ctx.deps.store.audit(
@@ -163,18 +176,9 @@ async def _edit(request: web.Request, action: str, fields: tuple[str, str]) -> w
             target=target or None,
             outcome="refused",
             detail=getattr(exc, "reason", None) or type(exc).__name__,
-            now=ctx.deps.clock.now(),
+            now=now,
         )
         return await _render(request, status=status, problem=problem, query={})
-    await ctx.deps.store.audit(
-        actor=session.user.name,
-        platform="console",
-        action=action,
-        target=target,
-        outcome="ok",
-        detail=detail,
-        now=ctx.deps.clock.now(),
-    )
     done = "split" if action == "story-split" else "merged"
     raise web.HTTPSeeOther(f"/console/stories?done={done}")
 

@@ -11,6 +11,7 @@ answers False (the entry is gone, nothing was written) instead of failing on a f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,10 +160,20 @@ class OutcomeStore(StoreBase):
                 for n, a in enumerate(done)
             ],
         )
+        # The stories as the outbox rows name them now, not as they were claimed: an
+        # editor's merge renames a story in entries on their way (_rename_waiting).
+        named: dict[int, list[int]] = {}
+        ids = [a.entry.id for a in done if a.entry.story_ids]
+        for part in chunks(ids):
+            async with db.execute(
+                f"SELECT id, story_ids FROM outbox WHERE id IN ({placeholders(part)})", part
+            ) as cur:
+                for row in await cur.fetchall():
+                    named[int(row[0])] = [int(s) for s in json.loads(row[1])]
         stories = [
             (a.entry.subscriber_id, story, first + n, a.stamp)
             for n, a in enumerate(done)
-            for story in a.entry.story_ids
+            for story in named.get(a.entry.id, a.entry.story_ids)
         ]
         if stories:
             await db.executemany(

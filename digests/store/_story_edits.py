@@ -7,7 +7,9 @@ result."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiosqlite
 
@@ -22,6 +24,10 @@ from digests.story_edits import (
     split_seen,
 )
 from digests.timeutil import from_db, to_db
+
+# What an edit's audit row says, worked out from its result (the console's words):
+# an object with at, actor, platform, action, target, outcome and detail (AuditEntry).
+AuditOf = Callable[[Any], Any]
 
 # Statuses of outbox entries still to be sent (the rest are final).
 _FINAL = "('sent', 'dead', 'cancelled')"
@@ -47,14 +53,37 @@ class StoryEditStore(StoreBase):
     async def _stories_written(self, db: aiosqlite.Connection) -> None:
         raise NotImplementedError  # StoryStore's: other processes see the change
 
-    async def split_article(self, article_id: int, *, from_story: int | None = None) -> SplitDone:
+    async def _audit_in(self, db: aiosqlite.Connection, entry: Any) -> None:
+        """Inside the edit's transaction: its audit row, so that an edit is never done
+        without it (a full disk between two transactions would leave one undone)."""
+        await db.execute(
+            """INSERT INTO audit (at, actor, platform, action, target, outcome, detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (
+                to_db(entry.at),
+                entry.actor,
+                entry.platform,
+                entry.action,
+                entry.target,
+                entry.outcome,
+                entry.detail,
+            ),
+        )
+
+    async def split_article(
+        self, article_id: int, *, from_story: int | None = None, audit_of: AuditOf | None = None
+    ) -> SplitDone:
         """Make ``article_id`` a story of its own. ``from_story``: the story the editor saw
         it in (refused when it has moved since). NotFound for an unknown article (or one in
         no story); ``StoryEditRefused`` when it is its story's only article."""
-        self._recent = None  # its members are grouped by story id
         async with self._transaction() as db:
+            # Dropped once the write lock is held: ingest that held it before this edit
+            # may have filled it again with the stories as they were.
+            self._recent = None  # its members are grouped by story id
             done = await self._split(db, article_id, from_story)
             await self._stories_written(db)
+            if audit_of is not None:
+                await self._audit_in(db, audit_of(done))
             return done
 
     async def _split(
@@ -96,6 +125,9 @@ class StoryEditStore(StoreBase):
                ON CONFLICT DO NOTHING""",
             (new, old, to_db(article.fetched_at)),
         )
+        # Entries still to be sent that name the old story carry the article too (it is
+        # stored already): sending them records the new story as received as well.
+        await self._rename_waiting(db, old, old, also=new)
         await db.execute("DELETE FROM story_summaries WHERE story_id IN (?, ?)", (old, new))
         return SplitDone(article_id, old, new)
 
@@ -108,15 +140,17 @@ class StoryEditStore(StoreBase):
             rows = await cur.fetchall()
         return [Member(r[0], r[1], from_db(r[2]), from_db(r[3])) for r in rows]  # type: ignore[arg-type]
 
-    async def merge_stories(self, a: int, b: int) -> MergeDone:
+    async def merge_stories(self, a: int, b: int, *, audit_of: AuditOf | None = None) -> MergeDone:
         """Make stories ``a`` and ``b`` one: the older id is kept, the other's articles move
         to it and its row goes (``story_edits``). NotFound when either does not exist;
         ``StoryEditRefused`` for a story merged with itself."""
         kept, gone = merge_order(a, b)
-        self._recent = None
         async with self._transaction() as db:
+            self._recent = None  # once the write lock is held (see split_article)
             done = await self._merge(db, kept, gone)
             await self._stories_written(db)
+            if audit_of is not None:
+                await self._audit_in(db, audit_of(done))
             return done
 
     async def _merge(self, db: aiosqlite.Connection, kept: int, gone: int) -> MergeDone:
@@ -148,7 +182,9 @@ class StoryEditStore(StoreBase):
         await db.execute("DELETE FROM stories WHERE id = ?", (gone,))
         return MergeDone(kept, gone, moved.rowcount)
 
-    async def _rename_waiting(self, db: aiosqlite.Connection, kept: int, gone: int) -> None:
+    async def _rename_waiting(
+        self, db: aiosqlite.Connection, kept: int, gone: int, *, also: int | None = None
+    ) -> None:
         """Outbox entries still to be sent that carry the absorbed story name the kept one,
         so that sending them records the kept story as received."""
         async with db.execute(
@@ -161,5 +197,7 @@ class StoryEditStore(StoreBase):
         updates = []
         for entry_id, story_ids in rows:
             renamed = [kept if int(s) == gone else int(s) for s in json.loads(story_ids)]
+            if also is not None:
+                renamed.append(also)
             updates.append((json.dumps(list(dict.fromkeys(renamed))), entry_id))
         await db.executemany("UPDATE outbox SET story_ids = ? WHERE id = ?", updates)
