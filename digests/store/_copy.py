@@ -48,8 +48,12 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pending_pushes", ("token",)),
     ("story_summaries", ("story_id", "language")),
     ("llm_usage", ("day", "name")),
+    ("console_users", ("id",)),
+    ("send_minutes", ("minute", "platform")),
 )
-NOT_COPIED = ("processes", "leases")
+# Also not copied: the console's sessions and its counts of failed log-ins; after a move
+# every editor signs in again.
+NOT_COPIED = ("processes", "leases", "console_sessions", "console_logins")
 
 BATCH = 1000
 

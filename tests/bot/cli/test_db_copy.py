@@ -35,7 +35,7 @@ async def populate(path: Path) -> None:
     with subscriptions (one with keywords), a breaking push sent to two chats (outbox
     entries, their payloads, deliveries, sent stories), audit rows, a link and a sign-up,
     a server's admin role, an announcement channel's publish and hold, a pending push,
-    meta."""
+    meta, a console account."""
     store = await Store.open(path)
     try:
         for category in CATEGORIES:
@@ -95,6 +95,9 @@ async def populate(path: Path) -> None:
             )
         )
         await store.add_llm_usage(NOW.date(), {"calls": 1, "fallback:budget": 2})
+        await store.add_console_user(  # a console account (issue 15)
+            "ha", role="admin", password_hash="$argon2id$v=19$x", must_change=False, now=NOW
+        )
     finally:
         await store.close()
 
