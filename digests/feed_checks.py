@@ -7,9 +7,11 @@ detail (the command line prints it).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from digests.errors import InputError
 from digests.feedsfile import check_name, reject_credentials
@@ -18,8 +20,9 @@ from digests.timeutil import check_feed_interval, parse_duration
 from digests.urls import InvalidURL, canonical_url
 
 # Why a feed was refused (``FeedRefused.reason``).
-URL, CREDENTIALS, NAME, INTERVAL, NO_CATEGORY, UNKNOWN_CATEGORY = (
+URL, LINK_LOCAL, CREDENTIALS, NAME, INTERVAL, NO_CATEGORY, UNKNOWN_CATEGORY = (
     "url",
+    "link-local",
     "credentials",
     "name",
     "interval",
@@ -51,7 +54,8 @@ def check_feed_fields(url: str, *, name: str | None, interval: str | None) -> Fe
     name (no control or bidi characters, not too long) and the interval (a duration of at
     least MIN_FEED_INTERVAL); raises FeedRefused for the first that is wrong. Addresses on
     this machine or a private network are allowed, as they always were on the command line:
-    a newsroom may serve its own feeds there."""
+    a newsroom may serve its own feeds there. Link-local addresses are not: nothing serves
+    a feed there, and a cloud's metadata service answers there."""
     try:
         reject_credentials(url)
     except ValueError as exc:  # urlsplit's "Invalid IPv6 URL" too
@@ -61,6 +65,12 @@ def check_feed_fields(url: str, *, name: str | None, interval: str | None) -> Fe
         canonical = canonical_url(url)
     except InvalidURL as exc:
         raise FeedRefused(URL, str(exc)) from None
+    if link_local(canonical):
+        raise FeedRefused(
+            LINK_LOCAL,
+            "a link-local address (such as a cloud's metadata service at 169.254.169.254) "
+            "serves no feed",
+        )
     try:
         every = check_feed_interval(parse_duration(interval)) if interval else None
     except ValueError as exc:
@@ -74,6 +84,19 @@ def check_feed_fields(url: str, *, name: str | None, interval: str | None) -> Fe
     except ValueError as exc:
         raise FeedRefused(NAME, str(exc)) from None
     return FeedFields(canonical, name, every)
+
+
+def link_local(url: str) -> bool:
+    """Whether ``url`` names a link-local address literally (169.254.0.0/16, fe80::/10,
+    also IPv4-mapped): where clouds answer with machine credentials, never a feed. A
+    name that resolves there is not looked up here (pure)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_link_local)
 
 
 def check_feed_categories(slugs: Sequence[str], known: Iterable[str]) -> tuple[str, ...]:

@@ -81,6 +81,10 @@ def refusal_text(exc: FeedRefused, entered: AddForm, known: Sequence[str]) -> st
             "of at most %(n)s characters, without spaces.",
             n=MAX_URL_CHARS,
         )
+    if reason == feed_checks.LINK_LOCAL:
+        return _(
+            "That address is link-local (such as a cloud's metadata service): no feed lives there."
+        )
     if reason == feed_checks.NAME:
         return _("The name may have at most 300 characters, and no control or bidi characters.")
     if reason == feed_checks.INTERVAL:

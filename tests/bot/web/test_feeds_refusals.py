@@ -45,6 +45,7 @@ async def refused_adds(client: httpx.AsyncClient) -> list[tuple[str, str]]:
         ({"url": "http://[::1"}, "That is not a feed address"),
         ({"url": ""}, "That is not a feed address"),
         ({"url": "https://user:secret@x.example/feed"}, "may not hold a user name or password"),
+        ({"url": "http://169.254.169.254/latest/meta-data/"}, "link-local"),
         ({"name": "Evil\u202eName"}, "no control or bidi characters"),
         ({"name": "Bell\x07"}, "no control or bidi characters"),
         ({"name": "n" * 301}, "at most 300 characters"),
