@@ -15,7 +15,7 @@ from bot.web.context import console, signed_in
 from bot.web.i18n import _
 from bot.web.render import page
 from bot.web.routes import Route
-from digests.errors import NotFoundError
+from digests.errors import InputError, NotFoundError
 from digests.store import AuditEntry
 from digests.story_edits import ALONE, MOVED, SAME, StoryEditRefused, StoryIdInvalid, parse_id
 
@@ -27,7 +27,7 @@ SEARCH_DAYS = 30  # a search reads the articles published in this many days, no 
 TEMPLATE = "stories.html.j2"
 
 
-class BadInput(Exception):
+class BadInput(InputError):
     """What the editor sent cannot be used; the message is already in their language."""
 
 
