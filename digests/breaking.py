@@ -349,8 +349,7 @@ async def cancel(store: Store, push_id: int, *, now: datetime) -> Report:
     push = await store.get_push(push_id)
     if push is None:
         raise NotFound(f"no breaking push {push_id}")
-    await store.cancel_push_entries(push_id, now=now)
-    await store.finish_push(push_id, status="cancelled", now=now)
+    await store.cancel_push_entries(push_id, now=now, end=True)
     return await status(store, push_id, now=now)
 
 

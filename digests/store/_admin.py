@@ -274,19 +274,24 @@ class AdminStore(StoreBase):
 
     async def finish_push(self, push_id: int, *, status: str, now: datetime) -> None:
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE pushes SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
-                (status, to_db(now), push_id),
-            )
+            await self._finish(db, push_id, status, now)
 
-    async def cancel_push_entries(self, push_id: int, *, now: datetime) -> int:
-        """Cancel the entries of a push not yet sent; return how many."""
+    async def _finish(self, db: Any, push_id: int, status: str, now: datetime) -> None:
+        await db.execute(
+            "UPDATE pushes SET status = ?, finished_at = ? WHERE id = ? AND status = 'sending'",
+            (status, to_db(now), push_id),
+        )
+
+    async def cancel_push_entries(self, push_id: int, *, now: datetime, end: bool = False) -> int:
+        """Cancel a push's unsent entries (``end``: and the push, in one go); how many."""
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE outbox SET status = 'cancelled', last_error = 'push cancelled',
                        updated_at = ? WHERE push_id = ? AND status IN ('queued', 'retrying')""",
                 (to_db(now), push_id),
             )
+            if end:
+                await self._finish(db, push_id, "cancelled", now)
             return cursor.rowcount
 
     async def active_subscribers_of(self, category: str) -> list[tuple[int, str, str, str]]:

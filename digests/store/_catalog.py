@@ -276,10 +276,23 @@ class CatalogStore(FeedHealthStore):
             "SELECT id, url FROM feeds WHERE disabled = 0 AND origin = 'file'"
         )
         keep = set(urls)
-        gone = [r for r in rows if r["url"] not in keep]
-        for row in gone:
-            await self.disable_feed(int(row["id"]), REMOVED_REASON)
-        return [r["url"] for r in gone]
+        gone = []
+        for row in rows:
+            if row["url"] in keep:
+                continue
+            # Checked again as it is written: the console (or an API call) may have made
+            # the feed its own, or disabled it by hand, since the list was read.
+            async with (
+                self._transaction() as db,
+                db.execute(
+                    "UPDATE feeds SET disabled = 1, disabled_reason = ? "
+                    "WHERE id = ? AND disabled = 0 AND origin = 'file' RETURNING url",
+                    (REMOVED_REASON, int(row["id"])),
+                ) as cursor,
+            ):
+                if await cursor.fetchone() is not None:
+                    gone.append(row["url"])
+        return gone
 
     async def remove_feed(self, url: str) -> Feed:
         """Stop fetching a feed; its articles stay. Raises NotFound for an unknown URL."""

@@ -119,7 +119,7 @@ class TrafficStore(StoreBase):
         for platform, total in totals:
             result[platform] = {"active": int(total), "paused": 0, "inactive": 0}
         for state, where in (("inactive", "active = 0"), ("paused", "active = 1 AND paused = 1")):
-            rows = await self._fetchall(
+            rows = await self._fetchall_aside(
                 f"SELECT platform, COUNT(*) FROM subscribers WHERE {where} GROUP BY platform"
             )
             for platform, count in rows:
