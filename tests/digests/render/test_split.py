@@ -68,7 +68,7 @@ def assert_each_story_once(plan, messages, rendered_text) -> None:  # type: igno
         assert markers[str(story_id)] == 1, story_id
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(batch=articles(), language=st.sampled_from(["en", "vi"]))
 def test_telegram_messages_fit_and_parse(batch: list[Article], language: str) -> None:
     plan = plan_for(batch)
@@ -80,7 +80,7 @@ def test_telegram_messages_fit_and_parse(batch: list[Article], language: str) ->
     assert_each_story_once(plan, messages, " ".join(visible))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(batch=articles())
 def test_discord_messages_fit_embed_limits(batch: list[Article]) -> None:
     plan = plan_for(batch)
@@ -98,7 +98,7 @@ def test_discord_messages_fit_embed_limits(batch: list[Article]) -> None:
     assert_each_story_once(plan, messages, " ".join(all_text))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(batch=articles())
 def test_plain_messages_fit(batch: list[Article]) -> None:
     plan = plan_for(batch)
