@@ -14,6 +14,7 @@ from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
+from bot.api.breaking import report_json as api_report_json
 from bot.web.context import console, signed_in
 from bot.web.i18n import _, current_language
 from bot.web.render import page
@@ -77,16 +78,11 @@ def drawn(shown: Mapping[str, OutgoingMessage]) -> dict[str, Any]:
 
 
 def report_json(report: breaking.Report) -> dict[str, Any]:
+    """GET /api/breaking/{id}'s answer, with the status in the account's words and
+    whether the page may stop asking."""
     return {
-        "id": report.push_id,
-        "status": report.status,
+        **api_report_json(report),
         "status_text": status_text(report.status),
-        "category": report.category,
-        "total": report.total,
-        "delivered": report.delivered,
-        "blocked": report.blocked,
-        "failed": report.failed,
-        "pending": report.pending,
         "finished": report.status != "sending" and report.pending == 0,
     }
 
