@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,18 @@ from digests.timeutil import from_db, to_db
 
 ROLES = ("editor", "admin")
 _SECRET_KEY = "console_secret"
+
+
+def looks_alike(one: str, other: str) -> bool:
+    """Whether two account names read the same to a person: equal after NFKC and case
+    folding ("ed", "Ed", full-width "ＥＤ"), so the audit log never shows two accounts
+    under one name (pure). Letters of other scripts that only look alike (Cyrillic "е")
+    are not caught."""
+    return _folded(one) == _folded(other)
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 class ConsoleUserExists(ConflictError):
@@ -97,6 +110,12 @@ class ConsoleStore(StoreBase):
         stamp = to_db(now)
         try:
             async with self._transaction() as db:
+                taken = await (await db.execute("SELECT name FROM console_users")).fetchall()
+                twin = next((row[0] for row in taken if looks_alike(row[0], name)), None)
+                if twin is not None and twin != name:
+                    raise ConsoleUserExists(
+                        f"a console account named {twin} exists, and {name} looks the same"
+                    )
                 await db.execute(
                     """INSERT INTO console_users
                        (name, role, password_hash, must_change, created_at, updated_at)
