@@ -1,7 +1,8 @@
-"""``console-user add|remove|list``: the accounts of the newsroom's web console
+"""``console-user add|remove|list|unlock``: the accounts of the newsroom's web console
 (``/console``). ``add`` prints a one-time password the editor must change at first
-log-in, or reads a chosen one from stdin (``--password-stdin``, for scripts). Every change
-is audited under the actor "cli". Password hashes are never printed."""
+log-in, or reads a chosen one from stdin (``--password-stdin``, for scripts); ``unlock``
+lifts the lock wrong passwords put on an account (someone guessing can keep a named editor
+out). Every change is audited under the actor "cli". Password hashes are never printed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.web.passwords import (
 )
 from bot.wiring import App
 from digests.errors import InputError, NotFoundError
+from digests.login_throttle import account_key
 from digests.store import ConsoleUser
 
 ACTOR = "cli"
@@ -86,6 +88,23 @@ async def cmd_console_user_remove(args: argparse.Namespace, app: App, out: TextI
         actor=ACTOR, platform="cli", action="account-remove", target=name, outcome="ok", now=now
     )
     out.write(f"removed console account {name}; its sessions have ended\n")
+    return 0
+
+
+async def cmd_console_user_unlock(args: argparse.Namespace, app: App, out: TextIO) -> int:
+    name = checked_name(args.name)
+    if await app.store.console_user(name) is None:
+        raise NotFoundError(f"no console account named {name}")
+    await app.store.clear_console_logins(account_key(name))
+    await app.store.audit(
+        actor=ACTOR,
+        platform="cli",
+        action="account-unlock",
+        target=name,
+        outcome="ok",
+        now=app.clock.now(),
+    )
+    out.write(f"console account {name} may sign in again; its wrong passwords are forgotten\n")
     return 0
 
 

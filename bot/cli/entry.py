@@ -20,6 +20,7 @@ from bot.cli.console_users import (
     cmd_console_user_add,
     cmd_console_user_list,
     cmd_console_user_remove,
+    cmd_console_user_unlock,
 )
 from bot.cli.content import cmd_import, cmd_ingest, cmd_preview
 from bot.cli.db import cmd_db_copy
@@ -157,4 +158,5 @@ HANDLERS: dict[str, Handler] = {
     "console-user add": cmd_console_user_add,
     "console-user remove": cmd_console_user_remove,
     "console-user list": cmd_console_user_list,
+    "console-user unlock": cmd_console_user_unlock,
 }

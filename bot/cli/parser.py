@@ -291,7 +291,7 @@ def _add_breaking(commands: Any) -> None:
 
 
 def _add_console_users(commands: Any) -> None:
-    """``console-user add|remove|list``: accounts of the web console."""
+    """``console-user add|remove|list|unlock``: accounts of the web console."""
     users = _command(commands, "console-user", "manage the accounts of the web console")
     actions = users.add_subparsers(dest="console-user_command", metavar="ACTION", required=True)
     add = _command(
@@ -307,3 +307,5 @@ def _add_console_users(commands: Any) -> None:
     remove = _command(actions, "remove", "remove an account and end its sessions")
     remove.add_argument("name", help="the account's name")
     _command(actions, "list", "list the accounts: name, role, created, language")
+    unlock = _command(actions, "unlock", "let an account locked by wrong passwords sign in again")
+    unlock.add_argument("name", help="the account's name")

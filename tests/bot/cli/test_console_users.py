@@ -114,3 +114,24 @@ def test_list_and_remove_are_audited_and_never_show_hashes(workdir: Path) -> Non
     assert run("console-user", "remove", "ed")[0] == 2
     _, log = run("audit")
     assert "account-remove" in log and log.count("account-add") == 2
+
+
+def test_unlock_forgets_an_accounts_wrong_passwords(workdir: Path) -> None:
+    run("console-user", "add", "ed")
+    with sqlite3.connect("digestbot.db") as db:
+        for key in ("account:ed", "address:203.0.113.9"):
+            db.execute(
+                "INSERT INTO console_logins (key, failures, last_failure, locked_until) "
+                "VALUES (?, 5, '2026-12-02T12:00:00+00:00', '2999-01-01T00:00:00+00:00')",
+                (key,),
+            )
+    status, out = run("console-user", "unlock", "ed")
+    assert (status, out) == (
+        0,
+        "console account ed may sign in again; its wrong passwords are forgotten\n",
+    )
+    with sqlite3.connect("digestbot.db") as db:
+        left = [row[0] for row in db.execute("SELECT key FROM console_logins")]
+    assert left == ["address:203.0.113.9"]  # a guessing address stays locked
+    assert run("console-user", "unlock", "nobody")[0] == 2
+    assert "account-unlock" in run("audit")[1]
