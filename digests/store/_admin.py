@@ -14,11 +14,11 @@ from digests.errors import ConflictError
 from digests.models import Article, NewArticle
 from digests.store._base import StoreBase, StoreError, placeholders
 from digests.store._enqueue import OutboxItem, insert_entries
+from digests.store._push_counts import with_purged
 from digests.store._stories import Grouping
 from digests.timeutil import from_db, to_db
 
-# A refused actor gets one audit row in this window, counting the attempts.
-REFUSAL_WINDOW = timedelta(minutes=1)
+REFUSAL_WINDOW = timedelta(minutes=1)  # one audit row per refused actor, with a count
 
 # SQL: the push row ``pushes`` has no entry left to send.
 NOTHING_PENDING = """NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.push_id = pushes.id
@@ -79,7 +79,7 @@ def _push_of(row: Any, counts: dict[str, int]) -> Push:
         row["total"],
         from_db(row["created_at"]),  # type: ignore[arg-type]
         from_db(row["finished_at"]),
-        counts,
+        with_purged(counts, row["purged"]),
     )
 
 

@@ -30,6 +30,7 @@ from digests.outgoing import OutgoingMessage
 from digests.store._base import StoreBase, chunks, placeholders
 from digests.store._enqueue import OutboxItem, insert_entries, message_from_json
 from digests.store._outcomes import fetch_rows
+from digests.store._push_counts import keep_purged_counts
 from digests.timeutil import to_db
 
 log = logging.getLogger(__name__)
@@ -228,11 +229,10 @@ class OutboxStore(StoreBase):
     async def purge_outbox_before(self, cutoff: datetime) -> int:
         """Retention: finished entries and delivery records older than ``cutoff``, and
         payloads nothing refers to any more."""
+        old = f"status IN ({placeholders(FINAL)}) AND updated_at < ?"
         async with self._transaction() as db:
-            cursor = await db.execute(
-                f"DELETE FROM outbox WHERE status IN ({placeholders(FINAL)}) AND updated_at < ?",
-                (*FINAL, to_db(cutoff)),
-            )
+            await keep_purged_counts(db, old, (*FINAL, to_db(cutoff)))
+            cursor = await db.execute(f"DELETE FROM outbox WHERE {old}", (*FINAL, to_db(cutoff)))
             await db.execute("DELETE FROM deliveries WHERE created_at < ?", (to_db(cutoff),))
             await db.execute(
                 "DELETE FROM payloads WHERE id NOT IN (SELECT CAST(value AS INTEGER) "

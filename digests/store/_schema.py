@@ -539,6 +539,9 @@ MIGRATIONS: tuple[str, ...] = (
     -- The audit page's lists of actions and surfaces read an index, not the whole log.
     CREATE INDEX audit_action ON audit (action);
     CREATE INDEX audit_platform ON audit (platform);
+    -- Counts by status of a push's outbox entries retention deleted (JSON): an old push's
+    -- report still adds up (digests.store._push_counts).
+    ALTER TABLE pushes ADD COLUMN purged TEXT NOT NULL DEFAULT '{}';
     """,
 )
 
