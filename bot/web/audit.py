@@ -21,7 +21,7 @@ from babel.numbers import format_decimal
 
 from bot.web.context import console
 from bot.web.i18n import _
-from bot.web.render import language_of, page, speaking
+from bot.web.render import language_of, page
 from bot.web.routes import Route
 from digests.store._audit_search import MAX_ID, AuditRecord
 from digests.timeutil import EARLIEST, LATEST
@@ -155,9 +155,8 @@ def shown(record: AuditRecord, language: str) -> Row:
 async def show(request: web.Request) -> web.StreamResponse:
     store = console(request).deps.store
     language = language_of(request)
-    with speaking(language):
-        filters, problem = read_filters(request.query)
-        title = _("Audit log")
+    filters, problem = read_filters(request.query)
+    title = _("Audit log")
     records: list[AuditRecord] = []
     if problem is None:
         records = await store.search_audit(

@@ -4,17 +4,11 @@ refusal of a new feed as one line in the account's language."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
-
-from bot.web import i18n
 from bot.web.i18n import _
-from bot.web.render import language_of
-from bot.web.routes import Handler
 from digests import feed_checks
 from digests.feed_checks import FeedRefused
 from digests.timeutil import short
@@ -95,18 +89,3 @@ def refusal_text(exc: FeedRefused, entered: AddForm, known: Sequence[str]) -> st
         unknown = [short(slug) for slug in entered.categories if slug not in set(known)]
         return _("There is no such category: %(slugs)s.", slugs=", ".join(unknown[:5]))
     return _("This form was not sent as the page makes it. Reload the page and try again.")
-
-
-def speaking(handler: Handler) -> Handler:
-    """Run ``handler`` in the account's language, so that the lines it makes with ``_``
-    (a refusal, an error page's reason) are in it, not only the template's."""
-
-    @functools.wraps(handler)
-    async def spoken(request: web.Request) -> web.StreamResponse:
-        token = i18n.current_language.set(language_of(request))
-        try:
-            return await handler(request)
-        finally:
-            i18n.current_language.reset(token)
-
-    return spoken

@@ -23,7 +23,6 @@ from bot.web.feed_form import (
     AddForm,
     read_add_form,
     refusal_text,
-    speaking,
 )
 from bot.web.feed_rows import CONSOLE_REASON, feed_rows, shown
 from bot.web.i18n import _
@@ -78,7 +77,6 @@ async def render(request: web.Request, *, status: int = 200, **values: Any) -> w
     )
 
 
-@speaking
 async def show(request: web.Request) -> web.StreamResponse:
     key = request.query.get("done", "")
     done = None
@@ -89,7 +87,6 @@ async def show(request: web.Request) -> web.StreamResponse:
     return await render(request, done=done)
 
 
-@speaking
 async def add(request: web.Request) -> web.StreamResponse:
     ctx = console_of(request)
     store = ctx.deps.store
@@ -173,17 +170,14 @@ def _conflict_text(action: str, name: str) -> str:
     return _("%(name)s is disabled: enable it before polling it.", name=shown(name))
 
 
-@speaking
 async def disable(request: web.Request) -> web.StreamResponse:
     return await _act(request, "disable")
 
 
-@speaking
 async def enable(request: web.Request) -> web.StreamResponse:
     return await _act(request, "enable")
 
 
-@speaking
 async def poll(request: web.Request) -> web.StreamResponse:
     return await _act(request, "poll")
 

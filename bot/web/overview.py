@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 
 from bot.web.chart import PLATFORMS, figure
 from bot.web.context import console
-from bot.web.i18n import _, current_language
+from bot.web.i18n import _
 from bot.web.render import language_of, page
 from bot.web.routes import Route
 from digests.store import Store
@@ -93,14 +93,6 @@ def when(at: datetime, now: datetime, language: str) -> str:
 
 async def show(request: web.Request) -> web.StreamResponse:
     language = language_of(request)
-    token = current_language.set(language)  # the chart's words and the title
-    try:
-        return await _show(request, language)
-    finally:
-        current_language.reset(token)
-
-
-async def _show(request: web.Request, language: str) -> web.StreamResponse:
     ctx = console(request)
     now = ctx.deps.clock.now()
     view = await overview_of(ctx.deps.store, now)

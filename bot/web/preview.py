@@ -20,7 +20,7 @@ from multidict import MultiDictProxy
 from bot.web import i18n, shown
 from bot.web.context import console
 from bot.web.i18n import _
-from bot.web.render import language_of, page
+from bot.web.render import page
 from bot.web.routes import Route
 from bot.web.shown_text import clean
 from digests.errors import InputError
@@ -121,14 +121,6 @@ async def _preview(request: web.Request, choice: Choice) -> Preview:
 
 
 async def show(request: web.Request) -> web.StreamResponse:
-    token = i18n.current_language.set(language_of(request))
-    try:
-        return await _show(request)
-    finally:
-        i18n.current_language.reset(token)
-
-
-async def _show(request: web.Request) -> web.StreamResponse:
     deps = console(request).deps
     categories = await deps.store.list_categories()
     settings = deps.settings

@@ -61,8 +61,8 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
     and ``language``."""
     language = language_of(request)
     session = session_of(request)
-    token = i18n.current_language.set(language)
-    try:
+    # Error pages are made outside the sessions middleware, which sets it for the rest.
+    with speaking(language):
         text = (
             console(request)
             .templates.get_template(template)
@@ -74,6 +74,4 @@ def page(request: web.Request, template: str, *, status: int = 200, **values: An
                 **values,
             )
         )
-    finally:
-        i18n.current_language.reset(token)
     return web.Response(text=text, status=status, content_type=HTML, charset="utf-8")

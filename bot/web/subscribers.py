@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.web.context import console, signed_in
-from bot.web.i18n import _, current_language
+from bot.web.i18n import _
 from bot.web.overview import numbers, shown
 from bot.web.render import language_of, page
 from bot.web.routes import Route
@@ -65,14 +65,6 @@ def platform_rows(states: Counts) -> list[Row]:
 
 async def show(request: web.Request) -> web.StreamResponse:
     language = language_of(request)
-    token = current_language.set(language)
-    try:
-        return await _show(request, language)
-    finally:
-        current_language.reset(token)
-
-
-async def _show(request: web.Request, language: str) -> web.StreamResponse:
     store = console(request).deps.store
     admin = signed_in(request).user.is_admin
     names = {c.slug: c.name for c in await store.list_categories(retired=True)}
