@@ -10,6 +10,7 @@ import io
 from datetime import date, datetime
 from functools import cache, lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -31,18 +32,23 @@ def normalise_language(code: str | None, default: str = "en") -> str:
     return default
 
 
+def compiled(po: Traversable, language: str, domain: str) -> Translations:
+    """A ``.po`` file's translations, compiled in memory (no binary file is shipped)."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language, domain=domain)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=domain)
+
+
 @cache
 def translations(language: str) -> NullTranslations:
     """The gettext translations for a language (English is the source language)."""
     if language == "en":
         return NullTranslations()
     po = resources.files("digests").joinpath(f"locale/{language}/LC_MESSAGES/{DOMAIN}.po")
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer, domain=DOMAIN)
+    return compiled(po, language, DOMAIN)
 
 
 def gettext(language: str, message: str) -> str:

@@ -1,18 +1,17 @@
 """The console's own words in English and Vietnamese, chosen per account. Its catalog
 (``bot/web/locale/vi/LC_MESSAGES/*.po``, one file per part of the console) is separate
-from the readers' one and is compiled in memory with Babel on first use, as
-``digests.i18n`` does."""
+from the readers' one and is compiled in memory with Babel on first use, with
+``digests.i18n.compiled``."""
 
 from __future__ import annotations
 
-import io
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from digests.i18n import compiled
 
 DOMAIN = "console"
 LANGUAGES = ("en", "vi")
@@ -31,12 +30,7 @@ def translations(language: str) -> NullTranslations:
     folder = resources.files("bot.web").joinpath(f"locale/{language}/LC_MESSAGES")
     merged = Translations(domain=DOMAIN)
     for po in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=str):
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=language, domain=DOMAIN)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        part = Translations(buffer, domain=DOMAIN)
+        part = compiled(po, language, DOMAIN)
         merged.merge(part)
         merged.plural = part.plural  # merge() keeps the empty catalog's English rule
     return merged
