@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from digests.store._base import StoreBase
+from digests.store._base import StoreBase, like_literal
 from digests.timeutil import from_db, to_db
 
 # The largest id a cursor may name: PostgreSQL's BIGINT (SQLite's INTEGER is the same).
@@ -40,8 +40,7 @@ class AuditRecord:
 
 def like_prefix(text: str) -> str:
     """A LIKE pattern matching what starts with ``text``, its wildcards escaped (pure)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return like_literal(text) + "%"
 
 
 def storable(text: str) -> bool:

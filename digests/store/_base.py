@@ -347,6 +347,12 @@ def _file_identity(path: Path) -> tuple[int, int]:
     return status.st_dev, status.st_ino
 
 
+def like_literal(text: str) -> str:
+    """``text`` inside a ``LIKE ... ESCAPE '\\'`` pattern, its ``%``, ``_`` and ``\\``
+    taken literally (pure; the same on both engines)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def placeholders(items: Iterable[Any]) -> str:
     """``?, ?, ?`` for an IN clause with one marker per item."""
     return ", ".join("?" for _ in items)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from digests.store._base import StoreBase, placeholders
+from digests.store._base import StoreBase, like_literal, placeholders
 from digests.timeutil import from_db, to_db
 
 MAX_WORDS = 8
@@ -42,8 +42,7 @@ class ListedStory:
 def like_pattern(word: str) -> str:
     """``%word%`` for ``LIKE ... ESCAPE '\\'``, the word's own ``%``, ``_`` and ``\\``
     taken literally (pure)."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_literal(word)}%"
 
 
 def _word_clause(word: str) -> tuple[str, list[object]]:
