@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC
+from typing import Any
 
 from aiohttp import web
 from babel.dates import format_datetime
@@ -91,6 +92,15 @@ def _checked(raw: str | None) -> tuple[str, str | None]:
     return name, name_problem(name)
 
 
+def _name_and_role(form: Any) -> tuple[str, str, str | None]:
+    """The posted account name and role, and why they cannot be used, or None."""
+    name, problem = _checked(field(form, "name", limit=256))
+    role = field(form, "role", limit=10)
+    if problem is None and role not in ROLES:
+        problem = _("Choose the role editor or admin.")
+    return name, role or "", problem
+
+
 async def _refuse(request: web.Request, action: str, target: str, problem: str) -> web.Response:
     # What was typed may be hostile: the audit keeps it escaped, the page autoescaped.
     shown = target.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -100,14 +110,9 @@ async def _refuse(request: web.Request, action: str, target: str, problem: str) 
 
 async def add(request: web.Request) -> web.StreamResponse:
     ctx = console(request)
-    form = await request.post()
-    name, problem = _checked(field(form, "name", limit=256))
-    role = field(form, "role", limit=10)
-    if problem is None and role not in ROLES:
-        problem = _("Choose the role editor or admin.")
+    name, role, problem = _name_and_role(await request.post())
     if problem is not None:
         return await _refuse(request, "account-add", name, problem)
-    assert role is not None
     password = one_time_password()
     hashed = await asyncio.to_thread(hash_password, password)
     try:
@@ -142,15 +147,10 @@ async def remove(request: web.Request) -> web.StreamResponse:
 
 async def change_role(request: web.Request) -> web.StreamResponse:
     ctx = console(request)
-    form = await request.post()
-    name, problem = _checked(field(form, "name", limit=256))
-    role = field(form, "role", limit=10)
-    if problem is None and role not in ROLES:
-        problem = _("Choose the role editor or admin.")
+    name, role, problem = _name_and_role(await request.post())
     if problem is None and name == signed_in(request).user.name:
         problem = _("You cannot change your own role.")
     if problem is None:
-        assert role is not None
         try:
             if not await ctx.deps.store.set_console_role(
                 name, role, now=ctx.deps.clock.now(), keep_an_admin=True
