@@ -35,6 +35,8 @@ class Bot:
     def __init__(self, fake: FakeTelegram, db: Path | PostgresUrl) -> None:
         self.fake = fake
         self.db = db
+        # The 429s a test allows the whole run (none, unless it says otherwise and why).
+        self.allowed_429s = 0
 
     async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
         # Generous: the bot is a real process, and CI shares two cores with the suite's
@@ -87,7 +89,7 @@ async def bot(  # type: ignore[no-untyped-def]
         out, err = await asyncio.wait_for(process.communicate(), 20)
         assert process.returncode == 0, err.decode()[-2000:]
         assert TOKEN not in out.decode() + err.decode()
-        assert fake.too_many == 0
+        assert fake.too_many <= harness.allowed_429s
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
@@ -238,7 +240,8 @@ async def test_channel_admin_subscribes_and_burst_of_starts_draws_no_429(bot: Bo
     # Unpaced, 60 replies in one instant draw about 30 429s. Paced at 95 % of the cap, a
     # reply can still cross the fake's exact one-second window when a loaded machine wakes
     # several late replies at once; bench/start_burst.py measures the 429s of a real burst.
-    assert fake.too_many <= 2
+    bot.allowed_429s = 2  # the teardown's check holds this test to the same bound
+    assert fake.too_many <= bot.allowed_429s
 
 
 async def test_webhook_mode(tmp_path: Path, local_server) -> None:  # type: ignore[no-untyped-def]
