@@ -89,16 +89,18 @@ def _broken(subscriber: Subscriber, error: Exception) -> None:
 
 async def schedule_new_subscribers(store: Store, *, now: datetime) -> int:
     """Give subscribers without a due time their next one (after ``now``); one whose
-    schedule cannot be worked out is logged and looked at again a day later."""
-    pending = await store.unscheduled_subscribers()
-    for subscriber in pending:
+    schedule cannot be worked out is logged and looked at again a day later. One whose
+    schedule changed while this ran keeps its change (schedule_first); returns how many
+    were scheduled."""
+    scheduled = 0
+    for subscriber in await store.unscheduled_subscribers():
         try:
             due = next_due(schedule_of(subscriber), now)
         except Exception as error:  # one broken row must not stop the tick
             _broken(subscriber, error)
             due = now + RETRY_BROKEN
-        await store.update_subscriber(subscriber.id, now=now, next_digest_at=due)
-    return len(pending)
+        scheduled += await store.schedule_first(subscriber, due, now=now)
+    return scheduled
 
 
 class Tick:

@@ -88,6 +88,28 @@ class _Reading:
 
 
 class DueStore(StoreBase):
+    async def schedule_first(self, subscriber: Subscriber, due: datetime, *, now: datetime) -> bool:
+        """Give ``subscriber``, read without a due time, its first one: ``due``, worked out
+        from the schedule it was read with. Not if that schedule has changed since, or the
+        row got a due time meanwhile (the reader's change would be lost for a day): then
+        the next tick works it out again from what is stored. Whether it was set."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """UPDATE subscribers SET next_digest_at = ?, updated_at = ?
+                   WHERE id = ? AND next_digest_at IS NULL AND timezone = ?
+                     AND digest_time = ? AND frequency = ? AND COALESCE(weekly_day, -1) = ?""",
+                (
+                    to_db(due),
+                    to_db(now),
+                    subscriber.id,
+                    subscriber.timezone,
+                    subscriber.digest_time,
+                    subscriber.frequency.value,
+                    -1 if subscriber.weekly_day is None else subscriber.weekly_day,
+                ),
+            )
+            return bool(cursor.rowcount)
+
     async def due_batches(
         self, now: datetime, *, early: Mapping[str, datetime] | None = None, size: int = 5000
     ) -> AsyncIterator[list[Subscriber]]:

@@ -173,13 +173,16 @@ async def reschedule_subscribers(
     db: aiosqlite.Connection, reschedule: Sequence[tuple[int, datetime]]
 ) -> None:
     """Set next due times: one UPDATE per due time and up to 500 subscribers (those due
-    at one minute share their next one), not one per subscriber."""
+    at one minute share their next one), not one per subscriber. A subscriber whose
+    schedule changed since the dispatch read it has no due time now, and keeps none: the
+    next tick works out its next one from the new schedule, not the old."""
     by_time: dict[datetime, list[int]] = {}
     for subscriber_id, when in reschedule:
         by_time.setdefault(when, []).append(subscriber_id)
     for when, subscriber_ids in by_time.items():
         for part in chunks(subscriber_ids):
             await db.execute(
-                f"UPDATE subscribers SET next_digest_at = ? WHERE id IN ({placeholders(part)})",
+                f"UPDATE subscribers SET next_digest_at = ? WHERE id IN ({placeholders(part)}) "
+                "AND next_digest_at IS NOT NULL",
                 (to_db(when), *part),
             )

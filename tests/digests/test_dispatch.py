@@ -65,6 +65,43 @@ async def test_new_subscribers_are_scheduled_then_dispatched_once(
     assert await store.get_meta("last_dispatch_at") == "2026-11-27T13:00:30+00:00"
 
 
+async def test_a_schedule_changed_while_a_tick_works_it_out_is_not_overwritten(
+    categorised_store: Store,
+) -> None:
+    # A tick reads the unscheduled, then a reader sets a new time (or something else gives
+    # the row a due time) before the tick writes: the old schedule's time would stand for a
+    # day. It once left a test's "due now" overwritten with tomorrow.
+    store = categorised_store
+    moved = await reader(store, "1", time="11:00")
+    made_due = await reader(store, "2", time="11:00")
+    read = {s.id: s for s in await store.unscheduled_subscribers()}
+    await store.update_subscriber(moved, now=NOW, digest_time="13:00")
+    await store.update_subscriber(made_due, now=NOW, next_digest_at=NOW)
+    tomorrow = NOW + timedelta(hours=23)
+    assert not await store.schedule_first(read[moved], tomorrow, now=NOW)
+    assert not await store.schedule_first(read[made_due], tomorrow, now=NOW)
+    assert (await store.get_subscriber(moved)).next_digest_at is None
+    assert (await store.get_subscriber(made_due)).next_digest_at == NOW
+    report = await dispatch_due(store, RenderCache(Renderer()), SETTINGS, now=NOW)
+    assert report.scheduled == 1
+    assert (await store.get_subscriber(moved)).next_digest_at == NOW + timedelta(hours=1)
+
+
+async def test_a_schedule_changed_while_a_tick_enqueues_it_keeps_no_old_due_time(
+    categorised_store: Store,
+) -> None:
+    store = categorised_store
+    kept = await reader(store, "1")
+    changed = await reader(store, "2")
+    for subscriber_id in (kept, changed):
+        await store.update_subscriber(subscriber_id, now=NOW, next_digest_at=NOW)
+    await store.update_subscriber(changed, now=NOW, digest_time="13:00")  # due time cleared
+    later = NOW + timedelta(days=1)
+    await store.enqueue([], now=NOW, reschedule=[(kept, later), (changed, later)])
+    assert (await store.get_subscriber(kept)).next_digest_at == later
+    assert (await store.get_subscriber(changed)).next_digest_at is None
+
+
 async def test_concurrent_dispatchers_never_double_enqueue(
     categorised_store: Store, tmp_path: Path
 ) -> None:
