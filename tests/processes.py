@@ -37,6 +37,48 @@ async def start_digestbot_run(
     )
 
 
+class Output:
+    """A running process's stdout and stderr, read as they come: a test that times out
+    can show what the process last said, and the teardown still gets all of it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None and process.stderr is not None
+        self.process = process
+        self.out = bytearray()
+        self.err = bytearray()
+        self._readers = [
+            asyncio.create_task(self._read(process.stdout, self.out)),
+            asyncio.create_task(self._read(process.stderr, self.err)),
+        ]
+
+    @staticmethod
+    async def _read(stream: asyncio.StreamReader, into: bytearray) -> None:
+        while chunk := await stream.read(65536):
+            into += chunk
+
+    def tail(self, lines: int = 30) -> str:
+        """The last ``lines`` lines the process wrote on each stream."""
+        said = [
+            f"--- {name} ---\n" + "\n".join(data.decode(errors="replace").splitlines()[-lines:])
+            for name, data in (("stdout", self.out), ("stderr", self.err))
+        ]
+        return "\n".join(said)
+
+    async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
+        """``until``, failing with the process's last words."""
+        try:
+            return await until(check, timeout)
+        except AssertionError:
+            raise AssertionError("timed out waiting for the bot\n" + self.tail()) from None
+
+    async def stop(self, timeout: float = 20) -> tuple[str, str]:
+        """SIGTERM the process (if it still runs), wait for it, and return all it wrote."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(asyncio.gather(self.process.wait(), *self._readers), timeout)
+        return self.out.decode(), self.err.decode()
+
+
 async def until(check: Callable[[], Any], timeout: float = 30) -> Any:
     """Poll ``check`` until it returns something truthy (returned), or fail after
     ``timeout`` seconds (by default generous: the process under test shares two cores with

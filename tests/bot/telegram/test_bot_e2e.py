@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import signal
 import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -26,22 +25,23 @@ from tests.builders import seed_newsroom as seed
 from tests.dbsql import run_sql
 from tests.fakes import telegram_updates as tu
 from tests.fakes.telegram_api import FakeTelegram
-from tests.processes import start_digestbot_run, until
+from tests.processes import Output, start_digestbot_run, until
 
 TOKEN = "424242:e2e-test-token-never-to-be-logged-abcdef"
 
 
 class Bot:
-    def __init__(self, fake: FakeTelegram, db: Path | PostgresUrl) -> None:
+    def __init__(self, fake: FakeTelegram, db: Path | PostgresUrl, output: Output) -> None:
         self.fake = fake
         self.db = db
+        self.output = output
         # The 429s a test allows the whole run (none, unless it says otherwise and why).
         self.allowed_429s = 0
 
     async def until(self, check: Callable[[], Any], timeout: float = 30) -> Any:
         # Generous: the bot is a real process, and CI shares two cores with the suite's
         # other subprocesses (one run took over 15 s to deactivate a blocked reader).
-        return await until(check, timeout)
+        return await self.output.until(check, timeout)
 
     async def say(self, update: dict[str, Any], chat: str) -> dict[str, Any]:
         before = len(self.fake.sent_to(chat))
@@ -79,16 +79,14 @@ async def bot(  # type: ignore[no-untyped-def]
             "DELIVERY_FORBIDDEN_LIMIT": "1",
         },
     )
-    harness = Bot(fake, db)
+    harness = Bot(fake, db, Output(process))
     try:
         await harness.until(lambda: "" in fake.commands and "vi" in fake.commands)
         yield harness
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-        assert process.returncode == 0, err.decode()[-2000:]
-        assert TOKEN not in out.decode() + err.decode()
+        out, err = await harness.output.stop()
+        assert process.returncode == 0, err[-2000:]
+        assert TOKEN not in out + err
         assert fake.too_many <= harness.allowed_429s
 
 
