@@ -22,7 +22,7 @@ pass runs without it; ``--no-profile`` leaves the second pass out).
 ``--loop uvloop`` runs the bot's side on uvloop's event loop (if it is installed) instead
 of asyncio's own, to compare the two. ``--concurrency`` sets DELIVERY_CONCURRENCY (the sends
 under way at once, and the sender's connections) instead of its default: more is not
-faster (at 1,000/s on a quiet machine, 32 reached 0.95 x the cap, 64 and 200 0.86).
+faster (at 1,000/s on a quiet machine: 32 reached 0.95 x the cap, 64 0.86-0.92, 200 0.86).
 """
 
 from __future__ import annotations
